@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import {
+  comparePositions,
+  EventStore,
+  EventToAppend,
+  RecordedEvent,
+  START_OF_ALL,
+  WrongExpectedRevisionError,
+} from './event-store.port';
+
+/**
+ * The one contract every event-store backend passes (shared/STYLE.md point 13).
+ * Stream ids carry a fresh prefix per test, so the suite also runs against a
+ * store that already holds events (EventStoreDB is never emptied).
+ */
+export function describeEventStoreContract(
+  backend: string,
+  openStore: () => Promise<EventStore>,
+): void {
+  describe(`EventStore contract: ${backend}`, () => {
+    let store: EventStore;
+    let prefix: string;
+
+    beforeAll(async () => {
+      store = await openStore();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+    beforeEach(() => {
+      prefix = `contract${randomUUID().replace(/-/g, '')}`;
+    });
+
+    const stream = (name: string) => `${prefix}-${name}`;
+    const event = (type: string, data: Record<string, unknown> = {}): EventToAppend => ({
+      id: randomUUID(),
+      type,
+      data,
+      metadata: { tenantId: 't1', requestId: randomUUID() },
+    });
+    const ours = (events: RecordedEvent[]) => events.filter((e) => e.streamId.startsWith(prefix));
+    async function readAllOurs(after = START_OF_ALL): Promise<RecordedEvent[]> {
+      const found: RecordedEvent[] = [];
+      let position = after;
+      for (;;) {
+        const page = await store.readAll({ after: position, maxCount: 1000 });
+        if (page.length === 0) return found;
+        found.push(...ours(page));
+        position = page[page.length - 1].position;
+      }
+    }
+
+    it('given no stream, when appending with no_stream, then the events get revisions from 0 and read back in order', async () => {
+      const first = event('UserCreated', { userName: 'ada@example.com', nested: { n: 1 } });
+      const second = event('UserRenamed', { displayName: 'Ada L.' });
+
+      const result = await store.append(stream('a'), [first, second], 'no_stream');
+
+      expect(result.nextExpectedRevision).toBe(1);
+      const read = await store.readStream(stream('a'));
+      expect(read.map((e) => [e.revision, e.type, e.id])).toEqual([
+        [0, 'UserCreated', first.id],
+        [1, 'UserRenamed', second.id],
+      ]);
+      expect(read[0].data).toEqual({ userName: 'ada@example.com', nested: { n: 1 } });
+      expect(read[0].metadata).toEqual(first.metadata);
+      expect(read[0].streamId).toBe(stream('a'));
+      expect(comparePositions(read[1].position, result.position)).toBe(0);
+      expect(comparePositions(read[0].position, read[1].position)).toBeLessThan(0);
+    });
+
+    it('given a missing stream, when reading it, then it is empty', async () => {
+      expect(await store.readStream(stream('missing'))).toEqual([]);
+    });
+
+    it('given an existing stream, when appending with no_stream, then a typed concurrency error names the actual revision', async () => {
+      await store.append(stream('b'), [event('A'), event('B')], 'no_stream');
+
+      const attempt = store.append(stream('b'), [event('C')], 'no_stream');
+
+      await expect(attempt).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(attempt).rejects.toMatchObject({ streamId: stream('b'), expected: 'no_stream', actual: 1 });
+      expect(await store.readStream(stream('b'))).toHaveLength(2);
+    });
+
+    it('given a stream at revision 1, when appending at exactly 1, then it succeeds, and a stale revision fails', async () => {
+      await store.append(stream('c'), [event('A'), event('B')], 'no_stream');
+
+      const ok = await store.append(stream('c'), [event('C')], 1);
+      expect(ok.nextExpectedRevision).toBe(2);
+
+      const stale = store.append(stream('c'), [event('D')], 1);
+      await expect(stale).rejects.toMatchObject({ name: 'WrongExpectedRevisionError', expected: 1, actual: 2 });
+      expect((await store.readStream(stream('c'))).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+    });
+
+    it('given no stream, when appending at an exact revision, then it fails with actual no_stream', async () => {
+      await expect(store.append(stream('d'), [event('A')], 0)).rejects.toMatchObject({
+        name: 'WrongExpectedRevisionError',
+        actual: 'no_stream',
+      });
+      expect(await store.readStream(stream('d'))).toEqual([]);
+    });
+
+    it('given any stream state, when appending with any, then it appends', async () => {
+      await store.append(stream('e'), [event('A')], 'any');
+      const result = await store.append(stream('e'), [event('B')], 'any');
+      expect(result.nextExpectedRevision).toBe(1);
+      expect((await store.readStream(stream('e'))).map((e) => e.type)).toEqual(['A', 'B']);
+    });
+
+    it('given concurrent appends at the same revision, then exactly one wins and the others get the typed error', async () => {
+      await store.append(stream('f'), [event('A')], 'no_stream');
+
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => store.append(stream('f'), [event(`B${i}`)], 0)),
+      );
+
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(failures).toHaveLength(7);
+      for (const failure of failures) expect(failure.reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(await store.readStream(stream('f'))).toHaveLength(2);
+    });
+
+    it('given events in several streams, when reading all, then they come in append order and after a position only later ones', async () => {
+      await store.append(stream('g1'), [event('One')], 'no_stream');
+      await store.append(stream('g2'), [event('Two')], 'no_stream');
+      await store.append(stream('g1'), [event('Three')], 0);
+
+      const all = await readAllOurs();
+      expect(all.map((e) => e.type)).toEqual(['One', 'Two', 'Three']);
+      for (let i = 1; i < all.length; i++) expect(comparePositions(all[i - 1].position, all[i].position)).toBeLessThan(0);
+
+      const afterFirst = await readAllOurs(all[0].position);
+      expect(afterFirst.map((e) => e.type)).toEqual(['Two', 'Three']);
+    });
+
+    it('given more events than a page, when reading all with maxCount, then a page holds at most maxCount events', async () => {
+      await store.append(stream('h'), Array.from({ length: 5 }, (_, i) => event(`E${i}`)), 'no_stream');
+      const [firstOfOurs] = await readAllOurs();
+      const before = (await store.readStream(stream('h')))[0].position;
+      expect(comparePositions(firstOfOurs.position, before)).toBe(0);
+
+      const page = await store.readAll({ after: START_OF_ALL, maxCount: 2 });
+      expect(page.length).toBeLessThanOrEqual(2);
+      expect(page.length).toBeGreaterThan(0);
+    });
+
+    it('given a checkpoint, when subscribing, then it delivers the later events, then live appends, and stops on abort', async () => {
+      const first = await store.append(stream('s'), [event('Before')], 'no_stream');
+      await store.append(stream('s'), [event('AfterCheckpoint')], 0);
+      const controller = new AbortController();
+      const received: string[] = [];
+
+      const consuming = (async () => {
+        for await (const e of store.subscribeToAll({ after: first.position, signal: controller.signal })) {
+          if (!e.streamId.startsWith(prefix)) continue;
+          received.push(e.type);
+          if (received.length === 3) controller.abort();
+        }
+      })();
+      await waitUntil(() => received.length >= 1);
+      await store.append(stream('s'), [event('Live1'), event('Live2')], 1);
+
+      await consuming;
+      expect(received).toEqual(['AfterCheckpoint', 'Live1', 'Live2']);
+    });
+  });
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventEmitter, once } from 'node:events';
+import { GlobalPosition, RecordedEvent, START_OF_ALL, SubscribeOptions } from './event-store.port';
+
+/**
+ * Wakes readers when this process appends, so an in-process projector follows
+ * at once; appends from other processes are found by the poll interval.
+ */
+export class AppendSignal {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  notify(): void {
+    this.emitter.emit('appended');
+  }
+  /** Resolves on the next append in this process, after `timeoutMs`, or on abort. */
+  async next(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const quiet = new AbortController();
+    const onAbort = () => quiet.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([
+        once(this.emitter, 'appended', { signal: quiet.signal }),
+        sleep(timeoutMs, undefined, { signal: quiet.signal }),
+      ]);
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') throw error;
+    } finally {
+      quiet.abort();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/**
+ * A catch-up subscription for stores that have no push channel of their own:
+ * read a page after the checkpoint, yield it one event at a time, and wait
+ * for an append (or the poll interval) when caught up.
+ */
+export async function* pollAll(
+  readAll: (after: GlobalPosition, maxCount: number) => Promise<RecordedEvent[]>,
+  appended: AppendSignal,
+  options: SubscribeOptions & { pageSize: number; pollIntervalMs: number },
+): AsyncGenerator<RecordedEvent> {
+  let after = options.after ?? START_OF_ALL;
+  while (!options.signal?.aborted) {
+    const page = await readAll(after, options.pageSize);
+    for (const event of page) {
+      if (options.signal?.aborted) return;
+      yield event;
+      after = event.position;
+    }
+    if (page.length < options.pageSize) await appended.next(options.pollIntervalMs, options.signal);
+  }
+}

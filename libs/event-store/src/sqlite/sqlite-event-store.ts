@@ -1,0 +1,160 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  GlobalPosition,
+  ReadAllOptions,
+  RecordedEvent,
+  START_OF_ALL,
+  SubscribeOptions,
+  WrongExpectedRevisionError,
+} from '../event-store.port';
+import { AppendSignal, pollAll } from '../polling-subscription';
+import { sqliteWriteLock } from '../sqlite-write-lock';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the SQLite file (shared with the read model on the embedded default). */
+  readonly file: string;
+  /** How often a caught-up subscription looks for appends made by other processes. */
+  readonly pollIntervalMs?: number;
+}
+
+interface EventRow {
+  global_position: number;
+  event_id: string;
+  stream_id: string;
+  stream_revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  global_position INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id        TEXT    NOT NULL,
+  stream_id       TEXT    NOT NULL,
+  stream_revision INTEGER NOT NULL,
+  type            TEXT    NOT NULL,
+  data            TEXT    NOT NULL,
+  metadata        TEXT    NOT NULL,
+  recorded_at     TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  UNIQUE (stream_id, stream_revision)
+);`;
+
+/**
+ * The embedded default: events in a SQLite file. SQLite commits one writer at
+ * a time, so the row id is already the commit order and readers never skip.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly backend = 'sqlite' as const;
+  private readonly appended = new AppendSignal();
+  private readonly lock;
+  private readonly statements;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly options: SqliteEventStoreOptions,
+  ) {
+    this.lock = sqliteWriteLock(options.file);
+    this.statements = {
+      lastRevision: db.prepare<[string], { revision: number | null }>(
+        'SELECT MAX(stream_revision) AS revision FROM events WHERE stream_id = ?',
+      ),
+      insert: db.prepare(
+        'INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      readStream: db.prepare<[string], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? ORDER BY stream_revision',
+      ),
+      readAll: db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?',
+      ),
+    };
+  }
+
+  static open(options: SqliteEventStoreOptions): SqliteEventStore {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    const db = new Database(options.file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    return new SqliteEventStore(db, options);
+  }
+
+  async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const result = await this.lock.runExclusive(() => this.appendNow(streamId, events, expected));
+    this.appended.notify();
+    return result;
+  }
+
+  private appendNow(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): AppendResult {
+    // BEGIN IMMEDIATE takes the write lock before reading the revision, so the
+    // check and the insert see the same stream even across processes.
+    return this.db.transaction(() => {
+      const last = this.statements.lastRevision.get(streamId)?.revision ?? null;
+      const actual = last === null ? 'no_stream' : last;
+      if (expected === 'no_stream' ? actual !== 'no_stream' : expected !== 'any' && expected !== actual) {
+        throw new WrongExpectedRevisionError(streamId, expected, actual);
+      }
+      let revision = last ?? -1;
+      let position = 0n;
+      for (const event of events) {
+        revision += 1;
+        const info = this.statements.insert.run(
+          event.id,
+          streamId,
+          revision,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata),
+        );
+        position = BigInt(info.lastInsertRowid);
+      }
+      return { nextExpectedRevision: revision, position: { commit: position, prepare: position } };
+    }).immediate();
+  }
+
+  async readStream(streamId: string): Promise<RecordedEvent[]> {
+    return this.statements.readStream.all(streamId).map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.readAfter(options.after ?? START_OF_ALL, options.maxCount);
+  }
+
+  private async readAfter(after: GlobalPosition, maxCount: number): Promise<RecordedEvent[]> {
+    return this.statements.readAll.all(Number(after.commit), maxCount).map(toRecordedEvent);
+  }
+
+  subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
+    return pollAll((after, max) => this.readAfter(after, max), this.appended, {
+      ...options,
+      pageSize: 500,
+      pollIntervalMs: this.options.pollIntervalMs ?? 20,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.lock.runExclusive(() => this.db.close());
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  const position = BigInt(row.global_position);
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: row.stream_revision,
+    position: { commit: position, prepare: position },
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+  };
+}
