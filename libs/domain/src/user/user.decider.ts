@@ -1,0 +1,166 @@
+import { PreservedBy, UserEvent } from './user.events';
+
+/** What the IdP says a user is; the decider turns the difference into events. */
+export interface UserProfile {
+  readonly userName: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly givenName: string | null;
+  readonly familyName: string | null;
+  readonly externalId: string | null;
+  readonly userPrincipalName: string | null;
+}
+
+interface KnownUser {
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly profile: UserProfile;
+}
+
+export type UserState =
+  | { readonly status: 'Initial' }
+  | (KnownUser & { readonly status: 'Active' })
+  | (KnownUser & { readonly status: 'Preserved'; readonly preservedBy: PreservedBy; readonly deletedInIdp: boolean });
+
+export const initialUserState: UserState = { status: 'Initial' };
+
+export type UserCommand =
+  | { readonly type: 'CreateUser'; readonly data: { userId: string; tenantId: string; profile: UserProfile; active: boolean } }
+  /** PUT and PATCH from the IdP: the full profile and status it wants. */
+  | { readonly type: 'UpdateUserFromIdp'; readonly data: { profile: UserProfile; active: boolean } }
+  | { readonly type: 'DeleteUserInIdp' };
+
+export type UserRefusal = 'UserAlreadyExists' | 'UserNotFound' | 'InvalidUser' | 'ReactivationForbidden';
+
+export class UserCommandRefused extends Error {
+  override readonly name = 'UserCommandRefused';
+  constructor(readonly reason: UserRefusal, message: string) {
+    super(message);
+  }
+}
+
+/** Rule L2: these characters of userName are replaced by `_` before it becomes the email. */
+export function sanitiseUserName(userName: string): string {
+  return userName.replace(/[?*/\\<>]/g, '_');
+}
+
+export function decide(command: UserCommand, state: UserState): UserEvent[] {
+  switch (command.type) {
+    case 'CreateUser': {
+      if (state.status !== 'Initial') throw new UserCommandRefused('UserAlreadyExists', 'user already exists');
+      const { userId, tenantId, active } = command.data;
+      const profile = validProfile(command.data.profile);
+      const created: UserEvent = { type: 'UserCreated', data: { userId, tenantId, ...profile } };
+      // A user pushed inactive is kept but preserved from the start (rule L4).
+      return active ? [created] : [created, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
+    }
+    case 'UpdateUserFromIdp': {
+      const user = visibleToIdp(state);
+      return [
+        ...profileChanges(user.profile, validProfile(command.data.profile)),
+        ...statusChange(user, command.data.active),
+      ];
+    }
+    case 'DeleteUserInIdp': {
+      const user = visibleToIdp(state);
+      // DELETE preserves, never destroys (rule L4).
+      const preserve: UserEvent[] =
+        user.status === 'Active' ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deleted_in_idp' } }] : [];
+      return [...preserve, { type: 'UserDeletedInIdp', data: {} }];
+    }
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+export function evolve(state: UserState, event: UserEvent): UserState {
+  switch (event.type) {
+    case 'UserCreated': {
+      const { userId, tenantId, ...profile } = event.data;
+      return { status: 'Active', userId, tenantId, profile };
+    }
+    case 'UserRenamed':
+      return withProfile(state, event.data);
+    case 'UserEmailChanged':
+      return withProfile(state, event.data);
+    case 'UserExternalIdChanged':
+      return withProfile(state, event.data);
+    case 'UserPrincipalNameChanged':
+      return withProfile(state, event.data);
+    case 'UserPreserved':
+      if (state.status === 'Initial') return state;
+      return { ...state, status: 'Preserved', preservedBy: event.data.by, deletedInIdp: false };
+    case 'UserReactivated':
+      if (state.status === 'Initial') return state;
+      return { status: 'Active', userId: state.userId, tenantId: state.tenantId, profile: state.profile };
+    case 'UserDeletedInIdp':
+      if (state.status !== 'Preserved') return state;
+      return { ...state, deletedInIdp: true };
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+export function foldUser(events: readonly UserEvent[], state: UserState = initialUserState): UserState {
+  return events.reduce(evolve, state);
+}
+
+function visibleToIdp(state: UserState): Exclude<UserState, { status: 'Initial' }> {
+  // After a DELETE the resource no longer exists for the IdP (rule L4 decision, RFC 7644 §3.6).
+  if (state.status === 'Initial' || (state.status === 'Preserved' && state.deletedInIdp)) {
+    throw new UserCommandRefused('UserNotFound', 'user not found');
+  }
+  return state;
+}
+
+function validProfile(profile: UserProfile): UserProfile {
+  // Rule L1: userName, displayName and email are mandatory.
+  if (!profile.userName.trim()) throw new UserCommandRefused('InvalidUser', 'userName is required');
+  if (!profile.displayName.trim()) throw new UserCommandRefused('InvalidUser', 'displayName is required');
+  const userName = sanitiseUserName(profile.userName);
+  const email = profile.email.trim() ? profile.email : userName;
+  return { ...profile, userName, email };
+}
+
+function profileChanges(current: UserProfile, wanted: UserProfile): UserEvent[] {
+  const events: UserEvent[] = [];
+  if (
+    current.displayName !== wanted.displayName ||
+    current.givenName !== wanted.givenName ||
+    current.familyName !== wanted.familyName
+  ) {
+    const { displayName, givenName, familyName } = wanted;
+    events.push({ type: 'UserRenamed', data: { displayName, givenName, familyName } });
+  }
+  if (current.userName !== wanted.userName || current.email !== wanted.email) {
+    events.push({ type: 'UserEmailChanged', data: { userName: wanted.userName, email: wanted.email } });
+  }
+  if (current.externalId !== wanted.externalId) {
+    events.push({ type: 'UserExternalIdChanged', data: { externalId: wanted.externalId } });
+  }
+  if (current.userPrincipalName !== wanted.userPrincipalName) {
+    events.push({ type: 'UserPrincipalNameChanged', data: { userPrincipalName: wanted.userPrincipalName } });
+  }
+  return events;
+}
+
+function statusChange(user: Exclude<UserState, { status: 'Initial' }>, active: boolean): UserEvent[] {
+  if (user.status === 'Active') {
+    return active ? [] : [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
+  }
+  if (!active) return [];
+  // Rule L6: a user preserved by an administrator stays preserved.
+  if (user.preservedBy === 'admin') {
+    throw new UserCommandRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
+  }
+  return [{ type: 'UserReactivated', data: { by: 'idp' } }];
+}
+
+function withProfile(state: UserState, change: Partial<UserProfile>): UserState {
+  if (state.status === 'Initial') return state;
+  return { ...state, profile: { ...state.profile, ...change } };
+}

@@ -1,0 +1,161 @@
+import { decide, evolve, foldUser, initialUserState, UserCommand, UserProfile, UserState } from './user.decider';
+import { UserEvent } from './user.events';
+
+const ada: UserProfile = {
+  userName: 'ada@example.com',
+  email: 'ada@example.com',
+  displayName: 'Ada Lovelace',
+  givenName: 'Ada',
+  familyName: 'Lovelace',
+  externalId: 'entra-object-1',
+  userPrincipalName: null,
+};
+const created: UserEvent = { type: 'UserCreated', data: { userId: 'u1', tenantId: 't1', ...ada } };
+const deactivated: UserEvent = { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } };
+const preservedByAdmin: UserEvent = { type: 'UserPreserved', data: { by: 'admin', cause: 'preserved_by_admin' } };
+const deletedInIdp: UserEvent = { type: 'UserDeletedInIdp', data: {} };
+
+/** given past events, when a command, then new events (or a refusal). */
+function given(...past: UserEvent[]) {
+  const state = foldUser(past);
+  return {
+    when: (command: UserCommand) => ({
+      then: (expected: UserEvent[]) => expect(decide(command, state)).toEqual(expected),
+      thenRefused: (reason: string) => expect(() => decide(command, state)).toThrow(expect.objectContaining({ reason })),
+    }),
+  };
+}
+const update = (profile: Partial<UserProfile>, active = true): UserCommand => ({
+  type: 'UpdateUserFromIdp',
+  data: { profile: { ...ada, ...profile }, active },
+});
+
+describe('User decider', () => {
+  describe('CreateUser', () => {
+    const create = (profile: Partial<UserProfile> = {}, active = true): UserCommand => ({
+      type: 'CreateUser',
+      data: { userId: 'u1', tenantId: 't1', profile: { ...ada, ...profile }, active },
+    });
+
+    it('given no user, when created, then UserCreated', () => {
+      given().when(create()).then([created]);
+    });
+
+    it('given no user, when created inactive, then it is created and preserved at once (rule L4)', () => {
+      given().when(create({}, false)).then([created, deactivated]);
+    });
+
+    it('given a userName with ? * / \\ < >, when created, then each becomes _ in userName and email (rule L2)', () => {
+      given()
+        .when(create({ userName: 'a?b*c/d\\e<f>g@example.com', email: '' }))
+        .then([
+          {
+            type: 'UserCreated',
+            data: { userId: 'u1', tenantId: 't1', ...ada, userName: 'a_b_c_d_e_f_g@example.com', email: 'a_b_c_d_e_f_g@example.com' },
+          },
+        ]);
+    });
+
+    it('given no user, when created without displayName, then refused as invalid (rule L1)', () => {
+      given().when(create({ displayName: '  ' })).thenRefused('InvalidUser');
+    });
+
+    it('given no user, when created without userName, then refused as invalid (rule L1)', () => {
+      given().when(create({ userName: '' })).thenRefused('InvalidUser');
+    });
+
+    it('given an existing user, when created again, then refused', () => {
+      given(created).when(create()).thenRefused('UserAlreadyExists');
+    });
+  });
+
+  describe('UpdateUserFromIdp', () => {
+    it('given a user, when the same profile is sent, then nothing happens (idempotent PUT)', () => {
+      given(created).when(update({})).then([]);
+    });
+
+    it('given a user, when the display name changes, then UserRenamed', () => {
+      given(created)
+        .when(update({ displayName: 'Ada King' }))
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'Lovelace' } }]);
+    });
+
+    it('given a user, when userName and email change domain, then UserEmailChanged on the same user (rule L3)', () => {
+      given(created)
+        .when(update({ userName: 'ada@new.example', email: 'ada@new.example' }))
+        .then([{ type: 'UserEmailChanged', data: { userName: 'ada@new.example', email: 'ada@new.example' } }]);
+    });
+
+    it('given a user, when externalId and UPN change, then one event each', () => {
+      given(created)
+        .when(update({ externalId: 'x2', userPrincipalName: 'ada@corp.example' }))
+        .then([
+          { type: 'UserExternalIdChanged', data: { externalId: 'x2' } },
+          { type: 'UserPrincipalNameChanged', data: { userPrincipalName: 'ada@corp.example' } },
+        ]);
+    });
+
+    it('given an active user, when active=false, then UserPreserved by the IdP (rule L4)', () => {
+      given(created).when(update({}, false)).then([deactivated]);
+    });
+
+    it('given a user preserved by the IdP, when active=false again, then nothing happens', () => {
+      given(created, deactivated).when(update({}, false)).then([]);
+    });
+
+    it('given a user preserved by the IdP, when active=true, then UserReactivated (rule L5)', () => {
+      given(created, deactivated).when(update({}, true)).then([{ type: 'UserReactivated', data: { by: 'idp' } }]);
+    });
+
+    it('given a user preserved by an administrator, when the IdP sets active=true, then refused (rule L6)', () => {
+      given(created, preservedByAdmin).when(update({}, true)).thenRefused('ReactivationForbidden');
+    });
+
+    it('given a user deleted in the IdP, when updated, then not found (rule L4 decision)', () => {
+      given(created, deactivated, deletedInIdp).when(update({ displayName: 'X' })).thenRefused('UserNotFound');
+    });
+
+    it('given no user, when updated, then not found', () => {
+      given().when(update({})).thenRefused('UserNotFound');
+    });
+  });
+
+  describe('DeleteUserInIdp', () => {
+    it('given an active user, when deleted in the IdP, then preserved and gone for the IdP, never destroyed (rule L4)', () => {
+      given(created)
+        .when({ type: 'DeleteUserInIdp' })
+        .then([{ type: 'UserPreserved', data: { by: 'idp', cause: 'deleted_in_idp' } }, deletedInIdp]);
+    });
+
+    it('given a preserved user, when deleted in the IdP, then only UserDeletedInIdp', () => {
+      given(created, deactivated).when({ type: 'DeleteUserInIdp' }).then([deletedInIdp]);
+    });
+
+    it('given a user already deleted in the IdP, when deleted again, then not found', () => {
+      given(created, deactivated, deletedInIdp).when({ type: 'DeleteUserInIdp' }).thenRefused('UserNotFound');
+    });
+  });
+
+  describe('evolve', () => {
+    it('given events, when folded, then the state keeps the profile through preservation and deletion', () => {
+      const state: UserState = foldUser([
+        created,
+        { type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'King' } },
+        deactivated,
+        deletedInIdp,
+      ]);
+      expect(state).toEqual({
+        status: 'Preserved',
+        userId: 'u1',
+        tenantId: 't1',
+        preservedBy: 'idp',
+        deletedInIdp: true,
+        profile: { ...ada, displayName: 'Ada King', familyName: 'King' },
+      });
+    });
+
+    it('given the initial state, when a non-creating event arrives, then the state stays initial', () => {
+      expect(evolve(initialUserState, deactivated)).toEqual(initialUserState);
+    });
+  });
+});
