@@ -1,0 +1,26 @@
+import { EventMetadata } from '@scim-ledger/domain';
+import { formatPosition, RecordedEvent } from '@scim-ledger/event-store';
+import { userIdOfStream } from '../users/users.projection';
+import { AuditEntryRow } from './audit-entry.row';
+
+/** Every event becomes one audit entry carrying its metadata (rule S1). */
+export function auditEntryFor(event: RecordedEvent): Omit<AuditEntryRow, 'id'> | null {
+  const metadata = event.metadata as Partial<EventMetadata>;
+  if (typeof metadata.tenantId !== 'string') return null;
+  return {
+    tenantId: metadata.tenantId,
+    userId: userIdOfStream(event.streamId),
+    streamId: event.streamId,
+    streamRevision: event.revision,
+    globalPosition: formatPosition(event.position),
+    eventId: event.id,
+    eventType: event.type,
+    occurredAt: metadata.occurredAt ?? '',
+    actorKind: metadata.actor?.kind ?? 'unknown',
+    actorId: metadata.actor?.id ?? 'unknown',
+    requestId: metadata.requestId ?? '',
+    userAgent: metadata.userAgent ?? null,
+    clientAddress: metadata.clientAddress ?? null,
+    data: JSON.stringify(event.data),
+  };
+}

@@ -1,0 +1,53 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** One recorded change with who, when, from where and why (rule S1). */
+@Entity('audit_trail')
+@Index('audit_trail_event', ['streamId', 'streamRevision'], { unique: true })
+@Index('audit_trail_tenant_time', ['tenantId', 'occurredAt'])
+@Index('audit_trail_user', ['userId', 'streamRevision'])
+export class AuditEntryRow {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  tenantId: string;
+
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  userId: string | null;
+
+  @Column({ type: 'varchar', length: 200 })
+  streamId: string;
+
+  @Column({ type: 'integer' })
+  streamRevision: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  globalPosition: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  eventId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  eventType: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  occurredAt: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  actorKind: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  actorId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  requestId: string;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  userAgent: string | null;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  clientAddress: string | null;
+
+  @Column({ type: 'text' })
+  data: string;
+}

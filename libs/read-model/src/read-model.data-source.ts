@@ -1,0 +1,33 @@
+import { DataSource } from 'typeorm';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AuditEntryRow } from './audit/audit-entry.row';
+import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
+import { ScimUserRow } from './users/scim-user.row';
+
+export type ReadModelDatabase = { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
+
+export const READ_MODEL_ENTITIES = [ScimUserRow, AuditEntryRow, ProjectionCheckpointRow];
+
+export async function openReadModel(database: ReadModelDatabase): Promise<DataSource> {
+  const common = { entities: READ_MODEL_ENTITIES, synchronize: true, logging: false } as const;
+  const dataSource =
+    database.type === 'sqlite'
+      ? new DataSource({
+          ...common,
+          type: 'better-sqlite3',
+          database: prepareFile(database.file),
+          enableWAL: true,
+          prepareDatabase: (db: { pragma(source: string): unknown }) => {
+            db.pragma('busy_timeout = 5000');
+            db.pragma('synchronous = NORMAL');
+          },
+        })
+      : new DataSource({ ...common, type: 'postgres', url: database.url, extra: { max: 10 } });
+  return dataSource.initialize();
+}
+
+function prepareFile(file: string): string {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  return file;
+}

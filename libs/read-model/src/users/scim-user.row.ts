@@ -1,0 +1,71 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One user as SCIM queries see it. Lower-cased copies of userName and email
+ * make the case-insensitive lookups IdPs send before every create use an index.
+ * Timestamps are ISO 8601 UTC strings so they sort and compare alike on
+ * SQLite and PostgreSQL.
+ */
+@Entity('scim_users')
+@Index('scim_users_tenant_user_name', ['tenantId', 'userNameLower'])
+@Index('scim_users_tenant_email', ['tenantId', 'emailLower'])
+@Index('scim_users_tenant_external_id', ['tenantId', 'externalId'])
+@Index('scim_users_tenant_created', ['tenantId', 'createdAt', 'id'])
+export class ScimUserRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  tenantId: string;
+
+  @Column({ type: 'varchar', length: 512 })
+  userName: string;
+
+  @Column({ type: 'varchar', length: 512 })
+  userNameLower: string;
+
+  @Column({ type: 'varchar', length: 512 })
+  email: string;
+
+  @Column({ type: 'varchar', length: 512 })
+  emailLower: string;
+
+  @Column({ type: 'varchar', length: 512 })
+  displayName: string;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  givenName: string | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  familyName: string | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  externalId: string | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  userPrincipalName: string | null;
+
+  @Column({ type: 'boolean' })
+  active: boolean;
+
+  /** Active or Preserved (rule L4). */
+  @Column({ type: 'varchar', length: 16 })
+  status: 'Active' | 'Preserved';
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  preservedBy: 'idp' | 'admin' | null;
+
+  /** Gone for the IdP after a DELETE, still here for the admin (rule L4 decision). */
+  @Column({ type: 'boolean' })
+  deletedInIdp: boolean;
+
+  @Column({ type: 'varchar', length: 32 })
+  createdAt: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  lastModified: string;
+
+  /** Stream revision of the last event applied: the projection's idempotency guard and meta.version. */
+  @Column({ type: 'integer' })
+  revision: number;
+}

@@ -1,0 +1,74 @@
+import { EventMetadata, isUserEvent, UserEvent } from '@scim-ledger/domain';
+import { RecordedEvent } from '@scim-ledger/event-store';
+import { ScimUserRow } from './scim-user.row';
+
+export const USER_STREAM_PREFIX = 'user-';
+
+export function userIdOfStream(streamId: string): string | null {
+  return streamId.startsWith(USER_STREAM_PREFIX) ? streamId.slice(USER_STREAM_PREFIX.length) : null;
+}
+
+/**
+ * The users read model as a pure fold: given the current row (or none) and
+ * the next event of that user's stream, the new row. An event at or below the
+ * row's revision was applied already and changes nothing (at-least-once
+ * delivery, exactly-once effect: shared/STYLE.md point 8).
+ */
+export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEvent): ScimUserRow | null {
+  if (!isUserEvent(recorded)) return row;
+  if (row && recorded.revision <= row.revision) return row;
+  const event = recorded as unknown as UserEvent;
+  const at = (recorded.metadata as unknown as EventMetadata).occurredAt;
+  if (event.type === 'UserCreated') {
+    if (row) return row;
+    const d = event.data;
+    return {
+      id: d.userId,
+      tenantId: d.tenantId,
+      userName: d.userName,
+      userNameLower: d.userName.toLowerCase(),
+      email: d.email,
+      emailLower: d.email.toLowerCase(),
+      displayName: d.displayName,
+      givenName: d.givenName,
+      familyName: d.familyName,
+      externalId: d.externalId,
+      userPrincipalName: d.userPrincipalName,
+      active: true,
+      status: 'Active',
+      preservedBy: null,
+      deletedInIdp: false,
+      createdAt: at,
+      lastModified: at,
+      revision: recorded.revision,
+    };
+  }
+  if (!row) return null;
+  const next: ScimUserRow = { ...row, lastModified: at, revision: recorded.revision };
+  switch (event.type) {
+    case 'UserRenamed':
+      return { ...next, ...event.data };
+    case 'UserEmailChanged':
+      return {
+        ...next,
+        userName: event.data.userName,
+        userNameLower: event.data.userName.toLowerCase(),
+        email: event.data.email,
+        emailLower: event.data.email.toLowerCase(),
+      };
+    case 'UserExternalIdChanged':
+      return { ...next, externalId: event.data.externalId };
+    case 'UserPrincipalNameChanged':
+      return { ...next, userPrincipalName: event.data.userPrincipalName };
+    case 'UserPreserved':
+      return { ...next, active: false, status: 'Preserved', preservedBy: event.data.by };
+    case 'UserReactivated':
+      return { ...next, active: true, status: 'Active', preservedBy: null, deletedInIdp: false };
+    case 'UserDeletedInIdp':
+      return { ...next, deletedInIdp: true };
+    default: {
+      const unknown: never = event;
+      throw new Error(`unprojected event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
