@@ -7,3 +7,4 @@ export * from './read-model.data-source';
 export * from './projector';
 export * from './read-model-freshness';
 export * from './batches';
+export * from './tenants/scim-token.row';

@@ -1,0 +1,72 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { PassportModule } from '@nestjs/passport';
+import { DataSource } from 'typeorm';
+import { EVENT_STORE, EventStore, openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
+import { openReadModel, ReadModelFreshness, ReadModelProjector } from '@scim-ledger/read-model';
+import { AppConfig, Clock, SystemClock } from '@scim-ledger/platform';
+import { ScimBearerStrategy } from './auth/scim-bearer.strategy';
+import { ScimTokens } from './auth/scim-tokens';
+import { ProjectorLifecycle } from './projector-lifecycle';
+import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
+import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.command';
+import { GetScimUserHandler } from './scim-users/getting-user/get-user.query';
+import { ListScimUsersHandler } from './scim-users/listing-users/list-users.query';
+import { ScimUsersController } from './scim-users/scim-users.controller';
+import { ScimUsersReadModel } from './scim-users/scim-users.read-model';
+import { ScimWrite } from './scim-users/scim-write';
+import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
+import { UserStreams } from './scim-users/user-streams';
+import { APP_CONFIG, READ_MODEL } from './tokens';
+
+/** How often a write waiting for read-your-writes looks at an external projector's checkpoint. */
+const CHECKPOINT_POLL_MS = 5;
+
+export interface AppOverrides {
+  readonly clock?: Clock;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), PassportModule],
+      controllers: [ScimUsersController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
+        { provide: EVENT_STORE, useFactory: () => openEventStore(config.eventStore) },
+        { provide: READ_MODEL, useFactory: () => openReadModel(config.readModel) },
+        {
+          provide: ReadModelProjector,
+          inject: [READ_MODEL, EVENT_STORE],
+          useFactory: (dataSource: DataSource, eventStore: EventStore) =>
+            new ReadModelProjector(dataSource, eventStore, {
+              writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
+            }),
+        },
+        {
+          provide: ReadModelFreshness,
+          inject: [ReadModelProjector],
+          useFactory: (projector: ReadModelProjector) => {
+            const freshness = new ReadModelFreshness(() => projector.checkpoint(), CHECKPOINT_POLL_MS);
+            projector.onAdvanced((position) => freshness.advancedTo(position));
+            return freshness;
+          },
+        },
+        ProjectorLifecycle,
+        ScimTokens,
+        ScimBearerStrategy,
+        UserStreams,
+        ScimWrite,
+        ScimUsersReadModel,
+        CreateScimUserHandler,
+        UpdateScimUserHandler,
+        DeleteScimUserHandler,
+        GetScimUserHandler,
+        ListScimUsersHandler,
+      ],
+    };
+  }
+}

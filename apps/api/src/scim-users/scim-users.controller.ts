@@ -1,0 +1,98 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { LIST_RESPONSE_SCHEMA, ScimUserView, toScimUser, versionOf } from '@scim-ledger/scim';
+import { ScimAuthGuard } from '../auth/scim-bearer.strategy';
+import { Context, RequestContext, SCIM_PREFIXES } from '../http/request-context';
+import { CreateScimUser } from './creating-user/create-user.command';
+import { DeleteScimUser } from './deleting-user/delete-user.command';
+import { GetScimUser } from './getting-user/get-user.query';
+import { ListScimUsers, ScimUserPage } from './listing-users/list-users.query';
+import { UpdateScimUser } from './updating-user/update-user.command';
+
+/** /Users under /scim/v2 and the vendor's alias /insync/scim (rule T1). */
+@Controller(SCIM_PREFIXES.map((prefix) => `${prefix}/Users`))
+@UseGuards(ScimAuthGuard)
+export class ScimUsersController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body() body: unknown, @Context() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    const view = await this.commands.execute<CreateScimUser, ScimUserView>(new CreateScimUser(body, context));
+    const location = userLocation(context, view.id);
+    void reply.header('Location', location).header('ETag', versionOf(view.revision));
+    return toScimUser(view, location);
+  }
+
+  @Get()
+  async list(@Query() query: Record<string, unknown>, @Context() context: RequestContext) {
+    const page = await this.queries.execute<ListScimUsers, ScimUserPage>(new ListScimUsers(context.principal.tenantId, query));
+    return {
+      schemas: [LIST_RESPONSE_SCHEMA],
+      totalResults: page.totalResults,
+      itemsPerPage: page.users.length,
+      startIndex: page.startIndex,
+      Resources: page.users.map((view) => toScimUser(view, userLocation(context, view.id))),
+    };
+  }
+
+  @Get(':id')
+  async get(
+    @Param('id') id: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const view = await this.queries.execute<GetScimUser, ScimUserView>(new GetScimUser(context.principal.tenantId, id));
+    const version = versionOf(view.revision);
+    void reply.header('ETag', version);
+    // RFC 7644 §3.14: the client's copy is current.
+    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === version || tag.trim() === '*')) {
+      void reply.status(304);
+      return undefined;
+    }
+    return toScimUser(view, userLocation(context, view.id));
+  }
+
+  @Put(':id')
+  async replace(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.update(new UpdateScimUser(id, { kind: 'replace', body }, ifMatch, context), reply);
+  }
+
+  @Patch(':id')
+  async patch(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.update(new UpdateScimUser(id, { kind: 'patch', body }, ifMatch, context), reply);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Context() context: RequestContext) {
+    await this.commands.execute(new DeleteScimUser(id, ifMatch, context));
+  }
+
+  private async update(command: UpdateScimUser, reply: FastifyReply) {
+    const view = await this.commands.execute<UpdateScimUser, ScimUserView>(command);
+    void reply.header('ETag', versionOf(view.revision));
+    return toScimUser(view, userLocation(command.context, view.id));
+  }
+}
+
+function userLocation(context: RequestContext, id: string): string {
+  return `${context.scimBaseUrl}/Users/${encodeURIComponent(id)}`;
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ScimUserRow } from '@scim-ledger/read-model';
+import { ScimUserView, userFilterToSql, userSortColumn } from '@scim-ledger/scim';
+import { READ_MODEL } from '../tokens';
+
+export interface UserPageRequest {
+  readonly filter?: string;
+  /** 1-based (RFC 7644 §3.4.2.4). */
+  readonly startIndex: number;
+  readonly count: number;
+  readonly sortBy?: string;
+  readonly sortOrder: 'ascending' | 'descending';
+}
+
+export interface UserPage {
+  readonly totalResults: number;
+  readonly rows: ScimUserRow[];
+}
+
+/** The users read model as SCIM queries need it: always scoped to one tenant, never showing IdP-deleted users. */
+@Injectable()
+export class ScimUsersReadModel {
+  constructor(@Inject(READ_MODEL) private readonly dataSource: DataSource) {}
+
+  private visible(tenantId: string) {
+    return this.dataSource
+      .getRepository(ScimUserRow)
+      .createQueryBuilder('u')
+      .where('u."tenantId" = :tenantId', { tenantId })
+      .andWhere('u."deletedInIdp" = :deleted', { deleted: false });
+  }
+
+  findVisible(tenantId: string, id: string): Promise<ScimUserRow | null> {
+    return this.visible(tenantId).andWhere('u.id = :id', { id }).getOne();
+  }
+
+  /** userName is unique per tenant and compared case-insensitively (RFC 7643 §4.1.1). */
+  async userNameTaken(tenantId: string, userName: string, exceptId?: string): Promise<boolean> {
+    const query = this.visible(tenantId).andWhere('u."userNameLower" = :userName', { userName: userName.toLowerCase() });
+    if (exceptId) query.andWhere('u.id <> :exceptId', { exceptId });
+    return (await query.getCount()) > 0;
+  }
+
+  async page(tenantId: string, request: UserPageRequest): Promise<UserPage> {
+    const query = this.visible(tenantId);
+    if (request.filter !== undefined) {
+      const dialect = this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+      const { sql, params } = userFilterToSql(request.filter, dialect, 'u');
+      query.andWhere(`(${sql})`, params);
+    }
+    const totalResults = await query.getCount();
+    if (request.count === 0) return { totalResults, rows: [] };
+    const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
+    // A stable order: the sort key, then the id as a tie-breaker.
+    if (request.sortBy) query.orderBy(userSortColumn(request.sortBy, 'u'), direction).addOrderBy('u.id', direction);
+    else query.orderBy('u."createdAt"', 'ASC').addOrderBy('u.id', 'ASC');
+    const rows = await query.offset(request.startIndex - 1).limit(request.count).getMany();
+    return { totalResults, rows };
+  }
+}
+
+export function viewOfRow(row: ScimUserRow): ScimUserView {
+  return {
+    id: row.id,
+    profile: {
+      userName: row.userName,
+      email: row.email,
+      displayName: row.displayName,
+      givenName: row.givenName,
+      familyName: row.familyName,
+      externalId: row.externalId,
+      userPrincipalName: row.userPrincipalName,
+    },
+    active: row.active,
+    created: row.createdAt,
+    lastModified: row.lastModified,
+    revision: row.revision,
+  };
+}

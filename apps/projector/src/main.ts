@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
+import { openReadModel, ReadModelProjector } from '@scim-ledger/read-model';
+import { ConfigError, loadConfig } from '@scim-ledger/platform';
+
+/**
+ * The projection worker as its own process (PROJECTOR=external on the api).
+ * Same configuration as the api; stops cleanly on SIGINT/SIGTERM, and a hard
+ * kill loses nothing: rows and checkpoint commit together.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = new Logger('Projector');
+  const eventStore = await openEventStore(config.eventStore);
+  const dataSource = await openReadModel(config.readModel);
+  const projector = new ReadModelProjector(dataSource, eventStore, {
+    writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
+  });
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+  logger.log(`projecting ${eventStore.backend} events into the ${config.readModel.type} read model`);
+  await projector.run(stop.signal);
+  await eventStore.close();
+  await dataSource.destroy();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? 'configuration error: ' : ''}${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,121 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+import { join, resolve } from 'node:path';
+
+/**
+ * Every setting comes from an environment variable; the README's table lists
+ * them. Validated at start-up with class-validator so a typo stops the process
+ * with a message instead of surfacing as a 500 later.
+ */
+class Environment {
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(65535)
+  PORT = 8080;
+
+  @IsOptional() @IsString()
+  HOST = '0.0.0.0';
+
+  @IsOptional() @IsString()
+  DATA_DIR = './data';
+
+  @IsOptional() @IsIn(['sqlite', 'postgres', 'eventstoredb'])
+  EVENT_STORE: 'sqlite' | 'postgres' | 'eventstoredb' = 'sqlite';
+
+  @IsOptional() @IsIn(['sqlite', 'postgres'])
+  READ_MODEL: 'sqlite' | 'postgres' = 'sqlite';
+
+  @IsOptional() @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString()
+  EVENTSTORE_URL?: string;
+
+  @IsOptional() @IsIn(['in-process', 'external'])
+  PROJECTOR: 'in-process' | 'external' = 'in-process';
+
+  @IsOptional() @IsString() @MinLength(16)
+  SCIM_BOOTSTRAP_TOKEN?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  SCIM_BOOTSTRAP_TENANT = 'default';
+
+  @IsOptional() @IsString()
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  READ_YOUR_WRITES_TIMEOUT_MS = 5000;
+
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1024)
+  MAX_BODY_BYTES = 1024 * 1024;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+export type EventStoreConfig =
+  | { readonly type: 'sqlite'; readonly file: string }
+  | { readonly type: 'postgres'; readonly url: string }
+  | { readonly type: 'eventstoredb'; readonly url: string };
+
+export type ReadModelConfig = { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
+
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly eventStore: EventStoreConfig;
+  readonly readModel: ReadModelConfig;
+  readonly projector: 'in-process' | 'external';
+  readonly bootstrapToken: string | undefined;
+  readonly bootstrapTenant: string;
+  readonly publicBaseUrl: string | undefined;
+  readonly readYourWritesTimeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = plainToInstance(Environment, defined);
+  const errors = validateSync(parsed, { whitelist: false });
+  if (errors.length > 0) {
+    throw new ConfigError(errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`).join('; '));
+  }
+  const dataDir = resolve(parsed.DATA_DIR);
+  // The embedded default: event store and read model share one SQLite file.
+  const sqliteFile = join(dataDir, 'scim-ledger.sqlite');
+  const needPostgres = () => {
+    if (!parsed.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when EVENT_STORE or READ_MODEL is postgres');
+    return parsed.DATABASE_URL;
+  };
+  const eventStore: EventStoreConfig =
+    parsed.EVENT_STORE === 'sqlite'
+      ? { type: 'sqlite', file: sqliteFile }
+      : parsed.EVENT_STORE === 'postgres'
+        ? { type: 'postgres', url: needPostgres() }
+        : { type: 'eventstoredb', url: requireEventStoreUrl(parsed.EVENTSTORE_URL) };
+  const readModel: ReadModelConfig =
+    parsed.READ_MODEL === 'sqlite' ? { type: 'sqlite', file: sqliteFile } : { type: 'postgres', url: needPostgres() };
+  return {
+    port: parsed.PORT,
+    host: parsed.HOST,
+    dataDir,
+    eventStore,
+    readModel,
+    projector: parsed.PROJECTOR,
+    bootstrapToken: parsed.SCIM_BOOTSTRAP_TOKEN,
+    bootstrapTenant: parsed.SCIM_BOOTSTRAP_TENANT,
+    publicBaseUrl: parsed.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
+    maxBodyBytes: parsed.MAX_BODY_BYTES,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}
+
+function requireEventStoreUrl(url: string | undefined): string {
+  if (!url) throw new ConfigError('EVENTSTORE_URL is required when EVENT_STORE is eventstoredb');
+  return url;
+}

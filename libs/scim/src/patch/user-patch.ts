@@ -1,0 +1,91 @@
+import { scimPatch, ScimPatchOperation, ScimError as PatchLibraryError } from 'scim-patch';
+import { ScimError, ScimType } from '../scim-error';
+import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
+import { isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
+
+const MAX_OPERATIONS = 100;
+const EXTENSION_URNS = [DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, CORE_USER_SCHEMA];
+
+/**
+ * Applies an RFC 7644 §3.5.2 PATCH to a user's SCIM representation with the
+ * scim-patch library, after smoothing what Entra ID really sends (op names in
+ * any case, booleans as strings, dotted keys and extension URNs as keys of a
+ * path-less value), and reads back what scim-ledger keeps.
+ */
+export function applyUserPatch(current: ScimUserResource, body: unknown): ScimUserInput {
+  const operations = patchOperations(body);
+  let patched: ScimUserResource = current;
+  if (operations.length > 0) {
+    try {
+      patched = scimPatch(structuredClone(current) as never, operations, { mutateDocument: false, treatMissingAsAdd: true });
+    } catch (error) {
+      throw asScimError(error);
+    }
+  }
+  return readScimUser(patched);
+}
+
+function patchOperations(body: unknown): ScimPatchOperation[] {
+  if (!isObject(body)) throw new ScimError(400, 'the request body must be a PatchOp message', 'invalidSyntax');
+  const schemas = body.schemas;
+  if (schemas !== undefined && (!Array.isArray(schemas) || !schemas.includes(PATCH_OP_SCHEMA))) {
+    throw new ScimError(400, `schemas must contain ${PATCH_OP_SCHEMA}`, 'invalidSyntax');
+  }
+  const operations = body.Operations ?? body.operations;
+  if (!Array.isArray(operations)) throw new ScimError(400, 'Operations must be an array', 'invalidSyntax');
+  if (operations.length > MAX_OPERATIONS) {
+    throw new ScimError(400, `a PATCH may carry at most ${MAX_OPERATIONS} operations`, 'tooMany');
+  }
+  return operations.flatMap(normaliseOperation);
+}
+
+function normaliseOperation(raw: unknown): ScimPatchOperation[] {
+  if (!isObject(raw)) throw new ScimError(400, 'each operation must be an object', 'invalidSyntax');
+  const op = typeof raw.op === 'string' ? raw.op.toLowerCase() : '';
+  if (op !== 'add' && op !== 'replace' && op !== 'remove') {
+    throw new ScimError(400, `unknown PATCH op ${JSON.stringify(raw.op)}: use add, replace or remove`, 'invalidSyntax');
+  }
+  if (raw.path !== undefined && typeof raw.path !== 'string') throw new ScimError(400, 'path must be a string', 'invalidPath');
+  const path = typeof raw.path === 'string' && raw.path.trim() !== '' ? raw.path.trim() : undefined;
+  if (op === 'remove') {
+    if (!path) throw new ScimError(400, 'remove needs a path', 'noTarget');
+    return [{ op, path, ...(raw.value !== undefined ? { value: raw.value } : {}) }];
+  }
+  if (raw.value === undefined) throw new ScimError(400, `${op} needs a value`, 'invalidValue');
+  if (path) return [{ op, path, value: /^active$/i.test(path) ? booleanish(raw.value) : raw.value }];
+  if (!isObject(raw.value)) throw new ScimError(400, `${op} without a path needs an object value`, 'invalidValue');
+  return splitPathlessValue(op, raw.value);
+}
+
+/**
+ * Entra ID sends path-less values keyed by dotted paths ("name.givenName")
+ * and full extension URNs ("urn:…:Druva:2.0:User:userPrincipalName"). Each
+ * such key becomes an operation with that path, so it changes one
+ * sub-attribute instead of replacing the whole complex attribute.
+ */
+function splitPathlessValue(op: 'add' | 'replace', value: Record<string, unknown>): ScimPatchOperation[] {
+  const plain: Record<string, unknown> = {};
+  const withPath: ScimPatchOperation[] = [];
+  for (const [key, raw] of Object.entries(value)) {
+    const v = /^active$/i.test(key) ? booleanish(raw) : raw;
+    const urn = EXTENSION_URNS.find((u) => key.toLowerCase().startsWith(`${u.toLowerCase()}:`));
+    if (urn === CORE_USER_SCHEMA) withPath.push({ op, path: key.slice(urn.length + 1), value: v });
+    else if (urn || key.includes('.')) withPath.push({ op, path: key, value: v });
+    else plain[key] = v;
+  }
+  return Object.keys(plain).length > 0 ? [{ op, value: plain }, ...withPath] : withPath;
+}
+
+function booleanish(value: unknown): unknown {
+  return typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : value;
+}
+
+function asScimError(error: unknown): ScimError {
+  if (error instanceof ScimError) return error;
+  if (error instanceof PatchLibraryError) {
+    const known: ScimType[] = ['invalidPath', 'noTarget', 'invalidValue', 'invalidSyntax', 'invalidFilter', 'mutability'];
+    const scimType = known.find((t) => t === error.scimCode) ?? 'invalidValue';
+    return new ScimError(400, error.message || 'invalid PATCH operation', scimType);
+  }
+  return new ScimError(400, `invalid PATCH operation: ${(error as Error).message}`, 'invalidPath');
+}

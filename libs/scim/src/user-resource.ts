@@ -1,0 +1,125 @@
+import type { UserProfile } from '@scim-ledger/domain';
+import { ScimError } from './scim-error';
+import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA } from './scim-schemas';
+
+/** What the HTTP layer knows of a user, from the read model or from its stream. */
+export interface ScimUserView {
+  readonly id: string;
+  readonly profile: UserProfile;
+  readonly active: boolean;
+  readonly created: string;
+  readonly lastModified: string;
+  readonly revision: number;
+}
+
+export type ScimUserResource = Record<string, unknown> & { id: string; meta: Record<string, unknown> };
+
+/** meta.version and ETag come from the stream revision (RFC 7644 §3.14). */
+export const versionOf = (revision: number) => `W/"${revision}"`;
+
+export function toScimUser(view: ScimUserView, location: string): ScimUserResource {
+  const { profile } = view;
+  const name: Record<string, string> = {};
+  if (profile.givenName !== null) name.givenName = profile.givenName;
+  if (profile.familyName !== null) name.familyName = profile.familyName;
+  return {
+    schemas: profile.userPrincipalName !== null ? [CORE_USER_SCHEMA, DRUVA_USER_SCHEMA] : [CORE_USER_SCHEMA],
+    id: view.id,
+    ...(profile.externalId !== null ? { externalId: profile.externalId } : {}),
+    userName: profile.userName,
+    ...(Object.keys(name).length > 0 ? { name } : {}),
+    displayName: profile.displayName,
+    emails: [{ value: profile.email, type: 'work', primary: true }],
+    active: view.active,
+    ...(profile.userPrincipalName !== null
+      ? { [DRUVA_USER_SCHEMA]: { userPrincipalName: profile.userPrincipalName } }
+      : {}),
+    meta: {
+      resourceType: 'User',
+      created: view.created,
+      lastModified: view.lastModified,
+      location,
+      version: versionOf(view.revision),
+    },
+  };
+}
+
+export interface ScimUserInput {
+  readonly profile: UserProfile;
+  readonly active: boolean;
+}
+
+/**
+ * Reads the attributes scim-ledger keeps (rule A1) from a POST or PUT body.
+ * Everything else (password, groups, unknown attributes) is ignored, never
+ * stored (rules A3, L11).
+ */
+export function readScimUser(body: unknown): ScimUserInput {
+  if (!isObject(body)) throw new ScimError(400, 'the request body must be a SCIM User object', 'invalidSyntax');
+  const attributes = lowerKeys(body);
+  const schemas = attributes.schemas;
+  if (schemas !== undefined && (!Array.isArray(schemas) || !schemas.some((s) => s === CORE_USER_SCHEMA))) {
+    throw new ScimError(400, `schemas must contain ${CORE_USER_SCHEMA}`, 'invalidSyntax');
+  }
+  const userName = optionalString(attributes.username, 'userName');
+  if (!userName || !userName.trim()) throw new ScimError(400, 'userName is required', 'invalidValue');
+  const name = attributes.name === undefined || attributes.name === null ? {} : lowerKeys(objectAttribute(attributes.name, 'name'));
+  const druva = extension(body, DRUVA_USER_SCHEMA);
+  return {
+    profile: {
+      userName,
+      email: primaryEmail(attributes.emails) ?? userName,
+      displayName: optionalString(attributes.displayname, 'displayName') ?? '',
+      givenName: optionalString(name.givenname, 'name.givenName'),
+      familyName: optionalString(name.familyname, 'name.familyName'),
+      externalId: optionalString(attributes.externalid, 'externalId'),
+      userPrincipalName: optionalString(druva.userprincipalname, 'userPrincipalName'),
+    },
+    active: attributes.active === undefined || attributes.active === null ? true : scimBoolean(attributes.active, 'active'),
+  };
+}
+
+/** Entra ID sends booleans as the strings "True" and "False". */
+export function scimBoolean(value: unknown, attribute: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  throw new ScimError(400, `${attribute} must be a boolean`, 'invalidValue');
+}
+
+function primaryEmail(emails: unknown): string | null {
+  if (emails === undefined || emails === null) return null;
+  if (!Array.isArray(emails)) throw new ScimError(400, 'emails must be an array', 'invalidValue');
+  const entries = emails.map((e) => lowerKeys(objectAttribute(e, 'emails')));
+  const chosen =
+    entries.find((e) => e.primary === true || (typeof e.primary === 'string' && e.primary.toLowerCase() === 'true')) ??
+    entries.find((e) => e.type === 'work') ??
+    entries[0];
+  return chosen ? optionalString(chosen.value, 'emails.value') : null;
+}
+
+function extension(body: Record<string, unknown>, urn: string): Record<string, unknown> {
+  const key = Object.keys(body).find((k) => k.toLowerCase() === urn.toLowerCase());
+  if (!key || body[key] === null || body[key] === undefined) return {};
+  return lowerKeys(objectAttribute(body[key], urn));
+}
+
+function optionalString(value: unknown, attribute: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new ScimError(400, `${attribute} must be a string`, 'invalidValue');
+  if (value.length > 512) throw new ScimError(400, `${attribute} is longer than 512 characters`, 'invalidValue');
+  return value;
+}
+
+function objectAttribute(value: unknown, attribute: string): Record<string, unknown> {
+  if (!isObject(value)) throw new ScimError(400, `${attribute} must be an object`, 'invalidValue');
+  return value;
+}
+
+/** Attribute names are case-insensitive (RFC 7643 §2.1). */
+function lowerKeys(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,70 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ScimTokens } from '../../apps/api/src/auth/scim-tokens';
+import { createApp } from '../../apps/api/src/create-app';
+import { READ_MODEL } from '../../apps/api/src/tokens';
+import { createFreshPostgresDatabase } from '../../libs/event-store/src/postgres/fresh-postgres-database';
+import { AppConfig, Clock, loadConfig } from '@scim-ledger/platform';
+
+/** Which database the e2e suites run on: SQLite by default, PostgreSQL when E2E_DATABASE=postgres (CI). */
+export const E2E_DATABASE = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+export const TENANT_A_TOKEN = 'tenant-a-token-0123456789abcdef';
+export const TENANT_B_TOKEN = 'tenant-b-token-0123456789abcdef';
+
+export interface TestApp {
+  readonly app: NestFastifyApplication;
+  readonly http: ReturnType<NestFastifyApplication['getHttpServer']>;
+  readonly config: AppConfig;
+  readonly readModel: DataSource;
+  close(): Promise<void>;
+}
+
+/** A storage location for one suite: a temp dir with a SQLite file, or a fresh PostgreSQL database. */
+export async function freshStorage(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (E2E_DATABASE === 'postgres') {
+    const database = await createFreshPostgresDatabase('scim_ledger_e2e');
+    return { env: { EVENT_STORE: 'postgres', READ_MODEL: 'postgres', DATABASE_URL: database.url }, drop: () => database.drop() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'scim-ledger-e2e-'));
+  return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The real app on a real database, with two tenants and their tokens. */
+export async function startTestApp(env: Record<string, string> = {}, clock?: Clock): Promise<TestApp> {
+  const storage = env.DATA_DIR || env.DATABASE_URL ? null : await freshStorage();
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...storage?.env, ...env });
+  const app = await createApp(config, { clock });
+  await app.getHttpAdapter().getInstance().ready();
+  const tokens = app.get(ScimTokens);
+  await tokens.ensureBootstrapToken('tenant-a', TENANT_A_TOKEN);
+  await tokens.ensureBootstrapToken('tenant-b', TENANT_B_TOKEN);
+  return {
+    app,
+    http: app.getHttpServer(),
+    config,
+    readModel: app.get<DataSource>(READ_MODEL),
+    close: async () => {
+      await app.close();
+      await storage?.drop();
+    },
+  };
+}
+
+export const SCIM_JSON = 'application/scim+json';
+
+export function entraUser(userName: string, overrides: Record<string, unknown> = {}) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+    externalId: `obj-${userName}`,
+    userName,
+    active: true,
+    displayName: `Display ${userName}`,
+    emails: [{ primary: true, type: 'work', value: userName }],
+    name: { formatted: 'Given Family', familyName: 'Family', givenName: 'Given' },
+    ...overrides,
+  };
+}
