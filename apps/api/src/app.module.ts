@@ -44,6 +44,7 @@ export class AppModule {
           useFactory: (dataSource: DataSource, eventStore: EventStore) =>
             new ReadModelProjector(dataSource, eventStore, {
               writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
+              batchSize: config.projectorBatchSize,
             }),
         },
         {

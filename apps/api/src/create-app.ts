@@ -21,10 +21,14 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     logger: config.logLevel === 'silent' ? false : ['log', 'warn', 'error'],
   });
-  // RFC 7644 §3.1: clients may send application/scim+json; it is parsed as JSON.
-  app.useBodyParser('application/scim+json', { bodyLimit: config.maxBodyBytes });
   app.useGlobalFilters(new ScimExceptionFilter());
   const fastify = app.getHttpAdapter().getInstance();
+  // RFC 7644 §3.1: clients may send application/scim+json; it is parsed as JSON.
+  fastify.addContentTypeParser(
+    'application/scim+json',
+    { parseAs: 'string', bodyLimit: config.maxBodyBytes },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });

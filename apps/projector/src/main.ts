@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const dataSource = await openReadModel(config.readModel);
   const projector = new ReadModelProjector(dataSource, eventStore, {
     writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
+    batchSize: config.projectorBatchSize,
   });
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());

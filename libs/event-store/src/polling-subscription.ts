@@ -8,11 +8,24 @@ import { GlobalPosition, RecordedEvent, START_OF_ALL, SubscribeOptions } from '.
  */
 export class AppendSignal {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  /** Counts appends, so a reader that was busy reading when one happened does not sleep past it. */
+  private appends = 0;
+
+  get generation(): number {
+    return this.appends;
+  }
+
   notify(): void {
+    this.appends += 1;
     this.emitter.emit('appended');
   }
-  /** Resolves on the next append in this process, after `timeoutMs`, or on abort. */
-  async next(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+
+  /**
+   * Resolves at once if an append happened since `seen`, else on the next
+   * append in this process, after `timeoutMs`, or on abort.
+   */
+  async next(timeoutMs: number, signal?: AbortSignal, seen = this.appends): Promise<void> {
+    if (signal?.aborted || seen !== this.appends) return;
     const quiet = new AbortController();
     const onAbort = () => quiet.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -42,12 +55,13 @@ export async function* pollAll(
 ): AsyncGenerator<RecordedEvent> {
   let after = options.after ?? START_OF_ALL;
   while (!options.signal?.aborted) {
+    const seen = appended.generation;
     const page = await readAll(after, options.pageSize);
     for (const event of page) {
       if (options.signal?.aborted) return;
       yield event;
       after = event.position;
     }
-    if (page.length < options.pageSize) await appended.next(options.pollIntervalMs, options.signal);
+    if (page.length < options.pageSize) await appended.next(options.pollIntervalMs, options.signal, seen);
   }
 }

@@ -44,6 +44,9 @@ class Environment {
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
+  PROJECTOR_BATCH_SIZE = 500;
+
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1024)
   MAX_BODY_BYTES = 1024 * 1024;
 
@@ -65,6 +68,8 @@ export interface AppConfig {
   readonly eventStore: EventStoreConfig;
   readonly readModel: ReadModelConfig;
   readonly projector: 'in-process' | 'external';
+  /** Most events the projector commits in one transaction. */
+  readonly projectorBatchSize: number;
   readonly bootstrapToken: string | undefined;
   readonly bootstrapTenant: string;
   readonly publicBaseUrl: string | undefined;
@@ -106,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventStore,
     readModel,
     projector: parsed.PROJECTOR,
+    projectorBatchSize: parsed.PROJECTOR_BATCH_SIZE,
     bootstrapToken: parsed.SCIM_BOOTSTRAP_TOKEN,
     bootstrapTenant: parsed.SCIM_BOOTSTRAP_TENANT,
     publicBaseUrl: parsed.PUBLIC_BASE_URL?.replace(/\/+$/, ''),

@@ -1,1 +1,5 @@
 export * from './scim-error';
+export * from './scim-schemas';
+export * from './user-resource';
+export * from './patch/user-patch';
+export * from './filter/user-filter.sql';

@@ -46,6 +46,8 @@ export function toScimError(exception: unknown): ScimError {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // Nest reports an unparsable body as a plain 400.
+    if (status === 400) return new ScimError(400, 'the request body is not valid JSON', 'invalidSyntax');
     return new ScimError(status, status === 404 ? 'Resource not found' : exception.message);
   }
   const fastifyError = exception as { statusCode?: number; code?: string; message?: string };

@@ -1,0 +1,360 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import {
+  AppendResult,
+  EventStore,
+  EventStoreUnavailableError,
+  EventToAppend,
+  ExpectedRevision,
+  GlobalPosition,
+  ReadAllOptions,
+  RecordedEvent,
+  START_OF_ALL,
+  StreamRevision,
+  SubscribeOptions,
+  WrongExpectedRevisionError,
+} from '../event-store.port';
+import { AppendSignal, pollAll } from '../polling-subscription';
+
+export interface PostgresEventStoreOptions {
+  readonly connectionString: string;
+  /** How often a caught-up subscription looks for appends if a notification is missed. */
+  readonly pollIntervalMs?: number;
+  readonly poolSize?: number;
+}
+
+const APPENDED_CHANNEL = 'scim_ledger_events';
+
+/** Pages a subscription reads at a time. */
+const SUBSCRIPTION_PAGE_SIZE = 500;
+
+/**
+ * How long readAll waits for older transactions to finish when committed
+ * events are held back behind them, so a caller reads its own appends.
+ */
+const HELD_BACK_WAIT_MS = 1000;
+
+/** An append with expected revision 'any' that keeps losing the race gives up after this many tries. */
+const MAX_ANY_ATTEMPTS = 50;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  global_position BIGSERIAL   PRIMARY KEY,
+  transaction_id  XID8        NOT NULL DEFAULT pg_current_xact_id(),
+  event_id        UUID        NOT NULL,
+  stream_id       TEXT        NOT NULL,
+  stream_revision BIGINT      NOT NULL,
+  type            TEXT        NOT NULL,
+  data            JSONB       NOT NULL,
+  metadata        JSONB       NOT NULL,
+  recorded_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+  CONSTRAINT events_stream_revision_unique UNIQUE (stream_id, stream_revision)
+);
+CREATE INDEX IF NOT EXISTS events_transaction_position ON events (transaction_id, global_position);`;
+
+// xid8 arrives as text. The alias must not be transaction_id: ORDER BY would
+// then sort by the text ('10000' < '9999') instead of the xid8 column.
+const COLUMNS = 'global_position, transaction_id::text AS transaction_xid, event_id, stream_id, stream_revision, type, data, metadata';
+
+/*
+ * Sequence values are handed out at insert but become visible at commit, so a
+ * transaction holding position 7 can commit after one holding position 8; a
+ * reader ordering by global_position alone would move its checkpoint past 8
+ * and never see 7. Instead read only transactions older than every one still
+ * running (the snapshot's xmin), in (transaction, position) order: nothing can
+ * later appear before a position already read.
+ */
+const READ_ALL_FROM_START = `
+SELECT ${COLUMNS} FROM events
+WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id, global_position
+LIMIT $1`;
+
+const READ_ALL_AFTER = `
+SELECT ${COLUMNS} FROM events
+WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id, global_position
+LIMIT $3`;
+
+const HOLDS_BACK_COMMITTED_EVENTS = `
+SELECT EXISTS (
+  SELECT 1 FROM events WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+) AS held_back`;
+
+const INSERT_EVENTS = `
+INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata)
+SELECT e.event_id, $1, $2::bigint + e.n, e.type, e.data, e.metadata
+FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(event_id, type, data, metadata, n)
+ORDER BY e.n
+RETURNING global_position, transaction_id::text AS transaction_xid, stream_revision`;
+
+interface EventRow {
+  global_position: string;
+  transaction_xid: string;
+  event_id: string;
+  stream_id: string;
+  stream_revision: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Events in PostgreSQL, for deployments that run several API or projector
+ * processes against one database.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly backend = 'postgres' as const;
+  private readonly subscribers = new Set<AppendSignal>();
+  private listener?: pg.Client;
+  private relisten?: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresEventStoreOptions,
+  ) {}
+
+  static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+    });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    const store = new PostgresEventStore(pool, options);
+    try {
+      await store.inTransaction(async (client) => {
+        // Two processes starting at once would race on CREATE TABLE IF NOT EXISTS.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('scim-ledger events schema'))");
+        await client.query(SCHEMA);
+      });
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.inTransaction((client) => this.appendNow(client, streamId, events, expected));
+        this.wakeSubscribers();
+        return result;
+      } catch (error) {
+        if (!isLostRevisionRace(error)) throw error;
+        // Another writer took the same revision between our read and our insert.
+        if (expected !== 'any') throw new WrongExpectedRevisionError(streamId, expected, await this.lastRevision(streamId));
+        if (attempt === MAX_ANY_ATTEMPTS) {
+          throw new EventStoreUnavailableError(`stream ${streamId}: lost the append race ${attempt} times`, error);
+        }
+      }
+    }
+  }
+
+  private async appendNow(
+    client: pg.PoolClient,
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const actual = await this.lastRevision(streamId, client);
+    if (expected === 'no_stream' ? actual !== 'no_stream' : expected !== 'any' && expected !== actual) {
+      throw new WrongExpectedRevisionError(streamId, expected, actual);
+    }
+    const { rows } = await client.query<{ global_position: string; transaction_xid: string; stream_revision: string }>(
+      INSERT_EVENTS,
+      [
+        streamId,
+        actual === 'no_stream' ? -1 : actual,
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.metadata)),
+      ],
+    );
+    // Delivered on commit, so listeners in other processes never wake before the events are readable.
+    await client.query('SELECT pg_notify($1, $2)', [APPENDED_CHANNEL, '']);
+    const last = rows.reduce((a, b) => (Number(b.stream_revision) > Number(a.stream_revision) ? b : a));
+    return {
+      nextExpectedRevision: Number(last.stream_revision),
+      position: { commit: BigInt(last.transaction_xid), prepare: BigInt(last.global_position) },
+    };
+  }
+
+  private async lastRevision(streamId: string, client?: pg.PoolClient): Promise<StreamRevision | 'no_stream'> {
+    const { rows } = await this.query<{ revision: string | null }>(
+      'SELECT max(stream_revision) AS revision FROM events WHERE stream_id = $1',
+      [streamId],
+      client,
+    );
+    const revision = rows[0]?.revision ?? null;
+    return revision === null ? 'no_stream' : Number(revision);
+  }
+
+  async readStream(streamId: string): Promise<RecordedEvent[]> {
+    const { rows } = await this.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_revision`,
+      [streamId],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.readAfter(options.after ?? START_OF_ALL, options.maxCount);
+  }
+
+  private async readAfter(after: GlobalPosition, maxCount: number): Promise<RecordedEvent[]> {
+    const deadline = Date.now() + HELD_BACK_WAIT_MS;
+    for (let pauseMs = 2; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+      const { rows } =
+        after.commit < 0n
+          ? await this.query<EventRow>(READ_ALL_FROM_START, [maxCount])
+          : await this.query<EventRow>(READ_ALL_AFTER, [after.commit.toString(), after.prepare.toString(), maxCount]);
+      if (rows.length === maxCount || Date.now() >= deadline || !(await this.holdsBackCommittedEvents())) {
+        return rows.map(toRecordedEvent);
+      }
+      await sleep(pauseMs);
+    }
+  }
+
+  /** Committed events wait behind a transaction still running: typically for a few milliseconds. */
+  private async holdsBackCommittedEvents(): Promise<boolean> {
+    const { rows } = await this.query<{ held_back: boolean }>(HOLDS_BACK_COMMITTED_EVENTS, []);
+    return rows[0].held_back;
+  }
+
+  async *subscribeToAll(options: SubscribeOptions): AsyncGenerator<RecordedEvent> {
+    const appended = new AppendSignal();
+    this.subscribers.add(appended);
+    this.listenForOtherProcesses();
+    try {
+      yield* pollAll((after, max) => this.readAfter(after, max), appended, {
+        ...options,
+        pageSize: SUBSCRIPTION_PAGE_SIZE,
+        pollIntervalMs: this.options.pollIntervalMs ?? 50,
+      });
+    } finally {
+      this.subscribers.delete(appended);
+    }
+  }
+
+  private wakeSubscribers(): void {
+    for (const subscriber of this.subscribers) subscriber.notify();
+  }
+
+  /**
+   * One connection LISTENs for appends made by other processes and wakes the
+   * subscribers; if it drops, the poll interval covers until it is back.
+   */
+  private listenForOtherProcesses(): void {
+    if (this.listener || this.closed) return;
+    const client = new pg.Client({ connectionString: this.options.connectionString });
+    this.listener = client;
+    const lost = () => void this.stopListening(client, { retry: true });
+    client.on('notification', () => this.wakeSubscribers());
+    client.on('error', lost);
+    client.on('end', lost);
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${APPENDED_CHANNEL}`))
+      .then(() => this.wakeSubscribers()) // appends committed while connecting were not heard
+      .catch(lost);
+  }
+
+  private async stopListening(client: pg.Client, { retry }: { retry: boolean }): Promise<void> {
+    if (this.listener !== client) return;
+    this.listener = undefined;
+    if (retry && !this.closed) this.relisten = setTimeout(() => this.listenForOtherProcesses(), 1000).unref();
+    await client.end().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.relisten);
+    if (this.listener) await this.stopListening(this.listener, { retry: false });
+    await this.pool.end();
+  }
+
+  private async query<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[],
+    client?: pg.PoolClient,
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await (client ?? this.pool).query<R>(text, values);
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+  }
+
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+    try {
+      await this.query('BEGIN', [], client);
+      const result = await work(client);
+      await this.query('COMMIT', [], client);
+      client.release();
+      return result;
+    } catch (error) {
+      const broken = error instanceof EventStoreUnavailableError;
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      // A client whose connection failed is destroyed rather than returned to the pool.
+      client.release(broken ? (error as Error) : undefined);
+      throw error;
+    }
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: Number(row.stream_revision),
+    position: { commit: BigInt(row.transaction_xid), prepare: BigInt(row.global_position) },
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+  };
+}
+
+function isLostRevisionRace(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === 'events_stream_revision_unique';
+}
+
+/** Network failures, SQLSTATE class 08 (connection exception) and server shutdown or overload. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+function asUnavailable(error: unknown): unknown {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const unavailable =
+    (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) ||
+    // node-postgres reports these without a code.
+    /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(message);
+  return unavailable ? new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${message}`, error) : error;
+}

@@ -1,0 +1,539 @@
+import { parse, type Filter } from 'scim2-parse-filter';
+import { ScimError } from '../scim-error';
+import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
+
+export type FilterDialect = 'sqlite' | 'postgres';
+
+/** A boolean SQL expression over one scim_users row and its named parameters, for `qb.andWhere(sql, params)`. */
+export interface UserFilterSql {
+  readonly sql: string;
+  readonly params: Record<string, unknown>;
+}
+
+/** Bounds on what a client may make us parse and the database plan (RFC 7644 §7: limit resource use). */
+export const MAX_FILTER_LENGTH = 4096;
+export const MAX_FILTER_DEPTH = 32;
+
+/**
+ * Translates an RFC 7644 §3.4.2.2 filter on the User resource into SQL over
+ * the scim_users read model, so the database filters and the server never
+ * loads users to test them. Values only ever travel as parameters.
+ *
+ * Logic is two-valued: every fragment is TRUE or FALSE, never NULL, so `not`
+ * is a plain NOT and an absent attribute is simply "not equal" (`ne`, `not`
+ * include users whose attribute is null).
+ *
+ * Anything the filter cannot mean is a 400 invalidFilter (RFC 7644 §3.12).
+ */
+export function userFilterToSql(filter: string, dialect: FilterDialect, alias = 'u'): UserFilterSql {
+  const tree = parseFilter(filter);
+  const translation = new FilterTranslation(dialect, alias);
+  return { sql: translation.filter(tree, TOP_LEVEL, 1), params: translation.params };
+}
+
+/**
+ * The ORDER BY expression for RFC 7644 §3.4.2.3 sortBy. Case-insensitive
+ * attributes sort by their lower-cased value, as the RFC asks.
+ * The caller adds the direction and, because the RFC sorts missing values
+ * last when ascending and first when descending while SQLite puts NULLs first,
+ * TypeORM's `nulls` argument ('NULLS LAST' ascending, 'NULLS FIRST' descending).
+ *
+ * An attribute we cannot sort by is a 400 invalidValue: RFC 7644 §3.12 keeps
+ * invalidFilter for the filter parameter, and invalidValue is its scimType for
+ * "a value not compatible with the operation".
+ */
+export function userSortColumn(sortBy: string, alias = 'u'): string {
+  const path = canonicalPath(sortBy.trim());
+  const attribute = USER_ATTRIBUTES.get(path === 'emails' ? 'emails.value' : path);
+  if (!attribute || attribute.kind !== 'column') {
+    throw new ScimError(400, `users cannot be sorted by "${sortBy}"`, 'invalidValue');
+  }
+  const column = `${quoteIdentifier(alias)}.${quoteIdentifier(attribute.column)}`;
+  if (attribute.caseExact || attribute.type !== 'string') return column;
+  return attribute.lowerColumn ? `${quoteIdentifier(alias)}.${quoteIdentifier(attribute.lowerColumn)}` : `LOWER(${column})`;
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+const invalidFilter = (detail: string) => new ScimError(400, detail, 'invalidFilter');
+
+/** A JSON string literal exactly as the scim2-parse-filter tokenizer finds it. */
+const QUOTED_LITERAL = /"(?:[^"\\]|\\[\s\S])*"/g;
+
+function parseFilter(text: string): Filter {
+  if (typeof text !== 'string' || !text.trim()) throw invalidFilter('the filter is empty');
+  if (text.length > MAX_FILTER_LENGTH) {
+    throw invalidFilter(`the filter is longer than ${MAX_FILTER_LENGTH} characters`);
+  }
+  const skeleton = text.replace(QUOTED_LITERAL, '""');
+  if (bracketDepth(skeleton) > MAX_FILTER_DEPTH) {
+    throw invalidFilter(`the filter nests parentheses or brackets deeper than ${MAX_FILTER_DEPTH} levels`);
+  }
+  // scim2-parse-filter silently drops a "]." that no sub-attribute follows.
+  if (/\]\.(?!\s*\w)/.test(skeleton)) throw invalidFilter('malformed filter: "]." must be followed by a sub-attribute');
+  try {
+    return parse(protectEscapedBackslashes(text));
+  } catch (error) {
+    throw invalidFilter(`malformed filter (RFC 7644 §3.4.2.2): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function bracketDepth(skeleton: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const c of skeleton) {
+    if (c === '(' || c === '[') deepest = Math.max(deepest, ++depth);
+    else if (c === ')' || c === ']') depth--;
+  }
+  return deepest;
+}
+
+/**
+ * scim2-parse-filter 0.2.10 decodes only `\"` in a compValue and keeps every
+ * other backslash literally (and cannot parse a value ending in `\\`). We
+ * hand it `\\` as the equivalent `\u005c`, then decode the JSON string
+ * ourselves (RFC 7644 §3.4.2.2: compValue is JSON, RFC 7159 §7).
+ */
+function protectEscapedBackslashes(text: string): string {
+  return text.replace(QUOTED_LITERAL, (literal) =>
+    literal.replace(/\\([\s\S])/g, (pair, escaped: string) => (escaped === '\\' ? '\\u005c' : pair)),
+  );
+}
+
+function decodeCompValue(value: string): string {
+  try {
+    return JSON.parse(`"${value.replace(/"/g, '\\"')}"`) as string;
+  } catch {
+    throw invalidFilter(`the value "${value}" is not a valid JSON string (RFC 7159 §7)`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// What the User resource offers to filter on (RFC 7643 §4.1, §4.3) and where
+// scim_users keeps it.
+
+type ValueType = 'string' | 'boolean' | 'dateTime';
+type UserColumn =
+  | 'id'
+  | 'externalId'
+  | 'userName'
+  | 'userNameLower'
+  | 'displayName'
+  | 'givenName'
+  | 'familyName'
+  | 'email'
+  | 'emailLower'
+  | 'userPrincipalName'
+  | 'active'
+  | 'createdAt'
+  | 'lastModified';
+
+interface ColumnAttribute {
+  readonly kind: 'column';
+  readonly name: string;
+  readonly type: ValueType;
+  readonly column: UserColumn;
+  readonly nullable: boolean;
+  readonly caseExact: boolean;
+  /** A copy lower-cased by the projection (String.prototype.toLowerCase), indexed. */
+  readonly lowerColumn?: UserColumn;
+}
+
+/** The same for every user: a fixed value, or null for what we do not store. */
+interface ConstantAttribute {
+  readonly kind: 'constant';
+  readonly name: string;
+  readonly type: ValueType;
+  readonly value: string | boolean | null;
+  readonly caseExact: boolean;
+}
+
+interface ComplexAttribute {
+  readonly kind: 'complex';
+  readonly name: string;
+  readonly multiValued: boolean;
+  /** Keys of the sub-attributes; `pr` is true when one of them is present. */
+  readonly members: readonly string[];
+  /** Multi-valued and kept by us (emails: exactly one value per user, rule L1). */
+  readonly stored: boolean;
+}
+
+interface UnfilterableAttribute {
+  readonly kind: 'unfilterable';
+  readonly name: string;
+  readonly reason: string;
+}
+
+type UserAttribute = ColumnAttribute | ConstantAttribute | ComplexAttribute | UnfilterableAttribute;
+
+const USER_ATTRIBUTES = new Map<string, UserAttribute>();
+
+function define(key: string, attribute: UserAttribute): void {
+  USER_ATTRIBUTES.set(key.toLowerCase(), attribute);
+}
+function column(name: string, type: ValueType, column: UserColumn, options: Partial<ColumnAttribute> = {}): void {
+  define(name, { kind: 'column', name, type, column, nullable: false, caseExact: false, ...options });
+}
+function constant(name: string, type: ValueType, value: string | boolean | null, caseExact = false): void {
+  define(name, { kind: 'constant', name, type, value, caseExact });
+}
+function complex(name: string, subAttributes: readonly string[], multiValued: boolean, stored = false, separator = '.'): void {
+  const members = subAttributes.map((sub) => `${name}${separator}${sub}`.toLowerCase());
+  define(name, { kind: 'complex', name, multiValued, members, stored });
+}
+/**
+ * Well-known User attributes scim-ledger does not keep (rules A1, A3): every
+ * user has them absent, so they behave as null (`pr` false, `eq` false,
+ * `ne` true), not as an error: an IdP probing them gets an honest empty
+ * answer instead of a failed sync.
+ */
+function unstored(name: string, type: ValueType = 'string'): void {
+  constant(name, type, null);
+}
+function unstoredMultiValued(name: string, subAttributes: readonly string[]): void {
+  complex(name, subAttributes, true);
+  for (const sub of subAttributes) unstored(`${name}.${sub}`, sub === 'primary' ? 'boolean' : 'string');
+}
+
+column('id', 'string', 'id', { caseExact: true });
+column('externalId', 'string', 'externalId', { caseExact: true, nullable: true });
+column('userName', 'string', 'userName', { lowerColumn: 'userNameLower' });
+column('displayName', 'string', 'displayName');
+complex('name', ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'], false);
+column('name.givenName', 'string', 'givenName', { nullable: true });
+column('name.familyName', 'string', 'familyName', { nullable: true });
+for (const name of ['name.formatted', 'name.middleName', 'name.honorificPrefix', 'name.honorificSuffix']) unstored(name);
+for (const name of ['nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone']) unstored(name);
+column('active', 'boolean', 'active');
+define('password', { kind: 'unfilterable', name: 'password', reason: 'is never returned (RFC 7643 §4.1.1)' });
+// The read model keeps one email per user; the resource shows it as the primary work email.
+complex('emails', ['value', 'display', 'type', 'primary'], true, true);
+column('emails.value', 'string', 'email', { lowerColumn: 'emailLower' });
+constant('emails.display', 'string', null);
+constant('emails.type', 'string', 'work');
+constant('emails.primary', 'boolean', true);
+for (const name of ['phoneNumbers', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates']) {
+  unstoredMultiValued(name, ['value', 'display', 'type', 'primary']);
+}
+unstoredMultiValued('addresses', ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type', 'primary']);
+unstoredMultiValued('groups', ['value', '$ref', 'display', 'type']);
+complex('meta', ['resourceType', 'created', 'lastModified', 'location', 'version'], false);
+constant('meta.resourceType', 'string', 'User', true);
+column('meta.created', 'dateTime', 'createdAt');
+column('meta.lastModified', 'dateTime', 'lastModified');
+for (const name of ['meta.location', 'meta.version']) {
+  define(name, { kind: 'unfilterable', name, reason: 'is not kept in a form that can be filtered' });
+}
+
+const ENTERPRISE_ATTRIBUTES = ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager'];
+complex(ENTERPRISE_USER_SCHEMA, ENTERPRISE_ATTRIBUTES, false, false, ':');
+for (const name of ENTERPRISE_ATTRIBUTES.filter((a) => a !== 'manager')) unstored(`${ENTERPRISE_USER_SCHEMA}:${name}`);
+complex(`${ENTERPRISE_USER_SCHEMA}:manager`, ['value', '$ref', 'displayName'], false);
+for (const sub of ['value', '$ref', 'displayName']) unstored(`${ENTERPRISE_USER_SCHEMA}:manager.${sub}`);
+
+// Rule A2: the Druva extension carries the user principal name.
+complex(DRUVA_USER_SCHEMA, ['userPrincipalName'], false, false, ':');
+column(`${DRUVA_USER_SCHEMA}:userPrincipalName`, 'string', 'userPrincipalName', { nullable: true });
+
+/** Attribute names are case-insensitive and core ones may carry their schema URN (RFC 7644 §3.10). */
+function canonicalPath(attrPath: string): string {
+  const path = attrPath.toLowerCase();
+  const corePrefix = `${CORE_USER_SCHEMA.toLowerCase()}:`;
+  return path.startsWith(corePrefix) ? path.slice(corePrefix.length) : path;
+}
+
+// ---------------------------------------------------------------------------
+// Translation
+
+type ComparisonOperator = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
+
+/** Where attribute names resolve: the resource, or one value of a multi-valued attribute inside `[...]`. */
+interface Scope {
+  readonly parent: ComplexAttribute | null;
+}
+const TOP_LEVEL: Scope = { parent: null };
+
+const TRUE = '1 = 1';
+const FALSE = '1 = 0';
+const ORDERING = new Set<string>(['gt', 'ge', 'lt', 'le']);
+const SUBSTRING = new Set<string>(['co', 'sw', 'ew']);
+
+class FilterTranslation {
+  readonly params: Record<string, unknown> = {};
+  private next = 0;
+
+  constructor(
+    private readonly dialect: FilterDialect,
+    private readonly alias: string,
+  ) {}
+
+  filter(node: Filter, scope: Scope, depth: number): string {
+    if (depth > MAX_FILTER_DEPTH) throw invalidFilter(`the filter nests deeper than ${MAX_FILTER_DEPTH} levels`);
+    const op = String((node as { op: unknown }).op);
+    switch (node.op) {
+      case 'and':
+      case 'or':
+        return junction(node.op, node.filters.map((f) => this.filter(f, scope, depth + 1)));
+      case 'not':
+        return negate(this.filter(node.filter, scope, depth + 1));
+      case '[]':
+        return this.valuePath(node.attrPath, node.valFilter, scope, depth);
+      case 'pr':
+        return this.present(this.resolve(node.attrPath, scope));
+      case 'eq':
+      case 'ne':
+      case 'co':
+      case 'sw':
+      case 'ew':
+      case 'gt':
+      case 'ge':
+      case 'lt':
+      case 'le':
+        return this.compare(node.attrPath, node.op, node.compValue, scope);
+      default: {
+        const unknown: never = node;
+        throw invalidFilter(`unknown filter operator "${op}" in ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** RFC 7644 §3.4.2.2 valuePath: the inner filter applies to one value of the attribute. */
+  private valuePath(attrPath: string, inner: Filter, scope: Scope, depth: number): string {
+    if (scope.parent) throw invalidFilter(`"${attrPath}[...]" cannot nest inside ${scope.parent.name}[...]`);
+    const attribute = this.resolve(attrPath, scope);
+    if (attribute.kind !== 'complex' || !attribute.multiValued) {
+      throw invalidFilter(`"${attrPath}[...]" needs a multi-valued attribute`);
+    }
+    const condition = this.filter(inner, { parent: attribute }, depth + 1);
+    // Every user has exactly one email (rule L1), so "some email matches" is the condition itself;
+    // an attribute we do not store has no values for any of them to match.
+    return attribute.stored ? condition : FALSE;
+  }
+
+  private resolve(attrPath: string, scope: Scope): UserAttribute {
+    const key = scope.parent ? `${scope.parent.name}.${attrPath}`.toLowerCase() : canonicalPath(attrPath);
+    const attribute = USER_ATTRIBUTES.get(key);
+    if (!attribute) {
+      throw invalidFilter(
+        scope.parent
+          ? `"${attrPath}" is not a sub-attribute of ${scope.parent.name}`
+          : `"${attrPath}" is not an attribute of the User resource that can be filtered`,
+      );
+    }
+    if (attribute.kind === 'unfilterable') throw invalidFilter(`${attribute.name} ${attribute.reason}`);
+    return attribute;
+  }
+
+  /** RFC 7644 §3.4.2.2 pr: a non-empty value, or a complex attribute with one present sub-attribute. */
+  private present(attribute: UserAttribute): string {
+    switch (attribute.kind) {
+      case 'constant':
+        return attribute.value === null || attribute.value === '' ? FALSE : TRUE;
+      case 'column': {
+        const column = this.column(attribute.column);
+        if (attribute.type !== 'string') return attribute.nullable ? `${column} IS NOT NULL` : TRUE;
+        return attribute.nullable ? `(${column} IS NOT NULL AND ${column} <> '')` : `${column} <> ''`;
+      }
+      case 'complex': {
+        const members = attribute.members.map((key) => this.present(USER_ATTRIBUTES.get(key)!)).filter((sql) => sql !== FALSE);
+        if (members.includes(TRUE)) return TRUE;
+        return members.length === 0 ? FALSE : `(${members.join(' OR ')})`;
+      }
+      case 'unfilterable':
+        return FALSE;
+    }
+  }
+
+  private compare(attrPath: string, op: ComparisonOperator, rawValue: unknown, scope: Scope): string {
+    let attribute = this.resolve(attrPath, scope);
+    if (attribute.kind === 'complex') {
+      // A multi-valued attribute compared as a whole compares its values (RFC 7644 §3.4.2.2 "emails co ...").
+      const value = attribute.multiValued ? USER_ATTRIBUTES.get(`${attribute.name}.value`.toLowerCase()) : undefined;
+      if (!value) throw invalidFilter(`${attribute.name} is complex: filter on one of its sub-attributes`);
+      attribute = value;
+    }
+    if (attribute.kind !== 'column' && attribute.kind !== 'constant') throw invalidFilter(`${attribute.name} cannot be compared`);
+
+    if (rawValue === null) {
+      // `eq null` / `ne null` ask whether the attribute is absent; nothing else compares with null.
+      if (op !== 'eq' && op !== 'ne') throw invalidFilter(`"${op}" cannot compare ${attribute.name} with null`);
+      const present = this.present(attribute);
+      return op === 'ne' ? present : negate(present);
+    }
+    const value = this.typedValue(attribute, op, rawValue);
+    return attribute.kind === 'constant'
+      ? matchesConstant(attribute, op, value) ? TRUE : FALSE
+      : this.compareColumn(attribute, op, value);
+  }
+
+  /** Checks the compValue against the attribute's type (RFC 7643 §2.3) and normalises it. */
+  private typedValue(attribute: ColumnAttribute | ConstantAttribute, op: ComparisonOperator, raw: unknown): string | boolean {
+    switch (attribute.type) {
+      case 'boolean': {
+        // RFC 7644 §3.4.2.2: gt, ge, lt, le on a boolean are an invalidFilter; so are co, sw, ew.
+        if (op !== 'eq' && op !== 'ne') throw invalidFilter(`"${op}" is not defined for the boolean ${attribute.name}`);
+        if (typeof raw === 'boolean') return raw;
+        // Entra ID sends booleans as the strings "True" and "False".
+        if (typeof raw === 'string' && /^(true|false)$/i.test(raw)) return raw.toLowerCase() === 'true';
+        throw invalidFilter(`${attribute.name} is a boolean: compare it with true or false`);
+      }
+      case 'dateTime': {
+        if (SUBSTRING.has(op)) throw invalidFilter(`"${op}" is not defined for the dateTime ${attribute.name}`);
+        if (typeof raw !== 'string') throw invalidFilter(`${attribute.name} is a dateTime: compare it with a quoted xsd:dateTime`);
+        return normalisedDateTime(attribute.name, decodeCompValue(raw));
+      }
+      case 'string':
+        if (typeof raw !== 'string') throw invalidFilter(`${attribute.name} is a string: compare it with a quoted string`);
+        return decodeCompValue(raw);
+    }
+  }
+
+  private compareColumn(attribute: ColumnAttribute, op: ComparisonOperator, value: string | boolean): string {
+    const column = this.column(attribute.column);
+    const comparison = this.columnComparison(attribute, op, value);
+    // An absent value matches no comparison, so that NOT and ne include it.
+    if (op === 'ne') return attribute.nullable ? `(${column} IS NULL OR ${comparison})` : comparison;
+    return attribute.nullable ? `(${column} IS NOT NULL AND ${comparison})` : comparison;
+  }
+
+  private columnComparison(attribute: ColumnAttribute, op: ComparisonOperator, value: string | boolean): string {
+    if (typeof value === 'boolean') return `${this.column(attribute.column)} ${op === 'eq' ? '=' : '<>'} ${this.param(value)}`;
+    // Case-insensitive strings compare lower-cased on both sides: with the projection's copy where
+    // there is one (its index serves eq), else with the database's LOWER() on both sides so the
+    // column and the value fold alike. SQLite's LOWER folds ASCII only: there "É" and "é" differ.
+    // Lower-cased copies in the read model would lift this.
+    const caseInsensitive = attribute.type === 'string' && !attribute.caseExact;
+    const target = !caseInsensitive
+      ? this.column(attribute.column)
+      : attribute.lowerColumn
+        ? this.column(attribute.lowerColumn)
+        : `LOWER(${this.column(attribute.column)})`;
+    const operand = (v: string) =>
+      !caseInsensitive ? this.param(v) : attribute.lowerColumn ? this.param(v.toLowerCase()) : `LOWER(${this.param(v)})`;
+    switch (op) {
+      case 'eq':
+        return `${target} = ${operand(value)}`;
+      case 'ne':
+        return `${target} <> ${operand(value)}`;
+      case 'gt':
+      case 'ge':
+      case 'lt':
+      case 'le':
+        return `${this.binaryOrder(target)} ${{ gt: '>', ge: '>=', lt: '<', le: '<=' }[op]} ${operand(value)}`;
+      case 'co':
+      case 'sw':
+      case 'ew':
+        return caseInsensitive ? `${target} LIKE ${operand(likePattern(op, value))} ESCAPE '\\'` : this.caseExactSubstring(target, op, value);
+    }
+  }
+
+  /**
+   * Substring tests that respect case on both databases (SQLite's LIKE ignores ASCII case).
+   * Every string contains, starts and ends with "".
+   */
+  private caseExactSubstring(target: string, op: 'co' | 'sw' | 'ew', value: string): string {
+    if (value === '') return TRUE;
+    const p = this.param(value);
+    if (this.dialect === 'postgres') {
+      if (op === 'co') return `strpos(${target}, ${p}) > 0`;
+      return `${op === 'sw' ? 'left' : 'right'}(${target}, length(${p})) = ${p}`;
+    }
+    if (op === 'co') return `instr(${target}, ${p}) > 0`;
+    return op === 'sw' ? `substr(${target}, 1, length(${p})) = ${p}` : `substr(${target}, -length(${p})) = ${p}`;
+  }
+
+  /**
+   * RFC 7644 §3.4.2.2 orders strings lexicographically: compare code points
+   * (UTF-8 bytes) on PostgreSQL too, as SQLite's BINARY collation does,
+   * whatever the database's locale.
+   */
+  private binaryOrder(target: string): string {
+    return this.dialect === 'postgres' ? `${target} COLLATE "C"` : target;
+  }
+
+  private column(name: UserColumn): string {
+    return `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`;
+  }
+
+  private param(value: unknown): string {
+    const name = `f${this.next++}`;
+    this.params[name] = value;
+    return `:${name}`;
+  }
+}
+
+/** AND / OR, folding the constant answers of attributes every user shares (emails.type, title, ...). */
+function junction(op: 'and' | 'or', operands: readonly string[]): string {
+  const [absorbing, neutral] = op === 'and' ? [FALSE, TRUE] : [TRUE, FALSE];
+  if (operands.includes(absorbing)) return absorbing;
+  const rest = operands.filter((sql) => sql !== neutral);
+  if (rest.length === 0) return neutral;
+  return rest.length === 1 ? rest[0] : `(${rest.join(op === 'and' ? ' AND ' : ' OR ')})`;
+}
+
+function negate(sql: string): string {
+  if (sql === TRUE) return FALSE;
+  if (sql === FALSE) return TRUE;
+  return `NOT (${sql})`;
+}
+
+function matchesConstant(attribute: ConstantAttribute, op: ComparisonOperator, value: string | boolean): boolean {
+  const actual = attribute.value;
+  if (actual === null) return op === 'ne';
+  if (typeof actual === 'boolean' || typeof value === 'boolean') return (actual === value) === (op === 'eq');
+  const [a, v] = attribute.caseExact ? [actual, value] : [actual.toLowerCase(), value.toLowerCase()];
+  switch (op) {
+    case 'eq':
+      return a === v;
+    case 'ne':
+      return a !== v;
+    case 'co':
+      return a.includes(v);
+    case 'sw':
+      return a.startsWith(v);
+    case 'ew':
+      return a.endsWith(v);
+    case 'gt':
+      return a > v;
+    case 'ge':
+      return a >= v;
+    case 'lt':
+      return a < v;
+    case 'le':
+      return a <= v;
+  }
+}
+
+/** A LIKE pattern that takes the value literally: `%`, `_` and the escape `\` are escaped. */
+function likePattern(op: 'co' | 'sw' | 'ew', value: string): string {
+  const literal = value.replace(/[\\%_]/g, '\\$&');
+  return op === 'co' ? `%${literal}%` : op === 'sw' ? `${literal}%` : `%${literal}`;
+}
+
+const XSD_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/i;
+
+/**
+ * meta.created and meta.lastModified are stored as `toISOString()` strings
+ * (UTC, milliseconds), which order like the instants they name; the compared
+ * value is brought to the same form. A value without an offset is read as UTC,
+ * never as the server's local time.
+ */
+function normalisedDateTime(name: string, value: string): string {
+  if (!XSD_DATE_TIME.test(value)) throw invalidFilter(`${name} needs an xsd:dateTime such as 2026-01-02T03:04:05Z, not "${value}"`);
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const calendarDay = new Date(Date.UTC(year, month - 1, day));
+  const hasOffset = /(Z|[+-]\d{2}:\d{2})$/i.test(value) && value.includes('T');
+  const instant = new Date(hasOffset || !value.includes('T') ? value : `${value}Z`);
+  // Date would roll 2026-02-30 over into March; a day that does not exist is an error.
+  if (Number.isNaN(instant.getTime()) || calendarDay.getUTCMonth() !== month - 1 || calendarDay.getUTCDate() !== day) {
+    throw invalidFilter(`"${value}" is not a valid dateTime for ${name}`);
+  }
+  const iso = instant.toISOString();
+  if (!/^\d{4}-/.test(iso)) throw invalidFilter(`"${value}" is outside the years 0000 to 9999`);
+  return iso;
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

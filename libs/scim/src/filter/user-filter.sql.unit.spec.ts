@@ -1,0 +1,212 @@
+import { ScimError } from '../scim-error';
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, userFilterToSql, userSortColumn } from './user-filter.sql';
+
+/** given a filter, when translated for a dialect, then this SQL and these parameters (or this refusal). */
+function givenFilter(filter: string, dialect: 'sqlite' | 'postgres' = 'sqlite') {
+  return {
+    thenSql: (sql: string, params: Record<string, unknown> = {}) => expect(userFilterToSql(filter, dialect)).toEqual({ sql, params }),
+    thenRefused: (detail: RegExp) => {
+      let refusal: unknown;
+      try {
+        userFilterToSql(filter, dialect);
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal).toBeInstanceOf(ScimError);
+      expect(refusal).toMatchObject({ status: 400, scimType: 'invalidFilter', detail: expect.stringMatching(detail) });
+    },
+  };
+}
+
+describe('userFilterToSql', () => {
+  describe('refusals: 400 invalidFilter (RFC 7644 §3.4.2.2, §3.12)', () => {
+    it.each([
+      ['an unclosed parenthesis', '(userName eq "a"', /malformed filter/],
+      ['a missing value', 'userName eq', /malformed filter/],
+      ['a dangling and', 'userName eq "a" and', /malformed filter/],
+      ['trailing words', 'userName eq "a" extra', /malformed filter/],
+      ['an unknown operator', 'userName like "a"', /malformed filter/],
+      ['an unquoted string', 'userName eq ada', /malformed filter/],
+      ['an empty filter', '   ', /empty/],
+      ['"]." with nothing after it', 'emails[type eq "work"].', /sub-attribute/],
+      ['an invalid JSON escape', 'userName eq "a\\q"', /not a valid JSON string/],
+    ])('given %s, when translated, then refused as malformed', (_, filter, detail) => {
+      givenFilter(filter).thenRefused(detail);
+    });
+
+    it('given an unknown attribute, when translated, then refused naming the attribute', () => {
+      givenFilter('userName eq "a" or favouriteColour eq "blue"').thenRefused(/"favouriteColour"/);
+    });
+
+    it('given an unknown sub-attribute inside a value path, when translated, then refused naming it', () => {
+      givenFilter('emails[colour eq "blue"]').thenRefused(/"colour" is not a sub-attribute of emails/);
+    });
+
+    it('given an unknown extension attribute, when translated, then refused', () => {
+      givenFilter('urn:ietf:params:scim:schemas:extension:Druva:2.0:User:shoeSize eq "9"').thenRefused(/shoeSize/);
+    });
+
+    it.each(['gt', 'ge', 'lt', 'le', 'co', 'sw', 'ew'])('given a boolean compared with %s, when translated, then refused', (op) => {
+      givenFilter(`active ${op} true`).thenRefused(new RegExp(`"${op}" is not defined for the boolean active`));
+    });
+
+    it.each([
+      ['a number for a string', 'userName eq 42', /userName is a string/],
+      ['a boolean for a string', 'externalId eq true', /externalId is a string/],
+      ['a word for a boolean', 'active eq "yes"', /active is a boolean/],
+      ['a number for a boolean', 'active eq 1', /active is a boolean/],
+      ['a number for a dateTime', 'meta.created gt 2026', /dateTime/],
+      ['a non-date for a dateTime', 'meta.lastModified gt "yesterday"', /xsd:dateTime/],
+      ['a day that does not exist', 'meta.created gt "2026-02-30T00:00:00Z"', /not a valid dateTime/],
+      ['a substring test on a dateTime', 'meta.created sw "2026"', /"sw" is not defined for the dateTime/],
+      ['an ordering test with null', 'externalId gt null', /cannot compare externalId with null/],
+    ])('given %s, when translated, then refused', (_, filter, detail) => {
+      givenFilter(filter).thenRefused(detail);
+    });
+
+    it.each([
+      ['a complex attribute compared as a whole', 'name eq "Ada"', /name is complex/],
+      ['a value path on a singular attribute', 'name[givenName eq "Ada"]', /multi-valued/],
+      ['a value path inside a value path', 'emails[emails[value eq "a"]]', /cannot nest/],
+      ['the password', 'password eq "secret"', /password is never returned/],
+      ['meta.version', 'meta.version eq "W/\\"1\\""', /meta.version/],
+    ])('given %s, when translated, then refused', (_, filter, detail) => {
+      givenFilter(filter).thenRefused(detail);
+    });
+
+    it(`given a filter longer than ${MAX_FILTER_LENGTH} characters, when translated, then refused as too long`, () => {
+      givenFilter(`userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`).thenRefused(/longer than 4096/);
+    });
+
+    it(`given a filter of exactly ${MAX_FILTER_LENGTH} characters, when translated, then accepted`, () => {
+      const filter = `userName eq "${'a'.repeat(MAX_FILTER_LENGTH - 14)}"`;
+      expect(filter).toHaveLength(MAX_FILTER_LENGTH);
+      expect(() => userFilterToSql(filter, 'sqlite')).not.toThrow();
+    });
+
+    it(`given parentheses nested ${MAX_FILTER_DEPTH + 1} deep, when translated, then refused as too deep`, () => {
+      const depth = MAX_FILTER_DEPTH + 1;
+      givenFilter(`${'('.repeat(depth)}userName eq "a"${')'.repeat(depth)}`).thenRefused(/deeper than 32/);
+    });
+
+    it(`given parentheses nested ${MAX_FILTER_DEPTH} deep, when translated, then accepted`, () => {
+      const depth = MAX_FILTER_DEPTH;
+      expect(() => userFilterToSql(`${'('.repeat(depth)}userName eq "a"${')'.repeat(depth)}`, 'sqlite')).not.toThrow();
+    });
+
+    it('given not nested beyond the limit without parentheses, when translated, then refused as too deep', () => {
+      givenFilter(`${'not '.repeat(MAX_FILTER_DEPTH + 1)}(userName eq "a")`).thenRefused(/deeper than 32/);
+    });
+
+    it('given parentheses inside a quoted value, when translated, then they do not count as nesting', () => {
+      givenFilter(`displayName eq "${'('.repeat(40)}"`).thenSql('LOWER("u"."displayName") = LOWER(:f0)', { f0: '('.repeat(40) });
+    });
+  });
+
+  describe('SQL shapes', () => {
+    it('given userName eq "A", when translated, then the indexed lower-cased column is compared with "a"', () => {
+      givenFilter('userName eq "A"').thenSql('"u"."userNameLower" = :f0', { f0: 'a' });
+    });
+
+    it('given attribute name, operator and schema URN in odd case, when translated, then they are recognised', () => {
+      givenFilter('URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:USERNAME Eq "A"').thenSql('"u"."userNameLower" = :f0', { f0: 'a' });
+    });
+
+    it('given values that look like SQL, when translated, then they only ever appear as parameters', () => {
+      const { sql, params } = userFilterToSql(`displayName co "x' OR 1=1 --" or externalId eq "Robert'); DROP TABLE scim_users;--"`, 'postgres');
+      expect(sql).not.toContain('OR 1=1');
+      expect(sql).not.toContain('DROP');
+      expect(Object.values(params)).toEqual(["%x' OR 1=1 --%", "Robert'); DROP TABLE scim_users;--"]);
+    });
+
+    it('given externalId ne a value, when translated, then users without an externalId match too', () => {
+      givenFilter('externalId ne "x"').thenSql('("u"."externalId" IS NULL OR "u"."externalId" <> :f0)', { f0: 'x' });
+    });
+
+    it('given not around a nullable comparison, when translated, then the inner comparison is never NULL', () => {
+      givenFilter('not (name.givenName eq "Ada")').thenSql('NOT (("u"."givenName" IS NOT NULL AND LOWER("u"."givenName") = LOWER(:f0)))', {
+        f0: 'Ada',
+      });
+    });
+
+    it('given co with LIKE wildcards, when translated, then %, _ and \\ are escaped', () => {
+      givenFilter('displayName co "50%_off\\\\"').thenSql(`LOWER("u"."displayName") LIKE LOWER(:f0) ESCAPE '\\'`, { f0: '%50\\%\\_off\\\\%' });
+    });
+
+    it('given case-exact sw and ew, when translated for each dialect, then case-sensitive functions are used', () => {
+      givenFilter('id sw "ab"', 'sqlite').thenSql('substr("u"."id", 1, length(:f0)) = :f0', { f0: 'ab' });
+      givenFilter('id ew "ab"', 'sqlite').thenSql('substr("u"."id", -length(:f0)) = :f0', { f0: 'ab' });
+      givenFilter('id co "ab"', 'postgres').thenSql('strpos("u"."id", :f0) > 0', { f0: 'ab' });
+      givenFilter('id ew "ab"', 'postgres').thenSql('right("u"."id", length(:f0)) = :f0', { f0: 'ab' });
+    });
+
+    it('given a string ordering on PostgreSQL, when translated, then it compares code points whatever the locale', () => {
+      givenFilter('userName gt "M"', 'postgres').thenSql('"u"."userNameLower" COLLATE "C" > :f0', { f0: 'm' });
+    });
+
+    it('given Entra\'s active eq "True", when translated, then a boolean parameter', () => {
+      givenFilter('active eq "True"').thenSql('"u"."active" = :f0', { f0: true });
+    });
+
+    it('given emails[type eq "work"].value eq a value, when translated, then the lower-cased email is compared', () => {
+      givenFilter('emails[type eq "work"].value eq "Ada@Example.com"').thenSql('"u"."emailLower" = :f0', { f0: 'ada@example.com' });
+    });
+
+    it('given a value path on an attribute we do not store, when translated, then it matches nothing', () => {
+      givenFilter('phoneNumbers[type eq "work"]').thenSql('1 = 0');
+    });
+
+    it('given an unstored attribute, when compared, then it behaves as null: eq false, ne true, pr false', () => {
+      givenFilter('title eq "CEO"').thenSql('1 = 0');
+      givenFilter('title ne "CEO"').thenSql('1 = 1');
+      givenFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr').thenSql('1 = 0');
+    });
+
+    it('given eq null and ne null, when translated, then absent (not pr) and present', () => {
+      givenFilter('externalId eq null').thenSql(`NOT (("u"."externalId" IS NOT NULL AND "u"."externalId" <> ''))`);
+      givenFilter('externalId ne null').thenSql(`("u"."externalId" IS NOT NULL AND "u"."externalId" <> '')`);
+    });
+
+    it('given meta.lastModified with an offset, when translated, then the value is normalised to stored UTC form', () => {
+      givenFilter('meta.lastModified ge "2026-01-02T05:04:05+02:00"').thenSql('"u"."lastModified" >= :f0', { f0: '2026-01-02T03:04:05.000Z' });
+    });
+
+    it('given a JSON escape in the value, when translated, then the decoded value is the parameter', () => {
+      givenFilter('externalId eq "CONTOSO\\\\ada \\"x\\" \\u00e9"').thenSql('("u"."externalId" IS NOT NULL AND "u"."externalId" = :f0)', {
+        f0: 'CONTOSO\\ada "x" é',
+      });
+    });
+
+    it('given several comparisons, when translated, then parameters are numbered in order', () => {
+      givenFilter('userName eq "a" and (displayName sw "B" or not (active eq false))').thenSql(
+        `("u"."userNameLower" = :f0 AND (LOWER("u"."displayName") LIKE LOWER(:f1) ESCAPE '\\' OR NOT ("u"."active" = :f2)))`,
+        { f0: 'a', f1: 'B%', f2: false },
+      );
+    });
+
+    it('given another alias, when translated, then columns are qualified with it', () => {
+      expect(userFilterToSql('id eq "1"', 'sqlite', 'users').sql).toBe('"users"."id" = :f0');
+    });
+  });
+});
+
+describe('userSortColumn', () => {
+  it.each([
+    ['userName', '"u"."userNameLower"'],
+    ['displayName', 'LOWER("u"."displayName")'],
+    ['name.familyName', 'LOWER("u"."familyName")'],
+    ['emails', '"u"."emailLower"'],
+    ['emails.value', '"u"."emailLower"'],
+    ['externalId', '"u"."externalId"'],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:meta.created', '"u"."createdAt"'],
+    ['META.LASTMODIFIED', '"u"."lastModified"'],
+    ['id', '"u"."id"'],
+    ['active', '"u"."active"'],
+  ])('given sortBy=%s, when resolved, then ORDER BY %s (RFC 7644 §3.4.2.3)', (sortBy, expected) => {
+    expect(userSortColumn(sortBy)).toBe(expected);
+  });
+
+  it.each(['title', 'favouriteColour', 'name', 'meta.version'])('given sortBy=%s, when resolved, then 400 invalidValue', (sortBy) => {
+    expect(() => userSortColumn(sortBy)).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
+  });
+});

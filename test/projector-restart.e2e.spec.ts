@@ -1,0 +1,103 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { eventMetadata, UserEvent, userStreamId } from '@scim-ledger/domain';
+import { EventStore, openEventStore } from '@scim-ledger/event-store';
+import { AuditEntryRow, openReadModel, ProjectionCheckpointRow, ReadModelProjector, ScimUserRow } from '@scim-ledger/read-model';
+import { AppConfig, loadConfig } from '@scim-ledger/platform';
+import { E2E_DATABASE, freshStorage } from './support/test-app';
+
+const USERS = 600;
+const ROOT = join(__dirname, '..');
+
+/** Done-when of the walking skeleton: kill -9 the projector mid-way, restart it, and the read model equals a rebuild. */
+describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
+  const storages: Array<{ drop(): Promise<void> }> = [];
+  let config: AppConfig;
+  let env: Record<string, string>;
+  let store: EventStore;
+  let live: DataSource;
+
+  beforeAll(async () => {
+    const storage = await freshStorage();
+    storages.push(storage);
+    env = { ...storage.env, PROJECTOR_BATCH_SIZE: '10', LOG_LEVEL: 'silent' };
+    config = loadConfig(env);
+    store = await openEventStore(config.eventStore);
+    for (let i = 0; i < USERS; i++) {
+      const userId = randomUUID();
+      const metadata = eventMetadata(
+        { tenantId: 't1', actor: { kind: 'scim-token', id: 'tok' }, requestId: `r${i}`, userAgent: 'test', clientAddress: '127.0.0.1', now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() },
+        1,
+      );
+      const events: UserEvent[] = [
+        { type: 'UserCreated', data: { userId, tenantId: 't1', userName: `u${i}@example.com`, email: `u${i}@example.com`, displayName: `U ${i}`, givenName: null, familyName: null, externalId: null, userPrincipalName: null } },
+        ...(i % 3 === 0 ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } } as UserEvent] : []),
+      ];
+      await store.append(userStreamId(userId), events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { ...metadata } })), 'no_stream');
+    }
+    live = await openReadModel(config.readModel);
+  }, 120_000);
+
+  afterAll(async () => {
+    await live?.destroy();
+    await store?.close();
+    for (const storage of storages) await storage.drop();
+  });
+
+  const totalEvents = USERS + USERS / 3;
+  const auditCount = () => live.getRepository(AuditEntryRow).count();
+
+  function startProjector(): ChildProcess {
+    return spawn(process.execPath, [require.resolve('tsx/cli'), join(ROOT, 'apps/projector/src/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+
+  async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  it('given a projector killed with SIGKILL part-way, when restarted, then the read model equals a rebuild from the events', async () => {
+    const first = startProjector();
+    const exited = new Promise((resolve) => first.once('exit', resolve));
+    await until(async () => (await auditCount()) > 0, 60_000);
+    first.kill('SIGKILL');
+    await exited;
+    const atKill = await auditCount();
+    expect(atKill).toBeGreaterThan(0);
+    expect(atKill).toBeLessThan(totalEvents);
+
+    const second = startProjector();
+    await until(async () => (await auditCount()) === totalEvents, 60_000);
+    second.kill('SIGTERM');
+    await new Promise((resolve) => second.once('exit', resolve));
+
+    const rebuildStorage = await freshStorage();
+    storages.push(rebuildStorage);
+    const rebuilt = await openReadModel(loadConfig(rebuildStorage.env).readModel);
+    try {
+      await new ReadModelProjector(rebuilt, store, { batchSize: 250 }).catchUp();
+      const rows = (ds: DataSource) => ds.getRepository(ScimUserRow).find({ order: { id: 'ASC' } });
+      const audit = async (ds: DataSource) =>
+        (await ds.getRepository(AuditEntryRow).find({ order: { globalPosition: 'ASC', streamId: 'ASC' } })).map(({ id: _id, ...entry }) => entry);
+      const checkpoint = (ds: DataSource) => ds.getRepository(ProjectionCheckpointRow).findOneByOrFail({ name: 'read-model' });
+
+      const liveRows = await rows(live);
+      expect(liveRows).toHaveLength(USERS);
+      expect(liveRows.filter((r) => r.status === 'Preserved')).toHaveLength(USERS / 3);
+      expect(liveRows).toEqual(await rows(rebuilt));
+      expect(await audit(live)).toEqual(await audit(rebuilt));
+      expect((await checkpoint(live)).position).toBe((await checkpoint(rebuilt)).position);
+    } finally {
+      await rebuilt.destroy();
+    }
+  }, 180_000);
+});
