@@ -17,4 +17,4 @@ COPY --from=build /app/dist dist
 COPY package.json ./
 USER node
 EXPOSE 8080
-CMD ["node", "dist/apps/api/main.js"]
+CMD ["node", "dist/apps/api/src/main.js"]

@@ -101,6 +101,26 @@ describe(`SCIM /Users walking skeleton on ${E2E_DATABASE}`, () => {
     });
   });
 
+  describe('listing', () => {
+    it('given several users, when paging with startIndex and count sorted by userName, then pages are stable and totals integers', async () => {
+      const other = as(TENANT_B_TOKEN);
+      for (const name of ['carol', 'alice', 'bob']) {
+        expect((await other.post('/scim/v2/Users').send(entraUser(`${name}@b.example`))).status).toBe(201);
+      }
+
+      const first = await other.get('/scim/v2/Users?startIndex=1&count=2&sortBy=userName');
+      const second = await other.get('/scim/v2/Users?startIndex=3&count=2&sortBy=userName');
+      const descending = await other.get('/scim/v2/Users?sortBy=userName&sortOrder=descending');
+      const onlyTotal = await other.get('/scim/v2/Users?count=0');
+
+      expect(first.body).toMatchObject({ totalResults: 3, itemsPerPage: 2, startIndex: 1 });
+      expect(first.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(['alice@b.example', 'bob@b.example']);
+      expect(second.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(['carol@b.example']);
+      expect(descending.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(['carol@b.example', 'bob@b.example', 'alice@b.example']);
+      expect(onlyTotal.body).toMatchObject({ totalResults: 3, itemsPerPage: 0, Resources: [] });
+    });
+  });
+
   describe('read, replace, patch, delete', () => {
     it('given a user, when GET by id, then it comes back with its ETag, and If-None-Match gives 304', async () => {
       const user = await create('get@example.com');
@@ -190,6 +210,21 @@ describe(`SCIM /Users walking skeleton on ${E2E_DATABASE}`, () => {
       const response = await a.post('/scim/v2/Users').send(entraUser('big@example.com', { displayName: 'x'.repeat(t.config.maxBodyBytes) }));
       expect(response.status).toBe(413);
       expect(response.body.status).toBe('413');
+    });
+
+    it('given a text/plain body, when POSTed, then 415 and nothing stored', async () => {
+      const before = await t.readModel.getRepository(ScimUserRow).count();
+      const response = await a.post('/scim/v2/Users').set('Content-Type', 'text/plain').send('userName=x');
+      expect(response.status).toBe(415);
+      expect(response.body.status).toBe('415');
+      expect(await t.readModel.getRepository(ScimUserRow).count()).toBe(before);
+    });
+
+    it('given an unknown route, when called, then 404 in the SCIM error schema', async () => {
+      const response = await a.get('/scim/v2/Nothing');
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toContain(SCIM_JSON);
+      expect(response.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' });
     });
 
     it('given no userName, when POSTed, then 400 invalidValue', async () => {

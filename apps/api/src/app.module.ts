@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { PassportModule } from '@nestjs/passport';
+import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { EVENT_STORE, EventStore, openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
 import { openReadModel, ReadModelFreshness, ReadModelProjector } from '@scim-ledger/read-model';
@@ -31,7 +32,26 @@ export class AppModule {
   static forRoot(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), PassportModule],
+      imports: [
+        CqrsModule.forRoot(),
+        PassportModule,
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            // Fastify already assigned the request id (X-Request-Id or a new UUID).
+            genReqId: (request) => (request as unknown as { id: string }).id,
+            // No tokens and no personal data in logs: the query string can hold a userName filter.
+            serializers: {
+              req: (request: { id: string; method: string; url: string }) => ({
+                id: request.id,
+                method: request.method,
+                path: request.url.split('?')[0],
+              }),
+              res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+            },
+          },
+        }),
+      ],
       controllers: [ScimUsersController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

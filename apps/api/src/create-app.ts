@@ -1,12 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@scim-ledger/platform';
 import { SCIM_CONTENT_TYPE } from '@scim-ledger/scim';
 import { AppModule, AppOverrides } from './app.module';
-import { fromFastifyError, ScimExceptionFilter } from './http/scim-exception.filter';
+import { ScimExceptionFilter } from './http/scim-exception.filter';
 
 /** A caller's request id is kept when it looks like one, so IdP logs and ours line up (rule S1). */
 function requestId(header: string | string[] | undefined): string {
@@ -19,10 +19,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     genReqId: (request: IncomingMessage) => requestId(request.headers['x-request-id']),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
-    logger: config.logLevel === 'silent' ? false : ['log', 'warn', 'error'],
+    bufferLogs: true,
   });
+  app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ScimExceptionFilter());
   const fastify = app.getHttpAdapter().getInstance();
+  // SCIM bodies are JSON; anything else is refused with 415 rather than read as text.
+  fastify.removeContentTypeParser('text/plain');
   // RFC 7644 §3.1: clients may send application/scim+json; it is parsed as JSON.
   fastify.addContentTypeParser(
     'application/scim+json',
@@ -37,11 +40,6 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('application/json')) void reply.header('content-type', SCIM_CONTENT_TYPE);
     return payload;
-  });
-  // Failures before a route runs (unparsable body, too large) never reach Nest's filters.
-  fastify.setErrorHandler((error: FastifyError, _request, reply) => {
-    const scimError = fromFastifyError(error.statusCode ?? 500, error.code, error.message);
-    void reply.status(scimError.status).headers({ ...scimError.headers, 'content-type': SCIM_CONTENT_TYPE }).send(scimError.toBody());
   });
   app.enableShutdownHooks();
   await app.init();

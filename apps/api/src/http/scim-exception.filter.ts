@@ -44,30 +44,29 @@ export function toScimError(exception: unknown): ScimError {
   if (exception instanceof EventStoreUnavailableError) {
     return new ScimError(503, 'the service is temporarily unavailable; retry later', undefined, { 'Retry-After': '5' });
   }
-  if (exception instanceof HttpException) {
-    const status = exception.getStatus();
-    // Nest reports an unparsable body as a plain 400.
-    if (status === 400) return new ScimError(400, 'the request body is not valid JSON', 'invalidSyntax');
-    return new ScimError(status, status === 404 ? 'Resource not found' : exception.message);
-  }
-  const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
-  if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500) {
-    return fromFastifyError(fastifyError.statusCode, fastifyError.code, fastifyError.message);
-  }
+  if (exception instanceof HttpException) return fromHttpException(exception.getStatus(), exception.message);
+  // Anything else that names a client-error status (Fastify's own errors) keeps it.
+  const status = (exception as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return fromHttpException(status, '');
   return new ScimError(500, 'internal error; the request id in the X-Request-Id header helps support find it');
 }
 
-/** Errors Fastify raises before a route runs: body parsing, size, media type. */
-export function fromFastifyError(status: number, code: string | undefined, message: string | undefined): ScimError {
-  switch (code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ScimError(413, 'the request body is too large');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ScimError(415, 'send application/scim+json or application/json');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+/**
+ * Nest turns what fails before a route runs (unparsable or oversized body,
+ * unknown media type, unknown route) into HTTP exceptions; they get SCIM
+ * bodies here.
+ */
+function fromHttpException(status: number, message: string): ScimError {
+  switch (status) {
+    case 400:
       return new ScimError(400, 'the request body is not valid JSON', 'invalidSyntax');
+    case 404:
+      return new ScimError(404, 'Resource not found');
+    case 413:
+      return new ScimError(413, 'the request body is too large');
+    case 415:
+      return new ScimError(415, 'send application/scim+json or application/json');
+    default:
+      return new ScimError(status, message || 'the request could not be processed');
   }
-  if (status === 400 && message && /JSON/i.test(message)) return new ScimError(400, 'the request body is not valid JSON', 'invalidSyntax');
-  return new ScimError(status, status === 404 ? 'Resource not found' : 'the request could not be processed', status === 400 ? 'invalidSyntax' : undefined);
 }

@@ -52,8 +52,13 @@ export class ScimUsersReadModel {
     const totalResults = await query.getCount();
     if (request.count === 0) return { totalResults, rows: [] };
     const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
-    // A stable order: the sort key, then the id as a tie-breaker.
-    if (request.sortBy) query.orderBy(userSortColumn(request.sortBy, 'u'), direction).addOrderBy('u.id', direction);
+    // A stable order: the sort key, then the id as a tie-breaker; users without
+    // the attribute come last when ascending, on SQLite as on PostgreSQL (RFC 7644 §3.4.2.3).
+    if (request.sortBy) {
+      query
+        .orderBy(userSortColumn(request.sortBy, 'u'), direction, direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST')
+        .addOrderBy('u.id', direction);
+    }
     else query.orderBy('u."createdAt"', 'ASC').addOrderBy('u.id', 'ASC');
     const rows = await query.offset(request.startIndex - 1).limit(request.count).getMany();
     return { totalResults, rows };
