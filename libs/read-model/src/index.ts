@@ -8,3 +8,4 @@ export * from './projector';
 export * from './read-model-freshness';
 export * from './batches';
 export * from './tenants/scim-token.row';
+export * from './verification';

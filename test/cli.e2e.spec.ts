@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { ScimUserRow } from '@scim-ledger/read-model';
+import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+
+const ROOT = join(__dirname, '..');
+const run = promisify(execFile);
+
+describe(`support CLI on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+  let userId: string;
+
+  beforeAll(async () => {
+    const storage = await freshStorage();
+    env = storage.env;
+    drop = storage.drop;
+    t = await startTestApp(env);
+    const created = await request(t.http)
+      .post('/scim/v2/Users')
+      .set('Authorization', `Bearer ${TENANT_A_TOKEN}`)
+      .set('Content-Type', SCIM_JSON)
+      .set('X-Request-Id', 'req-create-1')
+      .send(entraUser('cli@example.com'));
+    userId = created.body.id;
+    await request(t.http)
+      .put(`/scim/v2/Users/${userId}`)
+      .set('Authorization', `Bearer ${TENANT_A_TOKEN}`)
+      .set('Content-Type', SCIM_JSON)
+      .send(entraUser('cli@example.com', { displayName: 'Renamed by IdP' }));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await drop?.();
+  });
+
+  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  it('given --help, when run, then it lists the commands', async () => {
+    const { code, stdout } = await cli('--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('replay');
+    expect(stdout).toContain('verify');
+  });
+
+  it('given a user created then renamed, when replayed, then each event shows with its request id and the state it led to', async () => {
+    const { code, stdout } = await cli('replay', 'user', userId);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/#0 .* UserCreated by scim-token:.* request req-create-1/);
+    expect(stdout).toMatch(/#1 .* UserRenamed/);
+    expect(stdout).toContain('"displayName":"Renamed by IdP"');
+  });
+
+  it('given a read model that matches the events, when verified, then exit 0 with no difference', async () => {
+    const { code, stdout } = await cli('verify');
+    expect(stdout).toContain('0 difference(s)');
+    expect(code).toBe(0);
+  });
+
+  it('given a read model row changed behind the events, when verified, then exit 1 naming the field', async () => {
+    await t.readModel.getRepository(ScimUserRow).update({ id: userId }, { displayName: 'Tampered' });
+    const { code, stdout } = await cli('verify');
+    expect(code).toBe(1);
+    expect(stdout).toContain(`user ${userId}: displayName is "Tampered", the events say "Renamed by IdP"`);
+  });
+});
