@@ -1,18 +1,12 @@
 // Three projects, chosen by file suffix (shared/STYLE.md point 12):
 // unit needs nothing, int needs a database, e2e boots the whole app.
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-    keepClassNames: true,
-  },
-  module: { type: 'commonjs' },
-}];
+// ts-jest transpiles each file on its own (no type check: `npm run typecheck` does that),
+// which keeps the suites fast; decorator metadata comes from tsconfig.json.
+const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }];
 const moduleNameMapper = {
   '^@scim-ledger/(domain|event-store|read-model|scim|platform)$': '<rootDir>/libs/$1/src',
 };
-const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+const base = { rootDir: __dirname, transform: { '^.+\\.ts$': tsJest }, moduleNameMapper, testEnvironment: 'node' };
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'] },
