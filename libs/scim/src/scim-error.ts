@@ -1,4 +1,4 @@
-/** RFC 7644 §3.12 scimType values. */
+/** RFC 7644 §3.12 scimType values, and RFC 9865's for cursors. */
 export type ScimType =
   | 'invalidFilter'
   | 'tooMany'
@@ -9,7 +9,9 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  /** RFC 9865: a cursor the server did not issue or cannot resolve. */
+  | 'invalidCursor';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 

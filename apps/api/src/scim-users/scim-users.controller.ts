@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { LIST_RESPONSE_SCHEMA, ScimUserView, toScimUser, versionOf } from '@scim-ledger/scim';
+import { LIST_RESPONSE_SCHEMA, ScimError, ScimUserView, SEARCH_REQUEST_SCHEMA, toScimUser, versionOf } from '@scim-ledger/scim';
 import { ScimAuthGuard } from '../auth/scim-bearer.strategy';
 import { Context, RequestContext, SCIM_PREFIXES } from '../http/request-context';
 import { CreateScimUser } from './creating-user/create-user.command';
@@ -30,12 +30,32 @@ export class ScimUsersController {
 
   @Get()
   async list(@Query() query: Record<string, unknown>, @Context() context: RequestContext) {
-    const page = await this.queries.execute<ListScimUsers, ScimUserPage>(new ListScimUsers(context.principal.tenantId, query));
+    return this.listResponse(query, context);
+  }
+
+  /** RFC 7644 §3.4.3: the same query in a body, so filters stay out of URLs and logs. */
+  @Post('.search')
+  @HttpCode(200)
+  async search(@Body() body: unknown, @Context() context: RequestContext) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ScimError(400, 'the body must be a SearchRequest', 'invalidSyntax');
+    }
+    const request = body as Record<string, unknown>;
+    const schemas = request.schemas;
+    if (schemas !== undefined && (!Array.isArray(schemas) || !schemas.includes(SEARCH_REQUEST_SCHEMA))) {
+      throw new ScimError(400, `schemas must contain ${SEARCH_REQUEST_SCHEMA}`, 'invalidSyntax');
+    }
+    return this.listResponse(request, context);
+  }
+
+  private async listResponse(parameters: Record<string, unknown>, context: RequestContext) {
+    const page = await this.queries.execute<ListScimUsers, ScimUserPage>(new ListScimUsers(context.principal.tenantId, parameters));
     return {
       schemas: [LIST_RESPONSE_SCHEMA],
       totalResults: page.totalResults,
       itemsPerPage: page.users.length,
-      startIndex: page.startIndex,
+      ...(page.startIndex !== undefined ? { startIndex: page.startIndex } : {}),
+      ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
       Resources: page.users.map((view) => toScimUser(view, userLocation(context, view.id))),
     };
   }

@@ -11,11 +11,21 @@ export interface UserPageRequest {
   readonly count: number;
   readonly sortBy?: string;
   readonly sortOrder: 'ascending' | 'descending';
+  /** Cursor pagination (RFC 9865): null for the first page, else the last row served. */
+  readonly cursor?: PageCursor | null;
+}
+
+/** A row's place in creation order: where a cursor-paginated page resumes. */
+export interface PageCursor {
+  readonly createdAt: string;
+  readonly id: string;
 }
 
 export interface UserPage {
   readonly totalResults: number;
   readonly rows: ScimUserRow[];
+  /** Set when cursor pagination has another page. */
+  readonly next?: PageCursor;
 }
 
 /** The users read model as SCIM queries need it: always scoped to one tenant, never showing IdP-deleted users. */
@@ -51,6 +61,7 @@ export class ScimUsersReadModel {
     }
     const totalResults = await query.getCount();
     if (request.count === 0) return { totalResults, rows: [] };
+    if (request.cursor !== undefined) return { totalResults, ...(await this.pageAfter(query, request.cursor, request.count)) };
     const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
     // A stable order: the sort key, then the id as a tie-breaker; users without
     // the attribute come last when ascending, on SQLite as on PostgreSQL (RFC 7644 §3.4.2.3).
@@ -62,6 +73,21 @@ export class ScimUsersReadModel {
     else query.orderBy('u."createdAt"', 'ASC').addOrderBy('u.id', 'ASC');
     const rows = await query.offset(request.startIndex - 1).limit(request.count).getMany();
     return { totalResults, rows };
+  }
+
+  /** Keyset pagination in (createdAt, id) order; one row more than asked tells whether a next page exists. */
+  private async pageAfter(query: ReturnType<ScimUsersReadModel['visible']>, cursor: PageCursor | null, count: number) {
+    if (cursor) {
+      query.andWhere('(u."createdAt" > :afterCreated OR (u."createdAt" = :afterCreated AND u.id > :afterId))', {
+        afterCreated: cursor.createdAt,
+        afterId: cursor.id,
+      });
+    }
+    const rows = await query.orderBy('u."createdAt"', 'ASC').addOrderBy('u.id', 'ASC').limit(count + 1).getMany();
+    if (rows.length <= count) return { rows };
+    const page = rows.slice(0, count);
+    const last = page[page.length - 1];
+    return { rows: page, next: { createdAt: last.createdAt, id: last.id } };
   }
 }
 

@@ -1,21 +1,29 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { ScimError, ScimUserView } from '@scim-ledger/scim';
-import { ScimUsersReadModel, UserPageRequest, viewOfRow } from '../scim-users.read-model';
+import { PageCursor, ScimUsersReadModel, UserPageRequest, viewOfRow } from '../scim-users.read-model';
+import { decodeCursor, encodeCursor } from './page-cursor';
 
 /** The largest page served, whatever `count` asks (RFC 7644 §3.4.2.4: a server may return fewer). */
 export const MAX_PAGE_SIZE = 200;
 
 export interface ScimUserPage {
   readonly totalResults: number;
-  readonly startIndex: number;
+  /** Index pagination only. */
+  readonly startIndex?: number;
+  /** Cursor pagination only (RFC 9865): absent on the last page. */
+  readonly nextCursor?: string;
   readonly users: ScimUserView[];
 }
 
-/** GET /Users with filter, startIndex and count. */
+/**
+ * GET /Users and POST /Users/.search: filter, sort, and either index
+ * (startIndex/count) or cursor (cursor/count, RFC 9865) pagination. The
+ * parameters arrive as query-string text or as a SearchRequest's JSON values.
+ */
 export class ListScimUsers {
   constructor(
     readonly tenantId: string,
-    readonly query: Record<string, unknown>,
+    readonly parameters: Record<string, unknown>,
   ) {}
 }
 
@@ -23,35 +31,57 @@ export class ListScimUsers {
 export class ListScimUsersHandler implements IQueryHandler<ListScimUsers, ScimUserPage> {
   constructor(private readonly users: ScimUsersReadModel) {}
 
-  async execute({ tenantId, query }: ListScimUsers): Promise<ScimUserPage> {
-    const request = pageRequest(query);
+  async execute({ tenantId, parameters }: ListScimUsers): Promise<ScimUserPage> {
+    const request = pageRequest(parameters);
     const page = await this.users.page(tenantId, request);
-    return { totalResults: page.totalResults, startIndex: request.startIndex, users: page.rows.map(viewOfRow) };
+    const users = page.rows.map(viewOfRow);
+    if (request.cursor === undefined) return { totalResults: page.totalResults, startIndex: request.startIndex, users };
+    return {
+      totalResults: page.totalResults,
+      users,
+      ...(page.next ? { nextCursor: encodeCursor(page.next, request) } : {}),
+    };
   }
 }
 
-function pageRequest(query: Record<string, unknown>): UserPageRequest {
-  const filter = single(query.filter, 'filter');
-  const sortBy = single(query.sortBy, 'sortBy');
-  const sortOrder = single(query.sortOrder, 'sortOrder')?.toLowerCase() ?? 'ascending';
+function pageRequest(parameters: Record<string, unknown>): UserPageRequest {
+  const filter = text(parameters.filter, 'filter');
+  const sortBy = text(parameters.sortBy, 'sortBy');
+  const sortOrder = text(parameters.sortOrder, 'sortOrder')?.toLowerCase() ?? 'ascending';
   if (sortOrder !== 'ascending' && sortOrder !== 'descending') {
     throw new ScimError(400, 'sortOrder must be ascending or descending', 'invalidValue');
   }
-  // RFC 7644 §3.4.2.4: startIndex below 1 is read as 1, a negative count as 0.
-  const startIndex = Math.max(1, integer(query.startIndex, 'startIndex') ?? 1);
-  const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integer(query.count, 'count') ?? MAX_PAGE_SIZE));
-  return { filter, startIndex, count, sortBy, sortOrder };
+  const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integer(parameters.count, 'count') ?? MAX_PAGE_SIZE));
+  const cursorText = text(parameters.cursor, 'cursor');
+  if (cursorText === undefined) {
+    // RFC 7644 §3.4.2.4: startIndex below 1 is read as 1, a negative count as 0.
+    const startIndex = Math.max(1, integer(parameters.startIndex, 'startIndex') ?? 1);
+    return { filter, startIndex, count, sortBy, sortOrder };
+  }
+  // RFC 9865: an empty cursor asks for the first page of a cursor-paginated query.
+  if (parameters.startIndex !== undefined) {
+    throw new ScimError(400, 'use either cursor or startIndex, not both', 'invalidValue');
+  }
+  if (sortBy !== undefined) {
+    throw new ScimError(400, 'cursor pagination follows creation order; sortBy is supported with startIndex only', 'invalidValue');
+  }
+  const partial = { filter, startIndex: 1, count, sortOrder: 'ascending' as const };
+  const cursor: PageCursor | null = cursorText === '' ? null : decodeCursor(cursorText, partial);
+  return { ...partial, cursor };
 }
 
-function single(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new ScimError(400, `${name} must be given once`, name === 'filter' ? 'invalidFilter' : 'invalidValue');
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    throw new ScimError(400, `${name} must be given once, as a string`, name === 'filter' ? 'invalidFilter' : 'invalidValue');
+  }
   return value;
 }
 
 function integer(value: unknown, name: string): number | undefined {
-  const text = single(value, name);
-  if (text === undefined || text === '') return undefined;
-  if (!/^-?\d{1,15}$/.test(text)) throw new ScimError(400, `${name} must be an integer`, 'invalidValue');
-  return Number(text);
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  const given = text(value, name);
+  if (given === undefined || given === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(given)) throw new ScimError(400, `${name} must be an integer`, 'invalidValue');
+  return Number(given);
 }
