@@ -1,8 +1,9 @@
 // Three projects, chosen by file suffix (shared/STYLE.md point 12):
 // unit needs nothing, int needs a database, e2e boots the whole app.
-// ts-jest transpiles each file on its own (no type check: `npm run typecheck` does that),
+// tsconfig's isolatedModules makes ts-jest transpile each file on its own (no type check:
+// `npm run typecheck` does that),
 // which keeps the suites fast; decorator metadata comes from tsconfig.json.
-const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }];
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }];
 const moduleNameMapper = {
   '^@scim-ledger/(domain|event-store|read-model|scim|platform)$': '<rootDir>/libs/$1/src',
 };
