@@ -229,7 +229,10 @@ for (const name of ['meta.location', 'meta.version']) {
 const ENTERPRISE_ATTRIBUTES = ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager'];
 complex(ENTERPRISE_USER_SCHEMA, ENTERPRISE_ATTRIBUTES, false, false, ':');
 for (const name of ENTERPRISE_ATTRIBUTES.filter((a) => a !== 'manager')) unstored(`${ENTERPRISE_USER_SCHEMA}:${name}`);
-complex(`${ENTERPRISE_USER_SCHEMA}:manager`, ['value', '$ref', 'displayName'], false);
+// Entra ID checks a manager with `manager eq "<id>"`, by the bare name and as a plain
+// string (its SCIM compatibility notes): read as manager.value, which is not kept.
+unstored(`${ENTERPRISE_USER_SCHEMA}:manager`);
+unstored('manager');
 for (const sub of ['value', '$ref', 'displayName']) unstored(`${ENTERPRISE_USER_SCHEMA}:manager.${sub}`);
 
 // Rule A2: the Druva extension carries the user principal name.
