@@ -52,6 +52,18 @@ export class ScimUsersReadModel {
     return (await query.getCount()) > 0;
   }
 
+  /** The user a DELETE hid from the IdP under this userName, if any (rule L5). */
+  findDeletedByUserName(tenantId: string, userName: string): Promise<ScimUserRow | null> {
+    return this.dataSource
+      .getRepository(ScimUserRow)
+      .createQueryBuilder('u')
+      .where('u."tenantId" = :tenantId', { tenantId })
+      .andWhere('u."deletedInIdp" = :deleted', { deleted: true })
+      .andWhere('u."userNameLower" = :userName', { userName: userName.toLowerCase() })
+      .orderBy('u."lastModified"', 'DESC')
+      .getOne();
+  }
+
   async page(tenantId: string, request: UserPageRequest): Promise<UserPage> {
     const query = this.visible(tenantId);
     if (request.filter !== undefined) {

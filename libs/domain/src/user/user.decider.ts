@@ -47,6 +47,7 @@ export function sanitiseUserName(userName: string): string {
 export function decide(command: UserCommand, state: UserState): UserEvent[] {
   switch (command.type) {
     case 'CreateUser': {
+      if (state.status === 'Preserved' && state.deletedInIdp) return reassign(state, command.data.profile, command.data.active);
       if (state.status !== 'Initial') throw new UserCommandRefused('UserAlreadyExists', 'user already exists');
       const { userId, tenantId, active } = command.data;
       const profile = validProfile(command.data.profile);
@@ -107,6 +108,18 @@ export function evolve(state: UserState, event: UserEvent): UserState {
 
 export function foldUser(events: readonly UserEvent[], state: UserState = initialUserState): UserState {
   return events.reduce(evolve, state);
+}
+
+/**
+ * Rule L5: the IdP assigning a deleted user again brings the preserved user
+ * back, history intact, instead of creating a second one; rule L6 still holds.
+ */
+function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: UserProfile, active: boolean): UserEvent[] {
+  if (state.preservedBy === 'admin') {
+    throw new UserCommandRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
+  }
+  const back: UserEvent[] = [...profileChanges(state.profile, validProfile(wanted)), { type: 'UserReactivated', data: { by: 'idp' } }];
+  return active ? back : [...back, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
 }
 
 function visibleToIdp(state: UserState): Exclude<UserState, { status: 'Initial' }> {

@@ -64,6 +64,25 @@ describe('User decider', () => {
       given().when(create({ userName: '' })).thenRefused('InvalidUser');
     });
 
+    it('given a user deleted in the IdP, when the IdP creates the same user again, then it is reactivated with the new profile (rule L5)', () => {
+      given(created, deactivated, deletedInIdp)
+        .when(create({ displayName: 'Ada Returns' }))
+        .then([
+          { type: 'UserRenamed', data: { displayName: 'Ada Returns', givenName: 'Ada', familyName: 'Lovelace' } },
+          { type: 'UserReactivated', data: { by: 'idp' } },
+        ]);
+    });
+
+    it('given a user deleted in the IdP, when created again inactive, then it comes back preserved', () => {
+      given(created, deactivated, deletedInIdp)
+        .when(create({}, false))
+        .then([{ type: 'UserReactivated', data: { by: 'idp' } }, deactivated]);
+    });
+
+    it('given a user preserved by an administrator and deleted in the IdP, when created again, then refused (rule L6)', () => {
+      given(created, preservedByAdmin, deletedInIdp).when(create()).thenRefused('ReactivationForbidden');
+    });
+
     it('given an existing user, when created again, then refused', () => {
       given(created).when(create()).thenRefused('UserAlreadyExists');
     });

@@ -30,13 +30,15 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     if (await this.users.userNameTaken(metadata.tenantId, input.profile.userName)) {
       throw new ScimError(409, `userName ${input.profile.userName} is already taken in this tenant`, 'uniqueness');
     }
-    const userId = randomUUID();
+    // Rule L5: the IdP assigning a user it deleted brings that preserved user back.
+    const deleted = await this.users.findDeletedByUserName(metadata.tenantId, input.profile.userName);
+    const userId = deleted?.id ?? randomUUID();
     const loaded = await this.streams.load(userId);
     const events = decide(
       { type: 'CreateUser', data: { userId, tenantId: metadata.tenantId, profile: input.profile, active: input.active } },
       loaded.state,
     );
-    const result = await this.streams.append(userId, events, 'no_stream', metadata);
+    const result = await this.streams.append(userId, events, loaded.revision, metadata);
     await this.write.visible(result.position, context.requestId);
     return viewAfter(loaded, events, result.nextExpectedRevision, metadata.now);
   }
