@@ -1,0 +1,274 @@
+import { AuditEntryRow, ScimUserRow } from '@scim-ledger/read-model';
+import {
+  CORE_USER_SCHEMA,
+  IdpClient,
+  OKTA_USER_AGENT,
+  expectListResponse,
+  expectScimError,
+  expectUserResponse,
+  filterQuery,
+  oktaClient,
+  patchOp,
+} from './support/idp-requests';
+import { E2E_DATABASE, startTestApp, TENANT_B_TOKEN, TestApp } from './support/test-app';
+
+/*
+ * Okta provisioning a user, request by request, as its docs show
+ * (okta/okta-developer-docs, packages/@okta/vuepress-site/):
+ *   [ref]      docs/reference/scim/scim-20/index.md, "SCIM User operations"
+ *   [protocol] docs/reference/scim/index.md, the earlier "SCIM Protocol" page: Okta's wire headers
+ *              (Accept, Accept-Charset, Content-Type application/scim+json; charset=utf-8,
+ *              User-Agent "Okta SCIM Client 1.0.0"), GET /Users?startIndex=1&count=2, the
+ *              filter=userName+eq+… form, PUT bodies carrying id, meta and password
+ *   [prepare]  docs/guides/scim-provisioning-integration-prepare/main/index.md (the Runscope
+ *              SPEC test: at least one user beforehand, randomUsernameCaps, UserIdThatDoesNotExist)
+ *   [crud]     standards/SCIM/SCIMFiles/Okta-SCIM-CRUD-Test.json (deactivated and reactivated users
+ *              are still GET 200 with active false / true)
+ * Okta never DELETEs a user: deactivation is active=false by PATCH (OIN apps) or PUT (AIW apps).
+ * The docs' ids are examples; every step uses the id we returned. Each `it` is one request.
+ * Runs on tenant B so the tenant holds only what this suite creates.
+ */
+
+const SCIM = '/scim/v2';
+const USER_NAME = 'test.user@okta.local';
+const PASSWORD = '1mz050nq';
+
+describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let okta: IdpClient;
+  beforeAll(async () => {
+    t = await startTestApp();
+    okta = oktaClient(t, TENANT_B_TOKEN);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const userRow = (id: string) => t.readModel.getRepository(ScimUserRow).findOneByOrFail({ id });
+
+  describe('assign, update, deactivate, reactivate', () => {
+    let id: string;
+    let deactivateRequestId: string;
+
+    it('[prepare: "create at least one user before running the suite"] given three users already in the app', async () => {
+      for (const name of ['alice', 'bob', 'carol']) {
+        const response = await okta.post(`${SCIM}/Users`, {
+          schemas: [CORE_USER_SCHEMA],
+          userName: `${name}@okta.local`,
+          name: { givenName: name, familyName: 'Existing' },
+          emails: [{ primary: true, value: `${name}@okta.local`, type: 'work' }],
+          displayName: `${name} Existing`,
+          active: true,
+        });
+        expectUserResponse(response, SCIM, 201);
+      }
+    });
+
+    it('[protocol "Read list of accounts", Test API Credentials] when Okta GETs /Users?startIndex=1&count=2, then a page of 2 with integer counters', async () => {
+      const resources = expectListResponse(await okta.get(`${SCIM}/Users?startIndex=1&count=2`), SCIM, 3);
+      expect(resources).toHaveLength(2);
+    });
+
+    it('[ref "Retrieve Users"] when Okta imports with startIndex=1&count=100, then every user, and the next page continues in the same order', async () => {
+      const all = expectListResponse(await okta.get(`${SCIM}/Users?startIndex=1&count=100`), SCIM, 3);
+      const second = expectListResponse(await okta.get(`${SCIM}/Users?startIndex=2&count=2`), SCIM, 3);
+      expect(second.map((u) => u.id)).toEqual(all.slice(1, 3).map((u) => u.id));
+    });
+
+    it('[ref "Determine if the User already exists"] given the user is not there, when Okta filters on userName with startIndex=1&count=100, then 200 with an empty ListResponse', async () => {
+      const response = await okta.get(`${SCIM}/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100`);
+      expectListResponse(response, SCIM, 0);
+      expect(response.body.Resources).toEqual([]);
+    });
+
+    it('[ref "Create the User"] when Okta POSTs the profile with a password and groups, then 201 with an id; the password is neither echoed nor stored (rule L11)', async () => {
+      const response = await okta.post(`${SCIM}/Users`, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: USER_NAME,
+        name: { givenName: 'Test', familyName: 'User' },
+        emails: [{ primary: true, value: USER_NAME, type: 'work' }],
+        displayName: 'Test User',
+        locale: 'en-US',
+        externalId: '00ujl29u0le5T6Aj10h7',
+        groups: [],
+        password: PASSWORD,
+        active: true,
+      });
+
+      const user = expectUserResponse(response, SCIM, 201);
+      expect(user).toMatchObject({
+        userName: USER_NAME,
+        name: { givenName: 'Test', familyName: 'User' },
+        emails: [{ primary: true, value: USER_NAME, type: 'work' }],
+        displayName: 'Test User',
+        externalId: '00ujl29u0le5T6Aj10h7',
+        active: true,
+      });
+      expect(response.text).not.toContain(PASSWORD);
+      id = user.id as string;
+      const audit = await t.readModel.getRepository(AuditEntryRow).findBy({ userId: id });
+      expect(audit.length).toBeGreaterThan(0);
+      expect(JSON.stringify(audit)).not.toContain(PASSWORD);
+      expect(JSON.stringify(await userRow(id))).not.toContain(PASSWORD);
+    });
+
+    it('[ref "Determine if the User already exists"] when Okta looks the user up again, then exactly that user', async () => {
+      const response = await okta.get(`${SCIM}/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100`);
+      expect(expectListResponse(response, SCIM, 1)[0]).toMatchObject({ id, userName: USER_NAME, active: true });
+    });
+
+    it('[protocol "Filtering on userName eq"] when the filter comes form-encoded (userName+eq+%22…%22), then the same user', async () => {
+      const response = await okta.get(`${SCIM}/Users?filter=userName+eq+%22test.user%40okta.local%22&startIndex=1&count=100`);
+      expect(expectListResponse(response, SCIM, 1)[0].id).toBe(id);
+    });
+
+    it('[prepare: randomUsernameCaps] when Okta filters on the userName in capitals, then the same user (userName is case-insensitive, RFC 7643 §4.1.1)', async () => {
+      const response = await okta.get(`${SCIM}/Users${filterQuery(`userName eq "${USER_NAME.toUpperCase()}"`, '&startIndex=1&count=100')}`);
+      expect(expectListResponse(response, SCIM, 1)[0].id).toBe(id);
+    });
+
+    it('[ref "Create the User": already exists] when Okta POSTs the same userName again, then 409 in the SCIM error schema and nothing new', async () => {
+      const before = await t.readModel.getRepository(ScimUserRow).countBy({ tenantId: 'tenant-b' });
+      const response = await okta.post(`${SCIM}/Users`, {
+        schemas: [CORE_USER_SCHEMA],
+        userName: USER_NAME,
+        name: { givenName: 'Test', familyName: 'User' },
+        emails: [{ primary: true, value: USER_NAME, type: 'work' }],
+        displayName: 'Test User',
+        groups: [],
+        password: PASSWORD,
+        active: true,
+      });
+      expectScimError(response, 409);
+      expect(await t.readModel.getRepository(ScimUserRow).countBy({ tenantId: 'tenant-b' })).toBe(before);
+    });
+
+    it('[prepare: UserIdThatDoesNotExist] when Okta GETs an id we never issued, then 404 in the SCIM error schema', async () => {
+      expectScimError(await okta.get(`${SCIM}/Users/010101001010101011001010101011`), 404);
+    });
+
+    let retrieved: Record<string, unknown>;
+
+    it('[ref "Update a specific User (PUT)": Retrieve the User] when Okta GETs the user before updating, then 200', async () => {
+      retrieved = expectUserResponse(await okta.get(`${SCIM}/Users/${id}`), SCIM);
+      expect(retrieved).toMatchObject({ id, userName: USER_NAME, name: { givenName: 'Test', familyName: 'User' }, active: true });
+    });
+
+    it('[ref "Update the User"] when Okta PUTs the retrieved body with the changed name, then 200 with the updated user', async () => {
+      // [ref] Okta "modifies the attributes that were changed and runs a PUT method request with the new body".
+      const response = await okta.put(`${SCIM}/Users/${id}`, {
+        ...retrieved,
+        name: { ...(retrieved.name as object), givenName: 'Another', middleName: 'Excited' },
+        groups: [],
+      });
+
+      const user = expectUserResponse(response, SCIM);
+      expect(user).toMatchObject({ id, userName: USER_NAME, name: { givenName: 'Another', familyName: 'User' }, active: true });
+      expect((user.meta as Record<string, unknown>).version).not.toBe((retrieved.meta as Record<string, unknown>).version);
+    });
+
+    it('[protocol "Update account details"] when Okta PUTs a body carrying id, a foreign meta and a password, then 200, our meta stands and no password is kept', async () => {
+      const response = await okta.put(`${SCIM}/Users/${id}`, {
+        id,
+        externalId: '00ujl29u0le5T6Aj10h7',
+        meta: { resourceType: 'User', created: '04-12-2018 00:00:00', lastModified: '04-12-2018 00:00:00', version: 'v1.0' },
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: USER_NAME,
+        displayName: 'Test User',
+        locale: 'en_US',
+        active: true,
+        password: 'TkdFNVdIVkxhM2c9',
+        emails: [{ value: USER_NAME, type: 'work', primary: true }],
+        name: { familyName: 'User', givenName: 'Another' },
+        groups: [],
+      });
+
+      const user = expectUserResponse(response, SCIM);
+      expect(user.meta).not.toMatchObject({ version: 'v1.0' });
+      expect(user.meta).not.toMatchObject({ created: '04-12-2018 00:00:00' });
+      expect(response.text).not.toContain('TkdFNVdIVkxhM2c9');
+      const audit = await t.readModel.getRepository(AuditEntryRow).findBy({ userId: id });
+      expect(JSON.stringify(audit)).not.toContain('TkdFNVdIVkxhM2c9');
+    });
+
+    it('[ref "Delete Users": AIW apps deactivate by PUT] when Okta PUTs the retrieved body with active false, then 200, inactive, and the user is kept Preserved (rule L4)', async () => {
+      const current = expectUserResponse(await okta.get(`${SCIM}/Users/${id}`), SCIM);
+
+      const response = await okta.put(`${SCIM}/Users/${id}`, { ...current, active: false, groups: [] });
+
+      expect(expectUserResponse(response, SCIM)).toMatchObject({ id, active: false, name: { givenName: 'Another' } });
+      expect(await userRow(id)).toMatchObject({ status: 'Preserved', preservedBy: 'idp', active: false, deletedInIdp: false });
+    });
+
+    it('[crud "Verify if user is deactivated"] when Okta GETs the deactivated user, then 200 with active false (the user stays)', async () => {
+      expect(expectUserResponse(await okta.get(`${SCIM}/Users/${id}`), SCIM)).toMatchObject({ id, active: false });
+    });
+
+    it('[ref "Determine if the User already exists"] when Okta looks the deactivated user up, then it is still found, so reassignment reactivates it', async () => {
+      const response = await okta.get(`${SCIM}/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100`);
+      expect(expectListResponse(response, SCIM, 1)[0]).toMatchObject({ id, active: false });
+    });
+
+    it('[ref "Update a specific User (PATCH)": activating a user] when Okta PATCHes replace value {active: true}, then 200 and Active again (rule L5)', async () => {
+      const response = await okta.patch(`${SCIM}/Users/${id}`, patchOp([{ op: 'replace', value: { active: true } }]));
+
+      expect(expectUserResponse(response, SCIM)).toMatchObject({ id, active: true, name: { givenName: 'Another', familyName: 'User' } });
+      expect(await userRow(id)).toMatchObject({ status: 'Active', active: true });
+    });
+
+    it('[crud "Verify if user is reactivated"] when Okta GETs the reactivated user, then 200 with active true', async () => {
+      expect(expectUserResponse(await okta.get(`${SCIM}/Users/${id}`), SCIM)).toMatchObject({ id, active: true });
+    });
+
+    it('[ref "Update a specific User (PATCH)": deactivating a user] when Okta PATCHes {"op":"replace","value":{"active":false}}, then 200, inactive, kept Preserved', async () => {
+      const response = await okta.patch(`${SCIM}/Users/${id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      });
+
+      expect(expectUserResponse(response, SCIM)).toMatchObject({ id, userName: USER_NAME, active: false });
+      expect(await userRow(id)).toMatchObject({ status: 'Preserved', preservedBy: 'idp', active: false });
+      deactivateRequestId = response.headers['x-request-id'];
+    });
+
+    it('[crud "Verify if user is deactivated"] when Okta GETs the user after the PATCH, then 200 with active false', async () => {
+      expect(expectUserResponse(await okta.get(`${SCIM}/Users/${id}`), SCIM)).toMatchObject({ id, active: false });
+    });
+
+    it('[rule S1] then the audit trail says Okta deactivated the user: its user agent and the request id we answered with', async () => {
+      const audit = await t.readModel.getRepository(AuditEntryRow).find({ where: { userId: id }, order: { streamRevision: 'ASC' } });
+      for (const entry of audit) expect(entry).toMatchObject({ tenantId: 'tenant-b', actorKind: 'scim-token', userAgent: OKTA_USER_AGENT });
+      expect(deactivateRequestId).toEqual(expect.any(String));
+      expect(audit.filter((entry) => entry.requestId === deactivateRequestId)).not.toHaveLength(0);
+    });
+  });
+
+  describe('request content types: application/scim+json (RFC 7644 §8.1) and application/json', () => {
+    const contentTypes = [
+      'application/scim+json',
+      'application/scim+json; charset=utf-8',
+      'application/json',
+      // [protocol] Okta's SCIM 1.1 client and Entra's tutorial samples say application/json.
+      'application/json; charset=utf-8',
+    ];
+
+    it.each(contentTypes)('when Okta creates, replaces and patches a user with Content-Type %s, then 201, 200, 200', async (contentType) => {
+      const userName = `ct.${contentType.replace(/\W+/g, '-')}@okta.local`;
+      const profile = {
+        schemas: [CORE_USER_SCHEMA],
+        userName,
+        name: { givenName: 'Content', familyName: 'Type' },
+        emails: [{ primary: true, value: userName, type: 'work' }],
+        displayName: 'Content Type',
+        active: true,
+      };
+
+      const created = expectUserResponse(await okta.post(`${SCIM}/Users`, profile, contentType), SCIM, 201);
+      const replaced = await okta.put(`${SCIM}/Users/${created.id}`, { ...profile, displayName: 'Replaced' }, contentType);
+      const patched = await okta.patch(`${SCIM}/Users/${created.id}`, patchOp([{ op: 'replace', value: { active: false } }]), contentType);
+
+      expect(expectUserResponse(replaced, SCIM)).toMatchObject({ displayName: 'Replaced' });
+      expect(expectUserResponse(patched, SCIM)).toMatchObject({ displayName: 'Replaced', active: false });
+    });
+  });
+});
