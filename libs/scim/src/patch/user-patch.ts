@@ -4,6 +4,8 @@ import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, PATCH_OP_S
 import { isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
 
 const MAX_OPERATIONS = 100;
+/** id, meta and groups are readOnly on a User (RFC 7643 §3.1, §4.1.2), with or without the core URN. */
+const READ_ONLY_PATH = /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?(id|meta|groups)(\.|\[|$)/i;
 const EXTENSION_URNS = [DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, CORE_USER_SCHEMA];
 
 /**
@@ -47,6 +49,10 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
   }
   if (raw.path !== undefined && typeof raw.path !== 'string') throw new ScimError(400, 'path must be a string', 'invalidPath');
   const path = typeof raw.path === 'string' && raw.path.trim() !== '' ? raw.path.trim() : undefined;
+  if (path && READ_ONLY_PATH.test(path)) {
+    // RFC 7644 §3.5.2: modifying a readOnly attribute is refused with mutability.
+    throw new ScimError(400, `${path} is read-only`, 'mutability');
+  }
   if (op === 'remove') {
     if (!path) throw new ScimError(400, 'remove needs a path', 'noTarget');
     return [{ op, path, ...(raw.value !== undefined ? { value: raw.value } : {}) }];

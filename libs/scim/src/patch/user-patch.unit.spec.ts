@@ -70,6 +70,15 @@ describe('applyUserPatch', () => {
     expect(() => applyUserPatch(current, patch({ op: 'remove', path: 'userName' }))).toThrow(ScimError);
   });
 
+  it.each(['id', 'meta.lastModified', 'groups', 'urn:ietf:params:scim:schemas:core:2.0:User:id'])(
+    'given a replace of read-only %s, when applied, then 400 mutability',
+    (path) => {
+      expect(() => applyUserPatch(current, patch({ op: 'replace', path, value: 'x' }))).toThrow(
+        expect.objectContaining({ status: 400, scimType: 'mutability' }),
+      );
+    },
+  );
+
   it('given a body without Operations, when applied, then 400 invalidSyntax', () => {
     expect(() => applyUserPatch(current, { schemas: [PATCH_OP_SCHEMA] })).toThrow(expect.objectContaining({ scimType: 'invalidSyntax' }));
   });
