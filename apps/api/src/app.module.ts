@@ -8,7 +8,9 @@ import { openReadModel, ReadModelFreshness, ReadModelProjector } from '@scim-led
 import { AppConfig, Clock, SystemClock } from '@scim-ledger/platform';
 import { ScimBearerStrategy } from './auth/scim-bearer.strategy';
 import { ScimTokens } from './auth/scim-tokens';
+import { ScimDiscoveryController } from './discovery/scim-discovery.controller';
 import { ProjectorLifecycle } from './projector-lifecycle';
+import { ScimGroupsController } from './scim-groups/scim-groups.controller';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
 import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.command';
 import { GetScimUserHandler } from './scim-users/getting-user/get-user.query';
@@ -52,7 +54,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [ScimUsersController],
+      controllers: [ScimUsersController, ScimDiscoveryController, ScimGroupsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },

@@ -3,3 +3,5 @@ export * from './scim-schemas';
 export * from './user-resource';
 export * from './patch/user-patch';
 export * from './filter/user-filter.sql';
+export * from './discovery';
+export * from './attributes/attribute-projection';

@@ -1,0 +1,5 @@
+export * from './schema-definition';
+export * from './user-schemas';
+export * from './resource-types';
+export * from './schema-resource';
+export * from './service-provider-config';

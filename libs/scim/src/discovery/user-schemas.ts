@@ -1,0 +1,203 @@
+import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
+import { attribute, AttributeDefinition, complexAttribute, SchemaDefinition } from './schema-definition';
+
+/*
+ * The User schemas as data: /Schemas serves them and the attribute projection
+ * reads their "returned" characteristics, so both say the same thing.
+ *
+ * Characteristics follow RFC 7643 §8.7.1. Descriptions say honestly what
+ * scim-ledger keeps: only what toScimUser returns is stored (rules A1, A2);
+ * every other standard attribute is accepted and ignored (rule A3), so an IdP
+ * mapping it gets no error but never sees it come back.
+ */
+
+const NOT_STORED = 'Accepted but not stored by scim-ledger (rule A3), so never returned.';
+
+/** RFC 7643 §2.4: the sub-attributes of a multi-valued attribute. */
+function multiValuedMembers(valueDescription: string, types: readonly string[] | undefined, valueType: 'string' | 'reference' | 'binary' = 'string') {
+  return [
+    attribute('value', valueType, valueDescription, {
+      ...(valueType === 'reference' ? { referenceTypes: ['external'], caseExact: true } : {}),
+      ...(valueType === 'binary' ? { caseExact: true } : {}),
+    }),
+    attribute('display', 'string', 'A human-readable label for the value, for display only.'),
+    attribute('type', 'string', 'What the value is used for.', types ? { canonicalValues: types } : {}),
+    attribute('primary', 'boolean', 'True for the preferred value; at most one value is primary.'),
+  ];
+}
+
+function unstoredMultiValued(name: string, what: string, types?: readonly string[], valueType?: 'reference' | 'binary') {
+  return complexAttribute(name, `${what} ${NOT_STORED}`, multiValuedMembers(`One of the user's ${name}.`, types, valueType), {
+    multiValued: true,
+  });
+}
+
+/**
+ * RFC 7643 §3.1 common attributes. §3.1 lets a schema list them for backward
+ * compatibility, and clients (and the projection) need their characteristics:
+ * id is the only one returned "always"; meta and its sub-attributes are
+ * readOnly and returned by default.
+ */
+export const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [
+  attribute('id', 'string', 'Identifier scim-ledger assigns to the user; stable, never reused, never sent by the client. Stored.', {
+    caseExact: true,
+    mutability: 'readOnly',
+    returned: 'always',
+    uniqueness: 'server',
+  }),
+  attribute('externalId', 'string', "The identity provider's own identifier for the user (Entra ID sends the object id). Stored.", {
+    caseExact: true,
+  }),
+  complexAttribute(
+    'meta',
+    'Resource metadata maintained by scim-ledger.',
+    [
+      attribute('resourceType', 'string', 'The resource type, "User".', { caseExact: true, mutability: 'readOnly' }),
+      attribute('created', 'dateTime', 'When the user was created.', { mutability: 'readOnly' }),
+      attribute('lastModified', 'dateTime', 'When the user last changed.', { mutability: 'readOnly' }),
+      attribute('location', 'reference', "The URI of the user's resource.", {
+        referenceTypes: ['uri'],
+        caseExact: true,
+        mutability: 'readOnly',
+      }),
+      attribute('version', 'string', 'The weak entity tag of the current revision; equals the ETag header (RFC 7644 §3.14).', {
+        caseExact: true,
+        mutability: 'readOnly',
+      }),
+    ],
+    { mutability: 'readOnly' },
+  ),
+];
+
+const NAME_PART = (part: string, stored: boolean) => `${part} ${stored ? 'Stored.' : NOT_STORED}`;
+
+export const CORE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
+  id: CORE_USER_SCHEMA,
+  name: 'User',
+  description: 'User account (RFC 7643 §4.1).',
+  attributes: [
+    ...COMMON_ATTRIBUTES,
+    attribute(
+      'userName',
+      'string',
+      'Unique sign-in name of the user. Stored; it also becomes the user\'s email address with each of ? * / \\ < > replaced by "_" (rules L1, L2).',
+      { required: true, uniqueness: 'server' },
+    ),
+    complexAttribute('name', "The parts of the user's real name. Only givenName and familyName are stored.", [
+      attribute('formatted', 'string', NAME_PART('The full name as displayed.', false)),
+      attribute('familyName', 'string', NAME_PART('Family (last) name.', true)),
+      attribute('givenName', 'string', NAME_PART('Given (first) name.', true)),
+      attribute('middleName', 'string', NAME_PART('Middle name(s).', false)),
+      attribute('honorificPrefix', 'string', NAME_PART('Honorific prefix such as "Ms.".', false)),
+      attribute('honorificSuffix', 'string', NAME_PART('Honorific suffix such as "III".', false)),
+    ]),
+    // RFC 7643 makes displayName optional; scim-ledger refuses a user without one (rule L1).
+    attribute('displayName', 'string', 'Name of the user for display. Required by scim-ledger (rule L1). Stored.', { required: true }),
+    attribute('nickName', 'string', `Casual name of the user. ${NOT_STORED}`),
+    attribute('profileUrl', 'reference', `URL of the user's online profile. ${NOT_STORED}`, {
+      referenceTypes: ['external'],
+      caseExact: true,
+    }),
+    attribute('title', 'string', `Job title. ${NOT_STORED}`),
+    attribute('userType', 'string', `Relationship of the user to the organisation, e.g. "Employee". ${NOT_STORED}`),
+    attribute('preferredLanguage', 'string', `Preferred language, e.g. "en-US". ${NOT_STORED}`),
+    attribute('locale', 'string', `Locale for formatting dates, numbers and currency. ${NOT_STORED}`),
+    attribute('timezone', 'string', `Time zone in IANA ("Olson") form. ${NOT_STORED}`),
+    attribute('active', 'boolean', "The user's administrative status. Stored; false preserves the user, true reactivates it (rule L4)."),
+    // RFC 7643 §4.1.1: writeOnly and never returned; scim-ledger does not even keep it (rule L11).
+    attribute('password', 'string', 'Cleartext password. Accepted and ignored: scim-ledger does not sync passwords (rule L11).', {
+      caseExact: true,
+      mutability: 'writeOnly',
+      returned: 'never',
+    }),
+    complexAttribute(
+      'emails',
+      'Email addresses. scim-ledger stores one (the primary, else the work, else the first; the userName when none is sent) and returns it as the primary work email (rule L1).',
+      multiValuedMembers('An email address.', ['work', 'home', 'other']),
+      { multiValued: true },
+    ),
+    unstoredMultiValued('phoneNumbers', 'Phone numbers.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
+    unstoredMultiValued('ims', 'Instant messaging addresses.', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
+    unstoredMultiValued('photos', 'URLs of photos of the user.', ['photo', 'thumbnail'], 'reference'),
+    complexAttribute(
+      'addresses',
+      `Postal addresses. ${NOT_STORED}`,
+      [
+        attribute('formatted', 'string', 'The full address as printed on a label.'),
+        attribute('streetAddress', 'string', 'Street, house number and similar.'),
+        attribute('locality', 'string', 'City or locality.'),
+        attribute('region', 'string', 'State or region.'),
+        attribute('postalCode', 'string', 'Postal code.'),
+        attribute('country', 'string', 'Country as an ISO 3166-1 alpha-2 code.'),
+        attribute('type', 'string', 'What the address is used for.', { canonicalValues: ['work', 'home', 'other'] }),
+        attribute('primary', 'boolean', 'True for the preferred address; at most one address is primary.'),
+      ],
+      { multiValued: true },
+    ),
+    // RFC 7643 §4.1.2: groups are read-only on the User; scim-ledger has no groups at all.
+    complexAttribute(
+      'groups',
+      'Groups the user belongs to. scim-ledger does not support groups, so this is never present.',
+      [
+        attribute('value', 'string', 'The id of the group.', { caseExact: true, mutability: 'readOnly' }),
+        attribute('$ref', 'reference', 'The URI of the group.', { referenceTypes: ['Group'], caseExact: true, mutability: 'readOnly' }),
+        attribute('display', 'string', 'The name of the group, for display only.', { mutability: 'readOnly' }),
+        attribute('type', 'string', 'Whether the membership is direct or through another group.', {
+          canonicalValues: ['direct', 'indirect'],
+          mutability: 'readOnly',
+        }),
+      ],
+      { multiValued: true, mutability: 'readOnly' },
+    ),
+    unstoredMultiValued('entitlements', 'Things the user is entitled to.'),
+    unstoredMultiValued('roles', 'Roles of the user.'),
+    unstoredMultiValued('x509Certificates', 'X.509 certificates issued to the user.', undefined, 'binary'),
+  ],
+};
+
+export const ENTERPRISE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
+  id: ENTERPRISE_USER_SCHEMA,
+  name: 'EnterpriseUser',
+  description: `Enterprise user extension (RFC 7643 §4.3). Accepted because identity providers send it; none of its attributes is stored (rule A3).`,
+  attributes: [
+    attribute('employeeNumber', 'string', `Identifier the organisation gives the employee. ${NOT_STORED}`),
+    attribute('costCenter', 'string', `Cost center. ${NOT_STORED}`),
+    attribute('organization', 'string', `Organisation. ${NOT_STORED}`),
+    attribute('division', 'string', `Division. ${NOT_STORED}`),
+    attribute('department', 'string', `Department. ${NOT_STORED}`),
+    complexAttribute('manager', `The user's manager. ${NOT_STORED}`, [
+      attribute('value', 'string', "The id of the manager's User resource.", { required: true, caseExact: true }),
+      attribute('$ref', 'reference', "The URI of the manager's User resource.", { required: true, referenceTypes: ['User'] }),
+      attribute('displayName', 'string', "The manager's display name.", { mutability: 'readOnly' }),
+    ]),
+  ],
+};
+
+/** Rule A2: the vendor's extension; only userPrincipalName is kept. */
+export const DRUVA_USER_SCHEMA_DEFINITION: SchemaDefinition = {
+  id: DRUVA_USER_SCHEMA,
+  name: 'DruvaUser',
+  description:
+    'Druva inSync user extension. userPrincipalName is stored; any other attribute sent in this extension (e.g. city, country, department) is accepted but not stored (rule A3).',
+  attributes: [
+    // readWrite for SCIM: the IdP is the only writer; an administrator cannot change it (rule A2).
+    attribute(
+      'userPrincipalName',
+      'string',
+      "The user's principal name (UPN) in the identity provider. Stored; only the identity provider can change it, never an administrator (rule A2).",
+    ),
+  ],
+};
+
+/** Every resource schema /Schemas serves, in the order it lists them. */
+export const RESOURCE_SCHEMAS: readonly SchemaDefinition[] = [
+  CORE_USER_SCHEMA_DEFINITION,
+  ENTERPRISE_USER_SCHEMA_DEFINITION,
+  DRUVA_USER_SCHEMA_DEFINITION,
+];
+
+/** Case-insensitive (decision): IdPs vary the case of extension URNs, as they do of attribute names (RFC 7643 §2.1). */
+export function findResourceSchema(uri: string): SchemaDefinition | undefined {
+  const wanted = uri.toLowerCase();
+  return RESOURCE_SCHEMAS.find((schema) => schema.id.toLowerCase() === wanted);
+}
