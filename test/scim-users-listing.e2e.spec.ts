@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
@@ -51,6 +51,53 @@ describe(`listing users: .search and cursor pagination on ${E2E_DATABASE}`, () =
       const response = await post('/scim/v2/Users/.search').send({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] });
       expect(response.status).toBe(400);
       expect(response.body.scimType).toBe('invalidSyntax');
+    });
+  });
+
+  describe('attributes and excludedAttributes (RFC 7644 §3.4.2.5, §3.9)', () => {
+    it('given attributes=userName, when getting one user, then only schemas, id and userName come back', async () => {
+      const [user] = (await get(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "list0@example.com"')}`)).body.Resources;
+      const response = await get(`/scim/v2/Users/${user.id}?attributes=userName`);
+      expect(response.status).toBe(200);
+      expect(Object.keys(response.body).sort()).toEqual(['id', 'schemas', 'userName']);
+    });
+
+    it('given excludedAttributes=emails,name on a list, when listing, then every user lacks them and keeps the rest', async () => {
+      const response = await get('/scim/v2/Users?count=2&excludedAttributes=emails,name');
+      for (const user of response.body.Resources) {
+        expect(user.emails).toBeUndefined();
+        expect(user.name).toBeUndefined();
+        expect(user.userName).toBeDefined();
+        expect(user.id).toBeDefined();
+      }
+    });
+
+    it('given attributes as an array in a SearchRequest, when posted, then resources carry only those', async () => {
+      const response = await post('/scim/v2/Users/.search').send({ schemas: [SEARCH_REQUEST], attributes: ['userName', 'name.familyName'], count: 1 });
+      expect(response.status).toBe(200);
+      expect(response.body.Resources[0]).toEqual({
+        schemas: expect.any(Array),
+        id: expect.any(String),
+        userName: expect.any(String),
+        name: { familyName: 'Family' },
+      });
+    });
+
+    it('given attributes on a POST, when creating, then the 201 body is projected too', async () => {
+      // Tenant B, so the cursor tests below see tenant A's users unchanged.
+      const response = await request(t.http)
+        .post('/scim/v2/Users?attributes=userName,active')
+        .set('Authorization', `Bearer ${TENANT_B_TOKEN}`)
+        .set('Content-Type', SCIM_JSON)
+        .send(entraUser('projected@example.com'));
+      expect(response.status).toBe(201);
+      expect(Object.keys(response.body).sort()).toEqual(['active', 'id', 'schemas', 'userName']);
+    });
+
+    it('given both attributes and excludedAttributes, when listing, then 400 invalidValue', async () => {
+      const response = await get('/scim/v2/Users?attributes=userName&excludedAttributes=emails');
+      expect(response.status).toBe(400);
+      expect(response.body.scimType).toBe('invalidValue');
     });
   });
 

@@ -191,6 +191,12 @@ describe(`SCIM /Users walking skeleton on ${E2E_DATABASE}`, () => {
       expect(row).toMatchObject({ status: 'Preserved', deletedInIdp: true, userName: 'delete@example.com' });
     });
 
+    it('given a DELETE with a JSON content type and no body, as IdPs send it, then 204', async () => {
+      const user = await create('bodiless-delete@example.com');
+      const deleted = await a.delete(`/scim/v2/Users/${user.id}`).set('Content-Type', SCIM_JSON);
+      expect(deleted.status).toBe(204);
+    });
+
     it('given the /insync/scim alias, when creating and reading, then it serves the same users (rule T1)', async () => {
       const created = await a.post('/insync/scim/Users').send(entraUser('alias@example.com'));
       expect(created.status).toBe(201);

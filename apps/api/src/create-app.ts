@@ -34,6 +34,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   );
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+    // IdPs send a JSON content type on bodiless DELETEs and GETs; an empty body is no body, not bad JSON.
+    const length = request.headers['content-length'];
+    if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) {
+      delete request.headers['content-type'];
+    }
   });
   // Every answer is a SCIM message, so it says so (RFC 7644 §8.1).
   fastify.addHook('onSend', async (_request, reply, payload) => {

@@ -17,7 +17,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const error = toScimError(exception);
-    if (error.status >= 500) {
+    // 501 is a deliberate refusal (e.g. group pushes), not a failure worth a stack trace.
+    if (error.status >= 500 && error.status !== 501) {
       this.logger.error(`request ${request.id} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     void reply.status(error.status).headers({ ...error.headers, 'content-type': SCIM_CONTENT_TYPE }).send(error.toBody());

@@ -1,7 +1,17 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { LIST_RESPONSE_SCHEMA, ScimError, ScimUserView, SEARCH_REQUEST_SCHEMA, toScimUser, versionOf } from '@scim-ledger/scim';
+import {
+  AttributeParameters,
+  LIST_RESPONSE_SCHEMA,
+  projectAttributes,
+  readAttributeParameters,
+  ScimError,
+  ScimUserView,
+  SEARCH_REQUEST_SCHEMA,
+  toScimUser,
+  versionOf,
+} from '@scim-ledger/scim';
 import { ScimAuthGuard } from '../auth/scim-bearer.strategy';
 import { Context, RequestContext, SCIM_PREFIXES } from '../http/request-context';
 import { CreateScimUser } from './creating-user/create-user.command';
@@ -21,11 +31,16 @@ export class ScimUsersController {
 
   @Post()
   @HttpCode(201)
-  async create(@Body() body: unknown, @Context() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @Body() body: unknown,
+    @Query() query: Record<string, unknown>,
+    @Context() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const shown = readAttributeParameters(query);
     const view = await this.commands.execute<CreateScimUser, ScimUserView>(new CreateScimUser(body, context));
-    const location = userLocation(context, view.id);
-    void reply.header('Location', location).header('ETag', versionOf(view.revision));
-    return toScimUser(view, location);
+    void reply.header('Location', userLocation(context, view.id)).header('ETag', versionOf(view.revision));
+    return userResource(view, context, shown);
   }
 
   @Get()
@@ -40,7 +55,12 @@ export class ScimUsersController {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new ScimError(400, 'the body must be a SearchRequest', 'invalidSyntax');
     }
-    const request = body as Record<string, unknown>;
+    const request = { ...(body as Record<string, unknown>) };
+    // A SearchRequest lists attributes as JSON arrays of names (RFC 7644 §3.4.3).
+    for (const key of ['attributes', 'excludedAttributes']) {
+      const names = request[key];
+      if (Array.isArray(names) && names.every((name) => typeof name === 'string')) request[key] = names.join(',');
+    }
     const schemas = request.schemas;
     if (schemas !== undefined && (!Array.isArray(schemas) || !schemas.includes(SEARCH_REQUEST_SCHEMA))) {
       throw new ScimError(400, `schemas must contain ${SEARCH_REQUEST_SCHEMA}`, 'invalidSyntax');
@@ -49,6 +69,7 @@ export class ScimUsersController {
   }
 
   private async listResponse(parameters: Record<string, unknown>, context: RequestContext) {
+    const shown = readAttributeParameters(parameters);
     const page = await this.queries.execute<ListScimUsers, ScimUserPage>(new ListScimUsers(context.principal.tenantId, parameters));
     return {
       schemas: [LIST_RESPONSE_SCHEMA],
@@ -56,17 +77,19 @@ export class ScimUsersController {
       itemsPerPage: page.users.length,
       ...(page.startIndex !== undefined ? { startIndex: page.startIndex } : {}),
       ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
-      Resources: page.users.map((view) => toScimUser(view, userLocation(context, view.id))),
+      Resources: page.users.map((view) => userResource(view, context, shown)),
     };
   }
 
   @Get(':id')
   async get(
     @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    const shown = readAttributeParameters(query);
     const view = await this.queries.execute<GetScimUser, ScimUserView>(new GetScimUser(context.principal.tenantId, id));
     const version = versionOf(view.revision);
     void reply.header('ETag', version);
@@ -75,29 +98,31 @@ export class ScimUsersController {
       void reply.status(304);
       return undefined;
     }
-    return toScimUser(view, userLocation(context, view.id));
+    return userResource(view, context, shown);
   }
 
   @Put(':id')
   async replace(
     @Param('id') id: string,
     @Body() body: unknown,
+    @Query() query: Record<string, unknown>,
     @Headers('if-match') ifMatch: string | undefined,
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.update(new UpdateScimUser(id, { kind: 'replace', body }, ifMatch, context), reply);
+    return this.update(new UpdateScimUser(id, { kind: 'replace', body }, ifMatch, context), readAttributeParameters(query), reply);
   }
 
   @Patch(':id')
   async patch(
     @Param('id') id: string,
     @Body() body: unknown,
+    @Query() query: Record<string, unknown>,
     @Headers('if-match') ifMatch: string | undefined,
     @Context() context: RequestContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.update(new UpdateScimUser(id, { kind: 'patch', body }, ifMatch, context), reply);
+    return this.update(new UpdateScimUser(id, { kind: 'patch', body }, ifMatch, context), readAttributeParameters(query), reply);
   }
 
   @Delete(':id')
@@ -106,11 +131,16 @@ export class ScimUsersController {
     await this.commands.execute(new DeleteScimUser(id, ifMatch, context));
   }
 
-  private async update(command: UpdateScimUser, reply: FastifyReply) {
+  private async update(command: UpdateScimUser, shown: AttributeParameters, reply: FastifyReply) {
     const view = await this.commands.execute<UpdateScimUser, ScimUserView>(command);
     void reply.header('ETag', versionOf(view.revision));
-    return toScimUser(view, userLocation(command.context, view.id));
+    return userResource(view, command.context, shown);
   }
+}
+
+/** RFC 7644 §3.9: `attributes`/`excludedAttributes` shape every response that returns a user. */
+function userResource(view: ScimUserView, context: RequestContext, shown: AttributeParameters) {
+  return projectAttributes(toScimUser(view, userLocation(context, view.id)), shown);
 }
 
 function userLocation(context: RequestContext, id: string): string {
