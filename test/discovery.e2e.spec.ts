@@ -62,6 +62,7 @@ describe(`SCIM discovery (RFC 7644 §4) on ${E2E_DATABASE}`, () => {
       expect(response.body.changePassword).toEqual({ supported: false });
       expect(response.body.sort).toEqual({ supported: true });
       expect(response.body.etag).toEqual({ supported: true });
+      expect(response.body.pagination).toMatchObject({ cursor: true, index: true, maxPageSize: 200 });
       expect(response.body.authenticationSchemes).toEqual([
         expect.objectContaining({ type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: expect.any(String), primary: true }),
       ]);

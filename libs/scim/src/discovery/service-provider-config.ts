@@ -16,6 +16,9 @@ export interface ServiceProviderLimits {
  * - changePassword: passwords are ignored, never stored (rule L11).
  * - sort: sortBy/sortOrder on /Users.
  * - etag: weak ETags from the stream revision, If-Match and If-None-Match (RFC 7644 §3.14).
+ * - pagination (RFC 9865): index and cursor pagination on /Users; index stays
+ *   the default because IdPs send startIndex; cursors never expire (they hold
+ *   a place in creation order, not server state), so no cursorTimeout.
  * - authenticationSchemes: one bearer token per tenant (rule T2). RFC 7643
  *   §8.5's example carries "type" and "primary" that §8.7.2's schema omits (a reported erratum);
  *   IdPs read them, so they are sent.
@@ -30,6 +33,13 @@ export function serviceProviderConfig(scimBaseUrl: string, limits: ServiceProvid
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: limits.maxResults,
+      maxPageSize: limits.maxResults,
+    },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',
