@@ -13,6 +13,7 @@ import { ProjectorLifecycle } from './projector-lifecycle';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
 import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.command';
+import { ExistingUserWrite } from './scim-users/existing-user-write';
 import { GetScimUserHandler } from './scim-users/getting-user/get-user.query';
 import { ListScimUsersHandler } from './scim-users/listing-users/list-users.query';
 import { ScimUsersController } from './scim-users/scim-users.controller';
@@ -83,6 +84,7 @@ export class AppModule {
         ScimBearerStrategy,
         UserStreams,
         ScimWrite,
+        ExistingUserWrite,
         ScimUsersReadModel,
         CreateScimUserHandler,
         UpdateScimUserHandler,
