@@ -151,3 +151,24 @@ describe(`listing users: .search and cursor pagination on ${E2E_DATABASE}`, () =
     });
   });
 });
+
+describe(`a configured maximum page size on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ SCIM_MAX_PAGE_SIZE: '2' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  const auth = (test: request.Test) => test.set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
+
+  it('given SCIM_MAX_PAGE_SIZE=2, when a client asks for 100, then pages hold 2 and ServiceProviderConfig says so', async () => {
+    for (const name of ['p1', 'p2', 'p3']) {
+      expect((await auth(request(t.http).post('/scim/v2/Users')).set('Content-Type', SCIM_JSON).send(entraUser(`${name}@example.com`))).status).toBe(201);
+    }
+    const page = await auth(request(t.http).get('/scim/v2/Users?count=100'));
+    expect(page.body).toMatchObject({ totalResults: 3, itemsPerPage: 2 });
+    const config = await auth(request(t.http).get('/scim/v2/ServiceProviderConfig'));
+    expect(config.body.filter.maxResults).toBe(2);
+  });
+});

@@ -47,6 +47,9 @@ class Environment {
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
   PROJECTOR_BATCH_SIZE = 500;
 
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
+  SCIM_MAX_PAGE_SIZE = 200;
+
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1024)
   MAX_BODY_BYTES = 1024 * 1024;
 
@@ -70,6 +73,8 @@ export interface AppConfig {
   readonly projector: 'in-process' | 'external';
   /** Most events the projector commits in one transaction. */
   readonly projectorBatchSize: number;
+  /** The largest page a SCIM list serves, whatever `count` asks (RFC 7644 §3.4.2.4). */
+  readonly maxPageSize: number;
   readonly bootstrapToken: string | undefined;
   readonly bootstrapTenant: string;
   readonly publicBaseUrl: string | undefined;
@@ -112,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readModel,
     projector: parsed.PROJECTOR,
     projectorBatchSize: parsed.PROJECTOR_BATCH_SIZE,
+    maxPageSize: parsed.SCIM_MAX_PAGE_SIZE,
     bootstrapToken: parsed.SCIM_BOOTSTRAP_TOKEN,
     bootstrapTenant: parsed.SCIM_BOOTSTRAP_TENANT,
     publicBaseUrl: parsed.PUBLIC_BASE_URL?.replace(/\/+$/, ''),

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import {
   findResourceSchema,
   findResourceType,
@@ -12,7 +12,7 @@ import {
 } from '@scim-ledger/scim';
 import { ScimAuthGuard } from '../auth/scim-bearer.strategy';
 import { Context, RequestContext, SCIM_PREFIXES } from '../http/request-context';
-import { MAX_PAGE_SIZE } from '../scim-users/listing-users/list-users.query';
+import { APP_CONFIG, AppConfig } from '../tokens';
 
 /**
  * RFC 7644 §4 discovery, under /scim/v2 and /insync/scim (rule T1). The same
@@ -22,10 +22,12 @@ import { MAX_PAGE_SIZE } from '../scim-users/listing-users/list-users.query';
 @Controller([...SCIM_PREFIXES])
 @UseGuards(ScimAuthGuard)
 export class ScimDiscoveryController {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   @Get('ServiceProviderConfig')
   serviceProviderConfig(@Query() query: Record<string, unknown>, @Context() context: RequestContext) {
     refuseFilter(query);
-    return serviceProviderConfig(context.scimBaseUrl, { maxResults: MAX_PAGE_SIZE });
+    return serviceProviderConfig(context.scimBaseUrl, { maxResults: this.config.maxPageSize });
   }
 
   @Get('ResourceTypes')

@@ -1,10 +1,9 @@
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { ScimError, ScimUserView } from '@scim-ledger/scim';
 import { PageCursor, ScimUsersReadModel, UserPageRequest, viewOfRow } from '../scim-users.read-model';
+import { APP_CONFIG, AppConfig } from '../../tokens';
 import { decodeCursor, encodeCursor } from './page-cursor';
-
-/** The largest page served, whatever `count` asks (RFC 7644 §3.4.2.4: a server may return fewer). */
-export const MAX_PAGE_SIZE = 200;
 
 export interface ScimUserPage {
   readonly totalResults: number;
@@ -29,10 +28,13 @@ export class ListScimUsers {
 
 @QueryHandler(ListScimUsers)
 export class ListScimUsersHandler implements IQueryHandler<ListScimUsers, ScimUserPage> {
-  constructor(private readonly users: ScimUsersReadModel) {}
+  constructor(
+    private readonly users: ScimUsersReadModel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async execute({ tenantId, parameters }: ListScimUsers): Promise<ScimUserPage> {
-    const request = pageRequest(parameters);
+    const request = pageRequest(parameters, this.config.maxPageSize);
     const page = await this.users.page(tenantId, request);
     const users = page.rows.map(viewOfRow);
     if (request.cursor === undefined) return { totalResults: page.totalResults, startIndex: request.startIndex, users };
@@ -44,14 +46,15 @@ export class ListScimUsersHandler implements IQueryHandler<ListScimUsers, ScimUs
   }
 }
 
-function pageRequest(parameters: Record<string, unknown>): UserPageRequest {
+/** A page holds at most `maxPageSize` users, whatever `count` asks (RFC 7644 §3.4.2.4: a server may return fewer). */
+function pageRequest(parameters: Record<string, unknown>, maxPageSize: number): UserPageRequest {
   const filter = text(parameters.filter, 'filter');
   const sortBy = text(parameters.sortBy, 'sortBy');
   const sortOrder = text(parameters.sortOrder, 'sortOrder')?.toLowerCase() ?? 'ascending';
   if (sortOrder !== 'ascending' && sortOrder !== 'descending') {
     throw new ScimError(400, 'sortOrder must be ascending or descending', 'invalidValue');
   }
-  const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integer(parameters.count, 'count') ?? MAX_PAGE_SIZE));
+  const count = Math.min(maxPageSize, Math.max(0, integer(parameters.count, 'count') ?? maxPageSize));
   const cursorText = text(parameters.cursor, 'cursor');
   if (cursorText === undefined) {
     // RFC 7644 §3.4.2.4: startIndex below 1 is read as 1, a negative count as 0.
