@@ -1,3 +1,32 @@
 export * from './event-metadata';
 export * from './user/user.events';
 export * from './user/user.decider';
+export * from './tenant/tenant.events';
+export * from './tenant/scim-mapping-filter';
+// decide/evolve are the user decider's names above; the tenant's are re-exported under their own.
+export { decide as decideTenant, evolve as evolveTenant } from './tenant/tenant.decider';
+export {
+  dueReminders,
+  EXPIRY_REMINDER_DAYS,
+  firstMatchingMapping,
+  foldTenant,
+  initialTenantState,
+  MAX_QUOTA_AMOUNT,
+  SCIM_TOKEN_VALIDITY_DAYS,
+  scimTokenStatus,
+  TenantCommandRefused,
+} from './tenant/tenant.decider';
+export type {
+  AdLdapFacts,
+  AdminApiCredential,
+  ApiCredentialsEntry,
+  CurrentScimToken,
+  Profile,
+  ProfileSpec,
+  ScimMapping,
+  ScimMappingSpec,
+  Storage,
+  TenantCommand,
+  TenantRefusal,
+  TenantState,
+} from './tenant/tenant.decider';

@@ -9,3 +9,5 @@ export * from './read-model-freshness';
 export * from './batches';
 export * from './tenants/scim-token.row';
 export * from './verification';
+export * from './tenants/tenant.rows';
+export * from './tenants/tenants.projection';

@@ -17,6 +17,7 @@ import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ScimUserRow } from './users/scim-user.row';
+import { projectTenantEvent } from './tenants/tenants.projection';
 import { projectUserEvent, userIdOfStream } from './users/users.projection';
 
 export const READ_MODEL_PROJECTION = 'read-model';
@@ -114,6 +115,7 @@ export class ReadModelProjector {
     if (changed.size > 0) {
       await manager.save(ScimUserRow, [...changed].map((id) => manager.create(ScimUserRow, rows.get(id)!)), { chunk: 200 });
     }
+    for (const event of fresh) await projectTenantEvent(manager, event);
     const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
     if (entries.length > 0) {
       await manager.createQueryBuilder().insert().into(AuditEntryRow).values(entries).orIgnore().execute();

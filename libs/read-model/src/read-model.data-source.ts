@@ -4,11 +4,22 @@ import { dirname } from 'node:path';
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ScimTokenRow } from './tenants/scim-token.row';
+import { ApiCredentialRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenants/tenant.rows';
 import { ScimUserRow } from './users/scim-user.row';
 
 export type ReadModelDatabase = { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
 
-export const READ_MODEL_ENTITIES = [ScimUserRow, AuditEntryRow, ProjectionCheckpointRow, ScimTokenRow];
+export const READ_MODEL_ENTITIES = [
+  ScimUserRow,
+  AuditEntryRow,
+  ProjectionCheckpointRow,
+  ScimTokenRow,
+  TenantRow,
+  ApiCredentialRow,
+  StorageRow,
+  ProfileRow,
+  ScimMappingRow,
+];
 
 export async function openReadModel(database: ReadModelDatabase): Promise<DataSource> {
   const common = { entities: READ_MODEL_ENTITIES, synchronize: true, logging: false } as const;

@@ -20,7 +20,8 @@ export interface ScimMappingFilter {
  *   "Sales, Marketing"          → ["Sales", "Marketing"]
  *   "Paris, FR; Lyon, FR"       → ["Paris, FR", "Lyon, FR"]
  *   "Paris, FR;"                → ["Paris, FR"]
- *   " , ;"                      → []  (the caller refuses: no value)
+ *   " , "  or  " ; "            → []  (the caller refuses: no value)
+ *   " , ;"                      → [","]  (with a `;`, a comma is just text)
  */
 export function parseFilterValues(valuesText: string): string[] {
   const separator = valuesText.includes(';') ? ';' : ',';

@@ -21,4 +21,7 @@ export class ScimTokenRow {
 
   @Column({ type: 'varchar', length: 32 })
   expiresAt: string;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  lastUsedAt: string | null;
 }

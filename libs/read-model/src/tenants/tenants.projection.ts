@@ -1,0 +1,133 @@
+import { EntityManager } from 'typeorm';
+import { isTenantEvent, TenantEvent } from '@scim-ledger/domain';
+import { RecordedEvent } from '@scim-ledger/event-store';
+import { ScimTokenRow } from './scim-token.row';
+import { ApiCredentialRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenant.rows';
+
+export const TENANT_STREAM_PREFIX = 'tenant-';
+
+export function tenantIdOfStream(streamId: string): string | null {
+  return streamId.startsWith(TENANT_STREAM_PREFIX) ? streamId.slice(TENANT_STREAM_PREFIX.length) : null;
+}
+
+/**
+ * Applies one tenant event to the admin tables inside the projector's
+ * transaction. Tenant events are few (settings, tokens), so each is applied
+ * with plain statements; the tenant row's revision makes redelivery harmless.
+ */
+export async function projectTenantEvent(manager: EntityManager, recorded: RecordedEvent): Promise<void> {
+  const tenantId = tenantIdOfStream(recorded.streamId);
+  if (tenantId === null || !isTenantEvent(recorded)) return;
+  const tenant = await manager.findOneBy(TenantRow, { id: tenantId });
+  if (tenant && recorded.revision <= tenant.revision) return;
+  const occurredAt = String((recorded.metadata as { occurredAt?: unknown }).occurredAt ?? '');
+  await applyTenantEvent(manager, tenantId, recorded as unknown as TenantEvent, occurredAt);
+  await manager.update(TenantRow, { id: tenantId }, { revision: recorded.revision });
+}
+
+async function applyTenantEvent(manager: EntityManager, tenantId: string, event: TenantEvent, occurredAt: string): Promise<void> {
+  switch (event.type) {
+    case 'TenantCreated':
+      await manager.insert(TenantRow, {
+        id: tenantId,
+        name: event.data.name,
+        userManagement: event.data.userManagement,
+        createdAt: occurredAt,
+        revision: -1,
+      });
+      return;
+    case 'TenantRenamed':
+      await manager.update(TenantRow, { id: tenantId }, { name: event.data.name });
+      return;
+    case 'UserManagementSwitchedToScim':
+      await manager.update(TenantRow, { id: tenantId }, { userManagement: 'scim' });
+      return;
+    case 'UserManagementSwitchedToAdLdap':
+      await manager.update(TenantRow, { id: tenantId }, { userManagement: 'ad_ldap' });
+      return;
+    case 'UserManagementSwitchedFromScim':
+      await manager.update(TenantRow, { id: tenantId }, { userManagement: event.data.to });
+      // The SCIM token stops working at once (see the event's decision).
+      await manager.delete(ScimTokenRow, { tenantId });
+      return;
+    case 'ScimTokenGenerated':
+    case 'ScimTokenRotated':
+      // Rule T2: one token at a time; the previous one is invalid at once.
+      await manager.delete(ScimTokenRow, { tenantId });
+      await manager.insert(ScimTokenRow, {
+        tokenHash: event.data.tokenHash,
+        tokenId: event.data.tokenId,
+        tenantId,
+        createdAt: event.data.createdAt,
+        expiresAt: event.data.expiresAt,
+        lastUsedAt: null,
+      });
+      return;
+    case 'ScimTokenUsed':
+      await manager.update(ScimTokenRow, { tenantId, tokenId: event.data.tokenId }, { lastUsedAt: event.data.usedAt });
+      return;
+    case 'ScimTokenExpiryReminderDue':
+      // Recorded in the audit trail; the notifier sends the mail.
+      return;
+    case 'ApiCredentialIssued':
+      await manager.insert(ApiCredentialRow, {
+        id: event.data.credentialId,
+        tenantId,
+        clientId: event.data.clientId,
+        secretHash: event.data.secretHash,
+        name: event.data.name,
+        issuedAt: event.data.issuedAt,
+        revokedAt: null,
+      });
+      return;
+    case 'ApiCredentialRevoked':
+      await manager.update(ApiCredentialRow, { id: event.data.credentialId, tenantId }, { revokedAt: event.data.revokedAt });
+      return;
+    case 'StorageAdded':
+      await manager.insert(StorageRow, { id: event.data.storageId, tenantId, name: event.data.name, region: event.data.region, health: event.data.health });
+      return;
+    case 'StorageHealthChanged':
+      await manager.update(StorageRow, { id: event.data.storageId, tenantId }, { health: event.data.health });
+      return;
+    case 'ProfileCreated':
+    case 'ProfileChanged': {
+      const { profileId, storageIds, ...configuration } = event.data;
+      await manager.save(ProfileRow, { id: profileId, tenantId, ...configuration, storageIds: JSON.stringify(storageIds) });
+      return;
+    }
+    case 'ScimMappingAdded': {
+      const position = await manager.countBy(ScimMappingRow, { tenantId });
+      const { mappingId, filter, quota, ...configuration } = event.data;
+      await manager.insert(ScimMappingRow, {
+        id: mappingId,
+        tenantId,
+        position,
+        ...configuration,
+        attribute: filter.attribute,
+        filterValues: JSON.stringify(filter.values),
+        quotaAmount: quota.amount,
+        quotaUnit: quota.unit,
+      });
+      return;
+    }
+    case 'ScimMappingChanged': {
+      const { mappingId, quota, ...configuration } = event.data;
+      await manager.update(ScimMappingRow, { id: mappingId, tenantId }, { ...configuration, quotaAmount: quota.amount, quotaUnit: quota.unit });
+      return;
+    }
+    case 'ScimMappingsReordered':
+      for (const [position, id] of event.data.orderedIds.entries()) await manager.update(ScimMappingRow, { id, tenantId }, { position });
+      return;
+    case 'ScimMappingRemoved': {
+      await manager.delete(ScimMappingRow, { id: event.data.mappingId, tenantId });
+      // Close the gap so positions stay 0..n-1.
+      const rest = await manager.find(ScimMappingRow, { where: { tenantId }, order: { position: 'ASC' } });
+      for (const [position, row] of rest.entries()) if (row.position !== position) await manager.update(ScimMappingRow, { id: row.id }, { position });
+      return;
+    }
+    default: {
+      const unknown: never = event;
+      throw new Error(`unprojected tenant event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
