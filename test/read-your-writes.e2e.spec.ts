@@ -24,6 +24,7 @@ describe(`read-your-writes with the projector as a separate process on ${E2E_DAT
       env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    await t.bootstrap();
   });
   afterAll(async () => {
     if (projector && projector.exitCode === null) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { ScimTokens } from '../../apps/api/src/auth/scim-tokens';
+import { BootstrapTenant } from '../../apps/api/src/admin/tenants/bootstrap-tenant';
 import { createApp } from '../../apps/api/src/create-app';
 import { READ_MODEL } from '../../apps/api/src/tokens';
 import { createFreshPostgresDatabase } from '../../libs/event-store/src/postgres/fresh-postgres-database';
@@ -20,6 +20,8 @@ export interface TestApp {
   readonly http: ReturnType<NestFastifyApplication['getHttpServer']>;
   readonly config: AppConfig;
   readonly readModel: DataSource;
+  /** Creates tenants A and B with their SCIM tokens (done at start unless PROJECTOR=external). */
+  bootstrap(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,10 +41,15 @@ export async function startTestApp(env: Record<string, string> = {}, clock?: Clo
   const config = loadConfig({ LOG_LEVEL: 'silent', ...storage?.env, ...env });
   const app = await createApp(config, { clock });
   await app.getHttpAdapter().getInstance().ready();
-  const tokens = app.get(ScimTokens);
-  await tokens.ensureBootstrapToken('tenant-a', TENANT_A_TOKEN);
-  await tokens.ensureBootstrapToken('tenant-b', TENANT_B_TOKEN);
+  const bootstrap = async () => {
+    const tenants = app.get(BootstrapTenant);
+    await tenants.ensure('tenant-a', TENANT_A_TOKEN);
+    await tenants.ensure('tenant-b', TENANT_B_TOKEN);
+  };
+  // With PROJECTOR=external nothing projects the tenants until the test starts its projector.
+  if (config.projector === 'in-process') await bootstrap();
   return {
+    bootstrap,
     app,
     http: app.getHttpServer(),
     config,

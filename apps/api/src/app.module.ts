@@ -9,6 +9,9 @@ import { AppConfig, Clock, SystemClock } from '@scim-ledger/platform';
 import { ScimBearerStrategy } from './auth/scim-bearer.strategy';
 import { ScimTokens } from './auth/scim-tokens';
 import { ScimDiscoveryController } from './discovery/scim-discovery.controller';
+import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
+import { TenantCommands } from './admin/tenants/tenant-commands';
+import { DecidedStreams } from './event-sourcing/decided-streams';
 import { ProjectorLifecycle } from './projector-lifecycle';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
@@ -82,6 +85,9 @@ export class AppModule {
         ProjectorLifecycle,
         ScimTokens,
         ScimBearerStrategy,
+        DecidedStreams,
+        TenantCommands,
+        BootstrapTenant,
         UserStreams,
         ScimWrite,
         ExistingUserWrite,

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@scim-ledger/platform';
-import { ScimTokens } from './auth/scim-tokens';
+import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
-  const bootstrap = await app.get(ScimTokens).ensureBootstrapToken(config.bootstrapTenant, config.bootstrapToken);
+  const bootstrap = await app.get(BootstrapTenant).ensure(config.bootstrapTenant, config.bootstrapToken);
   await app.listen({ port: config.port, host: config.host });
   const base = config.publicBaseUrl ?? `http://localhost:${config.port}`;
   const lines = [

@@ -41,6 +41,9 @@ class Environment {
   @IsOptional() @IsString()
   PUBLIC_BASE_URL?: string;
 
+  @IsOptional() @IsString() @MinLength(16)
+  ADMIN_OPERATOR_TOKEN?: string;
+
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
@@ -78,6 +81,8 @@ export interface AppConfig {
   readonly bootstrapToken: string | undefined;
   readonly bootstrapTenant: string;
   readonly publicBaseUrl: string | undefined;
+  /** Bearer token of the operator who creates tenants; the admin API's operator routes are closed without it. */
+  readonly adminOperatorToken: string | undefined;
   readonly readYourWritesTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly logLevel: string;
@@ -121,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrapToken: parsed.SCIM_BOOTSTRAP_TOKEN,
     bootstrapTenant: parsed.SCIM_BOOTSTRAP_TENANT,
     publicBaseUrl: parsed.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    adminOperatorToken: parsed.ADMIN_OPERATOR_TOKEN,
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,

@@ -1,58 +1,26 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import {
-  CommandMetadata,
-  eventMetadata,
-  EventMetadata,
-  foldUser,
-  isUserEvent,
-  USER_EVENT_SCHEMA_VERSIONS,
-  UserEvent,
-  userStreamId,
-  UserState,
-} from '@scim-ledger/domain';
-import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision } from '@scim-ledger/event-store';
+import { Injectable } from '@nestjs/common';
+import { CommandMetadata, foldUser, isUserEvent, USER_EVENT_SCHEMA_VERSIONS, UserEvent, userStreamId, UserState } from '@scim-ledger/domain';
+import { AppendResult, ExpectedRevision } from '@scim-ledger/event-store';
 import { ScimUserView } from '@scim-ledger/scim';
+import { DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
 
-export interface LoadedUser {
+export interface LoadedUser extends LoadedStream<UserState> {
   readonly userId: string;
-  readonly state: UserState;
-  /** The stream's last revision, the expected revision of the next append. */
-  readonly revision: ExpectedRevision;
-  readonly created: string | null;
-  readonly lastModified: string | null;
 }
 
-/** Loads a user by folding its stream and appends with an explicit expected revision (shared/STYLE.md point 5). */
+const USER_STREAMS: StreamKind<UserState, UserEvent> = { isEvent: isUserEvent, fold: foldUser, schemaVersions: USER_EVENT_SCHEMA_VERSIONS };
+
+/** A user's stream: `user-<id>`. */
 @Injectable()
 export class UserStreams {
-  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+  constructor(private readonly streams: DecidedStreams) {}
 
   async load(userId: string): Promise<LoadedUser> {
-    const recorded = await this.eventStore.readStream(userStreamId(userId));
-    const events = recorded.filter(isUserEvent) as unknown as UserEvent[];
-    const first = recorded[0];
-    const last = recorded[recorded.length - 1];
-    return {
-      userId,
-      state: foldUser(events),
-      revision: last ? last.revision : 'no_stream',
-      created: first ? (first.metadata as unknown as EventMetadata).occurredAt : null,
-      lastModified: last ? (last.metadata as unknown as EventMetadata).occurredAt : null,
-    };
+    return { userId, ...(await this.streams.load(userStreamId(userId), USER_STREAMS)) };
   }
 
   append(userId: string, events: readonly UserEvent[], expected: ExpectedRevision, metadata: CommandMetadata): Promise<AppendResult> {
-    return this.eventStore.append(
-      userStreamId(userId),
-      events.map((event) => ({
-        id: randomUUID(),
-        type: event.type,
-        data: event.data,
-        metadata: { ...eventMetadata(metadata, USER_EVENT_SCHEMA_VERSIONS[event.type]) },
-      })),
-      expected,
-    );
+    return this.streams.append(userStreamId(userId), USER_STREAMS, events, expected, metadata);
   }
 }
 

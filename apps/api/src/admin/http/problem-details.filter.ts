@@ -1,0 +1,79 @@
+import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** A refusal of the admin API, rendered as RFC 9457 problem details. */
+export class AdminProblem extends Error {
+  override readonly name = 'AdminProblem';
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+/** Statuses for the domain's refusals: what an admin can fix gets 4xx with the reason. */
+const TENANT_REFUSALS: Record<string, number> = {
+  TenantAlreadyExists: 409,
+  TenantNotFound: 404,
+};
+
+/**
+ * The admin API answers errors as application/problem+json (RFC 9457), unlike
+ * SCIM, whose clients expect the SCIM Error schema.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('AdminErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = toProblem(exception);
+    if (problem.status >= 500) this.logger.error(`request ${request.id} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    void reply
+      .status(problem.status)
+      .headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE })
+      .send({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, instance: request.url.split('?')[0], ...problem.extra });
+  }
+}
+
+export function toProblem(exception: unknown): AdminProblem {
+  if (exception instanceof AdminProblem) return exception;
+  if (exception instanceof TenantCommandRefused) {
+    const status = TENANT_REFUSALS[exception.reason] ?? 422;
+    return new AdminProblem(status, exception.reason, exception.message);
+  }
+  if (exception instanceof UserCommandRefused) {
+    const status = exception.reason === 'UserNotFound' ? 404 : exception.reason === 'UserAlreadyExists' ? 409 : 422;
+    return new AdminProblem(status, exception.reason, exception.message);
+  }
+  if (exception instanceof WrongExpectedRevisionError) {
+    return new AdminProblem(409, 'Conflict', 'the resource changed concurrently; retry the request');
+  }
+  if (exception instanceof EventStoreUnavailableError) {
+    return new AdminProblem(503, 'Service Unavailable', 'the event store is unavailable; retry later', {}, { 'Retry-After': '5' });
+  }
+  if (exception instanceof BadRequestException) {
+    // class-validator's messages, one per broken constraint.
+    const response = exception.getResponse() as { message?: unknown };
+    const errors = Array.isArray(response.message) ? response.message : [exception.message];
+    return new AdminProblem(400, 'Bad Request', 'the request body or parameters are not valid', { errors });
+  }
+  if (exception instanceof HttpException) {
+    return new AdminProblem(exception.getStatus(), exception.name.replace(/Exception$/, ''), exception.message);
+  }
+  const status = (exception as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AdminProblem(status, 'Bad Request', (exception as Error).message ?? 'the request could not be processed');
+  }
+  return new AdminProblem(500, 'Internal Server Error', 'internal error; the X-Request-Id header helps support find it');
+}

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sha256Hex } from '../auth/admin-auth';
+import { AdminRequest, TenantCommands } from './tenant-commands';
+
+/**
+ * The tenant the embedded default serves out of the box (README's first
+ * command), made through the same tenant commands an admin would use.
+ */
+@Injectable()
+export class BootstrapTenant {
+  constructor(private readonly tenants: TenantCommands) {}
+
+  /**
+   * Creates the tenant if it is missing and switches it to SCIM. A token from
+   * the environment becomes its SCIM token (replacing another one: rule T2);
+   * without one a token is generated only if the tenant has none, and
+   * returned so start-up can show it once.
+   */
+  async ensure(tenantId: string, tokenFromEnvironment: string | undefined): Promise<{ token: string | null; expiresAt: string | null }> {
+    const request: AdminRequest = { actor: { kind: 'system', id: 'bootstrap' }, requestId: `bootstrap-${randomUUID()}`, userAgent: null, clientAddress: null };
+    const { state } = await this.tenants.load(tenantId);
+    if (state.status === 'Initial') {
+      await this.tenants.execute(tenantId, { type: 'CreateTenant', data: { tenantId, name: tenantId } }, request);
+    }
+    await this.tenants.execute(tenantId, { type: 'SwitchToScim', data: { adLdapConfigured: false, adLdapMappings: 0, adLdapManagedUsers: 0 } }, request);
+    const current = (await this.tenants.load(tenantId)).state;
+    const existing = current.status === 'Active' ? current.scimToken : null;
+    if (!tokenFromEnvironment && existing) return { token: null, expiresAt: existing.expiresAt };
+    const token = tokenFromEnvironment ?? randomBytes(32).toString('base64url');
+    const { state: after } = await this.tenants.execute(
+      tenantId,
+      { type: 'GenerateScimToken', data: { tokenId: randomUUID(), tokenHash: sha256Hex(token), now: this.tenants.now() } },
+      request,
+    );
+    return { token, expiresAt: after.status === 'Active' ? (after.scimToken?.expiresAt ?? null) : null };
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import {
+  Actor,
+  CommandMetadata,
+  decideTenant,
+  foldTenant,
+  isTenantEvent,
+  TENANT_EVENT_SCHEMA_VERSIONS,
+  TenantCommand,
+  TenantEvent,
+  TenantState,
+  tenantStreamId,
+} from '@scim-ledger/domain';
+import { WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { ReadModelFreshness } from '@scim-ledger/read-model';
+import { Clock } from '@scim-ledger/platform';
+import { DecidedStreams, StreamKind } from '../../event-sourcing/decided-streams';
+
+const TENANT_STREAMS: StreamKind<TenantState, TenantEvent> = {
+  isEvent: isTenantEvent,
+  fold: foldTenant,
+  schemaVersions: TENANT_EVENT_SCHEMA_VERSIONS,
+};
+
+const MAX_ATTEMPTS = 10;
+
+/** Who asked, for the events' metadata (rule S1). */
+export interface AdminRequest {
+  readonly actor: Actor;
+  readonly requestId: string;
+  readonly userAgent: string | null;
+  readonly clientAddress: string | null;
+}
+
+/**
+ * Runs tenant commands: load the tenant's stream, decide, append at the loaded
+ * revision (re-deciding on fresh state after a lost race), then wait until the
+ * admin tables show the change, so the next read sees it.
+ */
+@Injectable()
+export class TenantCommands {
+  constructor(
+    private readonly streams: DecidedStreams,
+    private readonly freshness: ReadModelFreshness,
+    private readonly clock: Clock,
+  ) {}
+
+  now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  load(tenantId: string) {
+    return this.streams.load(tenantStreamId(tenantId), TENANT_STREAMS);
+  }
+
+  /** `command` may depend on the state, e.g. to carry facts only the read side knows. */
+  async execute(
+    tenantId: string,
+    command: TenantCommand | ((state: TenantState) => TenantCommand),
+    request: AdminRequest,
+  ): Promise<{ state: TenantState; events: TenantEvent[] }> {
+    const metadata: CommandMetadata = { tenantId, ...request, now: this.now() };
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(tenantId);
+      const events = decideTenant(typeof command === 'function' ? command(loaded.state) : command, loaded.state);
+      if (events.length === 0) return { state: loaded.state, events };
+      try {
+        const result = await this.streams.append(tenantStreamId(tenantId), TENANT_STREAMS, events, loaded.revision, metadata);
+        await this.freshness.waitFor(result.position, 5000);
+        return { state: foldTenant(events, loaded.state), events };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
+import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision } from '@scim-ledger/event-store';
+
+/** What folding one stream gave: its state, and the revision the next append expects. */
+export interface LoadedStream<S> {
+  readonly state: S;
+  readonly revision: ExpectedRevision;
+  readonly created: string | null;
+  readonly lastModified: string | null;
+}
+
+export interface StreamKind<S, E extends { readonly type: string; readonly data: object }> {
+  readonly isEvent: (event: { type: string }) => boolean;
+  readonly fold: (events: readonly E[]) => S;
+  readonly schemaVersions: Readonly<Record<E['type'], number>>;
+}
+
+/**
+ * Loads a decider's state by folding its stream and appends what it decided
+ * with an explicit expected revision and the command's metadata on every
+ * event (shared/STYLE.md points 2 and 5). Users and tenants both go through it.
+ */
+@Injectable()
+export class DecidedStreams {
+  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+
+  async load<S, E extends { readonly type: string; readonly data: object }>(streamId: string, kind: StreamKind<S, E>): Promise<LoadedStream<S>> {
+    const recorded = await this.eventStore.readStream(streamId);
+    const events = recorded.filter(kind.isEvent) as unknown as E[];
+    const first = recorded[0];
+    const last = recorded[recorded.length - 1];
+    return {
+      state: kind.fold(events),
+      revision: last ? last.revision : 'no_stream',
+      created: first ? (first.metadata as unknown as EventMetadata).occurredAt : null,
+      lastModified: last ? (last.metadata as unknown as EventMetadata).occurredAt : null,
+    };
+  }
+
+  append<S, E extends { readonly type: string; readonly data: object }>(
+    streamId: string,
+    kind: StreamKind<S, E>,
+    events: readonly E[],
+    expected: ExpectedRevision,
+    metadata: CommandMetadata,
+  ): Promise<AppendResult> {
+    return this.eventStore.append(
+      streamId,
+      events.map((event) => ({
+        id: randomUUID(),
+        type: event.type,
+        data: event.data as Record<string, unknown>,
+        metadata: { ...eventMetadata(metadata, kind.schemaVersions[event.type as E['type']]) },
+      })),
+      expected,
+    );
+  }
+}
