@@ -7,7 +7,17 @@ const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }];
 const moduleNameMapper = {
   '^@scim-ledger/(domain|event-store|read-model|scim|platform)$': '<rootDir>/libs/$1/src',
 };
-const base = { rootDir: __dirname, transform: { '^.+\\.ts$': tsJest }, moduleNameMapper, testEnvironment: 'node' };
+// content-disposition (via @fastify/static, which serves the admin API's Swagger UI)
+// ships only ES modules, which Node's require() loads but Jest does not: compile it to CommonJS.
+const esmOnly = ['content-disposition'];
+const esmToCommonJs = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }];
+const base = {
+  rootDir: __dirname,
+  transform: { '^.+\\.ts$': tsJest, [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: esmToCommonJs },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleNameMapper,
+  testEnvironment: 'node',
+};
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'] },

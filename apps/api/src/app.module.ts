@@ -9,7 +9,10 @@ import { AppConfig, Clock, SystemClock } from '@scim-ledger/platform';
 import { ScimBearerStrategy } from './auth/scim-bearer.strategy';
 import { ScimTokens } from './auth/scim-tokens';
 import { ScimDiscoveryController } from './discovery/scim-discovery.controller';
+import { ApiCredentialStrategy, OperatorStrategy } from './admin/auth/admin-auth';
 import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
+import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
+import { TenantsController } from './admin/tenants/tenants.controller';
 import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
 import { ProjectorLifecycle } from './projector-lifecycle';
@@ -58,7 +61,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [ScimUsersController, ScimDiscoveryController, ScimGroupsController],
+      controllers: [ScimUsersController, ScimDiscoveryController, ScimGroupsController, TenantsController, TenantConfigurationController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
@@ -88,6 +91,8 @@ export class AppModule {
         DecidedStreams,
         TenantCommands,
         BootstrapTenant,
+        OperatorStrategy,
+        ApiCredentialStrategy,
         UserStreams,
         ScimWrite,
         ExistingUserWrite,

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@scim-ledger/platform';
 import { SCIM_CONTENT_TYPE } from '@scim-ledger/scim';
@@ -46,6 +47,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     if (typeof type === 'string' && type.startsWith('application/json')) void reply.header('content-type', SCIM_CONTENT_TYPE);
     return payload;
   });
+  // The admin API's OpenAPI document, generated from the controllers and DTOs.
+  const openApi = new DocumentBuilder()
+    .setTitle('scim-ledger admin API')
+    .setDescription('Tenants, SCIM tokens, API credentials, storages, profiles and SCIM mappings. Errors are RFC 9457 problem details.')
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the operator token (ADMIN_OPERATOR_TOKEN)' }, 'operator')
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: "a tenant's API credential: client id and secret" }, 'api-credential')
+    .build();
+  const document = SwaggerModule.createDocument(app, openApi);
+  document.paths = Object.fromEntries(Object.entries(document.paths).filter(([path]) => path.startsWith('/admin/')));
+  SwaggerModule.setup('admin/docs', app, document, { jsonDocumentUrl: 'admin/docs/openapi.json' });
   app.enableShutdownHooks();
   await app.init();
   return app;

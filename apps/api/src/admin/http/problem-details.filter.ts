@@ -19,10 +19,22 @@ export class AdminProblem extends Error {
   }
 }
 
-/** Statuses for the domain's refusals: what an admin can fix gets 4xx with the reason. */
+/**
+ * Statuses for the tenant decider's refusals: duplicates conflict, unknown
+ * things are not found, and any other broken rule is a request the admin
+ * must change (422, the reason as title).
+ */
 const TENANT_REFUSALS: Record<string, number> = {
   TenantAlreadyExists: 409,
+  StorageAlreadyExists: 409,
+  ProfileAlreadyExists: 409,
+  MappingAlreadyExists: 409,
+  ApiCredentialAlreadyExists: 409,
+  ClientIdTaken: 409,
+  ScimTokenReused: 409,
   TenantNotFound: 404,
+  UnknownApiCredential: 404,
+  UnknownMapping: 404,
 };
 
 /**

@@ -1,0 +1,23 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { actorOf, AdminPrincipal } from '../auth/admin-principal';
+import type { AdminRequest } from '../tenants/tenant-commands';
+
+/** The caller and what their events will say about them (rule S1). */
+export interface AdminCall {
+  readonly principal: AdminPrincipal;
+  readonly request: AdminRequest;
+}
+
+export const Call = createParamDecorator((_: unknown, ctx: ExecutionContext): AdminCall => {
+  const request = ctx.switchToHttp().getRequest<FastifyRequest & { user: AdminPrincipal }>();
+  return {
+    principal: request.user,
+    request: {
+      actor: actorOf(request.user),
+      requestId: String(request.id),
+      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+      clientAddress: request.ip ?? null,
+    },
+  };
+});

@@ -1,0 +1,148 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const ID_RULE = 'lower-case letters, digits and dashes, 1-63 characters';
+
+export class CreateTenantBody {
+  @ApiProperty({ description: `the tenant id (${ID_RULE})`, example: 'acme' })
+  @Matches(ID, { message: `id must be ${ID_RULE}` })
+  id: string;
+
+  @ApiProperty({ example: 'Acme Corp' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+}
+
+export class TenantSettingsBody {
+  @ApiProperty({ example: 'Acme Corporation' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+}
+
+export class UserManagementBody {
+  @ApiProperty({ enum: ['scim', 'ad_ldap', 'manual'], description: 'rule T6: one method at a time' })
+  @IsIn(['scim', 'ad_ldap', 'manual'])
+  method: 'scim' | 'ad_ldap' | 'manual';
+
+  @ApiPropertyOptional({ description: 'when leaving SCIM: also delete the SCIM mappings (rule T6)', default: false })
+  @IsOptional() @IsBoolean()
+  deleteScimMappings?: boolean;
+}
+
+export class ApiCredentialBody {
+  @ApiProperty({ example: 'backup automation' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+}
+
+export class StorageBody {
+  @ApiProperty({ description: `storage id (${ID_RULE})`, example: 'eu-primary' })
+  @Matches(ID, { message: `id must be ${ID_RULE}` })
+  id: string;
+
+  @ApiProperty({ example: 'EU primary' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: 'eu-west-1' })
+  @IsString() @MinLength(1) @MaxLength(100)
+  region: string;
+}
+
+export class StorageHealthBody {
+  @ApiProperty({ enum: ['healthy', 'unhealthy'], description: 'rule M6' })
+  @IsIn(['healthy', 'unhealthy'])
+  health: 'healthy' | 'unhealthy';
+}
+
+export class ProfileBody {
+  @ApiProperty({ example: 'Engineering' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ description: 'maximum users, 0 = unlimited (rule M5)', example: 100 })
+  @IsInt() @Min(0)
+  maxUsers: number;
+
+  @ApiPropertyOptional({ description: 'delete preserved users for good after this many days; null = never (rule L10)', nullable: true })
+  @IsOptional() @IsInt() @Min(0)
+  autoDeletePreservedAfterDays?: number | null;
+
+  @ApiProperty({ description: 'the storages this profile may use (rule M7)', example: ['eu-primary'] })
+  @IsArray() @ArrayMinSize(1) @IsString({ each: true })
+  storageIds: string[];
+}
+
+export class CreateProfileBody extends ProfileBody {
+  @ApiProperty({ description: `profile id (${ID_RULE})`, example: 'engineering' })
+  @Matches(ID, { message: `id must be ${ID_RULE}` })
+  id: string;
+}
+
+export class QuotaBody {
+  @ApiProperty({ description: '0-1023; 0 = unlimited (rule M1)', example: 50 })
+  @IsInt() @Min(0) @Max(1023)
+  amount: number;
+
+  @ApiProperty({ enum: ['MB', 'GB', 'TB'] })
+  @IsIn(['MB', 'GB', 'TB'])
+  unit: 'MB' | 'GB' | 'TB';
+}
+
+export class MappingConfigurationBody {
+  @ApiProperty({ example: 'Engineers in Paris' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: 'engineering' })
+  @IsString()
+  profileId: string;
+
+  @ApiProperty({ example: 'eu-primary' })
+  @IsString()
+  storageId: string;
+
+  @ApiProperty({ type: QuotaBody })
+  @ValidateNested() @Type(() => QuotaBody)
+  quota: QuotaBody;
+
+  @ApiPropertyOptional({ default: true, description: 'send an activation email to new users (rule M1)' })
+  @IsOptional() @IsBoolean()
+  sendActivationEmail?: boolean;
+}
+
+export class CreateMappingBody extends MappingConfigurationBody {
+  @ApiProperty({ description: `mapping id (${ID_RULE})`, example: 'paris-engineers' })
+  @Matches(ID, { message: `id must be ${ID_RULE}` })
+  id: string;
+
+  @ApiProperty({ description: 'the user attribute the filter reads; case-sensitive (rule M2)', example: 'department' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  attribute: string;
+
+  @ApiProperty({ description: 'accepted values, comma-separated; semicolon-separated when a value holds a comma (rule M2)', example: 'Engineering,R&D' })
+  @IsString() @MinLength(1) @MaxLength(2000)
+  values: string;
+}
+
+export class MappingOrderBody {
+  @ApiProperty({ description: 'every mapping id, first tried first (rule M3)', example: ['paris-engineers', 'everyone'] })
+  @IsArray() @IsString({ each: true })
+  orderedIds: string[];
+}

@@ -1,0 +1,199 @@
+import { Body, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { ProfileRow, ScimMappingRow, StorageRow, TenantRow } from '@scim-ledger/read-model';
+import { READ_MODEL } from '../../tokens';
+import { AdminPrincipal, requireTenant } from '../auth/admin-principal';
+import { AdminCall, Call } from '../http/admin-call';
+import { AdminController } from '../http/admin-controller';
+import { AdminProblem } from '../http/problem-details.filter';
+import { CreateMappingBody, CreateProfileBody, MappingConfigurationBody, MappingOrderBody, ProfileBody, StorageBody, StorageHealthBody } from './admin.dto';
+import { TenantCommands } from './tenant-commands';
+
+/** Storages (rule M6), profiles (M5, M7) and SCIM mappings (M1-M3) of one tenant. */
+@AdminController('configuration', 'admin/v1/tenants/:tenantId')
+export class TenantConfigurationController {
+  constructor(
+    private readonly tenants: TenantCommands,
+    @Inject(READ_MODEL) private readonly readModel: DataSource,
+  ) {}
+
+  @Get('storages')
+  @ApiOperation({ summary: "The tenant's storages and their health" })
+  async storages(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    return { storages: (await this.readModel.getRepository(StorageRow).find({ where: { tenantId }, order: { id: 'ASC' } })).map(storageView) };
+  }
+
+  @Post('storages')
+  @ApiOperation({ summary: 'Add a storage (it starts healthy)' })
+  async addStorage(@Param('tenantId') tenantId: string, @Body() body: StorageBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(tenantId, { type: 'AddStorage', data: { storageId: body.id, name: body.name, region: body.region } }, call.request);
+    return this.storage(tenantId, body.id);
+  }
+
+  @Put('storages/:storageId/health')
+  @ApiOperation({ summary: "Set a storage's health (operator only, rule M6)" })
+  async health(@Param('tenantId') tenantId: string, @Param('storageId') storageId: string, @Body() body: StorageHealthBody, @Call() call: AdminCall) {
+    await this.requireOperatorOnExistingTenant(call.principal, tenantId);
+    await this.tenants.execute(tenantId, { type: 'SetStorageHealth', data: { storageId, health: body.health } }, call.request);
+    return this.storage(tenantId, storageId);
+  }
+
+  @Get('profiles')
+  @ApiOperation({ summary: "The tenant's profiles" })
+  async profiles(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    return { profiles: (await this.readModel.getRepository(ProfileRow).find({ where: { tenantId }, order: { id: 'ASC' } })).map(profileView) };
+  }
+
+  @Post('profiles')
+  @ApiOperation({ summary: 'Create a profile: user cap (0 = unlimited), auto-delete period, allowed storages' })
+  async createProfile(@Param('tenantId') tenantId: string, @Body() body: CreateProfileBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(tenantId, { type: 'CreateProfile', data: profileSpec(body.id, body) }, call.request);
+    return this.profile(tenantId, body.id);
+  }
+
+  @Put('profiles/:profileId')
+  @ApiOperation({ summary: "Replace a profile's configuration" })
+  async updateProfile(@Param('tenantId') tenantId: string, @Param('profileId') profileId: string, @Body() body: ProfileBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(tenantId, { type: 'UpdateProfile', data: profileSpec(profileId, body) }, call.request);
+    return this.profile(tenantId, profileId);
+  }
+
+  @Get('scim-mappings')
+  @ApiOperation({ summary: 'The SCIM mappings in the order they are tried (rule M3)' })
+  async mappings(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    return { scimMappings: (await this.readModel.getRepository(ScimMappingRow).find({ where: { tenantId }, order: { position: 'ASC' } })).map(mappingView) };
+  }
+
+  @Post('scim-mappings')
+  @ApiOperation({ summary: 'Add a SCIM mapping at the bottom of the order; its filter cannot change later (rules M1-M3, M7)' })
+  async addMapping(@Param('tenantId') tenantId: string, @Body() body: CreateMappingBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(
+      tenantId,
+      {
+        type: 'AddScimMapping',
+        data: {
+          mappingId: body.id,
+          name: body.name,
+          profileId: body.profileId,
+          storageId: body.storageId,
+          quota: { amount: body.quota.amount, unit: body.quota.unit },
+          attribute: body.attribute,
+          valuesText: body.values,
+          sendActivationEmail: body.sendActivationEmail,
+        },
+      },
+      call.request,
+    );
+    return this.mapping(tenantId, body.id);
+  }
+
+  @Put('scim-mappings/order')
+  @ApiOperation({ summary: 'Reorder the SCIM mappings: every id, first tried first (rule M3)' })
+  async reorder(@Param('tenantId') tenantId: string, @Body() body: MappingOrderBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(tenantId, { type: 'ReorderScimMappings', data: { orderedIds: body.orderedIds } }, call.request);
+    return this.mappings(tenantId, call);
+  }
+
+  @Put('scim-mappings/:mappingId')
+  @ApiOperation({ summary: "Change a mapping's name and configuration (never its filter, rule M3)" })
+  async changeMapping(
+    @Param('tenantId') tenantId: string,
+    @Param('mappingId') mappingId: string,
+    @Body() body: MappingConfigurationBody,
+    @Call() call: AdminCall,
+  ) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(
+      tenantId,
+      {
+        type: 'ChangeScimMapping',
+        data: {
+          mappingId,
+          name: body.name,
+          profileId: body.profileId,
+          storageId: body.storageId,
+          quota: { amount: body.quota.amount, unit: body.quota.unit },
+          sendActivationEmail: body.sendActivationEmail ?? true,
+        },
+      },
+      call.request,
+    );
+    return this.mapping(tenantId, mappingId);
+  }
+
+  @Delete('scim-mappings/:mappingId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a SCIM mapping; users it placed stay where they are (rule M3)' })
+  async removeMapping(@Param('tenantId') tenantId: string, @Param('mappingId') mappingId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(tenantId, { type: 'RemoveScimMapping', data: { mappingId } }, call.request);
+  }
+
+  private async requireOperatorOnExistingTenant(principal: AdminPrincipal, tenantId: string): Promise<void> {
+    if (principal.kind !== 'operator') {
+      requireTenant(principal, tenantId);
+      throw new AdminProblem(403, 'Forbidden', "only the operator sets a storage's health");
+    }
+    if (!(await this.readModel.getRepository(TenantRow).existsBy({ id: tenantId }))) {
+      throw new AdminProblem(404, 'Not Found', `tenant ${tenantId} not found`);
+    }
+  }
+
+  private async storage(tenantId: string, id: string) {
+    return storageView(await found(this.readModel.getRepository(StorageRow).findOneBy({ tenantId, id }), `storage ${id}`));
+  }
+
+  private async profile(tenantId: string, id: string) {
+    return profileView(await found(this.readModel.getRepository(ProfileRow).findOneBy({ tenantId, id }), `profile ${id}`));
+  }
+
+  private async mapping(tenantId: string, id: string) {
+    return mappingView(await found(this.readModel.getRepository(ScimMappingRow).findOneBy({ tenantId, id }), `SCIM mapping ${id}`));
+  }
+}
+
+async function found<T>(row: Promise<T | null>, what: string): Promise<T> {
+  const value = await row;
+  if (!value) throw new AdminProblem(404, 'Not Found', `${what} not found`);
+  return value;
+}
+
+function profileSpec(profileId: string, body: ProfileBody) {
+  return {
+    profileId,
+    name: body.name,
+    maxUsers: body.maxUsers,
+    autoDeletePreservedAfterDays: body.autoDeletePreservedAfterDays ?? null,
+    storageIds: body.storageIds,
+  };
+}
+
+const storageView = (row: StorageRow) => ({ id: row.id, name: row.name, region: row.region, health: row.health });
+
+const profileView = (row: ProfileRow) => ({
+  id: row.id,
+  name: row.name,
+  maxUsers: row.maxUsers,
+  autoDeletePreservedAfterDays: row.autoDeletePreservedAfterDays,
+  storageIds: JSON.parse(row.storageIds) as string[],
+});
+
+const mappingView = (row: ScimMappingRow) => ({
+  id: row.id,
+  position: row.position,
+  name: row.name,
+  filter: { attribute: row.attribute, values: JSON.parse(row.filterValues) as string[] },
+  profileId: row.profileId,
+  storageId: row.storageId,
+  quota: { amount: row.quotaAmount, unit: row.quotaUnit },
+  sendActivationEmail: row.sendActivationEmail,
+});

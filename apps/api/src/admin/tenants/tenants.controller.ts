@@ -1,0 +1,152 @@
+import { Body, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { Inject } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ApiCredentialRow, ScimTokenRow, TenantRow } from '@scim-ledger/read-model';
+import { READ_MODEL } from '../../tokens';
+import { sha256Hex } from '../auth/admin-auth';
+import { requireOperator, requireTenant } from '../auth/admin-principal';
+import { AdminCall, Call } from '../http/admin-call';
+import { AdminController } from '../http/admin-controller';
+import { AdminProblem } from '../http/problem-details.filter';
+import { CreateTenantBody, TenantSettingsBody, UserManagementBody, ApiCredentialBody } from './admin.dto';
+import { TenantCommands } from './tenant-commands';
+
+/** Tenants, their user-management method (rule T6), SCIM token (T2-T5) and API credentials (T4). */
+@AdminController('tenants')
+export class TenantsController {
+  constructor(
+    private readonly tenants: TenantCommands,
+    @Inject(READ_MODEL) private readonly readModel: DataSource,
+  ) {}
+
+  @Post('tenants')
+  @ApiOperation({ summary: 'Create a tenant (operator); answers its first API credential, whose secret is shown once' })
+  async create(@Body() body: CreateTenantBody, @Call() call: AdminCall) {
+    requireOperator(call.principal);
+    await this.tenants.execute(body.id, { type: 'CreateTenant', data: { tenantId: body.id, name: body.name } }, call.request);
+    const credential = await this.issueCredential(body.id, 'initial', call);
+    return { ...(await this.tenant(body.id)), apiCredential: credential };
+  }
+
+  @Get('tenants')
+  @ApiOperation({ summary: 'List tenants (operator)' })
+  async list(@Call() call: AdminCall) {
+    requireOperator(call.principal);
+    return { tenants: (await this.readModel.getRepository(TenantRow).find({ order: { id: 'ASC' } })).map(tenantView) };
+  }
+
+  @Get('tenants/:tenantId')
+  @ApiOperation({ summary: 'Read a tenant and its settings' })
+  async get(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    return this.tenant(tenantId);
+  }
+
+  @Patch('tenants/:tenantId')
+  @ApiOperation({ summary: "Change a tenant's settings" })
+  async settings(@Param('tenantId') tenantId: string, @Body() body: TenantSettingsBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(tenantId, { type: 'ChangeTenantSettings', data: { name: body.name } }, call.request);
+    return this.tenant(tenantId);
+  }
+
+  @Put('tenants/:tenantId/user-management')
+  @ApiOperation({ summary: 'Switch between SCIM, AD/LDAP and manual user management (rule T6)' })
+  async userManagement(@Param('tenantId') tenantId: string, @Body() body: UserManagementBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(
+      tenantId,
+      (state) => {
+        if (body.method === 'scim') {
+          // scim-ledger has no AD/LDAP integration, so none of T6's blockers can exist yet.
+          return { type: 'SwitchToScim', data: { adLdapConfigured: false, adLdapMappings: 0, adLdapManagedUsers: 0 } };
+        }
+        if (state.status === 'Active' && state.userManagement === 'scim') {
+          return { type: 'SwitchAwayFromScim', data: { to: body.method, deleteScimMappings: body.deleteScimMappings ?? false } };
+        }
+        if (body.method === 'ad_ldap') return { type: 'SwitchToAdLdap' };
+        return { type: 'SwitchAwayFromScim', data: { to: 'manual', deleteScimMappings: false } };
+      },
+      call.request,
+    );
+    return this.tenant(tenantId);
+  }
+
+  @Post('tenants/:tenantId/scim-token')
+  @ApiOperation({ summary: 'Generate the SCIM token (shown once); any previous token stops working at once (rule T2)' })
+  async generateScimToken(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    const token = randomBytes(32).toString('base64url');
+    const tokenId = randomUUID();
+    await this.tenants.execute(tenantId, { type: 'GenerateScimToken', data: { tokenId, tokenHash: sha256Hex(token), now: this.tenants.now() } }, call.request);
+    return { token, ...(await this.scimToken(tenantId)) };
+  }
+
+  @Get('tenants/:tenantId/scim-token')
+  @ApiOperation({ summary: "The SCIM token's id and UTC creation, expiry and last-use times (never the token)" })
+  async getScimToken(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    return this.scimToken(tenantId);
+  }
+
+  @Get('tenants/:tenantId/api-credentials')
+  @ApiOperation({ summary: 'The API-credentials list: admin credentials and the SCIM token entry (rule T4)' })
+  async credentials(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    const admin = await this.readModel.getRepository(ApiCredentialRow).find({ where: { tenantId }, order: { issuedAt: 'ASC' } });
+    const scim = await this.readModel.getRepository(ScimTokenRow).findOneBy({ tenantId });
+    return {
+      credentials: [
+        ...admin.map((c) => ({ kind: 'admin', id: c.id, name: c.name, clientId: c.clientId, issuedAt: c.issuedAt, revokedAt: c.revokedAt })),
+        ...(scim ? [{ kind: 'scim', id: scim.tokenId, name: 'SCIM token', createdAt: scim.createdAt, expiresAt: scim.expiresAt }] : []),
+      ],
+    };
+  }
+
+  @Post('tenants/:tenantId/api-credentials')
+  @ApiOperation({ summary: 'Issue an API credential; the secret is shown once' })
+  async issue(@Param('tenantId') tenantId: string, @Body() body: ApiCredentialBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    return this.issueCredential(tenantId, body.name, call);
+  }
+
+  @Post('tenants/:tenantId/api-credentials/:credentialId/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke an API credential; it stops working at once' })
+  async revoke(@Param('tenantId') tenantId: string, @Param('credentialId') credentialId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.tenants.execute(tenantId, { type: 'RevokeApiCredential', data: { credentialId, now: this.tenants.now() } }, call.request);
+    return this.credentials(tenantId, call);
+  }
+
+  private async issueCredential(tenantId: string, name: string, call: AdminCall) {
+    const secret = randomBytes(32).toString('base64url');
+    const credentialId = randomUUID();
+    const clientId = `${tenantId}.${randomBytes(6).toString('hex')}`;
+    await this.tenants.execute(
+      tenantId,
+      { type: 'IssueApiCredential', data: { credentialId, clientId, secretHash: sha256Hex(secret), name, now: this.tenants.now() } },
+      call.request,
+    );
+    return { credentialId, clientId, clientSecret: secret };
+  }
+
+  private async tenant(tenantId: string) {
+    const row = await this.readModel.getRepository(TenantRow).findOneBy({ id: tenantId });
+    if (!row) throw new AdminProblem(404, 'Not Found', `tenant ${tenantId} not found`);
+    return tenantView(row);
+  }
+
+  private async scimToken(tenantId: string) {
+    const row = await this.readModel.getRepository(ScimTokenRow).findOneBy({ tenantId });
+    if (!row) throw new AdminProblem(404, 'Not Found', 'this tenant has no SCIM token yet');
+    const expired = row.expiresAt <= this.tenants.now();
+    return { tokenId: row.tokenId, createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, status: expired ? 'expired' : 'valid' };
+  }
+}
+
+function tenantView(row: TenantRow) {
+  return { id: row.id, name: row.name, userManagement: row.userManagement, createdAt: row.createdAt };
+}

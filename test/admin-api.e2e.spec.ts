@@ -1,0 +1,177 @@
+import request from 'supertest';
+import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+
+const OPERATOR = 'operator-token-0123456789abcdef';
+const PROBLEM = 'application/problem+json';
+
+describe(`admin API on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let acme: { clientId: string; clientSecret: string };
+  let globex: { clientId: string; clientSecret: string };
+
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const operator = {
+    post: (url: string) => request(t.http).post(url).set('Authorization', `Bearer ${OPERATOR}`),
+    get: (url: string) => request(t.http).get(url).set('Authorization', `Bearer ${OPERATOR}`),
+    put: (url: string) => request(t.http).put(url).set('Authorization', `Bearer ${OPERATOR}`),
+  };
+  const as = (credential: { clientId: string; clientSecret: string }) => ({
+    post: (url: string) => request(t.http).post(url).auth(credential.clientId, credential.clientSecret),
+    get: (url: string) => request(t.http).get(url).auth(credential.clientId, credential.clientSecret),
+    put: (url: string) => request(t.http).put(url).auth(credential.clientId, credential.clientSecret),
+    patch: (url: string) => request(t.http).patch(url).auth(credential.clientId, credential.clientSecret),
+    delete: (url: string) => request(t.http).delete(url).auth(credential.clientId, credential.clientSecret),
+  });
+
+  it('given the operator, when creating two tenants, then each comes with an API credential shown once', async () => {
+    const created = await operator.post('/admin/v1/tenants').send({ id: 'acme', name: 'Acme Corp' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'acme', name: 'Acme Corp', userManagement: 'manual' });
+    acme = created.body.apiCredential;
+    expect(acme.clientSecret).toHaveLength(43);
+    globex = (await operator.post('/admin/v1/tenants').send({ id: 'globex', name: 'Globex' })).body.apiCredential;
+
+    expect((await operator.post('/admin/v1/tenants').send({ id: 'acme', name: 'again' })).status).toBe(409);
+    const list = await operator.get('/admin/v1/tenants');
+    expect(list.body.tenants.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(['acme', 'globex']));
+  });
+
+  it('given a tenant credential, when the admin sets up storage, profile and two mappings, then they read back in order', async () => {
+    const admin = as(acme);
+    expect((await admin.put('/admin/v1/tenants/acme/user-management').send({ method: 'scim' })).body.userManagement).toBe('scim');
+    expect((await admin.post('/admin/v1/tenants/acme/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' })).body).toEqual({
+      id: 'eu', name: 'EU', region: 'eu-west-1', health: 'healthy',
+    });
+    expect((await admin.post('/admin/v1/tenants/acme/profiles').send({ id: 'staff', name: 'Staff', maxUsers: 10, storageIds: ['eu'] })).status).toBe(201);
+    const quota = { amount: 0, unit: 'GB' };
+    const first = await admin.post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota });
+    expect(first.status).toBe(201);
+    expect(first.body.filter).toEqual({ attribute: 'department', values: ['Engineering', 'R&D'] });
+    await admin.post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'paris', name: 'Paris', attribute: 'city', values: 'Paris, France;Lyon', profileId: 'staff', storageId: 'eu', quota });
+
+    const reordered = await admin.put('/admin/v1/tenants/acme/scim-mappings/order').send({ orderedIds: ['paris', 'eng'] });
+    expect(reordered.body.scimMappings.map((m: { id: string }) => m.id)).toEqual(['paris', 'eng']);
+    expect(reordered.body.scimMappings[0].filter.values).toEqual(['Paris, France', 'Lyon']);
+  });
+
+  it('given a mapping, when a change tries to alter its filter, then 400 (unknown field) and the filter stays (rule M3)', async () => {
+    const response = await as(acme).put('/admin/v1/tenants/acme/scim-mappings/eng').send({ name: 'Eng', attribute: 'title', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain(PROBLEM);
+    const renamed = await as(acme).put('/admin/v1/tenants/acme/scim-mappings/eng').send({ name: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+    expect(renamed.body).toMatchObject({ name: 'Eng', filter: { attribute: 'department' }, quota: { amount: 1, unit: 'TB' } });
+  });
+
+  it('given a profile that may not use a storage, when a mapping pairs them, then 422 naming the rule (M7)', async () => {
+    const admin = as(acme);
+    await admin.post('/admin/v1/tenants/acme/storages').send({ id: 'us', name: 'US', region: 'us-east-1' });
+    const response = await admin.post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'us-eng', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'us', quota: { amount: 0, unit: 'GB' } });
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ status: 422, title: 'StorageNotAllowedForProfile' });
+  });
+
+  it('given storage health, when the operator sets it, then it changes; a tenant credential may not (rule M6)', async () => {
+    expect((await as(acme).put('/admin/v1/tenants/acme/storages/eu/health').send({ health: 'unhealthy' })).status).toBe(403);
+    const set = await operator.put('/admin/v1/tenants/acme/storages/eu/health').send({ health: 'unhealthy' });
+    expect(set.body.health).toBe('unhealthy');
+  });
+
+  it('given a SCIM token generated by the admin, when regenerated, then the old one gets 401 at once and the new one works (rule T2)', async () => {
+    const admin = as(acme);
+    const first = await admin.post('/admin/v1/tenants/acme/scim-token');
+    expect(first.status).toBe(201);
+    expect(Date.parse(first.body.expiresAt) - Date.parse(first.body.createdAt)).toBe(365 * 86_400_000);
+    const scim = (token: string) => request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${token}`);
+    expect((await scim(first.body.token)).status).toBe(200);
+
+    const second = await admin.post('/admin/v1/tenants/acme/scim-token');
+    expect((await scim(first.body.token)).status).toBe(401);
+    expect((await scim(second.body.token)).status).toBe(200);
+
+    const status = await admin.get('/admin/v1/tenants/acme/scim-token');
+    expect(status.body).toMatchObject({ tokenId: second.body.tokenId, status: 'valid' });
+    expect(JSON.stringify(status.body)).not.toContain(second.body.token);
+    const credentials = await admin.get('/admin/v1/tenants/acme/api-credentials');
+    expect(credentials.body.credentials.filter((c: { kind: string }) => c.kind === 'scim')).toEqual([
+      expect.objectContaining({ id: second.body.tokenId }),
+    ]);
+  });
+
+  it('given the credentials kept apart (rule T4), then a SCIM token opens no admin route and an API credential opens no SCIM route', async () => {
+    expect((await request(t.http).get('/admin/v1/tenants/tenant-a').set('Authorization', `Bearer ${TENANT_A_TOKEN}`)).status).toBe(401);
+    expect((await request(t.http).get('/scim/v2/Users').auth(acme.clientId, acme.clientSecret)).status).toBe(401);
+    const none = await request(t.http).get('/admin/v1/tenants/acme');
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toContain('Basic');
+  });
+
+  it('given a revoked API credential, when used, then 401', async () => {
+    const extra = (await as(acme).post('/admin/v1/tenants/acme/api-credentials').send({ name: 'ci' })).body;
+    expect((await as(extra).get('/admin/v1/tenants/acme')).status).toBe(200);
+    await as(acme).post(`/admin/v1/tenants/acme/api-credentials/${extra.credentialId}/revoke`);
+    expect((await as(extra).get('/admin/v1/tenants/acme')).status).toBe(401);
+  });
+
+  it.each([
+    ['GET', '/admin/v1/tenants/acme', undefined],
+    ['PATCH', '/admin/v1/tenants/acme', { name: 'stolen' }],
+    ['PUT', '/admin/v1/tenants/acme/user-management', { method: 'manual' }],
+    ['POST', '/admin/v1/tenants/acme/scim-token', undefined],
+    ['GET', '/admin/v1/tenants/acme/scim-token', undefined],
+    ['GET', '/admin/v1/tenants/acme/api-credentials', undefined],
+    ['POST', '/admin/v1/tenants/acme/api-credentials', { name: 'x' }],
+    ['POST', '/admin/v1/tenants/acme/api-credentials/whatever/revoke', undefined],
+    ['GET', '/admin/v1/tenants/acme/storages', undefined],
+    ['POST', '/admin/v1/tenants/acme/storages', { id: 'x', name: 'x', region: 'x' }],
+    ['PUT', '/admin/v1/tenants/acme/storages/eu/health', { health: 'healthy' }],
+    ['GET', '/admin/v1/tenants/acme/profiles', undefined],
+    ['POST', '/admin/v1/tenants/acme/profiles', { id: 'x', name: 'x', maxUsers: 0, storageIds: ['eu'] }],
+    ['PUT', '/admin/v1/tenants/acme/profiles/staff', { name: 'x', maxUsers: 0, storageIds: ['eu'] }],
+    ['GET', '/admin/v1/tenants/acme/scim-mappings', undefined],
+    ['POST', '/admin/v1/tenants/acme/scim-mappings', { id: 'x', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } }],
+    ['PUT', '/admin/v1/tenants/acme/scim-mappings/order', { orderedIds: ['eng', 'paris'] }],
+    ['PUT', '/admin/v1/tenants/acme/scim-mappings/eng', { name: 'x', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } }],
+    ['DELETE', '/admin/v1/tenants/acme/scim-mappings/eng', undefined],
+  ])('given another tenant\'s credential, when %s %s, then 404 and nothing of acme changes', async (method, url, body) => {
+    const before = JSON.stringify(await snapshot());
+    const call = as(globex)[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](url);
+    const response = body ? await call.send(body) : await call;
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toContain(PROBLEM);
+    expect(JSON.stringify(await snapshot())).toBe(before);
+  });
+
+  async function snapshot() {
+    const admin = as(acme);
+    const parts = ['', '/storages', '/profiles', '/scim-mappings', '/api-credentials', '/scim-token'];
+    return Promise.all(parts.map(async (part) => (await admin.get(`/admin/v1/tenants/acme${part}`)).body));
+  }
+
+  it('given a body that breaks validation, when posted, then 400 problem+json listing the errors', async () => {
+    const response = await as(acme).post('/admin/v1/tenants/acme/profiles').send({ id: 'Bad Id', name: '', maxUsers: -1, storageIds: [] });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain(PROBLEM);
+    expect(response.body.errors.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('given the OpenAPI document, when fetched, then it describes the admin routes', async () => {
+    const response = await request(t.http).get('/admin/docs/openapi.json');
+    expect(response.status).toBe(200);
+    expect(Object.keys(response.body.paths)).toEqual(expect.arrayContaining(['/admin/v1/tenants', '/admin/v1/tenants/{tenantId}/scim-mappings']));
+    expect(Object.keys(response.body.paths).some((path) => path.startsWith('/scim'))).toBe(false);
+  });
+
+  it('given a user created over SCIM with the admin-made token, then it lands in that tenant', async () => {
+    const token = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
+    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(entraUser('acme-user@example.com'));
+    expect(created.status).toBe(201);
+    const otherTenant = await request(t.http).get(`/scim/v2/Users/${created.body.id}`).set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
+    expect(otherTenant.status).toBe(404);
+  });
+});
