@@ -153,6 +153,82 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     return Promise.all(parts.map(async (part) => (await admin.get(`/admin/v1/tenants/acme${part}`)).body));
   }
 
+  describe('users for the admin', () => {
+    let scimToken: string;
+    let userId: string;
+    const scim = () => ({
+      post: (url: string) => request(t.http).post(url).set('Authorization', `Bearer ${scimToken}`).set('Content-Type', SCIM_JSON),
+      patch: (url: string) => request(t.http).patch(url).set('Authorization', `Bearer ${scimToken}`).set('Content-Type', SCIM_JSON),
+      delete: (url: string) => request(t.http).delete(url).set('Authorization', `Bearer ${scimToken}`),
+    });
+
+    beforeAll(async () => {
+      scimToken = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
+      userId = (await scim().post('/scim/v2/Users').send(entraUser('grace@acme.example', { displayName: 'Grace Hopper' }))).body.id;
+      await scim().post('/scim/v2/Users').send(entraUser('alan@acme.example', { displayName: 'Alan Turing' }));
+    });
+
+    it('given users, when the admin searches by text and status, then the matching users come back', async () => {
+      const found = await as(acme).get('/admin/v1/tenants/acme/users?q=HOPPER');
+      expect(found.body.users.map((u: { userName: string }) => u.userName)).toEqual(['grace@acme.example']);
+      const active = await as(acme).get('/admin/v1/tenants/acme/users?status=Active');
+      expect(active.body.total).toBeGreaterThanOrEqual(2);
+      expect((await as(acme).get('/admin/v1/tenants/acme/users?status=Gone')).status).toBe(400);
+    });
+
+    it('given an admin-preserved user, when the IdP sets active=true, then a SCIM error and it stays preserved (rule L6)', async () => {
+      const preserved = await as(acme).post(`/admin/v1/tenants/acme/users/${userId}/preserve`);
+      expect(preserved.body).toMatchObject({ status: 'Preserved', preservedBy: 'admin' });
+
+      const attempt = await scim().patch(`/scim/v2/Users/${userId}`).send({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'active', value: true }],
+      });
+      expect(attempt.status).toBe(400);
+      expect(attempt.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
+      expect((await as(acme).get(`/admin/v1/tenants/acme/users/${userId}`)).body.status).toBe('Preserved');
+    });
+
+    it('given a preserved user, when the admin reactivates it, then it is Active', async () => {
+      const reactivated = await as(acme).post(`/admin/v1/tenants/acme/users/${userId}/reactivate`);
+      expect(reactivated.body).toMatchObject({ status: 'Active', preservedBy: null });
+    });
+
+    it('given an active user, when deleted for good, then 422 and it stays; once preserved, then 204 and gone (rule L10)', async () => {
+      const refused = await as(acme).delete(`/admin/v1/tenants/acme/users/${userId}`);
+      expect(refused.status).toBe(422);
+      expect(refused.body.title).toBe('UserNotPreserved');
+
+      await scim().delete(`/scim/v2/Users/${userId}`);
+      expect((await as(acme).get(`/admin/v1/tenants/acme/users/${userId}`)).body).toMatchObject({ status: 'Preserved', deletedInIdp: true });
+      expect((await as(acme).delete(`/admin/v1/tenants/acme/users/${userId}`)).status).toBe(204);
+      expect((await as(acme).get(`/admin/v1/tenants/acme/users/${userId}`)).status).toBe(404);
+    });
+
+    it('given the admin creates a user by hand, then it is listed as Active', async () => {
+      const created = await as(acme).post('/admin/v1/tenants/acme/users').send({ userName: 'manual@acme.example', displayName: 'Manual User' });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ userName: 'manual@acme.example', email: 'manual@acme.example', status: 'Active' });
+      expect((await as(acme).post('/admin/v1/tenants/acme/users').send({ userName: 'MANUAL@acme.example', displayName: 'x' })).status).toBe(409);
+    });
+
+    it.each([
+      ['GET', '/admin/v1/tenants/acme/users'],
+      ['POST', '/admin/v1/tenants/acme/users'],
+      ['GET', '/admin/v1/tenants/acme/users/ANY'],
+      ['POST', '/admin/v1/tenants/acme/users/ANY/preserve'],
+      ['POST', '/admin/v1/tenants/acme/users/ANY/reactivate'],
+      ['DELETE', '/admin/v1/tenants/acme/users/ANY'],
+    ])("given another tenant's credential, when %s %s, then 404", async (method, url) => {
+      const target = await as(acme).get('/admin/v1/tenants/acme/users?q=alan');
+      const path = url.replace('ANY', target.body.users[0].id);
+      const call = as(globex)[method.toLowerCase() as 'get' | 'post' | 'delete'](path);
+      const response = method === 'POST' && path.endsWith('/users') ? await call.send({ userName: 'x@y.z', displayName: 'x' }) : await call;
+      expect(response.status).toBe(404);
+      expect((await as(acme).get('/admin/v1/tenants/acme/users?q=alan')).body.users[0].status).toBe('Active');
+    });
+  });
+
   it('given a body that breaks validation, when posted, then 400 problem+json listing the errors', async () => {
     const response = await as(acme).post('/admin/v1/tenants/acme/profiles').send({ id: 'Bad Id', name: '', maxUsers: -1, storageIds: [] });
     expect(response.status).toBe(400);

@@ -13,6 +13,7 @@ import { ApiCredentialStrategy, OperatorStrategy } from './admin/auth/admin-auth
 import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
+import { AdminUsersController } from './admin/users/admin-users.controller';
 import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
 import { ProjectorLifecycle } from './projector-lifecycle';
@@ -61,7 +62,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [ScimUsersController, ScimDiscoveryController, ScimGroupsController, TenantsController, TenantConfigurationController],
+      controllers: [ScimUsersController, ScimDiscoveryController, ScimGroupsController, TenantsController, TenantConfigurationController, AdminUsersController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },

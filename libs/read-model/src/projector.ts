@@ -107,14 +107,17 @@ export class ReadModelProjector {
       if (userId === null) continue;
       const before = rows.get(userId) ?? null;
       const after = projectUserEvent(before, event);
-      if (after !== before && after) {
+      if (after !== before) {
         rows.set(userId, after);
         changed.add(userId);
       }
     }
-    if (changed.size > 0) {
-      await manager.save(ScimUserRow, [...changed].map((id) => manager.create(ScimUserRow, rows.get(id)!)), { chunk: 200 });
+    const saved = [...changed].filter((id) => rows.get(id));
+    const removed = [...changed].filter((id) => !rows.get(id));
+    if (saved.length > 0) {
+      await manager.save(ScimUserRow, saved.map((id) => manager.create(ScimUserRow, rows.get(id)!)), { chunk: 200 });
     }
+    if (removed.length > 0) await manager.delete(ScimUserRow, { id: In(removed) });
     for (const event of fresh) await projectTenantEvent(manager, event);
     const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
     if (entries.length > 0) {

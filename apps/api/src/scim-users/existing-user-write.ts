@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CommandMetadata, UserEvent, UserState } from '@scim-ledger/domain';
+import { CommandMetadata, KnownUser, UserEvent } from '@scim-ledger/domain';
 import { WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimError, ScimUserView, versionOf } from '@scim-ledger/scim';
 import { RequestContext } from '../http/request-context';
@@ -9,7 +9,7 @@ import { LoadedUser, UserStreams, viewAfter } from './user-streams';
 /** How many times a write without If-Match re-decides on fresh state after losing a race. */
 const MAX_ATTEMPTS = 10;
 
-export type KnownUserState = Exclude<UserState, { status: 'Initial' }>;
+export type KnownUserState = KnownUser;
 
 /**
  * The loop every write to an existing user runs: load, check tenant and
@@ -57,7 +57,7 @@ const staleVersion = () => new ScimError(412, 'the user changed since the versio
 /** Users of other tenants and users deleted in the IdP are not found, alike (RFC 7644 §3.6). */
 function visibleTo(loaded: LoadedUser, tenantId: string): KnownUserState {
   const { state } = loaded;
-  if (state.status === 'Initial' || state.tenantId !== tenantId || (state.status === 'Preserved' && state.deletedInIdp)) {
+  if (state.status === 'Initial' || state.status === 'Deleted' || state.tenantId !== tenantId || (state.status === 'Preserved' && state.deletedInIdp)) {
     throw new ScimError(404, 'User not found');
   }
   return state;

@@ -27,7 +27,7 @@ export class UserStreams {
 /** The SCIM view of a user after `events` were appended to what was loaded. */
 export function viewAfter(loaded: LoadedUser, events: readonly UserEvent[], revision: number, now: string): ScimUserView {
   const state = foldUser(events, loaded.state);
-  if (state.status === 'Initial') throw new Error('a user without UserCreated has no view');
+  if (state.status === 'Initial' || state.status === 'Deleted') throw new Error('a user that does not exist has no view');
   return {
     id: loaded.userId,
     profile: state.profile,

@@ -11,7 +11,7 @@ export interface UserProfile {
   readonly userPrincipalName: string | null;
 }
 
-interface KnownUser {
+interface UserIdentity {
   readonly userId: string;
   readonly tenantId: string;
   readonly profile: UserProfile;
@@ -19,8 +19,10 @@ interface KnownUser {
 
 export type UserState =
   | { readonly status: 'Initial' }
-  | (KnownUser & { readonly status: 'Active' })
-  | (KnownUser & { readonly status: 'Preserved'; readonly preservedBy: PreservedBy; readonly deletedInIdp: boolean });
+  /** Deleted for good by an administrator (rule L10): nothing more can happen to it. */
+  | { readonly status: 'Deleted'; readonly userId: string; readonly tenantId: string }
+  | (UserIdentity & { readonly status: 'Active' })
+  | (UserIdentity & { readonly status: 'Preserved'; readonly preservedBy: PreservedBy; readonly deletedInIdp: boolean });
 
 export const initialUserState: UserState = { status: 'Initial' };
 
@@ -28,9 +30,15 @@ export type UserCommand =
   | { readonly type: 'CreateUser'; readonly data: { userId: string; tenantId: string; profile: UserProfile; active: boolean } }
   /** PUT and PATCH from the IdP: the full profile and status it wants. */
   | { readonly type: 'UpdateUserFromIdp'; readonly data: { profile: UserProfile; active: boolean } }
-  | { readonly type: 'DeleteUserInIdp' };
+  | { readonly type: 'DeleteUserInIdp' }
+  /** An administrator creates a user by hand (it becomes SCIM-managed later by adoption, rule L7). */
+  | { readonly type: 'CreateUserByAdmin'; readonly data: { userId: string; tenantId: string; profile: UserProfile } }
+  | { readonly type: 'PreserveUserByAdmin' }
+  | { readonly type: 'ReactivateUserByAdmin' }
+  /** Only a preserved user may be deleted for good (rule L10). */
+  | { readonly type: 'DeleteUserPermanently' };
 
-export type UserRefusal = 'UserAlreadyExists' | 'UserNotFound' | 'InvalidUser' | 'ReactivationForbidden';
+export type UserRefusal = 'UserAlreadyExists' | 'UserNotFound' | 'InvalidUser' | 'ReactivationForbidden' | 'UserNotPreserved';
 
 export class UserCommandRefused extends Error {
   override readonly name = 'UserCommandRefused';
@@ -69,6 +77,26 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
         user.status === 'Active' ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deleted_in_idp' } }] : [];
       return [...preserve, { type: 'UserDeletedInIdp', data: {} }];
     }
+    case 'CreateUserByAdmin': {
+      if (state.status !== 'Initial') throw new UserCommandRefused('UserAlreadyExists', 'user already exists');
+      const { userId, tenantId } = command.data;
+      return [{ type: 'UserCreated', data: { userId, tenantId, ...validProfile(command.data.profile) } }];
+    }
+    case 'PreserveUserByAdmin': {
+      const user = known(state);
+      // Rule L6: once an administrator preserved a user, the IdP cannot reactivate it.
+      if (user.status === 'Preserved' && user.preservedBy === 'admin') return [];
+      return [{ type: 'UserPreserved', data: { by: 'admin', cause: 'preserved_by_admin' } }];
+    }
+    case 'ReactivateUserByAdmin': {
+      const user = known(state);
+      return user.status === 'Preserved' ? [{ type: 'UserReactivated', data: { by: 'admin' } }] : [];
+    }
+    case 'DeleteUserPermanently': {
+      const user = known(state);
+      if (user.status !== 'Preserved') throw new UserCommandRefused('UserNotPreserved', 'only a preserved user can be deleted for good');
+      return [{ type: 'UserDeletedPermanently', data: {} }];
+    }
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);
@@ -91,14 +119,17 @@ export function evolve(state: UserState, event: UserEvent): UserState {
     case 'UserPrincipalNameChanged':
       return withProfile(state, event.data);
     case 'UserPreserved':
-      if (state.status === 'Initial') return state;
+      if (state.status === 'Initial' || state.status === 'Deleted') return state;
       return { ...state, status: 'Preserved', preservedBy: event.data.by, deletedInIdp: false };
     case 'UserReactivated':
-      if (state.status === 'Initial') return state;
+      if (state.status === 'Initial' || state.status === 'Deleted') return state;
       return { status: 'Active', userId: state.userId, tenantId: state.tenantId, profile: state.profile };
     case 'UserDeletedInIdp':
       if (state.status !== 'Preserved') return state;
       return { ...state, deletedInIdp: true };
+    case 'UserDeletedPermanently':
+      if (state.status === 'Initial' || state.status === 'Deleted') return state;
+      return { status: 'Deleted', userId: state.userId, tenantId: state.tenantId };
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${JSON.stringify(unknown)}`);
@@ -122,9 +153,17 @@ function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: Us
   return active ? back : [...back, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
 }
 
-function visibleToIdp(state: UserState): Exclude<UserState, { status: 'Initial' }> {
+/** A user with a profile: created and not deleted for good. */
+export type KnownUser = Extract<UserState, { status: 'Active' | 'Preserved' }>;
+
+function known(state: UserState): KnownUser {
+  if (state.status === 'Initial' || state.status === 'Deleted') throw new UserCommandRefused('UserNotFound', 'user not found');
+  return state;
+}
+
+function visibleToIdp(state: UserState): KnownUser {
   // After a DELETE the resource no longer exists for the IdP (rule L4 decision, RFC 7644 §3.6).
-  if (state.status === 'Initial' || (state.status === 'Preserved' && state.deletedInIdp)) {
+  if (state.status === 'Initial' || state.status === 'Deleted' || (state.status === 'Preserved' && state.deletedInIdp)) {
     throw new UserCommandRefused('UserNotFound', 'user not found');
   }
   return state;
@@ -161,7 +200,7 @@ function profileChanges(current: UserProfile, wanted: UserProfile): UserEvent[] 
   return events;
 }
 
-function statusChange(user: Exclude<UserState, { status: 'Initial' }>, active: boolean): UserEvent[] {
+function statusChange(user: KnownUser, active: boolean): UserEvent[] {
   if (user.status === 'Active') {
     return active ? [] : [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
   }
@@ -174,6 +213,6 @@ function statusChange(user: Exclude<UserState, { status: 'Initial' }>, active: b
 }
 
 function withProfile(state: UserState, change: Partial<UserProfile>): UserState {
-  if (state.status === 'Initial') return state;
+  if (state.status === 'Initial' || state.status === 'Deleted') return state;
   return { ...state, profile: { ...state.profile, ...change } };
 }

@@ -155,6 +155,39 @@ describe('User decider', () => {
     });
   });
 
+  describe('administrator commands', () => {
+    it('given no user, when an administrator creates one, then UserCreated', () => {
+      given().when({ type: 'CreateUserByAdmin', data: { userId: 'u1', tenantId: 't1', profile: ada } }).then([created]);
+    });
+
+    it('given an active user, when an administrator preserves it, then UserPreserved by admin (rule L6)', () => {
+      given(created).when({ type: 'PreserveUserByAdmin' }).then([preservedByAdmin]);
+    });
+
+    it('given a user the IdP preserved, when an administrator preserves it, then it becomes admin-preserved', () => {
+      given(created, deactivated).when({ type: 'PreserveUserByAdmin' }).then([preservedByAdmin]);
+    });
+
+    it('given an admin-preserved user, when preserved again, then nothing happens', () => {
+      given(created, preservedByAdmin).when({ type: 'PreserveUserByAdmin' }).then([]);
+    });
+
+    it('given an admin-preserved user, when an administrator reactivates it, then UserReactivated by admin', () => {
+      given(created, preservedByAdmin).when({ type: 'ReactivateUserByAdmin' }).then([{ type: 'UserReactivated', data: { by: 'admin' } }]);
+    });
+
+    it('given an active user, when deleted for good, then refused: only preserved users can be (rule L10)', () => {
+      given(created).when({ type: 'DeleteUserPermanently' }).thenRefused('UserNotPreserved');
+    });
+
+    it('given a preserved user, when deleted for good, then UserDeletedPermanently, and nothing can follow', () => {
+      given(created, deactivated).when({ type: 'DeleteUserPermanently' }).then([{ type: 'UserDeletedPermanently', data: {} }]);
+      const deleted: UserEvent = { type: 'UserDeletedPermanently', data: {} };
+      given(created, deactivated, deleted).when({ type: 'ReactivateUserByAdmin' }).thenRefused('UserNotFound');
+      given(created, deactivated, deleted).when(update({}, true)).thenRefused('UserNotFound');
+    });
+  });
+
   describe('evolve', () => {
     it('given events, when folded, then the state keeps the profile through preservation and deletion', () => {
       const state: UserState = foldUser([

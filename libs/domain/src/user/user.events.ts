@@ -59,7 +59,17 @@ export interface UserDeletedInIdp {
   readonly data: Record<string, never>;
 }
 
+/**
+ * An administrator deleted a preserved user for good (rule L10). The stream
+ * stays for the audit trail; the read model drops the user.
+ */
+export interface UserDeletedPermanently {
+  readonly type: 'UserDeletedPermanently';
+  readonly data: Record<string, never>;
+}
+
 export type UserEvent =
+  | UserDeletedPermanently
   | UserCreated
   | UserRenamed
   | UserEmailChanged
@@ -80,6 +90,7 @@ export const USER_EVENT_SCHEMA_VERSIONS: Readonly<Record<UserEventType, number>>
   UserPreserved: 1,
   UserReactivated: 1,
   UserDeletedInIdp: 1,
+  UserDeletedPermanently: 1,
 };
 
 export function isUserEvent(event: { type: string }): event is UserEvent {

@@ -66,6 +66,9 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
       return { ...next, active: true, status: 'Active', preservedBy: null, deletedInIdp: false };
     case 'UserDeletedInIdp':
       return { ...next, deletedInIdp: true };
+    case 'UserDeletedPermanently':
+      // Rule L10: the read model keeps nothing of a user deleted for good.
+      return null;
     default: {
       const unknown: never = event;
       throw new Error(`unprojected event ${JSON.stringify(unknown)}`);

@@ -1,0 +1,181 @@
+import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { Brackets, DataSource } from 'typeorm';
+import { CommandMetadata, decide, UserCommand } from '@scim-ledger/domain';
+import { WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { ReadModelFreshness, ScimUserRow } from '@scim-ledger/read-model';
+import { READ_MODEL } from '../../tokens';
+import { UserStreams } from '../../scim-users/user-streams';
+import { requireTenant } from '../auth/admin-principal';
+import { AdminCall, Call } from '../http/admin-call';
+import { AdminController } from '../http/admin-controller';
+import { AdminProblem } from '../http/problem-details.filter';
+import { TenantCommands } from '../tenants/tenant-commands';
+
+export class CreateUserBody {
+  @ApiProperty({ description: 'becomes the email address (rule L2)', example: 'ada@example.com' })
+  @IsString() @MinLength(3) @MaxLength(512)
+  userName: string;
+
+  @ApiProperty({ example: 'Ada Lovelace' })
+  @IsString() @MinLength(1) @MaxLength(512)
+  displayName: string;
+
+  @ApiPropertyOptional({ description: 'defaults to userName', example: 'ada@example.com' })
+  @IsOptional() @IsEmail() @MaxLength(512)
+  email?: string;
+}
+
+export class UserSearchQuery {
+  @ApiPropertyOptional({ enum: ['Active', 'Preserved'] })
+  @IsOptional() @IsIn(['Active', 'Preserved'])
+  status?: 'Active' | 'Preserved';
+
+  @ApiPropertyOptional({ description: 'text found in userName, displayName or email (case-insensitive)' })
+  @IsOptional() @IsString() @MaxLength(200)
+  q?: string;
+
+  @ApiPropertyOptional({ default: 1 })
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1)
+  startIndex?: number;
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(200)
+  count?: number;
+}
+
+/** Users as the admin sees them: Active and Preserved, including those the IdP deleted (rule L4). */
+@AdminController('users', 'admin/v1/tenants/:tenantId/users')
+export class AdminUsersController {
+  constructor(
+    private readonly streams: UserStreams,
+    private readonly tenants: TenantCommands,
+    private readonly freshness: ReadModelFreshness,
+    @Inject(READ_MODEL) private readonly readModel: DataSource,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List and search users by status and text' })
+  async list(@Param('tenantId') tenantId: string, @Query() query: UserSearchQuery, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    const search = this.readModel.getRepository(ScimUserRow).createQueryBuilder('u').where('u."tenantId" = :tenantId', { tenantId });
+    if (query.status) search.andWhere('u.status = :status', { status: query.status });
+    if (query.q) {
+      const like = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      search.andWhere(
+        new Brackets((text) =>
+          text
+            .where(`u."userNameLower" LIKE :like ESCAPE '\\'`, { like })
+            .orWhere(`u."emailLower" LIKE :like ESCAPE '\\'`, { like })
+            .orWhere(`LOWER(u."displayName") LIKE :like ESCAPE '\\'`, { like }),
+        ),
+      );
+    }
+    const total = await search.getCount();
+    const rows = await search
+      .orderBy('u."userNameLower"', 'ASC')
+      .addOrderBy('u.id', 'ASC')
+      .offset((query.startIndex ?? 1) - 1)
+      .limit(query.count ?? 50)
+      .getMany();
+    return { total, users: rows.map(adminUserView) };
+  }
+
+  @Get(':userId')
+  @ApiOperation({ summary: 'Read one user' })
+  async get(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    return adminUserView(await this.row(tenantId, userId));
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user by hand (manual provisioning)' })
+  async create(@Param('tenantId') tenantId: string, @Body() body: CreateUserBody, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    const taken = await this.readModel.getRepository(ScimUserRow).existsBy({ tenantId, userNameLower: body.userName.toLowerCase() });
+    if (taken) throw new AdminProblem(409, 'Conflict', `userName ${body.userName} is already taken in this tenant`);
+    const userId = randomUUID();
+    const profile = {
+      userName: body.userName,
+      email: body.email ?? '',
+      displayName: body.displayName,
+      givenName: null,
+      familyName: null,
+      externalId: null,
+      userPrincipalName: null,
+    };
+    await this.run(tenantId, userId, { type: 'CreateUserByAdmin', data: { userId, tenantId, profile } }, call);
+    return adminUserView(await this.row(tenantId, userId));
+  }
+
+  @Post(':userId/preserve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Preserve a user: backups stop, data stays, the IdP cannot reactivate it (rule L6)' })
+  async preserve(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.row(tenantId, userId);
+    await this.run(tenantId, userId, { type: 'PreserveUserByAdmin' }, call);
+    return adminUserView(await this.row(tenantId, userId));
+  }
+
+  @Post(':userId/reactivate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reactivate a preserved user' })
+  async reactivate(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.row(tenantId, userId);
+    await this.run(tenantId, userId, { type: 'ReactivateUserByAdmin' }, call);
+    return adminUserView(await this.row(tenantId, userId));
+  }
+
+  @Delete(':userId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a preserved user for good (rule L10); an active user is refused' })
+  async deletePermanently(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.row(tenantId, userId);
+    await this.run(tenantId, userId, { type: 'DeleteUserPermanently' }, call);
+  }
+
+  private async row(tenantId: string, userId: string): Promise<ScimUserRow> {
+    const row = await this.readModel.getRepository(ScimUserRow).findOneBy({ tenantId, id: userId });
+    if (!row) throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
+    return row;
+  }
+
+  /** Load, decide, append at the loaded revision; a lost race decides again on fresh state. */
+  private async run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
+    const metadata: CommandMetadata = { tenantId, ...call.request, now: this.tenants.now() };
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.streams.load(userId);
+      const events = decide(command, loaded.state);
+      if (events.length === 0) return;
+      try {
+        const result = await this.streams.append(userId, events, loaded.revision, metadata);
+        await this.freshness.waitFor(result.position, 5000);
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= 10) throw error;
+      }
+    }
+  }
+}
+
+function adminUserView(row: ScimUserRow) {
+  return {
+    id: row.id,
+    userName: row.userName,
+    email: row.email,
+    displayName: row.displayName,
+    status: row.status,
+    preservedBy: row.preservedBy,
+    deletedInIdp: row.deletedInIdp,
+    externalId: row.externalId,
+    userPrincipalName: row.userPrincipalName,
+    createdAt: row.createdAt,
+    lastModified: row.lastModified,
+  };
+}
