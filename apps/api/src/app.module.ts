@@ -10,6 +10,8 @@ import { ScimBearerStrategy } from './auth/scim-bearer.strategy';
 import { ScimTokens } from './auth/scim-tokens';
 import { ScimDiscoveryController } from './discovery/scim-discovery.controller';
 import { ApiCredentialStrategy, OperatorStrategy } from './admin/auth/admin-auth';
+import { ExpiryReminderEmails } from './admin/reminders/expiry-reminder-emails';
+import { ScimTokenReminders } from './admin/reminders/scim-token-reminders';
 import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
@@ -92,6 +94,8 @@ export class AppModule {
         DecidedStreams,
         TenantCommands,
         BootstrapTenant,
+        ExpiryReminderEmails,
+        ScimTokenReminders,
         OperatorStrategy,
         ApiCredentialStrategy,
         UserStreams,

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
 import { join, resolve } from 'node:path';
 
 /**
@@ -58,6 +58,24 @@ class Environment {
 
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** Rule T3: where expiry reminders are mailed from, e.g. smtp://user:pass@host:587; without it they are only recorded. */
+  @IsOptional() @IsUrl({ protocols: ['smtp', 'smtps'], require_protocol: true, require_tld: false })
+  SMTP_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(3)
+  SMTP_FROM = 'scim-ledger <no-reply@localhost>';
+
+  /** One recipient for every tenant's reminders until tenants have their own contacts. */
+  @IsOptional() @IsEmail({ require_tld: false })
+  ADMIN_NOTIFICATION_EMAIL?: string;
+
+  /**
+   * At most a day: the 1-day reminder's window is one day wide (rule T3), so a
+   * longer interval could step over it. 0 switches the scheduler off.
+   */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
+  REMINDER_INTERVAL_MS = 3_600_000;
 }
 
 export type EventStoreConfig =
@@ -86,6 +104,15 @@ export interface AppConfig {
   readonly readYourWritesTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly logLevel: string;
+  /** Rule T3 decision: reminders before a SCIM token expires, recorded as events and mailed. */
+  readonly expiryReminders: ExpiryRemindersConfig;
+}
+
+export interface ExpiryRemindersConfig {
+  /** How often the scheduler looks for due reminders; 0: never (tests call it directly). */
+  readonly intervalMs: number;
+  /** null without SMTP_URL: reminders are then recorded but not mailed. */
+  readonly email: { readonly smtpUrl: string; readonly from: string; readonly to: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -130,7 +157,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,
+    expiryReminders: {
+      intervalMs: parsed.REMINDER_INTERVAL_MS,
+      email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,
+    },
   };
+}
+
+/** A mail server with nobody to write to is a setup mistake: say so at start-up, not when the first reminder is lost. */
+function requireNotificationEmail(address: string | undefined): string {
+  if (!address) throw new ConfigError('ADMIN_NOTIFICATION_EMAIL is required when SMTP_URL is set');
+  return address;
 }
 
 function requireEventStoreUrl(url: string | undefined): string {
