@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
-import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision } from '@scim-ledger/event-store';
+import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 
 /** What folding one stream gave: its state, and the revision the next append expects. */
 export interface LoadedStream<S> {
@@ -9,6 +9,16 @@ export interface LoadedStream<S> {
   readonly revision: ExpectedRevision;
   readonly created: string | null;
   readonly lastModified: string | null;
+}
+
+/** How many times a write that lost a race decides again on the fresh state. */
+const MAX_ATTEMPTS = 10;
+
+export interface Decided<S, E> {
+  readonly loaded: LoadedStream<S>;
+  readonly events: readonly E[];
+  /** Null when the decider emitted nothing, so nothing was appended. */
+  readonly appended: AppendResult | null;
 }
 
 export interface StreamKind<S, E extends { readonly type: string; readonly data: object }> {
@@ -37,6 +47,31 @@ export class DecidedStreams {
       created: first ? (first.metadata as unknown as EventMetadata).occurredAt : null,
       lastModified: last ? (last.metadata as unknown as EventMetadata).occurredAt : null,
     };
+  }
+
+  /**
+   * Load, decide, append at the loaded revision. A write that loses a race
+   * decides again on the fresh state, unless `retry` says otherwise (a client
+   * that sent If-Match wants 412 instead).
+   */
+  async decideAndAppend<S, E extends { readonly type: string; readonly data: object }>(
+    streamId: string,
+    kind: StreamKind<S, E>,
+    decideOn: (loaded: LoadedStream<S>) => readonly E[] | Promise<readonly E[]>,
+    metadata: CommandMetadata,
+    retry: (conflict: WrongExpectedRevisionError) => boolean = () => true,
+  ): Promise<Decided<S, E>> {
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(streamId, kind);
+      const events = await decideOn(loaded);
+      // A command that changes nothing emits nothing (shared/STYLE.md point 3).
+      if (events.length === 0) return { loaded, events, appended: null };
+      try {
+        return { loaded, events, appended: await this.append(streamId, kind, events, loaded.revision, metadata) };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS || !retry(error)) throw error;
+      }
+    }
   }
 
   append<S, E extends { readonly type: string; readonly data: object }>(

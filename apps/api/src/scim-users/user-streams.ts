@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { CommandMetadata, foldUser, isUserEvent, USER_EVENT_SCHEMA_VERSIONS, UserEvent, userStreamId, UserState } from '@scim-ledger/domain';
-import { AppendResult, ExpectedRevision } from '@scim-ledger/event-store';
+import { AppendResult, ExpectedRevision, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimUserView } from '@scim-ledger/scim';
-import { DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
+import { Decided, DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
 
 export interface LoadedUser extends LoadedStream<UserState> {
   readonly userId: string;
@@ -17,6 +17,17 @@ export class UserStreams {
 
   async load(userId: string): Promise<LoadedUser> {
     return { userId, ...(await this.streams.load(userStreamId(userId), USER_STREAMS)) };
+  }
+
+  /** See DecidedStreams.decideAndAppend. */
+  async decideAndAppend(
+    userId: string,
+    decideOn: (loaded: LoadedUser) => readonly UserEvent[] | Promise<readonly UserEvent[]>,
+    metadata: CommandMetadata,
+    retry?: (conflict: WrongExpectedRevisionError) => boolean,
+  ): Promise<Decided<UserState, UserEvent> & { readonly loaded: LoadedUser }> {
+    const decided = await this.streams.decideAndAppend(userStreamId(userId), USER_STREAMS, (loaded) => decideOn({ userId, ...loaded }), metadata, retry);
+    return { ...decided, loaded: { userId, ...decided.loaded } };
   }
 
   append(userId: string, events: readonly UserEvent[], expected: ExpectedRevision, metadata: CommandMetadata): Promise<AppendResult> {

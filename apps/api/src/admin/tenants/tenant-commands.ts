@@ -11,7 +11,6 @@ import {
   TenantState,
   tenantStreamId,
 } from '@scim-ledger/domain';
-import { WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ReadModelFreshness } from '@scim-ledger/read-model';
 import { Clock } from '@scim-ledger/platform';
 import { DecidedStreams, StreamKind } from '../../event-sourcing/decided-streams';
@@ -21,8 +20,6 @@ const TENANT_STREAMS: StreamKind<TenantState, TenantEvent> = {
   fold: foldTenant,
   schemaVersions: TENANT_EVENT_SCHEMA_VERSIONS,
 };
-
-const MAX_ATTEMPTS = 10;
 
 /** Who asked, for the events' metadata (rule S1). */
 export interface AdminRequest {
@@ -60,17 +57,11 @@ export class TenantCommands {
     request: AdminRequest,
   ): Promise<{ state: TenantState; events: TenantEvent[] }> {
     const metadata: CommandMetadata = { tenantId, ...request, now: this.now() };
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(tenantId);
-      const events = decideTenant(typeof command === 'function' ? command(loaded.state) : command, loaded.state);
-      if (events.length === 0) return { state: loaded.state, events };
-      try {
-        const result = await this.streams.append(tenantStreamId(tenantId), TENANT_STREAMS, events, loaded.revision, metadata);
-        await this.freshness.waitFor(result.position, 5000);
-        return { state: foldTenant(events, loaded.state), events };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+    const decided = await this.streams.decideAndAppend(tenantStreamId(tenantId), TENANT_STREAMS, (loaded) =>
+      decideTenant(typeof command === 'function' ? command(loaded.state) : command, loaded.state),
+      metadata,
+    );
+    if (decided.appended) await this.freshness.waitFor(decided.appended.position, 5000);
+    return { state: foldTenant(decided.events, decided.loaded.state), events: [...decided.events] };
   }
 }

@@ -5,7 +5,6 @@ import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLen
 import { randomUUID } from 'node:crypto';
 import { Brackets, DataSource } from 'typeorm';
 import { CommandMetadata, decide, UserCommand } from '@scim-ledger/domain';
-import { WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ReadModelFreshness, ScimUserRow } from '@scim-ledger/read-model';
 import { READ_MODEL } from '../../tokens';
 import { UserStreams } from '../../scim-users/user-streams';
@@ -146,21 +145,10 @@ export class AdminUsersController {
     return row;
   }
 
-  /** Load, decide, append at the loaded revision; a lost race decides again on fresh state. */
   private async run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
     const metadata: CommandMetadata = { tenantId, ...call.request, now: this.tenants.now() };
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.streams.load(userId);
-      const events = decide(command, loaded.state);
-      if (events.length === 0) return;
-      try {
-        const result = await this.streams.append(userId, events, loaded.revision, metadata);
-        await this.freshness.waitFor(result.position, 5000);
-        return;
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= 10) throw error;
-      }
-    }
+    const decided = await this.streams.decideAndAppend(userId, (loaded) => decide(command, loaded.state), metadata);
+    if (decided.appended) await this.freshness.waitFor(decided.appended.position, 5000);
   }
 }
 
