@@ -17,8 +17,16 @@ export class ReadModelFreshness {
     private readonly pollIntervalMs: number,
   ) {}
 
+  /**
+   * Wakes the waiters only when the position moved. Waiters call this with
+   * every checkpoint they read; were it to wake them on no news, two waiters
+   * would wake each other for ever in microtasks (the in-process checkpoint
+   * read never leaves them) and starve the event loop, and with it the
+   * projector they wait for, until their deadline.
+   */
   advancedTo(position: GlobalPosition): void {
-    if (comparePositions(position, this.known) > 0) this.known = position;
+    if (comparePositions(position, this.known) <= 0) return;
+    this.known = position;
     this.emitter.emit('advanced');
   }
 
