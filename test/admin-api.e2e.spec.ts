@@ -2,6 +2,16 @@ import request from 'supertest';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
+
+/** The token's last use is recorded in the background: poll a little. */
+async function waitFor<T>(fetch: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fetch();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 const PROBLEM = 'application/problem+json';
 
 describe(`admin API on ${E2E_DATABASE}`, () => {
@@ -94,8 +104,12 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     expect((await scim(first.body.token)).status).toBe(401);
     expect((await scim(second.body.token)).status).toBe(200);
 
-    const status = await admin.get('/admin/v1/tenants/acme/scim-token');
+    const status = await waitFor(
+      () => admin.get('/admin/v1/tenants/acme/scim-token'),
+      (response) => response.body.lastUsedAt !== null,
+    );
     expect(status.body).toMatchObject({ tokenId: second.body.tokenId, status: 'valid' });
+    expect(Date.parse(status.body.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(second.body.createdAt));
     expect(JSON.stringify(status.body)).not.toContain(second.body.token);
     const credentials = await admin.get('/admin/v1/tenants/acme/api-credentials');
     expect(credentials.body.credentials.filter((c: { kind: string }) => c.kind === 'scim')).toEqual([

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '@scim-ledger/platform';
 import { ScimTokenRow } from '@scim-ledger/read-model';
+import { TenantCommands } from '../admin/tenants/tenant-commands';
 import { READ_MODEL } from '../tokens';
 
 export interface ScimPrincipal {
@@ -20,9 +21,14 @@ const sha256 = (token: string) => createHash('sha256').update(token, 'utf8').dig
  */
 @Injectable()
 export class ScimTokens {
+  private readonly logger = new Logger(ScimTokens.name);
+  /** Token and UTC day already recorded by this process, so a busy IdP does not reach the event store on every call. */
+  private readonly usesRecorded = new Set<string>();
+
   constructor(
     @Inject(READ_MODEL) private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly tenants: TenantCommands,
   ) {}
 
   async check(token: string): Promise<TokenCheck> {
@@ -33,8 +39,28 @@ export class ScimTokens {
     if (!row || !timingSafeEqual(Buffer.from(row.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) {
       return { valid: false, reason: 'unknown' };
     }
-    if (row.expiresAt <= this.clock.now().toISOString()) return { valid: false, reason: 'expired' };
+    const now = this.clock.now().toISOString();
+    if (row.expiresAt <= now) return { valid: false, reason: 'expired' };
+    await this.recordUse(row, now);
     return { valid: true, principal: { tenantId: row.tenantId, tokenId: row.tokenId } };
+  }
+
+  /**
+   * The admin sees when the token was last used; the tenant decider records
+   * it at most once per UTC day, so only the day's first call waits for it,
+   * and a failure to record never fails the SCIM call.
+   */
+  private async recordUse(row: ScimTokenRow, now: string): Promise<void> {
+    const key = `${row.tokenId}@${now.slice(0, 10)}`;
+    if (row.lastUsedAt?.slice(0, 10) === now.slice(0, 10) || this.usesRecorded.has(key)) return;
+    this.usesRecorded.add(key);
+    const request = { actor: { kind: 'scim-token' as const, id: row.tokenId }, requestId: `token-use-${randomUUID()}`, userAgent: null, clientAddress: null };
+    try {
+      await this.tenants.execute(row.tenantId, { type: 'RecordScimTokenUse', data: { tokenId: row.tokenId, now } }, request);
+    } catch (error) {
+      this.usesRecorded.delete(key);
+      this.logger.warn(`could not record the use of SCIM token ${row.tokenId}: ${(error as Error).message}`);
+    }
   }
 
 }
