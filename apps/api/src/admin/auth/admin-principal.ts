@@ -35,5 +35,3 @@ export function requireTenant(principal: AdminPrincipal, tenantId: string): void
 export function requireOperator(principal: AdminPrincipal): void {
   if (principal.kind !== 'operator') throw new AdminProblem(403, 'Forbidden', 'only the operator credential may do this');
 }
-
-export const adminPrincipalOf = (request: FastifyRequest & { user?: AdminPrincipal }) => request.user;
