@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '@scim-ledger/platform';
 import { ScimTokenRow } from '@scim-ledger/read-model';
 import { TenantCommands } from '../admin/tenants/tenant-commands';
 import { READ_MODEL } from '../tokens';
+import { sameHash, sha256Hex } from './secret-hash';
 
 export interface ScimPrincipal {
   readonly tenantId: string;
@@ -12,8 +13,6 @@ export interface ScimPrincipal {
 }
 
 export type TokenCheck = { readonly valid: true; readonly principal: ScimPrincipal } | { readonly valid: false; readonly reason: 'unknown' | 'expired' };
-
-const sha256 = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /**
  * Maps a SCIM bearer token to its tenant through the projected token table
@@ -32,11 +31,10 @@ export class ScimTokens {
   ) {}
 
   async check(token: string): Promise<TokenCheck> {
-    const hash = sha256(token);
+    const hash = sha256Hex(token);
     const row = await this.dataSource.getRepository(ScimTokenRow).findOneBy({ tokenHash: hash });
-    // The lookup is by hash; comparing the hashes again in constant time keeps
-    // a timing difference from telling how much of a guess was right.
-    if (!row || !timingSafeEqual(Buffer.from(row.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) {
+    // The lookup is by hash; the hashes are compared again in constant time.
+    if (!row || !sameHash(row.tokenHash, hash)) {
       return { valid: false, reason: 'unknown' };
     }
     const now = this.clock.now().toISOString();

@@ -1,24 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { BasicStrategy } from 'passport-http';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { DataSource } from 'typeorm';
 import { ApiCredentialRow } from '@scim-ledger/read-model';
 import { AdminProblem } from '../http/problem-details.filter';
+import { sameHash, sha256Hex } from '../../auth/secret-hash';
 import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
 import { AdminPrincipal } from './admin-principal';
 
 const CHALLENGE = 'Basic realm="scim-ledger admin", Bearer realm="scim-ledger admin"';
-
-/** Secrets and tokens are random 256-bit values, so SHA-256 is enough to keep them unreadable at rest. */
-export const sha256Hex = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
-
-function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 /** The operator's bearer token, from ADMIN_OPERATOR_TOKEN. */
 @Injectable()

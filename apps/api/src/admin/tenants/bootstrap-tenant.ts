@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sha256Hex } from '../auth/admin-auth';
+import { sha256Hex } from '../../auth/secret-hash';
 import { AdminRequest, TenantCommands } from './tenant-commands';
 
 /**
