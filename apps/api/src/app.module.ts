@@ -18,6 +18,7 @@ import { TenantsController } from './admin/tenants/tenants.controller';
 import { AdminUsersController } from './admin/users/admin-users.controller';
 import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
+import { ReadYourWrites } from './event-sourcing/read-your-writes';
 import { ProjectorLifecycle } from './projector-lifecycle';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
@@ -92,6 +93,7 @@ export class AppModule {
         ScimTokens,
         ScimBearerStrategy,
         DecidedStreams,
+        ReadYourWrites,
         TenantCommands,
         BootstrapTenant,
         ExpiryReminderEmails,

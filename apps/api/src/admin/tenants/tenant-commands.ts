@@ -11,9 +11,9 @@ import {
   TenantState,
   tenantStreamId,
 } from '@scim-ledger/domain';
-import { ReadModelFreshness } from '@scim-ledger/read-model';
 import { Clock } from '@scim-ledger/platform';
 import { DecidedStreams, StreamKind } from '../../event-sourcing/decided-streams';
+import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
 
 const TENANT_STREAMS: StreamKind<TenantState, TenantEvent> = {
   isEvent: isTenantEvent,
@@ -38,7 +38,7 @@ export interface AdminRequest {
 export class TenantCommands {
   constructor(
     private readonly streams: DecidedStreams,
-    private readonly freshness: ReadModelFreshness,
+    private readonly readYourWrites: ReadYourWrites,
     private readonly clock: Clock,
   ) {}
 
@@ -61,7 +61,7 @@ export class TenantCommands {
       decideTenant(typeof command === 'function' ? command(loaded.state) : command, loaded.state),
       metadata,
     );
-    if (decided.appended) await this.freshness.waitFor(decided.appended.position, 5000);
+    if (decided.appended) await this.readYourWrites.visible(decided.appended.position, request.requestId);
     return { state: foldTenant(decided.events, decided.loaded.state), events: [...decided.events] };
   }
 }

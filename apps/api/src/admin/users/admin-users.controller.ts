@@ -5,7 +5,8 @@ import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLen
 import { randomUUID } from 'node:crypto';
 import { Brackets, DataSource } from 'typeorm';
 import { CommandMetadata, decide, UserCommand } from '@scim-ledger/domain';
-import { ReadModelFreshness, ScimUserRow } from '@scim-ledger/read-model';
+import { ScimUserRow } from '@scim-ledger/read-model';
+import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
 import { UserStreams } from '../../scim-users/user-streams';
 import { requireTenant } from '../auth/admin-principal';
@@ -52,7 +53,7 @@ export class AdminUsersController {
   constructor(
     private readonly streams: UserStreams,
     private readonly tenants: TenantCommands,
-    private readonly freshness: ReadModelFreshness,
+    private readonly readYourWrites: ReadYourWrites,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
   ) {}
 
@@ -148,7 +149,7 @@ export class AdminUsersController {
   private async run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
     const metadata: CommandMetadata = { tenantId, ...call.request, now: this.tenants.now() };
     const decided = await this.streams.decideAndAppend(userId, (loaded) => decide(command, loaded.state), metadata);
-    if (decided.appended) await this.freshness.waitFor(decided.appended.position, 5000);
+    if (decided.appended) await this.readYourWrites.visible(decided.appended.position, call.request.requestId);
   }
 }
 
