@@ -1,5 +1,6 @@
 import type { UserProfile } from '@scim-ledger/domain';
 import { ScimError } from './scim-error';
+import { isStorableText } from './storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA } from './scim-schemas';
 
 /** What the HTTP layer knows of a user, from the read model or from its stream. */
@@ -107,6 +108,7 @@ function optionalString(value: unknown, attribute: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new ScimError(400, `${attribute} must be a string`, 'invalidValue');
   if (value.length > 512) throw new ScimError(400, `${attribute} is longer than 512 characters`, 'invalidValue');
+  if (!isStorableText(value)) throw new ScimError(400, `${attribute} may not contain U+0000 or an unpaired surrogate`, 'invalidValue');
   return value;
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ScimError } from '@scim-ledger/scim';
+import { ScimError, unstorableString } from '@scim-ledger/scim';
 
 /**
  * Deepest JSON a body may nest. A SCIM User or PatchOp needs about six levels
@@ -43,7 +43,14 @@ export function parseJsonBodies(fastify: FastifyInstance, bodyLimit: number): vo
         done(new ScimError(400, `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, 'invalidSyntax'));
         return;
       }
-      parse(request, text, done);
+      parse(request, text, (error: Error | null, value?: unknown) => {
+        if (error) return done(error);
+        // Unknown attributes are kept in the creating event (rule A3): every string must be storable.
+        if (unstorableString(value) !== undefined) {
+          return done(new ScimError(400, 'strings in the body may not contain U+0000 or an unpaired surrogate', 'invalidValue'));
+        }
+        done(null, value);
+      });
     },
   );
 }
