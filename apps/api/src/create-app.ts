@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@scim-ledger/platform';
-import { SCIM_CONTENT_TYPE } from '@scim-ledger/scim';
+import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
 import { AppModule, AppOverrides } from './app.module';
 import { ScimExceptionFilter } from './http/scim-exception.filter';
+import { frameworkError } from './http/framework-errors';
 import { parseJsonBodies } from './http/json-body';
 import { limitRequestRates } from './http/rate-limit';
 import { addSecurityHeaders } from './http/security-headers';
@@ -34,6 +35,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxBodyBytes,
     genReqId: (request: IncomingMessage) => requestId(request.headers['x-request-id']),
+    frameworkErrors: frameworkError as never,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
@@ -57,6 +59,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   addSecurityHeaders(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+    // No id, filter or cursor holds U+0000, and PostgreSQL refuses it in a parameter: a client error, not a 500.
+    if (/%00|\u0000/i.test(request.url)) throw new ScimError(400, 'the URL may not contain U+0000', 'invalidValue');
     // IdPs send a JSON content type on bodiless DELETEs and GETs; an empty body is no body, not bad JSON.
     const length = request.headers['content-length'];
     if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) {
