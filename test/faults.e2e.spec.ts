@@ -119,7 +119,9 @@ describe(`api and projector killed with SIGKILL under load on ${E2E_DATABASE}`, 
     const kills: string[] = [];
     const killer = async () => {
       for (let k = 0; k < KILLS && !done; k++) {
-        await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 1200));
+        // Kill k falls at a random write within the k-th slice of the load, so kills spread over all of it.
+        const at = Math.floor((((k + Math.random()) * WRITES) / KILLS) * 0.9);
+        while (next < at && !done) await new Promise((resolve) => setTimeout(resolve, 20));
         if (done) break;
         const victim = k % 2 === 0 ? api : projector;
         await victim.stop('SIGKILL');

@@ -12,17 +12,17 @@ export FUZZ_REPORT=1 FAULT_REPORT=1
 
 npm run build
 echo "== fuzzing: ${FUZZ_RUNS} cases per property (7 properties on SQLite, the request fuzz again on PostgreSQL)"
-FUZZ_RUNS="$FUZZ_RUNS" npx jest --selectProjects unit int e2e test/fuzz-
-FUZZ_RUNS="$FUZZ_RUNS" E2E_DATABASE=postgres npx jest --selectProjects e2e test/fuzz-scim-requests
+FUZZ_RUNS="$FUZZ_RUNS" npx jest test/fuzz-
+FUZZ_RUNS="$FUZZ_RUNS" E2E_DATABASE=postgres npx jest test/fuzz-scim-requests
 
 echo "== kill -9 under load: ${FAULT_WRITES} writes, ${FAULT_KILLS} kills, SQLite then PostgreSQL"
 for database in sqlite postgres; do
-  FAULT_WRITES="$FAULT_WRITES" FAULT_KILLS="$FAULT_KILLS" E2E_DATABASE="$database" npx jest --selectProjects e2e test/faults
+  FAULT_WRITES="$FAULT_WRITES" FAULT_KILLS="$FAULT_KILLS" E2E_DATABASE="$database" npx jest test/faults
 done
 
 echo "== security, concurrency and database outage on SQLite and PostgreSQL"
 for database in sqlite postgres; do
-  E2E_DATABASE="$database" npx jest --selectProjects e2e test/security test/concurrent-patches test/database-outage test/hostile-input
+  E2E_DATABASE="$database" npx jest test/security test/concurrent-patches test/database-outage test/hostile-input
 done
 
 echo "== soak: 10 minutes"
