@@ -53,7 +53,8 @@ export class StorageRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  /** Ids are the tenant's own: two tenants may both have a storage "eu". */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
   tenantId: string;
 
   @Column({ type: 'varchar', length: 200 })
@@ -73,7 +74,8 @@ export class ProfileRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  /** Ids are the tenant's own: two tenants may both have a storage "eu". */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
   tenantId: string;
 
   @Column({ type: 'varchar', length: 200 })
@@ -97,7 +99,8 @@ export class ScimMappingRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  /** Ids are the tenant's own: two tenants may both have a storage "eu". */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
   tenantId: string;
 
   /** 0-based place in the tenant's order; the first match wins (rule M3). */
