@@ -32,6 +32,11 @@ import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserStreams } from './scim-users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
+import { EmailReservations } from './provisioning/email-reservations';
+import { PermanentDeletion } from './provisioning/permanent-deletion';
+import { PreservedUserAutoDelete } from './provisioning/preserved-user-auto-delete';
+import { ProfileSeatsService } from './provisioning/profile-seats.service';
+import { ProvisioningRefusals } from './provisioning/provisioning-refusals';
 
 /** How often a write waiting for read-your-writes looks at an external projector's checkpoint. */
 const CHECKPOINT_POLL_MS = 5;
@@ -101,6 +106,11 @@ export class AppModule {
         OperatorStrategy,
         ApiCredentialStrategy,
         UserStreams,
+        EmailReservations,
+        ProfileSeatsService,
+        ProvisioningRefusals,
+        PermanentDeletion,
+        PreservedUserAutoDelete,
         ScimWrite,
         ExistingUserWrite,
         ScimUsersReadModel,

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evolve, initialUserState, isUserEvent, UserEvent, userStreamId, UserState } from '@scim-ledger/domain';
+import { evolve, initialUserState, isUserEvent, upcastUserEvent, userStreamId, UserState } from '@scim-ledger/domain';
 import { openEventStore } from '@scim-ledger/event-store';
 import { openReadModel, readModelDifferences, rebuildReadModel } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
@@ -31,7 +31,7 @@ program
       let state: UserState = initialUserState;
       for (const event of events) {
         const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string; userAgent?: string };
-        if (isUserEvent(event)) state = evolve(state, event as unknown as UserEvent);
+        if (isUserEvent(event)) state = evolve(state, upcastUserEvent(event));
         process.stdout.write(
           `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} ` +
             `request ${metadata.requestId ?? '?'} (${metadata.userAgent ?? 'no user agent'})\n` +

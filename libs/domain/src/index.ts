@@ -30,3 +30,7 @@ export type {
   TenantRefusal,
   TenantState,
 } from './tenant/tenant.decider';
+export * from './reservation/email-reservation';
+export * from './profile-seats/profile-seats';
+export * from './provisioning/placement';
+export * from './provisioning/provisioning-refusal';

@@ -76,6 +76,10 @@ class Environment {
    */
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
   REMINDER_INTERVAL_MS = 3_600_000;
+
+  /** How often preserved users past their profile's auto-delete period are deleted for good (rule L10); 0 switches it off. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
+  AUTO_DELETE_INTERVAL_MS = 3_600_000;
 }
 
 export type EventStoreConfig =
@@ -106,6 +110,8 @@ export interface AppConfig {
   readonly logLevel: string;
   /** Rule T3 decision: reminders before a SCIM token expires, recorded as events and mailed. */
   readonly expiryReminders: ExpiryRemindersConfig;
+  /** Period of the preserved-user auto-delete job (rule L10); 0 = off. */
+  readonly autoDeleteIntervalMs: number;
 }
 
 export interface ExpiryRemindersConfig {
@@ -157,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,
+    autoDeleteIntervalMs: parsed.AUTO_DELETE_INTERVAL_MS,
     expiryReminders: {
       intervalMs: parsed.REMINDER_INTERVAL_MS,
       email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,
