@@ -249,6 +249,38 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
     });
   });
 
+  describe('licences (rule L10)', () => {
+    it('given 10 active licences, then the 11th active user is refused, a preserved user frees a licence, and 110 % caps all users', async () => {
+      const lic = (await operator().post('/admin/v1/tenants').send({ id: 'lic', name: 'Licensed' })).body.apiCredential;
+      const licAdmin = (method: 'post' | 'put', url: string) => request(t.http)[method](url).auth(lic.clientId, lic.clientSecret);
+      await licAdmin('put', '/admin/v1/tenants/lic/user-management').send({ method: 'scim' });
+      await licAdmin('post', '/admin/v1/tenants/lic/storages').send({ id: 'main', name: 'Main', region: 'local' });
+      await licAdmin('post', '/admin/v1/tenants/lic/profiles').send({ id: 'all', name: 'All', maxUsers: 0, storageIds: ['main'] });
+      await licAdmin('post', '/admin/v1/tenants/lic/scim-mappings').send({ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'all', storageId: 'main', quota: { amount: 0, unit: 'GB' } });
+      const token = (await licAdmin('post', '/admin/v1/tenants/lic/scim-token')).body.token;
+      expect((await licAdmin('put', '/admin/v1/tenants/lic/licences').send({ activeLicences: 10, preservedLicences: 0 })).status).toBe(403);
+      const set = await operator().put('/admin/v1/tenants/lic/licences').send({ activeLicences: 10, preservedLicences: 0 });
+      expect(set.body.licences).toEqual({ activeLicences: 10, preservedLicences: 0 });
+
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) ids.push((await scim(token).post(entraUser(`lic${i}@lic.test`))).body.id);
+      const eleventh = await scim(token).post(entraUser('lic10@lic.test'));
+      expect(eleventh.status).toBe(403);
+      expect(eleventh.body.detail).toMatch(/active licences/);
+
+      await scim(token).patch(ids[0], [{ op: 'replace', path: 'active', value: false }]);
+      expect((await scim(token).post(entraUser('lic10@lic.test'))).status).toBe(201);
+      // 10 active and 1 preserved: a reactivation finds no licence.
+      expect((await scim(token).patch(ids[0], [{ op: 'replace', path: 'active', value: true }])).status).toBe(403);
+
+      await scim(token).patch(ids[1], [{ op: 'replace', path: 'active', value: false }]);
+      // 9 active + 2 preserved = 11 = 110 % of 10: no more users, even with an active licence free.
+      const twelfth = await scim(token).post(entraUser('lic11@lic.test'));
+      expect(twelfth.status).toBe(403);
+      expect(twelfth.body.detail).toMatch(/110 %/);
+    });
+  });
+
   describe('capacity (rule M5) and refusals for the admin (rule S2)', () => {
     it('given a profile with one free seat, when two interns are created, then the second gets 403 naming the profile', async () => {
       const first = await scim(acmeToken).post(entraUser('intern1@acme.test', { title: 'Intern' }));

@@ -34,6 +34,7 @@ import { UserStreams } from './scim-users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
 import { EmailReservations } from './provisioning/email-reservations';
 import { PermanentDeletion } from './provisioning/permanent-deletion';
+import { Licences } from './provisioning/licences';
 import { PreservedUserAutoDelete } from './provisioning/preserved-user-auto-delete';
 import { ProfileSeatsService } from './provisioning/profile-seats.service';
 import { ProvisioningRefusals } from './provisioning/provisioning-refusals';
@@ -110,6 +111,7 @@ export class AppModule {
         ProfileSeatsService,
         ProvisioningRefusals,
         PermanentDeletion,
+        Licences,
         PreservedUserAutoDelete,
         ScimWrite,
         ExistingUserWrite,

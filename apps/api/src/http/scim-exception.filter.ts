@@ -61,6 +61,7 @@ export function toScimError(exception: unknown): ScimError {
         // Rule M6: health comes back without the IdP changing anything, so a retry can succeed.
         return new ScimError(503, exception.message, undefined, { 'Retry-After': '300' });
       case 'ScimNotEnabled':
+      case 'LicenceLimitReached':
         return new ScimError(403, exception.message);
     }
   }

@@ -35,13 +35,14 @@ export class ProvisioningRefusals {
     metadata: CommandMetadata,
     attempt: { operation: RefusedOperation; userName: string | null; userId: string | null },
     error: unknown,
+    reason?: string,
   ): Promise<void> {
     const scim = toScimError(error);
     // The service's own failures are not the IdP's refusals: they are logged as errors already.
     if (scim.status >= 500 && scim.status !== 503) return;
     const refused: ProvisioningRefused = {
       type: 'ProvisioningRefused',
-      data: { ...attempt, reason: reasonOf(error, scim.status), status: scim.status, scimType: scim.scimType ?? null, detail: scim.detail },
+      data: { ...attempt, reason: reason ?? reasonOf(error, scim.status), status: scim.status, scimType: scim.scimType ?? null, detail: scim.detail },
     };
     try {
       // Refusals never conflict with each other: any revision will do.

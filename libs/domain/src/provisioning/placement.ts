@@ -11,7 +11,9 @@ export type PlacementRefusal =
   /** Rule M6: the matched mapping's storage is unhealthy. */
   | 'StorageUnhealthy'
   /** Rule T6: the tenant does not manage its users with SCIM. */
-  | 'ScimNotEnabled';
+  | 'ScimNotEnabled'
+  /** Rule L10: no active licence left, or the tenant holds all the users its licences allow. */
+  | 'LicenceLimitReached';
 
 export class PlacementRefused extends Error {
   override readonly name = 'PlacementRefused';

@@ -15,6 +15,15 @@ export interface TenantCreated {
   readonly data: { readonly tenantId: string; readonly name: string; readonly userManagement: 'manual' };
 }
 
+/**
+ * Rule L10: the tenant's licences. activeLicences 0 means unlimited;
+ * preservedLicences are bought on top of the default preserved allowance.
+ */
+export interface LicenceLimitsSet {
+  readonly type: 'LicenceLimitsSet';
+  readonly data: { readonly activeLicences: number; readonly preservedLicences: number };
+}
+
 export interface TenantRenamed {
   readonly type: 'TenantRenamed';
   readonly data: { readonly name: string };
@@ -211,6 +220,7 @@ export interface ScimMappingRemoved {
 export type TenantEvent =
   | TenantCreated
   | TenantRenamed
+  | LicenceLimitsSet
   | UserManagementSwitchedToScim
   | UserManagementSwitchedToAdLdap
   | UserManagementSwitchedFromScim
@@ -234,6 +244,7 @@ export type TenantEventType = TenantEvent['type'];
 export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, number>> = {
   TenantCreated: 1,
   TenantRenamed: 1,
+  LicenceLimitsSet: 1,
   UserManagementSwitchedToScim: 1,
   UserManagementSwitchedToAdLdap: 1,
   UserManagementSwitchedFromScim: 1,

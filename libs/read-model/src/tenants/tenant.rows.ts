@@ -13,6 +13,13 @@ export class TenantRow {
   @Column({ type: 'varchar', length: 16 })
   userManagement: string;
 
+  /** Rule L10: 0 = unlimited. */
+  @Column({ type: 'integer', default: 0 })
+  activeLicences: number;
+
+  @Column({ type: 'integer', default: 0 })
+  preservedLicences: number;
+
   @Column({ type: 'varchar', length: 32 })
   createdAt: string;
 

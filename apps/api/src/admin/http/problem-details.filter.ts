@@ -1,6 +1,6 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EmailReservationRefused, TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
+import { EmailReservationRefused, PlacementRefused, TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -67,6 +67,9 @@ export function toProblem(exception: unknown): AdminProblem {
   if (exception instanceof UserCommandRefused) {
     const status = exception.reason === 'UserNotFound' ? 404 : exception.reason === 'UserAlreadyExists' || exception.reason === 'UserOnLegalHold' ? 409 : 422;
     return new AdminProblem(status, exception.reason, exception.message);
+  }
+  if (exception instanceof PlacementRefused) {
+    return new AdminProblem(422, exception.reason, exception.message);
   }
   if (exception instanceof EmailReservationRefused) {
     // Rule L8: the address belongs to another user, possibly of another tenant.

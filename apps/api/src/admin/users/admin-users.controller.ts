@@ -7,6 +7,7 @@ import { Brackets, DataSource } from 'typeorm';
 import { CommandMetadata, decide, emailKey, UserCommand } from '@scim-ledger/domain';
 import { EmailReservations } from '../../provisioning/email-reservations';
 import { PermanentDeletion } from '../../provisioning/permanent-deletion';
+import { Licences } from '../../provisioning/licences';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
@@ -66,6 +67,7 @@ export class AdminUsersController {
     private readonly readYourWrites: ReadYourWrites,
     private readonly reservations: EmailReservations,
     private readonly deletion: PermanentDeletion,
+    private readonly licences: Licences,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
   ) {}
 
@@ -121,6 +123,7 @@ export class AdminUsersController {
     };
     // Rule L8 holds for users made by hand too: the address is claimed first.
     const metadata = this.metadata(tenantId, call);
+    await this.licences.ensure(tenantId, 'add-active');
     const key = emailKey(body.userName);
     await this.reservations.reserveFor(key, userId, metadata);
     try {
@@ -192,7 +195,15 @@ export class AdminUsersController {
   }
 
   private async run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
-    const decided = await this.streams.decideAndAppend(userId, (loaded) => decide(command, loaded.state), this.metadata(tenantId, call));
+    const decided = await this.streams.decideAndAppend(
+      userId,
+      async (loaded) => {
+        const events = decide(command, loaded.state);
+        await this.licences.ensureFor(tenantId, events);
+        return events;
+      },
+      this.metadata(tenantId, call),
+    );
     if (decided.appended) await this.readYourWrites.visible(decided.appended.position, call.request.requestId);
   }
 }

@@ -21,6 +21,7 @@ import { RequestContext } from '../../http/request-context';
 import { EmailReservations, LoadedReservation } from '../../provisioning/email-reservations';
 import { ProfileSeatsService } from '../../provisioning/profile-seats.service';
 import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
+import { Licences } from '../../provisioning/licences';
 import { ScimWrite } from '../scim-write';
 import { LoadedUser, UserStreams, viewAfter } from '../user-streams';
 
@@ -54,6 +55,7 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     private readonly seats: ProfileSeatsService,
     private readonly tenants: TenantCommands,
     private readonly refusals: ProvisioningRefusals,
+    private readonly licences: Licences,
   ) {}
 
   async execute({ body, context }: CreateScimUser): Promise<ScimUserView> {
@@ -93,9 +95,10 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     const state = loaded.state;
     const needsPlace = state.status !== 'Initial' && state.status !== 'Deleted' && state.provisionedBy === 'admin' && state.placement === null;
     const placed = needsPlace ? await this.place(attributes, metadata) : null;
+    const events = decide(this.createCommand(loaded.userId, input, attributes, placed?.placement ?? null, metadata), state);
+    await this.licences.ensureFor(metadata.tenantId, events);
     if (placed) await this.seats.take(metadata.tenantId, placed.profile, loaded.userId, metadata);
     try {
-      const events = decide(this.createCommand(loaded.userId, input, attributes, placed?.placement ?? null, metadata), state);
       const result = await this.streams.append(loaded.userId, events, loaded.revision, metadata);
       await this.write.visible(result.position, metadata.requestId);
       return viewAfter(loaded, events, result.nextExpectedRevision, metadata.now);
@@ -109,6 +112,7 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     const placed = await this.place(attributes, metadata);
     const userId = randomUUID();
     const events = decide(this.createCommand(userId, input, attributes, placed.placement, metadata), initialUserState);
+    await this.licences.ensure(metadata.tenantId, input.active ? 'add-active' : 'add-preserved');
     await this.reservations.reserve(reservation, userId, metadata);
     let seated = false;
     try {

@@ -5,6 +5,7 @@ import { applyUserPatch, readScimUser, ScimUserInput, ScimUserResource, ScimUser
 import { RequestContext } from '../../http/request-context';
 import { EmailReservations } from '../../provisioning/email-reservations';
 import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
+import { Licences } from '../../provisioning/licences';
 import { ExistingUserWrite } from '../existing-user-write';
 import { ScimWrite } from '../scim-write';
 import { viewAfter } from '../user-streams';
@@ -33,6 +34,7 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
     private readonly reservations: EmailReservations,
     private readonly refusals: ProvisioningRefusals,
     private readonly write: ScimWrite,
+    private readonly licences: Licences,
   ) {}
 
   execute({ userId, change, ifMatch, context }: UpdateScimUser): Promise<ScimUserView> {
@@ -46,7 +48,9 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
           const input = wanted(change, current);
           const [from, to] = [emailKey(user.profile.userName), emailKey(input.profile.userName)];
           rename = from === to ? null : { from, to, claimed: (await this.reservations.reserveFor(to, userId, metadata)) || rename?.claimed === true };
-          return decide({ type: 'UpdateUserFromIdp', data: input }, loaded.state);
+          const events = decide({ type: 'UpdateUserFromIdp', data: input }, loaded.state);
+          await this.licences.ensureFor(metadata.tenantId, events);
+          return events;
         });
         if (rename) await this.giveBack(rename.from, userId, metadata);
         return view;
