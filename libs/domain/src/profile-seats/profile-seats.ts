@@ -1,3 +1,4 @@
+import { listedIn } from '../event-metadata';
 /**
  * Rule M5: a profile holds at most maxUsers users (0 = unlimited). Every user
  * takes a seat in its profile's stream, so a cap set later counts everyone;
@@ -28,7 +29,7 @@ export const PROFILE_SEAT_EVENT_SCHEMA_VERSIONS: Readonly<Record<ProfileSeatEven
 };
 
 export function isProfileSeatEvent(event: { type: string }): event is ProfileSeatEvent {
-  return Object.prototype.hasOwnProperty.call(PROFILE_SEAT_EVENT_SCHEMA_VERSIONS, event.type);
+  return listedIn(PROFILE_SEAT_EVENT_SCHEMA_VERSIONS, event);
 }
 
 /** Tenant and profile ids never contain `/` (admin API ids are [a-z0-9-]). */

@@ -1,3 +1,4 @@
+import { listedIn } from '../event-metadata';
 /**
  * Rules L8 and L9: an email address (a sanitised userName, rule L2) belongs to
  * at most one user across all tenants. Each address has its own stream; the
@@ -34,7 +35,7 @@ export const EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS: Readonly<Record<EmailReser
 };
 
 export function isEmailReservationEvent(event: { type: string }): event is EmailReservationEvent {
-  return Object.prototype.hasOwnProperty.call(EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS, event.type);
+  return listedIn(EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS, event);
 }
 
 export const emailReservationStreamId = (emailKey: string) => `email-${emailKey}`;

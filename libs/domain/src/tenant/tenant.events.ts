@@ -1,3 +1,4 @@
+import { listedIn } from '../event-metadata';
 import type { ScimMappingFilter } from './scim-mapping-filter';
 
 /**
@@ -265,7 +266,7 @@ export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, numb
 };
 
 export function isTenantEvent(event: { type: string }): event is TenantEvent {
-  return Object.prototype.hasOwnProperty.call(TENANT_EVENT_SCHEMA_VERSIONS, event.type);
+  return listedIn(TENANT_EVENT_SCHEMA_VERSIONS, event);
 }
 
 /** One tenant, one stream. */

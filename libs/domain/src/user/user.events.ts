@@ -1,3 +1,4 @@
+import { listedIn } from '../event-metadata';
 import type { Quota } from '../tenant/tenant.events';
 
 /**
@@ -145,7 +146,7 @@ export const USER_EVENT_SCHEMA_VERSIONS: Readonly<Record<UserEventType, number>>
 };
 
 export function isUserEvent(event: { type: string }): event is UserEvent {
-  return Object.prototype.hasOwnProperty.call(USER_EVENT_SCHEMA_VERSIONS, event.type);
+  return listedIn(USER_EVENT_SCHEMA_VERSIONS, event);
 }
 
 export const userStreamId = (userId: string) => `user-${userId}`;
