@@ -16,6 +16,7 @@ import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
 import { AdminUsersController } from './admin/users/admin-users.controller';
+import { AuditController } from './admin/audit/audit.controller';
 import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
 import { ReadYourWrites } from './event-sourcing/read-your-writes';
@@ -71,7 +72,15 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [ScimUsersController, ScimDiscoveryController, ScimGroupsController, TenantsController, TenantConfigurationController, AdminUsersController],
+      controllers: [
+        ScimUsersController,
+        ScimDiscoveryController,
+        ScimGroupsController,
+        TenantsController,
+        TenantConfigurationController,
+        AdminUsersController,
+        AuditController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },

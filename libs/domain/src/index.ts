@@ -37,3 +37,4 @@ export * from './reservation/email-reservation';
 export * from './profile-seats/profile-seats';
 export * from './provisioning/placement';
 export * from './provisioning/provisioning-refusal';
+export * from './user/user-history';
