@@ -57,12 +57,37 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
     expect(stdout).toContain('verify');
   });
 
-  it('given a user created then renamed, when replayed, then each event shows with its request id and the state it led to', async () => {
+  it('given a user created then renamed, when replayed, then each event shows with its request id, its change and the state it led to', async () => {
     const { code, stdout } = await cli('replay', 'user', userId);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/#0 .* UserCreated by scim-token:.* request req-create-1/);
+    expect(stdout).toMatch(/#0 .* UserCreated by scim-token:.*\n {4}Created as cli@example.com by .*, request req-create-1/);
     expect(stdout).toMatch(/#1 .* UserRenamed/);
+    expect(stdout).toContain('displayName: "Display cli@example.com" -> "Renamed by IdP"');
     expect(stdout).toContain('"displayName":"Renamed by IdP"');
+    expect(stdout).toContain('2 of 2 event(s) replayed');
+  });
+
+  it('given --revision 0, when replayed, then the state is the user before the rename', async () => {
+    const { code, stdout } = await cli('replay', 'user', userId, '--revision', '0');
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('UserRenamed');
+    expect(stdout).toMatch(/state: .*"displayName":"Display cli@example.com"/);
+    expect(stdout).toContain('1 of 2 event(s) replayed');
+  });
+
+  it('given --until before anything happened, when replayed, then no event and the initial state', async () => {
+    const { stdout } = await cli('replay', 'user', userId, '--until', '2000-01-01T00:00:00Z');
+    expect(stdout).toContain('state: {"status":"Initial"}');
+    expect((await cli('replay', 'user', userId, '--until', 'yesterday')).code).not.toBe(0);
+    expect((await cli('replay', 'user', userId, '--revision', 'one')).code).not.toBe(0);
+  }, 30_000);
+
+  it('given a tenant, when replayed, then its configuration events show and the token only as a hash', async () => {
+    const { code, stdout } = await cli('replay', 'tenant', 'tenant-a');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/#0 .* TenantCreated by system:bootstrap/);
+    expect(stdout).toContain('ScimMappingAdded');
+    expect(stdout).not.toContain(TENANT_A_TOKEN);
   });
 
   it('given a read model that matches the events, when verified, then exit 0 with no difference', async () => {

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evolve, initialUserState, isUserEvent, upcastUserEvent, userStreamId, UserState } from '@scim-ledger/domain';
-import { openEventStore } from '@scim-ledger/event-store';
+import { evolveTenant, initialTenantState, isTenantEvent, TenantEvent, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
+import { openEventStore, RecordedEvent } from '@scim-ledger/event-store';
 import { openReadModel, readModelDifferences, rebuildReadModel } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
 
@@ -14,34 +14,64 @@ import { loadConfig } from '@scim-ledger/platform';
  */
 const program = new Command()
   .name('scim-ledger')
-  .description('Support tooling for scim-ledger: replay a user, verify the read model against the events')
+  .description('Support tooling for scim-ledger: replay a user or a tenant, verify the read model against the events')
   .showHelpAfterError();
 
 program
   .command('replay')
-  .description("print each event of a user's stream and the state it led to")
-  .argument('<kind>', 'what to replay: user')
-  .argument('<id>', 'the user id (the SCIM id)')
-  .action(async (kind: string, id: string) => {
-    if (kind !== 'user') program.error(`cannot replay "${kind}": only "user" is supported so far`);
+  .description("print each event of a user's or a tenant's stream with who, when and why, and the change it caused (rule S3)")
+  .argument('<kind>', 'what to replay: user or tenant')
+  .argument('<id>', 'the user id (the SCIM id) or the tenant id')
+  .option('--until <time>', 'stop after the events that occurred at or before this ISO 8601 instant')
+  .option('--revision <n>', 'stop after this stream revision', (value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a revision is a whole number');
+    return Number(value);
+  })
+  .action(async (kind: string, id: string, options: { until?: string; revision?: number }) => {
+    if (kind !== 'user' && kind !== 'tenant') program.error(`cannot replay "${kind}": use user or tenant`);
+    if (options.until !== undefined && Number.isNaN(Date.parse(options.until))) program.error(`--until ${options.until} is not an ISO 8601 instant`);
     const eventStore = await openEventStore(loadConfig().eventStore);
     try {
-      const events = await eventStore.readStream(userStreamId(id));
-      if (events.length === 0) program.error(`no events for user ${id}`);
-      let state: UserState = initialUserState;
-      for (const event of events) {
-        const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string; userAgent?: string };
-        if (isUserEvent(event)) state = evolve(state, upcastUserEvent(event));
-        process.stdout.write(
-          `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} ` +
-            `request ${metadata.requestId ?? '?'} (${metadata.userAgent ?? 'no user agent'})\n` +
-            `    data:  ${JSON.stringify(event.data)}\n    state: ${JSON.stringify(state)}\n`,
-        );
-      }
+      const recorded = await eventStore.readStream(kind === 'user' ? userStreamId(id) : tenantStreamId(id));
+      if (recorded.length === 0) program.error(`no events for ${kind} ${id}`);
+      const until = options.until === undefined ? null : Date.parse(options.until);
+      const shown = recorded.filter((event) => {
+        const occurredAt = (event.metadata as { occurredAt?: string }).occurredAt;
+        if (options.revision !== undefined && event.revision > options.revision) return false;
+        return until === null || (occurredAt !== undefined && Date.parse(occurredAt) <= until);
+      });
+      if (kind === 'user') replayUser(shown);
+      else replayTenant(shown);
+      process.stdout.write(`${shown.length} of ${recorded.length} event(s) replayed\n`);
     } finally {
       await eventStore.close();
     }
   });
+
+/** Each user event with its summary, its attribute diff, and the state it led to. */
+function replayUser(events: RecordedEvent[]): void {
+  const { entries, state } = userHistory(events);
+  for (const entry of entries) {
+    process.stdout.write(`#${entry.revision} ${entry.occurredAt ?? '?'} ${entry.type} by ${entry.actor?.kind ?? '?'}:${entry.actor?.id ?? '?'}\n`);
+    process.stdout.write(`    ${entry.summary}\n`);
+    for (const change of entry.changes) process.stdout.write(`    ${change.attribute}: ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
+  }
+  process.stdout.write(`state: ${JSON.stringify(state)}\n`);
+}
+
+/** Each tenant event with its data and who sent it, then the tenant's state (tokens as hashes only). */
+function replayTenant(events: RecordedEvent[]): void {
+  let state = initialTenantState;
+  for (const event of events) {
+    const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string };
+    if (isTenantEvent(event)) state = evolveTenant(state, event as unknown as TenantEvent);
+    process.stdout.write(
+      `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} ` +
+        `request ${metadata.requestId ?? '?'}\n    data: ${JSON.stringify(event.data)}\n`,
+    );
+  }
+  process.stdout.write(`state: ${JSON.stringify(state)}\n`);
+}
 
 program
   .command('verify')
