@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evolveTenant, initialTenantState, isTenantEvent, TenantEvent, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
 import { openEventStore, RecordedEvent } from '@scim-ledger/event-store';
 import { openReadModel, readModelDifferences, rebuildReadModel } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
+import { ExportedEvent, exportedEvents, importEvents } from './event-export';
 
 /**
  * Support tooling (rule S3). It reads the same environment variables as the
@@ -91,6 +94,46 @@ program
     } finally {
       await Promise.all([eventStore.close(), live.destroy(), rebuilt.destroy()]);
       rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+program
+  .command('export')
+  .description("write a tenant's events, or one user's with its tenant's, to an NDJSON file (one event a line)")
+  .requiredOption('--tenant <id>', 'the tenant')
+  .option('--user <id>', 'only this user (and the tenant stream, for its mappings)')
+  .requiredOption('--out <file>', 'the NDJSON file to write')
+  .action(async (options: { tenant: string; user?: string; out: string }) => {
+    const eventStore = await openEventStore(loadConfig().eventStore);
+    try {
+      const out = createWriteStream(options.out, { flags: 'wx' });
+      let written = 0;
+      for await (const event of exportedEvents(eventStore, { tenantId: options.tenant, userId: options.user })) {
+        if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
+        written += 1;
+      }
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      process.stdout.write(`${written} event(s) written to ${options.out}\n`);
+    } finally {
+      await eventStore.close();
+    }
+  });
+
+program
+  .command('import')
+  .description('load an NDJSON export into this instance\'s event store (e.g. the embedded default on a laptop); streams that exist already are refused')
+  .requiredOption('--in <file>', 'the NDJSON file an export wrote')
+  .action(async (options: { in: string }) => {
+    const eventStore = await openEventStore(loadConfig().eventStore);
+    try {
+      const lines = createInterface({ input: createReadStream(options.in), crlfDelay: Infinity });
+      const events = (async function* () {
+        for await (const line of lines) if (line.trim()) yield JSON.parse(line) as ExportedEvent;
+      })();
+      const { streams, events: count } = await importEvents(eventStore, events);
+      process.stdout.write(`${count} event(s) in ${streams} stream(s) imported; start the api to project them\n`);
+    } finally {
+      await eventStore.close();
     }
   });
 
