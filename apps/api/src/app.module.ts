@@ -45,6 +45,8 @@ const CHECKPOINT_POLL_MS = 5;
 
 export interface AppOverrides {
   readonly clock?: Clock;
+  /** Where the logs go instead of stdout: tests read them to prove no personal data is written. */
+  readonly logDestination?: { write(line: string): void };
 }
 
 @Module({})
@@ -56,7 +58,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         PassportModule,
         LoggerModule.forRoot({
-          pinoHttp: {
+          pinoHttp: withDestination(overrides.logDestination, {
             level: config.logLevel,
             // Fastify already assigned the request id (X-Request-Id or a new UUID).
             genReqId: (request) => (request as unknown as { id: string }).id,
@@ -69,7 +71,7 @@ export class AppModule {
               }),
               res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
             },
-          },
+          }),
         }),
       ],
       controllers: [
@@ -133,4 +135,8 @@ export class AppModule {
       ],
     };
   }
+}
+
+function withDestination<T>(destination: { write(line: string): void } | undefined, options: T): T | [T, { write(line: string): void }] {
+  return destination ? [options, destination] : options;
 }

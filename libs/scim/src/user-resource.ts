@@ -1,5 +1,6 @@
 import type { IdpAttributes, UserProfile } from '@scim-ledger/domain';
 import { ScimError } from './scim-error';
+import { isStorableText } from './storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './scim-schemas';
 
 /** What the HTTP layer knows of a user, from the read model or from its stream. */
@@ -99,7 +100,8 @@ export function idpAttributesOf(body: unknown): IdpAttributes {
     for (const [name, value] of Object.entries(source)) {
       if (Object.keys(attributes).length >= MAX_IDP_ATTRIBUTES) return attributes;
       if (name in attributes || name.toLowerCase() === 'password' || name.toLowerCase() === 'schemas' || name.startsWith('urn:')) continue;
-      if (typeof value === 'string' && value.length <= MAX_IDP_ATTRIBUTE_TEXT) attributes[name] = value;
+      // Text PostgreSQL cannot store (NUL, lone surrogates) is dropped: these attributes only feed mappings.
+      if (typeof value === 'string' && value.length <= MAX_IDP_ATTRIBUTE_TEXT && isStorableText(value) && isStorableText(name)) attributes[name] = value;
       else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) attributes[name] = value;
     }
   }
@@ -139,6 +141,7 @@ function optionalString(value: unknown, attribute: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new ScimError(400, `${attribute} must be a string`, 'invalidValue');
   if (value.length > 512) throw new ScimError(400, `${attribute} is longer than 512 characters`, 'invalidValue');
+  if (!isStorableText(value)) throw new ScimError(400, `${attribute} may not contain U+0000 or an unpaired surrogate`, 'invalidValue');
   return value;
 }
 

@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EmailReservationRefused, PlacementRefused, ProfileFull, UserCommandRefused } from '@scim-ledger/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
+import { ProblemDetailsFilter } from '../admin/http/problem-details.filter';
+import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
 
 /**
  * Every failure leaves as a SCIM Error (RFC 7644 §3.12) with a string status
@@ -11,10 +13,14 @@ import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
 @Catch()
 export class ScimExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ScimErrors');
+  private readonly adminErrors = new ProblemDetailsFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
+    // What fails before an admin route runs (rate limit, body parsing, unknown admin path)
+    // reaches this global filter too; the admin API answers in its own format (RFC 9457).
+    if (request.url.startsWith('/admin/')) return this.adminErrors.catch(exception, host);
     const reply = http.getResponse<FastifyReply>();
     const error = toScimError(exception);
     // 501 is a deliberate refusal (e.g. group pushes), not a failure worth a stack trace.
@@ -72,8 +78,8 @@ export function toScimError(exception: unknown): ScimError {
   if (exception instanceof WrongExpectedRevisionError) {
     return new ScimError(409, 'the user changed concurrently; retry the request');
   }
-  if (exception instanceof EventStoreUnavailableError) {
-    return new ScimError(503, 'the service is temporarily unavailable; retry later', undefined, { 'Retry-After': '5' });
+  if (exception instanceof EventStoreUnavailableError || isStorageUnavailable(exception)) {
+    return new ScimError(503, 'the service is temporarily unavailable; retry later', undefined, { 'Retry-After': RETRY_AFTER_SECONDS });
   }
   if (exception instanceof HttpException) return fromHttpException(exception.getStatus(), exception.message);
   // Anything else that names a client-error status (Fastify's own errors) keeps it.

@@ -55,6 +55,8 @@ export class BootstrapTenant {
     const current = (await this.tenants.load(tenantId)).state;
     const existing = current.status === 'Active' ? current.scimToken : null;
     if (!tokenFromEnvironment && existing) return { token: null, expiresAt: existing.expiresAt };
+    // A restart with the same SCIM_BOOTSTRAP_TOKEN keeps it: generating it again is refused as reuse (rule T2).
+    if (tokenFromEnvironment && existing?.tokenHash === sha256Hex(tokenFromEnvironment)) return { token: tokenFromEnvironment, expiresAt: existing.expiresAt };
     const token = tokenFromEnvironment ?? randomBytes(32).toString('base64url');
     const { state: after } = await this.tenants.execute(
       tenantId,

@@ -55,6 +55,8 @@ export class TenantsController {
   @Put('tenants/:tenantId/licences')
   @ApiOperation({ summary: "Set a tenant's licences (operator; rule L10)" })
   async licences(@Param('tenantId') tenantId: string, @Body() body: LicencesBody, @Call() call: AdminCall) {
+    // Another tenant's id answers 404 like an unknown one; a tenant may not buy itself licences.
+    if (call.principal.kind !== 'operator') requireTenant(call.principal, tenantId);
     requireOperator(call.principal);
     const { activeLicences, preservedLicences } = body;
     await this.tenants.execute(tenantId, { type: 'SetLicenceLimits', data: { activeLicences, preservedLicences } }, call.request);
