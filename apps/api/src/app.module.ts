@@ -20,6 +20,7 @@ import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
 import { ReadYourWrites } from './event-sourcing/read-your-writes';
 import { ProjectorLifecycle } from './projector-lifecycle';
+import { BenchNoopController } from './bench-noop/bench-noop.controller';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
 import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.command';
@@ -65,7 +66,15 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [ScimUsersController, ScimDiscoveryController, ScimGroupsController, TenantsController, TenantConfigurationController, AdminUsersController],
+      controllers: [
+        ScimUsersController,
+        ScimDiscoveryController,
+        ScimGroupsController,
+        TenantsController,
+        TenantConfigurationController,
+        AdminUsersController,
+        ...(config.benchNoopRoute ? [BenchNoopController] : []),
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },

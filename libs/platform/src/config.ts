@@ -76,6 +76,10 @@ class Environment {
    */
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
   REMINDER_INTERVAL_MS = 3_600_000;
+
+  /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
+  @IsOptional() @IsIn(['0', '1'])
+  BENCH_NOOP_ROUTE: '0' | '1' = '0';
 }
 
 export type EventStoreConfig =
@@ -106,6 +110,8 @@ export interface AppConfig {
   readonly logLevel: string;
   /** Rule T3 decision: reminders before a SCIM token expires, recorded as events and mailed. */
   readonly expiryReminders: ExpiryRemindersConfig;
+  /** BENCH_NOOP_ROUTE=1: the bench's no-op SCIM route is served. */
+  readonly benchNoopRoute: boolean;
 }
 
 export interface ExpiryRemindersConfig {
@@ -161,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       intervalMs: parsed.REMINDER_INTERVAL_MS,
       email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,
     },
+    benchNoopRoute: parsed.BENCH_NOOP_ROUTE === '1',
   };
 }
 
