@@ -104,6 +104,9 @@ export class SqliteEventStore implements EventStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // Checkpoint the WAL every ~80 MB rather than every 4 MB: each checkpoint
+    // syncs the file, and at the default a rebuild spent half its time there.
+    db.pragma('wal_autocheckpoint = 20000');
     db.exec(SCHEMA);
     return new SqliteEventStore(db, options);
   }
