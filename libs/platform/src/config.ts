@@ -48,7 +48,7 @@ class Environment {
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
-  PROJECTOR_BATCH_SIZE = 500;
+  PROJECTOR_BATCH_SIZE = 5000;
 
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
   SCIM_MAX_PAGE_SIZE = 200;

@@ -51,7 +51,7 @@ export class ReadModelProjector {
       try {
         const after = await this.checkpoint();
         const events = this.eventStore.subscribeToAll({ after, signal });
-        for await (const batch of readyBatches(events, this.options.batchSize ?? 500)) {
+        for await (const batch of readyBatches(events, this.options.batchSize ?? 5000)) {
           await this.apply(batch);
         }
       } catch (error) {
@@ -66,7 +66,7 @@ export class ReadModelProjector {
   async catchUp(): Promise<number> {
     let applied = 0;
     for (;;) {
-      const page = await this.eventStore.readAll({ after: await this.checkpoint(), maxCount: this.options.batchSize ?? 500 });
+      const page = await this.eventStore.readAll({ after: await this.checkpoint(), maxCount: this.options.batchSize ?? 5000 });
       if (page.length === 0) return applied;
       await this.apply(page);
       applied += page.length;
@@ -203,17 +203,37 @@ async function insertRows<T extends ObjectLiteral>(
   const metadata = manager.connection.getMetadata(entity);
   const driver = manager.connection.driver;
   const columns = writtenColumns(metadata);
+  const perStatement = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns.length));
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    const values = new Array<unknown>(chunk.length * columns.length);
+    let i = 0;
+    for (const row of chunk) {
+      for (const column of columns) values[i++] = driver.preparePersistentValue(column.getEntityValue(row), column);
+    }
+    await manager.query(insertStatement(manager, metadata, chunk.length, onConflict), values);
+  }
+}
+
+/** The statement text for `count` rows, built once per table, size and dialect: a rebuild reuses a few. */
+const insertStatements = new WeakMap<EntityMetadata, Map<string, string>>();
+
+function insertStatement(manager: EntityManager, metadata: EntityMetadata, count: number, onConflict: 'upsert' | 'ignore-duplicates'): string {
+  const key = `${manager.connection.options.type} ${onConflict} ${count}`;
+  let cached = insertStatements.get(metadata);
+  if (!cached) insertStatements.set(metadata, (cached = new Map()));
+  const known = cached.get(key);
+  if (known) return known;
+  const columns = writtenColumns(metadata);
   const names = columns.map((column) => quote(column.databaseName));
   const keys = metadata.primaryColumns.map((column) => quote(column.databaseName));
   const conflict =
     onConflict === 'upsert'
       ? `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names.filter((n) => !keys.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`
       : 'ON CONFLICT DO NOTHING';
-  const perStatement = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns.length));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    const values = chunk.flatMap((row) => columns.map((column) => driver.preparePersistentValue(column.getEntityValue(row), column)));
-    const tuples = chunk.map((_, i) => `(${placeholders(manager, 1 + i * columns.length, columns.length)})`).join(', ');
-    await manager.query(`INSERT INTO ${quote(metadata.tableName)} (${names.join(', ')}) VALUES ${tuples} ${conflict}`, values);
-  }
+  const tuples = Array.from({ length: count }, (_, i) => `(${placeholders(manager, 1 + i * columns.length, columns.length)})`).join(', ');
+  const statement = `INSERT INTO ${quote(metadata.tableName)} (${names.join(', ')}) VALUES ${tuples} ${conflict}`;
+  if (cached.size > 50) cached.clear();
+  cached.set(key, statement);
+  return statement;
 }
