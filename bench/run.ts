@@ -9,11 +9,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { EventStore } from '@scim-ledger/event-store';
 import { creates, filteredGets, idpMix, listPages, LoadOptions, noops, patchActive, PhaseResult, puts } from './load';
 import { NodeProcess, Rss, startApi, startProjector } from './processes';
-import { BenchTenant, rawAppends, seedUsers } from './seed';
+import { rawAppends, seedUsers } from './seed';
+import { createTenants, OPERATOR_TOKEN } from './tenants';
 import { formatTable, median, percentile, ratio, TableRow } from './stats';
 import { BackendName, BenchStorage, openStorage, ProjectionLag } from './storage';
 
@@ -33,7 +33,6 @@ const PRESETS: Record<Preset['name'], Preset> = {
   full: { name: 'full', repeats: 3, levels: [10_000, 100_000, 1_000_000], seconds: 8, connections: 32, tenants: 50 },
 };
 
-const OPERATOR_TOKEN = `bench-operator-${randomBytes(12).toString('hex')}`;
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -79,36 +78,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 
 async function caughtUp(storage: BenchStorage, timeoutMs = 600_000): Promise<void> {
   await until('the read model to catch up', async () => (await storage.lag()).events === 0, timeoutMs, 100);
-}
-
-async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${text}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
-
-/** Tenants made the way an operator does: tenant, SCIM as user management, a SCIM token. */
-async function createTenants(baseUrl: string, count: number): Promise<BenchTenant[]> {
-  const tenants: BenchTenant[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = `bench-${i}`;
-    const created = await json(`${baseUrl}/admin/v1/tenants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id, name: `Bench tenant ${i}` }),
-    });
-    const credential = created.apiCredential as { clientId: string; clientSecret: string };
-    const basic = `Basic ${Buffer.from(`${credential.clientId}:${credential.clientSecret}`).toString('base64')}`;
-    await json(`${baseUrl}/admin/v1/tenants/${id}/user-management`, {
-      method: 'PUT',
-      headers: { authorization: basic, 'content-type': 'application/json' },
-      body: JSON.stringify({ method: 'scim' }),
-    });
-    const token = await json(`${baseUrl}/admin/v1/tenants/${id}/scim-token`, { method: 'POST', headers: { authorization: basic } });
-    tenants.push({ id, token: token.token as string });
-  }
-  return tenants;
 }
 
 /** Samples the projection lag every `everyMs` until stopped. */
