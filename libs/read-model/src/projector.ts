@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
 import {
   comparePositions,
@@ -57,6 +57,9 @@ export class ReadModelProjector {
         for await (const batch of readyBatches(events, this.options.batchSize ?? 5000)) {
           await this.apply(batch);
           if (this.droppedIndexes && (await this.caughtUp())) await this.restoreIndexes();
+          // With SQLite a catch-up never leaves the microtask queue: let the
+          // api's requests and timers run between batches.
+          await nextTurn();
         }
       } catch (error) {
         if (signal.aborted) return;
@@ -204,6 +207,30 @@ function secondaryIndexes(dataSource: DataSource): SecondaryIndex[] {
 /** SQLite allows 32,766 bound values per statement, PostgreSQL 65,535. */
 const MAX_BOUND_VALUES = 30_000;
 
+/**
+ * Splits `count` rows into statements of power-of-two sizes up to `max`, so
+ * only a dozen statement texts exist per table: the driver caches a prepared
+ * statement per text, and one per batch size held gigabytes during a rebuild.
+ */
+export function statementSizes(count: number, max: number): number[] {
+  let largest = 1;
+  while (largest * 2 <= max) largest *= 2;
+  const sizes: number[] = [];
+  for (let left = count; left > 0; ) {
+    let size = largest;
+    while (size > left) size /= 2;
+    sizes.push(size);
+    left -= size;
+  }
+  return sizes;
+}
+
+/** Consecutive slices of `items` of the given sizes. */
+function slices<T>(items: readonly T[], sizes: readonly number[]): T[][] {
+  let start = 0;
+  return sizes.map((size) => items.slice(start, (start += size)));
+}
+
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** `count` placeholders from the `first`th on: ?, ?, … on SQLite, $n on PostgreSQL. */
@@ -223,8 +250,7 @@ async function selectByIds<T extends ObjectLiteral>(manager: EntityManager, enti
   const driver = manager.connection.driver;
   const [primary] = metadata.primaryColumns;
   const found: T[] = [];
-  for (let start = 0; start < ids.length; start += MAX_BOUND_VALUES) {
-    const chunk = ids.slice(start, start + MAX_BOUND_VALUES);
+  for (const chunk of slices(ids, statementSizes(ids.length, 1024))) {
     const raw: Record<string, unknown>[] = await manager.query(
       `SELECT * FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`,
       chunk,
@@ -244,10 +270,12 @@ async function deleteByIds(manager: EntityManager, entity: new () => object, ids
   if (ids.length === 0) return;
   const metadata = manager.connection.getMetadata(entity);
   const [primary] = metadata.primaryColumns;
-  await manager.query(
-    `DELETE FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, ids.length)})`,
-    [...ids],
-  );
+  for (const chunk of slices(ids, statementSizes(ids.length, 1024))) {
+    await manager.query(
+      `DELETE FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`,
+      chunk,
+    );
+  }
 }
 
 /**
@@ -265,8 +293,7 @@ async function insertRows<T extends ObjectLiteral>(
   const driver = manager.connection.driver;
   const columns = writtenColumns(metadata);
   const perStatement = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns.length));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
+  for (const chunk of slices(rows, statementSizes(rows.length, perStatement))) {
     const values = new Array<unknown>(chunk.length * columns.length);
     let i = 0;
     for (const row of chunk) {
@@ -294,7 +321,6 @@ function insertStatement(manager: EntityManager, metadata: EntityMetadata, count
       : 'ON CONFLICT DO NOTHING';
   const tuples = Array.from({ length: count }, (_, i) => `(${placeholders(manager, 1 + i * columns.length, columns.length)})`).join(', ');
   const statement = `INSERT INTO ${quote(metadata.tableName)} (${names.join(', ')}) VALUES ${tuples} ${conflict}`;
-  if (cached.size > 50) cached.clear();
   cached.set(key, statement);
   return statement;
 }
