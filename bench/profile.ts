@@ -30,9 +30,12 @@ async function main(): Promise<void> {
       await store.close();
       const started = Date.now();
       const projector = startProjector({ env: { ...env, PROJECTOR: 'external' }, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
-      while ((await storage.lag()).events > 0) await new Promise((r) => setTimeout(r, 100));
+      for (let tick = 0; (await storage.lag()).events > 0; tick++) {
+        if (tick % 20 === 0) process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s: projector RSS ${projector.rss().rssMb.toFixed(0)} MB\n`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const seconds = (Date.now() - started) / 1000;
-      process.stdout.write(`rebuild: ${users} events in ${seconds.toFixed(1)} s = ${(users / seconds).toFixed(0)} events/s\n`);
+      process.stdout.write(`rebuild: ${users} events in ${seconds.toFixed(1)} s = ${(users / seconds).toFixed(0)} events/s, projector peak RSS ${projector.rss().peakMb.toFixed(0)} MB\n`);
       await projector.stop();
       const [file] = readdirSync(profiles);
       process.stdout.write(execFileSync(process.execPath, [join(__dirname, '../node_modules/tsx/dist/cli.mjs'), join(__dirname, 'cpu-profile-top.ts'), join(profiles, file), '35']));
