@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       await store.close();
       const started = Date.now();
       const projector = startProjector({ env: { ...env, PROJECTOR: 'external' }, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
-      for (let tick = 0; (await storage.lag()).events > 0; tick++) {
+      for (let tick = 0; await storage.behind(); tick++) {
         if (tick % 20 === 0) process.stdout.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s: projector RSS ${projector.rss().rssMb.toFixed(0)} MB\n`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const store = await storage.openEventStore();
     await seedUsers(store, tenants, 0, 10_000);
     await store.close();
-    while ((await storage.lag()).events > 0) await new Promise((r) => setTimeout(r, 100));
+    while (await storage.behind()) await new Promise((r) => setTimeout(r, 100));
     const users = await storage.sampleUsers(5000, 'seed-');
     const run = {
       create: () => creates(options, tenants, 'p'),

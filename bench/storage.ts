@@ -37,7 +37,10 @@ export interface BenchStorage {
   openEventStore(): Promise<EventStore>;
   head(): Promise<{ position: GlobalPosition; count: number }>;
   checkpoint(): Promise<GlobalPosition>;
+  /** Sampled during load: counts the events behind, so only cheap while few are. */
   lag(): Promise<ProjectionLag>;
+  /** Whether any event is beyond the checkpoint: one index probe, however far behind (used while waiting). */
+  behind(): Promise<boolean>;
   userCount(): Promise<number>;
   sampleUsers(limit: number, userNamePrefix: string): Promise<SampledUser[]>;
   dropReadModel(): Promise<void>;
@@ -88,6 +91,10 @@ function sqliteStorage(): BenchStorage {
         Number(after.commit),
       );
       return { events: row?.c ?? 0, ageMs: row?.t ? Math.max(0, Date.now() - Date.parse(row.t)) : 0 };
+    },
+    behind: async () => {
+      const after = await checkpoint();
+      return !!one<{ x: number }>('SELECT 1 AS x FROM events WHERE global_position > ? LIMIT 1', Number(after.commit));
     },
     userCount: async () => one<{ c: number }>('SELECT count(*) AS c FROM scim_users')?.c ?? 0,
     sampleUsers: async (limit, prefix) =>
@@ -143,6 +150,17 @@ async function postgresStorage(): Promise<BenchStorage> {
         after.commit < 0n ? [] : [after.commit.toString(), after.prepare.toString()],
       );
       return { events: Number(row?.c ?? 0), ageMs: row?.t ? Math.max(0, Date.now() - row.t.getTime()) : 0 };
+    },
+    behind: async () => {
+      const after = await checkpoint();
+      const found =
+        after.commit < 0n
+          ? await rows('SELECT 1 FROM events LIMIT 1')
+          : await rows('SELECT 1 FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) LIMIT 1', [
+              after.commit.toString(),
+              after.prepare.toString(),
+            ]);
+      return found.length > 0;
     },
     userCount: async () => Number((await rows<{ c: string }>('SELECT count(*) AS c FROM scim_users'))[0]?.c ?? 0),
     sampleUsers: (limit, prefix) =>
