@@ -21,6 +21,7 @@ import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
 import { ReadYourWrites } from './event-sourcing/read-your-writes';
 import { ProjectorLifecycle } from './projector-lifecycle';
+import { BenchNoopController } from './bench-noop/bench-noop.controller';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
 import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.command';
@@ -82,6 +83,7 @@ export class AppModule {
         TenantConfigurationController,
         AdminUsersController,
         AuditController,
+        ...(config.benchNoopRoute ? [BenchNoopController] : []),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -134,6 +134,21 @@ export function describeEventStoreContract(
       expect(await store.readStream(stream('f'))).toHaveLength(2);
     });
 
+    it('given concurrent appends to many streams with one stale, then only the stale one fails and the rest are stored', async () => {
+      await store.append(stream('g0'), [event('A')], 'no_stream');
+
+      const results = await Promise.allSettled([
+        store.append(stream('g0'), [event('Stale')], 'no_stream'),
+        ...Array.from({ length: 20 }, (_, i) => store.append(stream(`g${i + 1}`), [event('A'), event('B')], 'no_stream')),
+      ]);
+
+      expect(results[0].status).toBe('rejected');
+      expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(results.slice(1).every((r) => r.status === 'fulfilled' && r.value.nextExpectedRevision === 1)).toBe(true);
+      expect((await store.readStream(stream('g0'))).map((e) => e.type)).toEqual(['A']);
+      for (let i = 1; i <= 20; i++) expect((await store.readStream(stream(`g${i}`))).map((e) => e.type)).toEqual(['A', 'B']);
+    });
+
     it('given events in several streams, when reading all, then they come in append order and after a position only later ones', async () => {
       await store.append(stream('g1'), [event('One')], 'no_stream');
       await store.append(stream('g2'), [event('Two')], 'no_stream');

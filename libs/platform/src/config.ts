@@ -48,7 +48,7 @@ class Environment {
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
-  PROJECTOR_BATCH_SIZE = 500;
+  PROJECTOR_BATCH_SIZE = 5000;
 
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
   SCIM_MAX_PAGE_SIZE = 200;
@@ -87,6 +87,10 @@ class Environment {
   /** How often preserved users past their profile's auto-delete period are deleted for good (rule L10); 0 switches it off. */
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
   AUTO_DELETE_INTERVAL_MS = 3_600_000;
+
+  /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
+  @IsOptional() @IsIn(['0', '1'])
+  BENCH_NOOP_ROUTE: '0' | '1' = '0';
 }
 
 export type EventStoreConfig =
@@ -121,6 +125,8 @@ export interface AppConfig {
   readonly expiryReminders: ExpiryRemindersConfig;
   /** Period of the preserved-user auto-delete job (rule L10); 0 = off. */
   readonly autoDeleteIntervalMs: number;
+  /** BENCH_NOOP_ROUTE=1: the bench's no-op SCIM route is served. */
+  readonly benchNoopRoute: boolean;
 }
 
 export interface ExpiryRemindersConfig {
@@ -178,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       intervalMs: parsed.REMINDER_INTERVAL_MS,
       email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,
     },
+    benchNoopRoute: parsed.BENCH_NOOP_ROUTE === '1',
   };
 }
 

@@ -111,6 +111,21 @@ describe('ReadModelProjector on SQLite', () => {
     expect(checkpoint.position).toBe(formatPosition(last.position));
   });
 
+  it('given a fresh read model, when it catches up from the start, then the indexes it built without are back', async () => {
+    const indexes = async () =>
+      ((await readModel.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")) as { name: string }[]).map(
+        (row) => row.name,
+      );
+    const before = await indexes();
+    for (let i = 0; i < 5; i++) await append(`b${i}`, [created(`b${i}`, `b${i}@example.com`)], i);
+
+    await projector.catchUp();
+
+    expect(await indexes()).toEqual(before);
+    expect(before).toEqual(expect.arrayContaining(['scim_users_tenant_user_name', 'audit_trail_user']));
+    expect(await readModel.getRepository(ScimUserRow).count()).toBe(5);
+  });
+
   it('given a batch already applied, when it is delivered again, then rows and audit stay as they were', async () => {
     await append('u1', [created('u1', 'a@example.com')], 1);
     await append('u1', [{ type: 'UserRenamed', data: { displayName: 'Second', givenName: null, familyName: null } }], 2);

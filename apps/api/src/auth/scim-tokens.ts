@@ -36,7 +36,11 @@ export class ScimTokens {
 
   async check(token: string): Promise<TokenCheck> {
     const hash = sha256Hex(token);
-    const row = await this.dataSource.getRepository(ScimTokenRow).findOneBy({ tokenHash: hash });
+    // Every SCIM request comes here: one plain statement, not the query builder (bench/README.md).
+    const [row]: ScimTokenRow[] = await this.dataSource.query(
+      `SELECT * FROM scim_tokens WHERE "tokenHash" = ${this.dataSource.options.type === 'postgres' ? '$1' : '?'}`,
+      [hash],
+    );
     // The lookup is by hash; the hashes are compared again in constant time.
     if (!row || !sameHash(row.tokenHash, hash)) {
       return { valid: false, reason: 'unknown' };
