@@ -165,6 +165,7 @@ describe(`whole SCIM requests under generated input on ${E2E_DATABASE}`, () => {
     it(`given JSON nested ${MAX_JSON_DEPTH} deep, then it is parsed (the bound is not off by one)`, async () => {
       const answer = await send({ method: 'POST', url: '/scim/v2/Users', payload: nested(MAX_JSON_DEPTH) });
       expect([answer.statusCode, answer.body]).toEqual([201, expect.stringContaining('deep@example.com')]);
-    });
+      // A create waits for the projector (read-your-writes): on a loaded machine that alone can take seconds.
+    }, 20_000);
   });
 });
