@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { licenceRefusal, LicensedUsers, PlacementRefused, UserEvent } from '@scim-ledger/domain';
+import { licenceRefusal, LicensedUsers, PlacementRefused, TenantState, UserEvent } from '@scim-ledger/domain';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { TenantCommands } from '../admin/tenants/tenant-commands';
 import { READ_MODEL } from '../tokens';
@@ -20,16 +20,16 @@ export class Licences {
   ) {}
 
   /** Throws LicenceLimitReached when `change` would break the tenant's licences. */
-  async ensure(tenantId: string, change: 'add-active' | 'add-preserved' | 'reactivate'): Promise<void> {
-    const { state } = await this.tenants.load(tenantId);
-    if (state.status === 'Initial' || state.licences.activeLicences === 0) return;
-    const refusal = licenceRefusal(state, await this.count(tenantId), change);
+  async ensure(tenant: TenantState, change: 'add-active' | 'add-preserved' | 'reactivate'): Promise<void> {
+    // Unlimited tenants, the common case, cost no count.
+    if (tenant.status === 'Initial' || tenant.licences.activeLicences === 0) return;
+    const refusal = licenceRefusal(tenant, await this.count(tenant.tenantId), change);
     if (refusal) throw new PlacementRefused('LicenceLimitReached', `${refusal}; ask an administrator for more licences`);
   }
 
   /** Before appending `events` to an existing user: only a reactivation needs a licence. */
   async ensureFor(tenantId: string, events: readonly UserEvent[]): Promise<void> {
-    if (events.some((event) => event.type === 'UserReactivated')) await this.ensure(tenantId, 'reactivate');
+    if (events.some((event) => event.type === 'UserReactivated')) await this.ensure((await this.tenants.load(tenantId)).state, 'reactivate');
   }
 
   private async count(tenantId: string): Promise<LicensedUsers> {

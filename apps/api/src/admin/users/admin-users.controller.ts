@@ -123,7 +123,7 @@ export class AdminUsersController {
     };
     // Rule L8 holds for users made by hand too: the address is claimed first.
     const metadata = this.metadata(tenantId, call);
-    await this.licences.ensure(tenantId, 'add-active');
+    await this.licences.ensure((await this.tenants.load(tenantId)).state, 'add-active');
     const key = emailKey(body.userName);
     await this.reservations.reserveFor(key, userId, metadata);
     try {

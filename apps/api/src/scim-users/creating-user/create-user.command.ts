@@ -109,10 +109,11 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
   }
 
   private async provisionNew(reservation: LoadedReservation, input: ScimUserInput, attributes: IdpAttributes, metadata: CommandMetadata) {
-    const placed = await this.place(attributes, metadata);
+    const { state: tenant } = await this.tenants.load(metadata.tenantId);
+    const placed = placeNewUser(tenant, attributes);
     const userId = randomUUID();
     const events = decide(this.createCommand(userId, input, attributes, placed.placement, metadata), initialUserState);
-    await this.licences.ensure(metadata.tenantId, input.active ? 'add-active' : 'add-preserved');
+    await this.licences.ensure(tenant, input.active ? 'add-active' : 'add-preserved');
     await this.reservations.reserve(reservation, userId, metadata);
     let seated = false;
     try {
