@@ -76,7 +76,9 @@ describe.each(['sqlite', 'postgres'] as const)('accepted filters on a real %s re
       id: 'u1', tenantId: 't1', userName: 'Ada@Example.com', userNameLower: 'ada@example.com', email: 'Ada@Example.com', emailLower: 'ada@example.com',
       displayName: 'Ada', givenName: 'Ada', familyName: null, externalId: 'ext', userPrincipalName: null, active: true, status: 'Active',
       preservedBy: null, deletedInIdp: false, createdAt: '2026-01-01T00:00:00.000Z', lastModified: '2026-01-01T00:00:00.000Z', revision: 0,
-    } as ScimUserRow;
+      preservedAt: null, provisionedBy: 'idp', mappingId: 'm', profileId: 'p', storageId: 's', quotaAmount: 0, quotaUnit: 'GB',
+      sendActivationEmail: true, legalHold: false,
+    };
     await model.dataSource.getRepository(ScimUserRow).insert(row);
   });
   afterAll(async () => {

@@ -16,10 +16,12 @@ import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
 import { AdminUsersController } from './admin/users/admin-users.controller';
+import { AuditController } from './admin/audit/audit.controller';
 import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
 import { ReadYourWrites } from './event-sourcing/read-your-writes';
 import { ProjectorLifecycle } from './projector-lifecycle';
+import { BenchNoopController } from './bench-noop/bench-noop.controller';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
 import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.command';
@@ -32,6 +34,12 @@ import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserStreams } from './scim-users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
+import { EmailReservations } from './provisioning/email-reservations';
+import { PermanentDeletion } from './provisioning/permanent-deletion';
+import { Licences } from './provisioning/licences';
+import { PreservedUserAutoDelete } from './provisioning/preserved-user-auto-delete';
+import { ProfileSeatsService } from './provisioning/profile-seats.service';
+import { ProvisioningRefusals } from './provisioning/provisioning-refusals';
 
 /** How often a write waiting for read-your-writes looks at an external projector's checkpoint. */
 const CHECKPOINT_POLL_MS = 5;
@@ -67,7 +75,16 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [ScimUsersController, ScimDiscoveryController, ScimGroupsController, TenantsController, TenantConfigurationController, AdminUsersController],
+      controllers: [
+        ScimUsersController,
+        ScimDiscoveryController,
+        ScimGroupsController,
+        TenantsController,
+        TenantConfigurationController,
+        AdminUsersController,
+        AuditController,
+        ...(config.benchNoopRoute ? [BenchNoopController] : []),
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
@@ -103,6 +120,12 @@ export class AppModule {
         OperatorStrategy,
         ApiCredentialStrategy,
         UserStreams,
+        EmailReservations,
+        ProfileSeatsService,
+        ProvisioningRefusals,
+        PermanentDeletion,
+        Licences,
+        PreservedUserAutoDelete,
         ScimWrite,
         ExistingUserWrite,
         ScimUsersReadModel,

@@ -71,6 +71,17 @@ export function describeEventStoreContract(
 
     it('given a missing stream, when reading it, then it is empty', async () => {
       expect(await store.readStream(stream('missing'))).toEqual([]);
+      expect(await store.readLastEvent(stream('missing'))).toBeNull();
+    });
+
+    it('given a stream of three events, when reading its last event, then it is the newest with its revision', async () => {
+      await store.append(stream('last'), [event('A'), event('B')], 'no_stream');
+      const third = event('C', { seats: 3 });
+      await store.append(stream('last'), [third], 1);
+
+      const last = await store.readLastEvent(stream('last'));
+
+      expect(last).toMatchObject({ id: third.id, type: 'C', revision: 2, data: { seats: 3 }, streamId: stream('last') });
     });
 
     it('given an existing stream, when appending with no_stream, then a typed concurrency error names the actual revision', async () => {
@@ -121,6 +132,21 @@ export function describeEventStoreContract(
       expect(failures).toHaveLength(7);
       for (const failure of failures) expect(failure.reason).toBeInstanceOf(WrongExpectedRevisionError);
       expect(await store.readStream(stream('f'))).toHaveLength(2);
+    });
+
+    it('given concurrent appends to many streams with one stale, then only the stale one fails and the rest are stored', async () => {
+      await store.append(stream('g0'), [event('A')], 'no_stream');
+
+      const results = await Promise.allSettled([
+        store.append(stream('g0'), [event('Stale')], 'no_stream'),
+        ...Array.from({ length: 20 }, (_, i) => store.append(stream(`g${i + 1}`), [event('A'), event('B')], 'no_stream')),
+      ]);
+
+      expect(results[0].status).toBe('rejected');
+      expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(results.slice(1).every((r) => r.status === 'fulfilled' && r.value.nextExpectedRevision === 1)).toBe(true);
+      expect((await store.readStream(stream('g0'))).map((e) => e.type)).toEqual(['A']);
+      for (let i = 1; i <= 20; i++) expect((await store.readStream(stream(`g${i}`))).map((e) => e.type)).toEqual(['A', 'B']);
     });
 
     it('given events in several streams, when reading all, then they come in append order and after a position only later ones', async () => {

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { GlobalPosition, RecordedEvent, START_OF_ALL, SubscribeOptions } from './event-store.port';
 
 /**
@@ -26,20 +25,19 @@ export class AppendSignal {
    */
   async next(timeoutMs: number, signal?: AbortSignal, seen = this.appends): Promise<void> {
     if (signal?.aborted || seen !== this.appends) return;
-    const quiet = new AbortController();
-    const onAbort = () => quiet.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await Promise.race([
-        once(this.emitter, 'appended', { signal: quiet.signal }),
-        sleep(timeoutMs, undefined, { signal: quiet.signal }),
-      ]);
-    } catch (error) {
-      if ((error as Error).name !== 'AbortError') throw error;
-    } finally {
-      quiet.abort();
-      signal?.removeEventListener('abort', onAbort);
-    }
+    // Plain listeners and a timer: racing AbortSignal-based waits rejected the
+    // loser with an AbortError (a DOMException with a stack) on every wake-up.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.emitter.off('appended', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.emitter.on('appended', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 }
 

@@ -48,7 +48,7 @@ class Environment {
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
-  PROJECTOR_BATCH_SIZE = 500;
+  PROJECTOR_BATCH_SIZE = 5000;
 
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
   SCIM_MAX_PAGE_SIZE = 200;
@@ -83,6 +83,14 @@ class Environment {
    */
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
   REMINDER_INTERVAL_MS = 3_600_000;
+
+  /** How often preserved users past their profile's auto-delete period are deleted for good (rule L10); 0 switches it off. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
+  AUTO_DELETE_INTERVAL_MS = 3_600_000;
+
+  /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
+  @IsOptional() @IsIn(['0', '1'])
+  BENCH_NOOP_ROUTE: '0' | '1' = '0';
 }
 
 export type EventStoreConfig =
@@ -115,6 +123,10 @@ export interface AppConfig {
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   /** Rule T3 decision: reminders before a SCIM token expires, recorded as events and mailed. */
   readonly expiryReminders: ExpiryRemindersConfig;
+  /** Period of the preserved-user auto-delete job (rule L10); 0 = off. */
+  readonly autoDeleteIntervalMs: number;
+  /** BENCH_NOOP_ROUTE=1: the bench's no-op SCIM route is served. */
+  readonly benchNoopRoute: boolean;
 }
 
 export interface ExpiryRemindersConfig {
@@ -166,11 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,
+    autoDeleteIntervalMs: parsed.AUTO_DELETE_INTERVAL_MS,
     rateLimit: { max: parsed.RATE_LIMIT_MAX, windowMs: parsed.RATE_LIMIT_WINDOW_MS },
     expiryReminders: {
       intervalMs: parsed.REMINDER_INTERVAL_MS,
       email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,
     },
+    benchNoopRoute: parsed.BENCH_NOOP_ROUTE === '1',
   };
 }
 

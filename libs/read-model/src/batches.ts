@@ -17,8 +17,12 @@ export async function* readyBatches<T>(source: AsyncIterable<T>, maxSize: number
       if (first.done) return;
       const batch = [first.value];
       pending = iterator.next();
+      // One turn per batch, not per event: a catch-up from a synchronous store
+      // (SQLite) runs in microtasks, so per-event timers piled up unfired, about
+      // 1.4 KB each, until it was caught up.
+      const turn = nextTurn(NOTHING_READY);
       while (batch.length < maxSize) {
-        const next = await Promise.race([pending, nextTurn(NOTHING_READY)]);
+        const next = await Promise.race([pending, turn]);
         if (next === NOTHING_READY) break;
         if (next.done) {
           yield batch;

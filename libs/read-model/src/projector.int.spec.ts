@@ -19,7 +19,20 @@ const meta = (minute: number) =>
   );
 const created = (userId: string, userName: string): UserEvent => ({
   type: 'UserCreated',
-  data: { userId, tenantId: 't1', userName, email: userName, displayName: 'Ada', givenName: 'Ada', familyName: null, externalId: 'x1', userPrincipalName: null },
+  data: {
+    userId,
+    tenantId: 't1',
+    userName,
+    email: userName,
+    displayName: 'Ada',
+    givenName: 'Ada',
+    familyName: null,
+    externalId: 'x1',
+    userPrincipalName: null,
+    provisionedBy: 'idp',
+    placement: { mappingId: 'eng', profileId: 'staff', storageId: 'eu', quota: { amount: 5, unit: 'GB' }, sendActivationEmail: false },
+    idpAttributes: { department: 'Engineering' },
+  },
 });
 
 describe('ReadModelProjector on SQLite', () => {
@@ -49,6 +62,25 @@ describe('ReadModelProjector on SQLite', () => {
     );
   }
 
+  it('given a UserCreated stored as version 1 before version 2 existed, when projected, then it is upcast: an IdP user with no placement', async () => {
+    const { provisionedBy: _p, placement: _pl, idpAttributes: _a, ...v1 } = (created('u-v1', 'old@example.com') as Extract<UserEvent, { type: 'UserCreated' }>).data;
+    await store.append(userStreamId('u-v1'), [{ id: randomUUID(), type: 'UserCreated', data: v1, metadata: { ...meta(1), schemaVersion: 1 } }], 'no_stream');
+
+    await projector.catchUp();
+
+    const row = await readModel.getRepository(ScimUserRow).findOneByOrFail({ id: 'u-v1' });
+    expect(row).toMatchObject({ userName: 'old@example.com', provisionedBy: 'idp', profileId: null, storageId: null, legalHold: false });
+  });
+
+  it('given a user placed by a mapping, when projected, then its row carries the mapping, profile, storage and quota', async () => {
+    await append('u-placed', [created('u-placed', 'placed@example.com')], 1);
+
+    await projector.catchUp();
+
+    const row = await readModel.getRepository(ScimUserRow).findOneByOrFail({ id: 'u-placed' });
+    expect(row).toMatchObject({ mappingId: 'eng', profileId: 'staff', storageId: 'eu', quotaAmount: 5, quotaUnit: 'GB', sendActivationEmail: false });
+  });
+
   it('given created, renamed and preserved events, when projected, then one row with the latest state and one audit entry each', async () => {
     await append('u1', [created('u1', 'Ada@Example.com')], 1);
     await append('u1', [{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'King' } }], 2);
@@ -77,6 +109,21 @@ describe('ReadModelProjector on SQLite', () => {
     ]);
     const checkpoint = await readModel.getRepository(ProjectionCheckpointRow).findOneByOrFail({ name: 'read-model' });
     expect(checkpoint.position).toBe(formatPosition(last.position));
+  });
+
+  it('given a fresh read model, when it catches up from the start, then the indexes it built without are back', async () => {
+    const indexes = async () =>
+      ((await readModel.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")) as { name: string }[]).map(
+        (row) => row.name,
+      );
+    const before = await indexes();
+    for (let i = 0; i < 5; i++) await append(`b${i}`, [created(`b${i}`, `b${i}@example.com`)], i);
+
+    await projector.catchUp();
+
+    expect(await indexes()).toEqual(before);
+    expect(before).toEqual(expect.arrayContaining(['scim_users_tenant_user_name', 'audit_trail_user']));
+    expect(await readModel.getRepository(ScimUserRow).count()).toBe(5);
   });
 
   it('given a batch already applied, when it is delivered again, then rows and audit stay as they were', async () => {

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { DataSource, EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
 import {
   comparePositions,
   EventStore,
@@ -38,6 +38,8 @@ export interface ProjectorOptions {
 export class ReadModelProjector {
   private readonly logger = new Logger(ReadModelProjector.name);
   private readonly advanced = new EventEmitter().setMaxListeners(0);
+  /** Set while a projection from the start of all runs without the secondary indexes (see dropIndexesIfEmpty). */
+  private droppedIndexes: readonly SecondaryIndex[] | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,9 +52,14 @@ export class ReadModelProjector {
     while (!signal.aborted) {
       try {
         const after = await this.checkpoint();
+        await this.dropIndexesIfEmpty(after);
         const events = this.eventStore.subscribeToAll({ after, signal });
-        for await (const batch of readyBatches(events, this.options.batchSize ?? 500)) {
+        for await (const batch of readyBatches(events, this.options.batchSize ?? 5000)) {
           await this.apply(batch);
+          if (this.droppedIndexes && (await this.caughtUp())) await this.restoreIndexes();
+          // With SQLite a catch-up never leaves the microtask queue: let the
+          // api's requests and timers run between batches.
+          await nextTurn();
         }
       } catch (error) {
         if (signal.aborted) return;
@@ -65,17 +72,61 @@ export class ReadModelProjector {
   /** Applies everything appended so far, then returns: for tests, rebuilds and the CLI. */
   async catchUp(): Promise<number> {
     let applied = 0;
+    await this.dropIndexesIfEmpty(await this.checkpoint());
     for (;;) {
-      const page = await this.eventStore.readAll({ after: await this.checkpoint(), maxCount: this.options.batchSize ?? 500 });
-      if (page.length === 0) return applied;
+      const page = await this.eventStore.readAll({ after: await this.checkpoint(), maxCount: this.options.batchSize ?? 5000 });
+      if (page.length === 0) {
+        await this.restoreIndexes();
+        return applied;
+      }
       await this.apply(page);
       applied += page.length;
     }
   }
 
+  /**
+   * A projection from the start of all (a new or rebuilt read model) inserts
+   * every user and audit entry once, in random key order: each secondary
+   * index then costs a random B-tree insert per row. Dropping them and
+   * building them once when caught up (a sorted build) halved a rebuild
+   * (bench/README.md). Unique indexes stay: they guard redelivery. Should the
+   * projector stop before it catches up, TypeORM's synchronize at the next
+   * start creates the missing indexes.
+   */
+  private async dropIndexesIfEmpty(after: GlobalPosition): Promise<void> {
+    if (this.droppedIndexes || comparePositions(after, START_OF_ALL) !== 0) return;
+    const indexes = secondaryIndexes(this.dataSource);
+    await this.exclusive(async () => {
+      for (const index of indexes) await this.dataSource.query(`DROP INDEX IF EXISTS ${quote(index.name)}`);
+    });
+    this.droppedIndexes = indexes;
+  }
+
+  private async restoreIndexes(): Promise<void> {
+    const indexes = this.droppedIndexes;
+    if (!indexes) return;
+    await this.exclusive(async () => {
+      for (const index of indexes) await this.dataSource.query(index.create);
+    });
+    this.droppedIndexes = null;
+    this.logger.log(`caught up from the start of all; ${indexes.length} indexes built`);
+  }
+
+  private async caughtUp(): Promise<boolean> {
+    return (await this.eventStore.readAll({ after: await this.checkpoint(), maxCount: 1 })).length === 0;
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.options.writeLock ? this.options.writeLock.runExclusive(work) : work();
+  }
+
   async checkpoint(manager: EntityManager = this.dataSource.manager): Promise<GlobalPosition> {
-    const row = await manager.findOneBy(ProjectionCheckpointRow, { name: READ_MODEL_PROJECTION });
-    return row ? parsePosition(row.position) : START_OF_ALL;
+    // Plain SQL: read-your-writes asks for it on every write, and the query builder cost more than the query.
+    const rows: { position: string }[] = await manager.query(
+      `SELECT position FROM ${quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName)} WHERE name = ${placeholders(manager, 1, 1)}`,
+      [READ_MODEL_PROJECTION],
+    );
+    return rows[0] ? parsePosition(rows[0].position) : START_OF_ALL;
   }
 
   /** Calls back with the checkpoint after every committed batch. */
@@ -86,8 +137,7 @@ export class ReadModelProjector {
 
   async apply(events: readonly RecordedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const write = () => this.dataSource.transaction((manager) => this.applyIn(manager, events));
-    const position = this.options.writeLock ? await this.options.writeLock.runExclusive(write) : await write();
+    const position = await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, events)));
     if (position) this.advanced.emit('advanced', position);
   }
 
@@ -98,9 +148,7 @@ export class ReadModelProjector {
 
     const userIds = [...new Set(fresh.map((e) => userIdOfStream(e.streamId)).filter((id): id is string => id !== null))];
     const rows = new Map<string, ScimUserRow | null>();
-    if (userIds.length > 0) {
-      for (const row of await manager.findBy(ScimUserRow, { id: In(userIds) })) rows.set(row.id, row);
-    }
+    for (const row of await selectByIds(manager, ScimUserRow, userIds)) rows.set(row.id, row);
     const changed = new Set<string>();
     for (const event of fresh) {
       const userId = userIdOfStream(event.streamId);
@@ -112,23 +160,167 @@ export class ReadModelProjector {
         changed.add(userId);
       }
     }
-    const saved = [...changed].filter((id) => rows.get(id));
+    const saved = [...changed].map((id) => rows.get(id)).filter((row): row is ScimUserRow => !!row);
     const removed = [...changed].filter((id) => !rows.get(id));
-    if (saved.length > 0) {
-      await manager.save(ScimUserRow, saved.map((id) => manager.create(ScimUserRow, rows.get(id)!)), { chunk: 200 });
-    }
-    if (removed.length > 0) await manager.delete(ScimUserRow, { id: In(removed) });
+    await insertRows(manager, ScimUserRow, saved, 'upsert');
+    await deleteByIds(manager, ScimUserRow, removed);
     for (const event of fresh) await projectTenantEvent(manager, event);
     const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
-    if (entries.length > 0) {
-      await manager.createQueryBuilder().insert().into(AuditEntryRow).values(entries).orIgnore().execute();
-    }
+    await insertRows(manager, AuditEntryRow, entries, 'ignore-duplicates');
     const last = fresh[fresh.length - 1].position;
-    await manager.save(ProjectionCheckpointRow, {
-      name: READ_MODEL_PROJECTION,
-      position: formatPosition(last),
-      updatedAt: new Date().toISOString(),
-    });
+    await insertRows(
+      manager,
+      ProjectionCheckpointRow,
+      [{ name: READ_MODEL_PROJECTION, position: formatPosition(last), updatedAt: new Date().toISOString() }],
+      'upsert',
+    );
     return last;
   }
+}
+
+/*
+ * The projector's statements, written out rather than built by TypeORM's
+ * query builder and save(), which spent more time in JavaScript than SQLite
+ * or PostgreSQL spent running them (bench/README.md). Columns and value
+ * conversions still come from the entities' metadata, so a new column needs
+ * no change here.
+ */
+
+interface SecondaryIndex {
+  readonly name: string;
+  readonly create: string;
+}
+
+/** The users' and audit trail's plain (non-unique, unconditional) indexes, as CREATE INDEX statements. */
+function secondaryIndexes(dataSource: DataSource): SecondaryIndex[] {
+  return [ScimUserRow, AuditEntryRow].flatMap((entity) => {
+    const metadata = dataSource.getMetadata(entity);
+    return metadata.indices
+      .filter((index) => !index.isUnique && !index.where && !index.isSpatial && !index.isFulltext && index.name)
+      .map((index) => ({
+        name: index.name,
+        create: `CREATE INDEX IF NOT EXISTS ${quote(index.name)} ON ${quote(metadata.tableName)} (${index.columns.map((c) => quote(c.databaseName)).join(', ')})`,
+      }));
+  });
+}
+
+/** SQLite allows 32,766 bound values per statement, PostgreSQL 65,535. */
+const MAX_BOUND_VALUES = 30_000;
+
+/**
+ * Splits `count` rows into statements of power-of-two sizes up to `max`, so
+ * only a dozen statement texts exist per table: the driver caches a prepared
+ * statement per text, and one per batch size held gigabytes during a rebuild.
+ */
+export function statementSizes(count: number, max: number): number[] {
+  let largest = 1;
+  while (largest * 2 <= max) largest *= 2;
+  const sizes: number[] = [];
+  for (let left = count; left > 0; ) {
+    let size = largest;
+    while (size > left) size /= 2;
+    sizes.push(size);
+    left -= size;
+  }
+  return sizes;
+}
+
+/** Consecutive slices of `items` of the given sizes. */
+function slices<T>(items: readonly T[], sizes: readonly number[]): T[][] {
+  let start = 0;
+  return sizes.map((size) => items.slice(start, (start += size)));
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** `count` placeholders from the `first`th on: ?, ?, … on SQLite, $n on PostgreSQL. */
+function placeholders(manager: EntityManager, first: number, count: number): string {
+  const postgres = manager.connection.options.type === 'postgres';
+  return Array.from({ length: count }, (_, i) => (postgres ? `$${first + i}` : '?')).join(', ');
+}
+
+/** Columns written on insert: all but database-generated ones (the audit trail's id). */
+function writtenColumns(metadata: EntityMetadata) {
+  return metadata.columns.filter((column) => !column.isGenerated);
+}
+
+async function selectByIds<T extends ObjectLiteral>(manager: EntityManager, entity: new () => T, ids: readonly string[]): Promise<T[]> {
+  if (ids.length === 0) return [];
+  const metadata = manager.connection.getMetadata(entity);
+  const driver = manager.connection.driver;
+  const [primary] = metadata.primaryColumns;
+  const found: T[] = [];
+  for (const chunk of slices(ids, statementSizes(ids.length, 1024))) {
+    const raw: Record<string, unknown>[] = await manager.query(
+      `SELECT * FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`,
+      chunk,
+    );
+    for (const record of raw) {
+      const row = {} as T;
+      for (const column of metadata.columns) {
+        (row as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(record[column.databaseName], column);
+      }
+      found.push(row);
+    }
+  }
+  return found;
+}
+
+async function deleteByIds(manager: EntityManager, entity: new () => object, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const metadata = manager.connection.getMetadata(entity);
+  const [primary] = metadata.primaryColumns;
+  for (const chunk of slices(ids, statementSizes(ids.length, 1024))) {
+    await manager.query(
+      `DELETE FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`,
+      chunk,
+    );
+  }
+}
+
+/**
+ * Multi-row INSERT: 'upsert' replaces the row with the same primary key,
+ * 'ignore-duplicates' keeps the one already there (a redelivered audit entry).
+ */
+async function insertRows<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: new () => T,
+  rows: readonly Partial<T>[],
+  onConflict: 'upsert' | 'ignore-duplicates',
+): Promise<void> {
+  if (rows.length === 0) return;
+  const metadata = manager.connection.getMetadata(entity);
+  const driver = manager.connection.driver;
+  const columns = writtenColumns(metadata);
+  const perStatement = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns.length));
+  for (const chunk of slices(rows, statementSizes(rows.length, perStatement))) {
+    const values = new Array<unknown>(chunk.length * columns.length);
+    let i = 0;
+    for (const row of chunk) {
+      for (const column of columns) values[i++] = driver.preparePersistentValue(column.getEntityValue(row), column);
+    }
+    await manager.query(insertStatement(manager, metadata, chunk.length, onConflict), values);
+  }
+}
+
+/** The statement text for `count` rows, built once per table, size and dialect: a rebuild reuses a few. */
+const insertStatements = new WeakMap<EntityMetadata, Map<string, string>>();
+
+function insertStatement(manager: EntityManager, metadata: EntityMetadata, count: number, onConflict: 'upsert' | 'ignore-duplicates'): string {
+  const key = `${manager.connection.options.type} ${onConflict} ${count}`;
+  let cached = insertStatements.get(metadata);
+  if (!cached) insertStatements.set(metadata, (cached = new Map()));
+  const known = cached.get(key);
+  if (known) return known;
+  const columns = writtenColumns(metadata);
+  const names = columns.map((column) => quote(column.databaseName));
+  const keys = metadata.primaryColumns.map((column) => quote(column.databaseName));
+  const conflict =
+    onConflict === 'upsert'
+      ? `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names.filter((n) => !keys.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`
+      : 'ON CONFLICT DO NOTHING';
+  const tuples = Array.from({ length: count }, (_, i) => `(${placeholders(manager, 1 + i * columns.length, columns.length)})`).join(', ');
+  const statement = `INSERT INTO ${quote(metadata.tableName)} (${names.join(', ')}) VALUES ${tuples} ${conflict}`;
+  cached.set(key, statement);
+  return statement;
 }

@@ -12,7 +12,11 @@ export interface ScimPrincipal {
   readonly tokenId: string;
 }
 
-export type TokenCheck = { readonly valid: true; readonly principal: ScimPrincipal } | { readonly valid: false; readonly reason: 'unknown' | 'expired' };
+export type TokenCheck =
+  | { readonly valid: true; readonly principal: ScimPrincipal }
+  | { readonly valid: false; readonly reason: 'unknown' }
+  /** The tenant is known: its admin is to see the refusal (rule S2). */
+  | { readonly valid: false; readonly reason: 'expired'; readonly principal: ScimPrincipal };
 
 /**
  * Maps a SCIM bearer token to its tenant through the projected token table
@@ -32,13 +36,17 @@ export class ScimTokens {
 
   async check(token: string): Promise<TokenCheck> {
     const hash = sha256Hex(token);
-    const row = await this.dataSource.getRepository(ScimTokenRow).findOneBy({ tokenHash: hash });
+    // Every SCIM request comes here: one plain statement, not the query builder (bench/README.md).
+    const [row]: ScimTokenRow[] = await this.dataSource.query(
+      `SELECT * FROM scim_tokens WHERE "tokenHash" = ${this.dataSource.options.type === 'postgres' ? '$1' : '?'}`,
+      [hash],
+    );
     // The lookup is by hash; the hashes are compared again in constant time.
     if (!row || !sameHash(row.tokenHash, hash)) {
       return { valid: false, reason: 'unknown' };
     }
     const now = this.clock.now().toISOString();
-    if (row.expiresAt <= now) return { valid: false, reason: 'expired' };
+    if (row.expiresAt <= now) return { valid: false, reason: 'expired', principal: { tenantId: row.tenantId, tokenId: row.tokenId } };
     await this.recordUse(row, now);
     return { valid: true, principal: { tenantId: row.tenantId, tokenId: row.tokenId } };
   }

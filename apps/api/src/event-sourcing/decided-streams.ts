@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
-import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, RecordedEvent, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 
 /** What folding one stream gave: its state, and the revision the next append expects. */
 export interface LoadedStream<S> {
@@ -25,6 +25,8 @@ export interface StreamKind<S, E extends { readonly type: string; readonly data:
   readonly isEvent: (event: { type: string }) => boolean;
   readonly fold: (events: readonly E[]) => S;
   readonly schemaVersions: Readonly<Record<E['type'], number>>;
+  /** Turns a stored event of any schema version into the current shape (shared/STYLE.md point 4). */
+  readonly upcast?: (stored: RecordedEvent) => E;
 }
 
 /**
@@ -41,7 +43,7 @@ export class DecidedStreams {
 
   async load<S, E extends { readonly type: string; readonly data: object }>(streamId: string, kind: StreamKind<S, E>): Promise<LoadedStream<S>> {
     const recorded = await this.eventStore.readStream(streamId);
-    const events = recorded.filter(kind.isEvent) as unknown as E[];
+    const events = recorded.filter(kind.isEvent).map((event) => (kind.upcast ? kind.upcast(event) : (event as unknown as E)));
     const first = recorded[0];
     const last = recorded[recorded.length - 1];
     return {

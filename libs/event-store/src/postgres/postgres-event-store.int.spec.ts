@@ -40,6 +40,25 @@ describe('PostgresEventStore beyond the contract', () => {
     }
   });
 
+  it('given two processes group-committing appends with any to the same streams, when their groups collide, then every event lands once, in revision order', async () => {
+    const { url } = await freshDatabase();
+    const stores = await Promise.all([0, 1].map(() => PostgresEventStore.open({ connectionString: url })));
+    try {
+      // 40 appends per process over 4 streams: groups of many appends race for the same revisions.
+      await Promise.all(
+        stores.flatMap((store, s) => Array.from({ length: 40 }, (_, i) => store.append(`user-g${i % 4}`, [event(`P${s}-${i}`)], 'any'))),
+      );
+
+      for (let g = 0; g < 4; g++) {
+        const stream = await stores[0].readStream(`user-g${g}`);
+        expect(stream.map((e) => e.revision)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+        expect(new Set(stream.map((e) => e.type)).size).toBe(20);
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
   it('given a subscriber in another process, when an append commits, then a notification wakes it before the poll interval', async () => {
     const { url } = await freshDatabase();
     const subscriberSide = await PostgresEventStore.open({ connectionString: url, pollIntervalMs: 60_000 });

@@ -89,6 +89,27 @@ FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS
 ORDER BY e.n
 RETURNING global_position, transaction_id::text AS transaction_xid, stream_revision`;
 
+// One statement for a whole group of appends: each event carries its stream and revision.
+const INSERT_GROUP = `
+INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata)
+SELECT e.event_id, e.stream_id, e.stream_revision, e.type, e.data, e.metadata
+FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::jsonb[], $6::jsonb[])
+  WITH ORDINALITY AS e(event_id, stream_id, stream_revision, type, data, metadata, n)
+ORDER BY e.n
+RETURNING global_position, transaction_id::text AS transaction_xid, stream_id, stream_revision`;
+
+/** Most group commits in flight at once, and most appends in one. */
+const MAX_GROUPS_IN_FLIGHT = 4;
+const MAX_GROUP_SIZE = 1000;
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 interface EventRow {
   global_position: string;
   transaction_xid: string;
@@ -103,10 +124,20 @@ interface EventRow {
 /**
  * Events in PostgreSQL, for deployments that run several API or projector
  * processes against one database.
+ *
+ * Appends are group-committed: while MAX_GROUPS_IN_FLIGHT transactions are
+ * running, new appends queue, and the next transaction checks all their
+ * expected revisions with one SELECT and inserts all their events with one
+ * INSERT. Each commit waits for a WAL flush, so one commit for many appends
+ * is what lets concurrent SCIM writes scale. A stale expected revision fails
+ * its own append only; a race with another process falls back to appending
+ * that group one by one.
  */
 export class PostgresEventStore implements EventStore {
   readonly backend = 'postgres' as const;
   private readonly subscribers = new Set<AppendSignal>();
+  private pending: PendingAppend[] = [];
+  private groupsInFlight = 0;
   private listener?: pg.Client;
   private relisten?: NodeJS.Timeout;
   private closed = false;
@@ -140,6 +171,97 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    const result = new Promise<AppendResult>((resolve, reject) => this.pending.push({ streamId, events, expected, resolve, reject }));
+    this.startGroup();
+    return result;
+  }
+
+  private startGroup(): void {
+    if (this.groupsInFlight >= MAX_GROUPS_IN_FLIGHT || this.pending.length === 0) return;
+    const group = this.pending.splice(0, MAX_GROUP_SIZE);
+    this.groupsInFlight += 1;
+    void this.commitGroup(group).finally(() => {
+      this.groupsInFlight -= 1;
+      this.startGroup();
+    });
+  }
+
+  private async commitGroup(group: readonly PendingAppend[]): Promise<void> {
+    if (group.length === 1) {
+      const [one] = group;
+      await this.appendAlone(one.streamId, one.events, one.expected).then(one.resolve, one.reject);
+      return;
+    }
+    let outcomes: (AppendResult | Error)[];
+    try {
+      outcomes = await this.inTransaction((client) => this.appendGroup(client, group));
+    } catch (error) {
+      if (!isLostRevisionRace(error)) {
+        for (const append of group) append.reject(error);
+        return;
+      }
+      // Another process took one of these revisions meanwhile: each append on its own decides who lost.
+      await Promise.all(group.map((a) => this.appendAlone(a.streamId, a.events, a.expected).then(a.resolve, a.reject)));
+      return;
+    }
+    if (outcomes.some((o) => !(o instanceof Error))) this.wakeSubscribers();
+    group.forEach((append, i) => {
+      const outcome = outcomes[i];
+      if (outcome instanceof Error) append.reject(outcome);
+      else append.resolve(outcome);
+    });
+  }
+
+  private async appendGroup(client: pg.PoolClient, group: readonly PendingAppend[]): Promise<(AppendResult | Error)[]> {
+    const streamIds = [...new Set(group.map((a) => a.streamId))];
+    const { rows: last } = await this.query<{ stream_id: string; revision: string }>(
+      'SELECT stream_id, max(stream_revision) AS revision FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id',
+      [streamIds],
+      client,
+    );
+    const revisions = new Map<string, StreamRevision>(last.map((row) => [row.stream_id, Number(row.revision)]));
+    const outcomes: (Error | { readonly lastKey: string })[] = [];
+    const columns = { ids: [] as string[], streams: [] as string[], revs: [] as number[], types: [] as string[], data: [] as string[], metadata: [] as string[] };
+    for (const append of group) {
+      const actual = revisions.get(append.streamId) ?? 'no_stream';
+      const { expected } = append;
+      if (expected === 'no_stream' ? actual !== 'no_stream' : expected !== 'any' && expected !== actual) {
+        outcomes.push(new WrongExpectedRevisionError(append.streamId, expected, actual));
+        continue;
+      }
+      let revision = actual === 'no_stream' ? -1 : actual;
+      for (const event of append.events) {
+        revision += 1;
+        columns.ids.push(event.id);
+        columns.streams.push(append.streamId);
+        columns.revs.push(revision);
+        columns.types.push(event.type);
+        columns.data.push(JSON.stringify(event.data));
+        columns.metadata.push(JSON.stringify(event.metadata));
+      }
+      revisions.set(append.streamId, revision);
+      outcomes.push({ lastKey: `${revision} ${append.streamId}` });
+    }
+    if (columns.ids.length === 0) return outcomes as Error[];
+    const { rows } = await this.query<{ global_position: string; transaction_xid: string; stream_id: string; stream_revision: string }>(
+      INSERT_GROUP,
+      [columns.ids, columns.streams, columns.revs, columns.types, columns.data, columns.metadata],
+      client,
+    );
+    await this.query('SELECT pg_notify($1, $2)', [APPENDED_CHANNEL, ''], client);
+    const inserted = new Map(rows.map((row) => [`${row.stream_revision} ${row.stream_id}`, row]));
+    return outcomes.map((outcome) => {
+      if (outcome instanceof Error) return outcome;
+      const row = inserted.get(outcome.lastKey)!;
+      return {
+        nextExpectedRevision: Number(row.stream_revision),
+        position: { commit: BigInt(row.transaction_xid), prepare: BigInt(row.global_position) },
+      };
+    });
+  }
+
+  /** One append in a transaction of its own, re-read and retried when it loses a race with expected revision 'any'. */
+  private async appendAlone(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.inTransaction((client) => this.appendNow(client, streamId, events, expected));
@@ -202,6 +324,14 @@ export class PostgresEventStore implements EventStore {
       [streamId],
     );
     return rows.map(toRecordedEvent);
+  }
+
+  async readLastEvent(streamId: string): Promise<RecordedEvent | null> {
+    const { rows } = await this.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_revision DESC LIMIT 1`,
+      [streamId],
+    );
+    return rows.length > 0 ? toRecordedEvent(rows[0]) : null;
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {

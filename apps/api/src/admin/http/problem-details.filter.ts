@@ -1,6 +1,6 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
+import { EmailReservationRefused, PlacementRefused, TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimError } from '@scim-ledger/scim';
 import { STATUS_CODES } from 'node:http';
@@ -68,8 +68,15 @@ export function toProblem(exception: unknown): AdminProblem {
     return new AdminProblem(status, exception.reason, exception.message);
   }
   if (exception instanceof UserCommandRefused) {
-    const status = exception.reason === 'UserNotFound' ? 404 : exception.reason === 'UserAlreadyExists' ? 409 : 422;
+    const status = exception.reason === 'UserNotFound' ? 404 : exception.reason === 'UserAlreadyExists' || exception.reason === 'UserOnLegalHold' ? 409 : 422;
     return new AdminProblem(status, exception.reason, exception.message);
+  }
+  if (exception instanceof PlacementRefused) {
+    return new AdminProblem(422, exception.reason, exception.message);
+  }
+  if (exception instanceof EmailReservationRefused) {
+    // Rule L8: the address belongs to another user, possibly of another tenant.
+    return new AdminProblem(409, exception.reason, exception.message);
   }
   if (exception instanceof WrongExpectedRevisionError) {
     return new AdminProblem(409, 'Conflict', 'the resource changed concurrently; retry the request');

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { BenchTenant } from './seed';
+
+/** The operator token the bench starts the api with (ADMIN_OPERATOR_TOKEN). */
+export const OPERATOR_TOKEN = `bench-operator-${randomBytes(12).toString('hex')}`;
+
+async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** Tenants made the way an operator does: tenant, SCIM as user management, a SCIM token. */
+export async function createTenants(baseUrl: string, count: number): Promise<BenchTenant[]> {
+  const tenants: BenchTenant[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `bench-${i}`;
+    const created = await json(`${baseUrl}/admin/v1/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, name: `Bench tenant ${i}` }),
+    });
+    const credential = created.apiCredential as { clientId: string; clientSecret: string };
+    const basic = `Basic ${Buffer.from(`${credential.clientId}:${credential.clientSecret}`).toString('base64')}`;
+    await json(`${baseUrl}/admin/v1/tenants/${id}/user-management`, {
+      method: 'PUT',
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'scim' }),
+    });
+    const token = await json(`${baseUrl}/admin/v1/tenants/${id}/scim-token`, { method: 'POST', headers: { authorization: basic } });
+    tenants.push({ id, token: token.token as string });
+  }
+  return tenants;
+}
+
