@@ -244,6 +244,14 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect(last).toMatchObject({ type: 'UserDeletedPermanently', data: { reason: 'auto_delete_preserved' } });
       // The address is free again (rule L8): the user is gone for good.
       expect((await scim(TENANT_B_TOKEN).post(entraUser('due@acme.test'))).status).toBe(201);
+      // Rule L10: nothing readable of the deleted user stays in the read model, though its audit entries keep who and when.
+      const entries = await audit(t.readModel).find({ where: { userId: due.body.id } });
+      expect(entries.map((entry) => entry.eventType)).toEqual(expect.arrayContaining(['UserCreated', 'UserPreserved', 'UserDeletedPermanently']));
+      expect(JSON.stringify(entries)).not.toContain('due@acme.test');
+      // No claim stream names the address either: claims are keyed by its digest.
+      const claims = await audit(t.readModel).find({ where: { eventType: 'EmailReserved' } });
+      expect(claims.length).toBeGreaterThan(0);
+      expect(JSON.stringify(claims)).not.toMatch(/@acme\.test|@a\.test|@x\.test/);
       // A user on legal hold cannot be deleted by hand either.
       expect((await admin().delete(`/admin/v1/tenants/acme/users/${held.body.id}`)).status).toBe(409);
     });

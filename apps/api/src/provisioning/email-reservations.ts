@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import {
   CommandMetadata,
   decideEmailReservation,
@@ -21,6 +22,7 @@ const EMAIL_RESERVATIONS: StreamKind<EmailReservationState, EmailReservationEven
 
 /** An address's reservation, with what its holder's own stream says (rules L8, L9). */
 export interface LoadedReservation {
+  /** The address as compared (emailKey); kept in memory only. */
   readonly key: string;
   readonly stream: LoadedStream<EmailReservationState>;
   /** Whether the holder, as its stream stands, owns the address; false without a holder. */
@@ -40,7 +42,7 @@ export class EmailReservations {
   ) {}
 
   async load(key: string): Promise<LoadedReservation> {
-    const stream = await this.streams.load(emailReservationStreamId(key), EMAIL_RESERVATIONS);
+    const stream = await this.streams.load(streamOf(key), EMAIL_RESERVATIONS);
     const holder = stream.state.holder;
     const holderOwnsIt = holder ? holdsEmail((await this.users.load(holder.userId)).state, key) : false;
     return { key, stream, holderOwnsIt };
@@ -53,11 +55,11 @@ export class EmailReservations {
    */
   async reserve(loaded: LoadedReservation, userId: string, metadata: CommandMetadata): Promise<boolean> {
     const events = decideEmailReservation(
-      { type: 'ReserveEmail', data: { email: loaded.key, userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt: loaded.holderOwnsIt } },
+      { type: 'ReserveEmail', data: { email: digestOf(loaded.key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt: loaded.holderOwnsIt } },
       loaded.stream.state,
     );
     if (events.length === 0) return false;
-    await this.streams.append(emailReservationStreamId(loaded.key), EMAIL_RESERVATIONS, events, loaded.stream.revision, metadata);
+    await this.streams.append(streamOf(loaded.key), EMAIL_RESERVATIONS, events, loaded.stream.revision, metadata);
     return true;
   }
 
@@ -65,13 +67,13 @@ export class EmailReservations {
   async reserveFor(key: string, userId: string, metadata: CommandMetadata): Promise<boolean> {
     let reserved = false;
     await this.streams.decideAndAppend(
-      emailReservationStreamId(key),
+      streamOf(key),
       EMAIL_RESERVATIONS,
       async (stream) => {
         const holder = stream.state.holder;
         const holderOwnsIt = holder !== null && holder.userId !== userId && holdsEmail((await this.users.load(holder.userId)).state, key);
         const events = decideEmailReservation(
-          { type: 'ReserveEmail', data: { email: key, userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt } },
+          { type: 'ReserveEmail', data: { email: digestOf(key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt } },
           stream.state,
         );
         reserved = events.length > 0;
@@ -85,10 +87,23 @@ export class EmailReservations {
   /** Frees `key` if `userId` holds it; a no-op otherwise, so compensations may repeat. */
   async release(key: string, userId: string, metadata: CommandMetadata): Promise<void> {
     await this.streams.decideAndAppend(
-      emailReservationStreamId(key),
+      streamOf(key),
       EMAIL_RESERVATIONS,
-      (stream) => decideEmailReservation({ type: 'ReleaseEmail', data: { email: key, userId } }, stream.state),
+      (stream) => decideEmailReservation({ type: 'ReleaseEmail', data: { email: digestOf(key), userId } }, stream.state),
       metadata,
     );
   }
+}
+
+/**
+ * Claims name the address only by its SHA-256: stream ids and claim events
+ * are never deleted, so they must hold no personal data (README, "Personal
+ * data"); the user's own stream is what says which address it is.
+ */
+function digestOf(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+function streamOf(key: string): string {
+  return emailReservationStreamId(digestOf(key));
 }

@@ -12,6 +12,7 @@ export const EMAIL_RESERVATION_LEASE_MS = 60_000;
 export interface EmailReserved {
   readonly type: 'EmailReserved';
   readonly data: {
+    /** The address's digest, never the address. */
     readonly email: string;
     readonly userId: string;
     readonly tenantId: string;
@@ -38,7 +39,8 @@ export function isEmailReservationEvent(event: { type: string }): event is Email
   return listedIn(EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS, event);
 }
 
-export const emailReservationStreamId = (emailKey: string) => `email-${emailKey}`;
+/** `addressDigest` is the SHA-256 of the address: a claim stream holds no personal data. */
+export const emailReservationStreamId = (addressDigest: string) => `email-${addressDigest}`;
 
 export interface EmailHolder {
   readonly userId: string;
