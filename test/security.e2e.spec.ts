@@ -65,7 +65,8 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
   let routes: Array<{ method: string; url: string }>;
 
   beforeAll(async () => {
-    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR }, clock);
+    // The sweeps below fail hundreds of authentications from one address on purpose.
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR, AUTH_FAILURE_LIMIT: '0' }, clock);
     const operator = (method: 'post', url: string) => request(t.http)[method](url).set('Authorization', `Bearer ${OPERATOR}`);
     acme = (await operator('post', '/admin/v1/tenants').send({ id: 'acme', name: 'Acme' })).body.apiCredential;
     globex = (await operator('post', '/admin/v1/tenants').send({ id: 'globex', name: 'Globex' })).body.apiCredential;
@@ -291,6 +292,28 @@ describe(`rate limit per credential on ${E2E_DATABASE}`, () => {
     expect(throttled.status).toBe(429);
     expect(throttled.headers['content-type']).toContain(PROBLEM);
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe(`failed authentications per address on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ AUTH_FAILURE_LIMIT: '3', RATE_LIMIT_WINDOW_MS: '60000' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('given an address that failed to authenticate 3 times, when it tries again, even with a good token, then 429 before any credential is checked', async () => {
+    const guess = (token: string) => request(t.http).get('/scim/v2/ServiceProviderConfig').set('Authorization', `Bearer ${token}`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await guess(`guess-${i}-0123456789abcdef`)).status);
+    expect(statuses).toEqual([401, 401, 401]);
+    const blocked = await guess('guess-3-0123456789abcdef');
+    expect(blocked.status).toBe(429);
+    expect(blocked.body).toMatchObject({ schemas: [SCIM_ERROR_SCHEMA], status: '429', detail: expect.stringMatching(/failed authentications/) });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await guess(TENANT_B_TOKEN)).status).toBe(429);
   });
 });
 

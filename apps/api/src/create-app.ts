@@ -11,7 +11,7 @@ import { AppModule, AppOverrides } from './app.module';
 import { ScimExceptionFilter } from './http/scim-exception.filter';
 import { frameworkError } from './http/framework-errors';
 import { parseJsonBodies } from './http/json-body';
-import { limitRequestRates } from './http/rate-limit';
+import { limitFailedAuthentications, limitRequestRates } from './http/rate-limit';
 import { addSecurityHeaders } from './http/security-headers';
 
 /** A route as Fastify registered it: the security tests walk every one, so a new route cannot be forgotten. */
@@ -55,6 +55,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   fastify.removeContentTypeParser('text/plain');
   // RFC 7644 §3.1: clients may send application/scim+json; both JSON types are parsed with a nesting bound.
   parseJsonBodies(fastify, config.maxBodyBytes);
+  limitFailedAuthentications(fastify, config);
   await limitRequestRates(fastify, config);
   addSecurityHeaders(fastify);
   fastify.addHook('onRequest', async (request, reply) => {

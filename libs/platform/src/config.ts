@@ -66,6 +66,10 @@ class Environment {
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1000) @Max(3_600_000)
   RATE_LIMIT_WINDOW_MS = 60_000;
 
+  /** Failed authentications (401) one address may have per window before all its requests get 429; 0: no limit. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  AUTH_FAILURE_LIMIT = 100;
+
   /** Rule T3: where expiry reminders are mailed from, e.g. smtp://user:pass@host:587; without it they are only recorded. */
   @IsOptional() @IsUrl({ protocols: ['smtp', 'smtps'], require_protocol: true, require_tld: false })
   SMTP_URL?: string;
@@ -120,7 +124,7 @@ export interface AppConfig {
   readonly maxBodyBytes: number;
   readonly logLevel: string;
   /** Per-credential request budget (429 with Retry-After beyond it); max 0: no limit. */
-  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly rateLimit: { readonly max: number; readonly windowMs: number; readonly authFailures: number };
   /** Rule T3 decision: reminders before a SCIM token expires, recorded as events and mailed. */
   readonly expiryReminders: ExpiryRemindersConfig;
   /** Period of the preserved-user auto-delete job (rule L10); 0 = off. */
@@ -179,7 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,
     autoDeleteIntervalMs: parsed.AUTO_DELETE_INTERVAL_MS,
-    rateLimit: { max: parsed.RATE_LIMIT_MAX, windowMs: parsed.RATE_LIMIT_WINDOW_MS },
+    rateLimit: { max: parsed.RATE_LIMIT_MAX, windowMs: parsed.RATE_LIMIT_WINDOW_MS, authFailures: parsed.AUTH_FAILURE_LIMIT },
     expiryReminders: {
       intervalMs: parsed.REMINDER_INTERVAL_MS,
       email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,
