@@ -72,11 +72,13 @@ export async function seedUsers(
 }
 
 /**
- * The storage ceiling: `concurrency` writers each appending one UserCreated
- * at a time (what `concurrency` SCIM creates in flight ask of the store) for
- * `seconds`. Returns the appends per second. The streams are named
- * ceiling-<id>, not user-<id>: the same rows for the store, but no users in
- * the read model, so the user counts the GETs are measured at stay exact.
+ * The storage ceiling: `concurrency` writers each appending, one create at a
+ * time, what a SCIM create appends (what `concurrency` creates in flight ask
+ * of the store) for `seconds`: the address claim, the profile seat and the
+ * UserCreated, each in its own stream. Returns the creates per second. The
+ * streams are named ceiling-…, not user-<id>: the same rows for the store,
+ * but no users in the read model, so the user counts the GETs are measured
+ * at stay exact.
  */
 export async function rawAppends(
   store: EventStore,
@@ -93,7 +95,12 @@ export async function rawAppends(
       const tenant = tenants[(w + k) % tenants.length];
       const userId = randomUUID();
       const userName = `raw-${tag}-${w}-${k}@${tenant.id}.example.com`;
-      await store.append(`ceiling-${userId}`, [userCreated(userId, tenant.id, userName, `raw-${tag}-${w}-${k}`)], 'no_stream');
+      const created = userCreated(userId, tenant.id, userName, `raw-${tag}-${w}-${k}`);
+      const claim = { ...created, id: randomUUID(), type: 'EmailReserved', data: { email: userName, userId, tenantId: tenant.id, reservedAt: created.metadata.occurredAt, replacedUserId: null } };
+      const seat = { ...created, id: randomUUID(), type: 'ProfileSeatTaken', data: { profileId: 'all', userId, takenAt: created.metadata.occurredAt, seatsInUse: k + 1 } };
+      await store.append(`ceiling-email-${userId}`, [claim], 'no_stream');
+      await store.append(`ceiling-seats-${tenant.id}/${w}`, [seat], 'any');
+      await store.append(`ceiling-${userId}`, [created], 'no_stream');
       count += 1;
     }
   };

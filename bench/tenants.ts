@@ -11,7 +11,11 @@ async function json(url: string, init: RequestInit): Promise<Record<string, unkn
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
-/** Tenants made the way an operator does: tenant, SCIM as user management, a SCIM token. */
+/**
+ * Tenants made the way an operator and an admin do: tenant, SCIM as user
+ * management, a storage, an unlimited profile and a catch-all SCIM mapping
+ * (without one, every create is refused: rule M4), and a SCIM token.
+ */
 export async function createTenants(baseUrl: string, count: number): Promise<BenchTenant[]> {
   const tenants: BenchTenant[] = [];
   for (let i = 0; i < count; i++) {
@@ -28,6 +32,11 @@ export async function createTenants(baseUrl: string, count: number): Promise<Ben
       headers: { authorization: basic, 'content-type': 'application/json' },
       body: JSON.stringify({ method: 'scim' }),
     });
+    const admin = (path: string, body: unknown) =>
+      json(`${baseUrl}/admin/v1/tenants/${id}/${path}`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await admin('storages', { id: 'main', name: 'Main', region: 'local' });
+    await admin('profiles', { id: 'all', name: 'All users', maxUsers: 0, storageIds: ['main'] });
+    await admin('scim-mappings', { id: 'all', name: 'All users', attribute: '*', values: '*', profileId: 'all', storageId: 'main', quota: { amount: 0, unit: 'GB' } });
     const token = await json(`${baseUrl}/admin/v1/tenants/${id}/scim-token`, { method: 'POST', headers: { authorization: basic } });
     tenants.push({ id, token: token.token as string });
   }

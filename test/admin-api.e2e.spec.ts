@@ -14,6 +14,9 @@ async function waitFor<T>(fetch: () => Promise<T>, done: (value: T) => boolean, 
 }
 const PROBLEM = 'application/problem+json';
 
+const engineer = (userName: string, displayName: string) =>
+  entraUser(userName, { displayName, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Engineering' } });
+
 describe(`admin API on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   let acme: { clientId: string; clientSecret: string };
@@ -177,9 +180,20 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     });
 
     beforeAll(async () => {
+      // An earlier test left storage eu unhealthy; the users' mapping (eng: department) places them on it.
+      await operator.put('/admin/v1/tenants/acme/storages/eu/health').send({ health: 'healthy' });
       scimToken = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
-      userId = (await scim().post('/scim/v2/Users').send(entraUser('grace@acme.example', { displayName: 'Grace Hopper' }))).body.id;
-      await scim().post('/scim/v2/Users').send(entraUser('alan@acme.example', { displayName: 'Alan Turing' }));
+      userId = (await scim().post('/scim/v2/Users').send(engineer('grace@acme.example', 'Grace Hopper'))).body.id;
+      await scim().post('/scim/v2/Users').send(engineer('alan@acme.example', 'Alan Turing'));
+    });
+
+    it('given users a mapping placed, when the admin searches by profile and storage, then they come back with their placement', async () => {
+      const byProfile = await as(acme).get('/admin/v1/tenants/acme/users?profileId=staff');
+      expect(byProfile.body.users.map((u: { userName: string }) => u.userName).sort()).toEqual(['alan@acme.example', 'grace@acme.example']);
+      expect(byProfile.body.users[0].placement).toMatchObject({ mappingId: 'eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+      expect((await as(acme).get('/admin/v1/tenants/acme/users?storageId=eu')).body.total).toBe(2);
+      expect((await as(acme).get('/admin/v1/tenants/acme/users?storageId=us')).body.total).toBe(0);
+      expect((await as(acme).get('/admin/v1/tenants/acme/users?profileId=nobody')).body.total).toBe(0);
     });
 
     it('given users, when the admin searches by text and status, then the matching users come back', async () => {
@@ -259,7 +273,7 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
 
   it('given a user created over SCIM with the admin-made token, then it lands in that tenant', async () => {
     const token = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
-    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(entraUser('acme-user@example.com'));
+    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(engineer('acme-user@example.com', 'Acme User'));
     expect(created.status).toBe(201);
     const otherTenant = await request(t.http).get(`/scim/v2/Users/${created.body.id}`).set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
     expect(otherTenant.status).toBe(404);

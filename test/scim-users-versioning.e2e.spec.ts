@@ -75,6 +75,14 @@ describe(`versions, concurrency and token expiry on ${E2E_DATABASE}`, () => {
       expect(response.status).toBe(401);
       expect(response.headers['www-authenticate']).toContain('invalid_token');
       expect(response.body.detail).toMatch(/expired/);
+      // Rule S2: the admin sees it once, not once per call of a busy IdP.
+      await scim.get('/scim/v2/Users').set('X-Request-Id', 'expired-again');
+      const refusals = async () =>
+        (await t.readModel.getRepository(AuditEntryRow).findBy({ eventType: 'ProvisioningRefused' })).filter((entry) => JSON.parse(entry.data).operation === 'authenticate');
+      for (let i = 0; i < 100 && (await refusals()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      const recorded = await refusals();
+      expect(recorded).toHaveLength(1);
+      expect(JSON.parse(recorded[0].data)).toMatchObject({ operation: 'authenticate', reason: 'TokenExpired', status: 401 });
     } finally {
       clock.travelDays(-366);
     }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { BootstrapTenant } from '../../apps/api/src/admin/tenants/bootstrap-tenant';
+import { AppOverrides } from '../../apps/api/src/app.module';
 import { createApp } from '../../apps/api/src/create-app';
 import { READ_MODEL } from '../../apps/api/src/tokens';
 import { createFreshPostgresDatabase } from '../../libs/event-store/src/postgres/fresh-postgres-database';
@@ -36,10 +37,10 @@ export async function freshStorage(): Promise<{ env: Record<string, string>; dro
 }
 
 /** The real app on a real database, with two tenants and their tokens. */
-export async function startTestApp(env: Record<string, string> = {}, clock?: Clock): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, clock?: Clock, overrides: Omit<AppOverrides, 'clock'> = {}): Promise<TestApp> {
   const storage = env.DATA_DIR || env.DATABASE_URL ? null : await freshStorage();
   const config = loadConfig({ LOG_LEVEL: 'silent', ...storage?.env, ...env });
-  const app = await createApp(config, { clock });
+  const app = await createApp(config, { ...overrides, clock });
   await app.getHttpAdapter().getInstance().ready();
   const bootstrap = async () => {
     const tenants = app.get(BootstrapTenant);

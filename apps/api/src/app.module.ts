@@ -16,6 +16,7 @@ import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
 import { AdminUsersController } from './admin/users/admin-users.controller';
+import { AuditController } from './admin/audit/audit.controller';
 import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
 import { ReadYourWrites } from './event-sourcing/read-your-writes';
@@ -33,12 +34,20 @@ import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserStreams } from './scim-users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
+import { EmailReservations } from './provisioning/email-reservations';
+import { PermanentDeletion } from './provisioning/permanent-deletion';
+import { Licences } from './provisioning/licences';
+import { PreservedUserAutoDelete } from './provisioning/preserved-user-auto-delete';
+import { ProfileSeatsService } from './provisioning/profile-seats.service';
+import { ProvisioningRefusals } from './provisioning/provisioning-refusals';
 
 /** How often a write waiting for read-your-writes looks at an external projector's checkpoint. */
 const CHECKPOINT_POLL_MS = 5;
 
 export interface AppOverrides {
   readonly clock?: Clock;
+  /** Where the logs go instead of stdout: tests read them to prove no personal data is written. */
+  readonly logDestination?: { write(line: string): void };
 }
 
 @Module({})
@@ -50,7 +59,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         PassportModule,
         LoggerModule.forRoot({
-          pinoHttp: {
+          pinoHttp: withDestination(overrides.logDestination, {
             level: config.logLevel,
             // Fastify already assigned the request id (X-Request-Id or a new UUID).
             genReqId: (request) => (request as unknown as { id: string }).id,
@@ -63,7 +72,7 @@ export class AppModule {
               }),
               res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
             },
-          },
+          }),
         }),
       ],
       controllers: [
@@ -73,6 +82,7 @@ export class AppModule {
         TenantsController,
         TenantConfigurationController,
         AdminUsersController,
+        AuditController,
         ...(config.benchNoopRoute ? [BenchNoopController] : []),
       ],
       providers: [
@@ -110,6 +120,12 @@ export class AppModule {
         OperatorStrategy,
         ApiCredentialStrategy,
         UserStreams,
+        EmailReservations,
+        ProfileSeatsService,
+        ProvisioningRefusals,
+        PermanentDeletion,
+        Licences,
+        PreservedUserAutoDelete,
         ScimWrite,
         ExistingUserWrite,
         ScimUsersReadModel,
@@ -121,4 +137,8 @@ export class AppModule {
       ],
     };
   }
+}
+
+function withDestination<T>(destination: { write(line: string): void } | undefined, options: T): T | [T, { write(line: string): void }] {
+  return destination ? [options, destination] : options;
 }

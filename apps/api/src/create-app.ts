@@ -1,13 +1,30 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@scim-ledger/platform';
-import { SCIM_CONTENT_TYPE } from '@scim-ledger/scim';
+import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
 import { AppModule, AppOverrides } from './app.module';
 import { ScimExceptionFilter } from './http/scim-exception.filter';
+import { frameworkError } from './http/framework-errors';
+import { parseJsonBodies } from './http/json-body';
+import { limitRequestRates } from './http/rate-limit';
+import { addSecurityHeaders } from './http/security-headers';
+
+/** A route as Fastify registered it: the security tests walk every one, so a new route cannot be forgotten. */
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+}
+const routeTables = new WeakMap<NestFastifyApplication, RegisteredRoute[]>();
+
+/** Every route of the app, from Fastify's onRoute hook (HEAD routes Fastify adds for GETs left out). */
+export function registeredRoutes(app: NestFastifyApplication): readonly RegisteredRoute[] {
+  return routeTables.get(app) ?? [];
+}
 
 /** A caller's request id is kept when it looks like one, so IdP logs and ours line up (rule S1). */
 function requestId(header: string | string[] | undefined): string {
@@ -18,23 +35,32 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxBodyBytes,
     genReqId: (request: IncomingMessage) => requestId(request.headers['x-request-id']),
+    frameworkErrors: frameworkError as never,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
+    // Our own JSON parser (parseJsonBodies) replaces Nest's, which would bound size but not nesting.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ScimExceptionFilter());
-  const fastify = app.getHttpAdapter().getInstance();
+  // @nestjs/platform-fastify ships its own copy of Fastify's types; the instance is the same.
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const routes: RegisteredRoute[] = [];
+  routeTables.set(app, routes);
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   // SCIM bodies are JSON; anything else is refused with 415 rather than read as text.
   fastify.removeContentTypeParser('text/plain');
-  // RFC 7644 §3.1: clients may send application/scim+json; it is parsed as JSON.
-  fastify.addContentTypeParser(
-    'application/scim+json',
-    { parseAs: 'string', bodyLimit: config.maxBodyBytes },
-    fastify.getDefaultJsonParser('error', 'error'),
-  );
+  // RFC 7644 §3.1: clients may send application/scim+json; both JSON types are parsed with a nesting bound.
+  parseJsonBodies(fastify, config.maxBodyBytes);
+  await limitRequestRates(fastify, config);
+  addSecurityHeaders(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
+    // No id, filter or cursor holds U+0000, and PostgreSQL refuses it in a parameter: a client error, not a 500.
+    if (/%00|\u0000/i.test(request.url)) throw new ScimError(400, 'the URL may not contain U+0000', 'invalidValue');
     // IdPs send a JSON content type on bodiless DELETEs and GETs; an empty body is no body, not bad JSON.
     const length = request.headers['content-length'];
     if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) {

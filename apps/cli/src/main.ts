@@ -1,12 +1,15 @@
 import 'reflect-metadata';
-import { Command } from 'commander';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evolve, initialUserState, isUserEvent, UserEvent, userStreamId, UserState } from '@scim-ledger/domain';
-import { openEventStore } from '@scim-ledger/event-store';
+import { evolveTenant, initialTenantState, isTenantEvent, TenantEvent, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
+import { openEventStore, RecordedEvent } from '@scim-ledger/event-store';
 import { openReadModel, readModelDifferences, rebuildReadModel } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
+import { ExportedEvent, exportedEvents, importEvents } from './event-export';
 
 /**
  * Support tooling (rule S3). It reads the same environment variables as the
@@ -14,34 +17,64 @@ import { loadConfig } from '@scim-ledger/platform';
  */
 const program = new Command()
   .name('scim-ledger')
-  .description('Support tooling for scim-ledger: replay a user, verify the read model against the events')
+  .description('Support tooling for scim-ledger: replay a user or a tenant, verify the read model against the events')
   .showHelpAfterError();
 
 program
   .command('replay')
-  .description("print each event of a user's stream and the state it led to")
-  .argument('<kind>', 'what to replay: user')
-  .argument('<id>', 'the user id (the SCIM id)')
-  .action(async (kind: string, id: string) => {
-    if (kind !== 'user') program.error(`cannot replay "${kind}": only "user" is supported so far`);
+  .description("print each event of a user's or a tenant's stream with who, when and why, and the change it caused (rule S3)")
+  .argument('<kind>', 'what to replay: user or tenant')
+  .argument('<id>', 'the user id (the SCIM id) or the tenant id')
+  .option('--until <time>', 'stop after the events that occurred at or before this ISO 8601 instant')
+  .option('--revision <n>', 'stop after this stream revision', (value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a revision is a whole number');
+    return Number(value);
+  })
+  .action(async (kind: string, id: string, options: { until?: string; revision?: number }) => {
+    if (kind !== 'user' && kind !== 'tenant') program.error(`cannot replay "${kind}": use user or tenant`);
+    if (options.until !== undefined && Number.isNaN(Date.parse(options.until))) program.error(`--until ${options.until} is not an ISO 8601 instant`);
     const eventStore = await openEventStore(loadConfig().eventStore);
     try {
-      const events = await eventStore.readStream(userStreamId(id));
-      if (events.length === 0) program.error(`no events for user ${id}`);
-      let state: UserState = initialUserState;
-      for (const event of events) {
-        const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string; userAgent?: string };
-        if (isUserEvent(event)) state = evolve(state, event as unknown as UserEvent);
-        process.stdout.write(
-          `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} ` +
-            `request ${metadata.requestId ?? '?'} (${metadata.userAgent ?? 'no user agent'})\n` +
-            `    data:  ${JSON.stringify(event.data)}\n    state: ${JSON.stringify(state)}\n`,
-        );
-      }
+      const recorded = await eventStore.readStream(kind === 'user' ? userStreamId(id) : tenantStreamId(id));
+      if (recorded.length === 0) program.error(`no events for ${kind} ${id}`);
+      const until = options.until === undefined ? null : Date.parse(options.until);
+      const shown = recorded.filter((event) => {
+        const occurredAt = (event.metadata as { occurredAt?: string }).occurredAt;
+        if (options.revision !== undefined && event.revision > options.revision) return false;
+        return until === null || (occurredAt !== undefined && Date.parse(occurredAt) <= until);
+      });
+      if (kind === 'user') replayUser(shown);
+      else replayTenant(shown);
+      process.stdout.write(`${shown.length} of ${recorded.length} event(s) replayed\n`);
     } finally {
       await eventStore.close();
     }
   });
+
+/** Each user event with its summary, its attribute diff, and the state it led to. */
+function replayUser(events: RecordedEvent[]): void {
+  const { entries, state } = userHistory(events);
+  for (const entry of entries) {
+    process.stdout.write(`#${entry.revision} ${entry.occurredAt ?? '?'} ${entry.type} by ${entry.actor?.kind ?? '?'}:${entry.actor?.id ?? '?'}\n`);
+    process.stdout.write(`    ${entry.summary}\n`);
+    for (const change of entry.changes) process.stdout.write(`    ${change.attribute}: ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
+  }
+  process.stdout.write(`state: ${JSON.stringify(state)}\n`);
+}
+
+/** Each tenant event with its data and who sent it, then the tenant's state (tokens as hashes only). */
+function replayTenant(events: RecordedEvent[]): void {
+  let state = initialTenantState;
+  for (const event of events) {
+    const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string };
+    if (isTenantEvent(event)) state = evolveTenant(state, event as unknown as TenantEvent);
+    process.stdout.write(
+      `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} ` +
+        `request ${metadata.requestId ?? '?'}\n    data: ${JSON.stringify(event.data)}\n`,
+    );
+  }
+  process.stdout.write(`state: ${JSON.stringify(state)}\n`);
+}
 
 program
   .command('verify')
@@ -61,6 +94,46 @@ program
     } finally {
       await Promise.all([eventStore.close(), live.destroy(), rebuilt.destroy()]);
       rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+program
+  .command('export')
+  .description("write a tenant's events, or one user's with its tenant's, to an NDJSON file (one event a line)")
+  .requiredOption('--tenant <id>', 'the tenant')
+  .option('--user <id>', 'only this user (and the tenant stream, for its mappings)')
+  .requiredOption('--out <file>', 'the NDJSON file to write')
+  .action(async (options: { tenant: string; user?: string; out: string }) => {
+    const eventStore = await openEventStore(loadConfig().eventStore);
+    try {
+      const out = createWriteStream(options.out, { flags: 'wx' });
+      let written = 0;
+      for await (const event of exportedEvents(eventStore, { tenantId: options.tenant, userId: options.user })) {
+        if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
+        written += 1;
+      }
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      process.stdout.write(`${written} event(s) written to ${options.out}\n`);
+    } finally {
+      await eventStore.close();
+    }
+  });
+
+program
+  .command('import')
+  .description('load an NDJSON export into this instance\'s event store (e.g. the embedded default on a laptop); streams that exist already are refused')
+  .requiredOption('--in <file>', 'the NDJSON file an export wrote')
+  .action(async (options: { in: string }) => {
+    const eventStore = await openEventStore(loadConfig().eventStore);
+    try {
+      const lines = createInterface({ input: createReadStream(options.in), crlfDelay: Infinity });
+      const events = (async function* () {
+        for await (const line of lines) if (line.trim()) yield JSON.parse(line) as ExportedEvent;
+      })();
+      const { streams, events: count } = await importEvents(eventStore, events);
+      process.stdout.write(`${count} event(s) in ${streams} stream(s) imported; start the api to project them\n`);
+    } finally {
+      await eventStore.close();
     }
   });
 

@@ -40,3 +40,8 @@ export function eventMetadata(command: CommandMetadata, schemaVersion: number): 
     schemaVersion,
   };
 }
+
+/** Whether a stored event is one of the types a schema-version table lists: each stream kind's `is…Event`. */
+export function listedIn(schemaVersions: Readonly<Record<string, number>>, event: { type: string }): boolean {
+  return Object.prototype.hasOwnProperty.call(schemaVersions, event.type);
+}

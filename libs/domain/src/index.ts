@@ -11,6 +11,7 @@ export {
   firstMatchingMapping,
   foldTenant,
   initialTenantState,
+  licenceRefusal,
   MAX_QUOTA_AMOUNT,
   SCIM_TOKEN_VALIDITY_DAYS,
   scimTokenStatus,
@@ -21,6 +22,8 @@ export type {
   AdminApiCredential,
   ApiCredentialsEntry,
   CurrentScimToken,
+  LicenceLimits,
+  LicensedUsers,
   Profile,
   ProfileSpec,
   ScimMapping,
@@ -30,3 +33,8 @@ export type {
   TenantRefusal,
   TenantState,
 } from './tenant/tenant.decider';
+export * from './reservation/email-reservation';
+export * from './profile-seats/profile-seats';
+export * from './provisioning/placement';
+export * from './provisioning/provisioning-refusal';
+export * from './user/user-history';

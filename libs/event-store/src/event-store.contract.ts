@@ -71,6 +71,17 @@ export function describeEventStoreContract(
 
     it('given a missing stream, when reading it, then it is empty', async () => {
       expect(await store.readStream(stream('missing'))).toEqual([]);
+      expect(await store.readLastEvent(stream('missing'))).toBeNull();
+    });
+
+    it('given a stream of three events, when reading its last event, then it is the newest with its revision', async () => {
+      await store.append(stream('last'), [event('A'), event('B')], 'no_stream');
+      const third = event('C', { seats: 3 });
+      await store.append(stream('last'), [third], 1);
+
+      const last = await store.readLastEvent(stream('last'));
+
+      expect(last).toMatchObject({ id: third.id, type: 'C', revision: 2, data: { seats: 3 }, streamId: stream('last') });
     });
 
     it('given an existing stream, when appending with no_stream, then a typed concurrency error names the actual revision', async () => {

@@ -104,6 +104,11 @@ export interface EventStore {
   /** All events of one stream, oldest first; [] for a stream that does not exist. */
   readStream(streamId: string): Promise<RecordedEvent[]>;
   /**
+   * The stream's last event, or null for a stream that does not exist. Streams
+   * whose every event carries the running state (counters) need only this.
+   */
+  readLastEvent(streamId: string): Promise<RecordedEvent | null>;
+  /**
    * Events of every stream in global order. A reader must never skip an event
    * whose transaction commits after a later position became visible.
    */

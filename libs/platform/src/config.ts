@@ -59,6 +59,13 @@ class Environment {
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Requests one credential (or, without one, one address) may make per window; 0 switches the limit off. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  RATE_LIMIT_MAX = 6000;
+
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1000) @Max(3_600_000)
+  RATE_LIMIT_WINDOW_MS = 60_000;
+
   /** Rule T3: where expiry reminders are mailed from, e.g. smtp://user:pass@host:587; without it they are only recorded. */
   @IsOptional() @IsUrl({ protocols: ['smtp', 'smtps'], require_protocol: true, require_tld: false })
   SMTP_URL?: string;
@@ -76,6 +83,10 @@ class Environment {
    */
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
   REMINDER_INTERVAL_MS = 3_600_000;
+
+  /** How often preserved users past their profile's auto-delete period are deleted for good (rule L10); 0 switches it off. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
+  AUTO_DELETE_INTERVAL_MS = 3_600_000;
 
   /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
   @IsOptional() @IsIn(['0', '1'])
@@ -108,8 +119,12 @@ export interface AppConfig {
   readonly readYourWritesTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly logLevel: string;
+  /** Per-credential request budget (429 with Retry-After beyond it); max 0: no limit. */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
   /** Rule T3 decision: reminders before a SCIM token expires, recorded as events and mailed. */
   readonly expiryReminders: ExpiryRemindersConfig;
+  /** Period of the preserved-user auto-delete job (rule L10); 0 = off. */
+  readonly autoDeleteIntervalMs: number;
   /** BENCH_NOOP_ROUTE=1: the bench's no-op SCIM route is served. */
   readonly benchNoopRoute: boolean;
 }
@@ -163,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     logLevel: parsed.LOG_LEVEL,
+    autoDeleteIntervalMs: parsed.AUTO_DELETE_INTERVAL_MS,
+    rateLimit: { max: parsed.RATE_LIMIT_MAX, windowMs: parsed.RATE_LIMIT_WINDOW_MS },
     expiryReminders: {
       intervalMs: parsed.REMINDER_INTERVAL_MS,
       email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,

@@ -19,7 +19,20 @@ const meta = (minute: number) =>
   );
 const created = (userId: string, userName: string): UserEvent => ({
   type: 'UserCreated',
-  data: { userId, tenantId: 't1', userName, email: userName, displayName: 'Ada', givenName: 'Ada', familyName: null, externalId: 'x1', userPrincipalName: null },
+  data: {
+    userId,
+    tenantId: 't1',
+    userName,
+    email: userName,
+    displayName: 'Ada',
+    givenName: 'Ada',
+    familyName: null,
+    externalId: 'x1',
+    userPrincipalName: null,
+    provisionedBy: 'idp',
+    placement: { mappingId: 'eng', profileId: 'staff', storageId: 'eu', quota: { amount: 5, unit: 'GB' }, sendActivationEmail: false },
+    idpAttributes: { department: 'Engineering' },
+  },
 });
 
 describe('ReadModelProjector on SQLite', () => {
@@ -48,6 +61,25 @@ describe('ReadModelProjector on SQLite', () => {
       'any',
     );
   }
+
+  it('given a UserCreated stored as version 1 before version 2 existed, when projected, then it is upcast: an IdP user with no placement', async () => {
+    const { provisionedBy: _p, placement: _pl, idpAttributes: _a, ...v1 } = (created('u-v1', 'old@example.com') as Extract<UserEvent, { type: 'UserCreated' }>).data;
+    await store.append(userStreamId('u-v1'), [{ id: randomUUID(), type: 'UserCreated', data: v1, metadata: { ...meta(1), schemaVersion: 1 } }], 'no_stream');
+
+    await projector.catchUp();
+
+    const row = await readModel.getRepository(ScimUserRow).findOneByOrFail({ id: 'u-v1' });
+    expect(row).toMatchObject({ userName: 'old@example.com', provisionedBy: 'idp', profileId: null, storageId: null, legalHold: false });
+  });
+
+  it('given a user placed by a mapping, when projected, then its row carries the mapping, profile, storage and quota', async () => {
+    await append('u-placed', [created('u-placed', 'placed@example.com')], 1);
+
+    await projector.catchUp();
+
+    const row = await readModel.getRepository(ScimUserRow).findOneByOrFail({ id: 'u-placed' });
+    expect(row).toMatchObject({ mappingId: 'eng', profileId: 'staff', storageId: 'eu', quotaAmount: 5, quotaUnit: 'GB', sendActivationEmail: false });
+  });
 
   it('given created, renamed and preserved events, when projected, then one row with the latest state and one audit entry each', async () => {
     await append('u1', [created('u1', 'Ada@Example.com')], 1);

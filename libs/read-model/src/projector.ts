@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
+import { DataSource, EntityManager, EntityMetadata, In, ObjectLiteral } from 'typeorm';
 import {
   comparePositions,
   EventStore,
@@ -21,6 +21,9 @@ import { projectTenantEvent } from './tenants/tenants.projection';
 import { projectUserEvent, userIdOfStream } from './users/users.projection';
 
 export const READ_MODEL_PROJECTION = 'read-model';
+
+/** What a deleted user's audit entries say instead of the data their events carried. */
+export const REDACTED_AUDIT_DATA = JSON.stringify({ redacted: 'the user was deleted for good (rule L10)' });
 
 export interface ProjectorOptions {
   /** Serialises writers on one SQLite file within this process (see sqliteWriteLock). */
@@ -167,6 +170,8 @@ export class ReadModelProjector {
     for (const event of fresh) await projectTenantEvent(manager, event);
     const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
     await insertRows(manager, AuditEntryRow, entries, 'ignore-duplicates');
+    // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what.
+    if (removed.length > 0) await manager.update(AuditEntryRow, { userId: In(removed) }, { data: REDACTED_AUDIT_DATA });
     const last = fresh[fresh.length - 1].position;
     await insertRows(
       manager,

@@ -20,7 +20,8 @@ describe('read model verification', () => {
     store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
     live = await openReadModel({ type: 'sqlite', file: join(dir, 'live.sqlite') });
     rebuilt = await openReadModel({ type: 'sqlite', file: join(dir, 'rebuilt.sqlite') });
-    const created: UserEvent = {
+    // Schema version 1, as stored before v2 existed: upcast on read.
+    const created = {
       type: 'UserCreated',
       data: { userId: 'u1', tenantId: 't1', userName: 'a@example.com', email: 'a@example.com', displayName: 'A', givenName: null, familyName: null, externalId: null, userPrincipalName: null },
     };

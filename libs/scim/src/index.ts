@@ -5,3 +5,4 @@ export * from './patch/user-patch';
 export * from './filter/user-filter.sql';
 export * from './discovery';
 export * from './attributes/attribute-projection';
+export * from './storable-text';

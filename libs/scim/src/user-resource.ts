@@ -1,6 +1,7 @@
-import type { UserProfile } from '@scim-ledger/domain';
+import type { IdpAttributes, UserProfile } from '@scim-ledger/domain';
 import { ScimError } from './scim-error';
-import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA } from './scim-schemas';
+import { isStorableText } from './storable-text';
+import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './scim-schemas';
 
 /** What the HTTP layer knows of a user, from the read model or from its stream. */
 export interface ScimUserView {
@@ -79,6 +80,39 @@ export function readScimUser(body: unknown): ScimUserInput {
   };
 }
 
+/** Bounds on what a create keeps for mappings, so an event stays small whatever the IdP sends. */
+const MAX_IDP_ATTRIBUTES = 100;
+const MAX_IDP_ATTRIBUTE_TEXT = 512;
+
+/**
+ * Rule A3: the scalar attributes a SCIM mapping may filter on, by their exact
+ * (case-sensitive, rule M2) names: those of the Druva extension (city,
+ * country, department…), then the top-level ones (userName, company…), then
+ * the enterprise extension's (Entra sends department there). The first
+ * source that has a name wins. Never the password (rule L11); complex and
+ * multi-valued attributes have no single value to match and are left out.
+ */
+export function idpAttributesOf(body: unknown): IdpAttributes {
+  if (!isObject(body)) return {};
+  const attributes: Record<string, string | number | boolean> = {};
+  const sources = [extensionAsSent(body, DRUVA_USER_SCHEMA), body, extensionAsSent(body, ENTERPRISE_USER_SCHEMA)];
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source)) {
+      if (Object.keys(attributes).length >= MAX_IDP_ATTRIBUTES) return attributes;
+      if (name in attributes || name.toLowerCase() === 'password' || name.toLowerCase() === 'schemas' || name.startsWith('urn:')) continue;
+      // Text PostgreSQL cannot store (NUL, lone surrogates) is dropped: these attributes only feed mappings.
+      if (typeof value === 'string' && value.length <= MAX_IDP_ATTRIBUTE_TEXT && isStorableText(value) && isStorableText(name)) attributes[name] = value;
+      else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) attributes[name] = value;
+    }
+  }
+  return attributes;
+}
+
+function extensionAsSent(body: Record<string, unknown>, urn: string): Record<string, unknown> {
+  const key = Object.keys(body).find((k) => k.toLowerCase() === urn.toLowerCase());
+  return key && isObject(body[key]) ? body[key] : {};
+}
+
 /** Entra ID sends booleans as the strings "True" and "False". */
 export function scimBoolean(value: unknown, attribute: string): boolean {
   if (typeof value === 'boolean') return value;
@@ -107,6 +141,7 @@ function optionalString(value: unknown, attribute: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new ScimError(400, `${attribute} must be a string`, 'invalidValue');
   if (value.length > 512) throw new ScimError(400, `${attribute} is longer than 512 characters`, 'invalidValue');
+  if (!isStorableText(value)) throw new ScimError(400, `${attribute} may not contain U+0000 or an unpaired surrogate`, 'invalidValue');
   return value;
 }
 

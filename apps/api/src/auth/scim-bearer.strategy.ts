@@ -1,28 +1,60 @@
 import { Injectable } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-http-bearer';
+import { Clock } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
+import { ProvisioningRefusals } from '../provisioning/provisioning-refusals';
 import { ScimPrincipal, ScimTokens } from './scim-tokens';
+
+/** An IdP keeps calling with an expired token: its admin needs to see it, not every call of it. */
+const EXPIRED_TOKEN_RECORDED_EVERY_MS = 3_600_000;
 
 const CHALLENGE = 'Bearer realm="scim"';
 
 /** Bearer token → tenant, through passport-http-bearer (RFC 7644 §2). */
 @Injectable()
 export class ScimBearerStrategy extends PassportStrategy(Strategy, 'scim-bearer') {
-  constructor(private readonly tokens: ScimTokens) {
-    super();
+  /** When each expired token's refusal was last recorded, by this process. */
+  private readonly expiredRecordedAt = new Map<string, number>();
+
+  constructor(
+    private readonly tokens: ScimTokens,
+    private readonly refusals: ProvisioningRefusals,
+    private readonly clock: Clock,
+  ) {
+    super({ passReqToCallback: true });
   }
 
-  async validate(token: string): Promise<ScimPrincipal> {
+  async validate(request: FastifyRequest, token: string): Promise<ScimPrincipal> {
     const check = await this.tokens.check(token);
     if (check.valid) return check.principal;
     if (check.reason === 'expired') {
       // Rule T3: an expired token stops provisioning until the admin makes a new one.
-      throw new ScimError(401, 'the SCIM token has expired: generate a new token and enter it in the identity provider', undefined, {
+      const refusal = new ScimError(401, 'the SCIM token has expired: generate a new token and enter it in the identity provider', undefined, {
         'WWW-Authenticate': `${CHALLENGE}, error="invalid_token", error_description="token expired"`,
       });
+      await this.recordExpired(request, check.principal, refusal);
+      throw refusal;
     }
     throw new ScimError(401, 'the bearer token is not valid', undefined, { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` });
+  }
+
+  /** Rule S2: the admin sees that provisioning stopped on an expired token, at most hourly per token. */
+  private async recordExpired(request: FastifyRequest, principal: ScimPrincipal, refusal: ScimError): Promise<void> {
+    const now = this.clock.now();
+    const last = this.expiredRecordedAt.get(principal.tokenId);
+    if (last !== undefined && now.getTime() - last < EXPIRED_TOKEN_RECORDED_EVERY_MS) return;
+    this.expiredRecordedAt.set(principal.tokenId, now.getTime());
+    const metadata = {
+      tenantId: principal.tenantId,
+      actor: { kind: 'scim-token' as const, id: principal.tokenId },
+      requestId: String(request.id),
+      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+      clientAddress: request.ip ?? null,
+      now: now.toISOString(),
+    };
+    await this.refusals.record(metadata, { operation: 'authenticate', userName: null, userId: null }, refusal, 'TokenExpired');
   }
 }
 

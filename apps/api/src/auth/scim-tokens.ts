@@ -12,7 +12,11 @@ export interface ScimPrincipal {
   readonly tokenId: string;
 }
 
-export type TokenCheck = { readonly valid: true; readonly principal: ScimPrincipal } | { readonly valid: false; readonly reason: 'unknown' | 'expired' };
+export type TokenCheck =
+  | { readonly valid: true; readonly principal: ScimPrincipal }
+  | { readonly valid: false; readonly reason: 'unknown' }
+  /** The tenant is known: its admin is to see the refusal (rule S2). */
+  | { readonly valid: false; readonly reason: 'expired'; readonly principal: ScimPrincipal };
 
 /**
  * Maps a SCIM bearer token to its tenant through the projected token table
@@ -42,7 +46,7 @@ export class ScimTokens {
       return { valid: false, reason: 'unknown' };
     }
     const now = this.clock.now().toISOString();
-    if (row.expiresAt <= now) return { valid: false, reason: 'expired' };
+    if (row.expiresAt <= now) return { valid: false, reason: 'expired', principal: { tenantId: row.tenantId, tokenId: row.tokenId } };
     await this.recordUse(row, now);
     return { valid: true, principal: { tenantId: row.tenantId, tokenId: row.tokenId } };
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
-import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, RecordedEvent, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 
 /** What folding one stream gave: its state, and the revision the next append expects. */
 export interface LoadedStream<S> {
@@ -25,6 +25,8 @@ export interface StreamKind<S, E extends { readonly type: string; readonly data:
   readonly isEvent: (event: { type: string }) => boolean;
   readonly fold: (events: readonly E[]) => S;
   readonly schemaVersions: Readonly<Record<E['type'], number>>;
+  /** Turns a stored event of any schema version into the current shape (shared/STYLE.md point 4). */
+  readonly upcast?: (stored: RecordedEvent) => E;
 }
 
 /**
@@ -34,11 +36,14 @@ export interface StreamKind<S, E extends { readonly type: string; readonly data:
  */
 @Injectable()
 export class DecidedStreams {
+  /** The last write queued on each stream in this process. */
+  private readonly queued = new Map<string, Promise<unknown>>();
+
   constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
 
   async load<S, E extends { readonly type: string; readonly data: object }>(streamId: string, kind: StreamKind<S, E>): Promise<LoadedStream<S>> {
     const recorded = await this.eventStore.readStream(streamId);
-    const events = recorded.filter(kind.isEvent) as unknown as E[];
+    const events = recorded.filter(kind.isEvent).map((event) => (kind.upcast ? kind.upcast(event) : (event as unknown as E)));
     const first = recorded[0];
     const last = recorded[recorded.length - 1];
     return {
@@ -61,16 +66,34 @@ export class DecidedStreams {
     metadata: CommandMetadata,
     retry: (conflict: WrongExpectedRevisionError) => boolean = () => true,
   ): Promise<Decided<S, E>> {
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamId, kind);
-      const events = await decideOn(loaded);
-      // A command that changes nothing emits nothing (shared/STYLE.md point 3).
-      if (events.length === 0) return { loaded, events, appended: null };
-      try {
-        return { loaded, events, appended: await this.append(streamId, kind, events, loaded.revision, metadata) };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS || !retry(error)) throw error;
+    // Writes of one stream take turns inside this process: forty parallel PATCHes of one user
+    // would otherwise race each other past MAX_ATTEMPTS and lose changes with 409s. Races with
+    // other processes are still settled by the conditional append and a jittered retry.
+    return this.inTurn(streamId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const loaded = await this.load(streamId, kind);
+        const events = await decideOn(loaded);
+        // A command that changes nothing emits nothing (shared/STYLE.md point 3).
+        if (events.length === 0) return { loaded, events, appended: null };
+        try {
+          return { loaded, events, appended: await this.append(streamId, kind, events, loaded.revision, metadata) };
+        } catch (error) {
+          if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS || !retry(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+        }
       }
+    });
+  }
+
+  private async inTurn<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queued.get(streamId) ?? Promise.resolve();
+    const mine = previous.then(work, work);
+    const settled = mine.catch(() => undefined);
+    this.queued.set(streamId, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.queued.get(streamId) === settled) this.queued.delete(streamId);
     }
   }
 

@@ -1,8 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { UserCommandRefused } from '@scim-ledger/domain';
+import { EmailReservationRefused, PlacementRefused, ProfileFull, UserCommandRefused } from '@scim-ledger/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
+import { ProblemDetailsFilter } from '../admin/http/problem-details.filter';
+import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
 
 /**
  * Every failure leaves as a SCIM Error (RFC 7644 §3.12) with a string status
@@ -11,10 +13,14 @@ import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
 @Catch()
 export class ScimExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ScimErrors');
+  private readonly adminErrors = new ProblemDetailsFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
+    // What fails before an admin route runs (rate limit, body parsing, unknown admin path)
+    // reaches this global filter too; the admin API answers in its own format (RFC 9457).
+    if (request.url.startsWith('/admin/')) return this.adminErrors.catch(exception, host);
     const reply = http.getResponse<FastifyReply>();
     const error = toScimError(exception);
     // 501 is a deliberate refusal (e.g. group pushes), not a failure worth a stack trace.
@@ -25,6 +31,11 @@ export class ScimExceptionFilter implements ExceptionFilter {
   }
 }
 
+/**
+ * Each refusal's status and scimType are chosen so that Entra ID and Okta show
+ * the admin a useful message and retry only what retrying can fix (README,
+ * "Why a request is refused").
+ */
 export function toScimError(exception: unknown): ScimError {
   if (exception instanceof ScimError) return exception;
   if (exception instanceof UserCommandRefused) {
@@ -34,16 +45,41 @@ export function toScimError(exception: unknown): ScimError {
       case 'UserNotFound':
         return new ScimError(404, 'User not found');
       case 'InvalidUser':
+      case 'PlacementRequired':
         return new ScimError(400, exception.message, 'invalidValue');
       case 'ReactivationForbidden':
         return new ScimError(400, exception.message, 'mutability');
+      case 'UserNotPreserved':
+      case 'UserOnLegalHold':
+        return new ScimError(409, exception.message);
     }
+  }
+  if (exception instanceof EmailReservationRefused) {
+    // Rule L9: a claim in flight clears by itself, so the IdP's retry succeeds.
+    if (exception.reason === 'EmailBeingClaimed') return new ScimError(409, exception.message, 'uniqueness', { 'Retry-After': '5' });
+    return new ScimError(409, exception.message, 'uniqueness');
+  }
+  if (exception instanceof PlacementRefused) {
+    switch (exception.reason) {
+      case 'NoMappingMatched':
+        return new ScimError(400, exception.message, 'invalidValue');
+      case 'StorageUnhealthy':
+        // Rule M6: health comes back without the IdP changing anything, so a retry can succeed.
+        return new ScimError(503, exception.message, undefined, { 'Retry-After': '300' });
+      case 'ScimNotEnabled':
+      case 'LicenceLimitReached':
+        return new ScimError(403, exception.message);
+    }
+  }
+  if (exception instanceof ProfileFull) {
+    // Rule M5: only an admin raising the cap helps; a 4xx keeps Okta from retrying in a loop.
+    return new ScimError(403, `${exception.message}; ask an administrator to raise the limit`);
   }
   if (exception instanceof WrongExpectedRevisionError) {
     return new ScimError(409, 'the user changed concurrently; retry the request');
   }
-  if (exception instanceof EventStoreUnavailableError) {
-    return new ScimError(503, 'the service is temporarily unavailable; retry later', undefined, { 'Retry-After': '5' });
+  if (exception instanceof EventStoreUnavailableError || isStorageUnavailable(exception)) {
+    return new ScimError(503, 'the service is temporarily unavailable; retry later', undefined, { 'Retry-After': RETRY_AFTER_SECONDS });
   }
   if (exception instanceof HttpException) return fromHttpException(exception.getStatus(), exception.message);
   // Anything else that names a client-error status (Fastify's own errors) keeps it.

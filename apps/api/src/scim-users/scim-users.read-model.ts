@@ -45,25 +45,6 @@ export class ScimUsersReadModel {
     return this.visible(tenantId).andWhere('u.id = :id', { id }).getOne();
   }
 
-  /** userName is unique per tenant and compared case-insensitively (RFC 7643 §4.1.1). */
-  async userNameTaken(tenantId: string, userName: string, exceptId?: string): Promise<boolean> {
-    const query = this.visible(tenantId).andWhere('u."userNameLower" = :userName', { userName: userName.toLowerCase() });
-    if (exceptId) query.andWhere('u.id <> :exceptId', { exceptId });
-    return (await query.getCount()) > 0;
-  }
-
-  /** The user a DELETE hid from the IdP under this userName, if any (rule L5). */
-  findDeletedByUserName(tenantId: string, userName: string): Promise<ScimUserRow | null> {
-    return this.dataSource
-      .getRepository(ScimUserRow)
-      .createQueryBuilder('u')
-      .where('u."tenantId" = :tenantId', { tenantId })
-      .andWhere('u."deletedInIdp" = :deleted', { deleted: true })
-      .andWhere('u."userNameLower" = :userName', { userName: userName.toLowerCase() })
-      .orderBy('u."lastModified"', 'DESC')
-      .getOne();
-  }
-
   async page(tenantId: string, request: UserPageRequest): Promise<UserPage> {
     const query = this.visible(tenantId);
     if (request.filter !== undefined) {

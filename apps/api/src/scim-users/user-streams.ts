@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { CommandMetadata, foldUser, isUserEvent, USER_EVENT_SCHEMA_VERSIONS, UserEvent, userStreamId, UserState } from '@scim-ledger/domain';
+import {
+  CommandMetadata,
+  foldUser,
+  isUserEvent,
+  upcastUserEvent,
+  USER_EVENT_SCHEMA_VERSIONS,
+  UserEvent,
+  userStreamId,
+  UserState,
+} from '@scim-ledger/domain';
 import { AppendResult, ExpectedRevision, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimUserView } from '@scim-ledger/scim';
 import { Decided, DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
@@ -8,7 +17,12 @@ export interface LoadedUser extends LoadedStream<UserState> {
   readonly userId: string;
 }
 
-const USER_STREAMS: StreamKind<UserState, UserEvent> = { isEvent: isUserEvent, fold: foldUser, schemaVersions: USER_EVENT_SCHEMA_VERSIONS };
+const USER_STREAMS: StreamKind<UserState, UserEvent> = {
+  isEvent: isUserEvent,
+  fold: foldUser,
+  schemaVersions: USER_EVENT_SCHEMA_VERSIONS,
+  upcast: upcastUserEvent,
+};
 
 /** A user's stream: `user-<id>`. */
 @Injectable()

@@ -10,6 +10,13 @@ export interface ScimMappingFilter {
 }
 
 /**
+ * Decision: a mapping whose attribute is `*` matches every user. The embedded
+ * default's bootstrap tenant uses one as its catch-all, so the README's first
+ * command provisions out of the box; an admin may add one as a last resort.
+ */
+export const EVERY_USER = '*';
+
+/**
  * Rule M2: values are separated by commas; when a value itself contains a
  * comma, the admin separates them with semicolons instead. So: if the text
  * holds any `;`, it is the separator and commas are part of the values;
@@ -61,6 +68,7 @@ export function attributeValueText(value: unknown): string | null {
  * side). Only the user's own keys count, never inherited ones.
  */
 export function filterMatches(filter: ScimMappingFilter, attributes: Readonly<Record<string, unknown>>): boolean {
+  if (filter.attribute === EVERY_USER) return true;
   if (!Object.prototype.hasOwnProperty.call(attributes, filter.attribute)) return false;
   const text = attributeValueText(attributes[filter.attribute]);
   return text !== null && filter.values.includes(text);

@@ -64,7 +64,14 @@ export interface ScimMapping extends ScimMappingConfiguration {
   readonly filter: ScimMappingFilter;
 }
 
+/** Rule L10: 0 active licences means unlimited. */
+export interface LicenceLimits {
+  readonly activeLicences: number;
+  readonly preservedLicences: number;
+}
+
 interface KnownTenant {
+  readonly licences: LicenceLimits;
   readonly tenantId: string;
   readonly name: string;
   readonly userManagement: UserManagementMethod;
@@ -112,6 +119,7 @@ export interface ScimMappingSpec {
 export type TenantCommand =
   | { readonly type: 'CreateTenant'; readonly data: { tenantId: string; name: string } }
   | { readonly type: 'ChangeTenantSettings'; readonly data: { name: string } }
+  | { readonly type: 'SetLicenceLimits'; readonly data: LicenceLimits }
   | { readonly type: 'SwitchToScim'; readonly data: AdLdapFacts }
   | { readonly type: 'SwitchToAdLdap' }
   | { readonly type: 'SwitchAwayFromScim'; readonly data: { to: 'manual' | 'ad_ldap'; deleteScimMappings: boolean } }
@@ -195,6 +203,15 @@ export function decide(command: TenantCommand, state: TenantState): TenantEvent[
       const tenant = existing(state);
       const name = requiredName(command.data.name, 'InvalidTenant', 'tenant name');
       return name === tenant.name ? [] : [{ type: 'TenantRenamed', data: { name } }];
+    }
+    case 'SetLicenceLimits': {
+      const tenant = existing(state);
+      const { activeLicences, preservedLicences } = command.data;
+      if (!isCount(activeLicences) || !isCount(preservedLicences)) {
+        throw new TenantCommandRefused('InvalidTenant', 'licence counts must be integers ≥ 0');
+      }
+      const same = tenant.licences.activeLicences === activeLicences && tenant.licences.preservedLicences === preservedLicences;
+      return same ? [] : [{ type: 'LicenceLimitsSet', data: { activeLicences, preservedLicences } }];
     }
     case 'SwitchToScim':
       return switchToScim(existing(state), command.data);
@@ -320,6 +337,7 @@ export function evolve(state: TenantState, event: TenantEvent): TenantState {
       tenantId,
       name,
       userManagement,
+      licences: { activeLicences: 0, preservedLicences: 0 },
       scimToken: null,
       apiCredentials: [],
       storages: [],
@@ -332,6 +350,8 @@ export function evolve(state: TenantState, event: TenantEvent): TenantState {
   switch (event.type) {
     case 'TenantRenamed':
       return { ...state, name: event.data.name };
+    case 'LicenceLimitsSet':
+      return { ...state, licences: { ...event.data } };
     case 'UserManagementSwitchedToScim':
       return { ...state, userManagement: 'scim' };
     case 'UserManagementSwitchedToAdLdap':
@@ -422,6 +442,32 @@ export function foldTenant(events: readonly TenantEvent[], state: TenantState = 
 /** Rules M2/M3: the first mapping, in order, whose filter the user's attributes satisfy; null when none (rule M4). */
 export function firstMatchingMapping(state: TenantState, attributes: Readonly<Record<string, unknown>>): ScimMapping | null {
   return state.status === 'Initial' ? null : firstMatching(state.scimMappings, attributes);
+}
+
+/** Users of the tenant by status, as the read side counts them. */
+export interface LicensedUsers {
+  readonly active: number;
+  readonly preserved: number;
+}
+
+/**
+ * Rule L10 (the vendor's licensing): an active user takes an active licence,
+ * and a preserved one gives it back; active plus preserved users ("deployed")
+ * may reach 110 % of all licences, which by default lets 10 % of the active
+ * licence count stay preserved. Returns why a user may not become active or
+ * be added, or null when it may.
+ */
+export function licenceRefusal(state: TenantState, users: LicensedUsers, change: 'add-active' | 'add-preserved' | 'reactivate'): string | null {
+  if (state.status === 'Initial' || state.licences.activeLicences === 0) return null;
+  const { activeLicences, preservedLicences } = state.licences;
+  const deployable = Math.floor(((activeLicences + preservedLicences) * 110) / 100);
+  if (change !== 'add-preserved' && users.active + 1 > activeLicences) {
+    return `all ${activeLicences} active licences are in use`;
+  }
+  if (change !== 'reactivate' && users.active + users.preserved + 1 > deployable) {
+    return `the tenant holds ${users.active + users.preserved} users, its limit of ${deployable} (110 % of its licences)`;
+  }
+  return null;
 }
 
 /** Rule T3: an expired token (now ≥ expiresAt) stops provisioning until a new one is generated. */

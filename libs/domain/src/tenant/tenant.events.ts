@@ -1,3 +1,4 @@
+import { listedIn } from '../event-metadata';
 import type { ScimMappingFilter } from './scim-mapping-filter';
 
 /**
@@ -13,6 +14,15 @@ export type UserManagementMethod = 'manual' | 'scim' | 'ad_ldap';
 export interface TenantCreated {
   readonly type: 'TenantCreated';
   readonly data: { readonly tenantId: string; readonly name: string; readonly userManagement: 'manual' };
+}
+
+/**
+ * Rule L10: the tenant's licences. activeLicences 0 means unlimited;
+ * preservedLicences are bought on top of the default preserved allowance.
+ */
+export interface LicenceLimitsSet {
+  readonly type: 'LicenceLimitsSet';
+  readonly data: { readonly activeLicences: number; readonly preservedLicences: number };
 }
 
 export interface TenantRenamed {
@@ -211,6 +221,7 @@ export interface ScimMappingRemoved {
 export type TenantEvent =
   | TenantCreated
   | TenantRenamed
+  | LicenceLimitsSet
   | UserManagementSwitchedToScim
   | UserManagementSwitchedToAdLdap
   | UserManagementSwitchedFromScim
@@ -234,6 +245,7 @@ export type TenantEventType = TenantEvent['type'];
 export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, number>> = {
   TenantCreated: 1,
   TenantRenamed: 1,
+  LicenceLimitsSet: 1,
   UserManagementSwitchedToScim: 1,
   UserManagementSwitchedToAdLdap: 1,
   UserManagementSwitchedFromScim: 1,
@@ -254,7 +266,7 @@ export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, numb
 };
 
 export function isTenantEvent(event: { type: string }): event is TenantEvent {
-  return Object.prototype.hasOwnProperty.call(TENANT_EVENT_SCHEMA_VERSIONS, event.type);
+  return listedIn(TENANT_EVENT_SCHEMA_VERSIONS, event);
 }
 
 /** One tenant, one stream. */

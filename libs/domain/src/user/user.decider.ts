@@ -1,4 +1,4 @@
-import { PreservedBy, UserEvent } from './user.events';
+import { IdpAttributes, PermanentDeletionReason, PreservedBy, ProvisionedBy, UserEvent, UserPlacement } from './user.events';
 
 /** What the IdP says a user is; the decider turns the difference into events. */
 export interface UserProfile {
@@ -15,6 +15,10 @@ interface UserIdentity {
   readonly userId: string;
   readonly tenantId: string;
   readonly profile: UserProfile;
+  /** 'admin' until the IdP adopts the user (rule L7). */
+  readonly provisionedBy: ProvisionedBy;
+  readonly placement: UserPlacement | null;
+  readonly legalHold: boolean;
 }
 
 export type UserState =
@@ -27,7 +31,22 @@ export type UserState =
 export const initialUserState: UserState = { status: 'Initial' };
 
 export type UserCommand =
-  | { readonly type: 'CreateUser'; readonly data: { userId: string; tenantId: string; profile: UserProfile; active: boolean } }
+  /**
+   * POST from the IdP. On a new user it creates it where the mapping placed it;
+   * on a user the IdP deleted it re-assigns it (rule L5); on a user an
+   * administrator created it adopts it (rule L7).
+   */
+  | {
+      readonly type: 'CreateUser';
+      readonly data: {
+        userId: string;
+        tenantId: string;
+        profile: UserProfile;
+        active: boolean;
+        placement: UserPlacement | null;
+        idpAttributes: IdpAttributes;
+      };
+    }
   /** PUT and PATCH from the IdP: the full profile and status it wants. */
   | { readonly type: 'UpdateUserFromIdp'; readonly data: { profile: UserProfile; active: boolean } }
   | { readonly type: 'DeleteUserInIdp' }
@@ -35,10 +54,19 @@ export type UserCommand =
   | { readonly type: 'CreateUserByAdmin'; readonly data: { userId: string; tenantId: string; profile: UserProfile } }
   | { readonly type: 'PreserveUserByAdmin' }
   | { readonly type: 'ReactivateUserByAdmin' }
-  /** Only a preserved user may be deleted for good (rule L10). */
-  | { readonly type: 'DeleteUserPermanently' };
+  | { readonly type: 'PlaceUserOnLegalHold' }
+  | { readonly type: 'ReleaseUserFromLegalHold' }
+  /** Only a preserved user off legal hold may be deleted for good (rule L10). */
+  | { readonly type: 'DeleteUserPermanently'; readonly data: { reason: PermanentDeletionReason } };
 
-export type UserRefusal = 'UserAlreadyExists' | 'UserNotFound' | 'InvalidUser' | 'ReactivationForbidden' | 'UserNotPreserved';
+export type UserRefusal =
+  | 'UserAlreadyExists'
+  | 'UserNotFound'
+  | 'InvalidUser'
+  | 'ReactivationForbidden'
+  | 'UserNotPreserved'
+  | 'UserOnLegalHold'
+  | 'PlacementRequired';
 
 export class UserCommandRefused extends Error {
   override readonly name = 'UserCommandRefused';
@@ -56,10 +84,16 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
   switch (command.type) {
     case 'CreateUser': {
       if (state.status === 'Preserved' && state.deletedInIdp) return reassign(state, command.data.profile, command.data.active);
+      if ((state.status === 'Active' || state.status === 'Preserved') && state.provisionedBy === 'admin') return adopt(state, command.data);
       if (state.status !== 'Initial') throw new UserCommandRefused('UserAlreadyExists', 'user already exists');
-      const { userId, tenantId, active } = command.data;
+      const { userId, tenantId, active, placement, idpAttributes } = command.data;
+      // Rule M4: an IdP never creates a user no mapping placed.
+      if (!placement) throw new UserCommandRefused('PlacementRequired', 'None of the SCIM Mapping matched to create user.');
       const profile = validProfile(command.data.profile);
-      const created: UserEvent = { type: 'UserCreated', data: { userId, tenantId, ...profile } };
+      const created: UserEvent = {
+        type: 'UserCreated',
+        data: { userId, tenantId, ...profile, provisionedBy: 'idp', placement, idpAttributes: withoutPassword(idpAttributes) },
+      };
       // A user pushed inactive is kept but preserved from the start (rule L4).
       return active ? [created] : [created, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
     }
@@ -80,7 +114,9 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     case 'CreateUserByAdmin': {
       if (state.status !== 'Initial') throw new UserCommandRefused('UserAlreadyExists', 'user already exists');
       const { userId, tenantId } = command.data;
-      return [{ type: 'UserCreated', data: { userId, tenantId, ...validProfile(command.data.profile) } }];
+      return [
+        { type: 'UserCreated', data: { userId, tenantId, ...validProfile(command.data.profile), provisionedBy: 'admin', placement: null, idpAttributes: {} } },
+      ];
     }
     case 'PreserveUserByAdmin': {
       const user = known(state);
@@ -92,10 +128,15 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       const user = known(state);
       return user.status === 'Preserved' ? [{ type: 'UserReactivated', data: { by: 'admin' } }] : [];
     }
+    case 'PlaceUserOnLegalHold':
+      return known(state).legalHold ? [] : [{ type: 'UserPlacedOnLegalHold', data: {} }];
+    case 'ReleaseUserFromLegalHold':
+      return known(state).legalHold ? [{ type: 'UserReleasedFromLegalHold', data: {} }] : [];
     case 'DeleteUserPermanently': {
       const user = known(state);
       if (user.status !== 'Preserved') throw new UserCommandRefused('UserNotPreserved', 'only a preserved user can be deleted for good');
-      return [{ type: 'UserDeletedPermanently', data: {} }];
+      if (user.legalHold) throw new UserCommandRefused('UserOnLegalHold', 'the user is on legal hold and cannot be deleted');
+      return [{ type: 'UserDeletedPermanently', data: { reason: command.data.reason } }];
     }
     default: {
       const unknown: never = command;
@@ -107,9 +148,18 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
 export function evolve(state: UserState, event: UserEvent): UserState {
   switch (event.type) {
     case 'UserCreated': {
-      const { userId, tenantId, ...profile } = event.data;
-      return { status: 'Active', userId, tenantId, profile };
+      const { userId, tenantId, provisionedBy, placement, idpAttributes: _unstored, ...profile } = event.data;
+      return { status: 'Active', userId, tenantId, profile, provisionedBy, placement, legalHold: false };
     }
+    case 'UserAdoptedByIdp':
+      if (state.status === 'Initial' || state.status === 'Deleted') return state;
+      return { ...state, provisionedBy: 'idp', placement: state.placement ?? event.data.placement };
+    case 'UserPlacedOnLegalHold':
+      if (state.status === 'Initial' || state.status === 'Deleted') return state;
+      return { ...state, legalHold: true };
+    case 'UserReleasedFromLegalHold':
+      if (state.status === 'Initial' || state.status === 'Deleted') return state;
+      return { ...state, legalHold: false };
     case 'UserRenamed':
       return withProfile(state, event.data);
     case 'UserEmailChanged':
@@ -121,9 +171,11 @@ export function evolve(state: UserState, event: UserEvent): UserState {
     case 'UserPreserved':
       if (state.status === 'Initial' || state.status === 'Deleted') return state;
       return { ...state, status: 'Preserved', preservedBy: event.data.by, deletedInIdp: false };
-    case 'UserReactivated':
+    case 'UserReactivated': {
       if (state.status === 'Initial' || state.status === 'Deleted') return state;
-      return { status: 'Active', userId: state.userId, tenantId: state.tenantId, profile: state.profile };
+      const { userId, tenantId, profile, provisionedBy, placement, legalHold } = state;
+      return { status: 'Active', userId, tenantId, profile, provisionedBy, placement, legalHold };
+    }
     case 'UserDeletedInIdp':
       if (state.status !== 'Preserved') return state;
       return { ...state, deletedInIdp: true };
@@ -141,6 +193,16 @@ export function foldUser(events: readonly UserEvent[], state: UserState = initia
   return events.reduce(evolve, state);
 }
 
+/** The key under which a userName, which is the inSync email (rule L2), is unique: sanitised, case-insensitive. */
+export function emailKey(userName: string): string {
+  return sanitiseUserName(userName).toLowerCase();
+}
+
+/** Whether this user, as it stands, owns the address (an IdP-deleted user keeps it: rule L5). */
+export function holdsEmail(state: UserState, key: string): boolean {
+  return (state.status === 'Active' || state.status === 'Preserved') && emailKey(state.profile.userName) === key;
+}
+
 /**
  * Rule L5: the IdP assigning a deleted user again brings the preserved user
  * back, history intact, instead of creating a second one; rule L6 still holds.
@@ -151,6 +213,24 @@ function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: Us
   }
   const back: UserEvent[] = [...profileChanges(state.profile, validProfile(wanted)), { type: 'UserReactivated', data: { by: 'idp' } }];
   return active ? back : [...back, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
+}
+
+/**
+ * Rule L7: the IdP pushes the email of a user an administrator created. The
+ * user becomes SCIM-managed, placed by the mapping if it had no place yet,
+ * and takes the IdP's profile and status (rule L6 still holds).
+ */
+function adopt(state: KnownUser, data: Extract<UserCommand, { type: 'CreateUser' }>['data']): UserEvent[] {
+  const adopted: UserEvent = {
+    type: 'UserAdoptedByIdp',
+    data: { placement: state.placement ? null : data.placement, idpAttributes: withoutPassword(data.idpAttributes) },
+  };
+  return [adopted, ...profileChanges(state.profile, validProfile(data.profile)), ...statusChange(state, data.active)];
+}
+
+/** Rule L11: a password is never stored, not even among the attributes kept for mappings. */
+function withoutPassword(attributes: IdpAttributes): IdpAttributes {
+  return Object.fromEntries(Object.entries(attributes).filter(([name]) => name.toLowerCase() !== 'password'));
 }
 
 /** A user with a profile: created and not deleted for good. */

@@ -1,5 +1,5 @@
 import { decide, evolve, foldUser, initialUserState, UserCommand, UserProfile, UserState } from './user.decider';
-import { UserEvent } from './user.events';
+import { upcastUserEvent, UserEvent, UserPlacement } from './user.events';
 
 const ada: UserProfile = {
   userName: 'ada@example.com',
@@ -10,7 +10,22 @@ const ada: UserProfile = {
   externalId: 'entra-object-1',
   userPrincipalName: null,
 };
-const created: UserEvent = { type: 'UserCreated', data: { userId: 'u1', tenantId: 't1', ...ada } };
+const placement: UserPlacement = {
+  mappingId: 'eng',
+  profileId: 'staff',
+  storageId: 'eu',
+  quota: { amount: 50, unit: 'GB' },
+  sendActivationEmail: true,
+};
+const idpAttributes = { department: 'Engineering', city: 'Paris' };
+const created: UserEvent = {
+  type: 'UserCreated',
+  data: { userId: 'u1', tenantId: 't1', ...ada, provisionedBy: 'idp', placement, idpAttributes },
+};
+const createdByAdmin: UserEvent = {
+  type: 'UserCreated',
+  data: { userId: 'u1', tenantId: 't1', ...ada, provisionedBy: 'admin', placement: null, idpAttributes: {} },
+};
 const deactivated: UserEvent = { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } };
 const preservedByAdmin: UserEvent = { type: 'UserPreserved', data: { by: 'admin', cause: 'preserved_by_admin' } };
 const deletedInIdp: UserEvent = { type: 'UserDeletedInIdp', data: {} };
@@ -25,6 +40,7 @@ function given(...past: UserEvent[]) {
     }),
   };
 }
+const deleteForGood: UserCommand = { type: 'DeleteUserPermanently', data: { reason: 'deleted_by_admin' } };
 const update = (profile: Partial<UserProfile>, active = true): UserCommand => ({
   type: 'UpdateUserFromIdp',
   data: { profile: { ...ada, ...profile }, active },
@@ -34,7 +50,7 @@ describe('User decider', () => {
   describe('CreateUser', () => {
     const create = (profile: Partial<UserProfile> = {}, active = true): UserCommand => ({
       type: 'CreateUser',
-      data: { userId: 'u1', tenantId: 't1', profile: { ...ada, ...profile }, active },
+      data: { userId: 'u1', tenantId: 't1', profile: { ...ada, ...profile }, active, placement, idpAttributes },
     });
 
     it('given no user, when created, then UserCreated', () => {
@@ -51,9 +67,43 @@ describe('User decider', () => {
         .then([
           {
             type: 'UserCreated',
-            data: { userId: 'u1', tenantId: 't1', ...ada, userName: 'a_b_c_d_e_f_g@example.com', email: 'a_b_c_d_e_f_g@example.com' },
+            data: {
+              ...created.data,
+              userName: 'a_b_c_d_e_f_g@example.com',
+              email: 'a_b_c_d_e_f_g@example.com',
+            },
           },
         ]);
+    });
+
+    it('given no user, when the IdP creates one no mapping placed, then refused with rule M4\'s detail', () => {
+      const unplaced: UserCommand = { type: 'CreateUser', data: { userId: 'u1', tenantId: 't1', profile: ada, active: true, placement: null, idpAttributes } };
+      expect(() => decide(unplaced, initialUserState)).toThrow('None of the SCIM Mapping matched to create user.');
+    });
+
+    it('given no user, when created with a password among the attributes, then the password is not kept (rule L11)', () => {
+      const withPassword: UserCommand = {
+        type: 'CreateUser',
+        data: { userId: 'u1', tenantId: 't1', profile: ada, active: true, placement, idpAttributes: { ...idpAttributes, Password: 'hunter2' } },
+      };
+      given().when(withPassword).then([created]);
+    });
+
+    it('given a user an administrator created, when the IdP creates the same address, then it is adopted with the mapping\'s place (rule L7)', () => {
+      given(createdByAdmin)
+        .when(create({ displayName: 'Ada from Entra' }))
+        .then([
+          { type: 'UserAdoptedByIdp', data: { placement, idpAttributes } },
+          { type: 'UserRenamed', data: { displayName: 'Ada from Entra', givenName: 'Ada', familyName: 'Lovelace' } },
+        ]);
+    });
+
+    it('given an adopted user, when the IdP creates it again, then refused as a duplicate: adoption happens once', () => {
+      given(createdByAdmin, { type: 'UserAdoptedByIdp', data: { placement, idpAttributes } }).when(create()).thenRefused('UserAlreadyExists');
+    });
+
+    it('given a user an administrator created and preserved, when the IdP creates it active, then refused (rule L6 holds on adoption)', () => {
+      given(createdByAdmin, preservedByAdmin).when(create()).thenRefused('ReactivationForbidden');
     });
 
     it('given no user, when created without displayName, then refused as invalid (rule L1)', () => {
@@ -156,8 +206,8 @@ describe('User decider', () => {
   });
 
   describe('administrator commands', () => {
-    it('given no user, when an administrator creates one, then UserCreated', () => {
-      given().when({ type: 'CreateUserByAdmin', data: { userId: 'u1', tenantId: 't1', profile: ada } }).then([created]);
+    it('given no user, when an administrator creates one, then UserCreated made by hand, with no placement', () => {
+      given().when({ type: 'CreateUserByAdmin', data: { userId: 'u1', tenantId: 't1', profile: ada } }).then([createdByAdmin]);
     });
 
     it('given an active user, when an administrator preserves it, then UserPreserved by admin (rule L6)', () => {
@@ -177,12 +227,29 @@ describe('User decider', () => {
     });
 
     it('given an active user, when deleted for good, then refused: only preserved users can be (rule L10)', () => {
-      given(created).when({ type: 'DeleteUserPermanently' }).thenRefused('UserNotPreserved');
+      given(created).when(deleteForGood).thenRefused('UserNotPreserved');
+    });
+
+    it('given a preserved user on legal hold, when deleted for good, then refused (rule L10)', () => {
+      given(created, deactivated, { type: 'UserPlacedOnLegalHold', data: {} }).when(deleteForGood).thenRefused('UserOnLegalHold');
+    });
+
+    it('given a user released from legal hold, when deleted for good, then it is', () => {
+      given(created, deactivated, { type: 'UserPlacedOnLegalHold', data: {} }, { type: 'UserReleasedFromLegalHold', data: {} })
+        .when({ type: 'DeleteUserPermanently', data: { reason: 'auto_delete_preserved' } })
+        .then([{ type: 'UserDeletedPermanently', data: { reason: 'auto_delete_preserved' } }]);
+    });
+
+    it('given a user on legal hold, when placed on hold again, then nothing happens; when released twice, then one event', () => {
+      const held: UserEvent = { type: 'UserPlacedOnLegalHold', data: {} };
+      given(created, held).when({ type: 'PlaceUserOnLegalHold' }).then([]);
+      given(created, held).when({ type: 'ReleaseUserFromLegalHold' }).then([{ type: 'UserReleasedFromLegalHold', data: {} }]);
+      given(created).when({ type: 'ReleaseUserFromLegalHold' }).then([]);
     });
 
     it('given a preserved user, when deleted for good, then UserDeletedPermanently, and nothing can follow', () => {
-      given(created, deactivated).when({ type: 'DeleteUserPermanently' }).then([{ type: 'UserDeletedPermanently', data: {} }]);
-      const deleted: UserEvent = { type: 'UserDeletedPermanently', data: {} };
+      given(created, deactivated).when(deleteForGood).then([{ type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } }]);
+      const deleted: UserEvent = { type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } };
       given(created, deactivated, deleted).when({ type: 'ReactivateUserByAdmin' }).thenRefused('UserNotFound');
       given(created, deactivated, deleted).when(update({}, true)).thenRefused('UserNotFound');
     });
@@ -202,8 +269,33 @@ describe('User decider', () => {
         tenantId: 't1',
         preservedBy: 'idp',
         deletedInIdp: true,
+        provisionedBy: 'idp',
+        placement,
+        legalHold: false,
         profile: { ...ada, displayName: 'Ada King', familyName: 'King' },
       });
+    });
+
+    it('given a stored v1 UserCreated by a SCIM token, when upcast, then it is an IdP user with no placement', () => {
+      const { provisionedBy: _p, placement: _pl, idpAttributes: _a, ...v1 } = created.data as Extract<UserEvent, { type: 'UserCreated' }>['data'];
+      const upcast = upcastUserEvent({ type: 'UserCreated', data: v1, metadata: { schemaVersion: 1, actor: { kind: 'scim-token', id: 'tok' } } });
+      expect(upcast).toEqual({ type: 'UserCreated', data: { ...v1, provisionedBy: 'idp', placement: null, idpAttributes: {} } });
+    });
+
+    it('given a stored v1 UserCreated by an admin credential, when upcast, then the user counts as made by hand (rule L7)', () => {
+      const upcast = upcastUserEvent({ type: 'UserCreated', data: { userId: 'u1' }, metadata: { schemaVersion: 1, actor: { kind: 'admin-credential', id: 'c1' } } });
+      expect(upcast.data).toMatchObject({ provisionedBy: 'admin', placement: null });
+    });
+
+    it('given a stored v1 UserDeletedPermanently, when upcast, then an administrator deleted it', () => {
+      expect(upcastUserEvent({ type: 'UserDeletedPermanently', data: {}, metadata: { schemaVersion: 1 } })).toEqual({
+        type: 'UserDeletedPermanently',
+        data: { reason: 'deleted_by_admin' },
+      });
+    });
+
+    it('given a current-version event, when upcast, then it is unchanged', () => {
+      expect(upcastUserEvent({ ...created, metadata: { schemaVersion: 2 } })).toEqual(created);
     });
 
     it('given the initial state, when a non-creating event arrives, then the state stays initial', () => {

@@ -1,7 +1,30 @@
+import { listedIn } from '../event-metadata';
+import type { Quota } from '../tenant/tenant.events';
+
 /**
  * Event types are stable past-tense strings, independent of class names, each
  * with a schema version (shared/STYLE.md point 4).
  */
+
+/** Who brought the user in: the IdP over SCIM, or an administrator by hand (rule L7). */
+export type ProvisionedBy = 'idp' | 'admin';
+
+/** Where a SCIM mapping sent the user when it was created or adopted (rules M1, M3). */
+export interface UserPlacement {
+  readonly mappingId: string;
+  readonly profileId: string;
+  readonly storageId: string;
+  readonly quota: Quota;
+  readonly sendActivationEmail: boolean;
+}
+
+/**
+ * Rule A3: attributes the IdP sent that are not stored on the user, kept here
+ * only so a replay shows why a mapping matched. Scalars only; never a password (L11).
+ */
+export type IdpAttributes = Readonly<Record<string, string | number | boolean>>;
+
+/** Version 2 added provisionedBy, placement and idpAttributes (see upcastUserEvent). */
 export interface UserCreated {
   readonly type: 'UserCreated';
   readonly data: {
@@ -14,7 +37,27 @@ export interface UserCreated {
     readonly familyName: string | null;
     readonly externalId: string | null;
     readonly userPrincipalName: string | null;
+    readonly provisionedBy: ProvisionedBy;
+    readonly placement: UserPlacement | null;
+    readonly idpAttributes: IdpAttributes;
   };
+}
+
+/** Rule L7: the IdP pushed the email of a user an administrator created; that user is now SCIM-managed. */
+export interface UserAdoptedByIdp {
+  readonly type: 'UserAdoptedByIdp';
+  readonly data: { readonly placement: UserPlacement | null; readonly idpAttributes: IdpAttributes };
+}
+
+/** Rule L10: a user on legal hold is never deleted for good, not even automatically. */
+export interface UserPlacedOnLegalHold {
+  readonly type: 'UserPlacedOnLegalHold';
+  readonly data: Record<string, never>;
+}
+
+export interface UserReleasedFromLegalHold {
+  readonly type: 'UserReleasedFromLegalHold';
+  readonly data: Record<string, never>;
 }
 
 /** Display name or name parts changed in the IdP (rule L3). */
@@ -59,17 +102,23 @@ export interface UserDeletedInIdp {
   readonly data: Record<string, never>;
 }
 
+export type PermanentDeletionReason = 'deleted_by_admin' | 'auto_delete_preserved';
+
 /**
- * An administrator deleted a preserved user for good (rule L10). The stream
- * stays for the audit trail; the read model drops the user.
+ * A preserved user deleted for good (rule L10), by an administrator or by the
+ * profile's auto-delete period. The stream stays for the audit trail; the
+ * read model drops the user. Version 2 added the reason.
  */
 export interface UserDeletedPermanently {
   readonly type: 'UserDeletedPermanently';
-  readonly data: Record<string, never>;
+  readonly data: { readonly reason: PermanentDeletionReason };
 }
 
 export type UserEvent =
   | UserDeletedPermanently
+  | UserAdoptedByIdp
+  | UserPlacedOnLegalHold
+  | UserReleasedFromLegalHold
   | UserCreated
   | UserRenamed
   | UserEmailChanged
@@ -82,7 +131,10 @@ export type UserEvent =
 export type UserEventType = UserEvent['type'];
 
 export const USER_EVENT_SCHEMA_VERSIONS: Readonly<Record<UserEventType, number>> = {
-  UserCreated: 1,
+  UserCreated: 2,
+  UserAdoptedByIdp: 1,
+  UserPlacedOnLegalHold: 1,
+  UserReleasedFromLegalHold: 1,
   UserRenamed: 1,
   UserEmailChanged: 1,
   UserExternalIdChanged: 1,
@@ -90,11 +142,38 @@ export const USER_EVENT_SCHEMA_VERSIONS: Readonly<Record<UserEventType, number>>
   UserPreserved: 1,
   UserReactivated: 1,
   UserDeletedInIdp: 1,
-  UserDeletedPermanently: 1,
+  UserDeletedPermanently: 2,
 };
 
 export function isUserEvent(event: { type: string }): event is UserEvent {
-  return Object.prototype.hasOwnProperty.call(USER_EVENT_SCHEMA_VERSIONS, event.type);
+  return listedIn(USER_EVENT_SCHEMA_VERSIONS, event);
 }
 
 export const userStreamId = (userId: string) => `user-${userId}`;
+
+/** What a stored event carries that upcasting may read. */
+export interface StoredEvent {
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+}
+
+/**
+ * Old versions are upcast on read, never rewritten (shared/STYLE.md point 4):
+ * the current shape of a stored user event, whatever version wrote it.
+ * - UserCreated v1 had no provisionedBy, placement or idpAttributes: the
+ *   actor tells who provisioned it; v1 users were never placed by a mapping.
+ * - UserDeletedPermanently v1 had no reason: only administrators deleted then.
+ */
+export function upcastUserEvent(stored: StoredEvent): UserEvent {
+  const version = typeof stored.metadata.schemaVersion === 'number' ? stored.metadata.schemaVersion : 1;
+  if (stored.type === 'UserCreated' && version < 2) {
+    const actor = stored.metadata.actor as { kind?: string } | undefined;
+    const provisionedBy: ProvisionedBy = actor?.kind === 'admin-credential' || actor?.kind === 'operator' ? 'admin' : 'idp';
+    return { type: 'UserCreated', data: { ...(stored.data as UserCreated['data']), provisionedBy, placement: null, idpAttributes: {} } };
+  }
+  if (stored.type === 'UserDeletedPermanently' && version < 2) {
+    return { type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } };
+  }
+  return { type: stored.type, data: stored.data } as UserEvent;
+}

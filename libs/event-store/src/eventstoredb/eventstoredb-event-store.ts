@@ -110,6 +110,18 @@ export class EventStoreDbEventStore implements EventStore {
     return found;
   }
 
+  async readLastEvent(streamId: string): Promise<RecordedEvent | null> {
+    try {
+      for await (const resolved of this.client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        if (resolved.event) return toRecordedEvent(resolved.event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return null;
+      throw asUnavailable(error);
+    }
+    return null;
+  }
+
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     const after = options.after ?? START_OF_ALL;
     const found: RecordedEvent[] = [];

@@ -326,6 +326,14 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  async readLastEvent(streamId: string): Promise<RecordedEvent | null> {
+    const { rows } = await this.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_revision DESC LIMIT 1`,
+      [streamId],
+    );
+    return rows.length > 0 ? toRecordedEvent(rows[0]) : null;
+  }
+
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     return this.readAfter(options.after ?? START_OF_ALL, options.maxCount);
   }

@@ -92,6 +92,9 @@ export class SqliteEventStore implements EventStore {
       readStream: db.prepare<[string], EventRow>(
         'SELECT * FROM events WHERE stream_id = ? ORDER BY stream_revision',
       ),
+      readLast: db.prepare<[string], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1',
+      ),
       readAll: db.prepare<[number, number], EventRow>(
         'SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?',
       ),
@@ -180,6 +183,11 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
     return this.statements.readStream.all(streamId).map(toRecordedEvent);
+  }
+
+  async readLastEvent(streamId: string): Promise<RecordedEvent | null> {
+    const row = this.statements.readLast.get(streamId);
+    return row ? toRecordedEvent(row) : null;
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {

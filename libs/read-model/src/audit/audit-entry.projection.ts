@@ -9,7 +9,8 @@ export function auditEntryFor(event: RecordedEvent): Omit<AuditEntryRow, 'id'> |
   if (typeof metadata.tenantId !== 'string') return null;
   return {
     tenantId: metadata.tenantId,
-    userId: userIdOfStream(event.streamId),
+    // A refusal concerning a user belongs to that user's history too (rule S2).
+    userId: userIdOfStream(event.streamId) ?? refusedUserId(event),
     streamId: event.streamId,
     streamRevision: event.revision,
     globalPosition: formatPosition(event.position),
@@ -23,4 +24,8 @@ export function auditEntryFor(event: RecordedEvent): Omit<AuditEntryRow, 'id'> |
     clientAddress: metadata.clientAddress ?? null,
     data: JSON.stringify(event.data),
   };
+}
+
+function refusedUserId(event: RecordedEvent): string | null {
+  return event.type === 'ProvisioningRefused' && typeof event.data.userId === 'string' ? event.data.userId : null;
 }

@@ -13,6 +13,13 @@ export class TenantRow {
   @Column({ type: 'varchar', length: 16 })
   userManagement: string;
 
+  /** Rule L10: 0 = unlimited. */
+  @Column({ type: 'integer', default: 0 })
+  activeLicences: number;
+
+  @Column({ type: 'integer', default: 0 })
+  preservedLicences: number;
+
   @Column({ type: 'varchar', length: 32 })
   createdAt: string;
 
@@ -53,7 +60,8 @@ export class StorageRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  /** Ids are the tenant's own: two tenants may both have a storage "eu". */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
   tenantId: string;
 
   @Column({ type: 'varchar', length: 200 })
@@ -73,7 +81,8 @@ export class ProfileRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  /** Ids are the tenant's own: two tenants may both have a storage "eu". */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
   tenantId: string;
 
   @Column({ type: 'varchar', length: 200 })
@@ -97,7 +106,8 @@ export class ScimMappingRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  /** Ids are the tenant's own: two tenants may both have a storage "eu". */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
   tenantId: string;
 
   /** 0-based place in the tenant's order; the first match wins (rule M3). */

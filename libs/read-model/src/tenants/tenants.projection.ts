@@ -39,6 +39,9 @@ async function applyTenantEvent(manager: EntityManager, tenantId: string, event:
     case 'TenantRenamed':
       await manager.update(TenantRow, { id: tenantId }, { name: event.data.name });
       return;
+    case 'LicenceLimitsSet':
+      await manager.update(TenantRow, { id: tenantId }, { ...event.data });
+      return;
     case 'UserManagementSwitchedToScim':
       await manager.update(TenantRow, { id: tenantId }, { userManagement: 'scim' });
       return;

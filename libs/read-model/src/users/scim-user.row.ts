@@ -15,6 +15,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('scim_users_tenant_email', ['tenantId', 'emailLower', 'deletedInIdp', 'createdAt', 'id'])
 @Index('scim_users_tenant_external_id', ['tenantId', 'externalId', 'deletedInIdp', 'createdAt', 'id'])
 @Index('scim_users_tenant_created', ['tenantId', 'deletedInIdp', 'createdAt', 'id'])
+@Index('scim_users_tenant_profile', ['tenantId', 'profileId'])
+@Index('scim_users_tenant_storage', ['tenantId', 'storageId'])
+@Index('scim_users_preserved', ['status', 'preservedAt'])
 export class ScimUserRow {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -62,6 +65,38 @@ export class ScimUserRow {
   /** Gone for the IdP after a DELETE, still here for the admin (rule L4 decision). */
   @Column({ type: 'boolean' })
   deletedInIdp: boolean;
+
+  /** Since when the user is Preserved: the start of its profile's auto-delete period (rule L10). */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  preservedAt: string | null;
+
+  /** 'admin' for a user created by hand until the IdP adopts it (rule L7). */
+  @Column({ type: 'varchar', length: 8 })
+  provisionedBy: 'idp' | 'admin';
+
+  /** Where a SCIM mapping placed the user (rules M1, M3); null for users created by hand. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  mappingId: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  profileId: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  storageId: string | null;
+
+  /** Per-user quota in quotaUnit; 0 = unlimited (rule M1). */
+  @Column({ type: 'integer', nullable: true })
+  quotaAmount: number | null;
+
+  @Column({ type: 'varchar', length: 2, nullable: true })
+  quotaUnit: 'MB' | 'GB' | 'TB' | null;
+
+  @Column({ type: 'boolean', nullable: true })
+  sendActivationEmail: boolean | null;
+
+  /** Rule L10: never deleted for good while on legal hold. */
+  @Column({ type: 'boolean', default: false })
+  legalHold: boolean;
 
   @Column({ type: 'varchar', length: 32 })
   createdAt: string;

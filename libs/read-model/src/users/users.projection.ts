@@ -1,4 +1,4 @@
-import { EventMetadata, isUserEvent, UserEvent } from '@scim-ledger/domain';
+import { EventMetadata, isUserEvent, upcastUserEvent, UserPlacement } from '@scim-ledger/domain';
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimUserRow } from './scim-user.row';
 
@@ -17,7 +17,7 @@ export function userIdOfStream(streamId: string): string | null {
 export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEvent): ScimUserRow | null {
   if (!isUserEvent(recorded)) return row;
   if (row && recorded.revision <= row.revision) return row;
-  const event = recorded as unknown as UserEvent;
+  const event = upcastUserEvent(recorded);
   const at = (recorded.metadata as unknown as EventMetadata).occurredAt;
   if (event.type === 'UserCreated') {
     if (row) return row;
@@ -38,6 +38,10 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
       status: 'Active',
       preservedBy: null,
       deletedInIdp: false,
+      preservedAt: null,
+      provisionedBy: d.provisionedBy,
+      ...placementColumns(d.placement),
+      legalHold: false,
       createdAt: at,
       lastModified: at,
       revision: recorded.revision,
@@ -61,9 +65,15 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
     case 'UserPrincipalNameChanged':
       return { ...next, userPrincipalName: event.data.userPrincipalName };
     case 'UserPreserved':
-      return { ...next, active: false, status: 'Preserved', preservedBy: event.data.by };
+      return { ...next, active: false, status: 'Preserved', preservedBy: event.data.by, preservedAt: row.preservedAt ?? at };
     case 'UserReactivated':
-      return { ...next, active: true, status: 'Active', preservedBy: null, deletedInIdp: false };
+      return { ...next, active: true, status: 'Active', preservedBy: null, deletedInIdp: false, preservedAt: null };
+    case 'UserAdoptedByIdp':
+      return { ...next, provisionedBy: 'idp', ...(row.profileId === null && event.data.placement ? placementColumns(event.data.placement) : {}) };
+    case 'UserPlacedOnLegalHold':
+      return { ...next, legalHold: true };
+    case 'UserReleasedFromLegalHold':
+      return { ...next, legalHold: false };
     case 'UserDeletedInIdp':
       return { ...next, deletedInIdp: true };
     case 'UserDeletedPermanently':
@@ -74,4 +84,15 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
       throw new Error(`unprojected event ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+function placementColumns(placement: UserPlacement | null) {
+  return {
+    mappingId: placement?.mappingId ?? null,
+    profileId: placement?.profileId ?? null,
+    storageId: placement?.storageId ?? null,
+    quotaAmount: placement?.quota.amount ?? null,
+    quotaUnit: placement?.quota.unit ?? null,
+    sendActivationEmail: placement?.sendActivationEmail ?? null,
+  };
 }

@@ -1,5 +1,6 @@
 import { parse, type Filter } from 'scim2-parse-filter';
 import { ScimError } from '../scim-error';
+import { isStorableText } from '../storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
 
 export type FilterDialect = 'sqlite' | 'postgres';
@@ -102,11 +103,15 @@ function protectEscapedBackslashes(text: string): string {
 }
 
 function decodeCompValue(value: string): string {
+  let decoded: string;
   try {
-    return JSON.parse(`"${value.replace(/"/g, '\\"')}"`) as string;
+    decoded = JSON.parse(`"${value.replace(/"/g, '\\"')}"`) as string;
   } catch {
     throw invalidFilter(`the value "${value}" is not a valid JSON string (RFC 7159 §7)`);
   }
+  // No stored value can hold them, and PostgreSQL refuses them as parameters.
+  if (!isStorableText(decoded)) throw invalidFilter('a filter value may not contain U+0000 or an unpaired surrogate');
+  return decoded;
 }
 
 // ---------------------------------------------------------------------------

@@ -3,7 +3,9 @@ import { ScimError, ScimType } from '../scim-error';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
 import { isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
 
-const MAX_OPERATIONS = 100;
+export const MAX_PATCH_OPERATIONS = 100;
+/** A path names one attribute, perhaps with a value filter: a filter's own bound is enough (RFC 7644 §7: limit resource use). */
+export const MAX_PATCH_PATH_LENGTH = 1024;
 /** id, meta and groups are readOnly on a User (RFC 7643 §3.1, §4.1.2), with or without the core URN. */
 const READ_ONLY_PATH = /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?(id|meta|groups)(\.|\[|$)/i;
 const EXTENSION_URNS = [DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, CORE_USER_SCHEMA];
@@ -27,6 +29,36 @@ export function applyUserPatch(current: ScimUserResource, body: unknown): ScimUs
   return readScimUser(patched);
 }
 
+/**
+ * scim-patch walks a path with plain property access, so "__proto__.x" or
+ * "constructor.prototype.x" would write into Object.prototype of the whole
+ * process (prototype pollution). No SCIM attribute has these names.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const QUOTED = /"(?:[^"\\]|\\[\s\S])*"/g;
+
+/** Whether a path or key names a prototype anywhere along it ("a.__proto__", "constructor.prototype"); quoted filter values do not count. */
+function namesPrototype(path: string): boolean {
+  return path.replace(QUOTED, '""').split(/[^\w$]+/).some((segment) => PROTOTYPE_KEYS.has(segment.toLowerCase()));
+}
+
+function refusePrototypeKeys(operation: ScimPatchOperation): ScimPatchOperation {
+  const path = 'path' in operation && typeof operation.path === 'string' ? operation.path : '';
+  if (namesPrototype(path)) {
+    throw new ScimError(400, `${path} is not an attribute of a User`, 'invalidPath');
+  }
+  if ('value' in operation && hasPrototypeKey(operation.value, 0)) {
+    throw new ScimError(400, 'a PATCH value may not hold __proto__, constructor or prototype keys', 'invalidValue');
+  }
+  return operation;
+}
+
+function hasPrototypeKey(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object' || depth > 64) return false;
+  if (Array.isArray(value)) return value.some((item) => hasPrototypeKey(item, depth + 1));
+  return Object.keys(value).some((key) => namesPrototype(key) || hasPrototypeKey((value as Record<string, unknown>)[key], depth + 1));
+}
+
 function patchOperations(body: unknown): ScimPatchOperation[] {
   if (!isObject(body)) throw new ScimError(400, 'the request body must be a PatchOp message', 'invalidSyntax');
   const schemas = body.schemas;
@@ -35,10 +67,10 @@ function patchOperations(body: unknown): ScimPatchOperation[] {
   }
   const operations = body.Operations ?? body.operations;
   if (!Array.isArray(operations)) throw new ScimError(400, 'Operations must be an array', 'invalidSyntax');
-  if (operations.length > MAX_OPERATIONS) {
-    throw new ScimError(400, `a PATCH may carry at most ${MAX_OPERATIONS} operations`, 'tooMany');
+  if (operations.length > MAX_PATCH_OPERATIONS) {
+    throw new ScimError(400, `a PATCH may carry at most ${MAX_PATCH_OPERATIONS} operations`, 'tooMany');
   }
-  return operations.flatMap(normaliseOperation);
+  return operations.flatMap(normaliseOperation).map(refusePrototypeKeys);
 }
 
 function normaliseOperation(raw: unknown): ScimPatchOperation[] {
@@ -48,6 +80,9 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
     throw new ScimError(400, `unknown PATCH op ${JSON.stringify(raw.op)}: use add, replace or remove`, 'invalidSyntax');
   }
   if (raw.path !== undefined && typeof raw.path !== 'string') throw new ScimError(400, 'path must be a string', 'invalidPath');
+  if (typeof raw.path === 'string' && raw.path.length > MAX_PATCH_PATH_LENGTH) {
+    throw new ScimError(400, `a PATCH path may be at most ${MAX_PATCH_PATH_LENGTH} characters`, 'invalidPath');
+  }
   const path = typeof raw.path === 'string' && raw.path.trim() !== '' ? raw.path.trim() : undefined;
   if (path && READ_ONLY_PATH.test(path)) {
     // RFC 7644 §3.5.2: modifying a readOnly attribute is refused with mutability.

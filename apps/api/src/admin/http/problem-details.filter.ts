@@ -1,7 +1,10 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
+import { EmailReservationRefused, PlacementRefused, TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { ScimError } from '@scim-ledger/scim';
+import { STATUS_CODES } from 'node:http';
+import { isStorageUnavailable, RETRY_AFTER_SECONDS } from '../../http/storage-unavailable';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -65,14 +68,25 @@ export function toProblem(exception: unknown): AdminProblem {
     return new AdminProblem(status, exception.reason, exception.message);
   }
   if (exception instanceof UserCommandRefused) {
-    const status = exception.reason === 'UserNotFound' ? 404 : exception.reason === 'UserAlreadyExists' ? 409 : 422;
+    const status = exception.reason === 'UserNotFound' ? 404 : exception.reason === 'UserAlreadyExists' || exception.reason === 'UserOnLegalHold' ? 409 : 422;
     return new AdminProblem(status, exception.reason, exception.message);
+  }
+  if (exception instanceof PlacementRefused) {
+    return new AdminProblem(422, exception.reason, exception.message);
+  }
+  if (exception instanceof EmailReservationRefused) {
+    // Rule L8: the address belongs to another user, possibly of another tenant.
+    return new AdminProblem(409, exception.reason, exception.message);
   }
   if (exception instanceof WrongExpectedRevisionError) {
     return new AdminProblem(409, 'Conflict', 'the resource changed concurrently; retry the request');
   }
-  if (exception instanceof EventStoreUnavailableError) {
-    return new AdminProblem(503, 'Service Unavailable', 'the event store is unavailable; retry later', {}, { 'Retry-After': '5' });
+  if (exception instanceof EventStoreUnavailableError || isStorageUnavailable(exception)) {
+    return new AdminProblem(503, 'Service Unavailable', 'the database is unavailable; retry later', {}, { 'Retry-After': RETRY_AFTER_SECONDS });
+  }
+  // Refusals raised before an admin route runs (rate limit, JSON nesting) are shared with SCIM.
+  if (exception instanceof ScimError) {
+    return new AdminProblem(exception.status, STATUS_CODES[exception.status] ?? 'Error', exception.detail, {}, { ...exception.headers });
   }
   if (exception instanceof BadRequestException) {
     // class-validator's messages, one per broken constraint.

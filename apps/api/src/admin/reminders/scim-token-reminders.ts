@@ -4,6 +4,7 @@ import { And, DataSource, LessThanOrEqual, MoreThan } from 'typeorm';
 import { Actor, dueReminders, EXPIRY_REMINDER_DAYS } from '@scim-ledger/domain';
 import { ScimTokenRow } from '@scim-ledger/read-model';
 import { Clock } from '@scim-ledger/platform';
+import { RepeatingRun } from '../../scheduling/repeating-run';
 import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
 import { AdminRequest, TenantCommands } from '../tenants/tenant-commands';
 import { DueReminder } from './expiry-reminder-email';
@@ -33,10 +34,10 @@ export interface RecordedReminder extends DueReminder {
 @Injectable()
 export class ScimTokenReminders implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ScimTokenReminders');
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
-  /** The run in progress (or the last one): the next run starts after it, so runs never overlap. */
-  private lastRun: Promise<unknown> = Promise.resolve();
+  private readonly job = new RepeatingRun(
+    () => this.remindEveryTenant(),
+    (error) => this.logger.error(`looking for expiry reminders failed: ${messageOf(error)}`),
+  );
 
   constructor(
     private readonly tenants: TenantCommands,
@@ -49,36 +50,18 @@ export class ScimTokenReminders implements OnApplicationBootstrap, OnModuleDestr
   onApplicationBootstrap(): void {
     const { intervalMs, email } = this.config.expiryReminders;
     if (!email) this.logger.warn('SMTP_URL is not set: SCIM token expiry reminders are recorded but not mailed');
-    if (intervalMs === 0) return;
-    // The first look comes right away, so a restart never pushes reminders back by a whole interval.
-    this.lookAfter(0, intervalMs);
+    this.job.start(0, intervalMs);
   }
 
   /** Runs before the projector closes the stores (beforeApplicationShutdown), so a run in progress can finish. */
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.lastRun;
+    await this.job.stop();
     this.emails.close();
   }
 
   /** Records and mails every reminder due now; called by the timer, and by tests directly. */
   runOnce(): Promise<RecordedReminder[]> {
-    const run = this.lastRun.then(() => this.remindEveryTenant());
-    this.lastRun = run.catch(() => undefined);
-    return run;
-  }
-
-  private lookAfter(delayMs: number, intervalMs: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.runOnce()
-        .catch((error: unknown) => this.logger.error(`looking for expiry reminders failed: ${messageOf(error)}`))
-        .finally(() => {
-          if (!this.stopped) this.lookAfter(intervalMs, intervalMs);
-        });
-    }, delayMs);
-    this.timer.unref();
+    return this.job.runOnce();
   }
 
   private async remindEveryTenant(): Promise<RecordedReminder[]> {

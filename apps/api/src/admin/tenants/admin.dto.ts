@@ -35,6 +35,16 @@ export class TenantSettingsBody {
   name: string;
 }
 
+export class LicencesBody {
+  @ApiProperty({ description: 'active user licences; 0 = unlimited (rule L10)', example: 500 })
+  @IsInt() @Min(0) @Max(10_000_000)
+  activeLicences: number;
+
+  @ApiProperty({ description: 'preserved user licences bought on top of the default 10 % allowance', example: 0 })
+  @IsInt() @Min(0) @Max(10_000_000)
+  preservedLicences: number;
+}
+
 export class UserManagementBody {
   @ApiProperty({ enum: ['scim', 'ad_ldap', 'manual'], description: 'rule T6: one method at a time' })
   @IsIn(['scim', 'ad_ldap', 'manual'])

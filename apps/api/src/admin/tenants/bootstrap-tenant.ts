@@ -1,7 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../auth/secret-hash';
+import { EVERY_USER, TenantCommand } from '@scim-ledger/domain';
 import { AdminRequest, TenantCommands } from './tenant-commands';
+
+/**
+ * A default storage, an unlimited profile and a catch-all SCIM mapping, so
+ * the embedded default provisions out of the box (rules M1–M4); an admin
+ * changes or replaces them through the admin API.
+ */
+const DEFAULT_PLACEMENT: readonly TenantCommand[] = [
+  { type: 'AddStorage', data: { storageId: 'default', name: 'Default storage', region: 'local' } },
+  { type: 'CreateProfile', data: { profileId: 'default', name: 'Default profile', maxUsers: 0, autoDeletePreservedAfterDays: null, storageIds: ['default'] } },
+  {
+    type: 'AddScimMapping',
+    data: {
+      mappingId: 'all-users',
+      name: 'All users',
+      attribute: EVERY_USER,
+      valuesText: EVERY_USER,
+      profileId: 'default',
+      storageId: 'default',
+      quota: { amount: 0, unit: 'GB' },
+    },
+  },
+];
 
 /**
  * The tenant the embedded default serves out of the box (README's first
@@ -24,9 +47,16 @@ export class BootstrapTenant {
       await this.tenants.execute(tenantId, { type: 'CreateTenant', data: { tenantId, name: tenantId } }, request);
     }
     await this.tenants.execute(tenantId, { type: 'SwitchToScim', data: { adLdapConfigured: false, adLdapMappings: 0, adLdapManagedUsers: 0 } }, request);
+    const configured = (await this.tenants.load(tenantId)).state;
+    // Never after an admin removed or reordered them: only a tenant with no placement at all gets the defaults.
+    if (configured.status === 'Active' && configured.profiles.length === 0 && configured.scimMappings.length === 0 && configured.removedScimMappingIds.length === 0) {
+      for (const command of DEFAULT_PLACEMENT) await this.tenants.execute(tenantId, command, request);
+    }
     const current = (await this.tenants.load(tenantId)).state;
     const existing = current.status === 'Active' ? current.scimToken : null;
     if (!tokenFromEnvironment && existing) return { token: null, expiresAt: existing.expiresAt };
+    // A restart with the same SCIM_BOOTSTRAP_TOKEN keeps it: generating it again is refused as reuse (rule T2).
+    if (tokenFromEnvironment && existing?.tokenHash === sha256Hex(tokenFromEnvironment)) return { token: tokenFromEnvironment, expiresAt: existing.expiresAt };
     const token = tokenFromEnvironment ?? randomBytes(32).toString('base64url');
     const { state: after } = await this.tenants.execute(
       tenantId,

@@ -10,7 +10,7 @@ import { requireOperator, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
 import { AdminProblem } from '../http/problem-details.filter';
-import { CreateTenantBody, TenantSettingsBody, UserManagementBody, ApiCredentialBody } from './admin.dto';
+import { CreateTenantBody, TenantSettingsBody, UserManagementBody, ApiCredentialBody, LicencesBody } from './admin.dto';
 import { TenantCommands } from './tenant-commands';
 
 /** Tenants, their user-management method (rule T6), SCIM token (T2-T5) and API credentials (T4). */
@@ -49,6 +49,17 @@ export class TenantsController {
   async settings(@Param('tenantId') tenantId: string, @Body() body: TenantSettingsBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'ChangeTenantSettings', data: { name: body.name } }, call.request);
+    return this.tenant(tenantId);
+  }
+
+  @Put('tenants/:tenantId/licences')
+  @ApiOperation({ summary: "Set a tenant's licences (operator; rule L10)" })
+  async licences(@Param('tenantId') tenantId: string, @Body() body: LicencesBody, @Call() call: AdminCall) {
+    // Another tenant's id answers 404 like an unknown one; a tenant may not buy itself licences.
+    if (call.principal.kind !== 'operator') requireTenant(call.principal, tenantId);
+    requireOperator(call.principal);
+    const { activeLicences, preservedLicences } = body;
+    await this.tenants.execute(tenantId, { type: 'SetLicenceLimits', data: { activeLicences, preservedLicences } }, call.request);
     return this.tenant(tenantId);
   }
 
@@ -148,5 +159,11 @@ export class TenantsController {
 }
 
 function tenantView(row: TenantRow) {
-  return { id: row.id, name: row.name, userManagement: row.userManagement, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    name: row.name,
+    userManagement: row.userManagement,
+    licences: { activeLicences: row.activeLicences, preservedLicences: row.preservedLicences },
+    createdAt: row.createdAt,
+  };
 }

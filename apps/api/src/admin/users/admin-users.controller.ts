@@ -4,7 +4,10 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Brackets, DataSource } from 'typeorm';
-import { CommandMetadata, decide, UserCommand } from '@scim-ledger/domain';
+import { CommandMetadata, decide, emailKey, UserCommand } from '@scim-ledger/domain';
+import { EmailReservations } from '../../provisioning/email-reservations';
+import { PermanentDeletion } from '../../provisioning/permanent-deletion';
+import { Licences } from '../../provisioning/licences';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
@@ -34,6 +37,14 @@ export class UserSearchQuery {
   @IsOptional() @IsIn(['Active', 'Preserved'])
   status?: 'Active' | 'Preserved';
 
+  @ApiPropertyOptional({ description: 'users a SCIM mapping placed in this profile' })
+  @IsOptional() @IsString() @MaxLength(64)
+  profileId?: string;
+
+  @ApiPropertyOptional({ description: 'users a SCIM mapping placed on this storage' })
+  @IsOptional() @IsString() @MaxLength(64)
+  storageId?: string;
+
   @ApiPropertyOptional({ description: 'text found in userName, displayName or email (case-insensitive)' })
   @IsOptional() @IsString() @MaxLength(200)
   q?: string;
@@ -54,6 +65,9 @@ export class AdminUsersController {
     private readonly streams: UserStreams,
     private readonly tenants: TenantCommands,
     private readonly readYourWrites: ReadYourWrites,
+    private readonly reservations: EmailReservations,
+    private readonly deletion: PermanentDeletion,
+    private readonly licences: Licences,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
   ) {}
 
@@ -63,6 +77,8 @@ export class AdminUsersController {
     requireTenant(call.principal, tenantId);
     const search = this.readModel.getRepository(ScimUserRow).createQueryBuilder('u').where('u."tenantId" = :tenantId', { tenantId });
     if (query.status) search.andWhere('u.status = :status', { status: query.status });
+    if (query.profileId) search.andWhere('u."profileId" = :profileId', { profileId: query.profileId });
+    if (query.storageId) search.andWhere('u."storageId" = :storageId', { storageId: query.storageId });
     if (query.q) {
       const like = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       search.andWhere(
@@ -95,8 +111,6 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Create a user by hand (manual provisioning)' })
   async create(@Param('tenantId') tenantId: string, @Body() body: CreateUserBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    const taken = await this.readModel.getRepository(ScimUserRow).existsBy({ tenantId, userNameLower: body.userName.toLowerCase() });
-    if (taken) throw new AdminProblem(409, 'Conflict', `userName ${body.userName} is already taken in this tenant`);
     const userId = randomUUID();
     const profile = {
       userName: body.userName,
@@ -107,7 +121,17 @@ export class AdminUsersController {
       externalId: null,
       userPrincipalName: null,
     };
-    await this.run(tenantId, userId, { type: 'CreateUserByAdmin', data: { userId, tenantId, profile } }, call);
+    // Rule L8 holds for users made by hand too: the address is claimed first.
+    const metadata = this.metadata(tenantId, call);
+    await this.licences.ensure((await this.tenants.load(tenantId)).state, 'add-active');
+    const key = emailKey(body.userName);
+    await this.reservations.reserveFor(key, userId, metadata);
+    try {
+      await this.run(tenantId, userId, { type: 'CreateUserByAdmin', data: { userId, tenantId, profile } }, call);
+    } catch (error) {
+      await this.reservations.release(key, userId, metadata);
+      throw error;
+    }
     return adminUserView(await this.row(tenantId, userId));
   }
 
@@ -137,7 +161,31 @@ export class AdminUsersController {
   async deletePermanently(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.row(tenantId, userId);
-    await this.run(tenantId, userId, { type: 'DeleteUserPermanently' }, call);
+    await this.deletion.delete(userId, 'deleted_by_admin', this.metadata(tenantId, call));
+  }
+
+  @Post(':userId/legal-hold')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Place a user on legal hold: it is never deleted for good, not even automatically (rule L10)' })
+  async placeOnLegalHold(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.row(tenantId, userId);
+    await this.run(tenantId, userId, { type: 'PlaceUserOnLegalHold' }, call);
+    return adminUserView(await this.row(tenantId, userId));
+  }
+
+  @Delete(':userId/legal-hold')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release a user from legal hold' })
+  async releaseFromLegalHold(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    await this.row(tenantId, userId);
+    await this.run(tenantId, userId, { type: 'ReleaseUserFromLegalHold' }, call);
+    return adminUserView(await this.row(tenantId, userId));
+  }
+
+  private metadata(tenantId: string, call: AdminCall): CommandMetadata {
+    return { tenantId, ...call.request, now: this.tenants.now() };
   }
 
   private async row(tenantId: string, userId: string): Promise<ScimUserRow> {
@@ -147,8 +195,15 @@ export class AdminUsersController {
   }
 
   private async run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
-    const metadata: CommandMetadata = { tenantId, ...call.request, now: this.tenants.now() };
-    const decided = await this.streams.decideAndAppend(userId, (loaded) => decide(command, loaded.state), metadata);
+    const decided = await this.streams.decideAndAppend(
+      userId,
+      async (loaded) => {
+        const events = decide(command, loaded.state);
+        await this.licences.ensureFor(tenantId, events);
+        return events;
+      },
+      this.metadata(tenantId, call),
+    );
     if (decided.appended) await this.readYourWrites.visible(decided.appended.position, call.request.requestId);
   }
 }
@@ -161,7 +216,20 @@ function adminUserView(row: ScimUserRow) {
     displayName: row.displayName,
     status: row.status,
     preservedBy: row.preservedBy,
+    preservedAt: row.preservedAt,
     deletedInIdp: row.deletedInIdp,
+    legalHold: row.legalHold,
+    provisionedBy: row.provisionedBy,
+    placement:
+      row.profileId === null
+        ? null
+        : {
+            mappingId: row.mappingId,
+            profileId: row.profileId,
+            storageId: row.storageId,
+            quota: { amount: row.quotaAmount, unit: row.quotaUnit },
+            sendActivationEmail: row.sendActivationEmail,
+          },
     externalId: row.externalId,
     userPrincipalName: row.userPrincipalName,
     createdAt: row.createdAt,

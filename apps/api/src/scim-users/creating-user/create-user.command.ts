@@ -1,11 +1,29 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { decide } from '@scim-ledger/domain';
-import { readScimUser, ScimError, ScimUserView } from '@scim-ledger/scim';
+import {
+  CommandMetadata,
+  decide,
+  EmailReservationRefused,
+  emailKey,
+  IdpAttributes,
+  initialUserState,
+  NO_MAPPING_MATCHED,
+  Placed,
+  PlacementRefused,
+  placeNewUser,
+  UserPlacement,
+} from '@scim-ledger/domain';
+import { WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { idpAttributesOf, readScimUser, ScimUserInput, ScimUserView } from '@scim-ledger/scim';
+import { TenantCommands } from '../../admin/tenants/tenant-commands';
 import { RequestContext } from '../../http/request-context';
+import { EmailReservations, LoadedReservation } from '../../provisioning/email-reservations';
+import { ProfileSeatsService } from '../../provisioning/profile-seats.service';
+import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
+import { Licences } from '../../provisioning/licences';
 import { ScimWrite } from '../scim-write';
-import { ScimUsersReadModel } from '../scim-users.read-model';
-import { UserStreams, viewAfter } from '../user-streams';
+import { LoadedUser, UserStreams, viewAfter } from '../user-streams';
 
 /** POST /Users: the IdP assigned a user to the app (rule L1). */
 export class CreateScimUser {
@@ -15,31 +33,134 @@ export class CreateScimUser {
   ) {}
 }
 
+/** A create that lost a race decides again on fresh state; past this many it gives up (409). */
+const MAX_ATTEMPTS = 20;
+
+/**
+ * A create claims, in this order, the user's email address (rules L8, L9),
+ * a seat in the profile its mapping chose (rule M5), then the user's stream.
+ * Each claim is an append at an expected revision, so concurrent creates of
+ * one address or into one last seat have exactly one winner. A create that
+ * fails after a claim gives the claim back; one that dies in between leaves a
+ * claim that goes stale after its lease and is taken over.
+ */
 @CommandHandler(CreateScimUser)
 export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, ScimUserView> {
+  private readonly logger = new Logger(CreateScimUserHandler.name);
+
   constructor(
     private readonly streams: UserStreams,
-    private readonly users: ScimUsersReadModel,
     private readonly write: ScimWrite,
+    private readonly reservations: EmailReservations,
+    private readonly seats: ProfileSeatsService,
+    private readonly tenants: TenantCommands,
+    private readonly refusals: ProvisioningRefusals,
+    private readonly licences: Licences,
   ) {}
 
   async execute({ body, context }: CreateScimUser): Promise<ScimUserView> {
-    const input = readScimUser(body);
     const metadata = this.write.metadata(context);
-    // Walking skeleton: a read-model check; race-free reservations are rule L8/L9's issue.
-    if (await this.users.userNameTaken(metadata.tenantId, input.profile.userName)) {
-      throw new ScimError(409, `userName ${input.profile.userName} is already taken in this tenant`, 'uniqueness');
-    }
-    // Rule L5: the IdP assigning a user it deleted brings that preserved user back.
-    const deleted = await this.users.findDeletedByUserName(metadata.tenantId, input.profile.userName);
-    const userId = deleted?.id ?? randomUUID();
-    const loaded = await this.streams.load(userId);
-    const events = decide(
-      { type: 'CreateUser', data: { userId, tenantId: metadata.tenantId, profile: input.profile, active: input.active } },
-      loaded.state,
-    );
-    const result = await this.streams.append(userId, events, loaded.revision, metadata);
-    await this.write.visible(result.position, context.requestId);
-    return viewAfter(loaded, events, result.nextExpectedRevision, metadata.now);
+    const userName = userNameOf(body);
+    return this.refusals.recorded(metadata, { operation: 'create', userName, userId: null }, async () => {
+      // Rule M4: without userName or displayName no mapping can match.
+      if (!userName?.trim() || !hasDisplayName(body)) throw new PlacementRefused('NoMappingMatched', NO_MAPPING_MATCHED);
+      const input = readScimUser(body);
+      const attributes = idpAttributesOf(body);
+      return this.provision(input, attributes, metadata);
+    });
   }
+
+  private async provision(input: ScimUserInput, attributes: IdpAttributes, metadata: CommandMetadata): Promise<ScimUserView> {
+    const key = emailKey(input.profile.userName);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reservation = await this.reservations.load(key);
+        const holder = reservation.stream.state.holder;
+        if (holder && reservation.holderOwnsIt) {
+          // Rule L8: an address is unique across all tenants.
+          if (holder.tenantId !== metadata.tenantId) {
+            throw new EmailReservationRefused('EmailTaken', holder, `${input.profile.userName} belongs to a user of another tenant`);
+          }
+          return await this.provisionExisting(await this.streams.load(holder.userId), input, attributes, metadata);
+        }
+        return await this.provisionNew(reservation, input, attributes, metadata);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** Rules L5 and L7: the address's owner in this tenant is re-assigned or adopted, never duplicated. */
+  private async provisionExisting(loaded: LoadedUser, input: ScimUserInput, attributes: IdpAttributes, metadata: CommandMetadata) {
+    const state = loaded.state;
+    const needsPlace = state.status !== 'Initial' && state.status !== 'Deleted' && state.provisionedBy === 'admin' && state.placement === null;
+    const placed = needsPlace ? await this.place(attributes, metadata) : null;
+    const events = decide(this.createCommand(loaded.userId, input, attributes, placed?.placement ?? null, metadata), state);
+    await this.licences.ensureFor(metadata.tenantId, events);
+    if (placed) await this.seats.take(metadata.tenantId, placed.profile, loaded.userId, metadata);
+    try {
+      const result = await this.streams.append(loaded.userId, events, loaded.revision, metadata);
+      await this.write.visible(result.position, metadata.requestId);
+      return viewAfter(loaded, events, result.nextExpectedRevision, metadata.now);
+    } catch (error) {
+      if (placed) await this.giveBack(() => this.seats.release(metadata.tenantId, placed.profile.profileId, loaded.userId, metadata), metadata);
+      throw error;
+    }
+  }
+
+  private async provisionNew(reservation: LoadedReservation, input: ScimUserInput, attributes: IdpAttributes, metadata: CommandMetadata) {
+    const { state: tenant } = await this.tenants.load(metadata.tenantId);
+    const placed = placeNewUser(tenant, attributes);
+    const userId = randomUUID();
+    const events = decide(this.createCommand(userId, input, attributes, placed.placement, metadata), initialUserState);
+    await this.licences.ensure(tenant, input.active ? 'add-active' : 'add-preserved');
+    await this.reservations.reserve(reservation, userId, metadata);
+    let seated = false;
+    try {
+      await this.seats.take(metadata.tenantId, placed.profile, userId, metadata);
+      seated = true;
+      const result = await this.streams.append(userId, events, 'no_stream', metadata);
+      await this.write.visible(result.position, metadata.requestId);
+      return viewAfter({ userId, state: initialUserState, revision: 'no_stream', created: null, lastModified: null }, events, result.nextExpectedRevision, metadata.now);
+    } catch (error) {
+      if (seated) await this.giveBack(() => this.seats.release(metadata.tenantId, placed.profile.profileId, userId, metadata), metadata);
+      await this.giveBack(() => this.reservations.release(reservation.key, userId, metadata), metadata);
+      // A lost race on a claim is decided again from the start, with a fresh reservation.
+      throw error;
+    }
+  }
+
+  /** Rules M2–M4, M6: the tenant's mappings, in order, on the attributes the IdP sent. */
+  private async place(attributes: IdpAttributes, metadata: CommandMetadata): Promise<Placed> {
+    const { state } = await this.tenants.load(metadata.tenantId);
+    return placeNewUser(state, attributes);
+  }
+
+  private createCommand(userId: string, input: ScimUserInput, idpAttributes: IdpAttributes, placement: UserPlacement | null, metadata: CommandMetadata) {
+    return {
+      type: 'CreateUser' as const,
+      data: { userId, tenantId: metadata.tenantId, profile: input.profile, active: input.active, placement, idpAttributes },
+    };
+  }
+
+  /** A compensation that fails leaves a claim that goes stale after its lease: log it, keep the original error. */
+  private async giveBack(compensation: () => Promise<void>, metadata: CommandMetadata): Promise<void> {
+    try {
+      await compensation();
+    } catch (error) {
+      this.logger.warn(`request ${metadata.requestId}: could not give a claim back: ${(error as Error).message}`);
+    }
+  }
+}
+
+function userNameOf(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const entry = Object.entries(body).find(([name]) => name.toLowerCase() === 'username');
+  return typeof entry?.[1] === 'string' ? entry[1].slice(0, 512) : null;
+}
+
+function hasDisplayName(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const entry = Object.entries(body).find(([name]) => name.toLowerCase() === 'displayname');
+  return typeof entry?.[1] === 'string' && entry[1].trim().length > 0;
 }

@@ -1,7 +1,9 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decide } from '@scim-ledger/domain';
 import { RequestContext } from '../../http/request-context';
+import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
 import { ExistingUserWrite } from '../existing-user-write';
+import { ScimWrite } from '../scim-write';
 
 /** DELETE /Users/{id}: preserves the user, never destroys it (rule L4). */
 export class DeleteScimUser {
@@ -14,9 +16,16 @@ export class DeleteScimUser {
 
 @CommandHandler(DeleteScimUser)
 export class DeleteScimUserHandler implements ICommandHandler<DeleteScimUser, void> {
-  constructor(private readonly existing: ExistingUserWrite) {}
+  constructor(
+    private readonly existing: ExistingUserWrite,
+    private readonly refusals: ProvisioningRefusals,
+    private readonly write: ScimWrite,
+  ) {}
 
   async execute({ userId, ifMatch, context }: DeleteScimUser): Promise<void> {
-    await this.existing.run(userId, ifMatch, context, async (loaded) => decide({ type: 'DeleteUserInIdp' }, loaded.state));
+    // The preserved user keeps its address, so the IdP's re-assignment finds it again (rule L5).
+    await this.refusals.recorded(this.write.metadata(context), { operation: 'delete', userName: null, userId }, () =>
+      this.existing.run(userId, ifMatch, context, async (loaded) => decide({ type: 'DeleteUserInIdp' }, loaded.state)),
+    );
   }
 }

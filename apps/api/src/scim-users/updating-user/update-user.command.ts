@@ -1,9 +1,13 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decide } from '@scim-ledger/domain';
-import { applyUserPatch, readScimUser, ScimError, ScimUserInput, ScimUserResource, ScimUserView, toScimUser } from '@scim-ledger/scim';
+import { Logger } from '@nestjs/common';
+import { decide, emailKey } from '@scim-ledger/domain';
+import { applyUserPatch, readScimUser, ScimUserInput, ScimUserResource, ScimUserView, toScimUser } from '@scim-ledger/scim';
 import { RequestContext } from '../../http/request-context';
+import { EmailReservations } from '../../provisioning/email-reservations';
+import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
+import { Licences } from '../../provisioning/licences';
 import { ExistingUserWrite } from '../existing-user-write';
-import { ScimUsersReadModel } from '../scim-users.read-model';
+import { ScimWrite } from '../scim-write';
 import { viewAfter } from '../user-streams';
 
 /** PUT (whole resource) and PATCH (operations) both end as "the IdP wants this profile and status". */
@@ -16,24 +20,55 @@ export class UpdateScimUser {
   ) {}
 }
 
+/**
+ * A rename (rule L3) claims the new address before it is recorded and gives
+ * the old one back only after: in between, both are the user's, so a create
+ * of either gets 409 and succeeds on the IdP's retry (rule L9).
+ */
 @CommandHandler(UpdateScimUser)
 export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, ScimUserView> {
+  private readonly logger = new Logger(UpdateScimUserHandler.name);
+
   constructor(
     private readonly existing: ExistingUserWrite,
-    private readonly users: ScimUsersReadModel,
+    private readonly reservations: EmailReservations,
+    private readonly refusals: ProvisioningRefusals,
+    private readonly write: ScimWrite,
+    private readonly licences: Licences,
   ) {}
 
   execute({ userId, change, ifMatch, context }: UpdateScimUser): Promise<ScimUserView> {
-    return this.existing.run(userId, ifMatch, context, async (loaded, user, metadata) => {
-      // PATCH applies to the state just loaded, on every attempt.
-      const current = toScimUser(viewAfter(loaded, [], loaded.revision as number, metadata.now), '');
-      const input = wanted(change, current);
-      const renamed = input.profile.userName.toLowerCase() !== user.profile.userName.toLowerCase();
-      if (renamed && (await this.users.userNameTaken(metadata.tenantId, input.profile.userName, userId))) {
-        throw new ScimError(409, `userName ${input.profile.userName} is already taken in this tenant`, 'uniqueness');
+    const metadata = this.write.metadata(context);
+    let rename: { from: string; to: string; claimed: boolean } | null = null;
+    return this.refusals.recorded(metadata, { operation: change.kind, userName: null, userId }, async () => {
+      try {
+        const view = await this.existing.run(userId, ifMatch, context, async (loaded, user, metadata) => {
+          // PATCH applies to the state just loaded, on every attempt.
+          const current = toScimUser(viewAfter(loaded, [], loaded.revision as number, metadata.now), '');
+          const input = wanted(change, current);
+          const [from, to] = [emailKey(user.profile.userName), emailKey(input.profile.userName)];
+          rename = from === to ? null : { from, to, claimed: (await this.reservations.reserveFor(to, userId, metadata)) || rename?.claimed === true };
+          const events = decide({ type: 'UpdateUserFromIdp', data: input }, loaded.state);
+          await this.licences.ensureFor(metadata.tenantId, events);
+          return events;
+        });
+        if (rename) await this.giveBack(rename.from, userId, metadata);
+        return view;
+      } catch (error) {
+        // The rename was not recorded: the new address goes back if this request claimed it.
+        if (rename?.claimed) await this.giveBack(rename.to, userId, metadata);
+        throw error;
       }
-      return decide({ type: 'UpdateUserFromIdp', data: input }, loaded.state);
     });
+  }
+
+  private async giveBack(key: string, userId: string, metadata: ReturnType<ScimWrite['metadata']>): Promise<void> {
+    try {
+      await this.reservations.release(key, userId, metadata);
+    } catch (error) {
+      // The claim goes stale once the user no longer owns the address (rule L9), so nothing is lost.
+      this.logger.warn(`request ${metadata.requestId}: could not release an address: ${(error as Error).message}`);
+    }
   }
 }
 

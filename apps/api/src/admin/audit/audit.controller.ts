@@ -1,0 +1,173 @@
+import { Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { StoredUserEvent, userHistory, userStateAsOf, userStreamId } from '@scim-ledger/domain';
+import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
+import { AuditEntryRow } from '@scim-ledger/read-model';
+import { READ_MODEL } from '../../tokens';
+import { requireTenant } from '../auth/admin-principal';
+import { AdminCall, Call } from '../http/admin-call';
+import { AdminController } from '../http/admin-controller';
+import { AdminProblem } from '../http/problem-details.filter';
+
+/** Most rows one export holds; a larger one is narrowed by time range. */
+const MAX_EXPORT_ROWS = 100_000;
+
+export class PageQuery {
+  @ApiPropertyOptional({ default: 1 })
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1)
+  startIndex?: number;
+
+  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(1000)
+  count?: number;
+}
+
+export class StateQuery {
+  @ApiPropertyOptional({ description: 'the state after every event that occurred at or before this instant (ISO 8601)' })
+  @IsOptional() @IsISO8601({ strict: true })
+  at?: string;
+
+  @ApiPropertyOptional({ description: 'the state after this stream revision' })
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  revision?: number;
+}
+
+export class AuditFeedQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'from this instant on (ISO 8601, inclusive)' })
+  @IsOptional() @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'before this instant (ISO 8601, exclusive)' })
+  @IsOptional() @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(64)
+  userId?: string;
+
+  @ApiPropertyOptional({ description: 'e.g. UserPreserved, ProvisioningRefused' })
+  @IsOptional() @IsString() @MaxLength(100)
+  eventType?: string;
+
+  @ApiPropertyOptional({ description: 'the SCIM token or credential id that acted' })
+  @IsOptional() @IsString() @MaxLength(200)
+  actorId?: string;
+
+  @ApiPropertyOptional({ enum: ['accepted', 'refused'], description: 'refused: only refused provisioning attempts (rule S2)' })
+  @IsOptional() @IsIn(['accepted', 'refused'])
+  outcome?: 'accepted' | 'refused';
+
+  @ApiPropertyOptional({ enum: ['json', 'ndjson', 'csv'], default: 'json', description: 'ndjson and csv export every matching entry' })
+  @IsOptional() @IsIn(['json', 'ndjson', 'csv'])
+  format?: 'json' | 'ndjson' | 'csv';
+}
+
+/** What happened and why (rules S1–S3): a user's history and state as of a moment, and the tenant's audit feed. */
+@AdminController('audit', 'admin/v1/tenants/:tenantId')
+export class AuditController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(READ_MODEL) private readonly readModel: DataSource,
+  ) {}
+
+  @Get('users/:userId/history')
+  @ApiOperation({ summary: "Every event of a user, oldest first, with who, when, from where, a summary and the attribute diff" })
+  async history(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: PageQuery, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    const { entries, state } = userHistory(await this.stream(tenantId, userId));
+    const start = (query.startIndex ?? 1) - 1;
+    const count = query.count ?? 100;
+    return { userId, status: state.status, totalResults: entries.length, startIndex: start + 1, entries: entries.slice(start, start + count) };
+  }
+
+  @Get('users/:userId/state')
+  @ApiOperation({ summary: 'The user as it stood at a moment or after a revision, folded from its events (rule S3)' })
+  async state(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: StateQuery, @Call() call: AdminCall) {
+    requireTenant(call.principal, tenantId);
+    const stored = await this.stream(tenantId, userId);
+    return { userId, at: query.at ?? null, revision: query.revision ?? null, state: userStateAsOf(stored, { until: query.at, revision: query.revision }) };
+  }
+
+  @Get('audit')
+  @ApiOperation({ summary: 'The tenant\'s audit feed: every event and refused provisioning attempt, filtered; JSON pages, or an NDJSON or CSV export' })
+  async feed(@Param('tenantId') tenantId: string, @Query() query: AuditFeedQuery, @Call() call: AdminCall, @Res({ passthrough: true }) reply: FastifyReply) {
+    requireTenant(call.principal, tenantId);
+    const search = this.readModel.getRepository(AuditEntryRow).createQueryBuilder('a').where('a."tenantId" = :tenantId', { tenantId });
+    if (query.from) search.andWhere('a."occurredAt" >= :from', { from: new Date(query.from).toISOString() });
+    if (query.to) search.andWhere('a."occurredAt" < :to', { to: new Date(query.to).toISOString() });
+    if (query.userId) search.andWhere('a."userId" = :userId', { userId: query.userId });
+    if (query.eventType) search.andWhere('a."eventType" = :eventType', { eventType: query.eventType });
+    if (query.actorId) search.andWhere('a."actorId" = :actorId', { actorId: query.actorId });
+    if (query.outcome) search.andWhere(`a."eventType" ${query.outcome === 'refused' ? '=' : '<>'} :refused`, { refused: REFUSED });
+    search.orderBy('a."occurredAt"', 'ASC').addOrderBy('a.id', 'ASC');
+    const format = query.format ?? 'json';
+    if (format === 'json') {
+      const totalResults = await search.getCount();
+      const start = (query.startIndex ?? 1) - 1;
+      const rows = await search.offset(start).limit(query.count ?? 100).getMany();
+      return { totalResults, startIndex: start + 1, entries: rows.map(feedEntry) };
+    }
+    const rows = (await search.limit(MAX_EXPORT_ROWS + 1).getMany()).map(feedEntry);
+    if (rows.length > MAX_EXPORT_ROWS) throw new AdminProblem(413, 'Export Too Large', `more than ${MAX_EXPORT_ROWS} entries: narrow it with from and to`);
+    const name = `audit-${tenantId}.${format}`;
+    void reply.header('content-disposition', `attachment; filename="${name}"`);
+    if (format === 'ndjson') {
+      void reply.type('application/x-ndjson');
+      return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+    }
+    void reply.type('text/csv; charset=utf-8');
+    return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((column) => csvField(row[column])).join(','))].join('\r\n') + '\r\n';
+  }
+
+  /** The user's stored events; another tenant's user is not found, like an unknown one. */
+  private async stream(tenantId: string, userId: string): Promise<StoredUserEvent[]> {
+    const recorded = await this.eventStore.readStream(userStreamId(userId));
+    if (recorded.length === 0 || recorded[0].data.tenantId !== tenantId) throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
+    return recorded;
+  }
+}
+
+const REFUSED = 'ProvisioningRefused';
+
+function feedEntry(row: AuditEntryRow) {
+  return {
+    occurredAt: row.occurredAt,
+    eventType: row.eventType,
+    outcome: row.eventType === REFUSED ? 'refused' : 'accepted',
+    userId: row.userId,
+    actorKind: row.actorKind,
+    actorId: row.actorId,
+    userAgent: row.userAgent,
+    clientAddress: row.clientAddress,
+    requestId: row.requestId,
+    streamId: row.streamId,
+    streamRevision: row.streamRevision,
+    data: JSON.parse(row.data) as unknown,
+  };
+}
+
+const CSV_COLUMNS = [
+  'occurredAt',
+  'eventType',
+  'outcome',
+  'userId',
+  'actorKind',
+  'actorId',
+  'userAgent',
+  'clientAddress',
+  'requestId',
+  'streamId',
+  'streamRevision',
+  'data',
+] as const;
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

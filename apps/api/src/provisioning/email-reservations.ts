@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import {
+  CommandMetadata,
+  decideEmailReservation,
+  EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
+  EmailReservationEvent,
+  EmailReservationState,
+  emailReservationStreamId,
+  foldEmailReservation,
+  holdsEmail,
+  isEmailReservationEvent,
+} from '@scim-ledger/domain';
+import { DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
+import { UserStreams } from '../scim-users/user-streams';
+
+const EMAIL_RESERVATIONS: StreamKind<EmailReservationState, EmailReservationEvent> = {
+  isEvent: isEmailReservationEvent,
+  fold: foldEmailReservation,
+  schemaVersions: EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
+};
+
+/** An address's reservation, with what its holder's own stream says (rules L8, L9). */
+export interface LoadedReservation {
+  /** The address as compared (emailKey); kept in memory only. */
+  readonly key: string;
+  readonly stream: LoadedStream<EmailReservationState>;
+  /** Whether the holder, as its stream stands, owns the address; false without a holder. */
+  readonly holderOwnsIt: boolean;
+}
+
+/**
+ * Reserves and releases email addresses through their own streams. A reserve
+ * appends at the revision it read, so of two writers that read a free address
+ * only one succeeds; the other decides again and finds it taken.
+ */
+@Injectable()
+export class EmailReservations {
+  constructor(
+    private readonly streams: DecidedStreams,
+    private readonly users: UserStreams,
+  ) {}
+
+  async load(key: string): Promise<LoadedReservation> {
+    const stream = await this.streams.load(streamOf(key), EMAIL_RESERVATIONS);
+    const holder = stream.state.holder;
+    const holderOwnsIt = holder ? holdsEmail((await this.users.load(holder.userId)).state, key) : false;
+    return { key, stream, holderOwnsIt };
+  }
+
+  /**
+   * Reserves `key` for `userId`, deciding on exactly what was loaded: a lost
+   * race throws WrongExpectedRevisionError and the caller decides again.
+   * Returns whether this call reserved it (false: the user held it already).
+   */
+  async reserve(loaded: LoadedReservation, userId: string, metadata: CommandMetadata): Promise<boolean> {
+    const events = decideEmailReservation(
+      { type: 'ReserveEmail', data: { email: digestOf(loaded.key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt: loaded.holderOwnsIt } },
+      loaded.stream.state,
+    );
+    if (events.length === 0) return false;
+    await this.streams.append(streamOf(loaded.key), EMAIL_RESERVATIONS, events, loaded.stream.revision, metadata);
+    return true;
+  }
+
+  /** Loads afresh and reserves, retrying lost races: for renames, where nothing else hangs on the read. */
+  async reserveFor(key: string, userId: string, metadata: CommandMetadata): Promise<boolean> {
+    let reserved = false;
+    await this.streams.decideAndAppend(
+      streamOf(key),
+      EMAIL_RESERVATIONS,
+      async (stream) => {
+        const holder = stream.state.holder;
+        const holderOwnsIt = holder !== null && holder.userId !== userId && holdsEmail((await this.users.load(holder.userId)).state, key);
+        const events = decideEmailReservation(
+          { type: 'ReserveEmail', data: { email: digestOf(key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt } },
+          stream.state,
+        );
+        reserved = events.length > 0;
+        return events;
+      },
+      metadata,
+    );
+    return reserved;
+  }
+
+  /** Frees `key` if `userId` holds it; a no-op otherwise, so compensations may repeat. */
+  async release(key: string, userId: string, metadata: CommandMetadata): Promise<void> {
+    await this.streams.decideAndAppend(
+      streamOf(key),
+      EMAIL_RESERVATIONS,
+      (stream) => decideEmailReservation({ type: 'ReleaseEmail', data: { email: digestOf(key), userId } }, stream.state),
+      metadata,
+    );
+  }
+}
+
+/**
+ * Claims name the address only by its SHA-256: stream ids and claim events
+ * are never deleted, so they must hold no personal data (README, "Personal
+ * data"); the user's own stream is what says which address it is.
+ */
+function digestOf(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+function streamOf(key: string): string {
+  return emailReservationStreamId(digestOf(key));
+}

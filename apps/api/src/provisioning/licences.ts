@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { licenceRefusal, LicensedUsers, PlacementRefused, TenantState, UserEvent } from '@scim-ledger/domain';
+import { ScimUserRow } from '@scim-ledger/read-model';
+import { TenantCommands } from '../admin/tenants/tenant-commands';
+import { READ_MODEL } from '../tokens';
+
+/**
+ * Rule L10's licence limits, checked before a user is added or becomes
+ * active. The counts come from the read model, which every write waits for
+ * (read-your-writes), so the limit holds for writes one after another;
+ * concurrent writes in flight can overshoot it by their number, unlike the
+ * profile cap (rule M5), which is exact.
+ */
+@Injectable()
+export class Licences {
+  constructor(
+    private readonly tenants: TenantCommands,
+    @Inject(READ_MODEL) private readonly readModel: DataSource,
+  ) {}
+
+  /** Throws LicenceLimitReached when `change` would break the tenant's licences. */
+  async ensure(tenant: TenantState, change: 'add-active' | 'add-preserved' | 'reactivate'): Promise<void> {
+    // Unlimited tenants, the common case, cost no count.
+    if (tenant.status === 'Initial' || tenant.licences.activeLicences === 0) return;
+    const refusal = licenceRefusal(tenant, await this.count(tenant.tenantId), change);
+    if (refusal) throw new PlacementRefused('LicenceLimitReached', `${refusal}; ask an administrator for more licences`);
+  }
+
+  /** Before appending `events` to an existing user: only a reactivation needs a licence. */
+  async ensureFor(tenantId: string, events: readonly UserEvent[]): Promise<void> {
+    if (events.some((event) => event.type === 'UserReactivated')) await this.ensure((await this.tenants.load(tenantId)).state, 'reactivate');
+  }
+
+  private async count(tenantId: string): Promise<LicensedUsers> {
+    const rows = await this.readModel
+      .getRepository(ScimUserRow)
+      .createQueryBuilder('u')
+      .select('u.status', 'status')
+      .addSelect('COUNT(*)', 'users')
+      .where('u."tenantId" = :tenantId', { tenantId })
+      .groupBy('u.status')
+      .getRawMany<{ status: string; users: string | number }>();
+    const of = (status: string) => Number(rows.find((row) => row.status === status)?.users ?? 0);
+    return { active: of('Active'), preserved: of('Preserved') };
+  }
+}

@@ -1,0 +1,60 @@
+import { decide as decideTenant, foldTenant } from '../tenant/tenant.decider';
+import { TenantEvent } from '../tenant/tenant.events';
+import { NO_MAPPING_MATCHED, placeNewUser } from './placement';
+
+/** A SCIM tenant with two storages, a profile on both, and two mappings in order. */
+function tenantWith(...extra: TenantEvent[]) {
+  let state = foldTenant([]);
+  const run = (command: Parameters<typeof decideTenant>[0]) => {
+    state = foldTenant(decideTenant(command, state), state);
+  };
+  run({ type: 'CreateTenant', data: { tenantId: 't1', name: 'Acme' } });
+  run({ type: 'SwitchToScim', data: { adLdapConfigured: false, adLdapMappings: 0, adLdapManagedUsers: 0 } });
+  run({ type: 'AddStorage', data: { storageId: 'eu', name: 'EU', region: 'eu-west-1' } });
+  run({ type: 'AddStorage', data: { storageId: 'us', name: 'US', region: 'us-east-1' } });
+  run({ type: 'CreateProfile', data: { profileId: 'staff', name: 'Staff', maxUsers: 10, autoDeletePreservedAfterDays: null, storageIds: ['eu', 'us'] } });
+  const mapping = { profileId: 'staff', quota: { amount: 5, unit: 'GB' as const } };
+  run({ type: 'AddScimMapping', data: { ...mapping, mappingId: 'eng', name: 'Engineers', attribute: 'department', valuesText: 'Engineering,R&D', storageId: 'eu' } });
+  run({ type: 'AddScimMapping', data: { ...mapping, mappingId: 'paris', name: 'Paris', attribute: 'city', valuesText: 'Paris, FR;Lyon', storageId: 'us', sendActivationEmail: false } });
+  return foldTenant(extra, state);
+}
+
+describe('placeNewUser (rules M2–M4, M6)', () => {
+  it('given two matching mappings, when placing, then the first in order wins with its profile, storage, quota and email flag', () => {
+    const placed = placeNewUser(tenantWith(), { department: 'R&D', city: 'Lyon' });
+    expect(placed.placement).toEqual({ mappingId: 'eng', profileId: 'staff', storageId: 'eu', quota: { amount: 5, unit: 'GB' }, sendActivationEmail: true });
+  });
+
+  it('given reordered mappings, when placing the same user, then the other mapping wins (rule M3)', () => {
+    const placed = placeNewUser(tenantWith({ type: 'ScimMappingsReordered', data: { orderedIds: ['paris', 'eng'] } }), { department: 'R&D', city: 'Lyon' });
+    expect(placed.placement.mappingId).toBe('paris');
+  });
+
+  it('given a value with a comma, when placing, then it matches whole, case-sensitively (rule M2)', () => {
+    expect(placeNewUser(tenantWith(), { city: 'Paris, FR' }).placement.mappingId).toBe('paris');
+    expect(() => placeNewUser(tenantWith(), { city: 'paris, fr' })).toThrow(NO_MAPPING_MATCHED);
+  });
+
+  it('given no matching mapping, when placing, then refused with the exact detail of rule M4', () => {
+    expect(() => placeNewUser(tenantWith(), { department: 'Sales' })).toThrow(expect.objectContaining({ reason: 'NoMappingMatched', message: NO_MAPPING_MATCHED }));
+  });
+
+  it('given the matching mapping\'s storage is unhealthy, when placing, then refused as StorageUnhealthy (rule M6)', () => {
+    const tenant = tenantWith({ type: 'StorageHealthChanged', data: { storageId: 'eu', health: 'unhealthy' } });
+    expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ reason: 'StorageUnhealthy' }));
+    expect(placeNewUser(tenant, { city: 'Lyon' }).placement.storageId).toBe('us');
+  });
+
+  it('given a catch-all mapping (attribute *), when placing any user, then it matches', () => {
+    const tenant = tenantWith({
+      type: 'ScimMappingAdded',
+      data: { mappingId: 'all', filter: { attribute: '*', values: ['*'] }, name: 'All', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' }, sendActivationEmail: true },
+    });
+    expect(placeNewUser(tenant, {}).placement.mappingId).toBe('all');
+  });
+
+  it('given a tenant that left SCIM, when placing, then refused as ScimNotEnabled', () => {
+    const tenant = tenantWith({ type: 'UserManagementSwitchedFromScim', data: { to: 'manual', usersMovedTo: 'manual', deleteScimMappings: false, revokedScimTokenId: null } });
+    expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ reason: 'ScimNotEnabled' }));
+  });
+});

@@ -1,0 +1,161 @@
+import type { EventMetadata } from '../event-metadata';
+import { evolve, initialUserState, UserState } from './user.decider';
+import { StoredEvent, upcastUserEvent, UserEvent } from './user.events';
+
+/** One stored event of a user's stream, as the history reads it. */
+export interface StoredUserEvent extends StoredEvent {
+  readonly revision: number;
+}
+
+export interface AttributeChange {
+  readonly attribute: string;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+/** What happened to a user, one event at a time (rules S1, S3). */
+export interface HistoryEntry {
+  readonly revision: number;
+  readonly type: string;
+  readonly occurredAt: string | null;
+  readonly actor: { readonly kind: string; readonly id: string } | null;
+  readonly userAgent: string | null;
+  readonly clientAddress: string | null;
+  readonly requestId: string | null;
+  /** One line a person reads: "Preserved: deactivated by Microsoft Entra ID, request 6f1…". */
+  readonly summary: string;
+  /** The attributes this event changed, before and after. */
+  readonly changes: readonly AttributeChange[];
+}
+
+/**
+ * Folds a user's stream, oldest first, into its history: each event with who,
+ * when, from where, a summary and the attribute diff it caused. Pure: the
+ * events come in, so the history is the same every time it is read.
+ */
+export function userHistory(stored: readonly StoredUserEvent[]): { entries: HistoryEntry[]; state: UserState } {
+  let state: UserState = initialUserState;
+  const entries: HistoryEntry[] = [];
+  for (const event of stored) {
+    const metadata = event.metadata as Partial<EventMetadata>;
+    const current = upcastUserEvent(event);
+    const next = evolve(state, current);
+    const requestId = metadata.requestId ?? null;
+    entries.push({
+      revision: event.revision,
+      type: event.type,
+      occurredAt: metadata.occurredAt ?? null,
+      actor: metadata.actor ?? null,
+      userAgent: metadata.userAgent ?? null,
+      clientAddress: metadata.clientAddress ?? null,
+      requestId,
+      summary: `${summaryOf(current, whoActed(metadata))}${requestId ? `, request ${requestId}` : ''}`,
+      changes: attributeChanges(state, next),
+    });
+    state = next;
+  }
+  return { entries, state };
+}
+
+/** Rule S3: the user as it stood at a moment (events that occurred at or before it) or after a revision. */
+export function userStateAsOf(stored: readonly StoredUserEvent[], asOf: { until?: string; revision?: number }): UserState {
+  const until = asOf.until === undefined ? null : Date.parse(asOf.until);
+  const upTo = stored.filter((event) => {
+    if (asOf.revision !== undefined && event.revision > asOf.revision) return false;
+    const occurredAt = (event.metadata as Partial<EventMetadata>).occurredAt;
+    return until === null || (occurredAt !== undefined && Date.parse(occurredAt) <= until);
+  });
+  return upTo.reduce((state, event) => evolve(state, upcastUserEvent(event)), initialUserState);
+}
+
+/** The IdP a SCIM client's user agent names, for summaries a person reads. */
+export function identityProviderOf(userAgent: string | null | undefined): string | null {
+  if (!userAgent) return null;
+  if (/microsoft|azure|aad|entra/i.test(userAgent)) return 'Microsoft Entra ID';
+  if (/okta/i.test(userAgent)) return 'Okta';
+  if (/onelogin/i.test(userAgent)) return 'OneLogin';
+  return null;
+}
+
+function whoActed(metadata: Partial<EventMetadata>): string {
+  const actor = metadata.actor;
+  switch (actor?.kind) {
+    case 'scim-token':
+      return identityProviderOf(metadata.userAgent) ?? `the IdP (${metadata.userAgent ?? 'SCIM token'})`;
+    case 'admin-credential':
+      return `an administrator (credential ${actor.id})`;
+    case 'operator':
+      return 'the operator';
+    case 'system':
+      return `scim-ledger (${actor.id})`;
+    default:
+      return 'someone unknown';
+  }
+}
+
+function summaryOf(event: UserEvent, who: string): string {
+  switch (event.type) {
+    case 'UserCreated': {
+      const placed = event.data.placement;
+      const where = placed ? ` in profile ${placed.profileId} on storage ${placed.storageId} (mapping ${placed.mappingId})` : '';
+      return `Created as ${event.data.userName} by ${who}${where}`;
+    }
+    case 'UserAdoptedByIdp':
+      return `Adopted by ${who}: the user made by hand is now SCIM-managed`;
+    case 'UserRenamed':
+      return `Renamed to "${event.data.displayName}" by ${who}`;
+    case 'UserEmailChanged':
+      return `Email changed to ${event.data.email} by ${who}`;
+    case 'UserExternalIdChanged':
+      return `External id changed by ${who}`;
+    case 'UserPrincipalNameChanged':
+      return `User principal name changed by ${who}`;
+    case 'UserPreserved':
+      if (event.data.cause === 'preserved_by_admin') return `Preserved by ${who}: the IdP cannot reactivate it`;
+      return `Preserved: ${event.data.cause === 'deleted_in_idp' ? 'deleted' : 'deactivated'} by ${who}`;
+    case 'UserReactivated':
+      return `Reactivated by ${who}`;
+    case 'UserDeletedInIdp':
+      return `Deleted in the IdP by ${who}: gone for the IdP, kept as Preserved`;
+    case 'UserPlacedOnLegalHold':
+      return `Placed on legal hold by ${who}`;
+    case 'UserReleasedFromLegalHold':
+      return `Released from legal hold by ${who}`;
+    case 'UserDeletedPermanently':
+      return event.data.reason === 'auto_delete_preserved'
+        ? `Deleted for good by ${who}: preserved longer than its profile keeps preserved users`
+        : `Deleted for good by ${who}`;
+    default: {
+      const unknown: never = event;
+      return `Unknown event ${(unknown as { type: string }).type}`;
+    }
+  }
+}
+
+/** The user's attributes, flat, so two states compare attribute by attribute. */
+function attributesOf(state: UserState): Record<string, unknown> {
+  if (state.status === 'Initial') return {};
+  if (state.status === 'Deleted') return { status: 'Deleted' };
+  const placement = state.placement;
+  return {
+    status: state.status,
+    ...state.profile,
+    provisionedBy: state.provisionedBy,
+    legalHold: state.legalHold,
+    preservedBy: state.status === 'Preserved' ? state.preservedBy : null,
+    deletedInIdp: state.status === 'Preserved' ? state.deletedInIdp : false,
+    mappingId: placement?.mappingId ?? null,
+    profileId: placement?.profileId ?? null,
+    storageId: placement?.storageId ?? null,
+    quota: placement ? `${placement.quota.amount} ${placement.quota.unit}` : null,
+    sendActivationEmail: placement?.sendActivationEmail ?? null,
+  };
+}
+
+function attributeChanges(before: UserState, after: UserState): AttributeChange[] {
+  const [from, to] = [attributesOf(before), attributesOf(after)];
+  const names = [...new Set([...Object.keys(from), ...Object.keys(to)])];
+  return names
+    .filter((name) => from[name] !== to[name])
+    .map((name) => ({ attribute: name, from: from[name] ?? null, to: to[name] ?? null }));
+}

@@ -1,0 +1,332 @@
+import request from 'supertest';
+import { Clock } from '@scim-ledger/platform';
+import { CORE_USER_SCHEMA, SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
+import { registeredRoutes } from '../apps/api/src/create-app';
+import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+
+const OPERATOR = 'operator-token-0123456789abcdef';
+const PROBLEM = 'application/problem+json';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+/** A clock the test moves by hand (shared/STYLE.md point 2). */
+class TravellingClock extends Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+}
+
+type Credential = { clientId: string; clientSecret: string; credentialId?: string };
+const basic = (c: Credential) => `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
+
+/** Routes anyone may read: the admin API's OpenAPI document and its Swagger UI. */
+const PUBLIC_ROUTE = /^\/admin\/docs(\/|-yaml$|$)/;
+const SCIM_ROUTE = /^\/(scim\/v2|insync\/scim)\//;
+const ADMIN_ROUTE = /^\/admin\/v1\//;
+
+/**
+ * A valid body for each admin write, so a refusal proves isolation rather than
+ * a validation error. A new admin write route fails the test until it has one.
+ */
+const ADMIN_BODIES: Record<string, unknown> = {
+  'POST /admin/v1/tenants': { id: 'intruder', name: 'Intruder' },
+  'PATCH /admin/v1/tenants/:tenantId': { name: 'stolen' },
+  'PUT /admin/v1/tenants/:tenantId/user-management': { method: 'manual' },
+  'POST /admin/v1/tenants/:tenantId/scim-token': {},
+  'POST /admin/v1/tenants/:tenantId/api-credentials': { name: 'stolen' },
+  'POST /admin/v1/tenants/:tenantId/api-credentials/:credentialId/revoke': {},
+  'POST /admin/v1/tenants/:tenantId/storages': { id: 'x', name: 'x', region: 'x' },
+  'PUT /admin/v1/tenants/:tenantId/storages/:storageId/health': { health: 'unhealthy' },
+  'POST /admin/v1/tenants/:tenantId/profiles': { id: 'x', name: 'x', maxUsers: 0, storageIds: ['eu'] },
+  'PUT /admin/v1/tenants/:tenantId/profiles/:profileId': { name: 'x', maxUsers: 1, storageIds: ['eu'] },
+  'POST /admin/v1/tenants/:tenantId/scim-mappings': { id: 'x', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } },
+  'PUT /admin/v1/tenants/:tenantId/scim-mappings/order': { orderedIds: ['eng'] },
+  'PUT /admin/v1/tenants/:tenantId/scim-mappings/:mappingId': { name: 'x', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } },
+  'DELETE /admin/v1/tenants/:tenantId/scim-mappings/:mappingId': undefined,
+  'POST /admin/v1/tenants/:tenantId/users': { userName: 'intruder@acme.example', displayName: 'Intruder', email: 'intruder@acme.example' },
+  'POST /admin/v1/tenants/:tenantId/users/:userId/preserve': {},
+  'POST /admin/v1/tenants/:tenantId/users/:userId/reactivate': {},
+  'DELETE /admin/v1/tenants/:tenantId/users/:userId': undefined,
+  'PUT /admin/v1/tenants/:tenantId/licences': { activeLicences: 1, preservedLicences: 0 },
+  'POST /admin/v1/tenants/:tenantId/users/:userId/legal-hold': {},
+  'DELETE /admin/v1/tenants/:tenantId/users/:userId/legal-hold': undefined,
+};
+
+describe(`credentials on every route on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  const clock = new TravellingClock();
+  let acme: Credential;
+  let globex: Credential;
+  let revoked: Credential;
+  let acmeScimToken: string;
+  let rotatedAwayScimToken: string;
+  let scimUserId: string;
+  let adminUserId: string;
+  let routes: Array<{ method: string; url: string }>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR }, clock);
+    const operator = (method: 'post', url: string) => request(t.http)[method](url).set('Authorization', `Bearer ${OPERATOR}`);
+    acme = (await operator('post', '/admin/v1/tenants').send({ id: 'acme', name: 'Acme' })).body.apiCredential;
+    globex = (await operator('post', '/admin/v1/tenants').send({ id: 'globex', name: 'Globex' })).body.apiCredential;
+    const as = (c: Credential) => ({
+      post: (url: string) => request(t.http).post(url).set('Authorization', basic(c)),
+      put: (url: string) => request(t.http).put(url).set('Authorization', basic(c)),
+    });
+    await as(acme).put('/admin/v1/tenants/acme/user-management').send({ method: 'scim' });
+    await as(acme).post('/admin/v1/tenants/acme/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' });
+    await as(acme).post('/admin/v1/tenants/acme/profiles').send({ id: 'staff', name: 'Staff', maxUsers: 0, storageIds: ['eu'] });
+    await as(acme).post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'eng', name: 'Eng', attribute: 'department', values: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+    adminUserId = (await as(acme).post('/admin/v1/tenants/acme/users').send({ userName: 'mary@acme.example', displayName: 'Mary', email: 'mary@acme.example' })).body.id;
+    revoked = (await as(acme).post('/admin/v1/tenants/acme/api-credentials').send({ name: 'to revoke' })).body;
+    await as(acme).post(`/admin/v1/tenants/acme/api-credentials/${revoked.credentialId}/revoke`);
+    // Rule T2: a second token revokes the first at once.
+    rotatedAwayScimToken = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
+    acmeScimToken = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
+    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${TENANT_A_TOKEN}`).set('Content-Type', SCIM_JSON).send(entraUser('ada@tenant-a.example'));
+    scimUserId = created.body.id;
+    // Every credential that may legitimately be used is used once now, so its daily use is
+    // already recorded and the sweeps below must change nothing at all.
+    await request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${TENANT_B_TOKEN}`);
+    await request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${acmeScimToken}`);
+    routes = [...registeredRoutes(t.app)];
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const PARAMS: Record<string, () => string> = {
+    id: () => scimUserId,
+    name: () => 'User',
+    uri: () => CORE_USER_SCHEMA,
+    tenantId: () => 'acme',
+    userId: () => adminUserId,
+    credentialId: () => acme.credentialId ?? 'initial',
+    storageId: () => 'eu',
+    profileId: () => 'staff',
+    mappingId: () => 'eng',
+  };
+  const concrete = (url: string) =>
+    url.replace(/:(\w+)/g, (_, name: string) => {
+      if (name === 'id' && url.includes('/Groups/')) return 'some-group';
+      if (!PARAMS[name]) throw new Error(`route parameter :${name} has no value in this test: add one`);
+      return encodeURIComponent(PARAMS[name]());
+    });
+
+  function send(method: string, url: string, authorization: string | null) {
+    const call = request(t.http)[method.toLowerCase() as 'get'](concrete(url));
+    if (authorization) void call.set('Authorization', authorization);
+    if (SCIM_ROUTE.test(url) && method === 'PATCH') return call.set('Content-Type', SCIM_JSON).send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Intruder' }] });
+    if (SCIM_ROUTE.test(url) && (method === 'POST' || method === 'PUT')) return call.set('Content-Type', SCIM_JSON).send(entraUser('intruder@tenant-a.example'));
+    const body = ADMIN_BODIES[`${method} ${url}`];
+    return body === undefined ? call : call.send(body as object);
+  }
+
+  /** Everything a refused request must not have changed: the events and the whole read model's users. */
+  /** What a refused request must not change. Its refusal is recorded for the admin (rule S2), and changes nothing else. */
+  async function storedState() {
+    const [events] = await t.readModel.query("SELECT COUNT(*) AS n FROM events WHERE type <> 'ProvisioningRefused'");
+    const users = await t.readModel.query('SELECT * FROM scim_users ORDER BY id');
+    const credentials = await t.readModel.query('SELECT * FROM api_credentials ORDER BY id');
+    return JSON.stringify({ events: Number(events.n), users, credentials });
+  }
+
+  it('given the registered routes, then each is a SCIM, an admin or a listed public route, and none is missing from the sweep', () => {
+    expect(routes.length).toBeGreaterThan(40);
+    const unclassified = routes.filter((r) => !PUBLIC_ROUTE.test(r.url) && !SCIM_ROUTE.test(r.url) && !ADMIN_ROUTE.test(r.url));
+    expect(unclassified).toEqual([]);
+    const adminWrites = routes.filter((r) => ADMIN_ROUTE.test(r.url) && r.method !== 'GET');
+    expect(adminWrites.filter((r) => !(`${r.method} ${r.url}` in ADMIN_BODIES))).toEqual([]);
+  });
+
+  it('given no, a wrong, a revoked or a rotated-away credential, or an admin credential, when any SCIM route is called, then 401 in SCIM form and nothing changes', async () => {
+    const before = await storedState();
+    const refusedWith = [null, 'Bearer wrong-token-0123456789abcdef', `Bearer ${rotatedAwayScimToken}`, basic(acme), `Bearer ${OPERATOR}`, 'Bearer ', 'Basic Og=='];
+    const wrong: string[] = [];
+    const scimRoutes = routes.filter((r) => SCIM_ROUTE.test(r.url));
+    expect(scimRoutes.length).toBeGreaterThanOrEqual(30);
+    for (const route of scimRoutes) {
+      for (const authorization of refusedWith) {
+        const response = await send(route.method, route.url, authorization);
+        if (response.status !== 401 || response.body?.schemas?.[0] !== SCIM_ERROR_SCHEMA || !/^Bearer/.test(response.headers['www-authenticate'] ?? '')) {
+          wrong.push(`${route.method} ${route.url} with ${authorization?.slice(0, 12)} -> ${response.status}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await storedState()).toBe(before);
+  }, 120_000);
+
+  it('given a token past its 365 days, when any SCIM route is called, then 401 saying it expired (rule T3) and nothing changes', async () => {
+    const before = await storedState();
+    clock.offsetMs = 366 * 86_400_000;
+    const wrong: string[] = [];
+    try {
+      for (const route of routes.filter((r) => SCIM_ROUTE.test(r.url))) {
+        const response = await send(route.method, route.url, `Bearer ${TENANT_A_TOKEN}`);
+        if (response.status !== 401 || !/expired/.test(response.body?.detail ?? '')) wrong.push(`${route.method} ${route.url} -> ${response.status}`);
+      }
+    } finally {
+      clock.offsetMs = 0;
+    }
+    expect(wrong).toEqual([]);
+    expect(await storedState()).toBe(before);
+  }, 120_000);
+
+  it("given another tenant's SCIM token, when any SCIM route names tenant A's user, then 404, and no answer shows tenant A's user", async () => {
+    const before = await storedState();
+    const wrong: string[] = [];
+    for (const route of routes.filter((r) => SCIM_ROUTE.test(r.url))) {
+      const response = await send(route.method, route.url, `Bearer ${TENANT_B_TOKEN}`);
+      const answer = JSON.stringify(response.body ?? '');
+      const leaks = answer.includes(scimUserId) || answer.includes('ada@tenant-a.example');
+      const namesUser = route.url.includes(':id') && /\/Users\//.test(route.url);
+      // A POST creates B's own user; a PUT or PATCH or DELETE of A's id must not reach A's user.
+      if (leaks || (namesUser && response.status !== 404)) wrong.push(`${route.method} ${route.url} -> ${response.status}${leaks ? ' (shows A)' : ''}`);
+    }
+    expect(wrong).toEqual([]);
+    const after = JSON.parse(await storedState());
+    const aUser = (s: { users: Array<{ id: string }> }) => JSON.stringify(s.users.find((u) => u.id === scimUserId));
+    expect(aUser(after)).toBe(aUser(JSON.parse(before)));
+  }, 120_000);
+
+  it('given no, a wrong, a revoked credential, a wrong secret or a SCIM token, when any admin route is called, then 401 as problem details and nothing changes', async () => {
+    const before = await storedState();
+    const refusedWith = [null, 'Bearer wrong-operator-0123456789', basic(revoked), basic({ clientId: acme.clientId, clientSecret: `${acme.clientSecret}x` }), `Bearer ${TENANT_A_TOKEN}`, `Bearer ${acmeScimToken}`, basic({ clientId: 'nobody', clientSecret: 'x' })];
+    const wrong: string[] = [];
+    for (const route of routes.filter((r) => ADMIN_ROUTE.test(r.url))) {
+      for (const authorization of refusedWith) {
+        const response = await send(route.method, route.url, authorization);
+        if (response.status !== 401 || !String(response.headers['content-type']).startsWith(PROBLEM)) {
+          wrong.push(`${route.method} ${route.url} with ${authorization?.slice(0, 12)} -> ${response.status}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await storedState()).toBe(before);
+  }, 120_000);
+
+  it("given another tenant's API credential, when any admin route names acme, then 404 (403 on operator routes) and nothing changes", async () => {
+    const before = await storedState();
+    const wrong: string[] = [];
+    for (const route of routes.filter((r) => ADMIN_ROUTE.test(r.url))) {
+      const response = await send(route.method, route.url, basic(globex));
+      const expected = route.url.includes(':tenantId') ? 404 : 403;
+      if (response.status !== expected) wrong.push(`${route.method} ${route.url} -> ${response.status} ${JSON.stringify(response.body).slice(0, 100)}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(await storedState()).toBe(before);
+  }, 120_000);
+
+  it('given every credential ever issued, then the database holds none of them in clear, only hashes', async () => {
+    const secrets = [TENANT_A_TOKEN, TENANT_B_TOKEN, acmeScimToken, rotatedAwayScimToken, acme.clientSecret, globex.clientSecret, revoked.clientSecret, OPERATOR];
+    const tables: Array<{ name: string }> =
+      E2E_DATABASE === 'postgres'
+        ? await t.readModel.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`)
+        : await t.readModel.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+    expect(tables.map((x) => x.name)).toEqual(expect.arrayContaining(['events', 'scim_tokens', 'api_credentials']));
+    let dump = '';
+    for (const { name } of tables) dump += JSON.stringify(await t.readModel.query(`SELECT * FROM "${name}"`));
+    // The dump is real: it holds what was stored, e.g. tenant A's user.
+    expect(dump).toContain('ada@tenant-a.example');
+    for (const secret of secrets) expect(dump).not.toContain(secret);
+    const { createHash } = await import('node:crypto');
+    expect(dump).toContain(createHash('sha256').update(acmeScimToken).digest('hex'));
+  });
+
+  it('given any answer, then it carries the security headers; SCIM and admin answers are never cached, the Swagger UI still loads', async () => {
+    const answers = [
+      await request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${TENANT_A_TOKEN}`),
+      await request(t.http).get('/scim/v2/Users/nope').set('Authorization', `Bearer ${TENANT_A_TOKEN}`),
+      await request(t.http).get('/scim/v2/Users'),
+      await request(t.http).get('/admin/v1/tenants/acme').set('Authorization', basic(acme)),
+      await request(t.http).get('/no/such/route'),
+    ];
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+        'strict-transport-security': expect.stringMatching(/max-age=\d+/),
+        'x-frame-options': 'DENY',
+        'content-security-policy': expect.stringContaining("default-src 'none'"),
+      });
+    }
+    const ui = await request(t.http).get('/admin/docs/');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger-ui');
+    expect(ui.headers['content-security-policy']).toBeUndefined();
+    expect(ui.headers['x-content-type-options']).toBe('nosniff');
+    const openApi = await request(t.http).get('/admin/docs/openapi.json');
+    expect(openApi.status).toBe(200);
+    expect(Object.keys(openApi.body.paths).length).toBeGreaterThan(5);
+  });
+});
+
+describe(`rate limit per credential on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_MS: '60000', ADMIN_OPERATOR_TOKEN: OPERATOR });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('given a token that used its budget, when it calls again, then 429 with Retry-After in SCIM form, while another token still gets through', async () => {
+    const list = (token: string) => request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${token}`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await list(TENANT_A_TOKEN)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    const throttled = await list(TENANT_A_TOKEN);
+    expect(throttled.status).toBe(429);
+    expect(throttled.body).toMatchObject({ schemas: [SCIM_ERROR_SCHEMA], status: '429' });
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await list(TENANT_B_TOKEN)).status).toBe(200);
+  });
+
+  it('given the operator token over its budget, when it calls the admin API, then 429 as problem details with Retry-After', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await request(t.http).get('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`)).status);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    const throttled = await request(t.http).get('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`);
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers['content-type']).toContain(PROBLEM);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe(`logs on ${E2E_DATABASE}`, () => {
+  it('given requests full of personal data and secrets, then the logs carry every request id and none of the personal data or secrets', async () => {
+    const lines: string[] = [];
+    const t = await startTestApp({ LOG_LEVEL: 'info' }, undefined, { logDestination: { write: (line: string) => void lines.push(line) } });
+    const personal = ['zebulon.quixote@private-mail.example', 'Zebulon', 'Quixote', 'ZQ-EXTERNAL-4711', 'zq.upn@private-mail.example'];
+    const scim = (r: request.Test) => r.set('Authorization', `Bearer ${TENANT_A_TOKEN}`).set('Content-Type', SCIM_JSON);
+    const body = entraUser(personal[0], {
+      displayName: `${personal[1]} ${personal[2]}`,
+      name: { givenName: personal[1], familyName: personal[2] },
+      externalId: personal[3],
+      'urn:ietf:params:scim:schemas:extension:Druva:2.0:User': { userPrincipalName: personal[4] },
+      password: 'Pa55word-never-logged',
+    });
+    try {
+      const answers = [
+        await scim(request(t.http).post('/scim/v2/Users')).send(body),
+        await scim(request(t.http).post('/scim/v2/Users')).send(body), // 409: the refusal names nobody in the logs either
+        await scim(request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${personal[0]}"`)}`)),
+        await scim(request(t.http).post('/scim/v2/Users/.search')).send({ filter: `displayName co "${personal[1]}"` }),
+        await scim(request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${personal[0]}`)}`)), // 400
+        await request(t.http).get('/scim/v2/Users').set('Authorization', 'Bearer Pa55-wrong-token-in-logs?'),
+        await scim(request(t.http).post('/scim/v2/Users')).set('X-Request-Id', 'idp-trace-0042').send(`{"userName":"${personal[0]}"`),
+      ];
+      const id = answers[0].body.id;
+      answers.push(await scim(request(t.http).patch(`/scim/v2/Users/${id}`)).send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: `${personal[2]} ${personal[1]}` }] }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const log = lines.join('');
+      expect(answers.map((a) => a.status)).toEqual([201, 409, 200, 200, 400, 401, 400, 200]);
+      for (const answer of answers) expect(log).toContain(String(answer.headers['x-request-id']));
+      expect(log).toContain('idp-trace-0042');
+      for (const value of [...personal, 'Pa55word-never-logged', 'Pa55-wrong-token-in-logs', TENANT_A_TOKEN]) expect(log).not.toContain(value);
+    } finally {
+      await t.close();
+    }
+  });
+});
