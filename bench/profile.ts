@@ -7,7 +7,7 @@
  * (bench/cpu-profile-top.ts). For finding what limits a figure.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { creates, filteredGets, idpMix, listPages, noops, patchActive, puts } from './load';
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     process.stdout.write(execFileSync(process.execPath, [join(__dirname, '../node_modules/tsx/dist/cli.mjs'), join(__dirname, 'cpu-profile-top.ts'), join(profiles, file), '35', window]));
   } finally {
     await storage.drop();
+    rmSync(profiles, { recursive: true, force: true });
   }
 }
 

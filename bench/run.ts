@@ -14,19 +14,9 @@ import { creates, filteredGets, idpMix, listPages, LoadOptions, noops, patchActi
 import { NodeProcess, Rss, startApi, startProjector } from './processes';
 import { rawAppends, seedUsers } from './seed';
 import { createTenants, OPERATOR_TOKEN } from './tenants';
-import { formatTable, median, percentile, ratio, TableRow } from './stats';
+import { BackendResult, Preset, tableRows } from './report';
+import { formatTable } from './stats';
 import { BackendName, BenchStorage, openStorage, ProjectionLag } from './storage';
-
-interface Preset {
-  readonly name: 'quick' | 'full';
-  /** Each figure is the median over this many runs. */
-  readonly repeats: number;
-  /** Users in the read model at which filtered GETs are measured; the last also gets the rebuild and memory figures. */
-  readonly levels: readonly number[];
-  readonly seconds: number;
-  readonly connections: number;
-  readonly tenants: number;
-}
 
 const PRESETS: Record<Preset['name'], Preset> = {
   quick: { name: 'quick', repeats: 1, levels: [10_000], seconds: 2, connections: 16, tenants: 5 },
@@ -52,20 +42,6 @@ function parseArgs(argv: readonly string[]) {
     backends,
     cpuProf: argv.includes('--cpu-prof'),
   };
-}
-
-/** Everything one backend's run measured; medians are taken when the table is made. */
-interface BackendResult {
-  backend: BackendName;
-  creates: PhaseResult[];
-  ceiling: { perSecond: number; count: number }[];
-  lag: ProjectionLag[];
-  patches: PhaseResult[];
-  puts: PhaseResult[];
-  mix: PhaseResult[];
-  levels: { users: number; gets: PhaseResult[]; noops: PhaseResult[]; lists: PhaseResult[] }[];
-  rebuilds: { events: number; seconds: number; perSecond: number }[];
-  memory: { users: number; api: Rss; projector: Rss; projectorDuringRebuild: Rss } | null;
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, pauseMs = 50): Promise<void> {
@@ -232,59 +208,6 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
     cleanups.delete(cleanup);
     await storage.drop();
   }
-}
-
-const m = (results: readonly PhaseResult[], key: 'perSecond' | 'p50Ms' | 'p99Ms') => median(results.map((r) => r[key]));
-
-function tableRows(results: readonly BackendResult[], preset: Preset): TableRow[] {
-  const row = (figure: string, unit: string, value: (r: BackendResult) => number | undefined, target?: TableRow['target']): TableRow => ({
-    figure,
-    unit,
-    values: results.map(value),
-    target: results[0]?.backend === 'sqlite' ? target : undefined,
-  });
-  const top = preset.levels[preset.levels.length - 1];
-  const rows: TableRow[] = [
-    row('SCIM creates', 'req/s', (r) => m(r.creates, 'perSecond'), { kind: 'min', value: 2000 }),
-    row('  create p50', 'ms', (r) => m(r.creates, 'p50Ms')),
-    row('  create p99', 'ms', (r) => m(r.creates, 'p99Ms')),
-    row('storage ceiling (raw appends)', 'appends/s', (r) => median(r.ceiling.map((c) => c.perSecond))),
-    row('creates / storage ceiling', 'ratio', (r) => ratio(m(r.creates, 'perSecond'), median(r.ceiling.map((c) => c.perSecond))), { kind: 'min', value: 0.4 }),
-    row('projection lag under creates p50', 'events', (r) => percentile(r.lag.map((l) => l.events), 50)),
-    row('projection lag under creates p99', 'events', (r) => percentile(r.lag.map((l) => l.events), 99)),
-    row('  oldest unprojected event p99', 'ms', (r) => percentile(r.lag.map((l) => l.ageMs), 99)),
-    row('PATCH active', 'req/s', (r) => m(r.patches, 'perSecond')),
-    row('  PATCH p50', 'ms', (r) => m(r.patches, 'p50Ms')),
-    row('  PATCH p99', 'ms', (r) => m(r.patches, 'p99Ms')),
-    row('PUT', 'req/s', (r) => m(r.puts, 'perSecond')),
-    row('  PUT p99', 'ms', (r) => m(r.puts, 'p99Ms')),
-    row('IdP mix (lookup, create, lookup, PATCH, PUT, list)', 'req/s', (r) => m(r.mix, 'perSecond')),
-    row('  IdP mix p99', 'ms', (r) => m(r.mix, 'p99Ms')),
-  ];
-  for (const [i, level] of preset.levels.entries()) {
-    const at = (r: BackendResult) => r.levels[i];
-    const isTop = level === top && level >= 1_000_000;
-    const label = level >= 1_000_000 ? `${level / 1_000_000}M` : `${level / 1000}k`;
-    rows.push(
-      row(`users in the read model (${label} level)`, 'users', (r) => at(r)?.users),
-      row(`filtered GETs at ${label} users`, 'req/s', (r) => (at(r) ? m(at(r).gets, 'perSecond') : undefined), isTop ? { kind: 'min', value: 8000 } : undefined),
-      row(`  filtered GET p50 at ${label}`, 'ms', (r) => (at(r) ? m(at(r).gets, 'p50Ms') : undefined)),
-      row(`  filtered GET p99 at ${label}`, 'ms', (r) => (at(r) ? m(at(r).gets, 'p99Ms') : undefined), isTop ? { kind: 'max', value: 25 } : undefined),
-      row(`  no-op route at ${label}`, 'req/s', (r) => (at(r) ? m(at(r).noops, 'perSecond') : undefined)),
-      row(`  filtered GETs / no-op at ${label}`, 'ratio', (r) => (at(r) ? ratio(m(at(r).gets, 'perSecond'), m(at(r).noops, 'perSecond')) : undefined)),
-      row(`  list pages (100) at ${label}`, 'req/s', (r) => (at(r) ? m(at(r).lists, 'perSecond') : undefined)),
-      row(`  list page p99 at ${label}`, 'ms', (r) => (at(r) ? m(at(r).lists, 'p99Ms') : undefined)),
-    );
-  }
-  const topLabel = top >= 1_000_000 ? `${top / 1_000_000}M` : `${top / 1000}k`;
-  rows.push(
-    row(`full rebuild (${topLabel} users' events)`, 'events/s', (r) => median(r.rebuilds.map((b) => b.perSecond)), top >= 1_000_000 ? { kind: 'min', value: 50_000 } : undefined),
-    row(`api RSS at ${topLabel} users`, 'MB', (r) => r.memory?.api.rssMb, top >= 1_000_000 ? { kind: 'max', value: 300 } : undefined),
-    row(`  api peak RSS`, 'MB', (r) => r.memory?.api.peakMb),
-    row(`projector RSS at ${topLabel} users`, 'MB', (r) => r.memory?.projector.rssMb),
-    row(`  projector peak RSS (rebuild)`, 'MB', (r) => r.memory?.projectorDuringRebuild.peakMb),
-  );
-  return rows;
 }
 
 async function main(): Promise<void> {
