@@ -98,14 +98,15 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     const events = decide(this.createCommand(loaded.userId, input, attributes, placed?.placement ?? null, metadata), state);
     await this.licences.ensureFor(metadata.tenantId, events);
     if (placed) await this.seats.take(metadata.tenantId, placed.profile, loaded.userId, metadata);
+    let result;
     try {
-      const result = await this.streams.append(loaded.userId, events, loaded.revision, metadata);
-      await this.write.visible(result.position, metadata.requestId);
-      return viewAfter(loaded, events, result.nextExpectedRevision, metadata.now);
+      result = await this.streams.append(loaded.userId, events, loaded.revision, metadata);
     } catch (error) {
       if (placed) await this.giveBack(() => this.seats.release(metadata.tenantId, placed.profile.profileId, loaded.userId, metadata), metadata);
       throw error;
     }
+    await this.write.visible(result.position, metadata.requestId);
+    return viewAfter(loaded, events, result.nextExpectedRevision, metadata.now);
   }
 
   private async provisionNew(reservation: LoadedReservation, input: ScimUserInput, attributes: IdpAttributes, metadata: CommandMetadata) {
@@ -116,18 +117,20 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     await this.licences.ensure(tenant, input.active ? 'add-active' : 'add-preserved');
     await this.reservations.reserve(reservation, userId, metadata);
     let seated = false;
+    let result;
     try {
       await this.seats.take(metadata.tenantId, placed.profile, userId, metadata);
       seated = true;
-      const result = await this.streams.append(userId, events, 'no_stream', metadata);
-      await this.write.visible(result.position, metadata.requestId);
-      return viewAfter({ userId, state: initialUserState, revision: 'no_stream', created: null, lastModified: null }, events, result.nextExpectedRevision, metadata.now);
+      result = await this.streams.append(userId, events, 'no_stream', metadata);
     } catch (error) {
       if (seated) await this.giveBack(() => this.seats.release(metadata.tenantId, placed.profile.profileId, userId, metadata), metadata);
       await this.giveBack(() => this.reservations.release(reservation.key, userId, metadata), metadata);
       // A lost race on a claim is decided again from the start, with a fresh reservation.
       throw error;
     }
+    // The user exists from here on: nothing after this point may give its claims back.
+    await this.write.visible(result.position, metadata.requestId);
+    return viewAfter({ userId, state: initialUserState, revision: 'no_stream', created: null, lastModified: null }, events, result.nextExpectedRevision, metadata.now);
   }
 
   /** Rules M2–M4, M6: the tenant's mappings, in order, on the attributes the IdP sent. */
