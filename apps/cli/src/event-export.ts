@@ -2,14 +2,7 @@ import { EventStore, RecordedEvent, START_OF_ALL, StreamRevision } from '@scim-l
 import { tenantStreamId, userStreamId } from '@scim-ledger/domain';
 
 /** One line of an export file: an event with its stream and revision, never its global position (that is the store's). */
-export interface ExportedEvent {
-  readonly streamId: string;
-  readonly revision: StreamRevision;
-  readonly id: string;
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-  readonly metadata: Record<string, unknown>;
-}
+export type ExportedEvent = Omit<RecordedEvent, 'position'>;
 
 const PAGE = 1000;
 
@@ -52,7 +45,6 @@ export async function importEvents(store: EventStore, events: AsyncIterable<Expo
   return { streams: lastRevision.size, events: count };
 }
 
-function exported(event: RecordedEvent): ExportedEvent {
-  const { streamId, revision, id, type, data, metadata } = event;
-  return { streamId, revision, id, type, data, metadata };
+function exported({ position: _global, ...event }: RecordedEvent): ExportedEvent {
+  return event;
 }
