@@ -14,6 +14,7 @@ import {
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
+import { PendingAppend } from '../pending-append';
 import { AppendSignal, pollAll } from '../polling-subscription';
 
 export interface PostgresEventStoreOptions {
@@ -102,13 +103,6 @@ RETURNING global_position, transaction_id::text AS transaction_xid, stream_id, s
 const MAX_GROUPS_IN_FLIGHT = 4;
 const MAX_GROUP_SIZE = 1000;
 
-interface PendingAppend {
-  readonly streamId: string;
-  readonly events: readonly EventToAppend[];
-  readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 interface EventRow {
   global_position: string;

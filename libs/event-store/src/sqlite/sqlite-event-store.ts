@@ -13,6 +13,7 @@ import {
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
+import { PendingAppend } from '../pending-append';
 import { AppendSignal, pollAll } from '../polling-subscription';
 import { sqliteWriteLock } from '../sqlite-write-lock';
 
@@ -46,13 +47,6 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream_id, stream_revision)
 );`;
 
-interface PendingAppend {
-  readonly streamId: string;
-  readonly events: readonly EventToAppend[];
-  readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 /**
  * The embedded default: events in a SQLite file. SQLite commits one writer at

@@ -139,20 +139,14 @@ export class AdminUsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Preserve a user: backups stop, data stays, the IdP cannot reactivate it (rule L6)' })
   async preserve(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
-    requireTenant(call.principal, tenantId);
-    await this.row(tenantId, userId);
-    await this.run(tenantId, userId, { type: 'PreserveUserByAdmin' }, call);
-    return adminUserView(await this.row(tenantId, userId));
+    return this.changed(tenantId, userId, { type: 'PreserveUserByAdmin' }, call);
   }
 
   @Post(':userId/reactivate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reactivate a preserved user' })
   async reactivate(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
-    requireTenant(call.principal, tenantId);
-    await this.row(tenantId, userId);
-    await this.run(tenantId, userId, { type: 'ReactivateUserByAdmin' }, call);
-    return adminUserView(await this.row(tenantId, userId));
+    return this.changed(tenantId, userId, { type: 'ReactivateUserByAdmin' }, call);
   }
 
   @Delete(':userId')
@@ -168,19 +162,21 @@ export class AdminUsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Place a user on legal hold: it is never deleted for good, not even automatically (rule L10)' })
   async placeOnLegalHold(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
-    requireTenant(call.principal, tenantId);
-    await this.row(tenantId, userId);
-    await this.run(tenantId, userId, { type: 'PlaceUserOnLegalHold' }, call);
-    return adminUserView(await this.row(tenantId, userId));
+    return this.changed(tenantId, userId, { type: 'PlaceUserOnLegalHold' }, call);
   }
 
   @Delete(':userId/legal-hold')
   @HttpCode(200)
   @ApiOperation({ summary: 'Release a user from legal hold' })
   async releaseFromLegalHold(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
+    return this.changed(tenantId, userId, { type: 'ReleaseUserFromLegalHold' }, call);
+  }
+
+  /** One command on one existing user of the caller's tenant, answered with the user as it is after. */
+  private async changed(tenantId: string, userId: string, command: UserCommand, call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.row(tenantId, userId);
-    await this.run(tenantId, userId, { type: 'ReleaseUserFromLegalHold' }, call);
+    await this.run(tenantId, userId, command, call);
     return adminUserView(await this.row(tenantId, userId));
   }
 
