@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CommandMetadata, KnownUser, UserEvent } from '@scim-ledger/domain';
 import { ScimError, ScimUserView, versionOf } from '@scim-ledger/scim';
-import { RequestContext } from '../http/request-context';
 import { ScimWrite } from './scim-write';
 import { LoadedUser, UserStreams, viewAfter } from './user-streams';
 
@@ -21,10 +20,10 @@ export class ExistingUserWrite {
   async run(
     userId: string,
     ifMatch: string | undefined,
-    context: RequestContext,
+    /** The request's metadata, taken once, so its refusal (if any) and its events share one clock reading. */
+    metadata: CommandMetadata,
     decideOn: (loaded: LoadedUser, user: KnownUser, metadata: CommandMetadata) => Promise<UserEvent[]>,
   ): Promise<ScimUserView> {
-    const metadata = this.write.metadata(context);
     const decided = await this.streams.decideAndAppend(
       userId,
       (loaded) => {
@@ -39,7 +38,7 @@ export class ExistingUserWrite {
       },
     );
     if (!decided.appended) return viewAfter(decided.loaded, [], decided.loaded.revision as number, metadata.now);
-    await this.write.visible(decided.appended.position, context.requestId);
+    await this.write.visible(decided.appended.position, metadata.requestId);
     return viewAfter(decided.loaded, decided.events, decided.appended.nextExpectedRevision, metadata.now);
   }
 }

@@ -24,8 +24,9 @@ export class DeleteScimUserHandler implements ICommandHandler<DeleteScimUser, vo
 
   async execute({ userId, ifMatch, context }: DeleteScimUser): Promise<void> {
     // The preserved user keeps its address, so the IdP's re-assignment finds it again (rule L5).
-    await this.refusals.recorded(this.write.metadata(context), { operation: 'delete', userName: null, userId }, () =>
-      this.existing.run(userId, ifMatch, context, async (loaded) => decide({ type: 'DeleteUserInIdp' }, loaded.state)),
+    const metadata = this.write.metadata(context);
+    await this.refusals.recorded(metadata, { operation: 'delete', userName: null, userId }, () =>
+      this.existing.run(userId, ifMatch, metadata, async (loaded) => decide({ type: 'DeleteUserInIdp' }, loaded.state)),
     );
   }
 }

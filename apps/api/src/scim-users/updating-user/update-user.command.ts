@@ -42,7 +42,7 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
     let rename: { from: string; to: string; claimed: boolean } | null = null;
     return this.refusals.recorded(metadata, { operation: change.kind, userName: null, userId }, async () => {
       try {
-        const view = await this.existing.run(userId, ifMatch, context, async (loaded, user, metadata) => {
+        const view = await this.existing.run(userId, ifMatch, metadata, async (loaded, user, metadata) => {
           // PATCH applies to the state just loaded, on every attempt.
           const current = toScimUser(viewAfter(loaded, [], loaded.revision as number, metadata.now), '');
           const input = wanted(change, current);
