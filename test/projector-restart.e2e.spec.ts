@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { eventMetadata, UserEvent, userStreamId } from '@scim-ledger/domain';
+import { eventMetadata, personalFieldsOf, UserEvent, userStreamId } from '@scim-ledger/domain';
 import { EventStore, openEventStore } from '@scim-ledger/event-store';
 import { AuditEntryRow, openReadModel, readModelDifferences, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { AppConfig, loadConfig } from '@scim-ledger/platform';
@@ -24,7 +24,7 @@ describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
     storages.push(storage);
     env = { ...storage.env, PROJECTOR_BATCH_SIZE: '10', LOG_LEVEL: 'silent' };
     config = loadConfig(env);
-    store = await openEventStore(config.eventStore);
+    store = await openEventStore(config.eventStore, personalFieldsOf);
     for (let i = 0; i < USERS; i++) {
       const userId = randomUUID();
       const metadata = eventMetadata(

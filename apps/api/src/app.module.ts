@@ -3,7 +3,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { PassportModule } from '@nestjs/passport';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { EVENT_STORE, EventStore, openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
+import { personalFieldsOf } from '@scim-ledger/domain';
+import { EVENT_STORE, EventStore, openEventStore, PERSONAL_DATA_SHREDDER, sqliteWriteLock } from '@scim-ledger/event-store';
 import { openReadModel, ReadModelFreshness, ReadModelProjector } from '@scim-ledger/read-model';
 import { AppConfig, Clock, SystemClock } from '@scim-ledger/platform';
 import { ScimBearerStrategy } from './auth/scim-bearer.strategy';
@@ -88,7 +89,8 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
-        { provide: EVENT_STORE, useFactory: () => openEventStore(config.eventStore) },
+        { provide: EVENT_STORE, useFactory: () => openEventStore(config.eventStore, personalFieldsOf) },
+        { provide: PERSONAL_DATA_SHREDDER, useExisting: EVENT_STORE },
         { provide: READ_MODEL, useFactory: () => openReadModel(config.readModel) },
         {
           provide: ReadModelProjector,

@@ -5,7 +5,16 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evolveTenant, initialTenantState, isTenantEvent, TenantEvent, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
+import {
+  evolveTenant,
+  initialTenantState,
+  isTenantEvent,
+  personalFieldsOf,
+  TenantEvent,
+  tenantStreamId,
+  userHistory,
+  userStreamId,
+} from '@scim-ledger/domain';
 import { openEventStore, RecordedEvent } from '@scim-ledger/event-store';
 import { openReadModel, readModelDifferences, rebuildReadModel } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
@@ -33,7 +42,7 @@ program
   .action(async (kind: string, id: string, options: { until?: string; revision?: number }) => {
     if (kind !== 'user' && kind !== 'tenant') program.error(`cannot replay "${kind}": use user or tenant`);
     if (options.until !== undefined && Number.isNaN(Date.parse(options.until))) program.error(`--until ${options.until} is not an ISO 8601 instant`);
-    const eventStore = await openEventStore(loadConfig().eventStore);
+    const eventStore = await openEventStore(loadConfig().eventStore, personalFieldsOf);
     try {
       const recorded = await eventStore.readStream(kind === 'user' ? userStreamId(id) : tenantStreamId(id));
       if (recorded.length === 0) program.error(`no events for ${kind} ${id}`);
@@ -82,7 +91,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const scratch = mkdtempSync(join(tmpdir(), 'scim-ledger-verify-'));
-    const eventStore = await openEventStore(config.eventStore);
+    const eventStore = await openEventStore(config.eventStore, personalFieldsOf);
     const live = await openReadModel(config.readModel);
     const rebuilt = await openReadModel({ type: 'sqlite', file: join(scratch, 'rebuilt.sqlite') });
     try {
@@ -104,7 +113,7 @@ program
   .option('--user <id>', 'only this user (and the tenant stream, for its mappings)')
   .requiredOption('--out <file>', 'the NDJSON file to write')
   .action(async (options: { tenant: string; user?: string; out: string }) => {
-    const eventStore = await openEventStore(loadConfig().eventStore);
+    const eventStore = await openEventStore(loadConfig().eventStore, personalFieldsOf);
     try {
       const out = createWriteStream(options.out, { flags: 'wx' });
       let written = 0;
@@ -124,7 +133,7 @@ program
   .description('load an NDJSON export into this instance\'s event store (e.g. the embedded default on a laptop); streams that exist already are refused')
   .requiredOption('--in <file>', 'the NDJSON file an export wrote')
   .action(async (options: { in: string }) => {
-    const eventStore = await openEventStore(loadConfig().eventStore);
+    const eventStore = await openEventStore(loadConfig().eventStore, personalFieldsOf);
     try {
       const lines = createInterface({ input: createReadStream(options.in), crlfDelay: Infinity });
       const events = (async function* () {

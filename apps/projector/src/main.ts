@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { personalFieldsOf } from '@scim-ledger/domain';
 import { openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
 import { openReadModel, ReadModelProjector } from '@scim-ledger/read-model';
 import { ConfigError, loadConfig } from '@scim-ledger/platform';
@@ -12,7 +13,7 @@ import { ConfigError, loadConfig } from '@scim-ledger/platform';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = new Logger('Projector');
-  const eventStore = await openEventStore(config.eventStore);
+  const eventStore = await openEventStore(config.eventStore, personalFieldsOf);
   const dataSource = await openReadModel(config.readModel);
   const projector = new ReadModelProjector(dataSource, eventStore, {
     writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,

@@ -38,3 +38,4 @@ export * from './profile-seats/profile-seats';
 export * from './provisioning/placement';
 export * from './provisioning/provisioning-refusal';
 export * from './user/user-history';
+export * from './personal-data';

@@ -122,9 +122,9 @@ function summaryOf(event: UserEvent, who: string): string {
     case 'UserReleasedFromLegalHold':
       return `Released from legal hold by ${who}`;
     case 'UserDeletedPermanently':
-      return event.data.reason === 'auto_delete_preserved'
-        ? `Deleted for good by ${who}: preserved longer than its profile keeps preserved users`
-        : `Deleted for good by ${who}`;
+      if (event.data.reason === 'auto_delete_preserved') return `Deleted for good by ${who}: preserved longer than its profile keeps preserved users`;
+      if (event.data.reason === 'tenant_deleted') return `Deleted for good by ${who} with its whole tenant`;
+      return `Deleted for good by ${who}`;
     default: {
       const unknown: never = event;
       return `Unknown event ${(unknown as { type: string }).type}`;

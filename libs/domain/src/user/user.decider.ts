@@ -134,7 +134,10 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       return known(state).legalHold ? [{ type: 'UserReleasedFromLegalHold', data: {} }] : [];
     case 'DeleteUserPermanently': {
       const user = known(state);
-      if (user.status !== 'Preserved') throw new UserCommandRefused('UserNotPreserved', 'only a preserved user can be deleted for good');
+      // Deleting a whole tenant takes its active users too; one by one, only preserved users go (rule L10).
+      if (user.status !== 'Preserved' && command.data.reason !== 'tenant_deleted') {
+        throw new UserCommandRefused('UserNotPreserved', 'only a preserved user can be deleted for good');
+      }
       if (user.legalHold) throw new UserCommandRefused('UserOnLegalHold', 'the user is on legal hold and cannot be deleted');
       return [{ type: 'UserDeletedPermanently', data: { reason: command.data.reason } }];
     }

@@ -102,7 +102,8 @@ export interface UserDeletedInIdp {
   readonly data: Record<string, never>;
 }
 
-export type PermanentDeletionReason = 'deleted_by_admin' | 'auto_delete_preserved';
+/** tenant_deleted: the operator deleted the whole tenant, active users included. */
+export type PermanentDeletionReason = 'deleted_by_admin' | 'auto_delete_preserved' | 'tenant_deleted';
 
 /**
  * A preserved user deleted for good (rule L10), by an administrator or by the

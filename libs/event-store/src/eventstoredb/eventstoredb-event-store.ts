@@ -245,3 +245,6 @@ function asUnavailable(error: unknown): unknown {
     /^Failed to discover/.test(error.message);
   return unavailable ? new EventStoreUnavailableError(`EventStoreDB unavailable: ${error.message}`, error) : error;
 }
+
+/** For the personal data key streams beside the events. */
+export { asUnavailable as asEventStoreDbUnavailable };

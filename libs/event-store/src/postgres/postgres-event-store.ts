@@ -482,3 +482,6 @@ function asUnavailable(error: unknown): unknown {
     /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(message);
   return unavailable ? new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${message}`, error) : error;
 }
+
+/** For the other PostgreSQL tables beside the events (personal data keys). */
+export { asUnavailable as asPostgresUnavailable };

@@ -1,0 +1,58 @@
+import { isProvisioningRefusal, provisioningRefusalsStreamId } from './provisioning/provisioning-refusal';
+import { UserEventType } from './user/user.events';
+
+/**
+ * Crypto-shredding (README, "Personal data"): which fields of which events
+ * identify a person, and whose they are. The event store seals them with the
+ * subject's key; forgetting the subject (a user deleted for good, rule L10, or
+ * its whole tenant) leaves these placeholders readable and nothing else.
+ */
+
+/** What a shredded string field reads as. */
+export const SHREDDED = '(shredded)';
+
+export const userSubject = (userId: string) => `user:${userId}`;
+/** Refusals that name no user yet (a refused create) belong to the tenant. */
+export const tenantSubject = (tenantId: string) => `tenant:${tenantId}`;
+
+/** The personal fields of each user event, with their placeholders; events not listed carry none. */
+const USER_EVENT_PERSONAL_FIELDS: Partial<Record<UserEventType, Readonly<Record<string, unknown>>>> = {
+  UserCreated: {
+    userName: SHREDDED,
+    email: SHREDDED,
+    displayName: SHREDDED,
+    givenName: null,
+    familyName: null,
+    externalId: null,
+    userPrincipalName: null,
+    idpAttributes: {},
+  },
+  UserAdoptedByIdp: { idpAttributes: {} },
+  UserRenamed: { displayName: SHREDDED, givenName: null, familyName: null },
+  UserEmailChanged: { userName: SHREDDED, email: SHREDDED },
+  UserExternalIdChanged: { externalId: null },
+  UserPrincipalNameChanged: { userPrincipalName: null },
+};
+
+const REFUSAL_PERSONAL_FIELDS = { userName: null, detail: SHREDDED } as const;
+
+const USER_STREAM = /^user-(.+)$/;
+const REFUSALS_STREAM = new RegExp(`^${provisioningRefusalsStreamId('(.+)')}$`);
+
+/** The policy the event store applies (PersonalDataPolicy in @scim-ledger/event-store). */
+export function personalFieldsOf(
+  streamId: string,
+  event: { readonly type: string; readonly data: Record<string, unknown> },
+): { subjectId: string; placeholders: Readonly<Record<string, unknown>> } | null {
+  const user = USER_STREAM.exec(streamId);
+  if (user) {
+    const placeholders = USER_EVENT_PERSONAL_FIELDS[event.type as UserEventType];
+    return placeholders ? { subjectId: userSubject(user[1]), placeholders } : null;
+  }
+  const refusals = REFUSALS_STREAM.exec(streamId);
+  if (refusals && isProvisioningRefusal(event)) {
+    const userId = event.data.userId;
+    return { subjectId: typeof userId === 'string' ? userSubject(userId) : tenantSubject(refusals[1]), placeholders: REFUSAL_PERSONAL_FIELDS };
+  }
+  return null;
+}
