@@ -5,7 +5,8 @@ import request from 'supertest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { DataSource } from 'typeorm';
-import { SqliteEventStore } from '@scim-ledger/event-store';
+import { personalFieldsOf } from '@scim-ledger/domain';
+import { openEventStore } from '@scim-ledger/event-store';
 import { openReadModel, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 
@@ -109,7 +110,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
       });
       expect(imported.stdout).toContain(`${lines.length} event(s)`);
 
-      const store = SqliteEventStore.open({ file: join(scratch, 'scim-ledger.sqlite') });
+      const store = await openEventStore({ type: 'sqlite', file: join(scratch, 'scim-ledger.sqlite') }, personalFieldsOf);
       const rebuilt = await openReadModel({ type: 'sqlite', file: join(scratch, 'rebuilt.sqlite') });
       try {
         await rebuildReadModel(rebuilt, store);

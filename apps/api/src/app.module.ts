@@ -37,6 +37,7 @@ import { UserStreams } from './scim-users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
 import { EmailReservations } from './provisioning/email-reservations';
 import { PermanentDeletion } from './provisioning/permanent-deletion';
+import { TenantDeletion } from './provisioning/tenant-deletion';
 import { Licences } from './provisioning/licences';
 import { PreservedUserAutoDelete } from './provisioning/preserved-user-auto-delete';
 import { ProfileSeatsService } from './provisioning/profile-seats.service';
@@ -126,6 +127,7 @@ export class AppModule {
         ProfileSeatsService,
         ProvisioningRefusals,
         PermanentDeletion,
+        TenantDeletion,
         Licences,
         PreservedUserAutoDelete,
         ScimWrite,

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, EntityManager, EntityMetadata, In, ObjectLiteral } from 'typeorm';
+import { DataSource, EntityManager, EntityMetadata, In, Not, ObjectLiteral } from 'typeorm';
 import {
   comparePositions,
   EventStore,
@@ -17,13 +17,16 @@ import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ScimUserRow } from './users/scim-user.row';
-import { projectTenantEvent } from './tenants/tenants.projection';
+import { projectTenantEvent, tenantIdOfStream } from './tenants/tenants.projection';
 import { projectUserEvent, userIdOfStream } from './users/users.projection';
 
 export const READ_MODEL_PROJECTION = 'read-model';
 
 /** What a deleted user's audit entries say instead of the data their events carried. */
 export const REDACTED_AUDIT_DATA = JSON.stringify({ redacted: 'the user was deleted for good (rule L10)' });
+
+/** Entry types a deleted tenant's audit trail keeps; they name no person (user ids only). */
+const TRAIL_OF_A_DELETED_TENANT = ['TenantDeleted', 'UserDeletedPermanently'];
 
 export interface ProjectorOptions {
   /** Serialises writers on one SQLite file within this process (see sqliteWriteLock). */
@@ -172,6 +175,11 @@ export class ReadModelProjector {
     await insertRows(manager, AuditEntryRow, entries, 'ignore-duplicates');
     // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what.
     if (removed.length > 0) await manager.update(AuditEntryRow, { userId: In(removed) }, { data: REDACTED_AUDIT_DATA });
+    // A deleted tenant's trail keeps only the deletions themselves: what was deleted, when, by whom.
+    for (const event of fresh) {
+      const tenantId = event.type === 'TenantDeleted' ? tenantIdOfStream(event.streamId) : null;
+      if (tenantId !== null) await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In(TRAIL_OF_A_DELETED_TENANT)) });
+    }
     const last = fresh[fresh.length - 1].position;
     await insertRows(
       manager,

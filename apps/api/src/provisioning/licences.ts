@@ -22,7 +22,7 @@ export class Licences {
   /** Throws LicenceLimitReached when `change` would break the tenant's licences. */
   async ensure(tenant: TenantState, change: 'add-active' | 'add-preserved' | 'reactivate'): Promise<void> {
     // Unlimited tenants, the common case, cost no count.
-    if (tenant.status === 'Initial' || tenant.licences.activeLicences === 0) return;
+    if (tenant.status !== 'Active' || tenant.licences.activeLicences === 0) return;
     const refusal = licenceRefusal(tenant, await this.count(tenant.tenantId), change);
     if (refusal) throw new PlacementRefused('LicenceLimitReached', `${refusal}; ask an administrator for more licences`);
   }

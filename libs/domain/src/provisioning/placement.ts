@@ -35,7 +35,7 @@ export interface Placed {
  * user with these attributes. Pure: the tenant's state comes in.
  */
 export function placeNewUser(tenant: TenantState, attributes: IdpAttributes): Placed {
-  if (tenant.status === 'Initial' || tenant.userManagement !== 'scim') {
+  if (tenant.status !== 'Active' || tenant.userManagement !== 'scim') {
     throw new PlacementRefused('ScimNotEnabled', 'the tenant does not manage its users with SCIM');
   }
   const mapping = firstMatching(tenant.scimMappings, attributes);

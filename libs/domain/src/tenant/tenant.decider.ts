@@ -85,7 +85,11 @@ interface KnownTenant {
   readonly removedScimMappingIds: readonly string[];
 }
 
-export type TenantState = { readonly status: 'Initial' } | (KnownTenant & { readonly status: 'Active' });
+export type TenantState =
+  | { readonly status: 'Initial' }
+  | (KnownTenant & { readonly status: 'Active' })
+  /** Deleted tenants answer as unknown ones, except that their id cannot be taken again. */
+  | { readonly status: 'Deleted'; readonly tenantId: string };
 
 export const initialTenantState: TenantState = { status: 'Initial' };
 
@@ -151,7 +155,8 @@ export type TenantCommand =
       readonly data: ScimMappingSpec & { sendActivationEmail: boolean; attribute?: string; valuesText?: string };
     }
   | { readonly type: 'ReorderScimMappings'; readonly data: { orderedIds: readonly string[] } }
-  | { readonly type: 'RemoveScimMapping'; readonly data: { mappingId: string } };
+  | { readonly type: 'RemoveScimMapping'; readonly data: { mappingId: string } }
+  | { readonly type: 'DeleteTenant'; readonly data: Record<string, never> };
 
 export type TenantRefusal =
   | 'TenantAlreadyExists'
@@ -193,6 +198,7 @@ type Tenant = Extract<TenantState, { status: 'Active' }>;
 export function decide(command: TenantCommand, state: TenantState): TenantEvent[] {
   switch (command.type) {
     case 'CreateTenant': {
+      if (state.status === 'Deleted') throw new TenantCommandRefused('TenantAlreadyExists', 'a deleted tenant had this id; ids are never reused');
       if (state.status !== 'Initial') throw new TenantCommandRefused('TenantAlreadyExists', 'tenant already exists');
       const tenantId = required(command.data.tenantId, 'InvalidTenant', 'tenantId');
       const name = requiredName(command.data.name, 'InvalidTenant', 'tenant name');
@@ -322,6 +328,11 @@ export function decide(command: TenantCommand, state: TenantState): TenantEvent[
       knownMapping(tenant, mappingId);
       return [{ type: 'ScimMappingRemoved', data: { mappingId } }];
     }
+    case 'DeleteTenant':
+      // Deleting again changes nothing: the caller may be finishing a deletion that was interrupted.
+      if (state.status === 'Deleted') return [];
+      existing(state);
+      return [{ type: 'TenantDeleted', data: {} }];
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);
@@ -346,8 +357,10 @@ export function evolve(state: TenantState, event: TenantEvent): TenantState {
       removedScimMappingIds: [],
     };
   }
-  if (state.status === 'Initial') return state;
+  if (state.status !== 'Active') return state;
   switch (event.type) {
+    case 'TenantDeleted':
+      return { status: 'Deleted', tenantId: state.tenantId };
     case 'TenantRenamed':
       return { ...state, name: event.data.name };
     case 'LicenceLimitsSet':
@@ -441,7 +454,7 @@ export function foldTenant(events: readonly TenantEvent[], state: TenantState = 
 
 /** Rules M2/M3: the first mapping, in order, whose filter the user's attributes satisfy; null when none (rule M4). */
 export function firstMatchingMapping(state: TenantState, attributes: Readonly<Record<string, unknown>>): ScimMapping | null {
-  return state.status === 'Initial' ? null : firstMatching(state.scimMappings, attributes);
+  return state.status !== 'Active' ? null : firstMatching(state.scimMappings, attributes);
 }
 
 /** Users of the tenant by status, as the read side counts them. */
@@ -458,7 +471,7 @@ export interface LicensedUsers {
  * be added, or null when it may.
  */
 export function licenceRefusal(state: TenantState, users: LicensedUsers, change: 'add-active' | 'add-preserved' | 'reactivate'): string | null {
-  if (state.status === 'Initial' || state.licences.activeLicences === 0) return null;
+  if (state.status !== 'Active' || state.licences.activeLicences === 0) return null;
   const { activeLicences, preservedLicences } = state.licences;
   const deployable = Math.floor(((activeLicences + preservedLicences) * 110) / 100);
   if (change !== 'add-preserved' && users.active + 1 > activeLicences) {
@@ -472,7 +485,7 @@ export function licenceRefusal(state: TenantState, users: LicensedUsers, change:
 
 /** Rule T3: an expired token (now ≥ expiresAt) stops provisioning until a new one is generated. */
 export function scimTokenStatus(state: TenantState, now: string): 'none' | 'valid' | 'expired' {
-  if (state.status === 'Initial' || !state.scimToken) return 'none';
+  if (state.status !== 'Active' || !state.scimToken) return 'none';
   return isExpired(state.scimToken, queryInstant(now)) ? 'expired' : 'valid';
 }
 
@@ -485,7 +498,7 @@ export function scimTokenStatus(state: TenantState, now: string): 'none' | 'vali
  * expired token gets none.
  */
 export function dueReminders(state: TenantState, now: string): ExpiryReminderDays[] {
-  if (state.status === 'Initial' || !state.scimToken) return [];
+  if (state.status !== 'Active' || !state.scimToken) return [];
   const token = state.scimToken;
   const remaining = Date.parse(token.expiresAt) - Date.parse(queryInstant(now));
   if (remaining <= 0) return [];
@@ -681,7 +694,7 @@ function sameProfile(a: ProfileConfiguration, b: ProfileConfiguration): boolean 
 }
 
 function existing(state: TenantState): Tenant {
-  if (state.status === 'Initial') throw new TenantCommandRefused('TenantNotFound', 'tenant not found');
+  if (state.status !== 'Active') throw new TenantCommandRefused('TenantNotFound', 'tenant not found');
   return state;
 }
 

@@ -124,6 +124,24 @@ describe('Tenant decider', () => {
       given().when({ type: 'ChangeTenantSettings', data: { name: 'Acme' } }).thenRefused('TenantNotFound');
     });
 
+    it('given a tenant, when deleted, then TenantDeleted; when deleted again, then nothing happens', () => {
+      given(created, scimOn, tokenGenerated).when({ type: 'DeleteTenant', data: {} }).then([{ type: 'TenantDeleted', data: {} }]);
+      given(created, { type: 'TenantDeleted', data: {} }).when({ type: 'DeleteTenant', data: {} }).then([]);
+    });
+
+    it('given no tenant, when deleted, then not found', () => {
+      given().when({ type: 'DeleteTenant', data: {} }).thenRefused('TenantNotFound');
+    });
+
+    it('given a deleted tenant, then it answers as unknown: no token, no mapping, every command not found, and its id cannot be taken again', () => {
+      const deleted = foldTenant([created, scimOn, tokenGenerated, { type: 'TenantDeleted', data: {} }]);
+      expect(deleted).toEqual({ status: 'Deleted', tenantId: 't1' });
+      expect(scimTokenStatus(deleted, NOW)).toBe('none');
+      expect(firstMatchingMapping(deleted, { userName: 'a@b.c' })).toBeNull();
+      given(created, { type: 'TenantDeleted', data: {} }).when({ type: 'ChangeTenantSettings', data: { name: 'Acme' } }).thenRefused('TenantNotFound');
+      given(created, { type: 'TenantDeleted', data: {} }).when({ type: 'CreateTenant', data: { tenantId: 't1', name: 'Acme' } }).thenRefused('TenantAlreadyExists');
+    });
+
     it('names the stream after the tenant', () => {
       expect(tenantStreamId('t1')).toBe('tenant-t1');
     });

@@ -218,8 +218,19 @@ export interface ScimMappingRemoved {
   readonly data: { readonly mappingId: string };
 }
 
+/**
+ * The operator deleted the tenant: its users are deleted for good and their
+ * personal data shredded (README, "Personal data"); its tokens and
+ * credentials stop working. The id is never reused.
+ */
+export interface TenantDeleted {
+  readonly type: 'TenantDeleted';
+  readonly data: Record<string, never>;
+}
+
 export type TenantEvent =
   | TenantCreated
+  | TenantDeleted
   | TenantRenamed
   | LicenceLimitsSet
   | UserManagementSwitchedToScim
@@ -244,6 +255,7 @@ export type TenantEventType = TenantEvent['type'];
 
 export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, number>> = {
   TenantCreated: 1,
+  TenantDeleted: 1,
   TenantRenamed: 1,
   LicenceLimitsSet: 1,
   UserManagementSwitchedToScim: 1,

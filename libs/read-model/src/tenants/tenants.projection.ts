@@ -39,6 +39,12 @@ async function applyTenantEvent(manager: EntityManager, tenantId: string, event:
     case 'TenantRenamed':
       await manager.update(TenantRow, { id: tenantId }, { name: event.data.name });
       return;
+    case 'TenantDeleted':
+      // Nothing of the tenant stays here; the projector also clears its audit trail (see applyIn). Its
+      // users' rows go with the UserDeletedPermanently events the deletion appends for each of them.
+      for (const entity of [ScimTokenRow, ApiCredentialRow, StorageRow, ProfileRow, ScimMappingRow]) await manager.delete(entity, { tenantId });
+      await manager.delete(TenantRow, { id: tenantId });
+      return;
     case 'LicenceLimitsSet':
       await manager.update(TenantRow, { id: tenantId }, { ...event.data });
       return;

@@ -278,6 +278,8 @@ class FilterTranslation {
 
   filter(node: Filter, scope: Scope, depth: number): string {
     if (depth > MAX_FILTER_DEPTH) throw invalidFilter(`the filter nests deeper than ${MAX_FILTER_DEPTH} levels`);
+    // The parser leaves holes in some malformed trees (found by test/fuzz-filter.int.spec.ts), e.g. `a co "x" not (b pr)`.
+    if (typeof node !== 'object' || node === null) throw invalidFilter('the filter is incomplete');
     const op = String((node as { op: unknown }).op);
     switch (node.op) {
       case 'and':

@@ -43,6 +43,8 @@ export class BootstrapTenant {
   async ensure(tenantId: string, tokenFromEnvironment: string | undefined): Promise<{ token: string | null; expiresAt: string | null }> {
     const request: AdminRequest = { actor: { kind: 'system', id: 'bootstrap' }, requestId: `bootstrap-${randomUUID()}`, userAgent: null, clientAddress: null };
     const { state } = await this.tenants.load(tenantId);
+    // The operator deleted it: it stays deleted, and start-up serves the other tenants.
+    if (state.status === 'Deleted') return { token: null, expiresAt: null };
     if (state.status === 'Initial') {
       await this.tenants.execute(tenantId, { type: 'CreateTenant', data: { tenantId, name: tenantId } }, request);
     }

@@ -1,4 +1,4 @@
-import { Body, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { Inject } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
 import { AdminProblem } from '../http/problem-details.filter';
 import { CreateTenantBody, TenantSettingsBody, UserManagementBody, ApiCredentialBody, LicencesBody } from './admin.dto';
+import { TenantDeletion } from '../../provisioning/tenant-deletion';
 import { TenantCommands } from './tenant-commands';
 
 /** Tenants, their user-management method (rule T6), SCIM token (T2-T5) and API credentials (T4). */
@@ -18,6 +19,7 @@ import { TenantCommands } from './tenant-commands';
 export class TenantsController {
   constructor(
     private readonly tenants: TenantCommands,
+    private readonly deletion: TenantDeletion,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
   ) {}
 
@@ -50,6 +52,18 @@ export class TenantsController {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'ChangeTenantSettings', data: { name: body.name } }, call.request);
     return this.tenant(tenantId);
+  }
+
+  @Delete('tenants/:tenantId')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Delete a tenant for good (operator): its users are deleted for good and their personal data shredded; its tokens stop working; the id is never reused',
+  })
+  async delete(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
+    // Another tenant's id answers 404 like an unknown one; a tenant may not delete itself.
+    if (call.principal.kind !== 'operator') requireTenant(call.principal, tenantId);
+    requireOperator(call.principal);
+    return this.deletion.delete(tenantId, call.request);
   }
 
   @Put('tenants/:tenantId/licences')

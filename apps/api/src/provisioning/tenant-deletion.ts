@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { tenantSubject } from '@scim-ledger/domain';
+import { PERSONAL_DATA_SHREDDER, PersonalDataShredder } from '@scim-ledger/event-store';
+import { ScimUserRow } from '@scim-ledger/read-model';
+import { DataSource } from 'typeorm';
+import { AdminRequest, TenantCommands } from '../admin/tenants/tenant-commands';
+import { AdminProblem } from '../admin/http/problem-details.filter';
+import { READ_MODEL } from '../tokens';
+import { PermanentDeletion } from './permanent-deletion';
+
+/**
+ * The operator deletes a tenant for good: the tenant stops at once (its
+ * tokens and credentials go with TenantDeleted), then each of its users is
+ * deleted for good like an administrator would (addresses and seats given
+ * back, personal data shredded), then what refusals recorded about people
+ * not yet users. Running it again finishes a deletion that was interrupted.
+ */
+@Injectable()
+export class TenantDeletion {
+  constructor(
+    private readonly tenants: TenantCommands,
+    private readonly deletion: PermanentDeletion,
+    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    @Inject(PERSONAL_DATA_SHREDDER) private readonly shredder: PersonalDataShredder,
+  ) {}
+
+  async delete(tenantId: string, request: AdminRequest): Promise<{ tenantId: string; usersDeleted: number }> {
+    const { state } = await this.tenants.load(tenantId);
+    if (state.status === 'Initial') throw new AdminProblem(404, 'Not Found', `tenant ${tenantId} not found`);
+    if (state.status === 'Active') {
+      // Rule L10: legal hold outranks every deletion; the operator releases the users first.
+      const held = await this.readModel.getRepository(ScimUserRow).countBy({ tenantId, legalHold: true });
+      if (held > 0) throw new AdminProblem(409, 'Conflict', `${held} user(s) of tenant ${tenantId} are on legal hold; release them before deleting the tenant`);
+    }
+    await this.tenants.execute(tenantId, { type: 'DeleteTenant', data: {} }, request);
+    let usersDeleted = 0;
+    const attempted = new Set<string>();
+    // Again until none is left: a create that had read the tenant just before it was deleted may still land.
+    for (let users = await this.usersOf(tenantId); users.length > 0; users = await this.usersOf(tenantId)) {
+      if (users.every((id) => attempted.has(id))) throw new Error(`tenant ${tenantId}: users ${users.join(', ')} are still in the read model after their deletion`);
+      for (const userId of users) {
+        attempted.add(userId);
+        await this.deletion.delete(userId, 'tenant_deleted', { tenantId, ...request, now: this.tenants.now() });
+        usersDeleted += 1;
+      }
+    }
+    await this.shredder.forget([tenantSubject(tenantId)]);
+    return { tenantId, usersDeleted };
+  }
+
+  private async usersOf(tenantId: string): Promise<string[]> {
+    const rows = await this.readModel.getRepository(ScimUserRow).find({ select: { id: true }, where: { tenantId }, order: { id: 'ASC' }, take: 1000 });
+    return rows.map((row) => row.id);
+  }
+}

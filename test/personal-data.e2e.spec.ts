@@ -1,0 +1,161 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { personalFieldsOf } from '@scim-ledger/domain';
+import { EventStore, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore } from '@scim-ledger/event-store';
+import { READ_MODEL_ENTITIES } from '@scim-ledger/read-model';
+import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
+
+const OPERATOR = 'operator-token-0123456789abcdef';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+/** Every stored event as the backend holds it, without the personal data protection in front. */
+async function rawEvents(t: TestApp): Promise<RecordedEvent[]> {
+  const backend = t.config.eventStore;
+  const store: EventStore =
+    backend.type === 'sqlite' ? SqliteEventStore.open({ file: backend.file }) : await PostgresEventStore.open({ connectionString: (backend as { url: string }).url });
+  try {
+    return await store.readAll({ maxCount: 100_000 });
+  } finally {
+    await store.close();
+  }
+}
+
+const asText = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+/** The names that occur in `text`: a short failure message instead of a dump of every table. */
+const namesIn = (text: string, names: RegExp) => [...new Set(text.match(new RegExp(names.source, 'gi')) ?? [])];
+
+/** Refusals are recorded after the IdP has its answer: poll a little. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+/** Every row of every read-model table, as text. */
+async function readModelText(readModel: DataSource): Promise<string> {
+  const tables = await Promise.all(READ_MODEL_ENTITIES.map((entity) => readModel.getRepository(entity).find()));
+  return asText(tables);
+}
+
+/** README "Personal data": deleting a user or a tenant for good leaves no readable personal data, in the read model or in the events. */
+describe(`personal data on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const operator = (method: 'post' | 'get' | 'delete', url: string) => request(t.http)[method](url).set('Authorization', `Bearer ${OPERATOR}`);
+
+  /** A SCIM tenant with one catch-all mapping, its admin credential and SCIM token. */
+  async function scimTenant(id: string) {
+    const admin = (await operator('post', '/admin/v1/tenants').send({ id, name: id })).body.apiCredential as { clientId: string; clientSecret: string };
+    const as = (method: 'post' | 'put' | 'get' | 'delete', url: string) => request(t.http)[method](url).auth(admin.clientId, admin.clientSecret);
+    await as('put', `/admin/v1/tenants/${id}/user-management`).send({ method: 'scim' });
+    await as('post', `/admin/v1/tenants/${id}/storages`).send({ id: 'main', name: 'Main', region: 'local' });
+    await as('post', `/admin/v1/tenants/${id}/profiles`).send({ id: 'all', name: 'All', maxUsers: 0, storageIds: ['main'] });
+    await as('post', `/admin/v1/tenants/${id}/scim-mappings`).send({ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'all', storageId: 'main', quota: { amount: 0, unit: 'GB' } });
+    const token = (await as('post', `/admin/v1/tenants/${id}/scim-token`)).body.token as string;
+    const scim = {
+      post: (body: object) => request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(body),
+      patch: (userId: string, operations: object[]) =>
+        request(t.http).patch(`/scim/v2/Users/${userId}`).set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send({ schemas: [PATCH_OP], Operations: operations }),
+      get: (url: string) => request(t.http).get(url).set('Authorization', `Bearer ${token}`),
+    };
+    return { as, scim };
+  }
+
+  it('given a user in the events, then the stored events hold its name and address only sealed, and the application still reads them', async () => {
+    const { as, scim } = await scimTenant('sealed');
+    const created = await scim.post(entraUser('marie.curie@sealed.test', { displayName: 'Marie Curie' }));
+    expect(created.status).toBe(201);
+
+    const stored = asText((await rawEvents(t)).filter((e) => e.streamId === `user-${created.body.id}`));
+    expect(stored).toContain('personalData');
+    expect(namesIn(stored, /marie|curie/)).toEqual([]);
+    expect((await scim.get(`/scim/v2/Users/${created.body.id}`)).body.userName).toBe('marie.curie@sealed.test');
+    const history = await as('get', `/admin/v1/tenants/sealed/users/${created.body.id}/history`);
+    expect(JSON.stringify(history.body)).toContain('Marie Curie');
+  });
+
+  it('given a preserved user, when the admin deletes it for good, then its history reads shredded, no table names it, and its address is free again', async () => {
+    const { as, scim } = await scimTenant('forget');
+    const other = await scimTenant('forget-other');
+    const id = (await scim.post(entraUser('rosalind@forget.test', { displayName: 'Rosalind Franklin' }))).body.id as string;
+    await scim.patch(id, [{ op: 'Replace', path: 'displayName', value: 'Rosalind E. Franklin' }]);
+    await scim.patch(id, [{ op: 'Replace', path: 'active', value: 'False' }]);
+    expect((await as('get', `/admin/v1/tenants/forget/users/${id}/history`)).text).toContain('Rosalind');
+
+    expect((await as('delete', `/admin/v1/tenants/forget/users/${id}`)).status).toBe(204);
+
+    const history = await as('get', `/admin/v1/tenants/forget/users/${id}/history`);
+    expect(history.status).toBe(200);
+    expect(namesIn(history.text, /rosalind|franklin/)).toEqual([]);
+    expect(history.text).toContain('(shredded)');
+    expect(namesIn(await readModelText(t.readModel), /rosalind|franklin/)).toEqual([]);
+    expect(namesIn(asText(await rawEvents(t)), /rosalind|franklin/)).toEqual([]);
+    // Rule L8: the address was given back; another tenant may take it.
+    expect((await other.scim.post(entraUser('rosalind@forget.test', { displayName: 'Another Rosalind' }))).status).toBe(201);
+  });
+
+  it('given a tenant with active and preserved users and a refused create, when the operator deletes it, then nothing of its people is readable, its token stops, and its id is never reused', async () => {
+    const { as, scim } = await scimTenant('doomed');
+    const active = (await scim.post(entraUser('alan@doomed.test', { displayName: 'Alan Turing' }))).body.id as string;
+    const preserved = (await scim.post(entraUser('grace@doomed.test', { displayName: 'Grace Hopper' }))).body.id as string;
+    await scim.patch(preserved, [{ op: 'Replace', path: 'active', value: 'False' }]);
+    // Refused (no displayName: no mapping matches, rule M4), and recorded with the userName it named (rule S2).
+    expect((await scim.post({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'katherine@doomed.test' })).status).toBeGreaterThanOrEqual(400);
+    expect(await eventually(async () => (await readModelText(t.readModel)).includes('katherine'))).toBe(true);
+
+    const deleted = await operator('delete', '/admin/v1/tenants/doomed');
+
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ tenantId: 'doomed', usersDeleted: 2 });
+    expect(namesIn(await readModelText(t.readModel), /alan|turing|grace|hopper|katherine/)).toEqual([]);
+    expect(namesIn(asText(await rawEvents(t)), /alan|turing|grace|hopper|katherine/)).toEqual([]);
+    expect((await scim.get(`/scim/v2/Users/${active}`)).status).toBe(401);
+    expect((await as('get', '/admin/v1/tenants/doomed')).status).toBe(401);
+    expect((await operator('get', '/admin/v1/tenants')).body.tenants.map((tenant: { id: string }) => tenant.id)).not.toContain('doomed');
+    expect((await operator('post', '/admin/v1/tenants').send({ id: 'doomed', name: 'again' })).status).toBe(409);
+    // Deleting again finishes nothing more and harms nothing.
+    expect((await operator('delete', '/admin/v1/tenants/doomed')).body).toEqual({ tenantId: 'doomed', usersDeleted: 0 });
+
+    // The events stay, readable without the people: a replay through the protected store shows placeholders.
+    const store = await openEventStore(t.config.eventStore, personalFieldsOf);
+    try {
+      const stream = await store.readStream(`user-${active}`);
+      expect(stream[0].data).toMatchObject({ userName: '(shredded)', email: '(shredded)', displayName: '(shredded)' });
+      expect(stream[0].metadata.personalData).toBe('shredded');
+      expect(stream.map((e) => e.type)).toEqual(['UserCreated', 'UserDeletedPermanently']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given a tenant with a user on legal hold, when the operator deletes it, then 409 and nothing changes', async () => {
+    const { as, scim } = await scimTenant('held');
+    const id = (await scim.post(entraUser('ida@held.test', { displayName: 'Ida Noddack' }))).body.id as string;
+    expect((await as('post', `/admin/v1/tenants/held/users/${id}/legal-hold`)).status).toBe(200);
+
+    const refused = await operator('delete', '/admin/v1/tenants/held');
+
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/legal hold/);
+    expect((await scim.get(`/scim/v2/Users/${id}`)).body.userName).toBe('ida@held.test');
+  });
+
+  it("given a tenant's own API credential, when it deletes its tenant, then 403; another tenant's, then 404", async () => {
+    const mine = await scimTenant('self');
+    await scimTenant('neighbour');
+    expect((await mine.as('delete', '/admin/v1/tenants/self')).status).toBe(403);
+    expect((await mine.as('delete', '/admin/v1/tenants/neighbour')).status).toBe(404);
+    expect((await operator('get', '/admin/v1/tenants')).body.tenants.map((tenant: { id: string }) => tenant.id)).toEqual(expect.arrayContaining(['self', 'neighbour']));
+  });
+});
