@@ -48,6 +48,7 @@ const ADMIN_BODIES: Record<string, unknown> = {
   'POST /admin/v1/tenants/:tenantId/users/:userId/reactivate': {},
   'DELETE /admin/v1/tenants/:tenantId/users/:userId': undefined,
   'PUT /admin/v1/tenants/:tenantId/licences': { activeLicences: 1, preservedLicences: 0 },
+  'DELETE /admin/v1/tenants/:tenantId': undefined,
   'POST /admin/v1/tenants/:tenantId/users/:userId/legal-hold': {},
   'DELETE /admin/v1/tenants/:tenantId/users/:userId/legal-hold': undefined,
 };
