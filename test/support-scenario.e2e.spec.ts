@@ -1,0 +1,189 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AuditEntryRow, ScimUserRow } from '@scim-ledger/read-model';
+import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
+
+const ROOT = join(__dirname, '..');
+const run = promisify(execFile);
+const OPERATOR = 'operator-token-0123456789abcdef';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ENTRA_AGENT = 'Microsoft.AAD.Provisioning';
+const OKTA_AGENT = 'Okta SCIM Client 1.0.0';
+
+const oktaUser = (userName: string, givenName: string, familyName: string, active = true) => ({
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+  userName,
+  name: { givenName, familyName },
+  displayName: `${givenName} ${familyName}`,
+  emails: [{ primary: true, value: userName, type: 'work' }],
+  active,
+});
+
+/**
+ * Issue 6, "done when": Entra ID and Okta provision, change and preserve users;
+ * then the history, the audit feed, the state as of any revision, `replay`,
+ * `verify` and a rebuild all tell the same story, and the tenant exported and
+ * imported into a fresh embedded instance projects to the same read model.
+ */
+describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+  let admin: { clientId: string; clientSecret: string };
+  let token: string;
+  const users: Record<'entra' | 'okta', string> = { entra: '', okta: '' };
+
+  const scim = (agent: string) => {
+    const call = (method: 'post' | 'put' | 'patch' | 'delete', url: string, requestId: string) =>
+      request(t.http)[method](url).set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).set('User-Agent', agent).set('X-Request-Id', requestId);
+    return {
+      post: (body: object, requestId: string) => call('post', '/scim/v2/Users', requestId).send(body),
+      put: (id: string, body: object, requestId: string) => call('put', `/scim/v2/Users/${id}`, requestId).send(body),
+      patch: (id: string, operations: object[], requestId: string) => call('patch', `/scim/v2/Users/${id}`, requestId).send({ schemas: [PATCH_OP], Operations: operations }),
+      delete: (id: string, requestId: string) => call('delete', `/scim/v2/Users/${id}`, requestId),
+    };
+  };
+  const get = (url: string) => request(t.http).get(url).auth(admin.clientId, admin.clientSecret);
+
+  async function cli(cliEnv: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...cliEnv, LOG_LEVEL: 'silent' },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  beforeAll(async () => {
+    const storage = await freshStorage();
+    env = storage.env;
+    drop = storage.drop;
+    t = await startTestApp({ ...env, ADMIN_OPERATOR_TOKEN: OPERATOR });
+    admin = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'case', name: 'Support case' })).body.apiCredential;
+    const as = (method: 'post' | 'put', url: string) => request(t.http)[method](url).auth(admin.clientId, admin.clientSecret);
+    await as('put', '/admin/v1/tenants/case/user-management').send({ method: 'scim' });
+    await as('post', '/admin/v1/tenants/case/storages').send({ id: 'eu', name: 'EU', region: 'eu-west' });
+    await as('post', '/admin/v1/tenants/case/profiles').send({ id: 'staff', name: 'Staff', maxUsers: 0, storageIds: ['eu'] });
+    await as('post', '/admin/v1/tenants/case/scim-mappings').send({ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'staff', storageId: 'eu', quota: { amount: 50, unit: 'GB' } });
+    token = (await as('post', '/admin/v1/tenants/case/scim-token')).body.token;
+
+    // Entra ID: create, rename, disable (preserved), enable again.
+    const entra = scim(ENTRA_AGENT);
+    users.entra = (await entra.post(entraUser('lin@case.test', { displayName: 'Lin' }), 'entra-1')).body.id;
+    await entra.patch(users.entra, [{ op: 'Replace', path: 'displayName', value: 'Lin Wei' }], 'entra-2');
+    await entra.patch(users.entra, [{ op: 'Replace', path: 'active', value: 'False' }], 'entra-3');
+    await entra.patch(users.entra, [{ op: 'Replace', path: 'active', value: 'True' }], 'entra-4');
+    // Okta: create, full PUT with a new family name, PUT inactive (preserved), then DELETE (stays preserved).
+    const okta = scim(OKTA_AGENT);
+    users.okta = (await okta.post(oktaUser('sam@case.test', 'Sam', 'Okafor'), 'okta-1')).body.id;
+    await okta.put(users.okta, { ...oktaUser('sam@case.test', 'Sam', 'Okafor-Reid'), id: users.okta }, 'okta-2');
+    await okta.put(users.okta, { ...oktaUser('sam@case.test', 'Sam', 'Okafor-Reid', false), id: users.okta }, 'okta-3');
+    await okta.delete(users.okta, 'okta-4');
+    // Refused: Lin's address, already a SCIM-managed user of this tenant (rule L8: 409 uniqueness).
+    await okta.post(oktaUser('lin@case.test', 'Lin', 'Again'), 'okta-5');
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await drop?.();
+  });
+
+  it('given what the IdPs did, then the history says it, event by event, with who and which request', async () => {
+    const entra = (await get(`/admin/v1/tenants/case/users/${users.entra}/history`)).body;
+    expect(entra.entries.map((e: { type: string; requestId: string; userAgent: string }) => [e.type, e.requestId, e.userAgent])).toEqual([
+      ['UserCreated', 'entra-1', ENTRA_AGENT],
+      ['UserRenamed', 'entra-2', ENTRA_AGENT],
+      ['UserPreserved', 'entra-3', ENTRA_AGENT],
+      ['UserReactivated', 'entra-4', ENTRA_AGENT],
+    ]);
+    const okta = (await get(`/admin/v1/tenants/case/users/${users.okta}/history`)).body;
+    expect(okta.entries.map((e: { type: string; requestId: string }) => [e.type, e.requestId])).toEqual([
+      ['UserCreated', 'okta-1'],
+      ['UserRenamed', 'okta-2'],
+      ['UserPreserved', 'okta-3'],
+      ['UserDeletedInIdp', 'okta-4'],
+    ]);
+    expect(okta.status).toBe('Preserved');
+  });
+
+  it('given the history of each user, then the audit feed holds the same events in the same order, and the refusal besides', async () => {
+    for (const userId of Object.values(users)) {
+      const history = (await get(`/admin/v1/tenants/case/users/${userId}/history`)).body.entries as Array<{ type: string; requestId: string }>;
+      const feed = (await get(`/admin/v1/tenants/case/audit?userId=${userId}&outcome=accepted`)).body.entries as Array<{ eventType: string; requestId: string }>;
+      expect(feed.map((e) => [e.eventType, e.requestId])).toEqual(history.map((e) => [e.type, e.requestId]));
+    }
+    const refused = (await get('/admin/v1/tenants/case/audit?outcome=refused')).body.entries;
+    expect(refused).toEqual([expect.objectContaining({ requestId: 'okta-5', data: expect.objectContaining({ status: 409, scimType: 'uniqueness' }) })]);
+  });
+
+  it('given every revision of each user, then the state as of it (admin API) is what replay --revision prints, and the last one is what SCIM serves', async () => {
+    for (const userId of Object.values(users)) {
+      const revisions = (await get(`/admin/v1/tenants/case/users/${userId}/history`)).body.totalResults as number;
+      for (let revision = 0; revision < revisions; revision++) {
+        const asOf = (await get(`/admin/v1/tenants/case/users/${userId}/state?revision=${revision}`)).body.state;
+        const replayed = await cli(env, 'replay', 'user', userId, '--revision', String(revision));
+        expect(replayed.code).toBe(0);
+        expect(JSON.parse(/^state: (.*)$/m.exec(replayed.stdout)![1])).toEqual(asOf);
+      }
+    }
+    const now = (await get(`/admin/v1/tenants/case/users/${users.entra}/state`)).body.state;
+    const served = (await request(t.http).get(`/scim/v2/Users/${users.entra}`).set('Authorization', `Bearer ${token}`)).body;
+    expect({ userName: served.userName, displayName: served.displayName, active: served.active }).toEqual({
+      userName: now.profile.userName,
+      displayName: now.profile.displayName,
+      active: now.status === 'Active',
+    });
+    // Deleted in Okta: gone for the IdP (404), kept as Preserved (rule L4), which is what its state says.
+    expect((await get(`/admin/v1/tenants/case/users/${users.okta}/state`)).body.state).toMatchObject({ status: 'Preserved', deletedInIdp: true });
+    expect((await request(t.http).get(`/scim/v2/Users/${users.okta}`).set('Authorization', `Bearer ${token}`)).status).toBe(404);
+  }, 120_000);
+
+  it('given the live read model, then verify folds the events again and finds no difference', async () => {
+    const verified = await cli(env, 'verify');
+    expect(verified.stdout).toMatch(/ 0 difference\(s\)/);
+    expect(verified.code).toBe(0);
+  }, 60_000);
+
+  it('given the tenant exported, when imported into a fresh embedded instance, then that instance projects the same users and the same audit trail', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'scim-ledger-case-'));
+    let copy: TestApp | undefined;
+    try {
+      const file = join(scratch, 'case.ndjson');
+      expect((await cli(env, 'export', '--tenant', 'case', '--out', file)).code).toBe(0);
+      const laptop = { DATA_DIR: join(scratch, 'laptop'), EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite', DATABASE_URL: '' };
+      expect((await cli(laptop, 'import', '--in', file)).code).toBe(0);
+
+      // The README's first command on a laptop: the app on the embedded default, projecting what was imported.
+      copy = await startTestApp({ DATA_DIR: laptop.DATA_DIR, EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite' });
+      await waitUntilCaughtUp(copy.readModel, await auditCount(t.readModel, 'case'));
+      const usersOf = async (ds: DataSource) => ds.getRepository(ScimUserRow).find({ where: { tenantId: 'case' }, order: { id: 'ASC' } });
+      expect(await usersOf(copy.readModel)).toEqual(await usersOf(t.readModel));
+      const trailOf = async (ds: DataSource) =>
+        (await ds.getRepository(AuditEntryRow).find({ where: { tenantId: 'case' }, order: { occurredAt: 'ASC', streamId: 'ASC', streamRevision: 'ASC' } })).map(
+          ({ id: _id, globalPosition: _position, ...entry }) => entry,
+        );
+      expect(await trailOf(copy.readModel)).toEqual(await trailOf(t.readModel));
+    } finally {
+      await copy?.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+async function auditCount(readModel: DataSource, tenantId: string): Promise<number> {
+  return readModel.getRepository(AuditEntryRow).countBy({ tenantId });
+}
+
+/** The copy's in-process projector catches up on its own; wait for it to hold as many entries as the original. */
+async function waitUntilCaughtUp(readModel: DataSource, entries: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await auditCount(readModel, 'case')) < entries && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
