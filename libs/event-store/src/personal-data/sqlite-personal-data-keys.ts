@@ -24,12 +24,18 @@ const CHUNK = 500;
  */
 export class SqlitePersonalDataKeys implements PersonalDataKeys {
   private readonly lock;
+  private readonly statements;
+  private pending: { subjectIds: readonly string[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushQueued = false;
 
   private constructor(
     private readonly db: Database.Database,
     file: string,
   ) {
     this.lock = sqliteWriteLock(file);
+    this.statements = {
+      insert: db.prepare('INSERT INTO personal_data_keys (subject_id, key) VALUES (?, ?) ON CONFLICT (subject_id) DO NOTHING'),
+    };
   }
 
   static open(file: string): SqlitePersonalDataKeys {
@@ -47,15 +53,39 @@ export class SqlitePersonalDataKeys implements PersonalDataKeys {
     const found = this.select(subjectIds);
     const missing = [...new Set(subjectIds)].filter((id) => !found.has(id));
     if (!options.create || missing.length === 0) return found;
-    await this.lock.runExclusive(() => {
-      const insert = this.db.prepare('INSERT INTO personal_data_keys (subject_id, key) VALUES (?, ?) ON CONFLICT (subject_id) DO NOTHING');
-      this.db.transaction(() => {
-        for (const id of missing) insert.run(id, randomBytes(SUBJECT_KEY_BYTES));
-      }).immediate();
-    });
+    await this.create(missing);
     // Read back: another process may have created some of them first.
     for (const [id, key] of this.select(missing)) found.set(id, key);
     return found;
+  }
+
+  /**
+   * Creates share a transaction, as appends do in SqliteEventStore: those that
+   * arrive while the file's write lock is held wait for it together, so a burst
+   * of SCIM creates costs one commit of keys, not one each.
+   */
+  private create(subjectIds: readonly string[]): Promise<void> {
+    const created = new Promise<void>((resolve, reject) => this.pending.push({ subjectIds, resolve, reject }));
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      void this.lock.runExclusive(() => this.flush());
+    }
+    return created;
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      this.db.transaction(() => {
+        for (const { subjectIds } of batch) for (const id of subjectIds) this.statements.insert.run(id, randomBytes(SUBJECT_KEY_BYTES));
+      }).immediate();
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    for (const waiting of batch) waiting.resolve();
   }
 
   async forget(subjectIds: readonly string[]): Promise<void> {
