@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, EventToAppend, RecordedEvent } from '../event-store.port';
+import { PERSONAL_DATA_KEY_STREAM_PREFIX } from './eventstoredb-personal-data-keys';
 import { PersonalDataKeys } from './personal-data-keys.port';
 import { PersonalDataPolicy, PersonalDataProtectingEventStore } from './personal-data-protection';
 
@@ -92,6 +93,16 @@ export function describePersonalDataProtectionContract(
       const events = await protectedStore.readStream(person('ada'));
       expect(events[1].data).toEqual({ name: '(shredded)', email: null, team: 'blue' });
       expect(JSON.stringify((await raw.readStream(person('ada')))[1].data)).not.toMatch(/Byron|byron@/);
+    });
+
+    it('given a page of nothing but key streams, when reading all, then the reader is not told it has caught up', async () => {
+      const before = await raw.append(`${prefix}-marker`, [{ id: randomUUID(), type: 'Marker', data: {}, metadata: {} }], 'no_stream');
+      await raw.append(`${PERSONAL_DATA_KEY_STREAM_PREFIX}${prefix}`, [{ id: randomUUID(), type: 'PersonalDataKeyCreated', data: { key: 'x' }, metadata: {} }], 'no_stream');
+      await protectedStore.append(person('ada'), [named('Ada Lovelace', 'ada@example.com')], 'no_stream');
+
+      const page = await protectedStore.readAll({ after: before.position, maxCount: 1 });
+
+      expect(page.map((e) => e.streamId)).toEqual([person('ada')]);
     });
 
     it('given events with no personal fields, then they are stored and read unchanged', async () => {
