@@ -45,6 +45,8 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
   it('given the operator, when creating two tenants, then each comes with an API credential shown once', async () => {
     const created = await operator.post('/admin/v1/tenants').send({ id: 'acme', name: 'Acme Corp' });
     expect(created.status).toBe(201);
+    // The admin API is not SCIM: plain JSON, not application/scim+json.
+    expect(created.headers['content-type']).toMatch(/^application\/json/);
     expect(created.body).toMatchObject({ id: 'acme', name: 'Acme Corp', userManagement: 'manual' });
     acme = created.body.apiCredential;
     expect(acme.clientSecret).toHaveLength(43);

@@ -68,10 +68,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       delete request.headers['content-type'];
     }
   });
-  // Every answer is a SCIM message, so it says so (RFC 7644 §8.1).
-  fastify.addHook('onSend', async (_request, reply, payload) => {
+  // Every SCIM answer is a SCIM message, so it says so (RFC 7644 §8.1); the admin API and its OpenAPI document answer plain JSON.
+  fastify.addHook('onSend', async (request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json')) void reply.header('content-type', SCIM_CONTENT_TYPE);
+    if (typeof type === 'string' && type.startsWith('application/json') && !request.url.startsWith('/admin/')) void reply.header('content-type', SCIM_CONTENT_TYPE);
     return payload;
   });
   // The admin API's OpenAPI document, generated from the controllers and DTOs.
