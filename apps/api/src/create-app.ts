@@ -1,12 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@scim-ledger/platform';
-import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
+import { SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA, ScimError } from '@scim-ledger/scim';
 import { AppModule, AppOverrides } from './app.module';
 import { ScimExceptionFilter } from './http/scim-exception.filter';
 import { frameworkError } from './http/framework-errors';
@@ -36,6 +37,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     bodyLimit: config.maxBodyBytes,
     genReqId: (request: IncomingMessage) => requestId(request.headers['x-request-id']),
     frameworkErrors: frameworkError as never,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
@@ -88,4 +90,18 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.enableShutdownHooks();
   await app.init();
   return app;
+}
+
+/**
+ * Requests Node's parser refuses before Fastify sees them (headers over 16 KiB:
+ * 431; a malformed request line: 400) still get a SCIM error, not a bare status line.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const detail = status === 431 ? 'the request headers are larger than 16 KiB' : status === 408 ? 'the request took too long to arrive' : 'the request is not valid HTTP';
+  const body = JSON.stringify({ schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
