@@ -50,15 +50,20 @@ export class ReadModelProjector {
     private readonly options: ProjectorOptions = {},
   ) {}
 
-  /** Follows the store until the signal aborts; survives store or database outages. */
+  /**
+   * Follows the store until the signal aborts; survives store or database
+   * outages, and resubscribes at once when the stored checkpoint is not the
+   * one it last committed (a rebuild switched the tables underneath).
+   */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const after = await this.checkpoint();
         await this.dropIndexesIfEmpty(after);
+        let expected = after;
         const events = this.eventStore.subscribeToAll({ after, signal });
         for await (const batch of readyBatches(events, this.options.batchSize ?? 5000)) {
-          await this.apply(batch);
+          expected = (await this.apply(batch, expected)) ?? expected;
           if (this.droppedIndexes && (await this.caughtUp())) await this.restoreIndexes();
           // With SQLite a catch-up never leaves the microtask queue: let the
           // api's requests and timers run between batches.
@@ -66,6 +71,12 @@ export class ReadModelProjector {
         }
       } catch (error) {
         if (signal.aborted) return;
+        if (error instanceof CheckpointMovedError) {
+          this.logger.log(error.message);
+          // Writes waiting for read-your-writes may already be covered by the new tables.
+          this.advanced.emit('advanced', error.stored);
+          continue;
+        }
         this.logger.error(`projection stopped, resubscribing: ${(error as Error).message}`);
         await sleep(this.options.retryDelayMs ?? 500, undefined, { signal }).catch(() => undefined);
       }
@@ -138,14 +149,22 @@ export class ReadModelProjector {
     return () => this.advanced.off('advanced', listener);
   }
 
-  async apply(events: readonly RecordedEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const position = await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, events)));
+  /**
+   * Applies the events not yet applied and returns the new checkpoint (null if
+   * none was new). With `expected`, refuses (CheckpointMovedError, nothing
+   * written) when the stored checkpoint is not that one: the events were read
+   * after a checkpoint this read model no longer has, and a gap would go unseen.
+   */
+  async apply(events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
+    if (events.length === 0) return null;
+    const position = await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, events, expected)));
     if (position) this.advanced.emit('advanced', position);
+    return position;
   }
 
-  private async applyIn(manager: EntityManager, events: readonly RecordedEvent[]): Promise<GlobalPosition | null> {
+  private async applyIn(manager: EntityManager, events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
     const checkpoint = await this.checkpoint(manager);
+    if (expected && comparePositions(checkpoint, expected) !== 0) throw new CheckpointMovedError(expected, checkpoint);
     const fresh = events.filter((event) => comparePositions(event.position, checkpoint) > 0);
     if (fresh.length === 0) return null;
 
@@ -180,6 +199,17 @@ export class ReadModelProjector {
       'upsert',
     );
     return last;
+  }
+}
+
+/** The stored checkpoint is not the one the projector last committed: a rebuild switched the tables. */
+export class CheckpointMovedError extends Error {
+  override readonly name = 'CheckpointMovedError';
+  constructor(
+    readonly expected: GlobalPosition,
+    readonly stored: GlobalPosition,
+  ) {
+    super(`the read model's checkpoint moved from ${formatPosition(expected)} to ${formatPosition(stored)} (rebuilt); resubscribing from there`);
   }
 }
 
