@@ -61,10 +61,18 @@ export class ReadModelProjector {
         const after = await this.checkpoint();
         await this.dropIndexesIfEmpty(after);
         let expected = after;
-        const events = this.eventStore.subscribeToAll({ after, signal });
+        // Its own signal: leaving the loop on an error waits for the subscription to
+        // end, and one idle between appends would otherwise end only on the next one.
+        const feed = new AbortController();
+        const events = this.eventStore.subscribeToAll({ after, signal: AbortSignal.any([signal, feed.signal]) });
         for await (const batch of readyBatches(events, this.options.batchSize ?? 5000)) {
-          expected = (await this.apply(batch, expected)) ?? expected;
-          if (this.droppedIndexes && (await this.caughtUp())) await this.restoreIndexes();
+          try {
+            expected = (await this.apply(batch, expected)) ?? expected;
+            if (this.droppedIndexes && (await this.caughtUp())) await this.restoreIndexes();
+          } catch (error) {
+            feed.abort();
+            throw error;
+          }
           // With SQLite a catch-up never leaves the microtask queue: let the
           // api's requests and timers run between batches.
           await nextTurn();
