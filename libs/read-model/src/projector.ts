@@ -171,6 +171,12 @@ export class ReadModelProjector {
   }
 
   private async applyIn(manager: EntityManager, events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
+    if (manager.connection.options.type === 'better-sqlite3') {
+      // Takes the file's write lock before the first read, as BEGIN IMMEDIATE would: a transaction that read
+      // first fails at once (SQLITE_BUSY, no busy wait) once another process wrote past its snapshot: a
+      // rebuild's CLI beside the api, or the api's appends beside an external projector.
+      await manager.query(`UPDATE ${quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName)} SET name = name WHERE 0 = 1`);
+    }
     const checkpoint = await this.checkpoint(manager);
     if (expected && comparePositions(checkpoint, expected) !== 0) throw new CheckpointMovedError(expected, checkpoint);
     const fresh = events.filter((event) => comparePositions(event.position, checkpoint) > 0);
