@@ -60,6 +60,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
     expect(code).toBe(0);
     expect(stdout).toContain('replay');
     expect(stdout).toContain('verify');
+    expect(stdout).toContain('rebuild');
   });
 
   it('given a user created then renamed, when replayed, then each event shows with its request id, its change and the state it led to', async () => {

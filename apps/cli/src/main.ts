@@ -15,10 +15,11 @@ import {
   userHistory,
   userStreamId,
 } from '@scim-ledger/domain';
-import { openEventStore, RecordedEvent } from '@scim-ledger/event-store';
-import { openReadModel, readModelDifferences, rebuildReadModel } from '@scim-ledger/read-model';
+import { openEventStore, RecordedEvent, sqliteWriteLock } from '@scim-ledger/event-store';
+import { openReadModel, readModelDifferences, rebuildBlueGreen, rebuildReadModel, RebuildRefusedError } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
 import { ExportedEvent, exportedEvents, importEvents } from './event-export';
+import { rebuildProgressDisplay } from './rebuild-progress';
 
 /**
  * Support tooling (rule S3). It reads the same environment variables as the
@@ -103,6 +104,38 @@ program
     } finally {
       await Promise.all([eventStore.close(), live.destroy(), rebuilt.destroy()]);
       rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+program
+  .command('rebuild')
+  .description(
+    'rebuild the read model from all events into fresh tables while the live ones keep serving, then switch over (blue/green); progress and ETA on stderr',
+  )
+  .action(async () => {
+    const config = loadConfig();
+    const eventStore = await openEventStore(config.eventStore, personalFieldsOf);
+    const live = await openReadModel(config.readModel);
+    const progress = rebuildProgressDisplay(process.stderr);
+    try {
+      const report = await rebuildBlueGreen(live, config.readModel, eventStore, {
+        batchSize: config.projectorBatchSize,
+        writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
+        onProgress: (step) => progress.update(step),
+      });
+      progress.stop();
+      const { projecting, indexing, switching, finishing } = report.timings;
+      process.stdout.write(
+        `${report.events} events projected into fresh tables and switched over at ${report.checkpoint} ` +
+          `(projecting ${projecting} ms, indexing ${indexing} ms, switch ${switching} ms in ${report.switchAttempts} attempt(s), after the switch ${finishing} ms)\n`,
+      );
+    } catch (error) {
+      progress.stop();
+      if (!(error instanceof RebuildRefusedError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+    } finally {
+      await Promise.all([eventStore.close(), live.destroy()]);
     }
   });
 

@@ -113,6 +113,12 @@ export interface EventStore {
    * whose transaction commits after a later position became visible.
    */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * About how many events the store holds (its highest sequence number: gaps
+   * count), cheaply, for a rebuild's progress and ETA. Optional: a backend
+   * without a cheap answer leaves it out and the rebuild shows no ETA.
+   */
+  approximateEventCount?(): Promise<number>;
   /** Catch up from a checkpoint, then follow live appends until the signal aborts. */
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent>;
   close(): Promise<void>;

@@ -11,3 +11,4 @@ export * from './tenants/scim-token.row';
 export * from './verification';
 export * from './tenants/tenant.rows';
 export * from './tenants/tenants.projection';
+export * from './rebuilding/blue-green-rebuild';

@@ -53,22 +53,41 @@ export class ReadModelProjector {
     private readonly options: ProjectorOptions = {},
   ) {}
 
-  /** Follows the store until the signal aborts; survives store or database outages. */
+  /**
+   * Follows the store until the signal aborts; survives store or database
+   * outages, and resubscribes at once when the stored checkpoint is not the
+   * one it last committed (a rebuild switched the tables underneath).
+   */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const after = await this.checkpoint();
         await this.dropIndexesIfEmpty(after);
-        const events = this.eventStore.subscribeToAll({ after, signal });
+        let expected = after;
+        // Its own signal: leaving the loop on an error waits for the subscription to
+        // end, and one idle between appends would otherwise end only on the next one.
+        const feed = new AbortController();
+        const events = this.eventStore.subscribeToAll({ after, signal: AbortSignal.any([signal, feed.signal]) });
         for await (const batch of readyBatches(events, this.options.batchSize ?? 5000)) {
-          await this.apply(batch);
-          if (this.droppedIndexes && (await this.caughtUp())) await this.restoreIndexes();
+          try {
+            expected = (await this.apply(batch, expected)) ?? expected;
+            if (this.droppedIndexes && (await this.caughtUp())) await this.restoreIndexes();
+          } catch (error) {
+            feed.abort();
+            throw error;
+          }
           // With SQLite a catch-up never leaves the microtask queue: let the
           // api's requests and timers run between batches.
           await nextTurn();
         }
       } catch (error) {
         if (signal.aborted) return;
+        if (error instanceof CheckpointMovedError) {
+          this.logger.log(error.message);
+          // Writes waiting for read-your-writes may already be covered by the new tables.
+          this.advanced.emit('advanced', error.stored);
+          continue;
+        }
         this.logger.error(`projection stopped, resubscribing: ${(error as Error).message}`);
         await sleep(this.options.retryDelayMs ?? 500, undefined, { signal }).catch(() => undefined);
       }
@@ -141,14 +160,28 @@ export class ReadModelProjector {
     return () => this.advanced.off('advanced', listener);
   }
 
-  async apply(events: readonly RecordedEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const position = await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, events)));
+  /**
+   * Applies the events not yet applied and returns the new checkpoint (null if
+   * none was new). With `expected`, refuses (CheckpointMovedError, nothing
+   * written) when the stored checkpoint is not that one: the events were read
+   * after a checkpoint this read model no longer has, and a gap would go unseen.
+   */
+  async apply(events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
+    if (events.length === 0) return null;
+    const position = await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, events, expected)));
     if (position) this.advanced.emit('advanced', position);
+    return position;
   }
 
-  private async applyIn(manager: EntityManager, events: readonly RecordedEvent[]): Promise<GlobalPosition | null> {
+  private async applyIn(manager: EntityManager, events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
+    if (manager.connection.options.type === 'better-sqlite3') {
+      // Takes the file's write lock before the first read, as BEGIN IMMEDIATE would: a transaction that read
+      // first fails at once (SQLITE_BUSY, no busy wait) once another process wrote past its snapshot: a
+      // rebuild's CLI beside the api, or the api's appends beside an external projector.
+      await manager.query(`UPDATE ${quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName)} SET name = name WHERE 0 = 1`);
+    }
     const checkpoint = await this.checkpoint(manager);
+    if (expected && comparePositions(checkpoint, expected) !== 0) throw new CheckpointMovedError(expected, checkpoint);
     const fresh = events.filter((event) => comparePositions(event.position, checkpoint) > 0);
     if (fresh.length === 0) return null;
 
@@ -188,6 +221,17 @@ export class ReadModelProjector {
       'upsert',
     );
     return last;
+  }
+}
+
+/** The stored checkpoint is not the one the projector last committed: a rebuild switched the tables. */
+export class CheckpointMovedError extends Error {
+  override readonly name = 'CheckpointMovedError';
+  constructor(
+    readonly expected: GlobalPosition,
+    readonly stored: GlobalPosition,
+  ) {
+    super(`the read model's checkpoint moved from ${formatPosition(expected)} to ${formatPosition(stored)} (rebuilt); resubscribing from there`);
   }
 }
 

@@ -22,26 +22,32 @@ export const READ_MODEL_ENTITIES = [
 ];
 
 export async function openReadModel(database: ReadModelDatabase): Promise<DataSource> {
-  const common = { entities: READ_MODEL_ENTITIES, synchronize: true, logging: false } as const;
-  const dataSource =
-    database.type === 'sqlite'
-      ? new DataSource({
-          ...common,
-          type: 'better-sqlite3',
-          database: prepareFile(database.file),
-          enableWAL: true,
-          prepareDatabase: (db: { pragma(source: string): unknown }) => {
-            db.pragma('busy_timeout = 5000');
-            db.pragma('synchronous = NORMAL');
-            // As the event store on the same file: rarer checkpoints (each syncs the file).
-            db.pragma('wal_autocheckpoint = 20000');
-            // 16 MB of page cache (SQLite's default is 2 MB): 64 MB put the api over its
-            // 300 MB budget at 1M users without a measurable gain (bench/README.md).
-            db.pragma('cache_size = -16384');
-          },
-        })
-      : new DataSource({ ...common, type: 'postgres', url: database.url, extra: { max: 10 } });
-  return dataSource.initialize();
+  return readModelDataSource(database).initialize();
+}
+
+/**
+ * The read model's DataSource, not yet initialised. A rebuild passes a table
+ * prefix and no synchronize: it writes into fresh tables beside the live ones.
+ */
+export function readModelDataSource(database: ReadModelDatabase, options: { entityPrefix?: string; synchronize?: boolean } = {}): DataSource {
+  const common = { entities: READ_MODEL_ENTITIES, synchronize: options.synchronize ?? true, logging: false, entityPrefix: options.entityPrefix } as const;
+  return database.type === 'sqlite'
+    ? new DataSource({
+        ...common,
+        type: 'better-sqlite3',
+        database: prepareFile(database.file),
+        enableWAL: true,
+        prepareDatabase: (db: { pragma(source: string): unknown }) => {
+          db.pragma('busy_timeout = 5000');
+          db.pragma('synchronous = NORMAL');
+          // As the event store on the same file: rarer checkpoints (each syncs the file).
+          db.pragma('wal_autocheckpoint = 20000');
+          // 16 MB of page cache (SQLite's default is 2 MB): 64 MB put the api over its
+          // 300 MB budget at 1M users without a measurable gain (bench/README.md).
+          db.pragma('cache_size = -16384');
+        },
+      })
+    : new DataSource({ ...common, type: 'postgres', url: database.url, extra: { max: 10 } });
 }
 
 function prepareFile(file: string): string {

@@ -49,6 +49,8 @@ export class PersonalDataProtectingEventStore implements EventStore {
     private readonly policy: PersonalDataPolicy,
   ) {
     this.backend = inner.backend;
+    // Optional on the port: offered only where the backend has it (a rebuild's ETA).
+    if (inner.approximateEventCount) this.approximateEventCount = () => inner.approximateEventCount!();
   }
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -73,6 +75,8 @@ export class PersonalDataProtectingEventStore implements EventStore {
       after = page[page.length - 1].position;
     }
   }
+
+  approximateEventCount?: () => Promise<number>;
 
   /** Opens what is ready in one go, so a catch-up reads keys a page at a time, not an event at a time. */
   async *subscribeToAll(options: SubscribeOptions): AsyncGenerator<RecordedEvent> {

@@ -328,6 +328,12 @@ export class PostgresEventStore implements EventStore {
     return rows.length > 0 ? toRecordedEvent(rows[0]) : null;
   }
 
+  async approximateEventCount(): Promise<number> {
+    // The BIGSERIAL's highest value, read from the primary key: count(*) would scan the table.
+    const { rows } = await this.query<{ last: string | null }>('SELECT max(global_position) AS last FROM events', []);
+    return Number(rows[0]?.last ?? 0);
+  }
+
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     return this.readAfter(options.after ?? START_OF_ALL, options.maxCount);
   }

@@ -192,6 +192,11 @@ export class SqliteEventStore implements EventStore {
     return this.statements.readAll.all(Number(after.commit), maxCount).map(toRecordedEvent);
   }
 
+  async approximateEventCount(): Promise<number> {
+    const row = this.db.prepare('SELECT MAX(global_position) AS last FROM events').get() as { last: number | null };
+    return row.last ?? 0;
+  }
+
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
     return pollAll((after, max) => this.readAfter(after, max), this.appended, {
       ...options,
