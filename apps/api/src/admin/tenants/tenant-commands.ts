@@ -36,6 +36,9 @@ export interface AdminRequest {
  */
 @Injectable()
 export class TenantCommands {
+  /** Told after every change a command made here is visible (or waited for in vain). */
+  private readonly changeListeners = new Set<(tenantId: string) => void>();
+
   constructor(
     private readonly streams: DecidedStreams,
     private readonly readYourWrites: ReadYourWrites,
@@ -44,6 +47,11 @@ export class TenantCommands {
 
   now(): string {
     return this.clock.now().toISOString();
+  }
+
+  /** For caches of what tenant events decide (SCIM tokens): dropped before the change is answered. */
+  afterEachChange(listener: (tenantId: string) => void): void {
+    this.changeListeners.add(listener);
   }
 
   load(tenantId: string) {
@@ -61,7 +69,13 @@ export class TenantCommands {
       decideTenant(typeof command === 'function' ? command(loaded.state) : command, loaded.state),
       metadata,
     );
-    if (decided.appended) await this.readYourWrites.visible(decided.appended.position, request.requestId);
+    if (decided.appended) {
+      try {
+        await this.readYourWrites.visible(decided.appended.position, request.requestId);
+      } finally {
+        for (const listener of this.changeListeners) listener(tenantId);
+      }
+    }
     return { state: foldTenant(decided.events, decided.loaded.state), events: [...decided.events] };
   }
 }
