@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { ScimUserView, userFilterToSql, userSortColumn } from '@scim-ledger/scim';
@@ -31,7 +32,34 @@ export interface UserPage {
 /** The users read model as SCIM queries need it: always scoped to one tenant, never showing IdP-deleted users. */
 @Injectable()
 export class ScimUsersReadModel {
+  /** The hot statements, prepared once on the embedded default's connection. */
+  private readonly prepared = new Map<string, Statement>();
+  private preparedOn: Database | null = null;
+
   constructor(@Inject(READ_MODEL) private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs a statement with named parameters. On SQLite straight on the
+   * connection TypeORM opened: its query runner logs, broadcasts and wraps
+   * each call, which cost as much as the index probe itself.
+   */
+  private async run<T>(sql: string, values: Record<string, unknown>): Promise<T[]> {
+    const [text, positional] = this.dataSource.driver.escapeQueryWithParameters(sql, values, {});
+    const connection = (this.dataSource.driver as unknown as { databaseConnection?: Database }).databaseConnection;
+    if (this.dataSource.options.type !== 'better-sqlite3' || !connection) return this.dataSource.query(text, positional);
+    if (this.preparedOn !== connection) {
+      this.prepared.clear();
+      this.preparedOn = connection;
+    }
+    let statement = this.prepared.get(text);
+    if (!statement) {
+      // Statements differ by filter shape only (values are parameters); a bound all the same.
+      if (this.prepared.size >= 200) this.prepared.clear();
+      statement = connection.prepare(text);
+      this.prepared.set(text, statement);
+    }
+    return statement.all(...positional) as T[];
+  }
 
   private visible(tenantId: string) {
     return this.dataSource
@@ -86,13 +114,9 @@ export class ScimUsersReadModel {
       where += ` AND (${filter.sql})`;
       params = { ...filter.params, ...params };
     }
-    const run = <T>(sql: string, values: Record<string, unknown>): Promise<T[]> => {
-      const [text, positional] = this.dataSource.driver.escapeQueryWithParameters(sql, values, {});
-      return this.dataSource.query(text, positional);
-    };
-    const count = async () => Number((await run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM scim_users u WHERE ${where}`, params))[0].total);
+    const count = async () => Number((await this.run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM scim_users u WHERE ${where}`, params))[0].total);
     if (request.count === 0) return { totalResults: await count(), users: [] };
-    const rows = await run<ViewColumns>(
+    const rows = await this.run<ViewColumns>(
       `SELECT ${VIEW_COLUMNS} FROM scim_users u WHERE ${where} ORDER BY u."createdAt" ASC, u.id ASC LIMIT :limit OFFSET :offset`,
       { ...params, limit: request.count, offset: request.startIndex - 1 },
     );
