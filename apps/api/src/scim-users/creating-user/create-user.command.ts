@@ -102,12 +102,13 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     const placed = needsPlace ? await this.place(attributes, metadata) : null;
     const events = decide(this.createCommand(loaded.userId, input, attributes, placed?.placement ?? null, metadata), state);
     await this.licences.ensureFor(metadata.tenantId, events);
-    const user = this.streams.write(loaded.userId, events, loaded.revision, metadata);
+    // Writes are made afresh for each attempt: EventStoreDB takes a repeated event id for an idempotent retry.
+    const user = () => this.streams.write(loaded.userId, events, loaded.revision, metadata);
     const results = placed
       ? await this.seats.withSeat(metadata.tenantId, placed.profile, loaded.userId, metadata, (seat) =>
-          this.commit([seat, user], { userId: loaded.userId, profileId: placed.profile.profileId, emailKey: null }, metadata),
+          this.commit([seat, user()], { userId: loaded.userId, profileId: placed.profile.profileId, emailKey: null }, metadata),
         )
-      : await this.commit([user], { userId: loaded.userId, profileId: null, emailKey: null }, metadata);
+      : await this.commit([user()], { userId: loaded.userId, profileId: null, emailKey: null }, metadata);
     const result = results[results.length - 1];
     await this.write.visible(result.position, metadata.requestId);
     return viewAfter(loaded, events, result.nextExpectedRevision, metadata.now);
@@ -119,11 +120,15 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     const userId = randomUUID();
     const events = decide(this.createCommand(userId, input, attributes, placed.placement, metadata), initialUserState);
     await this.licences.ensure(tenant, input.active ? 'add-active' : 'add-preserved');
-    const claim = this.reservations.claim(reservation, userId, metadata);
-    const user = this.streams.write(userId, events, 'no_stream', metadata);
-    // A lost race on the address is decided again from the start (provision), with a fresh reservation.
+    // A lost race on the address is decided again from the start (provision), with a fresh reservation. Writes
+    // are made afresh for each attempt: EventStoreDB takes a repeated event id for an idempotent retry, and
+    // would answer a claim given back in between as still appended.
     const results = await this.seats.withSeat(metadata.tenantId, placed.profile, userId, metadata, (seat) =>
-      this.commit([claim, seat, user], { userId, profileId: placed.profile.profileId, emailKey: reservation.key }, metadata),
+      this.commit(
+        [this.reservations.claim(reservation, userId, metadata), seat, this.streams.write(userId, events, 'no_stream', metadata)],
+        { userId, profileId: placed.profile.profileId, emailKey: reservation.key },
+        metadata,
+      ),
     );
     const result = results[results.length - 1];
     // The user exists from here on: nothing after this point may give its claims back.
