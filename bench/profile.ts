@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const seconds = Number(secondsArg);
   const storage = await openStorage(backend as BackendName);
   const profiles = mkdtempSync(join(tmpdir(), 'scim-ledger-profile-'));
-  const env = { ...storage.env, LOG_LEVEL: 'warn', ADMIN_OPERATOR_TOKEN: OPERATOR_TOKEN, BENCH_NOOP_ROUTE: '1', REMINDER_INTERVAL_MS: '0' };
+  const env = { ...storage.env, LOG_LEVEL: 'warn', ADMIN_OPERATOR_TOKEN: OPERATOR_TOKEN, BENCH_NOOP_ROUTE: '1', REMINDER_INTERVAL_MS: '0', RATE_LIMIT_MAX: '1000000000' };
   try {
     if (phase === 'rebuild') {
       const store = await storage.openEventStore();

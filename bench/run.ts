@@ -103,6 +103,8 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
     ADMIN_OPERATOR_TOKEN: OPERATOR_TOKEN,
     BENCH_NOOP_ROUTE: '1',
     REMINDER_INTERVAL_MS: '0',
+    // The limiter stays in the path, but a bench connection makes far more than an IdP's 6,000 requests a minute.
+    RATE_LIMIT_MAX: '1000000000',
   };
   const nodeFlags = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'results', 'profiles')}`] : [];
   const processes: NodeProcess[] = [];

@@ -98,9 +98,12 @@ export async function rawAppends(
       const created = userCreated(userId, tenant.id, userName, `raw-${tag}-${w}-${k}`);
       const claim = { ...created, id: randomUUID(), type: 'EmailReserved', data: { email: userName, userId, tenantId: tenant.id, reservedAt: created.metadata.occurredAt, replacedUserId: null } };
       const seat = { ...created, id: randomUUID(), type: 'ProfileSeatTaken', data: { profileId: 'all', userId, takenAt: created.metadata.occurredAt, seatsInUse: k + 1 } };
-      await store.append(`ceiling-email-${userId}`, [claim], 'no_stream');
-      await store.append(`ceiling-seats-${tenant.id}/${w}`, [seat], 'any');
-      await store.append(`ceiling-${userId}`, [created], 'no_stream');
+      // As a create appends them: one multi-stream append (EventStore.appendToStreams).
+      await store.appendToStreams([
+        { streamId: `ceiling-email-${userId}`, events: [claim], expected: 'no_stream' },
+        { streamId: `ceiling-seats-${tenant.id}/${w}`, events: [seat], expected: 'any' },
+        { streamId: `ceiling-${userId}`, events: [created], expected: 'no_stream' },
+      ]);
       count += 1;
     }
   };

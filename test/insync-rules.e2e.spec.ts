@@ -357,5 +357,24 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect(statuses.filter((s) => s !== 201 && s !== 403)).toEqual([]);
       expect((await admin().get(`/admin/v1/tenants/acme/users?profileId=${profileId}`)).body.total).toBe(1);
     });
+
+    it('given a profile with one free seat, when 10 users race for it, then the losers leave no claim behind: address, seat and user are one commit', async () => {
+      const profileId = 'seat-claims';
+      await admin().post('/admin/v1/tenants/acme/profiles').send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
+      await admin().post('/admin/v1/tenants/acme/scim-mappings').send({ id: profileId, name: profileId, attribute: 'title', values: profileId, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      const count = async (eventType: string) => (await audit(t.readModel).find({ where: { eventType } })).length;
+      const [claimsBefore, releasesBefore] = [await count('EmailReserved'), await count('EmailReleased')];
+
+      const statuses = await Promise.all(
+        [...Array(10).keys()].map((i) => scim(acmeToken).post(entraUser(`claims-${i}@acme.test`, { title: profileId })).then((r) => r.status)),
+      );
+
+      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      // The old path claimed each address first and gave it back after ProfileFull: ten claims, nine releases.
+      expect((await count('EmailReserved')) - claimsBefore).toBe(1);
+      expect((await count('EmailReleased')) - releasesBefore).toBe(0);
+      const seats = (await eventStore().readStream(`profile-seats-acme/${profileId}`)).map((e) => e.type);
+      expect(seats).toEqual(['ProfileSeatTaken']);
+    });
   });
 });

@@ -296,6 +296,32 @@ describe(`rate limit per credential on ${E2E_DATABASE}`, () => {
   });
 });
 
+describe(`a SCIM token in use, rotated, on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let globex: Credential;
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
+    globex = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'globex', name: 'Globex' })).body.apiCredential;
+    await request(t.http).put('/admin/v1/tenants/globex/user-management').set('Authorization', basic(globex)).send({ method: 'scim' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('given a token an IdP keeps using, when the admin generates a new one, then the old one is refused on the very next request (rule T2)', async () => {
+    const rotate = async () => (await request(t.http).post('/admin/v1/tenants/globex/scim-token').set('Authorization', basic(globex))).body.token as string;
+    const list = (token: string) => request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${token}`);
+    const first = await rotate();
+    // Used back to back, as an IdP does: whatever the server keeps of it is warm now.
+    expect([(await list(first)).status, (await list(first)).status]).toEqual([200, 200]);
+
+    const second = await rotate();
+
+    expect((await list(first)).status).toBe(401);
+    expect((await list(second)).status).toBe(200);
+  });
+});
+
 describe(`failed authentications per address on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   beforeAll(async () => {

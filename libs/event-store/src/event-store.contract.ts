@@ -5,6 +5,7 @@ import {
   EventToAppend,
   RecordedEvent,
   START_OF_ALL,
+  StreamsPartlyAppendedError,
   WrongExpectedRevisionError,
 } from './event-store.port';
 
@@ -147,6 +148,76 @@ export function describeEventStoreContract(
       expect(results.slice(1).every((r) => r.status === 'fulfilled' && r.value.nextExpectedRevision === 1)).toBe(true);
       expect((await store.readStream(stream('g0'))).map((e) => e.type)).toEqual(['A']);
       for (let i = 1; i <= 20; i++) expect((await store.readStream(stream(`g${i}`))).map((e) => e.type)).toEqual(['A', 'B']);
+    });
+
+    it('given new streams, when appending to three at once, then each holds its events and the results come in the order of the writes', async () => {
+      await store.append(stream('m2'), [event('Earlier')], 'no_stream');
+
+      const results = await store.appendToStreams([
+        { streamId: stream('m1'), events: [event('Claimed')], expected: 'no_stream' },
+        { streamId: stream('m2'), events: [event('Seated'), event('Counted')], expected: 0 },
+        { streamId: stream('m3'), events: [event('Created')], expected: 'any' },
+      ]);
+
+      expect(results.map((r) => r.nextExpectedRevision)).toEqual([0, 2, 0]);
+      expect((await store.readStream(stream('m1'))).map((e) => e.type)).toEqual(['Claimed']);
+      expect((await store.readStream(stream('m2'))).map((e) => e.type)).toEqual(['Earlier', 'Seated', 'Counted']);
+      const created = await store.readStream(stream('m3'));
+      expect(created.map((e) => e.type)).toEqual(['Created']);
+      expect(comparePositions(created[0].position, results[2].position)).toBe(0);
+      expect((await readAllOurs()).map((e) => e.type)).toEqual(['Earlier', 'Claimed', 'Seated', 'Counted', 'Created']);
+    });
+
+    it('given one stale write among three, when appending to the streams at once, then the error names that stream and an atomic store keeps none of them', async () => {
+      await store.append(stream('n2'), [event('Taken')], 'no_stream');
+
+      const attempt = store.appendToStreams([
+        { streamId: stream('n1'), events: [event('Claimed')], expected: 'no_stream' },
+        { streamId: stream('n2'), events: [event('Stale')], expected: 'no_stream' },
+        { streamId: stream('n3'), events: [event('Created')], expected: 'no_stream' },
+      ]);
+
+      if (store.atomicMultiStreamAppend) {
+        await expect(attempt).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(attempt).rejects.toMatchObject({ streamId: stream('n2'), expected: 'no_stream', actual: 0 });
+        expect(await store.readStream(stream('n1'))).toEqual([]);
+      } else {
+        // Stream by stream: the write before the stale one stays, and the caller is told which.
+        await expect(attempt).rejects.toBeInstanceOf(StreamsPartlyAppendedError);
+        await expect(attempt).rejects.toMatchObject({ appended: [stream('n1')], cause: { name: 'WrongExpectedRevisionError', streamId: stream('n2') } });
+      }
+      expect((await store.readStream(stream('n2'))).map((e) => e.type)).toEqual(['Taken']);
+      expect(await store.readStream(stream('n3'))).toEqual([]);
+    });
+
+    it('given concurrent multi-stream appends that share one stream at one revision, then exactly one wins and the losers leave no events', async () => {
+      await store.append(stream('shared'), [event('Opened')], 'no_stream');
+      // A store that appends stream by stream must meet the shared stream first to leave nothing behind.
+      const writesOf = (i: number) => {
+        const own = { streamId: stream(`own${i}`), events: [event(`Own${i}`)], expected: 'no_stream' as const };
+        const shared = { streamId: stream('shared'), events: [event(`Seat${i}`)], expected: 0 };
+        return store.atomicMultiStreamAppend ? [own, shared] : [shared, own];
+      };
+
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.appendToStreams(writesOf(i))));
+
+      const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === 'rejected') expect(result.reason).toMatchObject({ name: 'WrongExpectedRevisionError', streamId: stream('shared') });
+      }
+      expect((await store.readStream(stream('shared'))).map((e) => e.type)).toEqual(['Opened', `Seat${winners[0]}`]);
+      for (let i = 0; i < 8; i++) expect(await store.readStream(stream(`own${i}`))).toHaveLength(i === winners[0] ? 1 : 0);
+    });
+
+    it('given one stream named twice, when appending to the streams at once, then it is refused and nothing is stored', async () => {
+      const attempt = store.appendToStreams([
+        { streamId: stream('twice'), events: [event('A')], expected: 'no_stream' },
+        { streamId: stream('twice'), events: [event('B')], expected: 0 },
+      ]);
+
+      await expect(attempt).rejects.toThrow(/written twice/);
+      expect(await store.readStream(stream('twice'))).toEqual([]);
     });
 
     it('given events in several streams, when reading all, then they come in append order and after a position only later ones', async () => {

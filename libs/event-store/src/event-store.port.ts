@@ -47,6 +47,13 @@ export interface EventToAppend {
   readonly metadata: Record<string, unknown>;
 }
 
+/** One stream's share of a multi-stream append. */
+export interface StreamWrite {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+}
+
 export interface RecordedEvent {
   readonly id: string;
   readonly streamId: string;
@@ -76,6 +83,22 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/**
+ * Only from a store without atomicMultiStreamAppend (EventStoreDB): the
+ * writes before the failed one stay appended, and the caller gives back
+ * what they claimed. `cause` is the failed write's error.
+ */
+export class StreamsPartlyAppendedError extends Error {
+  override readonly name = 'StreamsPartlyAppendedError';
+  constructor(
+    /** The streams whose writes were appended, in order. */
+    readonly appended: readonly string[],
+    override readonly cause: unknown,
+  ) {
+    super(`appended to ${appended.join(', ')} only: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
 /** The backend could not be reached or failed: a retry later may succeed. */
 export class EventStoreUnavailableError extends Error {
   override readonly name = 'EventStoreUnavailableError';
@@ -101,6 +124,20 @@ export interface EventStore {
   /** Which backend this is, for logs and the README's config table. */
   readonly backend: 'sqlite' | 'postgres' | 'eventstoredb';
   append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Whether appendToStreams is all or nothing. SQLite and PostgreSQL commit
+   * the writes in one transaction; EventStoreDB has no multi-stream
+   * transaction and appends them one after another.
+   */
+  readonly atomicMultiStreamAppend: boolean;
+  /**
+   * Appends to several distinct streams, each at its own expected revision;
+   * results in the order of `writes`. A stale revision throws
+   * WrongExpectedRevisionError naming that stream. When atomic, nothing is
+   * then appended; otherwise the writes are appended in order, and a failure
+   * after the first throws StreamsPartlyAppendedError.
+   */
+  appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]>;
   /** All events of one stream, oldest first; [] for a stream that does not exist. */
   readStream(streamId: string): Promise<RecordedEvent[]>;
   /**

@@ -19,6 +19,16 @@ export type TokenCheck =
   | { readonly valid: false; readonly reason: 'expired'; readonly principal: ScimPrincipal };
 
 /**
+ * How long a token's row is reused without asking the read model. Changes
+ * made through this process (generate, rotate, revoke: all tenant commands)
+ * drop the cache before they are answered; this bounds only how long a
+ * change made by another process (a second api, the CLI) goes unseen.
+ */
+const TOKEN_CACHE_MS = 1000;
+/** Rows cached at most: tokens are one per tenant, so this is never reached in use; a bound all the same. */
+const TOKEN_CACHE_MAX = 10_000;
+
+/**
  * Maps a SCIM bearer token to its tenant through the projected token table
  * (the tenant stream decides generation and rotation).
  */
@@ -27,20 +37,22 @@ export class ScimTokens {
   private readonly logger = new Logger(ScimTokens.name);
   /** Token and UTC day already recorded by this process, so a busy IdP does not reach the event store on every call. */
   private readonly usesRecorded = new Set<string>();
+  /** Known tokens' rows by hash, briefly: every SCIM request needs one (bench/README.md). Unknown ones are never kept. */
+  private readonly cached = new Map<string, { readonly row: ScimTokenRow; readonly until: number }>();
+  /** Bumped when the cache is dropped, so a lookup begun before a change cannot put its old row back. */
+  private generation = 0;
 
   constructor(
     @Inject(READ_MODEL) private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly tenants: TenantCommands,
-  ) {}
+  ) {
+    tenants.afterEachChange(() => this.forgetAll());
+  }
 
   async check(token: string): Promise<TokenCheck> {
     const hash = sha256Hex(token);
-    // Every SCIM request comes here: one plain statement, not the query builder (bench/README.md).
-    const [row]: ScimTokenRow[] = await this.dataSource.query(
-      `SELECT * FROM scim_tokens WHERE "tokenHash" = ${this.dataSource.options.type === 'postgres' ? '$1' : '?'}`,
-      [hash],
-    );
+    const row = await this.rowOf(hash);
     // The lookup is by hash; the hashes are compared again in constant time.
     if (!row || !sameHash(row.tokenHash, hash)) {
       return { valid: false, reason: 'unknown' };
@@ -49,6 +61,29 @@ export class ScimTokens {
     if (row.expiresAt <= now) return { valid: false, reason: 'expired', principal: { tenantId: row.tenantId, tokenId: row.tokenId } };
     await this.recordUse(row, now);
     return { valid: true, principal: { tenantId: row.tenantId, tokenId: row.tokenId } };
+  }
+
+  private async rowOf(hash: string): Promise<ScimTokenRow | undefined> {
+    const now = Date.now();
+    const hit = this.cached.get(hash);
+    if (hit && hit.until > now) return hit.row;
+    const generation = this.generation;
+    // One plain statement, not the query builder (bench/README.md).
+    const [row]: ScimTokenRow[] = await this.dataSource.query(
+      `SELECT * FROM scim_tokens WHERE "tokenHash" = ${this.dataSource.options.type === 'postgres' ? '$1' : '?'}`,
+      [hash],
+    );
+    if (!row) this.cached.delete(hash);
+    else if (generation === this.generation) {
+      if (this.cached.size >= TOKEN_CACHE_MAX) this.cached.clear();
+      this.cached.set(hash, { row, until: now + TOKEN_CACHE_MS });
+    }
+    return row;
+  }
+
+  private forgetAll(): void {
+    this.generation += 1;
+    this.cached.clear();
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
-import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, RecordedEvent, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, RecordedEvent, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 
 /** What folding one stream gave: its state, and the revision the next append expects. */
 export interface LoadedStream<S> {
@@ -104,15 +104,32 @@ export class DecidedStreams {
     expected: ExpectedRevision,
     metadata: CommandMetadata,
   ): Promise<AppendResult> {
-    return this.eventStore.append(
+    const write = this.write(streamId, kind, events, expected, metadata);
+    return this.eventStore.append(write.streamId, write.events, write.expected);
+  }
+
+  /** What was decided for one stream, as one write of an appendAll. */
+  write<S, E extends { readonly type: string; readonly data: object }>(
+    streamId: string,
+    kind: StreamKind<S, E>,
+    events: readonly E[],
+    expected: ExpectedRevision,
+    metadata: CommandMetadata,
+  ): StreamWrite {
+    return {
       streamId,
-      events.map((event) => ({
+      expected,
+      events: events.map((event) => ({
         id: randomUUID(),
         type: event.type,
         data: event.data as Record<string, unknown>,
         metadata: { ...eventMetadata(metadata, kind.schemaVersions[event.type as E['type']]) },
       })),
-      expected,
-    );
+    };
+  }
+
+  /** Writes to several streams in one commit where the store can (EventStore.appendToStreams). */
+  appendAll(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    return this.eventStore.appendToStreams(writes);
   }
 }

@@ -11,6 +11,7 @@ import {
   holdsEmail,
   isEmailReservationEvent,
 } from '@scim-ledger/domain';
+import { StreamWrite } from '@scim-ledger/event-store';
 import { DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
 import { UserStreams } from '../scim-users/user-streams';
 
@@ -49,18 +50,22 @@ export class EmailReservations {
   }
 
   /**
-   * Reserves `key` for `userId`, deciding on exactly what was loaded: a lost
-   * race throws WrongExpectedRevisionError and the caller decides again.
-   * Returns whether this call reserved it (false: the user held it already).
+   * The write that reserves `key` for `userId`, decided on exactly what was
+   * loaded and appended with the create's other writes: a lost race throws
+   * WrongExpectedRevisionError naming this stream, and the caller decides
+   * again. Null when the user holds it already.
    */
-  async reserve(loaded: LoadedReservation, userId: string, metadata: CommandMetadata): Promise<boolean> {
+  claim(loaded: LoadedReservation, userId: string, metadata: CommandMetadata): StreamWrite | null {
     const events = decideEmailReservation(
       { type: 'ReserveEmail', data: { email: digestOf(loaded.key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt: loaded.holderOwnsIt } },
       loaded.stream.state,
     );
-    if (events.length === 0) return false;
-    await this.streams.append(streamOf(loaded.key), EMAIL_RESERVATIONS, events, loaded.stream.revision, metadata);
-    return true;
+    return events.length === 0 ? null : this.streams.write(streamOf(loaded.key), EMAIL_RESERVATIONS, events, loaded.stream.revision, metadata);
+  }
+
+  /** The stream of `key`'s reservation, to tell which claim a partial append left behind. */
+  streamOf(key: string): string {
+    return streamOf(key);
   }
 
   /** Loads afresh and reserves, retrying lost races: for renames, where nothing else hangs on the read. */

@@ -14,7 +14,7 @@ import {
   seatIsStale,
   seatsAfter,
 } from '@scim-ledger/domain';
-import { EVENT_STORE, EventStore, ExpectedRevision, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
 import { UserStreams } from '../scim-users/user-streams';
 
@@ -31,35 +31,60 @@ const MAX_ATTEMPTS = 50;
  * Seats in a profile (rule M5). Taking one reads only the stream's last event
  * while the profile has room; when it looks full, the whole stream is folded
  * and seats whose users are gone or never came are freed first.
+ *
+ * Every create of a profile appends to its one seat stream at an exact
+ * revision, so of creates that read the same revision only one commits. In
+ * this process they take turns instead: each reads the seats after the
+ * previous one's commit, and none is wasted on a lost race. Races with other
+ * processes are still settled by the expected revision and a retry.
  */
 @Injectable()
 export class ProfileSeatsService {
+  /** The last seat claim queued on each profile's stream in this process. */
+  private readonly turns = new Map<string, Promise<unknown>>();
+
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly streams: DecidedStreams,
     private readonly users: UserStreams,
   ) {}
 
-  async take(tenantId: string, profile: Profile, userId: string, metadata: CommandMetadata): Promise<void> {
+  /**
+   * Decides a seat for `userId` and hands its write (null: the user holds
+   * one already) to `commit`, which appends it together with the create's
+   * other claims. A commit that loses the seat stream's race is tried again
+   * on fresh seats; ProfileFull and every other error reach the caller.
+   */
+  async withSeat(
+    tenantId: string,
+    profile: Profile,
+    userId: string,
+    metadata: CommandMetadata,
+    commit: (seat: StreamWrite | null) => Promise<AppendResult[]>,
+  ): Promise<AppendResult[]> {
     const streamId = profileSeatsStreamId(tenantId, profile.profileId);
     const take = (staleHolders: readonly string[]): ProfileSeatCommand => ({
       type: 'TakeProfileSeat',
       data: { profileId: profile.profileId, userId, maxUsers: profile.maxUsers, now: metadata.now, staleHolders },
     });
-    await this.retrying(async () => {
-      const last = await this.eventStore.readLastEvent(streamId);
-      const revision: ExpectedRevision = last ? last.revision : 'no_stream';
-      const seats = seatsAfter(last && isProfileSeatEvent(last) ? (last as unknown as ProfileSeatEvent) : null);
-      try {
-        return await this.append(streamId, decideProfileSeat(take([]), seats), revision, metadata);
-      } catch (error) {
-        if (!(error instanceof ProfileFull)) throw error;
-      }
-      // Full by the count: look at who holds the seats before refusing.
-      const whole = await this.streams.load(streamId, PROFILE_SEATS);
-      const stale = await this.staleHolders(whole.state, profile.profileId, metadata.now);
-      return this.append(streamId, decideProfileSeat(take(stale), whole.state), whole.revision, metadata);
-    });
+    return this.retrying(streamId, () =>
+      this.inTurn(streamId, async () => {
+        const last = await this.eventStore.readLastEvent(streamId);
+        const revision: ExpectedRevision = last ? last.revision : 'no_stream';
+        const seats = seatsAfter(last && isProfileSeatEvent(last) ? (last as unknown as ProfileSeatEvent) : null);
+        let events: ProfileSeatEvent[];
+        try {
+          events = decideProfileSeat(take([]), seats);
+        } catch (error) {
+          if (!(error instanceof ProfileFull)) throw error;
+          // Full by the count: look at who holds the seats before refusing.
+          const whole = await this.streams.load(streamId, PROFILE_SEATS);
+          const stale = await this.staleHolders(whole.state, profile.profileId, metadata.now);
+          return commit(this.write(streamId, decideProfileSeat(take(stale), whole.state), whole.revision, metadata));
+        }
+        return commit(this.write(streamId, events, revision, metadata));
+      }),
+    );
   }
 
   /** Gives the seat back (a user deleted for good, or a create that failed); a no-op when it holds none. */
@@ -72,8 +97,8 @@ export class ProfileSeatsService {
     );
   }
 
-  private async append(streamId: string, events: ProfileSeatEvent[], revision: ExpectedRevision, metadata: CommandMetadata) {
-    if (events.length > 0) await this.streams.append(streamId, PROFILE_SEATS, events, revision, metadata);
+  private write(streamId: string, events: ProfileSeatEvent[], revision: ExpectedRevision, metadata: CommandMetadata): StreamWrite | null {
+    return events.length > 0 ? this.streams.write(streamId, PROFILE_SEATS, events, revision, metadata) : null;
   }
 
   private async staleHolders(seats: ProfileSeats, profileId: string, now: string): Promise<string[]> {
@@ -92,13 +117,26 @@ export class ProfileSeatsService {
     return stale;
   }
 
-  private async retrying(attempt: () => Promise<void>): Promise<void> {
+  /** Only a lost race on the seat stream itself is decided again here; a stale email claim is the caller's. */
+  private async retrying<T>(streamId: string, attempt: () => Promise<T>): Promise<T> {
     for (let n = 1; ; n++) {
       try {
         return await attempt();
       } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || n >= MAX_ATTEMPTS) throw error;
+        if (!(error instanceof WrongExpectedRevisionError) || error.streamId !== streamId || n >= MAX_ATTEMPTS) throw error;
       }
+    }
+  }
+
+  private async inTurn<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.turns.get(streamId) ?? Promise.resolve();
+    const mine = previous.then(work, work);
+    const settled = mine.catch(() => undefined);
+    this.turns.set(streamId, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.turns.get(streamId) === settled) this.turns.delete(streamId);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { ScimUserView, userFilterToSql, userSortColumn } from '@scim-ledger/scim';
@@ -23,7 +24,7 @@ export interface PageCursor {
 
 export interface UserPage {
   readonly totalResults: number;
-  readonly rows: ScimUserRow[];
+  readonly users: ScimUserView[];
   /** Set when cursor pagination has another page. */
   readonly next?: PageCursor;
 }
@@ -31,7 +32,34 @@ export interface UserPage {
 /** The users read model as SCIM queries need it: always scoped to one tenant, never showing IdP-deleted users. */
 @Injectable()
 export class ScimUsersReadModel {
+  /** The hot statements, prepared once on the embedded default's connection. */
+  private readonly prepared = new Map<string, Statement>();
+  private preparedOn: Database | null = null;
+
   constructor(@Inject(READ_MODEL) private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs a statement with named parameters. On SQLite straight on the
+   * connection TypeORM opened: its query runner logs, broadcasts and wraps
+   * each call, which cost as much as the index probe itself.
+   */
+  private async run<T>(sql: string, values: Record<string, unknown>): Promise<T[]> {
+    const [text, positional] = this.dataSource.driver.escapeQueryWithParameters(sql, values, {});
+    const connection = (this.dataSource.driver as unknown as { databaseConnection?: Database }).databaseConnection;
+    if (this.dataSource.options.type !== 'better-sqlite3' || !connection) return this.dataSource.query(text, positional);
+    if (this.preparedOn !== connection) {
+      this.prepared.clear();
+      this.preparedOn = connection;
+    }
+    let statement = this.prepared.get(text);
+    if (!statement) {
+      // Statements differ by filter shape only (values are parameters); a bound all the same.
+      if (this.prepared.size >= 200) this.prepared.clear();
+      statement = connection.prepare(text);
+      this.prepared.set(text, statement);
+    }
+    return statement.all(...positional) as T[];
+  }
 
   private visible(tenantId: string) {
     return this.dataSource
@@ -46,6 +74,7 @@ export class ScimUsersReadModel {
   }
 
   async page(tenantId: string, request: UserPageRequest): Promise<UserPage> {
+    if (request.cursor === undefined && request.sortBy === undefined) return this.pageInCreationOrder(tenantId, request);
     const query = this.visible(tenantId);
     if (request.filter !== undefined) {
       const dialect = this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
@@ -53,7 +82,7 @@ export class ScimUsersReadModel {
       query.andWhere(`(${sql})`, params);
     }
     const totalResults = await query.getCount();
-    if (request.count === 0) return { totalResults, rows: [] };
+    if (request.count === 0) return { totalResults, users: [] };
     if (request.cursor !== undefined) return { totalResults, ...(await this.pageAfter(query, request.cursor, request.count)) };
     const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
     // A stable order: the sort key, then the id as a tie-breaker; users without
@@ -65,7 +94,35 @@ export class ScimUsersReadModel {
     }
     else query.orderBy('u."createdAt"', 'ASC').addOrderBy('u.id', 'ASC');
     const rows = await query.offset(request.startIndex - 1).limit(request.count).getMany();
-    return { totalResults, rows };
+    return { totalResults, users: rows.map(viewOfRow) };
+  }
+
+  /**
+   * What IdPs ask nearly always (`userName eq "…"` before every create, and
+   * plain pages): two plain statements with the columns a view needs, no
+   * query builder and no entity hydration, which cost more than SQLite's
+   * index lookups (bench/README.md). A first page that is not full holds
+   * every match, so its length is totalResults and the COUNT is skipped:
+   * a unique filter costs one index probe.
+   */
+  private async pageInCreationOrder(tenantId: string, request: UserPageRequest): Promise<UserPage> {
+    const postgres = this.dataSource.options.type === 'postgres';
+    let where = 'u."tenantId" = :tenantId AND u."deletedInIdp" = :deleted';
+    let params: Record<string, unknown> = { tenantId, deleted: false };
+    if (request.filter !== undefined) {
+      const filter = userFilterToSql(request.filter, postgres ? 'postgres' : 'sqlite', 'u');
+      where += ` AND (${filter.sql})`;
+      params = { ...filter.params, ...params };
+    }
+    const count = async () => Number((await this.run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM scim_users u WHERE ${where}`, params))[0].total);
+    if (request.count === 0) return { totalResults: await count(), users: [] };
+    const rows = await this.run<ViewColumns>(
+      `SELECT ${VIEW_COLUMNS} FROM scim_users u WHERE ${where} ORDER BY u."createdAt" ASC, u.id ASC LIMIT :limit OFFSET :offset`,
+      { ...params, limit: request.count, offset: request.startIndex - 1 },
+    );
+    const users = rows.map(viewOfColumns);
+    const complete = request.startIndex === 1 && users.length < request.count;
+    return { totalResults: complete ? users.length : await count(), users };
   }
 
   /** Keyset pagination in (createdAt, id) order; one row more than asked tells whether a next page exists. */
@@ -77,11 +134,25 @@ export class ScimUsersReadModel {
       });
     }
     const rows = await query.orderBy('u."createdAt"', 'ASC').addOrderBy('u.id', 'ASC').limit(count + 1).getMany();
-    if (rows.length <= count) return { rows };
+    if (rows.length <= count) return { users: rows.map(viewOfRow) };
     const page = rows.slice(0, count);
     const last = page[page.length - 1];
-    return { rows: page, next: { createdAt: last.createdAt, id: last.id } };
+    return { users: page.map(viewOfRow), next: { createdAt: last.createdAt, id: last.id } };
   }
+}
+
+/** The columns of a view, as the database returns them: SQLite has no booleans. */
+type ViewColumns = Pick<ScimUserRow, 'id' | 'userName' | 'email' | 'displayName' | 'givenName' | 'familyName' | 'externalId' | 'userPrincipalName' | 'createdAt' | 'lastModified'> & {
+  readonly active: boolean | number;
+  readonly revision: number | string;
+};
+
+const VIEW_COLUMNS = ['id', 'userName', 'email', 'displayName', 'givenName', 'familyName', 'externalId', 'userPrincipalName', 'active', 'createdAt', 'lastModified', 'revision']
+  .map((column) => `u."${column}"`)
+  .join(', ');
+
+function viewOfColumns(row: ViewColumns): ScimUserView {
+  return viewOfRow({ ...row, active: Boolean(row.active), revision: Number(row.revision) } as ScimUserRow);
 }
 
 export function viewOfRow(row: ScimUserRow): ScimUserView {

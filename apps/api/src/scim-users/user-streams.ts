@@ -9,7 +9,7 @@ import {
   userStreamId,
   UserState,
 } from '@scim-ledger/domain';
-import { AppendResult, ExpectedRevision, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { AppendResult, ExpectedRevision, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimUserView } from '@scim-ledger/scim';
 import { Decided, DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
 
@@ -46,6 +46,11 @@ export class UserStreams {
 
   append(userId: string, events: readonly UserEvent[], expected: ExpectedRevision, metadata: CommandMetadata): Promise<AppendResult> {
     return this.streams.append(userStreamId(userId), USER_STREAMS, events, expected, metadata);
+  }
+
+  /** The same append as one write of DecidedStreams.appendAll. */
+  write(userId: string, events: readonly UserEvent[], expected: ExpectedRevision, metadata: CommandMetadata): StreamWrite {
+    return this.streams.write(userStreamId(userId), USER_STREAMS, events, expected, metadata);
   }
 }
 

@@ -28,9 +28,12 @@ import {
   ReadAllOptions,
   RecordedEvent,
   START_OF_ALL,
+  StreamsPartlyAppendedError,
+  StreamWrite,
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
+import { checkDistinctStreams } from '../pending-append';
 
 export interface EventStoreDbEventStoreOptions {
   /** e.g. esdb://admin:changeit@localhost:2113?tls=false */
@@ -43,6 +46,8 @@ export interface EventStoreDbEventStoreOptions {
  */
 export class EventStoreDbEventStore implements EventStore {
   readonly backend = 'eventstoredb' as const;
+  /** EventStoreDB commits one stream per append: a multi-stream write is appended stream by stream. */
+  readonly atomicMultiStreamAppend = false;
 
   private constructor(private readonly client: EventStoreDBClient) {}
 
@@ -83,6 +88,20 @@ export class EventStoreDbEventStore implements EventStore {
       nextExpectedRevision: Number(result.nextExpectedRevision),
       position: result.position ?? (await this.lastPosition(streamId)),
     };
+  }
+
+  async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    checkDistinctStreams(writes);
+    const results: AppendResult[] = [];
+    for (const write of writes) {
+      try {
+        results.push(await this.append(write.streamId, write.events, write.expected));
+      } catch (error) {
+        if (results.length === 0) throw error;
+        throw new StreamsPartlyAppendedError(writes.slice(0, results.length).map((w) => w.streamId), error);
+      }
+    }
+    return results;
   }
 
   /** Some appends (an idempotent retry, older servers) report no position: take the stream's last event's. */

@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
-import type { AllStreamRecordedEvent, EventStoreDBClient, Position, ReadPosition } from '@eventstore/db-client';
-import { START_OF_ALL } from '../event-store.port';
+import { NO_STREAM, WrongExpectedVersionError, type AllStreamRecordedEvent, type EventStoreDBClient, type Position, type ReadPosition } from '@eventstore/db-client';
+import { START_OF_ALL, StreamsPartlyAppendedError } from '../event-store.port';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 
 /*
@@ -12,6 +12,18 @@ import { EventStoreDbEventStore } from './eventstoredb-event-store';
 class FakeClient {
   readonly log: AllStreamRecordedEvent[] = [];
   readonly live = new Set<PassThrough>();
+  /** Streams whose next append the fake refuses as stale, and every append asked for. */
+  readonly staleStreams = new Set<string>();
+  readonly appendsAsked: string[] = [];
+
+  async appendToStream(streamId: string) {
+    this.appendsAsked.push(streamId);
+    if (this.staleStreams.has(streamId)) {
+      throw Object.assign(Object.create(WrongExpectedVersionError.prototype) as WrongExpectedVersionError, { streamName: streamId, actualVersion: 0n, expectedVersion: NO_STREAM });
+    }
+    const event = this.record(streamId, 'Appended');
+    return { success: true, nextExpectedRevision: 0n, position: event.position };
+  }
 
   record(streamId: string, type: string): AllStreamRecordedEvent {
     const at = BigInt((this.log.length + 1) * 100);
@@ -80,6 +92,29 @@ describe('EventStoreDbEventStore against a fake client', () => {
     expect(next.map((e) => e.streamId)).toEqual(['user-3']);
     expect(end).toEqual([]);
     expect(page[0].metadata).toEqual({});
+  });
+
+  it('given the second of three writes is stale, when appending to the streams, then the first stays, the third is never tried, and the error says so', async () => {
+    const fake = new FakeClient();
+    fake.staleStreams.add('profile-seats-t/p');
+    const write = (streamId: string) => ({ streamId, events: [{ id: '00000000-0000-4000-8000-000000000001', type: 'Claimed', data: {}, metadata: {} }], expected: 'no_stream' as const });
+
+    const attempt = storeOn(fake).appendToStreams([write('email-x'), write('profile-seats-t/p'), write('user-1')]);
+
+    await expect(attempt).rejects.toBeInstanceOf(StreamsPartlyAppendedError);
+    await expect(attempt).rejects.toMatchObject({ appended: ['email-x'], cause: { name: 'WrongExpectedRevisionError', streamId: 'profile-seats-t/p', actual: 0 } });
+    expect(fake.appendsAsked).toEqual(['email-x', 'profile-seats-t/p']);
+  });
+
+  it('given the first write is stale, when appending to the streams, then nothing was appended and the plain concurrency error comes back', async () => {
+    const fake = new FakeClient();
+    fake.staleStreams.add('email-x');
+    const write = (streamId: string) => ({ streamId, events: [{ id: '00000000-0000-4000-8000-000000000001', type: 'Claimed', data: {}, metadata: {} }], expected: 'no_stream' as const });
+
+    const attempt = storeOn(fake).appendToStreams([write('email-x'), write('user-1')]);
+
+    await expect(attempt).rejects.toMatchObject({ name: 'WrongExpectedRevisionError', streamId: 'email-x' });
+    expect(fake.appendsAsked).toEqual(['email-x']);
   });
 
   it('given a subscriber waiting for live events, when the signal aborts, then the subscription ends', async () => {

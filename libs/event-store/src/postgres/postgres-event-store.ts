@@ -11,10 +11,11 @@ import {
   RecordedEvent,
   START_OF_ALL,
   StreamRevision,
+  StreamWrite,
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
-import { PendingAppend } from '../pending-append';
+import { checkDistinctStreams, PendingAppend } from '../pending-append';
 import { AppendSignal, pollAll } from '../polling-subscription';
 
 export interface PostgresEventStoreOptions {
@@ -124,11 +125,12 @@ interface EventRow {
  * expected revisions with one SELECT and inserts all their events with one
  * INSERT. Each commit waits for a WAL flush, so one commit for many appends
  * is what lets concurrent SCIM writes scale. A stale expected revision fails
- * its own append only; a race with another process falls back to appending
- * that group one by one.
+ * its own append only (a multi-stream append as a whole); a race with
+ * another process falls back to appending that group one by one.
  */
 export class PostgresEventStore implements EventStore {
   readonly backend = 'postgres' as const;
+  readonly atomicMultiStreamAppend = true;
   private readonly subscribers = new Set<AppendSignal>();
   private pending: PendingAppend[] = [];
   private groupsInFlight = 0;
@@ -165,7 +167,13 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const result = new Promise<AppendResult>((resolve, reject) => this.pending.push({ streamId, events, expected, resolve, reject }));
+    const [result] = await this.appendToStreams([{ streamId, events, expected }]);
+    return result;
+  }
+
+  async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    checkDistinctStreams(writes);
+    const result = new Promise<AppendResult[]>((resolve, reject) => this.pending.push({ writes, resolve, reject }));
     this.startGroup();
     return result;
   }
@@ -183,10 +191,10 @@ export class PostgresEventStore implements EventStore {
   private async commitGroup(group: readonly PendingAppend[]): Promise<void> {
     if (group.length === 1) {
       const [one] = group;
-      await this.appendAlone(one.streamId, one.events, one.expected).then(one.resolve, one.reject);
+      await this.appendAlone(one.writes).then(one.resolve, one.reject);
       return;
     }
-    let outcomes: (AppendResult | Error)[];
+    let outcomes: (AppendResult[] | Error)[];
     try {
       outcomes = await this.inTransaction((client) => this.appendGroup(client, group));
     } catch (error) {
@@ -195,7 +203,7 @@ export class PostgresEventStore implements EventStore {
         return;
       }
       // Another process took one of these revisions meanwhile: each append on its own decides who lost.
-      await Promise.all(group.map((a) => this.appendAlone(a.streamId, a.events, a.expected).then(a.resolve, a.reject)));
+      await Promise.all(group.map((a) => this.appendAlone(a.writes).then(a.resolve, a.reject)));
       return;
     }
     if (outcomes.some((o) => !(o instanceof Error))) this.wakeSubscribers();
@@ -206,35 +214,42 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  private async appendGroup(client: pg.PoolClient, group: readonly PendingAppend[]): Promise<(AppendResult | Error)[]> {
-    const streamIds = [...new Set(group.map((a) => a.streamId))];
+  private async appendGroup(client: pg.PoolClient, group: readonly PendingAppend[]): Promise<(AppendResult[] | Error)[]> {
+    const streamIds = [...new Set(group.flatMap((a) => a.writes.map((w) => w.streamId)))];
     const { rows: last } = await this.query<{ stream_id: string; revision: string }>(
       'SELECT stream_id, max(stream_revision) AS revision FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id',
       [streamIds],
       client,
     );
     const revisions = new Map<string, StreamRevision>(last.map((row) => [row.stream_id, Number(row.revision)]));
-    const outcomes: (Error | { readonly lastKey: string })[] = [];
+    const outcomes: (Error | { readonly lastKeys: string[] })[] = [];
     const columns = { ids: [] as string[], streams: [] as string[], revs: [] as number[], types: [] as string[], data: [] as string[], metadata: [] as string[] };
     for (const append of group) {
-      const actual = revisions.get(append.streamId) ?? 'no_stream';
-      const { expected } = append;
-      if (expected === 'no_stream' ? actual !== 'no_stream' : expected !== 'any' && expected !== actual) {
-        outcomes.push(new WrongExpectedRevisionError(append.streamId, expected, actual));
+      // Every write of an append is checked before any of its events is queued: all or nothing.
+      const stale = append.writes
+        .map((write) => ({ write, actual: revisions.get(write.streamId) ?? ('no_stream' as const) }))
+        .find(({ write: { expected }, actual }) => (expected === 'no_stream' ? actual !== 'no_stream' : expected !== 'any' && expected !== actual));
+      if (stale) {
+        outcomes.push(new WrongExpectedRevisionError(stale.write.streamId, stale.write.expected, stale.actual));
         continue;
       }
-      let revision = actual === 'no_stream' ? -1 : actual;
-      for (const event of append.events) {
-        revision += 1;
-        columns.ids.push(event.id);
-        columns.streams.push(append.streamId);
-        columns.revs.push(revision);
-        columns.types.push(event.type);
-        columns.data.push(JSON.stringify(event.data));
-        columns.metadata.push(JSON.stringify(event.metadata));
+      const lastKeys: string[] = [];
+      for (const write of append.writes) {
+        const actual = revisions.get(write.streamId);
+        let revision = actual ?? -1;
+        for (const event of write.events) {
+          revision += 1;
+          columns.ids.push(event.id);
+          columns.streams.push(write.streamId);
+          columns.revs.push(revision);
+          columns.types.push(event.type);
+          columns.data.push(JSON.stringify(event.data));
+          columns.metadata.push(JSON.stringify(event.metadata));
+        }
+        revisions.set(write.streamId, revision);
+        lastKeys.push(`${revision} ${write.streamId}`);
       }
-      revisions.set(append.streamId, revision);
-      outcomes.push({ lastKey: `${revision} ${append.streamId}` });
+      outcomes.push({ lastKeys });
     }
     if (columns.ids.length === 0) return outcomes as Error[];
     const { rows } = await this.query<{ global_position: string; transaction_xid: string; stream_id: string; stream_revision: string }>(
@@ -246,27 +261,39 @@ export class PostgresEventStore implements EventStore {
     const inserted = new Map(rows.map((row) => [`${row.stream_revision} ${row.stream_id}`, row]));
     return outcomes.map((outcome) => {
       if (outcome instanceof Error) return outcome;
-      const row = inserted.get(outcome.lastKey)!;
-      return {
-        nextExpectedRevision: Number(row.stream_revision),
-        position: { commit: BigInt(row.transaction_xid), prepare: BigInt(row.global_position) },
-      };
+      return outcome.lastKeys.map((key) => {
+        const row = inserted.get(key)!;
+        return {
+          nextExpectedRevision: Number(row.stream_revision),
+          position: { commit: BigInt(row.transaction_xid), prepare: BigInt(row.global_position) },
+        };
+      });
     });
   }
 
   /** One append in a transaction of its own, re-read and retried when it loses a race with expected revision 'any'. */
-  private async appendAlone(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  private async appendAlone(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.inTransaction((client) => this.appendNow(client, streamId, events, expected));
+        const results = await this.inTransaction(async (client) => {
+          const done: AppendResult[] = [];
+          for (const write of writes) done.push(await this.appendNow(client, write.streamId, write.events, write.expected));
+          // Delivered on commit, so listeners in other processes never wake before the events are readable.
+          await client.query('SELECT pg_notify($1, $2)', [APPENDED_CHANNEL, '']);
+          return done;
+        });
         this.wakeSubscribers();
-        return result;
+        return results;
       } catch (error) {
         if (!isLostRevisionRace(error)) throw error;
-        // Another writer took the same revision between our read and our insert.
-        if (expected !== 'any') throw new WrongExpectedRevisionError(streamId, expected, await this.lastRevision(streamId));
+        // Another writer took a revision between our read and our insert: name the stream it moved on.
+        for (const { streamId, expected } of writes) {
+          if (expected === 'any') continue;
+          const actual = await this.lastRevision(streamId);
+          if (actual !== expected) throw new WrongExpectedRevisionError(streamId, expected, actual);
+        }
         if (attempt === MAX_ANY_ATTEMPTS) {
-          throw new EventStoreUnavailableError(`stream ${streamId}: lost the append race ${attempt} times`, error);
+          throw new EventStoreUnavailableError(`streams ${writes.map((w) => w.streamId).join(', ')}: lost the append race ${attempt} times`, error);
         }
       }
     }
@@ -293,8 +320,6 @@ export class PostgresEventStore implements EventStore {
         events.map((e) => JSON.stringify(e.metadata)),
       ],
     );
-    // Delivered on commit, so listeners in other processes never wake before the events are readable.
-    await client.query('SELECT pg_notify($1, $2)', [APPENDED_CHANNEL, '']);
     const last = rows.reduce((a, b) => (Number(b.stream_revision) > Number(a.stream_revision) ? b : a));
     return {
       nextExpectedRevision: Number(last.stream_revision),

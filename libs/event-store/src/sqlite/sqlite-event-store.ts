@@ -10,10 +10,11 @@ import {
   ReadAllOptions,
   RecordedEvent,
   START_OF_ALL,
+  StreamWrite,
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
-import { PendingAppend } from '../pending-append';
+import { checkDistinctStreams, PendingAppend } from '../pending-append';
 import { AppendSignal, pollAll } from '../polling-subscription';
 import { sqliteWriteLock } from '../sqlite-write-lock';
 
@@ -57,14 +58,16 @@ CREATE TABLE IF NOT EXISTS events (
  * one transaction, each in a savepoint of its own, so one append's wrong
  * expected revision fails that append alone. A commit costs far more than an
  * insert, so concurrent SCIM writes and the bench's seeding share them.
+ * A multi-stream append is one savepoint: all its writes, or none.
  */
 export class SqliteEventStore implements EventStore {
   readonly backend = 'sqlite' as const;
+  readonly atomicMultiStreamAppend = true;
   private readonly appended = new AppendSignal();
   private readonly lock;
   private readonly statements;
-  /** appendNow in a savepoint of the group's transaction. */
-  private readonly appendOne: Database.Transaction<(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) => AppendResult>;
+  /** appendNow for each write, in one savepoint of the group's transaction. */
+  private readonly appendOne: Database.Transaction<(writes: readonly StreamWrite[]) => AppendResult[]>;
   private pending: PendingAppend[] = [];
   private flushQueued = false;
 
@@ -73,8 +76,8 @@ export class SqliteEventStore implements EventStore {
     private readonly options: SqliteEventStoreOptions,
   ) {
     this.lock = sqliteWriteLock(options.file);
-    this.appendOne = db.transaction((streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
-      this.appendNow(streamId, events, expected),
+    this.appendOne = db.transaction((writes: readonly StreamWrite[]) =>
+      writes.map((write) => this.appendNow(write.streamId, write.events, write.expected)),
     );
     this.statements = {
       lastRevision: db.prepare<[string], { revision: number | null }>(
@@ -110,7 +113,13 @@ export class SqliteEventStore implements EventStore {
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const result = new Promise<AppendResult>((resolve, reject) => this.pending.push({ streamId, events, expected, resolve, reject }));
+    const [result] = await this.appendToStreams([{ streamId, events, expected }]);
+    return result;
+  }
+
+  async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    checkDistinctStreams(writes);
+    const result = new Promise<AppendResult[]>((resolve, reject) => this.pending.push({ writes, resolve, reject }));
     if (!this.flushQueued) {
       this.flushQueued = true;
       void this.lock.runExclusive(() => this.flush());
@@ -124,7 +133,7 @@ export class SqliteEventStore implements EventStore {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const outcomes: ({ ok: true; result: AppendResult } | { ok: false; error: unknown })[] = [];
+    const outcomes: ({ ok: true; result: AppendResult[] } | { ok: false; error: unknown })[] = [];
     try {
       // BEGIN IMMEDIATE takes the write lock before reading the revisions, so
       // each check and its insert see the same stream even across processes.
@@ -133,7 +142,7 @@ export class SqliteEventStore implements EventStore {
           for (const append of batch) {
             try {
               // A nested transaction is a savepoint: a failed append leaves the others in place.
-              outcomes.push({ ok: true, result: this.appendOne(append.streamId, append.events, append.expected) });
+              outcomes.push({ ok: true, result: this.appendOne(append.writes) });
             } catch (error) {
               outcomes.push({ ok: false, error });
             }

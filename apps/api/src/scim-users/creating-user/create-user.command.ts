@@ -12,11 +12,13 @@ import {
   Placed,
   PlacementRefused,
   placeNewUser,
+  profileSeatsStreamId,
   UserPlacement,
 } from '@scim-ledger/domain';
-import { WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { AppendResult, StreamsPartlyAppendedError, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { idpAttributesOf, readScimUser, ScimUserInput, ScimUserView } from '@scim-ledger/scim';
 import { TenantCommands } from '../../admin/tenants/tenant-commands';
+import { DecidedStreams } from '../../event-sourcing/decided-streams';
 import { RequestContext } from '../../http/request-context';
 import { EmailReservations, LoadedReservation } from '../../provisioning/email-reservations';
 import { ProfileSeatsService } from '../../provisioning/profile-seats.service';
@@ -37,12 +39,14 @@ export class CreateScimUser {
 const MAX_ATTEMPTS = 20;
 
 /**
- * A create claims, in this order, the user's email address (rules L8, L9),
- * a seat in the profile its mapping chose (rule M5), then the user's stream.
- * Each claim is an append at an expected revision, so concurrent creates of
- * one address or into one last seat have exactly one winner. A create that
- * fails after a claim gives the claim back; one that dies in between leaves a
- * claim that goes stale after its lease and is taken over.
+ * A create claims the user's email address (rules L8, L9), a seat in the
+ * profile its mapping chose (rule M5) and the user's stream, each at an
+ * expected revision, so concurrent creates of one address or into one last
+ * seat have exactly one winner. The three are one commit where the store can
+ * (EventStore.appendToStreams). EventStoreDB appends them in this order, one
+ * by one: a create that fails there after a claim gives the claim back, and
+ * one that dies in between leaves a claim that goes stale after its lease
+ * and is taken over.
  */
 @CommandHandler(CreateScimUser)
 export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, ScimUserView> {
@@ -56,6 +60,7 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     private readonly tenants: TenantCommands,
     private readonly refusals: ProvisioningRefusals,
     private readonly licences: Licences,
+    private readonly decided: DecidedStreams,
   ) {}
 
   async execute({ body, context }: CreateScimUser): Promise<ScimUserView> {
@@ -97,14 +102,14 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     const placed = needsPlace ? await this.place(attributes, metadata) : null;
     const events = decide(this.createCommand(loaded.userId, input, attributes, placed?.placement ?? null, metadata), state);
     await this.licences.ensureFor(metadata.tenantId, events);
-    if (placed) await this.seats.take(metadata.tenantId, placed.profile, loaded.userId, metadata);
-    let result;
-    try {
-      result = await this.streams.append(loaded.userId, events, loaded.revision, metadata);
-    } catch (error) {
-      if (placed) await this.giveBack(() => this.seats.release(metadata.tenantId, placed.profile.profileId, loaded.userId, metadata), metadata);
-      throw error;
-    }
+    // Writes are made afresh for each attempt: EventStoreDB takes a repeated event id for an idempotent retry.
+    const user = () => this.streams.write(loaded.userId, events, loaded.revision, metadata);
+    const results = placed
+      ? await this.seats.withSeat(metadata.tenantId, placed.profile, loaded.userId, metadata, (seat) =>
+          this.commit([seat, user()], { userId: loaded.userId, profileId: placed.profile.profileId, emailKey: null }, metadata),
+        )
+      : await this.commit([user()], { userId: loaded.userId, profileId: null, emailKey: null }, metadata);
+    const result = results[results.length - 1];
     await this.write.visible(result.position, metadata.requestId);
     return viewAfter(loaded, events, result.nextExpectedRevision, metadata.now);
   }
@@ -115,22 +120,45 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     const userId = randomUUID();
     const events = decide(this.createCommand(userId, input, attributes, placed.placement, metadata), initialUserState);
     await this.licences.ensure(tenant, input.active ? 'add-active' : 'add-preserved');
-    await this.reservations.reserve(reservation, userId, metadata);
-    let seated = false;
-    let result;
-    try {
-      await this.seats.take(metadata.tenantId, placed.profile, userId, metadata);
-      seated = true;
-      result = await this.streams.append(userId, events, 'no_stream', metadata);
-    } catch (error) {
-      if (seated) await this.giveBack(() => this.seats.release(metadata.tenantId, placed.profile.profileId, userId, metadata), metadata);
-      await this.giveBack(() => this.reservations.release(reservation.key, userId, metadata), metadata);
-      // A lost race on a claim is decided again from the start, with a fresh reservation.
-      throw error;
-    }
+    // A lost race on the address is decided again from the start (provision), with a fresh reservation. Writes
+    // are made afresh for each attempt: EventStoreDB takes a repeated event id for an idempotent retry, and
+    // would answer a claim given back in between as still appended.
+    const results = await this.seats.withSeat(metadata.tenantId, placed.profile, userId, metadata, (seat) =>
+      this.commit(
+        [this.reservations.claim(reservation, userId, metadata), seat, this.streams.write(userId, events, 'no_stream', metadata)],
+        { userId, profileId: placed.profile.profileId, emailKey: reservation.key },
+        metadata,
+      ),
+    );
+    const result = results[results.length - 1];
     // The user exists from here on: nothing after this point may give its claims back.
     await this.write.visible(result.position, metadata.requestId);
     return viewAfter({ userId, state: initialUserState, revision: 'no_stream', created: null, lastModified: null }, events, result.nextExpectedRevision, metadata.now);
+  }
+
+  /**
+   * Appends the claims and the user's write last, in one commit where the
+   * store can. A store that appends stream by stream may fail after some
+   * claims: the user was then not appended, so those are given back.
+   */
+  private async commit(
+    writes: readonly (StreamWrite | null)[],
+    claims: { readonly userId: string; readonly profileId: string | null; readonly emailKey: string | null },
+    metadata: CommandMetadata,
+  ): Promise<AppendResult[]> {
+    try {
+      return await this.decided.appendAll(writes.filter((write): write is StreamWrite => write !== null));
+    } catch (error) {
+      if (!(error instanceof StreamsPartlyAppendedError)) throw error;
+      const { userId, profileId, emailKey } = claims;
+      if (profileId !== null && error.appended.includes(profileSeatsStreamId(metadata.tenantId, profileId))) {
+        await this.giveBack(() => this.seats.release(metadata.tenantId, profileId, userId, metadata), metadata);
+      }
+      if (emailKey !== null && error.appended.includes(this.reservations.streamOf(emailKey))) {
+        await this.giveBack(() => this.reservations.release(emailKey, userId, metadata), metadata);
+      }
+      throw error.cause;
+    }
   }
 
   /** Rules M2–M4, M6: the tenant's mappings, in order, on the attributes the IdP sent. */

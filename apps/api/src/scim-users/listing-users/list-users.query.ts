@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { ScimError, ScimUserView } from '@scim-ledger/scim';
-import { PageCursor, ScimUsersReadModel, UserPageRequest, viewOfRow } from '../scim-users.read-model';
+import { PageCursor, ScimUsersReadModel, UserPageRequest } from '../scim-users.read-model';
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { decodeCursor, encodeCursor } from './page-cursor';
 
@@ -36,7 +36,7 @@ export class ListScimUsersHandler implements IQueryHandler<ListScimUsers, ScimUs
   async execute({ tenantId, parameters }: ListScimUsers): Promise<ScimUserPage> {
     const request = pageRequest(parameters, this.config.maxPageSize);
     const page = await this.users.page(tenantId, request);
-    const users = page.rows.map(viewOfRow);
+    const users = page.users;
     if (request.cursor === undefined) return { totalResults: page.totalResults, startIndex: request.startIndex, users };
     return {
       totalResults: page.totalResults,
