@@ -105,6 +105,16 @@ export function describePersonalDataProtectionContract(
       expect(page.map((e) => e.streamId)).toEqual([person('ada')]);
     });
 
+    it('given several streams written in one commit, then the personal fields are sealed there too, and read back in clear', async () => {
+      const marker: EventToAppend = { id: randomUUID(), type: 'Marker', data: {}, metadata: {} };
+      await protectedStore.appendToStreams([
+        { streamId: `${prefix}-claim`, events: [marker], expected: 'no_stream' },
+        { streamId: person('ada'), events: [named('Ada Lovelace', 'ada@example.com')], expected: 'no_stream' },
+      ]);
+      expect(JSON.stringify((await raw.readStream(person('ada')))[0].data)).not.toMatch(/Ada|ada@example/);
+      expect((await protectedStore.readStream(person('ada')))[0].data.name).toBe('Ada Lovelace');
+    });
+
     it('given events with no personal fields, then they are stored and read unchanged', async () => {
       const other: EventToAppend = { id: randomUUID(), type: 'TeamRenamed', data: { team: 'green' }, metadata: {} };
       await protectedStore.append(person('ada'), [other], 'no_stream');

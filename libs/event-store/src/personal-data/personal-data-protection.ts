@@ -7,6 +7,7 @@ import {
   ExpectedRevision,
   ReadAllOptions,
   RecordedEvent,
+  StreamWrite,
   SubscribeOptions,
 } from '../event-store.port';
 import { readyBatches } from '../ready-batches';
@@ -40,6 +41,7 @@ export type PersonalDataReadOutcome = 'shredded';
  */
 export class PersonalDataProtectingEventStore implements EventStore {
   readonly backend;
+  readonly atomicMultiStreamAppend: boolean;
   /** Keys are read far more often than written; forgotten subjects are cached too. */
   private readonly cache = new LRUCache<string, SubjectKey>({ max: 50_000, ttl: 10 * 60_000 });
 
@@ -49,12 +51,18 @@ export class PersonalDataProtectingEventStore implements EventStore {
     private readonly policy: PersonalDataPolicy,
   ) {
     this.backend = inner.backend;
+    this.atomicMultiStreamAppend = inner.atomicMultiStreamAppend;
     // Optional on the port: offered only where the backend has it (a rebuild's ETA).
     if (inner.approximateEventCount) this.approximateEventCount = () => inner.approximateEventCount!();
   }
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     return this.inner.append(streamId, await this.sealAll(streamId, events), expected);
+  }
+
+  /** One commit for several streams stays one commit: each stream's events are sealed first. */
+  async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    return this.inner.appendToStreams(await Promise.all(writes.map(async (write) => ({ ...write, events: await this.sealAll(write.streamId, write.events) }))));
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
