@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { openEventStore } from '@scim-ledger/event-store';
 import { openReadModel, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
+import { runCli } from './support/run-cli';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -42,18 +43,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
     await drop?.();
   });
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const cli = (...args: string[]) => runCli(env, ...args);
 
   it('given --help, when run, then it lists the commands', async () => {
     const { code, stdout } = await cli('--help');

@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEntryRow, ScimUserRow } from '@scim-ledger/read-model';
+import { runCli } from './support/run-cli';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
 
-const ROOT = join(__dirname, '..');
-const run = promisify(execFile);
 const OPERATOR = 'operator-token-0123456789abcdef';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENTRA_AGENT = 'Microsoft.AAD.Provisioning';
@@ -50,18 +47,7 @@ describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
   };
   const get = (url: string) => request(t.http).get(url).auth(admin.clientId, admin.clientSecret);
 
-  async function cli(cliEnv: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, ...cliEnv, LOG_LEVEL: 'silent' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const cli = runCli;
 
   beforeAll(async () => {
     const storage = await freshStorage();
