@@ -25,7 +25,7 @@ const CHUNK = 500;
 export class SqlitePersonalDataKeys implements PersonalDataKeys {
   private readonly lock;
   private readonly statements;
-  private pending: { subjectIds: readonly string[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private pending: { subjectIds: readonly string[]; resolve: (created: Map<string, Buffer>) => void; reject: (error: unknown) => void }[] = [];
   private flushQueued = false;
 
   private constructor(
@@ -53,9 +53,10 @@ export class SqlitePersonalDataKeys implements PersonalDataKeys {
     const found = this.select(subjectIds);
     const missing = [...new Set(subjectIds)].filter((id) => !found.has(id));
     if (!options.create || missing.length === 0) return found;
-    await this.create(missing);
-    // Read back: another process may have created some of them first.
-    for (const [id, key] of this.select(missing)) found.set(id, key);
+    const created = await this.create(missing);
+    for (const [id, key] of created) found.set(id, key);
+    // Read back only those another process (or an earlier create in the group) had created first.
+    for (const [id, key] of this.select(missing.filter((id) => !created.has(id)))) found.set(id, key);
     return found;
   }
 
@@ -64,8 +65,8 @@ export class SqlitePersonalDataKeys implements PersonalDataKeys {
    * arrive while the file's write lock is held wait for it together, so a burst
    * of SCIM creates costs one commit of keys, not one each.
    */
-  private create(subjectIds: readonly string[]): Promise<void> {
-    const created = new Promise<void>((resolve, reject) => this.pending.push({ subjectIds, resolve, reject }));
+  private create(subjectIds: readonly string[]): Promise<Map<string, Buffer>> {
+    const created = new Promise<Map<string, Buffer>>((resolve, reject) => this.pending.push({ subjectIds, resolve, reject }));
     if (!this.flushQueued) {
       this.flushQueued = true;
       void this.lock.runExclusive(() => this.flush());
@@ -77,15 +78,21 @@ export class SqlitePersonalDataKeys implements PersonalDataKeys {
     this.flushQueued = false;
     const batch = this.pending;
     this.pending = [];
+    const created = batch.map(() => new Map<string, Buffer>());
     try {
       this.db.transaction(() => {
-        for (const { subjectIds } of batch) for (const id of subjectIds) this.statements.insert.run(id, randomBytes(SUBJECT_KEY_BYTES));
+        batch.forEach(({ subjectIds }, i) => {
+          for (const id of subjectIds) {
+            const key = randomBytes(SUBJECT_KEY_BYTES);
+            if (this.statements.insert.run(id, key).changes === 1) created[i].set(id, key);
+          }
+        });
       }).immediate();
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;
     }
-    for (const waiting of batch) waiting.resolve();
+    batch.forEach((waiting, i) => waiting.resolve(created[i]));
   }
 
   async forget(subjectIds: readonly string[]): Promise<void> {
