@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
 import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, RecordedEvent, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { StreamTurns } from './stream-turns';
 
 /** What folding one stream gave: its state, and the revision the next append expects. */
 export interface LoadedStream<S> {
@@ -36,8 +37,8 @@ export interface StreamKind<S, E extends { readonly type: string; readonly data:
  */
 @Injectable()
 export class DecidedStreams {
-  /** The last write queued on each stream in this process. */
-  private readonly queued = new Map<string, Promise<unknown>>();
+  /** Writes to one stream take turns in this process. */
+  private readonly turns = new StreamTurns();
 
   constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
 
@@ -69,7 +70,7 @@ export class DecidedStreams {
     // Writes of one stream take turns inside this process: forty parallel PATCHes of one user
     // would otherwise race each other past MAX_ATTEMPTS and lose changes with 409s. Races with
     // other processes are still settled by the conditional append and a jittered retry.
-    return this.inTurn(streamId, async () => {
+    return this.turns.inTurn(streamId, async () => {
       for (let attempt = 1; ; attempt++) {
         const loaded = await this.load(streamId, kind);
         const events = await decideOn(loaded);
@@ -83,18 +84,6 @@ export class DecidedStreams {
         }
       }
     });
-  }
-
-  private async inTurn<T>(streamId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queued.get(streamId) ?? Promise.resolve();
-    const mine = previous.then(work, work);
-    const settled = mine.catch(() => undefined);
-    this.queued.set(streamId, settled);
-    try {
-      return await mine;
-    } finally {
-      if (this.queued.get(streamId) === settled) this.queued.delete(streamId);
-    }
   }
 
   append<S, E extends { readonly type: string; readonly data: object }>(

@@ -17,6 +17,7 @@ import {
 import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
 import { UserStreams } from '../scim-users/user-streams';
+import { StreamTurns } from '../event-sourcing/stream-turns';
 
 const PROFILE_SEATS: StreamKind<ProfileSeats, ProfileSeatEvent> = {
   isEvent: isProfileSeatEvent,
@@ -40,8 +41,8 @@ const MAX_ATTEMPTS = 50;
  */
 @Injectable()
 export class ProfileSeatsService {
-  /** The last seat claim queued on each profile's stream in this process. */
-  private readonly turns = new Map<string, Promise<unknown>>();
+  /** Seat claims on one profile's stream take turns in this process. */
+  private readonly turns = new StreamTurns();
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -68,7 +69,7 @@ export class ProfileSeatsService {
       data: { profileId: profile.profileId, userId, maxUsers: profile.maxUsers, now: metadata.now, staleHolders },
     });
     return this.retrying(streamId, () =>
-      this.inTurn(streamId, async () => {
+      this.turns.inTurn(streamId, async () => {
         const last = await this.eventStore.readLastEvent(streamId);
         const revision: ExpectedRevision = last ? last.revision : 'no_stream';
         const seats = seatsAfter(last && isProfileSeatEvent(last) ? (last as unknown as ProfileSeatEvent) : null);
@@ -125,18 +126,6 @@ export class ProfileSeatsService {
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || error.streamId !== streamId || n >= MAX_ATTEMPTS) throw error;
       }
-    }
-  }
-
-  private async inTurn<T>(streamId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.turns.get(streamId) ?? Promise.resolve();
-    const mine = previous.then(work, work);
-    const settled = mine.catch(() => undefined);
-    this.turns.set(streamId, settled);
-    try {
-      return await mine;
-    } finally {
-      if (this.turns.get(streamId) === settled) this.turns.delete(streamId);
     }
   }
 }
