@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { openSqliteFile } from '../sqlite/open-sqlite-file';
 import { sqliteWriteLock } from '../sqlite-write-lock';
 import { PersonalDataKeys, SUBJECT_KEY_BYTES, SubjectKey } from './personal-data-keys.port';
 
@@ -39,11 +38,7 @@ export class SqlitePersonalDataKeys implements PersonalDataKeys {
   }
 
   static open(file: string): SqlitePersonalDataKeys {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    const db = openSqliteFile(file);
     db.pragma('secure_delete = ON');
     db.exec(SCHEMA);
     return new SqlitePersonalDataKeys(db, file);

@@ -1,6 +1,4 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import {
   AppendResult,
   EventStore,
@@ -17,6 +15,7 @@ import {
 import { checkDistinctStreams, PendingAppend } from '../pending-append';
 import { AppendSignal, pollAll } from '../polling-subscription';
 import { sqliteWriteLock } from '../sqlite-write-lock';
+import { openSqliteFile } from './open-sqlite-file';
 
 export interface SqliteEventStoreOptions {
   /** Path of the SQLite file (shared with the read model on the embedded default). */
@@ -99,14 +98,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   static open(options: SqliteEventStoreOptions): SqliteEventStore {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-    const db = new Database(options.file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    // Checkpoint the WAL every ~80 MB rather than every 4 MB: each checkpoint
-    // syncs the file, and at the default a rebuild spent half its time there.
-    db.pragma('wal_autocheckpoint = 20000');
+    const db = openSqliteFile(options.file);
     db.exec(SCHEMA);
     return new SqliteEventStore(db, options);
   }
