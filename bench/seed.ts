@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, EventToAppend } from '@scim-ledger/event-store';
+import { newUserId } from '@scim-ledger/platform';
 
 export interface BenchTenant {
   readonly id: string;
@@ -63,7 +64,7 @@ export async function seedUsers(
     const appends: Promise<unknown>[] = [];
     for (let i = start; i < end; i++) {
       const { userName, tenant } = seededUserName(i, tenants);
-      const userId = randomUUID();
+      const userId = newUserId();
       appends.push(store.append(`user-${userId}`, [userCreated(userId, tenant.id, userName, `seed-${i}`)], 'no_stream'));
     }
     await Promise.all(appends);
@@ -93,7 +94,7 @@ export async function rawAppends(
   const writer = async (w: number) => {
     for (let k = 0; Date.now() < deadline; k++) {
       const tenant = tenants[(w + k) % tenants.length];
-      const userId = randomUUID();
+      const userId = newUserId();
       const userName = `raw-${tag}-${w}-${k}@${tenant.id}.example.com`;
       const created = userCreated(userId, tenant.id, userName, `raw-${tag}-${w}-${k}`);
       const claim = { ...created, id: randomUUID(), type: 'EmailReserved', data: { email: userName, userId, tenantId: tenant.id, reservedAt: created.metadata.occurredAt, replacedUserId: null } };

@@ -1,2 +1,3 @@
 export * from './config';
 export * from './clock';
+export * from './user-ids';

@@ -2,13 +2,13 @@ import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { randomUUID } from 'node:crypto';
 import { Brackets, DataSource } from 'typeorm';
 import { CommandMetadata, decide, emailKey, UserCommand } from '@scim-ledger/domain';
 import { EmailReservations } from '../../provisioning/email-reservations';
 import { PermanentDeletion } from '../../provisioning/permanent-deletion';
 import { Licences } from '../../provisioning/licences';
 import { ScimUserRow } from '@scim-ledger/read-model';
+import { newUserId } from '@scim-ledger/platform';
 import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
 import { UserStreams } from '../../scim-users/user-streams';
@@ -111,7 +111,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Create a user by hand (manual provisioning)' })
   async create(@Param('tenantId') tenantId: string, @Body() body: CreateUserBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    const userId = randomUUID();
+    const userId = newUserId();
     const profile = {
       userName: body.userName,
       email: body.email ?? '',

@@ -1,6 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import {
   CommandMetadata,
   decide,
@@ -17,6 +16,7 @@ import {
 } from '@scim-ledger/domain';
 import { AppendResult, StreamsPartlyAppendedError, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { idpAttributesOf, readScimUser, ScimUserInput, ScimUserView } from '@scim-ledger/scim';
+import { newUserId } from '@scim-ledger/platform';
 import { TenantCommands } from '../../admin/tenants/tenant-commands';
 import { DecidedStreams } from '../../event-sourcing/decided-streams';
 import { RequestContext } from '../../http/request-context';
@@ -117,7 +117,7 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
   private async provisionNew(reservation: LoadedReservation, input: ScimUserInput, attributes: IdpAttributes, metadata: CommandMetadata) {
     const { state: tenant } = await this.tenants.load(metadata.tenantId);
     const placed = placeNewUser(tenant, attributes);
-    const userId = randomUUID();
+    const userId = newUserId();
     const events = decide(this.createCommand(userId, input, attributes, placed.placement, metadata), initialUserState);
     await this.licences.ensure(tenant, input.active ? 'add-active' : 'add-preserved');
     // A lost race on the address is decided again from the start (provision), with a fresh reservation. Writes
