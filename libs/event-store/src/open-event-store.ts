@@ -22,7 +22,8 @@ export async function openEventStore(backend: EventStoreBackend, personalData: P
   const inner = await openBackend(backend);
   let keys: PersonalDataKeys;
   try {
-    keys = await openPersonalDataKeys(backend);
+    // On SQLite the keys share the events' connection, so key inserts join the events' group commits.
+    keys = inner instanceof SqliteEventStore ? SqlitePersonalDataKeys.beside(inner) : await openPersonalDataKeys(backend);
   } catch (error) {
     await inner.close().catch(() => undefined);
     throw error;

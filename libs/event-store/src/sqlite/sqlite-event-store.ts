@@ -12,10 +12,9 @@ import {
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
-import { checkDistinctStreams, PendingAppend } from '../pending-append';
+import { checkDistinctStreams } from '../pending-append';
 import { AppendSignal, pollAll } from '../polling-subscription';
-import { sqliteWriteLock } from '../sqlite-write-lock';
-import { openSqliteFile } from './open-sqlite-file';
+import { SqliteGroupCommit } from './sqlite-group-commit';
 
 export interface SqliteEventStoreOptions {
   /** Path of the SQLite file (shared with the read model on the embedded default). */
@@ -52,32 +51,23 @@ CREATE TABLE IF NOT EXISTS events (
  * The embedded default: events in a SQLite file. SQLite commits one writer at
  * a time, so the row id is already the commit order and readers never skip.
  *
- * Appends are group-committed: those that arrive while the file's write lock
- * is held (by the previous commit or the in-process projector) are written in
- * one transaction, each in a savepoint of its own, so one append's wrong
- * expected revision fails that append alone. A commit costs far more than an
- * insert, so concurrent SCIM writes and the bench's seeding share them.
- * A multi-stream append is one savepoint: all its writes, or none.
+ * Appends are group-committed (SqliteGroupCommit), each in a savepoint of its
+ * own, so one append's wrong expected revision fails that append alone. A
+ * multi-stream append is one savepoint: all its writes, or none.
  */
 export class SqliteEventStore implements EventStore {
   readonly backend = 'sqlite' as const;
   readonly atomicMultiStreamAppend = true;
   private readonly appended = new AppendSignal();
-  private readonly lock;
+  private readonly db: Database.Database;
   private readonly statements;
-  /** appendNow for each write, in one savepoint of the group's transaction. */
-  private readonly appendOne: Database.Transaction<(writes: readonly StreamWrite[]) => AppendResult[]>;
-  private pending: PendingAppend[] = [];
-  private flushQueued = false;
 
   private constructor(
-    private readonly db: Database.Database,
+    /** Shared with the personal-data keys beside the events (SqlitePersonalDataKeys.beside). */
+    readonly groupCommit: SqliteGroupCommit,
     private readonly options: SqliteEventStoreOptions,
   ) {
-    this.lock = sqliteWriteLock(options.file);
-    this.appendOne = db.transaction((writes: readonly StreamWrite[]) =>
-      writes.map((write) => this.appendNow(write.streamId, write.events, write.expected)),
-    );
+    const db = (this.db = groupCommit.db);
     this.statements = {
       lastRevision: db.prepare<[string], { revision: number | null }>(
         'SELECT MAX(stream_revision) AS revision FROM events WHERE stream_id = ?',
@@ -98,9 +88,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   static open(options: SqliteEventStoreOptions): SqliteEventStore {
-    const db = openSqliteFile(options.file);
-    db.exec(SCHEMA);
-    return new SqliteEventStore(db, options);
+    const groupCommit = SqliteGroupCommit.open(options.file);
+    groupCommit.db.exec(SCHEMA);
+    return new SqliteEventStore(groupCommit, options);
   }
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -111,46 +101,9 @@ export class SqliteEventStore implements EventStore {
 
   async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     checkDistinctStreams(writes);
-    const result = new Promise<AppendResult[]>((resolve, reject) => this.pending.push({ writes, resolve, reject }));
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      void this.lock.runExclusive(() => this.flush());
-    }
-    return result;
-  }
-
-  /** Commits every append queued so far in one transaction, then answers each. */
-  private flush(): void {
-    this.flushQueued = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const outcomes: ({ ok: true; result: AppendResult[] } | { ok: false; error: unknown })[] = [];
-    try {
-      // BEGIN IMMEDIATE takes the write lock before reading the revisions, so
-      // each check and its insert see the same stream even across processes.
-      this.db
-        .transaction(() => {
-          for (const append of batch) {
-            try {
-              // A nested transaction is a savepoint: a failed append leaves the others in place.
-              outcomes.push({ ok: true, result: this.appendOne(append.writes) });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
-    } catch (error) {
-      for (const append of batch) append.reject(error);
-      return;
-    }
-    batch.forEach((append, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) append.resolve(outcome.result);
-      else append.reject(outcome.error);
-    });
-    if (outcomes.some((o) => o.ok)) this.appended.notify();
+    const results = await this.groupCommit.run(() => writes.map((write) => this.appendNow(write.streamId, write.events, write.expected)));
+    this.appended.notify();
+    return results;
   }
 
   private appendNow(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): AppendResult {
@@ -207,7 +160,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    await this.lock.runExclusive(() => this.db.close());
+    await this.groupCommit.close();
   }
 }
 
