@@ -1,5 +1,6 @@
 export * from './event-store.port';
 export * from './sqlite-write-lock';
+export { setUpSqliteConnection } from './sqlite/open-sqlite-file';
 export * from './sqlite/sqlite-event-store';
 export * from './postgres/postgres-event-store';
 export * from './eventstoredb/eventstoredb-event-store';

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { setUpSqliteConnection } from '@scim-ledger/event-store';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditEntryRow } from './audit/audit-entry.row';
@@ -38,10 +39,8 @@ export function readModelDataSource(database: ReadModelDatabase, options: { enti
         database: prepareFile(database.file),
         enableWAL: true,
         prepareDatabase: (db: { pragma(source: string): unknown }) => {
-          db.pragma('busy_timeout = 5000');
-          db.pragma('synchronous = NORMAL');
-          // As the event store on the same file: rarer checkpoints (each syncs the file).
-          db.pragma('wal_autocheckpoint = 20000');
+          // As every connection to the file: WAL, rarer checkpoints (each syncs the file), a busy timeout.
+          setUpSqliteConnection(db);
           // 16 MB of page cache (SQLite's default is 2 MB): 64 MB put the api over its
           // 300 MB budget at 1M users without a measurable gain (bench/README.md).
           db.pragma('cache_size = -16384');

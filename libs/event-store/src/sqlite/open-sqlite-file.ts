@@ -13,9 +13,14 @@ import { dirname } from 'node:path';
 export function openSqliteFile(file: string): Database.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  setUpSqliteConnection(db);
+  return db;
+}
+
+/** The same settings on a connection somebody else opened (the read model's, opened by TypeORM). */
+export function setUpSqliteConnection(db: { pragma(source: string): unknown }): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('wal_autocheckpoint = 20000');
-  return db;
 }
