@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
@@ -34,13 +35,7 @@ describe(`audit history and replay on ${E2E_DATABASE}`, () => {
 
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
-    admin = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'hist', name: 'History' })).body.apiCredential;
-    const as = (method: 'post' | 'put', url: string) => request(t.http)[method](url).auth(admin.clientId, admin.clientSecret);
-    await as('put', '/admin/v1/tenants/hist/user-management').send({ method: 'scim' });
-    await as('post', '/admin/v1/tenants/hist/storages').send({ id: 'main', name: 'Main', region: 'local' });
-    await as('post', '/admin/v1/tenants/hist/profiles').send({ id: 'all', name: 'All', maxUsers: 0, storageIds: ['main'] });
-    await as('post', '/admin/v1/tenants/hist/scim-mappings').send({ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'all', storageId: 'main', quota: { amount: 0, unit: 'GB' } });
-    token = (await as('post', '/admin/v1/tenants/hist/scim-token')).body.token;
+    ({ admin, token } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'hist', name: 'History' }));
 
     // Entra ID provisions Ada, renames her, then disables her; Okta provisions Grace and deletes her.
     ada = (await scim(ENTRA_AGENT).post(entraUser('ada@hist.test', { displayName: 'Ada' }), 'entra-1')).body.id;

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEntryRow, ScimUserRow } from '@scim-ledger/read-model';
 import { runCli } from './support/run-cli';
+import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
@@ -54,13 +55,7 @@ describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
     env = storage.env;
     drop = storage.drop;
     t = await startTestApp({ ...env, ADMIN_OPERATOR_TOKEN: OPERATOR });
-    admin = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'case', name: 'Support case' })).body.apiCredential;
-    const as = (method: 'post' | 'put', url: string) => request(t.http)[method](url).auth(admin.clientId, admin.clientSecret);
-    await as('put', '/admin/v1/tenants/case/user-management').send({ method: 'scim' });
-    await as('post', '/admin/v1/tenants/case/storages').send({ id: 'eu', name: 'EU', region: 'eu-west' });
-    await as('post', '/admin/v1/tenants/case/profiles').send({ id: 'staff', name: 'Staff', maxUsers: 0, storageIds: ['eu'] });
-    await as('post', '/admin/v1/tenants/case/scim-mappings').send({ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'staff', storageId: 'eu', quota: { amount: 50, unit: 'GB' } });
-    token = (await as('post', '/admin/v1/tenants/case/scim-token')).body.token;
+    ({ admin, token } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'case', name: 'Support case' }));
 
     // Entra ID: create, rename, disable (preserved), enable again.
     const entra = scim(ENTRA_AGENT);
