@@ -19,7 +19,7 @@ import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
 import { UserStreams } from '../scim-users/user-streams';
 import { StreamTurns } from '../event-sourcing/stream-turns';
 
-const PROFILE_SEATS: StreamKind<ProfileSeats, ProfileSeatEvent> = {
+export const PROFILE_SEATS: StreamKind<ProfileSeats, ProfileSeatEvent> = {
   isEvent: isProfileSeatEvent,
   fold: (events, state) => (state ? seatsFoldedOnto(state, events) : foldProfileSeats(events)),
   // A seat holder weighs far less than a user's state; a profile of 16 users weighs one more.
