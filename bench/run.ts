@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --backends sqlite,postgres] [-- --cpu-prof]
+ * npm run bench [-- --quick] [-- --backends sqlite,postgres] [-- --cpu-prof] [-- --long-stream 10000]
  *
  * Starts the real api (dist/) as its own process on a fresh database per
  * backend, loads it from this process with autocannon, and prints and writes
@@ -38,8 +38,9 @@ function parseArgs(argv: readonly string[]) {
   const backends = (value('--backends') ?? 'sqlite,postgres').split(',') as BackendName[];
   const levels = value('--levels')?.split(',').map(Number);
   const repeats = value('--repeats');
+  const longStream = value('--long-stream');
   return {
-    preset: { ...preset, ...(levels ? { levels } : {}), ...(repeats ? { repeats: Number(repeats) } : {}) },
+    preset: { ...preset, ...(levels ? { levels } : {}), ...(repeats ? { repeats: Number(repeats) } : {}), ...(longStream ? { longStream: Number(longStream) } : {}) },
     backends,
     cpuProf: argv.includes('--cpu-prof'),
   };
