@@ -1,5 +1,6 @@
 /** The bench's record and the table made from it, shared by run.ts and combine-results.ts. */
 import { PhaseResult } from './load';
+import { LongStreamFigures } from './long-stream';
 import { Rss } from './processes';
 import { median, percentile, ratio, TableRow } from './stats';
 import { BackendName, ProjectionLag } from './storage';
@@ -13,6 +14,8 @@ export interface Preset {
   readonly seconds: number;
   readonly connections: number;
   readonly tenants: number;
+  /** The long user's revision in bench/long-stream.ts. */
+  readonly longStream: number;
 }
 
 /** Everything one backend's run measured; medians are taken when the table is made. */
@@ -27,6 +30,8 @@ export interface BackendResult {
   levels: { users: number; gets: PhaseResult[]; noops: PhaseResult[]; lists: PhaseResult[] }[];
   rebuilds: { events: number; seconds: number; perSecond: number }[];
   memory: { users: number; api: Rss; projector: Rss; projectorDuringRebuild: Rss } | null;
+  /** bench/long-stream.ts; absent in records made before it. */
+  longStreams?: LongStreamFigures | null;
 }
 
 const m = (results: readonly PhaseResult[], key: 'perSecond' | 'p50Ms' | 'p99Ms') => median(results.map((r) => r[key]));
@@ -56,6 +61,7 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
     row('IdP mix (lookup, create, lookup, PATCH, PUT, list)', 'req/s', (r) => m(r.mix, 'perSecond')),
     row('  IdP mix p99', 'ms', (r) => m(r.mix, 'p99Ms')),
   ];
+  rows.push(...longStreamRows(results, row));
   for (const [i, level] of preset.levels.entries()) {
     const at = (r: BackendResult) => r.levels[i];
     const isTop = level === top && level >= 1_000_000;
@@ -80,4 +86,23 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
     row(`  projector peak RSS (rebuild)`, 'MB', (r) => r.memory?.projectorDuringRebuild.peakMb),
   );
   return rows;
+}
+
+/** Issue 15, finding 9: a PATCH's cost by its stream's length (bench/long-stream.ts). */
+function longStreamRows(
+  results: readonly BackendResult[],
+  row: (figure: string, unit: string, value: (r: BackendResult) => number | undefined, target?: TableRow['target']) => TableRow,
+): TableRow[] {
+  const long = results.find((r) => r.longStreams)?.longStreams?.long;
+  if (long === undefined) return [];
+  const label = long >= 1000 ? `${long / 1000}k` : `${long}`;
+  const f = (r: BackendResult) => r.longStreams ?? undefined;
+  return [
+    row('PATCH p50 of one user at revision 10', 'ms', (r) => f(r)?.withCache.shortP50Ms),
+    row(`PATCH p50 of one user at revision ${label}`, 'ms', (r) => f(r)?.withCache.longP50Ms),
+    row(`  p50 at ${label} / p50 at 10`, 'ratio', (r) => (f(r) ? ratio(f(r)!.withCache.longP50Ms, f(r)!.withCache.shortP50Ms) : undefined), { kind: 'max', value: 2 }),
+    row('  without the fold cache: p50 at revision 10', 'ms', (r) => f(r)?.withoutCache.shortP50Ms),
+    row(`  without the fold cache: p50 at revision ${label}`, 'ms', (r) => f(r)?.withoutCache.longP50Ms),
+    row(`  without the fold cache: ${label} / 10`, 'ratio', (r) => (f(r) ? ratio(f(r)!.withoutCache.longP50Ms, f(r)!.withoutCache.shortP50Ms) : undefined)),
+  ];
 }

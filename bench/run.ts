@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --backends sqlite,postgres] [-- --cpu-prof]
+ * npm run bench [-- --quick] [-- --backends sqlite,postgres] [-- --cpu-prof] [-- --long-stream 10000]
  *
  * Starts the real api (dist/) as its own process on a fresh database per
  * backend, loads it from this process with autocannon, and prints and writes
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { EventStore } from '@scim-ledger/event-store';
 import { creates, filteredGets, idpMix, listPages, LoadOptions, noops, patchActive, PhaseResult, puts } from './load';
 import { NodeProcess, Rss, startApi, startProjector } from './processes';
+import { longStreamPatches } from './long-stream';
 import { rawAppends, seedUsers } from './seed';
 import { createTenants, OPERATOR_TOKEN } from './tenants';
 import { BackendResult, Preset, tableRows } from './report';
@@ -19,8 +20,8 @@ import { formatTable } from './stats';
 import { BackendName, BenchStorage, openStorage, ProjectionLag } from './storage';
 
 const PRESETS: Record<Preset['name'], Preset> = {
-  quick: { name: 'quick', repeats: 1, levels: [10_000], seconds: 2, connections: 16, tenants: 5 },
-  full: { name: 'full', repeats: 3, levels: [10_000, 100_000, 1_000_000], seconds: 8, connections: 32, tenants: 50 },
+  quick: { name: 'quick', repeats: 1, levels: [10_000], seconds: 2, connections: 16, tenants: 5, longStream: 2_000 },
+  full: { name: 'full', repeats: 3, levels: [10_000, 100_000, 1_000_000], seconds: 8, connections: 32, tenants: 50, longStream: 10_000 },
 };
 
 
@@ -37,8 +38,9 @@ function parseArgs(argv: readonly string[]) {
   const backends = (value('--backends') ?? 'sqlite,postgres').split(',') as BackendName[];
   const levels = value('--levels')?.split(',').map(Number);
   const repeats = value('--repeats');
+  const longStream = value('--long-stream');
   return {
-    preset: { ...preset, ...(levels ? { levels } : {}), ...(repeats ? { repeats: Number(repeats) } : {}) },
+    preset: { ...preset, ...(levels ? { levels } : {}), ...(repeats ? { repeats: Number(repeats) } : {}), ...(longStream ? { longStream: Number(longStream) } : {}) },
     backends,
     cpuProf: argv.includes('--cpu-prof'),
   };
@@ -142,6 +144,23 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
       result.puts.push(checked(await puts(load(), tenants, created)));
       result.mix.push(checked(await idpMix(load(), tenants, `${run}`)));
     }
+    // One user's PATCHes by its stream's length, on apps of their own (bench/long-stream.ts).
+    await api.process.stop();
+    log(`${backend}: PATCHes of a user at revision 10 and at ${preset.longStream}`);
+    result.longStreams = await longStreamPatches({
+      storage,
+      store,
+      tenant: tenants[0],
+      env: baseEnv,
+      nodeFlags,
+      long: preset.longStream,
+      patches: preset.name === 'quick' ? 100 : 300,
+      processes,
+      caughtUp: () => caughtUp(storage),
+      log,
+    });
+    api = await startApi({ env: baseEnv, nodeFlags });
+    processes.push(api.process);
 
     let seeded = 0;
     for (const [index, level] of preset.levels.entries()) {

@@ -85,6 +85,22 @@ export function describeEventStoreContract(
       expect(last).toMatchObject({ id: third.id, type: 'C', revision: 2, data: { seats: 3 }, streamId: stream('last') });
     });
 
+    it('given a stream of four events, when reading it from a revision, then only the events from that revision on come, in order', async () => {
+      await store.append(stream('from'), [event('A'), event('B'), event('C'), event('D', { n: 4 })], 'no_stream');
+
+      const fromTwo = await store.readStream(stream('from'), { fromRevision: 2 });
+
+      expect(fromTwo.map((e) => [e.revision, e.type])).toEqual([
+        [2, 'C'],
+        [3, 'D'],
+      ]);
+      expect(fromTwo[1]).toMatchObject({ data: { n: 4 }, streamId: stream('from') });
+      expect((await store.readStream(stream('from'), { fromRevision: 0 })).map((e) => e.revision)).toEqual([0, 1, 2, 3]);
+      expect(await store.readStream(stream('from'), { fromRevision: 4 })).toEqual([]);
+      expect(await store.readStream(stream('from'), { fromRevision: 100 })).toEqual([]);
+      expect(await store.readStream(stream('missing'), { fromRevision: 1 })).toEqual([]);
+    });
+
     it('given an existing stream, when appending with no_stream, then a typed concurrency error names the actual revision', async () => {
       await store.append(stream('b'), [event('A'), event('B')], 'no_stream');
 

@@ -113,6 +113,11 @@ export interface ReadAllOptions {
   readonly maxCount: number;
 }
 
+export interface ReadStreamOptions {
+  /** Only events at this revision and later: what a cached fold of the stream has not seen yet. */
+  readonly fromRevision?: StreamRevision;
+}
+
 export interface SubscribeOptions {
   /** Deliver events strictly after this checkpoint; START_OF_ALL by default. */
   readonly after?: GlobalPosition;
@@ -138,8 +143,11 @@ export interface EventStore {
    * after the first throws StreamsPartlyAppendedError.
    */
   appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]>;
-  /** All events of one stream, oldest first; [] for a stream that does not exist. */
-  readStream(streamId: string): Promise<RecordedEvent[]>;
+  /**
+   * All events of one stream, oldest first, or those from `fromRevision` on;
+   * [] for a stream that does not exist or has no event that late.
+   */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /**
    * The stream's last event, or null for a stream that does not exist. Streams
    * whose every event carries the running state (counters) need only this.

@@ -92,6 +92,13 @@ class Environment {
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
   AUTO_DELETE_INTERVAL_MS = 3_600_000;
 
+  /**
+   * How many folded streams (users, tenants, address claims, profile seats) the api keeps, so a write reads only
+   * the events after the folded revision; a profile's seat stream counts one more per 16 seat holders. 0 switches it off.
+   */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(10_000_000)
+  STREAM_STATE_CACHE_SIZE = 10_000;
+
   /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
   @IsOptional() @IsIn(['0', '1'])
   BENCH_NOOP_ROUTE: '0' | '1' = '0';
@@ -129,6 +136,8 @@ export interface AppConfig {
   readonly expiryReminders: ExpiryRemindersConfig;
   /** Period of the preserved-user auto-delete job (rule L10); 0 = off. */
   readonly autoDeleteIntervalMs: number;
+  /** Capacity of the folded-stream cache (DecidedStreams); 0: every write folds its whole stream. */
+  readonly streamStateCacheSize: number;
   /** BENCH_NOOP_ROUTE=1: the bench's no-op SCIM route is served. */
   readonly benchNoopRoute: boolean;
 }
@@ -188,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       intervalMs: parsed.REMINDER_INTERVAL_MS,
       email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,
     },
+    streamStateCacheSize: parsed.STREAM_STATE_CACHE_SIZE,
     benchNoopRoute: parsed.BENCH_NOOP_ROUTE === '1',
   };
 }

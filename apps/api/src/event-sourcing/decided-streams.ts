@@ -1,7 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
 import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, RecordedEvent, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { APP_CONFIG, AppConfig } from '../tokens';
 import { StreamTurns } from './stream-turns';
 
 /** What folding one stream gave: its state, and the revision the next append expects. */
@@ -24,35 +26,99 @@ export interface Decided<S, E> {
 
 export interface StreamKind<S, E extends { readonly type: string; readonly data: object }> {
   readonly isEvent: (event: { type: string }) => boolean;
-  readonly fold: (events: readonly E[]) => S;
+  /**
+   * Folds `events` onto `state` (the kind's initial state when absent), never
+   * changing `state`: a cached fold goes on with the events appended since.
+   */
+  readonly fold: (events: readonly E[], state?: S) => S;
+  /** What a folded state weighs in the cache, in users' states; 1 when absent. */
+  readonly cacheSize?: (state: S) => number;
   readonly schemaVersions: Readonly<Record<E['type'], number>>;
   /** Turns a stored event of any schema version into the current shape (shared/STYLE.md point 4). */
   readonly upcast?: (stored: RecordedEvent) => E;
 }
 
+/** A stream's fold as last loaded here, with the kind it was folded by. */
+interface Folded {
+  readonly kind: StreamKind<never, never>;
+  readonly loaded: LoadedStream<unknown>;
+}
+
+/**
+ * As long as the personal-data wrapper keeps a key (PersonalDataProtectingEventStore):
+ * no fold holding a user's clear fields outlives, in another process, its key there.
+ */
+const FOLDED_TTL_MS = 10 * 60_000;
+
 /**
  * Loads a decider's state by folding its stream and appends what it decided
  * with an explicit expected revision and the command's metadata on every
  * event (shared/STYLE.md points 2 and 5). Users and tenants both go through it.
+ *
+ * Streams only grow (a user by every PATCH, a tenant by a token use a day), so
+ * each stream's fold is kept by revision (STREAM_STATE_CACHE_SIZE, least
+ * recently used first out): a load reads only the events after the kept
+ * revision, which also brings in what other processes appended, and folds
+ * them onto the kept state. A write's cost then does not grow with its
+ * stream's length.
  */
 @Injectable()
 export class DecidedStreams {
   /** Writes to one stream take turns in this process. */
   private readonly turns = new StreamTurns();
+  private readonly folded: LRUCache<string, Folded> | null;
+  /** Counts dropFolded calls: a load that began before one keeps its fold to itself (it may hold forgotten data). */
+  private drops = 0;
 
-  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
+    const size = config?.streamStateCacheSize ?? 0;
+    this.folded = size > 0 ? new LRUCache<string, Folded>({ maxSize: size, ttl: FOLDED_TTL_MS }) : null;
+  }
 
   async load<S, E extends { readonly type: string; readonly data: object }>(streamId: string, kind: StreamKind<S, E>): Promise<LoadedStream<S>> {
-    const recorded = await this.eventStore.readStream(streamId);
-    const events = recorded.filter(kind.isEvent).map((event) => (kind.upcast ? kind.upcast(event) : (event as unknown as E)));
-    const first = recorded[0];
-    const last = recorded[recorded.length - 1];
-    return {
-      state: kind.fold(events),
-      revision: last ? last.revision : 'no_stream',
-      created: first ? (first.metadata as unknown as EventMetadata).occurredAt : null,
-      lastModified: last ? (last.metadata as unknown as EventMetadata).occurredAt : null,
-    };
+    const drops = this.drops;
+    const kept = this.folded?.get(streamId);
+    const from = kept && kept.kind === (kind as unknown as Folded['kind']) ? (kept.loaded as LoadedStream<S>) : null;
+    if (from && typeof from.revision === 'number') {
+      const later = await this.eventStore.readStream(streamId, { fromRevision: from.revision + 1 });
+      if (later.length === 0) return from;
+      // Revisions have no gaps; anything else is folded from the start rather than trusted.
+      if (later.every((event, i) => event.revision === (from.revision as number) + 1 + i)) {
+        return this.keep(streamId, kind, foldOnto(from, later, kind), drops);
+      }
+    }
+    return this.keep(streamId, kind, foldOnto(null, await this.eventStore.readStream(streamId), kind), drops);
+  }
+
+  /**
+   * Forgets this stream's fold: a user deleted for good and shredded must not
+   * stay in memory with its clear fields (README, "Personal data").
+   */
+  dropFolded(streamId: string): void {
+    this.drops += 1;
+    this.folded?.delete(streamId);
+  }
+
+  /** The fold kept for this stream, if any: what the cache holds, for tests and diagnostics. */
+  keptFold(streamId: string): LoadedStream<unknown> | undefined {
+    return this.folded?.peek(streamId)?.loaded;
+  }
+
+  private keep<S, E extends { readonly type: string; readonly data: object }>(
+    streamId: string,
+    kind: StreamKind<S, E>,
+    loaded: LoadedStream<S>,
+    drops: number,
+  ): LoadedStream<S> {
+    if (!this.folded || drops !== this.drops || loaded.revision === 'no_stream') return loaded;
+    // Of two loads that overlapped, the one that read further stays.
+    const kept = this.folded.peek(streamId);
+    if (kept && kept.kind === (kind as unknown as Folded['kind']) && typeof kept.loaded.revision === 'number' && kept.loaded.revision > (loaded.revision as number)) return loaded;
+    this.folded.set(streamId, { kind: kind as unknown as Folded['kind'], loaded }, { size: Math.max(1, Math.ceil(kind.cacheSize?.(loaded.state) ?? 1)) });
+    return loaded;
   }
 
   /**
@@ -121,4 +187,21 @@ export class DecidedStreams {
   appendAll(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     return this.eventStore.appendToStreams(writes);
   }
+}
+
+/** `recorded` folded onto what was loaded before it (null: the stream from its start). */
+function foldOnto<S, E extends { readonly type: string; readonly data: object }>(
+  before: LoadedStream<S> | null,
+  recorded: readonly RecordedEvent[],
+  kind: StreamKind<S, E>,
+): LoadedStream<S> {
+  const events = recorded.filter(kind.isEvent).map((event) => (kind.upcast ? kind.upcast(event) : (event as unknown as E)));
+  const first = recorded[0];
+  const last = recorded[recorded.length - 1];
+  return {
+    state: before ? kind.fold(events, before.state) : kind.fold(events),
+    revision: last ? last.revision : (before?.revision ?? 'no_stream'),
+    created: before ? before.created : first ? (first.metadata as unknown as EventMetadata).occurredAt : null,
+    lastModified: last ? (last.metadata as unknown as EventMetadata).occurredAt : (before?.lastModified ?? null),
+  };
 }

@@ -7,8 +7,9 @@ import {
   EmailReservationEvent,
   EmailReservationState,
   emailReservationStreamId,
-  foldEmailReservation,
+  evolveEmailReservation,
   holdsEmail,
+  initialEmailReservation,
   isEmailReservationEvent,
 } from '@scim-ledger/domain';
 import { StreamWrite } from '@scim-ledger/event-store';
@@ -17,7 +18,8 @@ import { UserStreams } from '../scim-users/user-streams';
 
 const EMAIL_RESERVATIONS: StreamKind<EmailReservationState, EmailReservationEvent> = {
   isEvent: isEmailReservationEvent,
-  fold: foldEmailReservation,
+  // A rename there and back claims and releases again: folded onto the kept state (DecidedStreams).
+  fold: (events, state = initialEmailReservation) => events.reduce(evolveEmailReservation, state),
   schemaVersions: EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
 };
 

@@ -34,7 +34,7 @@ export class PermanentDeletion {
       (loaded) => {
         if (expectedRevision !== undefined && loaded.revision !== expectedRevision) return [];
         // Deleted already, but the process may have died before shredding: finish that, then refuse as before.
-        if (loaded.state.status === 'Deleted') return this.shredder.forget([userSubject(userId)]).then(() => decide({ type: 'DeleteUserPermanently', data: { reason } }, loaded.state));
+        if (loaded.state.status === 'Deleted') return this.forget(userId).then(() => decide({ type: 'DeleteUserPermanently', data: { reason } }, loaded.state));
         return decide({ type: 'DeleteUserPermanently', data: { reason } }, loaded.state);
       },
       metadata,
@@ -43,10 +43,16 @@ export class PermanentDeletion {
     const before = decided.loaded.state;
     if (!decided.appended || (before.status !== 'Active' && before.status !== 'Preserved')) return false;
     // Crypto-shredding: every personal field this user's events (and refusals naming it) carry is unreadable from here on.
-    await this.shredder.forget([userSubject(userId)]);
+    await this.forget(userId);
     await this.reservations.release(emailKey(before.profile.userName), userId, metadata);
     if (before.placement) await this.seats.release(metadata.tenantId, before.placement.profileId, userId, metadata);
     await this.readYourWrites.visible(decided.appended.position, metadata.requestId);
     return true;
+  }
+
+  /** Shreds the user's fields in its events, and drops this process's fold of them, which holds them in clear. */
+  private async forget(userId: string): Promise<void> {
+    await this.shredder.forget([userSubject(userId)]);
+    this.users.dropFolded(userId);
   }
 }

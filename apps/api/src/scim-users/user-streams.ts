@@ -44,6 +44,11 @@ export class UserStreams {
     return { ...decided, loaded: { userId, ...decided.loaded } };
   }
 
+  /** After a user's key is forgotten: no fold of its clear fields stays in memory (DecidedStreams.dropFolded). */
+  dropFolded(userId: string): void {
+    this.streams.dropFolded(userStreamId(userId));
+  }
+
   append(userId: string, events: readonly UserEvent[], expected: ExpectedRevision, metadata: CommandMetadata): Promise<AppendResult> {
     return this.streams.append(userStreamId(userId), USER_STREAMS, events, expected, metadata);
   }

@@ -26,6 +26,7 @@ import {
   ExpectedRevision,
   GlobalPosition,
   ReadAllOptions,
+  ReadStreamOptions,
   RecordedEvent,
   START_OF_ALL,
   StreamsPartlyAppendedError,
@@ -116,10 +117,11 @@ export class EventStoreDbEventStore implements EventStore {
     throw new Error(`EventStoreDB reported no position for stream ${streamId}: it needs server 22.6 or later`);
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const found: RecordedEvent[] = [];
+    const from = options.fromRevision ?? 0;
     try {
-      for await (const resolved of this.client.readStream(streamId, { direction: FORWARDS, fromRevision: START })) {
+      for await (const resolved of this.client.readStream(streamId, { direction: FORWARDS, fromRevision: from > 0 ? BigInt(from) : START })) {
         if (resolved.event) found.push(toRecordedEvent(resolved.event));
       }
     } catch (error) {

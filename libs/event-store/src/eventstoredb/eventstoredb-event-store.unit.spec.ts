@@ -48,6 +48,15 @@ class FakeClient {
     return Readable.from(this.log.filter((e) => e.position.commit >= from).slice(0, maxCount).map((event) => ({ event })));
   }
 
+  /** Asked for events of one stream: the revision the adapter asked from is recorded. */
+  readonly streamReadsFrom: unknown[] = [];
+  readStream(streamId: string, { fromRevision }: { fromRevision: 'start' | 'end' | bigint }) {
+    this.streamReadsFrom.push(fromRevision);
+    const ofStream = this.log.filter((e) => e.streamId === streamId).map((e, i) => ({ ...e, revision: BigInt(i) }));
+    const from = fromRevision === 'start' ? 0n : (fromRevision as bigint);
+    return Readable.from(ofStream.filter((e) => e.revision >= from).map((event) => ({ event })));
+  }
+
   subscribeToAll({ fromPosition }: { fromPosition: ReadPosition }) {
     const from = fromPosition === 'start' ? -1n : (fromPosition as Position).commit;
     const subscription = Object.assign(new PassThrough({ objectMode: true }), {
@@ -65,6 +74,21 @@ function storeOn(fake: FakeClient): EventStoreDbEventStore {
 }
 
 describe('EventStoreDbEventStore against a fake client', () => {
+  it('given a stream of three events, when reading it from revision 1, then the client is asked from 1n and two events come', async () => {
+    const fake = new FakeClient();
+    for (const type of ['A', 'B', 'C']) fake.record('user-1', type);
+
+    const later = await storeOn(fake).readStream('user-1', { fromRevision: 1 });
+    const whole = await storeOn(fake).readStream('user-1');
+
+    expect(later.map((e) => [e.revision, e.type])).toEqual([
+      [1, 'B'],
+      [2, 'C'],
+    ]);
+    expect(whole).toHaveLength(3);
+    expect(fake.streamReadsFrom).toEqual([1n, 'start']);
+  });
+
   it('given a checkpoint on an event, when reading all, then that event is not read again', async () => {
     const fake = new FakeClient();
     const first = fake.record('user-1', 'UserCreated');

@@ -6,6 +6,7 @@ import {
   EventToAppend,
   ExpectedRevision,
   ReadAllOptions,
+  ReadStreamOptions,
   RecordedEvent,
   StreamWrite,
   SubscribeOptions,
@@ -65,8 +66,8 @@ export class PersonalDataProtectingEventStore implements EventStore {
     return this.inner.appendToStreams(await Promise.all(writes.map(async (write) => ({ ...write, events: await this.sealAll(write.streamId, write.events) }))));
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
-    return this.revealAll(await this.inner.readStream(streamId));
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.revealAll(await this.inner.readStream(streamId, options));
   }
 
   async readLastEvent(streamId: string): Promise<RecordedEvent | null> {

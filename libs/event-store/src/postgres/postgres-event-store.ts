@@ -8,6 +8,7 @@ import {
   ExpectedRevision,
   GlobalPosition,
   ReadAllOptions,
+  ReadStreamOptions,
   RecordedEvent,
   START_OF_ALL,
   StreamRevision,
@@ -337,10 +338,10 @@ export class PostgresEventStore implements EventStore {
     return revision === null ? 'no_stream' : Number(revision);
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const { rows } = await this.query<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_revision`,
-      [streamId],
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 AND stream_revision >= $2 ORDER BY stream_revision`,
+      [streamId, options.fromRevision ?? 0],
     );
     return rows.map(toRecordedEvent);
   }

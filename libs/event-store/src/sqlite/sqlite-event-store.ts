@@ -6,6 +6,7 @@ import {
   ExpectedRevision,
   GlobalPosition,
   ReadAllOptions,
+  ReadStreamOptions,
   RecordedEvent,
   START_OF_ALL,
   StreamWrite,
@@ -75,8 +76,8 @@ export class SqliteEventStore implements EventStore {
       insert: db.prepare(
         'INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      readStream: db.prepare<[string], EventRow>(
-        'SELECT * FROM events WHERE stream_id = ? ORDER BY stream_revision',
+      readStream: db.prepare<[string, number], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision',
       ),
       readLast: db.prepare<[string], EventRow>(
         'SELECT * FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1',
@@ -129,8 +130,8 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: revision, position: { commit: position, prepare: position } };
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
-    return this.statements.readStream.all(streamId).map(toRecordedEvent);
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.statements.readStream.all(streamId, options.fromRevision ?? 0).map(toRecordedEvent);
   }
 
   async readLastEvent(streamId: string): Promise<RecordedEvent | null> {

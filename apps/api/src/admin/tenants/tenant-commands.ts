@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   Actor,
   CommandMetadata,
@@ -12,7 +12,6 @@ import {
   tenantStreamId,
 } from '@scim-ledger/domain';
 import { Clock } from '@scim-ledger/platform';
-import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { DecidedStreams, LoadedStream, StreamKind } from '../../event-sourcing/decided-streams';
 import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
 
@@ -39,11 +38,8 @@ export interface AdminRequest {
 export class TenantCommands {
   /** Told after every change a command made here is visible (or waited for in vain). */
   private readonly changeListeners = new Set<(tenantId: string) => void>();
-  /** Each tenant's state as last folded here, reused while the stream has not moved on. */
-  private readonly folded = new Map<string, LoadedStream<TenantState>>();
 
   constructor(
-    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly streams: DecidedStreams,
     private readonly readYourWrites: ReadYourWrites,
     private readonly clock: Clock,
@@ -60,21 +56,11 @@ export class TenantCommands {
 
   /**
    * Every SCIM create needs its tenant's mappings and profiles, and a tenant
-   * stream only grows (a token use a day, every admin change): the state
-   * folded last time is reused when the stream's last revision is still the
-   * one it was folded at, which costs one row instead of the whole stream.
+   * stream only grows (a token use a day, every admin change): DecidedStreams
+   * keeps its fold and reads only the events after it.
    */
-  async load(tenantId: string): Promise<LoadedStream<TenantState>> {
-    const streamId = tenantStreamId(tenantId);
-    const folded = this.folded.get(tenantId);
-    if (folded) {
-      const last = await this.eventStore.readLastEvent(streamId);
-      if (last && last.revision === folded.revision) return folded;
-    }
-    const loaded = await this.streams.load(streamId, TENANT_STREAMS);
-    if (loaded.revision === 'no_stream') this.folded.delete(tenantId);
-    else this.folded.set(tenantId, loaded);
-    return loaded;
+  load(tenantId: string): Promise<LoadedStream<TenantState>> {
+    return this.streams.load(tenantStreamId(tenantId), TENANT_STREAMS);
   }
 
   /** `command` may depend on the state, e.g. to carry facts only the read side knows. */
