@@ -175,6 +175,18 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect((await scim(TENANT_A_TOKEN).get(user.body.id)).body.userName).toBe('keeps-name@x.test');
     });
 
+    it('given an admin-preserved user, when the IdP renames and reactivates it by PUT, then 400 mutability and no claim of the new address is appended (rules L6, L9)', async () => {
+      const user = await scim(acmeToken).post(engineer('stays-put@acme.test'));
+      await admin().post(`/admin/v1/tenants/acme/users/${user.body.id}/preserve`);
+      const stored = async () => Number((await t.readModel.query("SELECT COUNT(*) AS n FROM events WHERE type <> 'ProvisioningRefused'"))[0].n);
+      const before = await stored();
+      const refused = await scim(acmeToken).put(user.body.id, engineer('moved-away@acme.test', { active: true }));
+      expect([refused.status, refused.body.scimType]).toEqual([400, 'mutability']);
+      // The refusal is decided before any address is claimed: not claimed and given back, not touched at all.
+      expect(await stored()).toBe(before);
+      expect(await adminView(user.body.id)).toMatchObject({ userName: 'stays-put@acme.test', status: 'Preserved' });
+    });
+
     it('given a user an administrator created, when the IdP creates the same address, then it is adopted: same id, SCIM-managed, placed (rule L7)', async () => {
       const manual = await admin().post('/admin/v1/tenants/acme/users').send({ userName: 'manual@acme.test', displayName: 'By Hand' });
       expect((await adminView(manual.body.id)).provisionedBy).toBe('admin');

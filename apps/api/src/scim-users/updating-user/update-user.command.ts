@@ -46,10 +46,11 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
           // PATCH applies to the state just loaded, on every attempt.
           const current = toScimUser(viewAfter(loaded, [], loaded.revision as number, metadata.now), '');
           const input = wanted(change, current);
-          const [from, to] = [emailKey(user.profile.userName), emailKey(input.profile.userName)];
-          rename = from === to ? null : { from, to, claimed: (await this.reservations.reserveFor(to, userId, metadata)) || rename?.claimed === true };
+          // Every refusal is decided before the new address is claimed, so a refused rename touches no claim.
           const events = decide({ type: 'UpdateUserFromIdp', data: input }, loaded.state);
           await this.licences.ensureFor(metadata.tenantId, events);
+          const [from, to] = [emailKey(user.profile.userName), emailKey(input.profile.userName)];
+          rename = from === to ? null : { from, to, claimed: (await this.reservations.reserveFor(to, userId, metadata)) || rename?.claimed === true };
           return events;
         });
         if (rename) await this.giveBack(rename.from, userId, metadata);
