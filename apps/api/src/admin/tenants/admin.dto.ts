@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -129,7 +130,8 @@ export class MappingConfigurationBody {
   storageId: string;
 
   @ApiProperty({ type: QuotaBody })
-  @ValidateNested() @Type(() => QuotaBody)
+  // ValidateNested alone lets a missing or non-object quota through (class-validator skips it): 500 before issue 15.
+  @IsObject() @ValidateNested() @Type(() => QuotaBody)
   quota: QuotaBody;
 
   @ApiPropertyOptional({ default: true, description: 'send an activation email to new users (rule M1)' })
