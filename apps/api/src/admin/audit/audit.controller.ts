@@ -12,6 +12,7 @@ import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
 import { AdminProblem } from '../http/problem-details.filter';
+import { csvCell } from './csv-cell';
 
 /** Most rows one export holds; a larger one is narrowed by time range. */
 const MAX_EXPORT_ROWS = 100_000;
@@ -120,7 +121,7 @@ export class AuditController {
       return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
     }
     void reply.type('text/csv; charset=utf-8');
-    return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((column) => csvField(row[column])).join(','))].join('\r\n') + '\r\n';
+    return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((column) => csvCell(row[column])).join(','))].join('\r\n') + '\r\n';
   }
 
   /** The user's stored events; another tenant's user is not found, like an unknown one. */
@@ -165,9 +166,3 @@ const CSV_COLUMNS = [
   'data',
 ] as const;
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
