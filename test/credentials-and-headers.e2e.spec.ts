@@ -194,3 +194,46 @@ describe(`admin bodies missing a nested object on ${E2E_DATABASE}`, () => {
     expect(answer.body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, errors: expect.arrayContaining([expect.stringMatching(/quota/)]) });
   });
 });
+
+describe(`admin numbers beyond what the read model holds on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let admin: { clientId: string; clientSecret: string };
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
+    ({ admin } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'big', name: 'Big' }));
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it.each([
+    ['maxUsers', { id: 'huge', name: 'x', maxUsers: 2_147_483_648, storageIds: ['main'] }],
+    ['autoDeletePreservedAfterDays', { id: 'forever', name: 'x', maxUsers: 0, autoDeletePreservedAfterDays: 9_007_199_254_740_991, storageIds: ['main'] }],
+  ])('given a profile whose %s is beyond a 32-bit column, then 400 and no event', async (field, body) => {
+    const [before] = await t.readModel.query('SELECT COUNT(*) AS n FROM events');
+    const answer = await request(t.http).post('/admin/v1/tenants/big/profiles').set('Authorization', basic(admin)).send(body);
+    expect([answer.status, answer.body.errors]).toEqual([400, [expect.stringContaining(field)]]);
+    const [after] = await t.readModel.query('SELECT COUNT(*) AS n FROM events');
+    expect(Number(after.n)).toBe(Number(before.n));
+  }, 20_000);
+});
+
+describe(`admin query numbers beyond what a database takes on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let admin: { clientId: string; clientSecret: string };
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
+    ({ admin } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'page', name: 'Page' }));
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it.each(['users?startIndex=1e21', 'users?startIndex=9223372036854775808', 'audit?startIndex=1e21', 'audit?startIndex=2147483648&count=5', `users/x/history?startIndex=1e21`])(
+    'given GET …/%s, then 400 problem details naming startIndex',
+    async (path) => {
+      const answer = await request(t.http).get(`/admin/v1/tenants/page/${path}`).set('Authorization', basic(admin));
+      expect([answer.status, answer.headers['content-type'], answer.body.errors]).toEqual([400, expect.stringContaining(PROBLEM), [expect.stringContaining('startIndex')]]);
+    },
+  );
+});

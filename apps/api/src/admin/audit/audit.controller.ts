@@ -14,12 +14,16 @@ import { AdminController } from '../http/admin-controller';
 import { AdminProblem } from '../http/problem-details.filter';
 import { csvCell } from './csv-cell';
 
+/** The largest offset or revision a query takes: a 32-bit integer, far beyond any tenant's rows. */
+const MAX_START_INDEX = 2_147_483_647;
+
 /** Most rows one export holds; a larger one is narrowed by time range. */
 const MAX_EXPORT_ROWS = 100_000;
 
 export class PageQuery {
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1)
+  /** Bounded: 1e21 is an integer to JavaScript and a 500 to the database's OFFSET (issue 15, finding 8). */
+  @ApiPropertyOptional({ default: 1, maximum: MAX_START_INDEX })
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(MAX_START_INDEX)
   startIndex?: number;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
@@ -33,7 +37,7 @@ export class StateQuery {
   at?: string;
 
   @ApiPropertyOptional({ description: 'the state after this stream revision' })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(MAX_START_INDEX)
   revision?: number;
 }
 
