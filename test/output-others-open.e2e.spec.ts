@@ -66,6 +66,14 @@ describe(`output that others open, on ${E2E_DATABASE}`, () => {
     for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
   });
 
+  it('given a User-Agent with a C1 control byte (obs-text, which HTTP lets through), when it is recorded, then the event keeps U+FFFD in its place', async () => {
+    const userName = `c1-${randomUUID().slice(0, 8)}@open.test`;
+    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).set('User-Agent', 'Okta\u009b31m\u0085x').send(entraUser(userName));
+    const feed = await request(t.http).get(`/admin/v1/tenants/open/audit?userId=${created.body.id}`).auth(admin.clientId, admin.clientSecret);
+    // The client sends U+009B as UTF-8 (C2 9B); Node reads header bytes as latin1: "Â" and the C1 control.
+    expect(feed.body.entries.map((entry: { userAgent: string }) => entry.userAgent)).toEqual(['Okta\u00c2\ufffd31m\u00c2\ufffdx']);
+  });
+
   it('given a user whose stored name holds terminal escapes, when support replays it, then every control character is shown escaped', async () => {
     // Written to the store directly, as `cli import` of a crafted file would: the CLI must be safe whatever the api let in.
     const hostile = 'mallory\u001b]0;owned\u0007\u001b[2J\u009b31m\u007f\u202eexe.txt@open.test';

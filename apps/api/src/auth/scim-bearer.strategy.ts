@@ -7,6 +7,7 @@ import { ProvisioningRefusals } from '../provisioning/provisioning-refusals';
 import { failedAuthenticationRefusal } from '../http/rate-limit';
 import { HeaderBearerStrategy } from './header-strategies';
 import { ScimPrincipal, ScimTokens } from './scim-tokens';
+import { userAgentOf } from '../http/request-context';
 
 /** An IdP keeps calling with an expired token: its admin needs to see it, not every call of it. */
 const EXPIRED_TOKEN_RECORDED_EVERY_MS = 3_600_000;
@@ -51,7 +52,7 @@ export class ScimBearerStrategy extends PassportStrategy(HeaderBearerStrategy, '
       tenantId: principal.tenantId,
       actor: { kind: 'scim-token' as const, id: principal.tokenId },
       requestId: String(request.id),
-      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+      userAgent: userAgentOf(request),
       clientAddress: request.ip ?? null,
       now: now.toISOString(),
     };
