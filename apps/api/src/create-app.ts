@@ -14,6 +14,7 @@ import { frameworkError } from './http/framework-errors';
 import { parseJsonBodies } from './http/json-body';
 import { limitFailedAuthentications, limitRequestRates } from './http/rate-limit';
 import { addSecurityHeaders } from './http/security-headers';
+import { answerOrigins } from './http/public-origin';
 
 /** A route as Fastify registered it: the security tests walk every one, so a new route cannot be forgotten. */
 export interface RegisteredRoute {
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   limitFailedAuthentications(fastify, config);
   await limitRequestRates(fastify, config);
   addSecurityHeaders(fastify);
+  answerOrigins(fastify, config);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
     // No id, filter or cursor holds U+0000, and PostgreSQL refuses it in a parameter: a client error, not a 500.

@@ -20,6 +20,7 @@ import { openReadModel, readModelDifferences, rebuildBlueGreen, rebuildReadModel
 import { loadConfig } from '@scim-ledger/platform';
 import { ExportedEvent, exportedEvents, importEvents } from './event-export';
 import { rebuildProgressDisplay } from './rebuild-progress';
+import { complain, say, terminalLines } from './terminal-text';
 
 /**
  * Support tooling (rule S3). It reads the same environment variables as the
@@ -28,7 +29,12 @@ import { rebuildProgressDisplay } from './rebuild-progress';
 const program = new Command()
   .name('scim-ledger')
   .description('Support tooling for scim-ledger: replay a user or a tenant, verify the read model against the events')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Commander's own help and errors echo arguments: made safe like every other line (issue 15, finding 7).
+  .configureOutput({
+    writeOut: (text) => process.stdout.write(terminalLines(text)),
+    writeErr: (text) => process.stderr.write(terminalLines(text)),
+  });
 
 program
   .command('replay')
@@ -55,7 +61,7 @@ program
       });
       if (kind === 'user') replayUser(shown);
       else replayTenant(shown);
-      process.stdout.write(`${shown.length} of ${recorded.length} event(s) replayed\n`);
+      say(`${shown.length} of ${recorded.length} event(s) replayed`);
     } finally {
       await eventStore.close();
     }
@@ -65,11 +71,11 @@ program
 function replayUser(events: RecordedEvent[]): void {
   const { entries, state } = userHistory(events);
   for (const entry of entries) {
-    process.stdout.write(`#${entry.revision} ${entry.occurredAt ?? '?'} ${entry.type} by ${entry.actor?.kind ?? '?'}:${entry.actor?.id ?? '?'}\n`);
-    process.stdout.write(`    ${entry.summary}\n`);
-    for (const change of entry.changes) process.stdout.write(`    ${change.attribute}: ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
+    say(`#${entry.revision} ${entry.occurredAt ?? '?'} ${entry.type} by ${entry.actor?.kind ?? '?'}:${entry.actor?.id ?? '?'}`);
+    say(`    ${entry.summary}`);
+    for (const change of entry.changes) say(`    ${change.attribute}: ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}`);
   }
-  process.stdout.write(`state: ${JSON.stringify(state)}\n`);
+  say(`state: ${JSON.stringify(state)}`);
 }
 
 /** Each tenant event with its data and who sent it, then the tenant's state (tokens as hashes only). */
@@ -78,12 +84,10 @@ function replayTenant(events: RecordedEvent[]): void {
   for (const event of events) {
     const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string };
     if (isTenantEvent(event)) state = evolveTenant(state, event as unknown as TenantEvent);
-    process.stdout.write(
-      `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} ` +
-        `request ${metadata.requestId ?? '?'}\n    data: ${JSON.stringify(event.data)}\n`,
-    );
+    say(`#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} request ${metadata.requestId ?? '?'}`);
+    say(`    data: ${JSON.stringify(event.data)}`);
   }
-  process.stdout.write(`state: ${JSON.stringify(state)}\n`);
+  say(`state: ${JSON.stringify(state)}`);
 }
 
 program
@@ -98,8 +102,8 @@ program
     try {
       const events = await rebuildReadModel(rebuilt, eventStore);
       const differences = await readModelDifferences(live, rebuilt);
-      for (const difference of differences) process.stdout.write(`${difference}\n`);
-      process.stdout.write(`${events} events folded; ${differences.length} difference(s)\n`);
+      for (const difference of differences) say(difference);
+      say(`${events} events folded; ${differences.length} difference(s)`);
       process.exitCode = differences.length === 0 ? 0 : 1;
     } finally {
       await Promise.all([eventStore.close(), live.destroy(), rebuilt.destroy()]);
@@ -125,14 +129,14 @@ program
       });
       progress.stop();
       const { projecting, indexing, switching, finishing } = report.timings;
-      process.stdout.write(
+      say(
         `${report.events} events projected into fresh tables and switched over at ${report.checkpoint} ` +
-          `(projecting ${projecting} ms, indexing ${indexing} ms, switch ${switching} ms in ${report.switchAttempts} attempt(s), after the switch ${finishing} ms)\n`,
+          `(projecting ${projecting} ms, indexing ${indexing} ms, switch ${switching} ms in ${report.switchAttempts} attempt(s), after the switch ${finishing} ms)`,
       );
     } catch (error) {
       progress.stop();
       if (!(error instanceof RebuildRefusedError)) throw error;
-      process.stderr.write(`${error.message}\n`);
+      complain(error.message);
       process.exitCode = 1;
     } finally {
       await Promise.all([eventStore.close(), live.destroy()]);
@@ -155,7 +159,7 @@ program
         written += 1;
       }
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      process.stdout.write(`${written} event(s) written to ${options.out}\n`);
+      say(`${written} event(s) written to ${options.out}`);
     } finally {
       await eventStore.close();
     }
@@ -173,13 +177,13 @@ program
         for await (const line of lines) if (line.trim()) yield JSON.parse(line) as ExportedEvent;
       })();
       const { streams, events: count } = await importEvents(eventStore, events);
-      process.stdout.write(`${count} event(s) in ${streams} stream(s) imported; start the api to project them\n`);
+      say(`${count} event(s) in ${streams} stream(s) imported; start the api to project them`);
     } finally {
       await eventStore.close();
     }
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).message}\n`);
+  complain((error as Error)?.message ?? String(error));
   process.exit(2);
 });

@@ -38,8 +38,13 @@ class Environment {
   @IsOptional() @IsString() @MinLength(1)
   SCIM_BOOTSTRAP_TENANT = 'default';
 
-  @IsOptional() @IsString()
+  /** The origin (and path prefix, behind a proxy) of every URL the api answers with. */
+  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   PUBLIC_BASE_URL?: string;
+
+  /** Host header values the api may answer with when PUBLIC_BASE_URL is unset, comma-separated (`host` or `host:port`). */
+  @IsOptional() @IsString()
+  ALLOWED_HOSTS?: string;
 
   @IsOptional() @IsString() @MinLength(16)
   ADMIN_OPERATOR_TOKEN?: string;
@@ -125,6 +130,8 @@ export interface AppConfig {
   readonly bootstrapToken: string | undefined;
   readonly bootstrapTenant: string;
   readonly publicBaseUrl: string | undefined;
+  /** Lower-cased `host` or `host:port` values a request's Host header may name to be used in URLs; empty: none. */
+  readonly allowedHosts: readonly string[];
   /** Bearer token of the operator who creates tenants; the admin API's operator routes are closed without it. */
   readonly adminOperatorToken: string | undefined;
   readonly readYourWritesTimeoutMs: number;
@@ -187,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrapToken: parsed.SCIM_BOOTSTRAP_TOKEN,
     bootstrapTenant: parsed.SCIM_BOOTSTRAP_TENANT,
     publicBaseUrl: parsed.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    allowedHosts: parseAllowedHosts(parsed.ALLOWED_HOSTS),
     adminOperatorToken: parsed.ADMIN_OPERATOR_TOKEN,
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
@@ -200,6 +208,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     streamStateCacheSize: parsed.STREAM_STATE_CACHE_SIZE,
     benchNoopRoute: parsed.BENCH_NOOP_ROUTE === '1',
   };
+}
+
+/** A DNS name (RFC 1123 labels), an IPv4 address, or an IPv6 address in brackets; then an optional port. */
+const HOST = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/;
+
+/** ALLOWED_HOSTS: every entry a host or host:port, compared with the Host header case-insensitively. */
+export function parseAllowedHosts(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  return text.split(',').map((entry) => {
+    const host = entry.trim().toLowerCase();
+    const match = HOST.exec(host);
+    if (!match || host.length > 260 || (match[1] !== undefined && Number(match[1]) > 65535)) {
+      throw new ConfigError(`ALLOWED_HOSTS: ${JSON.stringify(entry.trim())} is not a host or host:port (comma-separated, no scheme or path)`);
+    }
+    return host;
+  });
 }
 
 /** A mail server with nobody to write to is a setup mistake: say so at start-up, not when the first reminder is lost. */

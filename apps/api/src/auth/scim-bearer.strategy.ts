@@ -1,20 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { Strategy } from 'passport-http-bearer';
 import { Clock } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
 import { ProvisioningRefusals } from '../provisioning/provisioning-refusals';
+import { failedAuthenticationRefusal } from '../http/rate-limit';
+import { HeaderBearerStrategy } from './header-strategies';
 import { ScimPrincipal, ScimTokens } from './scim-tokens';
+import { userAgentOf } from '../http/request-context';
 
 /** An IdP keeps calling with an expired token: its admin needs to see it, not every call of it. */
 const EXPIRED_TOKEN_RECORDED_EVERY_MS = 3_600_000;
 
 const CHALLENGE = 'Bearer realm="scim"';
 
-/** Bearer token → tenant, through passport-http-bearer (RFC 7644 §2). */
+/** Bearer token → tenant, through passport-http-bearer (RFC 7644 §2), from the Authorization header only. */
 @Injectable()
-export class ScimBearerStrategy extends PassportStrategy(Strategy, 'scim-bearer') {
+export class ScimBearerStrategy extends PassportStrategy(HeaderBearerStrategy, 'scim-bearer') {
   /** When each expired token's refusal was last recorded, by this process. */
   private readonly expiredRecordedAt = new Map<string, number>();
 
@@ -50,7 +52,7 @@ export class ScimBearerStrategy extends PassportStrategy(Strategy, 'scim-bearer'
       tenantId: principal.tenantId,
       actor: { kind: 'scim-token' as const, id: principal.tokenId },
       requestId: String(request.id),
-      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+      userAgent: userAgentOf(request),
       clientAddress: request.ip ?? null,
       now: now.toISOString(),
     };
@@ -60,9 +62,12 @@ export class ScimBearerStrategy extends PassportStrategy(Strategy, 'scim-bearer'
 
 @Injectable()
 export class ScimAuthGuard extends AuthGuard('scim-bearer') {
-  override handleRequest<T>(error: unknown, principal: T): T {
+  override handleRequest<T>(error: unknown, principal: T, _info: unknown, context: ExecutionContext): T {
+    if (principal && !error) return principal;
+    // An address over its failed-authentication limit: a wrong credential gets 429, a valid one was served above.
+    const refusal = failedAuthenticationRefusal(context.switchToHttp().getRequest());
+    if (refusal) throw refusal;
     if (error) throw error;
-    if (!principal) throw new ScimError(401, 'a bearer token is required', undefined, { 'WWW-Authenticate': CHALLENGE });
-    return principal;
+    throw new ScimError(401, 'a bearer token is required', undefined, { 'WWW-Authenticate': CHALLENGE });
   }
 }

@@ -2,12 +2,15 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppConfig } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
+import { credentialKey, presentedCredential } from '../auth/authorization-header';
 import { sha256Hex } from '../auth/secret-hash';
 
 /**
- * One budget per credential: the key is the hash of the Authorization header
- * (a SCIM token, an API credential or the operator token), never the secret
- * itself; a request without one is counted by its address. One noisy IdP app
+ * One budget per credential: the key is the hash of the credential as parsed
+ * from the Authorization header (a SCIM token, an API credential's id and
+ * secret, or the operator token), so `bearer`, `BEARER` and extra spaces are
+ * one budget, and never the secret itself; a request without one is counted
+ * by its address. One noisy IdP app
  * then slows only itself, with 429 and Retry-After (RFC 6585 §4), which Entra
  * ID and Okta honour by backing off.
  */
@@ -18,8 +21,8 @@ export async function limitRequestRates(fastify: FastifyInstance, config: AppCon
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     keyGenerator: (request: FastifyRequest) => {
-      const authorization = request.headers.authorization;
-      return typeof authorization === 'string' ? `credential:${sha256Hex(authorization)}` : `address:${request.ip}`;
+      const credential = presentedCredential(request.headers.authorization);
+      return credential ? `credential:${sha256Hex(credentialKey(credential))}` : `address:${request.ip}`;
     },
     errorResponseBuilder: (_request: FastifyRequest, context: { max: number; after: string; ttl: number }) =>
       new ScimError(429, `too many requests with this credential: at most ${context.max} in ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`, undefined, {
@@ -28,12 +31,26 @@ export async function limitRequestRates(fastify: FastifyInstance, config: AppCon
   });
 }
 
+/** The 429 a request gets instead of its 401 while its address is over AUTH_FAILURE_LIMIT. */
+const overFailureLimit = new WeakMap<object, ScimError>();
+
+/**
+ * For the authentication guards: the refusal to answer instead of a 401, when
+ * this request's address has failed too often; undefined otherwise. A valid
+ * credential never gets here, so it is never refused by the failure limit.
+ */
+export function failedAuthenticationRefusal(request: object): ScimError | undefined {
+  return overFailureLimit.get(request);
+}
+
 /**
  * The per-credential budget cannot slow a guesser: every wrong credential
  * gets a bucket of its own. So failed authentications (401) are counted per
- * address, and an address over AUTH_FAILURE_LIMIT in a window gets 429 on
- * everything until the window ends, before any credential is checked. An
- * IdP with an expired token fails a few times an hour, far below the limit.
+ * address, and while an address is over AUTH_FAILURE_LIMIT in a window, a
+ * request of it without a credential gets 429 at once, and one whose
+ * credential turns out wrong gets 429 instead of 401. A valid credential from
+ * that address (an IdP behind the guesser's NAT) is still served. An IdP with
+ * an expired token fails a few times an hour, far below the limit.
  */
 export function limitFailedAuthentications(fastify: FastifyInstance, config: AppConfig): void {
   const limit = config.rateLimit.authFailures;
@@ -45,7 +62,9 @@ export function limitFailedAuthentications(fastify: FastifyInstance, config: App
     const now = Date.now();
     if (window && window.endsAt > now && window.count >= limit) {
       const seconds = String(Math.max(1, Math.ceil((window.endsAt - now) / 1000)));
-      throw new ScimError(429, `too many failed authentications from this address; retry after ${seconds} s`, undefined, { 'Retry-After': seconds });
+      const refusal = new ScimError(429, `too many failed authentications from this address; retry after ${seconds} s`, undefined, { 'Retry-After': seconds });
+      if (presentedCredential(request.headers.authorization) === null) throw refusal;
+      overFailureLimit.set(request, refusal);
     }
   });
   fastify.addHook('onResponse', async (request, reply) => {

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ScimPrincipal } from '../auth/scim-tokens';
+import { requestOrigin } from './public-origin';
 
 /** Who is calling and from where: becomes the events' metadata (rule S1). */
 export interface RequestContext {
@@ -12,21 +13,35 @@ export interface RequestContext {
   readonly scimBaseUrl: string;
 }
 
+/** Most of a User-Agent kept in an event's metadata. */
+const MAX_USER_AGENT = 500;
+
+/**
+ * The User-Agent as events keep it (rule S1): at most 500 characters, and
+ * control characters (HTTP lets obs-text bytes through, which Node reads as
+ * C1 controls) shown as U+FFFD, so a header cannot carry escape sequences into
+ * the audit trail, its exports or the support CLI.
+ */
+export function userAgentOf(request: FastifyRequest): string | null {
+  const header = request.headers['user-agent'];
+  if (typeof header !== 'string') return null;
+  return header.slice(0, MAX_USER_AGENT).replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
 export const SCIM_PREFIXES = ['scim/v2', 'insync/scim'] as const;
 
-export function scimBaseUrl(request: FastifyRequest, publicBaseUrl: string | undefined): string {
+export function scimBaseUrl(request: FastifyRequest): string {
   const prefix = SCIM_PREFIXES.find((p) => request.url.startsWith(`/${p}`)) ?? SCIM_PREFIXES[0];
-  const origin = publicBaseUrl ?? `${request.protocol}://${request.headers.host ?? 'localhost'}`;
-  return `${origin}/${prefix}`;
+  return `${requestOrigin(request)}/${prefix}`;
 }
 
 export const Context = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestContext => {
-  const request = ctx.switchToHttp().getRequest<FastifyRequest & { user: ScimPrincipal; publicBaseUrl?: string }>();
+  const request = ctx.switchToHttp().getRequest<FastifyRequest & { user: ScimPrincipal }>();
   return {
     principal: request.user,
     requestId: String(request.id),
-    userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+    userAgent: userAgentOf(request),
     clientAddress: request.ip ?? null,
-    scimBaseUrl: scimBaseUrl(request, request.publicBaseUrl),
+    scimBaseUrl: scimBaseUrl(request),
   };
 });

@@ -12,13 +12,18 @@ import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
 import { AdminProblem } from '../http/problem-details.filter';
+import { csvCell } from './csv-cell';
+
+/** The largest offset or revision a query takes: a 32-bit integer, far beyond any tenant's rows. */
+const MAX_START_INDEX = 2_147_483_647;
 
 /** Most rows one export holds; a larger one is narrowed by time range. */
 const MAX_EXPORT_ROWS = 100_000;
 
 export class PageQuery {
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1)
+  /** Bounded: 1e21 is an integer to JavaScript and a 500 to the database's OFFSET (issue 15, finding 8). */
+  @ApiPropertyOptional({ default: 1, maximum: MAX_START_INDEX })
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(MAX_START_INDEX)
   startIndex?: number;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
@@ -32,7 +37,7 @@ export class StateQuery {
   at?: string;
 
   @ApiPropertyOptional({ description: 'the state after this stream revision' })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(MAX_START_INDEX)
   revision?: number;
 }
 
@@ -120,7 +125,7 @@ export class AuditController {
       return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
     }
     void reply.type('text/csv; charset=utf-8');
-    return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((column) => csvField(row[column])).join(','))].join('\r\n') + '\r\n';
+    return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((column) => csvCell(row[column])).join(','))].join('\r\n') + '\r\n';
   }
 
   /** The user's stored events; another tenant's user is not found, like an unknown one. */
@@ -165,9 +170,3 @@ const CSV_COLUMNS = [
   'data',
 ] as const;
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}

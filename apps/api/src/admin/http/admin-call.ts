@@ -2,6 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { actorOf, AdminPrincipal } from '../auth/admin-principal';
 import type { AdminRequest } from '../tenants/tenant-commands';
+import { userAgentOf } from '../../http/request-context';
 
 /** The caller and what their events will say about them (rule S1). */
 export interface AdminCall {
@@ -16,7 +17,7 @@ export const Call = createParamDecorator((_: unknown, ctx: ExecutionContext): Ad
     request: {
       actor: actorOf(request.user),
       requestId: String(request.id),
-      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+      userAgent: userAgentOf(request),
       clientAddress: request.ip ?? null,
     },
   };

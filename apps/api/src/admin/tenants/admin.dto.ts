@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -17,6 +19,14 @@ import {
 } from 'class-validator';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/**
+ * Counts and periods are stored in 32-bit integer columns: a larger value
+ * appended would stop the PostgreSQL projector (issue 15), so it is refused
+ * here. Ten million users, a hundred years, a thousand storages or mappings.
+ */
+const MAX_COUNT = 10_000_000;
+const MAX_DAYS = 36_500;
+const MAX_LIST = 1000;
 const ID_RULE = 'lower-case letters, digits and dashes, 1-63 characters';
 
 export class CreateTenantBody {
@@ -86,16 +96,16 @@ export class ProfileBody {
   @IsString() @MinLength(1) @MaxLength(200)
   name: string;
 
-  @ApiProperty({ description: 'maximum users, 0 = unlimited (rule M5)', example: 100 })
-  @IsInt() @Min(0)
+  @ApiProperty({ description: 'maximum users, 0 = unlimited (rule M5)', example: 100, maximum: MAX_COUNT })
+  @IsInt() @Min(0) @Max(MAX_COUNT)
   maxUsers: number;
 
-  @ApiPropertyOptional({ description: 'delete preserved users for good after this many days; null = never (rule L10)', nullable: true })
-  @IsOptional() @IsInt() @Min(0)
+  @ApiPropertyOptional({ description: 'delete preserved users for good after this many days; null = never (rule L10)', nullable: true, maximum: MAX_DAYS })
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_DAYS)
   autoDeletePreservedAfterDays?: number | null;
 
   @ApiProperty({ description: 'the storages this profile may use (rule M7)', example: ['eu-primary'] })
-  @IsArray() @ArrayMinSize(1) @IsString({ each: true })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LIST) @IsString({ each: true }) @MaxLength(63, { each: true })
   storageIds: string[];
 }
 
@@ -121,15 +131,16 @@ export class MappingConfigurationBody {
   name: string;
 
   @ApiProperty({ example: 'engineering' })
-  @IsString()
+  @IsString() @MaxLength(63)
   profileId: string;
 
   @ApiProperty({ example: 'eu-primary' })
-  @IsString()
+  @IsString() @MaxLength(63)
   storageId: string;
 
   @ApiProperty({ type: QuotaBody })
-  @ValidateNested() @Type(() => QuotaBody)
+  // ValidateNested alone lets a missing or non-object quota through (class-validator skips it): 500 before issue 15.
+  @IsObject() @ValidateNested() @Type(() => QuotaBody)
   quota: QuotaBody;
 
   @ApiPropertyOptional({ default: true, description: 'send an activation email to new users (rule M1)' })
@@ -153,6 +164,6 @@ export class CreateMappingBody extends MappingConfigurationBody {
 
 export class MappingOrderBody {
   @ApiProperty({ description: 'every mapping id, first tried first (rule M3)', example: ['paris-engineers', 'everyone'] })
-  @IsArray() @IsString({ each: true })
+  @IsArray() @ArrayMaxSize(MAX_LIST) @IsString({ each: true }) @MaxLength(63, { each: true })
   orderedIds: string[];
 }

@@ -18,6 +18,9 @@ import { AdminController } from '../http/admin-controller';
 import { AdminProblem } from '../http/problem-details.filter';
 import { TenantCommands } from '../tenants/tenant-commands';
 
+/** The largest offset a list takes: a 32-bit integer, far beyond any tenant's rows. */
+const MAX_START_INDEX = 2_147_483_647;
+
 export class CreateUserBody {
   @ApiProperty({ description: 'becomes the email address (rule L2)', example: 'ada@example.com' })
   @IsString() @MinLength(3) @MaxLength(512)
@@ -49,8 +52,9 @@ export class UserSearchQuery {
   @IsOptional() @IsString() @MaxLength(200)
   q?: string;
 
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1)
+  /** Bounded: 1e21 is an integer to JavaScript and a 500 to the database's OFFSET (issue 15, finding 8). */
+  @ApiPropertyOptional({ default: 1, maximum: MAX_START_INDEX })
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(MAX_START_INDEX)
   startIndex?: number;
 
   @ApiPropertyOptional({ default: 50, maximum: 200 })
