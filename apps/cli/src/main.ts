@@ -21,6 +21,7 @@ import {
   claimLiveAddresses,
   openReadModel,
   readModelDifferences,
+  ReadModelProjector,
   rebuildBlueGreen,
   rebuildReadModel,
   RebuildRefusedError,
@@ -134,6 +135,27 @@ program
       say(`${report.claimed} address(es) claimed, ${report.released} older claim(s) given back`);
       for (const shared of report.shared) complain(`shared by live users, rename one of them: ${shared}`);
       process.exitCode = report.shared.length === 0 ? 0 : 1;
+    } finally {
+      await Promise.all([eventStore.close(), live.destroy()]);
+    }
+  });
+
+program
+  .command('retry-projection-failures')
+  .description('after a fix: apply again the streams the projector set aside (see verify); those that fail again stay set aside (exit 1)')
+  .action(async () => {
+    const config = loadConfig();
+    const eventStore = await openEventStore(config.eventStore, personalFieldsOf);
+    const live = await openReadModel(config.readModel);
+    try {
+      const projector = new ReadModelProjector(live, eventStore, {
+        writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
+      });
+      const { cleared, failing } = await projector.retryFailures();
+      for (const streamId of cleared) say(`applied: ${streamId}`);
+      for (const failure of failing) complain(`still failing: ${failure.streamId} at revision ${failure.revision}: ${failure.error}`);
+      say(`${cleared.length} stream(s) applied, ${failing.length} still set aside`);
+      process.exitCode = failing.length === 0 ? 0 : 1;
     } finally {
       await Promise.all([eventStore.close(), live.destroy()]);
     }

@@ -13,3 +13,5 @@ export * from './tenants/tenant.rows';
 export * from './tenants/tenants.projection';
 export * from './rebuilding/blue-green-rebuild';
 export * from './address-claims';
+export * from './failures/projection-failure.row';
+export * from './failures/projection-failure-metric';
