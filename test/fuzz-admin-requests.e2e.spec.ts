@@ -49,6 +49,7 @@ const VALID_BODIES: Record<string, fc.Arbitrary<unknown> | undefined> = {
   'PATCH /admin/v1/tenants/:tenantId': fc.record({ name }),
   'PUT /admin/v1/tenants/:tenantId/user-management': fc.record({ method: fc.constantFrom('scim', 'manual', 'ad_ldap'), deleteScimMappings: fc.boolean() }, { requiredKeys: ['method'] }),
   'POST /admin/v1/tenants/:tenantId/scim-token': fc.constant({}),
+  'POST /admin/v1/projection-failures/retry': fc.constant({}),
   'POST /admin/v1/tenants/:tenantId/api-credentials': fc.record({ name }),
   'POST /admin/v1/tenants/:tenantId/api-credentials/:credentialId/revoke': fc.constant({}),
   'POST /admin/v1/tenants/:tenantId/storages': fc.record({ id, name, region: name }),
@@ -146,6 +147,8 @@ function queryFor(url: string): fc.Arbitrary<Record<string, string>> {
 /** Routes only the operator may call; the others are a tenant's. */
 const OPERATOR_ROUTES = new Set([
   'POST /admin/v1/tenants',
+  'GET /admin/v1/projection-failures',
+  'POST /admin/v1/projection-failures/retry',
   'GET /admin/v1/tenants',
   'DELETE /admin/v1/tenants/:tenantId',
   'PUT /admin/v1/tenants/:tenantId/licences',

@@ -33,6 +33,7 @@ const ADMIN_BODIES: Record<string, unknown> = {
   'PATCH /admin/v1/tenants/:tenantId': { name: 'stolen' },
   'PUT /admin/v1/tenants/:tenantId/user-management': { method: 'manual' },
   'POST /admin/v1/tenants/:tenantId/scim-token': {},
+  'POST /admin/v1/projection-failures/retry': {},
   'POST /admin/v1/tenants/:tenantId/api-credentials': { name: 'stolen' },
   'POST /admin/v1/tenants/:tenantId/api-credentials/:credentialId/revoke': {},
   'POST /admin/v1/tenants/:tenantId/storages': { id: 'x', name: 'x', region: 'x' },

@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, openEventStore, PERSONAL_DATA_SHREDDER, sqliteWriteLock } from '@scim-ledger/event-store';
-import { openReadModel, ReadModelFreshness, ReadModelProjector } from '@scim-ledger/read-model';
+import { countSetAside, openReadModel, ReadModelFreshness, ReadModelProjector } from '@scim-ledger/read-model';
 import { AppConfig, Clock, SystemClock } from '@scim-ledger/platform';
 import { ScimBearerStrategy } from './auth/scim-bearer.strategy';
 import { ScimTokens } from './auth/scim-tokens';
@@ -17,6 +17,7 @@ import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
 import { AdminUsersController } from './admin/users/admin-users.controller';
+import { ProjectionFailuresController } from './admin/projection/projection-failures.controller';
 import { AuditController } from './admin/audit/audit.controller';
 import { TenantCommands } from './admin/tenants/tenant-commands';
 import { DecidedStreams } from './event-sourcing/decided-streams';
@@ -89,6 +90,7 @@ export class AppModule {
         TenantConfigurationController,
         AdminUsersController,
         AuditController,
+        ProjectionFailuresController,
         ...(config.benchNoopRoute ? [BenchNoopController] : []),
       ],
       providers: [
@@ -104,6 +106,7 @@ export class AppModule {
             new ReadModelProjector(dataSource, eventStore, {
               writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
               batchSize: config.projectorBatchSize,
+              onSetAside: countSetAside,
             }),
         },
         {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
-import { openReadModel, ReadModelProjector } from '@scim-ledger/read-model';
+import { countSetAside, openReadModel, ReadModelProjector } from '@scim-ledger/read-model';
 import { ConfigError, loadConfig } from '@scim-ledger/platform';
 
 /**
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const projector = new ReadModelProjector(dataSource, eventStore, {
     writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
     batchSize: config.projectorBatchSize,
+    onSetAside: countSetAside,
   });
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());

@@ -39,3 +39,5 @@ export * from './provisioning/placement';
 export * from './provisioning/provisioning-refusal';
 export * from './user/user-history';
 export * from './personal-data';
+export * from './text/stored-text';
+export * from './text/canonical-address';

@@ -12,3 +12,6 @@ export * from './verification';
 export * from './tenants/tenant.rows';
 export * from './tenants/tenants.projection';
 export * from './rebuilding/blue-green-rebuild';
+export * from './address-claims';
+export * from './failures/projection-failure.row';
+export * from './failures/projection-failure-metric';

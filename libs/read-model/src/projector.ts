@@ -16,6 +16,8 @@ import { AuditEntryRow } from './audit/audit-entry.row';
 import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
+import { isDeterministicFailure } from './failures/deterministic-failure';
+import { ProjectionFailureRow } from './failures/projection-failure.row';
 import { ScimUserRow } from './users/scim-user.row';
 import { projectTenantEvent, tenantIdOfStream } from './tenants/tenants.projection';
 import { projectUserEvent, userIdOfStream } from './users/users.projection';
@@ -34,6 +36,8 @@ export interface ProjectorOptions {
   readonly batchSize?: number;
   /** Pause before resubscribing after the store or database failed. */
   readonly retryDelayMs?: number;
+  /** Told of every event set aside (ProjectionFailureRow), e.g. to count it. */
+  readonly onSetAside?: (failure: ProjectionFailureRow) => void;
 }
 
 /**
@@ -168,9 +172,96 @@ export class ReadModelProjector {
    */
   async apply(events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
     if (events.length === 0) return null;
-    const position = await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, events, expected)));
+    let position: GlobalPosition | null;
+    try {
+      position = await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, events, expected)));
+    } catch (error) {
+      if (!isDeterministicFailure(error)) throw error;
+      // One event of the batch cannot be applied: find it by applying the batch one event at a time.
+      position = await this.applyOneByOne(events, expected);
+    }
     if (position) this.advanced.emit('advanced', position);
     return position;
+  }
+
+  /**
+   * Applies each event in its own transaction. One that fails deterministically
+   * is set aside with its error (projection_failures, a log line with its
+   * stream and position, onSetAside) in a transaction that also moves the
+   * checkpoint past it: its stream's later events wait behind it, every other
+   * stream goes on (issue 15, finding 1).
+   */
+  private async applyOneByOne(events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
+    let position: GlobalPosition | null = null;
+    for (const event of events) {
+      const after: GlobalPosition | undefined = position ?? expected;
+      try {
+        position = (await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, [event], after)))) ?? position;
+      } catch (error) {
+        if (!isDeterministicFailure(error)) throw error;
+        position = await this.exclusive(() => this.dataSource.transaction((manager) => this.setAside(manager, event, error as Error, after)));
+      }
+    }
+    return position;
+  }
+
+  private async setAside(manager: EntityManager, event: RecordedEvent, error: Error, expected?: GlobalPosition): Promise<GlobalPosition> {
+    const checkpoint = await this.checkpoint(manager);
+    if (expected && comparePositions(checkpoint, expected) !== 0) throw new CheckpointMovedError(expected, checkpoint);
+    const failure: ProjectionFailureRow = {
+      streamId: event.streamId,
+      revision: event.revision,
+      position: formatPosition(event.position),
+      eventId: event.id,
+      eventType: event.type,
+      error: error.message.slice(0, 2000),
+      failedAt: new Date().toISOString(),
+      heldEvents: 0,
+    };
+    await insertRows(manager, ProjectionFailureRow, [failure], 'ignore-duplicates');
+    await this.moveCheckpoint(manager, event.position);
+    this.logger.error(`set aside ${event.type} of ${event.streamId} at revision ${event.revision}, position ${failure.position}: ${failure.error}`);
+    this.options.onSetAside?.(failure);
+    return event.position;
+  }
+
+  private moveCheckpoint(manager: EntityManager, position: GlobalPosition): Promise<void> {
+    return insertRows(
+      manager,
+      ProjectionCheckpointRow,
+      [{ name: READ_MODEL_PROJECTION, position: formatPosition(position), updatedAt: new Date().toISOString() }],
+      'upsert',
+    );
+  }
+
+  /**
+   * Retries every stream set aside, after a code fix: its events from the one
+   * that failed are applied in order, without moving the checkpoint (they lie
+   * behind it). A stream that fails again stays set aside, with the new error.
+   * Returns the streams cleared and those still failing.
+   */
+  async retryFailures(): Promise<{ cleared: string[]; failing: ProjectionFailureRow[] }> {
+    const cleared: string[] = [];
+    const failing: ProjectionFailureRow[] = [];
+    for (const failure of await this.dataSource.getRepository(ProjectionFailureRow).find({ order: { position: 'ASC' } })) {
+      const events = await this.eventStore.readStream(failure.streamId, { fromRevision: failure.revision });
+      try {
+        await this.exclusive(() =>
+          this.dataSource.transaction(async (manager) => {
+            const checkpoint = await this.checkpoint(manager);
+            const behind = events.filter((event) => comparePositions(event.position, checkpoint) <= 0);
+            await manager.delete(ProjectionFailureRow, { streamId: failure.streamId });
+            await this.project(manager, behind);
+          }),
+        );
+        cleared.push(failure.streamId);
+      } catch (error) {
+        if (!isDeterministicFailure(error)) throw error;
+        await this.dataSource.getRepository(ProjectionFailureRow).update({ streamId: failure.streamId }, { error: (error as Error).message.slice(0, 2000) });
+        failing.push({ ...failure, error: (error as Error).message });
+      }
+    }
+    return { cleared, failing };
   }
 
   private async applyIn(manager: EntityManager, events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
@@ -184,6 +275,29 @@ export class ReadModelProjector {
     if (expected && comparePositions(checkpoint, expected) !== 0) throw new CheckpointMovedError(expected, checkpoint);
     const fresh = events.filter((event) => comparePositions(event.position, checkpoint) > 0);
     if (fresh.length === 0) return null;
+    await this.project(manager, await this.withoutHeld(manager, fresh));
+    const last = fresh[fresh.length - 1].position;
+    await this.moveCheckpoint(manager, last);
+    return last;
+  }
+
+  /** The events whose stream is not set aside; those of a set-aside stream are counted as waiting behind it. */
+  private async withoutHeld(manager: EntityManager, events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> {
+    const failures = manager.connection.getMetadata(ProjectionFailureRow).tableName;
+    const held: { streamId: string }[] = await manager.query(`SELECT ${quote('streamId')} FROM ${quote(failures)}`);
+    if (held.length === 0) return events;
+    const setAside = new Set(held.map((row) => row.streamId));
+    const waiting = new Map<string, number>();
+    for (const event of events) if (setAside.has(event.streamId)) waiting.set(event.streamId, (waiting.get(event.streamId) ?? 0) + 1);
+    for (const [streamId, count] of waiting) {
+      await manager.increment(ProjectionFailureRow, { streamId }, 'heldEvents', count);
+    }
+    return waiting.size === 0 ? events : events.filter((event) => !setAside.has(event.streamId));
+  }
+
+  /** Applies events to the users, tenants and audit tables, in order; the caller owns the checkpoint. */
+  private async project(manager: EntityManager, fresh: readonly RecordedEvent[]): Promise<void> {
+    if (fresh.length === 0) return;
 
     const userIds = [...new Set(fresh.map((e) => userIdOfStream(e.streamId)).filter((id): id is string => id !== null))];
     const rows = new Map<string, ScimUserRow | null>();
@@ -213,14 +327,6 @@ export class ReadModelProjector {
       const tenantId = event.type === 'TenantDeleted' ? tenantIdOfStream(event.streamId) : null;
       if (tenantId !== null) await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In(TRAIL_OF_A_DELETED_TENANT)) });
     }
-    const last = fresh[fresh.length - 1].position;
-    await insertRows(
-      manager,
-      ProjectionCheckpointRow,
-      [{ name: READ_MODEL_PROJECTION, position: formatPosition(last), updatedAt: new Date().toISOString() }],
-      'upsert',
-    );
-    return last;
   }
 }
 

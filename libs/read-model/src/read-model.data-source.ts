@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
+import { ProjectionFailureRow } from './failures/projection-failure.row';
 import { ScimTokenRow } from './tenants/scim-token.row';
 import { ApiCredentialRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenants/tenant.rows';
 import { ScimUserRow } from './users/scim-user.row';
@@ -20,6 +21,7 @@ export const READ_MODEL_ENTITIES = [
   StorageRow,
   ProfileRow,
   ScimMappingRow,
+  ProjectionFailureRow,
 ];
 
 export async function openReadModel(database: ReadModelDatabase): Promise<DataSource> {

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { EventStore } from '@scim-ledger/event-store';
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
+import { ProjectionFailureRow } from './failures/projection-failure.row';
 import { READ_MODEL_PROJECTION, ReadModelProjector } from './projector';
 import { ScimUserRow } from './users/scim-user.row';
 
@@ -25,6 +26,13 @@ export async function readModelDifferences(live: DataSource, rebuilt: DataSource
       (await ds.getRepository(AuditEntryRow).find()).map(({ id: _id, ...entry }) => [`${entry.streamId}@${entry.streamRevision}`, entry]),
     );
   compareKeyed('audit entry', await audit(live), await audit(rebuilt), differences);
+
+  // An event set aside is a difference from what the events say until a retry or a rebuild applies it.
+  for (const failure of await live.getRepository(ProjectionFailureRow).find({ order: { position: 'ASC' } })) {
+    differences.push(
+      `projection failure: ${failure.streamId} at revision ${failure.revision} (position ${failure.position}, ${failure.eventType}, ${failure.heldEvents} later event(s) waiting): ${failure.error}`,
+    );
+  }
 
   const checkpoint = async (ds: DataSource) =>
     (await ds.getRepository(ProjectionCheckpointRow).findOneBy({ name: READ_MODEL_PROJECTION }))?.position ?? 'none';

@@ -137,10 +137,10 @@ function extension(body: Record<string, unknown>, urn: string): Record<string, u
   return lowerKeys(objectAttribute(body[key], urn));
 }
 
+/** Shape only: how long a kept attribute may be is the user decider's check, on the stored form (issue 15). */
 function optionalString(value: unknown, attribute: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new ScimError(400, `${attribute} must be a string`, 'invalidValue');
-  if (value.length > 512) throw new ScimError(400, `${attribute} is longer than 512 characters`, 'invalidValue');
   if (!isStorableText(value)) throw new ScimError(400, `${attribute} may not contain U+0000 or an unpaired surrogate`, 'invalidValue');
   return value;
 }

@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { firstCharacters, TEXT_WIDTH } from '@scim-ledger/domain';
 import type { ScimPrincipal } from '../auth/scim-tokens';
 import { requestOrigin } from './public-origin';
 
@@ -13,9 +14,6 @@ export interface RequestContext {
   readonly scimBaseUrl: string;
 }
 
-/** Most of a User-Agent kept in an event's metadata. */
-const MAX_USER_AGENT = 500;
-
 /**
  * The User-Agent as events keep it (rule S1): at most 500 characters, and
  * control characters (HTTP lets obs-text bytes through, which Node reads as
@@ -25,7 +23,7 @@ const MAX_USER_AGENT = 500;
 export function userAgentOf(request: FastifyRequest): string | null {
   const header = request.headers['user-agent'];
   if (typeof header !== 'string') return null;
-  return header.slice(0, MAX_USER_AGENT).replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  return firstCharacters(header, TEXT_WIDTH.userAgent).replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
 export const SCIM_PREFIXES = ['scim/v2', 'insync/scim'] as const;

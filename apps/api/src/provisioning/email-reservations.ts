@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import {
+  addressClaimStreamId,
+  addressDigest,
   CommandMetadata,
   decideEmailReservation,
   EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
   EmailReservationEvent,
   EmailReservationState,
-  emailReservationStreamId,
   evolveEmailReservation,
   holdsEmail,
   initialEmailReservation,
@@ -59,7 +59,7 @@ export class EmailReservations {
    */
   claim(loaded: LoadedReservation, userId: string, metadata: CommandMetadata): StreamWrite | null {
     const events = decideEmailReservation(
-      { type: 'ReserveEmail', data: { email: digestOf(loaded.key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt: loaded.holderOwnsIt } },
+      { type: 'ReserveEmail', data: { email: addressDigest(loaded.key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt: loaded.holderOwnsIt } },
       loaded.stream.state,
     );
     return events.length === 0 ? null : this.streams.write(streamOf(loaded.key), EMAIL_RESERVATIONS, events, loaded.stream.revision, metadata);
@@ -80,7 +80,7 @@ export class EmailReservations {
         const holder = stream.state.holder;
         const holderOwnsIt = holder !== null && holder.userId !== userId && holdsEmail((await this.users.load(holder.userId)).state, key);
         const events = decideEmailReservation(
-          { type: 'ReserveEmail', data: { email: digestOf(key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt } },
+          { type: 'ReserveEmail', data: { email: addressDigest(key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt } },
           stream.state,
         );
         reserved = events.length > 0;
@@ -96,21 +96,12 @@ export class EmailReservations {
     await this.streams.decideAndAppend(
       streamOf(key),
       EMAIL_RESERVATIONS,
-      (stream) => decideEmailReservation({ type: 'ReleaseEmail', data: { email: digestOf(key), userId } }, stream.state),
+      (stream) => decideEmailReservation({ type: 'ReleaseEmail', data: { email: addressDigest(key), userId } }, stream.state),
       metadata,
     );
   }
 }
 
-/**
- * Claims name the address only by its SHA-256: stream ids and claim events
- * are never deleted, so they must hold no personal data (README, "Personal
- * data"); the user's own stream is what says which address it is.
- */
-function digestOf(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
 function streamOf(key: string): string {
-  return emailReservationStreamId(digestOf(key));
+  return addressClaimStreamId(key);
 }

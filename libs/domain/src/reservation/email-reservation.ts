@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { listedIn } from '../event-metadata';
 /**
  * Rules L8 and L9: an email address (a sanitised userName, rule L2) belongs to
@@ -41,6 +42,18 @@ export function isEmailReservationEvent(event: { type: string }): event is Email
 
 /** `addressDigest` is the SHA-256 of the address: a claim stream holds no personal data. */
 export const emailReservationStreamId = (addressDigest: string) => `email-${addressDigest}`;
+
+/**
+ * Claims name the address only by its SHA-256: stream ids and claim events
+ * are never deleted, so they must hold no personal data (README, "Personal
+ * data"); the user's own stream is what says which address it is.
+ */
+export function addressDigest(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** The claim stream of an address key (emailKey). */
+export const addressClaimStreamId = (key: string) => emailReservationStreamId(addressDigest(key));
 
 export interface EmailHolder {
   readonly userId: string;

@@ -1,4 +1,6 @@
 import { IdpAttributes, PermanentDeletionReason, PreservedBy, ProvisionedBy, UserEvent, UserPlacement } from './user.events';
+import { addressFault, canonicalAddress } from '../text/canonical-address';
+import { fitsWidth, TEXT_WIDTH } from '../text/stored-text';
 
 /** What the IdP says a user is; the decider turns the difference into events. */
 export interface UserProfile {
@@ -196,9 +198,9 @@ export function foldUser(events: readonly UserEvent[], state: UserState = initia
   return events.reduce(evolve, state);
 }
 
-/** The key under which a userName, which is the inSync email (rule L2), is unique: sanitised, case-insensitive. */
+/** The key under which a userName, which is the inSync email (rule L2), is unique: sanitised, then canonical (rule L8). */
 export function emailKey(userName: string): string {
-  return sanitiseUserName(userName).toLowerCase();
+  return canonicalAddress(sanitiseUserName(userName));
 }
 
 /** Whether this user, as it stands, owns the address (an IdP-deleted user keeps it: rule L5). */
@@ -258,7 +260,28 @@ function validProfile(profile: UserProfile): UserProfile {
   if (!profile.displayName.trim()) throw new UserCommandRefused('InvalidUser', 'displayName is required');
   const userName = sanitiseUserName(profile.userName);
   const email = profile.email.trim() ? profile.email : userName;
-  return { ...profile, userName, email };
+  const valid = { ...profile, userName, email };
+  refuseWhatCannotBeStored(valid);
+  return valid;
+}
+
+/**
+ * Every user attribute checked once, here, on the form it is stored in: as
+ * sent, and for the two addresses also their canonical form, which the read
+ * model keeps beside them for lookups (issue 15: 300 × İ fits 512 characters
+ * but folds to 612). Characters, as PostgreSQL's varchar counts them.
+ */
+function refuseWhatCannotBeStored(profile: UserProfile): void {
+  const width = TEXT_WIDTH.userAttribute;
+  for (const [attribute, value] of Object.entries(profile) as [keyof UserProfile, string | null][]) {
+    if (value === null) continue;
+    const address = attribute === 'userName' || attribute === 'email';
+    if (!fitsWidth(width, value, ...(address ? [canonicalAddress(value)] : []))) {
+      throw new UserCommandRefused('InvalidUser', `${attribute} is longer than ${width} characters${address ? ' (as compared, after case folding)' : ''}`);
+    }
+    const fault = address ? addressFault(value) : null;
+    if (fault) throw new UserCommandRefused('InvalidUser', `${attribute} ${fault}`);
+  }
 }
 
 function profileChanges(current: UserProfile, wanted: UserProfile): UserEvent[] {

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { TEXT_WIDTH } from '@scim-ledger/domain';
 
 /** One recorded change with who, when, from where and why (rule S1). */
 @Entity('audit_trail')
@@ -42,7 +43,7 @@ export class AuditEntryRow {
   @Column({ type: 'varchar', length: 100 })
   requestId: string;
 
-  @Column({ type: 'varchar', length: 500, nullable: true })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAgent, nullable: true })
   userAgent: string | null;
 
   @Column({ type: 'varchar', length: 100, nullable: true })

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { TEXT_WIDTH } from '@scim-ledger/domain';
 
 /** One tenant and its settings, as the admin API reads them. */
 @Entity('tenants')
@@ -6,7 +7,7 @@ export class TenantRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.catalogueName })
   name: string;
 
   /** manual, scim or ad_ldap (rule T6). */
@@ -44,7 +45,7 @@ export class ApiCredentialRow {
   @Column({ type: 'varchar', length: 64 })
   secretHash: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.catalogueName })
   name: string;
 
   @Column({ type: 'varchar', length: 32 })
@@ -64,10 +65,10 @@ export class StorageRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   tenantId: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.catalogueName })
   name: string;
 
-  @Column({ type: 'varchar', length: 100 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.region })
   region: string;
 
   /** healthy or unhealthy (rule M6). */
@@ -85,7 +86,7 @@ export class ProfileRow {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   tenantId: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.catalogueName })
   name: string;
 
   /** 0 = unlimited (rule M5). */
@@ -114,10 +115,10 @@ export class ScimMappingRow {
   @Column({ type: 'integer' })
   position: number;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.catalogueName })
   name: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.catalogueName })
   attribute: string;
 
   /** JSON array of the accepted values (rule M2). */

@@ -1,8 +1,11 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { TEXT_WIDTH } from '@scim-ledger/domain';
 
 /**
- * One user as SCIM queries see it. Lower-cased copies of userName and email
- * make the case-insensitive lookups IdPs send before every create use an index.
+ * One user as SCIM queries see it. Canonical copies of userName and email
+ * (canonicalAddress: folded, trimmed; rule L8) make the case-insensitive
+ * lookups IdPs send before every create use an index; their width, like
+ * every text column's, is TEXT_WIDTH, which the deciders check before an append.
  * Timestamps are ISO 8601 UTC strings so they sort and compare alike on
  * SQLite and PostgreSQL. Every SCIM query has tenantId = ? AND
  * deletedInIdp = ? and pages in (createdAt, id) order, so the indexes hold
@@ -25,31 +28,31 @@ export class ScimUserRow {
   @Column({ type: 'varchar', length: 64 })
   tenantId: string;
 
-  @Column({ type: 'varchar', length: 512 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute })
   userName: string;
 
-  @Column({ type: 'varchar', length: 512 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute })
   userNameLower: string;
 
-  @Column({ type: 'varchar', length: 512 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute })
   email: string;
 
-  @Column({ type: 'varchar', length: 512 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute })
   emailLower: string;
 
-  @Column({ type: 'varchar', length: 512 })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute })
   displayName: string;
 
-  @Column({ type: 'varchar', length: 512, nullable: true })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute, nullable: true })
   givenName: string | null;
 
-  @Column({ type: 'varchar', length: 512, nullable: true })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute, nullable: true })
   familyName: string | null;
 
-  @Column({ type: 'varchar', length: 512, nullable: true })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute, nullable: true })
   externalId: string | null;
 
-  @Column({ type: 'varchar', length: 512, nullable: true })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute, nullable: true })
   userPrincipalName: string | null;
 
   @Column({ type: 'boolean' })

@@ -1,4 +1,4 @@
-import { EventMetadata, isUserEvent, upcastUserEvent, UserPlacement } from '@scim-ledger/domain';
+import { canonicalAddress, EventMetadata, isUserEvent, upcastUserEvent, UserPlacement } from '@scim-ledger/domain';
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimUserRow } from './scim-user.row';
 
@@ -26,9 +26,9 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
       id: d.userId,
       tenantId: d.tenantId,
       userName: d.userName,
-      userNameLower: d.userName.toLowerCase(),
+      userNameLower: canonicalAddress(d.userName),
       email: d.email,
-      emailLower: d.email.toLowerCase(),
+      emailLower: canonicalAddress(d.email),
       displayName: d.displayName,
       givenName: d.givenName,
       familyName: d.familyName,
@@ -56,9 +56,9 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
       return {
         ...next,
         userName: event.data.userName,
-        userNameLower: event.data.userName.toLowerCase(),
+        userNameLower: canonicalAddress(event.data.userName),
         email: event.data.email,
-        emailLower: event.data.email.toLowerCase(),
+        emailLower: canonicalAddress(event.data.email),
       };
     case 'UserExternalIdChanged':
       return { ...next, externalId: event.data.externalId };

@@ -1,5 +1,6 @@
 import { parse, type Filter } from 'scim2-parse-filter';
 import { ScimError } from '../scim-error';
+import { canonicalAddress, foldText } from '@scim-ledger/domain';
 import { isStorableText } from '../storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
 
@@ -141,7 +142,7 @@ interface ColumnAttribute {
   readonly column: UserColumn;
   readonly nullable: boolean;
   readonly caseExact: boolean;
-  /** A copy lower-cased by the projection (String.prototype.toLowerCase), indexed. */
+  /** The projection's canonical copy (canonicalAddress), indexed. */
   readonly lowerColumn?: UserColumn;
 }
 
@@ -409,18 +410,23 @@ class FilterTranslation {
 
   private columnComparison(attribute: ColumnAttribute, op: ComparisonOperator, value: string | boolean): string {
     if (typeof value === 'boolean') return `${this.column(attribute.column)} ${op === 'eq' ? '=' : '<>'} ${this.param(value)}`;
-    // Case-insensitive strings compare lower-cased on both sides: with the projection's copy where
-    // there is one (its index serves eq), else with the database's LOWER() on both sides so the
-    // column and the value fold alike. SQLite's LOWER folds ASCII only: there "É" and "é" differ.
-    // Lower-cased copies in the read model would lift this.
+    // Case-insensitive strings compare folded on both sides: with the projection's canonical copy where
+    // there is one (userName, emails: canonicalAddress, rule L8; its index serves eq), else with the
+    // database's LOWER() on both sides so the column and the value fold alike. SQLite's LOWER folds
+    // ASCII only: there "É" and "é" differ. Folded copies in the read model would lift this.
     const caseInsensitive = attribute.type === 'string' && !attribute.caseExact;
+    if (caseInsensitive && attribute.lowerColumn) {
+      // A whole value is compared as the canonical address; a substring only folded (no trim, no domain form).
+      const substring = op === 'co' || op === 'sw' || op === 'ew';
+      value = substring ? foldText(value) : canonicalAddress(value);
+    }
     const target = !caseInsensitive
       ? this.column(attribute.column)
       : attribute.lowerColumn
         ? this.column(attribute.lowerColumn)
         : `LOWER(${this.column(attribute.column)})`;
     const operand = (v: string) =>
-      !caseInsensitive ? this.param(v) : attribute.lowerColumn ? this.param(v.toLowerCase()) : `LOWER(${this.param(v)})`;
+      !caseInsensitive || attribute.lowerColumn ? this.param(v) : `LOWER(${this.param(v)})`;
     switch (op) {
       case 'eq':
         return `${target} = ${operand(value)}`;

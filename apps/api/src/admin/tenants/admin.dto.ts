@@ -17,6 +17,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { TEXT_WIDTH } from '@scim-ledger/domain';
+import { FitsColumn } from '../http/fits-column';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /**
@@ -35,13 +37,13 @@ export class CreateTenantBody {
   id: string;
 
   @ApiProperty({ example: 'Acme Corp' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 }
 
 export class TenantSettingsBody {
   @ApiProperty({ example: 'Acme Corporation' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 }
 
@@ -67,7 +69,7 @@ export class UserManagementBody {
 
 export class ApiCredentialBody {
   @ApiProperty({ example: 'backup automation' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 }
 
@@ -77,11 +79,11 @@ export class StorageBody {
   id: string;
 
   @ApiProperty({ example: 'EU primary' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 
   @ApiProperty({ example: 'eu-west-1' })
-  @IsString() @MinLength(1) @MaxLength(100)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.region)
   region: string;
 }
 
@@ -93,7 +95,7 @@ export class StorageHealthBody {
 
 export class ProfileBody {
   @ApiProperty({ example: 'Engineering' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 
   @ApiProperty({ description: 'maximum users, 0 = unlimited (rule M5)', example: 100, maximum: MAX_COUNT })
@@ -127,7 +129,7 @@ export class QuotaBody {
 
 export class MappingConfigurationBody {
   @ApiProperty({ example: 'Engineers in Paris' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 
   @ApiProperty({ example: 'engineering' })
@@ -154,11 +156,11 @@ export class CreateMappingBody extends MappingConfigurationBody {
   id: string;
 
   @ApiProperty({ description: 'the user attribute the filter reads; case-sensitive (rule M2)', example: 'department' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
   attribute: string;
 
   @ApiProperty({ description: 'accepted values, comma-separated; semicolon-separated when a value holds a comma (rule M2)', example: 'Engineering,R&D' })
-  @IsString() @MinLength(1) @MaxLength(2000)
+  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.mappingValues)
   values: string;
 }
 

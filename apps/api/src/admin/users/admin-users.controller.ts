@@ -3,7 +3,7 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger'
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Brackets, DataSource } from 'typeorm';
-import { CommandMetadata, decide, emailKey, UserCommand } from '@scim-ledger/domain';
+import { CommandMetadata, decide, emailKey, foldText, UserCommand } from '@scim-ledger/domain';
 import { EmailReservations } from '../../provisioning/email-reservations';
 import { PermanentDeletion } from '../../provisioning/permanent-deletion';
 import { Licences } from '../../provisioning/licences';
@@ -23,15 +23,16 @@ const MAX_START_INDEX = 2_147_483_647;
 
 export class CreateUserBody {
   @ApiProperty({ description: 'becomes the email address (rule L2)', example: 'ada@example.com' })
-  @IsString() @MinLength(3) @MaxLength(512)
+  // Its bound is the user decider's, on the stored (canonical) form: checked once, there.
+  @IsString() @MinLength(3)
   userName: string;
 
   @ApiProperty({ example: 'Ada Lovelace' })
-  @IsString() @MinLength(1) @MaxLength(512)
+  @IsString() @MinLength(1)
   displayName: string;
 
   @ApiPropertyOptional({ description: 'defaults to userName', example: 'ada@example.com' })
-  @IsOptional() @IsEmail() @MaxLength(512)
+  @IsOptional() @IsEmail()
   email?: string;
 }
 
@@ -84,12 +85,15 @@ export class AdminUsersController {
     if (query.profileId) search.andWhere('u."profileId" = :profileId', { profileId: query.profileId });
     if (query.storageId) search.andWhere('u."storageId" = :storageId', { storageId: query.storageId });
     if (query.q) {
-      const like = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = contains(query.q.toLowerCase());
+      // The address columns hold the canonical form (rule L8): the text is folded the same way.
+      const folded = contains(foldText(query.q));
       search.andWhere(
         new Brackets((text) =>
           text
-            .where(`u."userNameLower" LIKE :like ESCAPE '\\'`, { like })
-            .orWhere(`u."emailLower" LIKE :like ESCAPE '\\'`, { like })
+            .where(`u."userNameLower" LIKE :folded ESCAPE '\\'`, { folded })
+            .orWhere(`u."emailLower" LIKE :folded ESCAPE '\\'`, { folded })
             .orWhere(`LOWER(u."displayName") LIKE :like ESCAPE '\\'`, { like }),
         ),
       );

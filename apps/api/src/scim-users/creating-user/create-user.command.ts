@@ -5,6 +5,7 @@ import {
   decide,
   EmailReservationRefused,
   emailKey,
+  firstCharacters,
   IdpAttributes,
   initialUserState,
   NO_MAPPING_MATCHED,
@@ -12,6 +13,7 @@ import {
   PlacementRefused,
   placeNewUser,
   profileSeatsStreamId,
+  TEXT_WIDTH,
   UserPlacement,
 } from '@scim-ledger/domain';
 import { AppendResult, StreamsPartlyAppendedError, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
@@ -187,7 +189,7 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
 function userNameOf(body: unknown): string | null {
   if (typeof body !== 'object' || body === null) return null;
   const entry = Object.entries(body).find(([name]) => name.toLowerCase() === 'username');
-  return typeof entry?.[1] === 'string' ? entry[1].slice(0, 512) : null;
+  return typeof entry?.[1] === 'string' ? firstCharacters(entry[1], TEXT_WIDTH.userAttribute) : null;
 }
 
 function hasDisplayName(body: unknown): boolean {

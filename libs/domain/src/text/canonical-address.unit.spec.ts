@@ -1,0 +1,57 @@
+import { addressFault, canonicalAddress, foldText } from './canonical-address';
+
+const HELD = 'ada@example.com';
+
+describe('One canonical address (rule L8, issue 15 finding 4)', () => {
+  describe.each([
+    ['leading and trailing spaces', '  ada@example.com  '],
+    ['decomposed accents fold like composed ones', 'ade\u0301@example.com'],
+    ['fullwidth letters', 'ａｄａ@ｅｘａｍｐｌｅ.ｃｏｍ'],
+    ['upper case', 'ADA@EXAMPLE.COM'],
+    ['a trailing dot on the domain', 'ada@example.com.'],
+    ['an IDNA domain in Unicode and in ASCII', 'ada@bücher.example'],
+  ])('given %s', (_, variant) => {
+    it('when it is made canonical, then it is the one form of its address', () => {
+      const expected =
+        variant.includes('bücher') ? 'ada@xn--bcher-kva.example' : variant.includes('\u0301') ? 'adé@example.com' : HELD;
+      expect(canonicalAddress(variant)).toBe(expected);
+    });
+  });
+
+  it('given a composed and a decomposed é, when both are made canonical, then they are equal', () => {
+    expect(canonicalAddress('adé@example.com')).toBe(canonicalAddress('ade\u0301@example.com'));
+  });
+
+  it('given ß, final sigma, long s and the Kelvin sign, when folded, then they fold fully (not only lower-cased)', () => {
+    expect(foldText('STRAßE')).toBe('strasse');
+    expect(foldText('ΟΔΟΣ')).toBe(foldText('οδος'));
+    expect(foldText('ſam')).toBe('sam');
+    expect(foldText('\u212Aelvin')).toBe('kelvin');
+  });
+
+  it.each([
+    ['a tab', 'ada\t@example.com'],
+    ['a zero-width space', 'a\u200bda@example.com'],
+    ['a zero-width joiner', 'ada\u200d@example.com'],
+    ['a right-to-left mark', '\u200fada@example.com'],
+    ['a soft hyphen', 'a\u00adda@example.com'],
+    ['a line separator', 'ada\u2028@example.com'],
+    ['a NUL-free C1 control', 'ada\u0085@example.com'],
+  ])('given an address with %s, when checked, then it is refused, and its key drops the character', (_, address) => {
+    expect(addressFault(address)).toMatch(/control, format or zero-width/);
+    expect(canonicalAddress(address)).toBe(HELD);
+  });
+
+  it('given a plain address, when checked, then nothing is wrong with it', () => {
+    expect(addressFault('ada.lovelace+backup@example.com')).toBeNull();
+    expect(addressFault('José Ramírez@example.com')).toBeNull();
+  });
+
+  it('given a userName that is not an address, when made canonical, then it is folded and trimmed only', () => {
+    expect(canonicalAddress(' Ada Lovelace ')).toBe('ada lovelace');
+  });
+
+  it('given 300 × İ, when folded, then it grows to 600 characters (why bounds are checked on the stored form)', () => {
+    expect([...foldText('İ'.repeat(300))].length).toBe(600);
+  });
+});
