@@ -15,6 +15,7 @@ import {
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
+import type { ProjectionLock } from './projection-lock';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ScimUserRow } from './users/scim-user.row';
 import { projectTenantEvent, tenantIdOfStream } from './tenants/tenants.projection';
@@ -34,6 +35,11 @@ export interface ProjectorOptions {
   readonly batchSize?: number;
   /** Pause before resubscribing after the store or database failed. */
   readonly retryDelayMs?: number;
+  /**
+   * Held while `run` projects, when other processes may project into the same
+   * read model (several api instances): without it, run projects at once.
+   */
+  readonly lock?: ProjectionLock;
 }
 
 /**
@@ -59,6 +65,23 @@ export class ReadModelProjector {
    * one it last committed (a rebuild switched the tables underneath).
    */
   async run(signal: AbortSignal): Promise<void> {
+    const lock = this.options.lock;
+    if (!lock) return this.follow(signal);
+    while (!signal.aborted) {
+      const held = await lock.acquire(signal);
+      if (!held) break;
+      this.logger.log(`holds the projection lock (${lock.holder}): projecting`);
+      try {
+        await this.follow(AbortSignal.any([signal, held]));
+      } finally {
+        await lock.release();
+      }
+      if (!signal.aborted) this.logger.warn('lost the projection lock: waiting to take it again, read-your-writes follows the shared checkpoint meanwhile');
+    }
+  }
+
+  /** The projection proper: until the signal aborts, whatever fails. */
+  private async follow(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const after = await this.checkpoint();
@@ -179,6 +202,8 @@ export class ReadModelProjector {
       // first fails at once (SQLITE_BUSY, no busy wait) once another process wrote past its snapshot: a
       // rebuild's CLI beside the api, or the api's appends beside an external projector.
       await manager.query(`UPDATE ${quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName)} SET name = name WHERE 0 = 1`);
+    } else {
+      await lockCheckpointRow(manager);
     }
     const checkpoint = await this.checkpoint(manager);
     if (expected && comparePositions(checkpoint, expected) !== 0) throw new CheckpointMovedError(expected, checkpoint);
@@ -201,7 +226,7 @@ export class ReadModelProjector {
     }
     const saved = [...changed].map((id) => rows.get(id)).filter((row): row is ScimUserRow => !!row);
     const removed = [...changed].filter((id) => !rows.get(id));
-    await insertRows(manager, ScimUserRow, saved, 'upsert');
+    await insertRows(manager, ScimUserRow, saved, 'upsert-newer-revision');
     await deleteByIds(manager, ScimUserRow, removed);
     for (const event of fresh) await projectTenantEvent(manager, event);
     const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
@@ -222,6 +247,24 @@ export class ReadModelProjector {
     );
     return last;
   }
+}
+
+/**
+ * PostgreSQL: holds the checkpoint row until the batch commits, so a second
+ * projector on this read model (the lock's holder changing hands, a rebuild's
+ * catch-up) reads the checkpoint only after this batch and skips what it
+ * applied, instead of applying the same events beside it (duplicate keys) or
+ * moving the checkpoint back. The row is created first: FOR UPDATE locks only
+ * rows that exist, and a concurrent insert of the same key waits for this one.
+ */
+async function lockCheckpointRow(manager: EntityManager): Promise<void> {
+  const table = quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName);
+  await manager.query(`INSERT INTO ${table} (name, position, "updatedAt") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+    READ_MODEL_PROJECTION,
+    formatPosition(START_OF_ALL),
+    new Date().toISOString(),
+  ]);
+  await manager.query(`SELECT name FROM ${table} WHERE name = $1 FOR UPDATE`, [READ_MODEL_PROJECTION]);
 }
 
 /** The stored checkpoint is not the one the projector last committed: a rebuild switched the tables. */
@@ -337,13 +380,17 @@ async function deleteByIds(manager: EntityManager, entity: new () => object, ids
 
 /**
  * Multi-row INSERT: 'upsert' replaces the row with the same primary key,
+ * 'upsert-newer-revision' only if the new row comes from a later stream
+ * revision (never older state over newer, whoever wrote it), and
  * 'ignore-duplicates' keeps the one already there (a redelivered audit entry).
  */
+type OnConflict = 'upsert' | 'upsert-newer-revision' | 'ignore-duplicates';
+
 async function insertRows<T extends ObjectLiteral>(
   manager: EntityManager,
   entity: new () => T,
   rows: readonly Partial<T>[],
-  onConflict: 'upsert' | 'ignore-duplicates',
+  onConflict: OnConflict,
 ): Promise<void> {
   if (rows.length === 0) return;
   const metadata = manager.connection.getMetadata(entity);
@@ -363,7 +410,7 @@ async function insertRows<T extends ObjectLiteral>(
 /** The statement text for `count` rows, built once per table, size and dialect: a rebuild reuses a few. */
 const insertStatements = new WeakMap<EntityMetadata, Map<string, string>>();
 
-function insertStatement(manager: EntityManager, metadata: EntityMetadata, count: number, onConflict: 'upsert' | 'ignore-duplicates'): string {
+function insertStatement(manager: EntityManager, metadata: EntityMetadata, count: number, onConflict: OnConflict): string {
   const key = `${manager.connection.options.type} ${onConflict} ${count}`;
   let cached = insertStatements.get(metadata);
   if (!cached) insertStatements.set(metadata, (cached = new Map()));
@@ -372,10 +419,14 @@ function insertStatement(manager: EntityManager, metadata: EntityMetadata, count
   const columns = writtenColumns(metadata);
   const names = columns.map((column) => quote(column.databaseName));
   const keys = metadata.primaryColumns.map((column) => quote(column.databaseName));
+  const update = `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names.filter((n) => !keys.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`;
+  const revision = quote(metadata.findColumnWithPropertyName('revision')?.databaseName ?? 'revision');
   const conflict =
     onConflict === 'upsert'
-      ? `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names.filter((n) => !keys.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`
-      : 'ON CONFLICT DO NOTHING';
+      ? update
+      : onConflict === 'upsert-newer-revision'
+        ? `${update} WHERE excluded.${revision} > ${quote(metadata.tableName)}.${revision}`
+        : 'ON CONFLICT DO NOTHING';
   const tuples = Array.from({ length: count }, (_, i) => `(${placeholders(manager, 1 + i * columns.length, columns.length)})`).join(', ');
   const statement = `INSERT INTO ${quote(metadata.tableName)} (${names.join(', ')}) VALUES ${tuples} ${conflict}`;
   cached.set(key, statement);
