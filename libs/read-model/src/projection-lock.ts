@@ -123,8 +123,11 @@ export class PostgresAdvisoryProjectionLock implements ProjectionLock {
     this.keepAlive = null;
     const client = this.client;
     this.client = null;
-    // Ending the session releases its advisory locks.
-    if (client) await client.end().catch(() => undefined);
+    if (!client) return;
+    // Given up, not lost: no warning from its listeners. Ending the session releases its advisory locks.
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -226,7 +226,7 @@ export class ReadModelProjector {
     }
     const saved = [...changed].map((id) => rows.get(id)).filter((row): row is ScimUserRow => !!row);
     const removed = [...changed].filter((id) => !rows.get(id));
-    await insertRows(manager, ScimUserRow, saved, 'upsert-newer-revision');
+    await writeUserRows(manager, saved);
     await deleteByIds(manager, ScimUserRow, removed);
     for (const event of fresh) await projectTenantEvent(manager, event);
     const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
@@ -265,6 +265,15 @@ async function lockCheckpointRow(manager: EntityManager): Promise<void> {
     new Date().toISOString(),
   ]);
   await manager.query(`SELECT name FROM ${table} WHERE name = $1 FOR UPDATE`, [READ_MODEL_PROJECTION]);
+}
+
+/**
+ * Inserts or replaces users' rows, each only over a row of an earlier stream
+ * revision: a writer that folded a stream before another committed a later
+ * revision of it never writes its older state back (a stale read after a 2xx).
+ */
+export async function writeUserRows(manager: EntityManager, rows: readonly ScimUserRow[]): Promise<void> {
+  await insertRows(manager, ScimUserRow, rows, 'upsert-newer-revision');
 }
 
 /** The stored checkpoint is not the one the projector last committed: a rebuild switched the tables. */
