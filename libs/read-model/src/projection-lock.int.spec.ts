@@ -110,13 +110,13 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
     }
   }
 
-  it('given two projectors without the lock catching up side by side on one read model, when both are done, then neither failed and the read model equals a rebuild from the events', async () => {
+  it('given four projectors without the lock catching up side by side on one read model, when all are done, then none failed and the read model equals a rebuild from the events', async () => {
     // The first events projected already: from the start of all a projector drops and rebuilds indexes, which
     // two at once race on in PostgreSQL's catalogue (the lock prevents that too); here the rows are the point.
     await appendLoad(0, 1);
     await new ReadModelProjector(readModel, store, { writeLock }).catchUp();
     await appendLoad(1);
-    const projectors = [1, 2].map(() => new ReadModelProjector(readModel, store, { writeLock, batchSize: 3 }));
+    const projectors = [1, 2, 3, 4].map((n) => new ReadModelProjector(readModel, store, { writeLock, batchSize: n }));
 
     await Promise.all(projectors.map((projector) => projector.catchUp()));
 
