@@ -251,20 +251,20 @@ export class ReadModelProjector {
 
 /**
  * PostgreSQL: holds the checkpoint row until the batch commits, so a second
- * projector on this read model (the lock's holder changing hands, a rebuild's
- * catch-up) reads the checkpoint only after this batch and skips what it
- * applied, instead of applying the same events beside it (duplicate keys) or
- * moving the checkpoint back. The row is created first: FOR UPDATE locks only
- * rows that exist, and a concurrent insert of the same key waits for this one.
+ * projector on this read model (the lock's holder changing hands while the
+ * old one finishes a batch) reads the checkpoint only after this batch and
+ * skips what it applied, instead of applying the same events beside it
+ * (duplicate keys) or moving the checkpoint back. One statement: it inserts
+ * the start of all if the row is missing (a lock on a row that does not exist
+ * would hold nothing), else updates nothing but takes the row's lock.
  */
 async function lockCheckpointRow(manager: EntityManager): Promise<void> {
   const table = quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName);
-  await manager.query(`INSERT INTO ${table} (name, position, "updatedAt") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+  await manager.query(`INSERT INTO ${table} (name, position, "updatedAt") VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET name = excluded.name`, [
     READ_MODEL_PROJECTION,
     formatPosition(START_OF_ALL),
     new Date().toISOString(),
   ]);
-  await manager.query(`SELECT name FROM ${table} WHERE name = $1 FOR UPDATE`, [READ_MODEL_PROJECTION]);
 }
 
 /**
