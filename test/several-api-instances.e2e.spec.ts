@@ -161,16 +161,17 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
     let patched = 0;
     let changed = 0;
     let killedPid: number | null = null;
+    let holderAtKill: number | null = null;
     let takingOver: Promise<number> = Promise.resolve(NaN);
     const patcher = async () => {
       while (patched < PATCHES) {
         const n = patched++;
         if (n === Math.floor(PATCHES / 2)) {
-          const pid = await projectingPid();
-          const victim = instances.find((instance) => instance.pid === pid) ?? instances[0];
+          holderAtKill = await projectingPid();
+          const victim = instances.find((instance) => instance.pid === holderAtKill) ?? instances[0];
           killedPid = victim.pid ?? null;
-          await victim.stop('SIGKILL');
           const killedAt = Date.now();
+          await victim.stop('SIGKILL');
           takingOver = until(async () => ![null, killedPid].includes(await projectingPid()), 30_000, 'another instance to take the projection over').then(() => Date.now() - killedAt, () => Infinity);
         }
         const id = users[n % users.length];
@@ -233,7 +234,7 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
     if (process.env.SEVERAL_REPORT) {
       process.stdout.write(
         `${INSTANCES} instances on ${E2E_DATABASE}: ${users.length} creates, ${PATCHES} PATCHes (${patchesAfterKill} after the kill), ${ADMIN_CHANGES} admin changes; ` +
-          `${stale.length} stale reads, ${projectionErrors.length} projection errors; projection taken over ${takeoverMs} ms after the SIGKILL\n`,
+          `${stale.length} stale reads, ${projectionErrors.length} projection errors; projection taken over ${takeoverMs} ms after the SIGKILL of pid ${killedPid} (holder ${holderAtKill}, then ${holderAfterKill})\n`,
       );
     }
     const lost: string[] = [];
@@ -245,6 +246,7 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
     expect({ stale, projectionErrors, failures, lost }).toEqual({ stale: [], projectionErrors: [], failures: [], lost: [] });
     expect(users).toHaveLength(CREATES);
     expect(pidsAtStart).toContain(holderAtStart);
+    expect(killedPid).toBe(holderAtKill);
     expect(holderAfterKill).not.toBeNull();
     expect(holderAfterKill).not.toBe(killedPid);
     expect(patchesAfterKill).toBeGreaterThan(0);
