@@ -259,12 +259,12 @@ export class ReadModelProjector {
  * would hold nothing), else updates nothing but takes the row's lock.
  */
 async function lockCheckpointRow(manager: EntityManager): Promise<void> {
-  const table = quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName);
-  await manager.query(`INSERT INTO ${table} (name, position, "updatedAt") VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET name = excluded.name`, [
-    READ_MODEL_PROJECTION,
-    formatPosition(START_OF_ALL),
-    new Date().toISOString(),
-  ]);
+  const metadata = manager.connection.getMetadata(ProjectionCheckpointRow);
+  const [name, position, updatedAt] = (['name', 'position', 'updatedAt'] as const).map((property) => quote(metadata.findColumnWithPropertyName(property)!.databaseName));
+  await manager.query(
+    `INSERT INTO ${quote(metadata.tableName)} (${name}, ${position}, ${updatedAt}) VALUES ($1, $2, $3) ON CONFLICT (${name}) DO UPDATE SET ${name} = excluded.${name}`,
+    [READ_MODEL_PROJECTION, formatPosition(START_OF_ALL), new Date().toISOString()],
+  );
 }
 
 /**
