@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 FUZZ_RUNS="${FUZZ_RUNS:-15000}"
 FAULT_WRITES="${FAULT_WRITES:-3000}"
 FAULT_KILLS="${FAULT_KILLS:-12}"
-export FUZZ_REPORT=1 FAULT_REPORT=1
+SEVERAL_PATCHES="${SEVERAL_PATCHES:-5000}"
+export FUZZ_REPORT=1 FAULT_REPORT=1 SEVERAL_REPORT=1
 
 npm run build
 echo "== fuzzing: ${FUZZ_RUNS} cases per property (7 properties on SQLite, the request fuzz again on PostgreSQL)"
@@ -18,6 +19,11 @@ FUZZ_RUNS="$FUZZ_RUNS" E2E_DATABASE=postgres npx jest test/fuzz-scim-requests
 echo "== kill -9 under load: ${FAULT_WRITES} writes, ${FAULT_KILLS} kills, SQLite then PostgreSQL"
 for database in sqlite postgres; do
   FAULT_WRITES="$FAULT_WRITES" FAULT_KILLS="$FAULT_KILLS" E2E_DATABASE="$database" npx jest test/faults
+done
+
+echo "== several api instances on one database: ${SEVERAL_PATCHES} PATCHes, the projecting one killed half-way, SQLite then PostgreSQL"
+for database in sqlite postgres; do
+  SEVERAL_PATCHES="$SEVERAL_PATCHES" E2E_DATABASE="$database" npx jest test/several-api-instances
 done
 
 echo "== security, concurrency and database outage on SQLite and PostgreSQL"

@@ -37,6 +37,8 @@ export class AppProcess {
     private readonly app: keyof typeof ENTRIES,
     private readonly env: Record<string, string>,
     private readonly args: string[] = [],
+    /** Sees every chunk of output, where `output` keeps only the last 20,000 characters. */
+    private readonly onOutput: (chunk: string) => void = () => undefined,
   ) {}
 
   start(): this {
@@ -45,8 +47,12 @@ export class AppProcess {
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.on('data', (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000)));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000)));
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+      this.onOutput(chunk.toString());
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     this.child = child;
     return this;

@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, openEventStore, PERSONAL_DATA_SHREDDER, sqliteWriteLock } from '@scim-ledger/event-store';
-import { countSetAside, openReadModel, ReadModelFreshness, ReadModelProjector } from '@scim-ledger/read-model';
+import { countSetAside, openReadModel, projectionLockFor, ReadModelFreshness, ReadModelProjector } from '@scim-ledger/read-model';
 import { AppConfig, Clock, SystemClock } from '@scim-ledger/platform';
 import { ScimBearerStrategy } from './auth/scim-bearer.strategy';
 import { ScimTokens } from './auth/scim-tokens';
@@ -102,12 +102,16 @@ export class AppModule {
         {
           provide: ReadModelProjector,
           inject: [READ_MODEL, EVENT_STORE],
-          useFactory: (dataSource: DataSource, eventStore: EventStore) =>
-            new ReadModelProjector(dataSource, eventStore, {
-              writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
+          useFactory: (dataSource: DataSource, eventStore: EventStore) => {
+            const writeLock = config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined;
+            return new ReadModelProjector(dataSource, eventStore, {
+              writeLock,
               batchSize: config.projectorBatchSize,
               onSetAside: countSetAside,
-            }),
+              // Every api instance runs a projector; the lock lets one of them project at a time.
+              lock: projectionLockFor(config.readModel, dataSource, { writeLock, timings: config.projectorLock }),
+            });
+          },
         },
         {
           provide: ReadModelFreshness,

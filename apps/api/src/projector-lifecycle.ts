@@ -7,6 +7,9 @@ import { APP_CONFIG, AppConfig, READ_MODEL } from './tokens';
 /**
  * Runs the projector inside the api unless it runs as its own process
  * (PROJECTOR=external, apps/projector), and closes the stores on shutdown.
+ * With several instances on one database, each runs one and the projection
+ * lock lets one of them project; the others' writes wait on the shared
+ * checkpoint (ReadModelFreshness polls it) and one takes over if it dies.
  */
 @Injectable()
 export class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -24,7 +27,7 @@ export class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplica
   onApplicationBootstrap(): void {
     if (this.config.projector !== 'in-process') return;
     this.running = this.projector.run(this.stop.signal);
-    this.logger.log(`projecting ${this.eventStore.backend} events into the ${this.config.readModel.type} read model in-process`);
+    this.logger.log(`projecting ${this.eventStore.backend} events into the ${this.config.readModel.type} read model in-process, whenever this instance holds the projection lock`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

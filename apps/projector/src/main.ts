@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
-import { countSetAside, openReadModel, ReadModelProjector } from '@scim-ledger/read-model';
+import { countSetAside, openReadModel, projectionLockFor, ReadModelProjector } from '@scim-ledger/read-model';
 import { ConfigError, loadConfig } from '@scim-ledger/platform';
 
 /**
@@ -15,10 +15,13 @@ async function main(): Promise<void> {
   const logger = new Logger('Projector');
   const eventStore = await openEventStore(config.eventStore, personalFieldsOf);
   const dataSource = await openReadModel(config.readModel);
+  const writeLock = config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined;
   const projector = new ReadModelProjector(dataSource, eventStore, {
-    writeLock: config.readModel.type === 'sqlite' ? sqliteWriteLock(config.readModel.file) : undefined,
+    writeLock,
     batchSize: config.projectorBatchSize,
     onSetAside: countSetAside,
+    // Several projector processes (or api instances) on one read model: one projects, the others stand by.
+    lock: projectionLockFor(config.readModel, dataSource, { writeLock, timings: config.projectorLock }),
   });
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());

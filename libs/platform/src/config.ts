@@ -55,6 +55,18 @@ class Environment {
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
   PROJECTOR_BATCH_SIZE = 5000;
 
+  /** How often an instance that does not project tries to take the projection lock over. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(50) @Max(60_000)
+  PROJECTOR_LOCK_POLL_MS = 1000;
+
+  /** SQLite: a projection lease not renewed for this long is taken over by another process. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(500) @Max(600_000)
+  PROJECTOR_LEASE_TTL_MS = 10_000;
+
+  /** SQLite: how often the projecting process renews its lease (well under PROJECTOR_LEASE_TTL_MS). */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(100) @Max(300_000)
+  PROJECTOR_LEASE_RENEW_MS = 2000;
+
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
   SCIM_MAX_PAGE_SIZE = 200;
 
@@ -125,6 +137,8 @@ export interface AppConfig {
   readonly projector: 'in-process' | 'external';
   /** Most events the projector commits in one transaction. */
   readonly projectorBatchSize: number;
+  /** One projector per read model across processes: the lock's timings (see libs/read-model projection-lock). */
+  readonly projectorLock: { readonly pollIntervalMs: number; readonly leaseTtlMs: number; readonly leaseRenewMs: number };
   /** The largest page a SCIM list serves, whatever `count` asks (RFC 7644 §3.4.2.4). */
   readonly maxPageSize: number;
   readonly bootstrapToken: string | undefined;
@@ -190,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readModel,
     projector: parsed.PROJECTOR,
     projectorBatchSize: parsed.PROJECTOR_BATCH_SIZE,
+    projectorLock: { pollIntervalMs: parsed.PROJECTOR_LOCK_POLL_MS, leaseTtlMs: parsed.PROJECTOR_LEASE_TTL_MS, leaseRenewMs: leaseRenewMs(parsed) },
     maxPageSize: parsed.SCIM_MAX_PAGE_SIZE,
     bootstrapToken: parsed.SCIM_BOOTSTRAP_TOKEN,
     bootstrapTenant: parsed.SCIM_BOOTSTRAP_TENANT,
@@ -208,6 +223,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     streamStateCacheSize: parsed.STREAM_STATE_CACHE_SIZE,
     benchNoopRoute: parsed.BENCH_NOOP_ROUTE === '1',
   };
+}
+
+/** A renewal at or past the TTL would let the lease lapse between renewals: refused at start-up. */
+function leaseRenewMs(parsed: Environment): number {
+  if (parsed.PROJECTOR_LEASE_RENEW_MS * 2 > parsed.PROJECTOR_LEASE_TTL_MS) {
+    throw new ConfigError('PROJECTOR_LEASE_RENEW_MS must be at most half of PROJECTOR_LEASE_TTL_MS');
+  }
+  return parsed.PROJECTOR_LEASE_RENEW_MS;
 }
 
 /** A DNS name (RFC 1123 labels), an IPv4 address, or an IPv6 address in brackets; then an optional port. */

@@ -15,3 +15,4 @@ export * from './rebuilding/blue-green-rebuild';
 export * from './address-claims';
 export * from './failures/projection-failure.row';
 export * from './failures/projection-failure-metric';
+export * from './projection-lock';

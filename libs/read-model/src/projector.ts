@@ -15,6 +15,7 @@ import {
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
+import type { ProjectionLock } from './projection-lock';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { isDeterministicFailure } from './failures/deterministic-failure';
 import { ProjectionFailureRow } from './failures/projection-failure.row';
@@ -38,6 +39,11 @@ export interface ProjectorOptions {
   readonly retryDelayMs?: number;
   /** Told of every event set aside (ProjectionFailureRow), e.g. to count it. */
   readonly onSetAside?: (failure: ProjectionFailureRow) => void;
+  /**
+   * Held while `run` projects, when other processes may project into the same
+   * read model (several api instances): without it, run projects at once.
+   */
+  readonly lock?: ProjectionLock;
 }
 
 /**
@@ -63,6 +69,23 @@ export class ReadModelProjector {
    * one it last committed (a rebuild switched the tables underneath).
    */
   async run(signal: AbortSignal): Promise<void> {
+    const lock = this.options.lock;
+    if (!lock) return this.follow(signal);
+    while (!signal.aborted) {
+      const held = await lock.acquire(signal);
+      if (!held) break;
+      this.logger.log(`holds the projection lock (${lock.holder}): projecting`);
+      try {
+        await this.follow(AbortSignal.any([signal, held]));
+      } finally {
+        await lock.release();
+      }
+      if (!signal.aborted) this.logger.warn('lost the projection lock: waiting to take it again, read-your-writes follows the shared checkpoint meanwhile');
+    }
+  }
+
+  /** The projection proper: until the signal aborts, whatever fails. */
+  private async follow(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const after = await this.checkpoint();
@@ -206,6 +229,7 @@ export class ReadModelProjector {
   }
 
   private async setAside(manager: EntityManager, event: RecordedEvent, error: Error, expected?: GlobalPosition): Promise<GlobalPosition> {
+    await lockForWriting(manager);
     const checkpoint = await this.checkpoint(manager);
     if (expected && comparePositions(checkpoint, expected) !== 0) throw new CheckpointMovedError(expected, checkpoint);
     const failure: ProjectionFailureRow = {
@@ -248,6 +272,7 @@ export class ReadModelProjector {
       try {
         await this.exclusive(() =>
           this.dataSource.transaction(async (manager) => {
+            await lockForWriting(manager);
             const checkpoint = await this.checkpoint(manager);
             const behind = events.filter((event) => comparePositions(event.position, checkpoint) <= 0);
             await manager.delete(ProjectionFailureRow, { streamId: failure.streamId });
@@ -265,12 +290,7 @@ export class ReadModelProjector {
   }
 
   private async applyIn(manager: EntityManager, events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
-    if (manager.connection.options.type === 'better-sqlite3') {
-      // Takes the file's write lock before the first read, as BEGIN IMMEDIATE would: a transaction that read
-      // first fails at once (SQLITE_BUSY, no busy wait) once another process wrote past its snapshot: a
-      // rebuild's CLI beside the api, or the api's appends beside an external projector.
-      await manager.query(`UPDATE ${quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName)} SET name = name WHERE 0 = 1`);
-    }
+    await lockForWriting(manager);
     const checkpoint = await this.checkpoint(manager);
     if (expected && comparePositions(checkpoint, expected) !== 0) throw new CheckpointMovedError(expected, checkpoint);
     const fresh = events.filter((event) => comparePositions(event.position, checkpoint) > 0);
@@ -315,7 +335,7 @@ export class ReadModelProjector {
     }
     const saved = [...changed].map((id) => rows.get(id)).filter((row): row is ScimUserRow => !!row);
     const removed = [...changed].filter((id) => !rows.get(id));
-    await insertRows(manager, ScimUserRow, saved, 'upsert');
+    await writeUserRows(manager, saved);
     await deleteByIds(manager, ScimUserRow, removed);
     for (const event of fresh) await projectTenantEvent(manager, event);
     const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
@@ -328,6 +348,45 @@ export class ReadModelProjector {
       if (tenantId !== null) await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In(TRAIL_OF_A_DELETED_TENANT)) });
     }
   }
+}
+
+/** Takes the write locks a batch needs before it reads the checkpoint: the file's on SQLite, the checkpoint row's on PostgreSQL. */
+async function lockForWriting(manager: EntityManager): Promise<void> {
+  if (manager.connection.options.type === 'better-sqlite3') {
+    // Takes the file's write lock before the first read, as BEGIN IMMEDIATE would: a transaction that read
+    // first fails at once (SQLITE_BUSY, no busy wait) once another process wrote past its snapshot: a
+    // rebuild's CLI beside the api, or the api's appends beside an external projector.
+    await manager.query(`UPDATE ${quote(manager.connection.getMetadata(ProjectionCheckpointRow).tableName)} SET name = name WHERE 0 = 1`);
+  } else {
+    await lockCheckpointRow(manager);
+  }
+}
+
+/**
+ * PostgreSQL: holds the checkpoint row until the batch commits, so a second
+ * projector on this read model (the lock's holder changing hands while the
+ * old one finishes a batch) reads the checkpoint only after this batch and
+ * skips what it applied, instead of applying the same events beside it
+ * (duplicate keys) or moving the checkpoint back. One statement: it inserts
+ * the start of all if the row is missing (a lock on a row that does not exist
+ * would hold nothing), else updates nothing but takes the row's lock.
+ */
+async function lockCheckpointRow(manager: EntityManager): Promise<void> {
+  const metadata = manager.connection.getMetadata(ProjectionCheckpointRow);
+  const [name, position, updatedAt] = (['name', 'position', 'updatedAt'] as const).map((property) => quote(metadata.findColumnWithPropertyName(property)!.databaseName));
+  await manager.query(
+    `INSERT INTO ${quote(metadata.tableName)} (${name}, ${position}, ${updatedAt}) VALUES ($1, $2, $3) ON CONFLICT (${name}) DO UPDATE SET ${name} = excluded.${name}`,
+    [READ_MODEL_PROJECTION, formatPosition(START_OF_ALL), new Date().toISOString()],
+  );
+}
+
+/**
+ * Inserts or replaces users' rows, each only over a row of an earlier stream
+ * revision: a writer that folded a stream before another committed a later
+ * revision of it never writes its older state back (a stale read after a 2xx).
+ */
+export async function writeUserRows(manager: EntityManager, rows: readonly ScimUserRow[]): Promise<void> {
+  await insertRows(manager, ScimUserRow, rows, 'upsert-newer-revision');
 }
 
 /** The stored checkpoint is not the one the projector last committed: a rebuild switched the tables. */
@@ -443,13 +502,17 @@ async function deleteByIds(manager: EntityManager, entity: new () => object, ids
 
 /**
  * Multi-row INSERT: 'upsert' replaces the row with the same primary key,
+ * 'upsert-newer-revision' only if the new row comes from a later stream
+ * revision (never older state over newer, whoever wrote it), and
  * 'ignore-duplicates' keeps the one already there (a redelivered audit entry).
  */
+type OnConflict = 'upsert' | 'upsert-newer-revision' | 'ignore-duplicates';
+
 async function insertRows<T extends ObjectLiteral>(
   manager: EntityManager,
   entity: new () => T,
   rows: readonly Partial<T>[],
-  onConflict: 'upsert' | 'ignore-duplicates',
+  onConflict: OnConflict,
 ): Promise<void> {
   if (rows.length === 0) return;
   const metadata = manager.connection.getMetadata(entity);
@@ -469,7 +532,7 @@ async function insertRows<T extends ObjectLiteral>(
 /** The statement text for `count` rows, built once per table, size and dialect: a rebuild reuses a few. */
 const insertStatements = new WeakMap<EntityMetadata, Map<string, string>>();
 
-function insertStatement(manager: EntityManager, metadata: EntityMetadata, count: number, onConflict: 'upsert' | 'ignore-duplicates'): string {
+function insertStatement(manager: EntityManager, metadata: EntityMetadata, count: number, onConflict: OnConflict): string {
   const key = `${manager.connection.options.type} ${onConflict} ${count}`;
   let cached = insertStatements.get(metadata);
   if (!cached) insertStatements.set(metadata, (cached = new Map()));
@@ -478,10 +541,14 @@ function insertStatement(manager: EntityManager, metadata: EntityMetadata, count
   const columns = writtenColumns(metadata);
   const names = columns.map((column) => quote(column.databaseName));
   const keys = metadata.primaryColumns.map((column) => quote(column.databaseName));
+  const update = `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names.filter((n) => !keys.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`;
+  const revision = quote(metadata.findColumnWithPropertyName('revision')?.databaseName ?? 'revision');
   const conflict =
     onConflict === 'upsert'
-      ? `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names.filter((n) => !keys.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`
-      : 'ON CONFLICT DO NOTHING';
+      ? update
+      : onConflict === 'upsert-newer-revision'
+        ? `${update} WHERE excluded.${revision} > ${quote(metadata.tableName)}.${revision}`
+        : 'ON CONFLICT DO NOTHING';
   const tuples = Array.from({ length: count }, (_, i) => `(${placeholders(manager, 1 + i * columns.length, columns.length)})`).join(', ');
   const statement = `INSERT INTO ${quote(metadata.tableName)} (${names.join(', ')}) VALUES ${tuples} ${conflict}`;
   cached.set(key, statement);

@@ -13,28 +13,55 @@ export function tenantIdOfStream(streamId: string): string | null {
 /**
  * Applies one tenant event to the admin tables inside the projector's
  * transaction. Tenant events are few (settings, tokens), so each is applied
- * with plain statements; the tenant row's revision makes redelivery harmless.
+ * with plain statements. Every one first claims its revision on the tenant
+ * row (one conditional UPDATE): a redelivered or older event claims nothing
+ * and writes nothing, and on PostgreSQL a second writer of the same tenant
+ * waits on that row and then finds it claimed, instead of inserting the same
+ * storage or credential again (a duplicate key that paused the projection).
  */
 export async function projectTenantEvent(manager: EntityManager, recorded: RecordedEvent): Promise<void> {
   const tenantId = tenantIdOfStream(recorded.streamId);
   if (tenantId === null || !isTenantEvent(recorded)) return;
-  const tenant = await manager.findOneBy(TenantRow, { id: tenantId });
-  if (tenant && recorded.revision <= tenant.revision) return;
+  const event = recorded as unknown as TenantEvent;
   const occurredAt = String((recorded.metadata as { occurredAt?: unknown }).occurredAt ?? '');
-  await applyTenantEvent(manager, tenantId, recorded as unknown as TenantEvent, occurredAt);
-  await manager.update(TenantRow, { id: tenantId }, { revision: recorded.revision });
+  if (event.type === 'TenantCreated') {
+    // Revision -1 until claimed below: the row must exist for the claim.
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(TenantRow)
+      .values({ id: tenantId, name: event.data.name, userManagement: event.data.userManagement, createdAt: occurredAt, revision: -1 })
+      .orIgnore()
+      .execute();
+  }
+  if (!(await claimRevision(manager, tenantId, recorded.revision))) return;
+  await applyTenantEvent(manager, tenantId, event);
 }
 
-async function applyTenantEvent(manager: EntityManager, tenantId: string, event: TenantEvent, occurredAt: string): Promise<void> {
+/**
+ * Moves the tenant row to `revision` if it is behind it; false when the row
+ * is already there or past it (applied before), or gone (the tenant was
+ * deleted: nothing of it is projected any more).
+ */
+async function claimRevision(manager: EntityManager, tenantId: string, revision: number): Promise<boolean> {
+  const result = await manager
+    .createQueryBuilder()
+    .update(TenantRow)
+    .set({ revision })
+    .where('id = :tenantId AND revision < :revision', { tenantId, revision })
+    .execute();
+  return (result.affected ?? 0) > 0;
+}
+
+/** Inserts that keep the row already there: a second delivery of the same event changes nothing. */
+async function insertOnce<T extends object>(manager: EntityManager, entity: new () => T, row: T): Promise<void> {
+  await manager.createQueryBuilder().insert().into(entity).values(row).orIgnore().execute();
+}
+
+async function applyTenantEvent(manager: EntityManager, tenantId: string, event: TenantEvent): Promise<void> {
   switch (event.type) {
     case 'TenantCreated':
-      await manager.insert(TenantRow, {
-        id: tenantId,
-        name: event.data.name,
-        userManagement: event.data.userManagement,
-        createdAt: occurredAt,
-        revision: -1,
-      });
+      // Inserted before the claim (projectTenantEvent).
       return;
     case 'TenantRenamed':
       await manager.update(TenantRow, { id: tenantId }, { name: event.data.name });
@@ -63,7 +90,7 @@ async function applyTenantEvent(manager: EntityManager, tenantId: string, event:
     case 'ScimTokenRotated':
       // Rule T2: one token at a time; the previous one is invalid at once.
       await manager.delete(ScimTokenRow, { tenantId });
-      await manager.insert(ScimTokenRow, {
+      await insertOnce(manager, ScimTokenRow, {
         tokenHash: event.data.tokenHash,
         tokenId: event.data.tokenId,
         tenantId,
@@ -79,7 +106,7 @@ async function applyTenantEvent(manager: EntityManager, tenantId: string, event:
       // Recorded in the audit trail; the notifier sends the mail.
       return;
     case 'ApiCredentialIssued':
-      await manager.insert(ApiCredentialRow, {
+      await insertOnce(manager, ApiCredentialRow, {
         id: event.data.credentialId,
         tenantId,
         clientId: event.data.clientId,
@@ -93,7 +120,7 @@ async function applyTenantEvent(manager: EntityManager, tenantId: string, event:
       await manager.update(ApiCredentialRow, { id: event.data.credentialId, tenantId }, { revokedAt: event.data.revokedAt });
       return;
     case 'StorageAdded':
-      await manager.insert(StorageRow, { id: event.data.storageId, tenantId, name: event.data.name, region: event.data.region, health: event.data.health });
+      await insertOnce(manager, StorageRow, { id: event.data.storageId, tenantId, name: event.data.name, region: event.data.region, health: event.data.health });
       return;
     case 'StorageHealthChanged':
       await manager.update(StorageRow, { id: event.data.storageId, tenantId }, { health: event.data.health });
@@ -107,7 +134,7 @@ async function applyTenantEvent(manager: EntityManager, tenantId: string, event:
     case 'ScimMappingAdded': {
       const position = await manager.countBy(ScimMappingRow, { tenantId });
       const { mappingId, filter, quota, ...configuration } = event.data;
-      await manager.insert(ScimMappingRow, {
+      await insertOnce(manager, ScimMappingRow, {
         id: mappingId,
         tenantId,
         position,
