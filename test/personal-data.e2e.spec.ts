@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { EventStore, formatPosition, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore, START_OF_ALL } from '@scim-ledger/event-store';
-import { openReadModel, readModelDifferences, ReadModelProjector, rebuildReadModel } from '@scim-ledger/read-model';
+import { openReadModel, readModelDifferences, ReadModelProjector, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
 import { everyTableAsText, namesIn } from './support/every-table';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
@@ -69,7 +69,8 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
+    // The concurrent deletion below keeps sending with a token that stopped working: not a brute force.
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR, AUTH_FAILURE_LIMIT: '100000' });
   });
   afterAll(async () => {
     await t?.close();
@@ -210,8 +211,14 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     expect(answers.filter((status) => status === 401).length).toBeGreaterThan(0);
     expect(answers.filter((status) => status >= 500)).toEqual([]);
     await projectedEverything(t);
+    const events = (await rawEvents(t)).filter((event) => event.metadata.tenantId === 'busy');
+    const after = events.slice(events.findIndex((event) => event.type === 'TenantDeleted') + 1);
+    // The race this is about: requests that passed authentication before TenantDeleted were refused after it.
+    expect(after.filter((event) => event.type === 'ProvisioningRefused').length).toBeGreaterThan(0);
     const tables = await readModelText(t.readModel);
     expect(namesIn(tables, /[a-z0-9-]+@busy\.test|busyperson/)).toEqual([]);
+    // A create that had read the tenant just before its deletion was found and deleted for good too.
+    expect(await t.readModel.getRepository(ScimUserRow).countBy({ tenantId: 'busy' })).toBe(0);
     expect(await verifyDifferences(t)).toEqual([]);
   }, 60_000);
 

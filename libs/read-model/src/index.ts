@@ -12,3 +12,4 @@ export * from './verification';
 export * from './tenants/tenant.rows';
 export * from './tenants/tenants.projection';
 export * from './rebuilding/blue-green-rebuild';
+export * from './tenants/deleted-tenants';

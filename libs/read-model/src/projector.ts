@@ -17,16 +17,15 @@ import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ScimUserRow } from './users/scim-user.row';
-import { projectTenantEvent, tenantIdOfStream } from './tenants/tenants.projection';
+import { keepsAuditEntry, tenantOfEvent, tenantsDeletedBy, TRAIL_OF_A_DELETED_TENANT, USER_COLUMNS_WITHOUT_A_PERSON, withoutPersonalData } from './tenants/deleted-tenants';
+import { DeletedTenantRow } from './tenants/tenant.rows';
+import { projectTenantEvent } from './tenants/tenants.projection';
 import { projectUserEvent, userIdOfStream } from './users/users.projection';
 
 export const READ_MODEL_PROJECTION = 'read-model';
 
 /** What a deleted user's audit entries say instead of the data their events carried. */
 export const REDACTED_AUDIT_DATA = JSON.stringify({ redacted: 'the user was deleted for good (rule L10)' });
-
-/** Entry types a deleted tenant's audit trail keeps; they name no person (user ids only). */
-const TRAIL_OF_A_DELETED_TENANT = ['TenantDeleted', 'UserDeletedPermanently'];
 
 export interface ProjectorOptions {
   /** Serialises writers on one SQLite file within this process (see sqliteWriteLock). */
@@ -185,6 +184,14 @@ export class ReadModelProjector {
     const fresh = events.filter((event) => comparePositions(event.position, checkpoint) > 0);
     if (fresh.length === 0) return null;
 
+    // Tenants deleted before this batch or within it: which of their events it applies first does not matter.
+    const deletions = tenantsDeletedBy(fresh);
+    const tenantIds = [...new Set(fresh.map(tenantOfEvent).filter((id): id is string => id !== null))];
+    const deletedTenants = new Set([
+      ...(await selectByIds(manager, DeletedTenantRow, tenantIds)).map((row) => row.tenantId),
+      ...deletions.map((deletion) => deletion.tenantId),
+    ]);
+
     const userIds = [...new Set(fresh.map((e) => userIdOfStream(e.streamId)).filter((id): id is string => id !== null))];
     const rows = new Map<string, ScimUserRow | null>();
     for (const row of await selectByIds(manager, ScimUserRow, userIds)) rows.set(row.id, row);
@@ -193,7 +200,9 @@ export class ReadModelProjector {
       const userId = userIdOfStream(event.streamId);
       if (userId === null) continue;
       const before = rows.get(userId) ?? null;
-      const after = projectUserEvent(before, event);
+      const projected = projectUserEvent(before, event);
+      // A create that had read the tenant just before its deletion still lands; the deletion finds it by id.
+      const after = projected && projected !== before && deletedTenants.has(projected.tenantId) ? withoutPersonalData(projected) : projected;
       if (after !== before) {
         rows.set(userId, after);
         changed.add(userId);
@@ -204,15 +213,20 @@ export class ReadModelProjector {
     await insertRows(manager, ScimUserRow, saved, 'upsert');
     await deleteByIds(manager, ScimUserRow, removed);
     for (const event of fresh) await projectTenantEvent(manager, event);
-    const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
+    const entries = fresh
+      .filter((event) => keepsAuditEntry(event, deletedTenants))
+      .map(auditEntryFor)
+      .filter((entry) => entry !== null);
     await insertRows(manager, AuditEntryRow, entries, 'ignore-duplicates');
     // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what.
     if (removed.length > 0) await manager.update(AuditEntryRow, { userId: In(removed) }, { data: REDACTED_AUDIT_DATA });
-    // A deleted tenant's trail keeps only the deletions themselves: what was deleted, when, by whom.
-    for (const event of fresh) {
-      const tenantId = event.type === 'TenantDeleted' ? tenantIdOfStream(event.streamId) : null;
-      if (tenantId !== null) await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In(TRAIL_OF_A_DELETED_TENANT)) });
+    // A deleted tenant's trail keeps only the deletions themselves: what was deleted, when, by whom. What earlier
+    // batches stored goes here; this batch's and later ones' events of the tenant were filtered above.
+    for (const { tenantId } of deletions) {
+      await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In([...TRAIL_OF_A_DELETED_TENANT])) });
+      await manager.update(ScimUserRow, { tenantId }, USER_COLUMNS_WITHOUT_A_PERSON);
     }
+    await insertRows(manager, DeletedTenantRow, deletions, 'ignore-duplicates');
     const last = fresh[fresh.length - 1].position;
     await insertRows(
       manager,

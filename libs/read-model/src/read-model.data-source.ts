@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ScimTokenRow } from './tenants/scim-token.row';
-import { ApiCredentialRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenants/tenant.rows';
+import { ApiCredentialRow, DeletedTenantRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenants/tenant.rows';
 import { ScimUserRow } from './users/scim-user.row';
 
 export type ReadModelDatabase = { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
@@ -20,6 +20,7 @@ export const READ_MODEL_ENTITIES = [
   StorageRow,
   ProfileRow,
   ScimMappingRow,
+  DeletedTenantRow,
 ];
 
 export async function openReadModel(database: ReadModelDatabase): Promise<DataSource> {

@@ -3,6 +3,7 @@ import { EventStore } from '@scim-ledger/event-store';
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { READ_MODEL_PROJECTION, ReadModelProjector } from './projector';
+import { DeletedTenantRow } from './tenants/tenant.rows';
 import { ScimUserRow } from './users/scim-user.row';
 
 /** Projects every event from the start into an empty read model (rule S3). */
@@ -12,7 +13,8 @@ export function rebuildReadModel(target: DataSource, eventStore: EventStore, bat
 
 /**
  * Every difference between a live read model and one rebuilt from the events:
- * missing, extra or different users and audit entries, and checkpoints.
+ * missing, extra or different users, audit entries and deleted tenants
+ * (which decide what the others keep), and checkpoints.
  * Nothing to report means the live model is exactly what the events say.
  */
 export async function readModelDifferences(live: DataSource, rebuilt: DataSource): Promise<string[]> {
@@ -25,6 +27,9 @@ export async function readModelDifferences(live: DataSource, rebuilt: DataSource
       (await ds.getRepository(AuditEntryRow).find()).map(({ id: _id, ...entry }) => [`${entry.streamId}@${entry.streamRevision}`, entry]),
     );
   compareKeyed('audit entry', await audit(live), await audit(rebuilt), differences);
+
+  const deletedTenants = async (ds: DataSource) => new Map((await ds.getRepository(DeletedTenantRow).find()).map((row) => [row.tenantId, row]));
+  compareKeyed('deleted tenant', await deletedTenants(live), await deletedTenants(rebuilt), differences);
 
   const checkpoint = async (ds: DataSource) =>
     (await ds.getRepository(ProjectionCheckpointRow).findOneBy({ name: READ_MODEL_PROJECTION }))?.position ?? 'none';
