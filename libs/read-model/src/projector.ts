@@ -16,6 +16,7 @@ import { AuditEntryRow } from './audit/audit-entry.row';
 import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
+import { userStreamId } from '@scim-ledger/domain';
 import { ScimUserRow } from './users/scim-user.row';
 import { keepsAuditEntry, tenantOfEvent, tenantsDeletedBy, TRAIL_OF_A_DELETED_TENANT, USER_COLUMNS_WITHOUT_A_PERSON, withoutPersonalData } from './tenants/deleted-tenants';
 import { DeletedTenantRow } from './tenants/tenant.rows';
@@ -217,9 +218,16 @@ export class ReadModelProjector {
       .filter((event) => keepsAuditEntry(event, deletedTenants))
       .map(auditEntryFor)
       .filter((entry) => entry !== null);
-    await insertRows(manager, AuditEntryRow, entries, 'ignore-duplicates');
-    // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what.
-    if (removed.length > 0) await manager.update(AuditEntryRow, { userId: In(removed) }, { data: REDACTED_AUDIT_DATA });
+    // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what,
+    // also those recorded after its deletion (the refusal of a PATCH its IdP still sent), whichever batch holds them.
+    const deletedForGood = [...new Set(fresh.filter((e) => e.type === 'UserDeletedPermanently').map((e) => userIdOfStream(e.streamId)))].filter(
+      (id): id is string => id !== null,
+    );
+    const rowless = entries.map((entry) => entry.userId).filter((id): id is string => id !== null && !rows.get(id) && !deletedForGood.includes(id));
+    const deletedBefore = await usersDeletedForGood(manager, [...new Set(rowless)]);
+    const redacted = entries.map((entry) => (entry.userId !== null && deletedBefore.has(entry.userId) ? { ...entry, data: REDACTED_AUDIT_DATA } : entry));
+    await insertRows(manager, AuditEntryRow, redacted, 'ignore-duplicates');
+    if (deletedForGood.length > 0) await manager.update(AuditEntryRow, { userId: In(deletedForGood) }, { data: REDACTED_AUDIT_DATA });
     // A deleted tenant's trail keeps only the deletions themselves: what was deleted, when, by whom. What earlier
     // batches stored goes here; this batch's and later ones' events of the tenant were filtered above.
     for (const { tenantId } of deletions) {
@@ -332,6 +340,26 @@ async function selectByIds<T extends ObjectLiteral>(manager: EntityManager, enti
         (row as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(record[column.databaseName], column);
       }
       found.push(row);
+    }
+  }
+  return found;
+}
+
+/** Which of these users were deleted for good: their UserDeletedPermanently is in the trail (kept for every deletion). */
+async function usersDeletedForGood(manager: EntityManager, userIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (userIds.length === 0) return found;
+  const metadata = manager.connection.getMetadata(AuditEntryRow);
+  const column = (property: string) => quote(metadata.findColumnWithPropertyName(property)!.databaseName);
+  // By stream: the unique (stream, revision) index answers it, also while a rebuild runs without the others.
+  for (const chunk of slices(userIds, statementSizes(userIds.length, 1024))) {
+    const rows: { streamId: string }[] = await manager.query(
+      `SELECT ${column('streamId')} AS "streamId" FROM ${quote(metadata.tableName)} WHERE ${column('eventType')} = ${placeholders(manager, 1, 1)} AND ${column('streamId')} IN (${placeholders(manager, 2, chunk.length)})`,
+      ['UserDeletedPermanently', ...chunk.map(userStreamId)],
+    );
+    for (const row of rows) {
+      const userId = userIdOfStream(row.streamId);
+      if (userId !== null) found.add(userId);
     }
   }
   return found;

@@ -18,7 +18,7 @@ import { SqliteEventStore } from '@scim-ledger/event-store';
 import { createFreshPostgresDatabase, FreshPostgresDatabase } from '../../event-store/src/postgres/fresh-postgres-database';
 import { everyTableAsText, namesIn } from '../../../test/support/every-table';
 import { AuditEntryRow } from './audit/audit-entry.row';
-import { ReadModelProjector } from './projector';
+import { ReadModelProjector, REDACTED_AUDIT_DATA } from './projector';
 import { openReadModel, ReadModelDatabase } from './read-model.data-source';
 import { ScimUserRow } from './users/scim-user.row';
 import { readModelDifferences, rebuildReadModel } from './verification';
@@ -74,6 +74,17 @@ const DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: ob
   [userStreamId('u-straggler'), { type: 'UserDeletedPermanently', data: { reason: 'tenant_deleted' } }],
 ];
 
+/** Appends the events one a minute, recorded for the tenant, as the api would (rule S1). */
+async function appendAll(store: SqliteEventStore, events: ReadonlyArray<[string, { type: string; data: object }]>): Promise<void> {
+  for (const [minute, [streamId, event]] of events.entries()) {
+    const metadata = eventMetadata(
+      { tenantId: TENANT, actor: { kind: 'operator', id: 'op' }, requestId: `req-${minute}`, userAgent: 'test', clientAddress: '10.0.0.1', now: `2026-12-01T00:${String(minute).padStart(2, '0')}:00.000Z` },
+      SCHEMA_VERSIONS[event.type],
+    );
+    await store.append(streamId, [{ id: randomUUID(), type: event.type, data: event.data as Record<string, unknown>, metadata: { ...metadata } }], 'any');
+  }
+}
+
 describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read model on %s', (kind) => {
   let dir: string;
   let store: SqliteEventStore;
@@ -95,13 +106,7 @@ describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read mod
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'scim-ledger-tenant-deletion-'));
     store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
-    for (const [minute, [streamId, event]] of DELETION.entries()) {
-      const metadata = eventMetadata(
-        { tenantId: TENANT, actor: { kind: 'operator', id: 'op' }, requestId: `req-${minute}`, userAgent: 'test', clientAddress: '10.0.0.1', now: `2026-12-01T00:${String(minute).padStart(2, '0')}:00.000Z` },
-        SCHEMA_VERSIONS[event.type],
-      );
-      await store.append(streamId, [{ id: randomUUID(), type: event.type, data: event.data as Record<string, unknown>, metadata: { ...metadata } }], 'any');
-    }
+    await appendAll(store, DELETION);
   });
   afterEach(async () => {
     await Promise.all(readModels.splice(0).map((ds) => ds.destroy()));
@@ -123,7 +128,25 @@ describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read mod
       const trail = await model.getRepository(AuditEntryRow).find({ where: { tenantId: TENANT }, order: { id: 'ASC' } });
       expect(trail.map((entry) => entry.eventType)).toEqual(['TenantDeleted', 'UserDeletedPermanently', 'UserDeletedPermanently']);
     }
-  });
+  }, 60_000);
+
+  it('given the events up to a create that lands after TenantDeleted, when projected at once or one by one, then the users keep their rows by id (the deletion finds them) and no table names anybody', async () => {
+    const upToTheLateCreate = (await store.readAll({ maxCount: 100 })).slice(0, DELETION.findIndex(([stream]) => stream === userStreamId('u-straggler')) + 1);
+    const atOnce = await readModel('at_once');
+    await new ReadModelProjector(atOnce, store).apply(upToTheLateCreate);
+    const oneByOne = await readModel('one_by_one');
+    for (const event of upToTheLateCreate) await new ReadModelProjector(oneByOne, store).apply([event]);
+
+    for (const model of [atOnce, oneByOne]) {
+      const users = await model.getRepository(ScimUserRow).find({ where: { tenantId: TENANT }, order: { id: 'ASC' } });
+      expect(users.map((row) => [row.id, row.userName, row.displayName, row.externalId])).toEqual([
+        ['u-ada', '(shredded)', '(shredded)', null],
+        ['u-straggler', '(shredded)', '(shredded)', null],
+      ]);
+      expect(namesIn(await everyTableAsText(model), PEOPLE)).toEqual([]);
+    }
+    expect(await readModelDifferences(oneByOne, atOnce)).toEqual([]);
+  }, 60_000);
 
   it('given the events of a deletion, when projected in batches of every size, then each read model equals the one-batch rebuild', async () => {
     const rebuilt = await readModel('rebuilt');
@@ -133,5 +156,64 @@ describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read mod
       await new ReadModelProjector(live, store, { batchSize }).catchUp();
       expect({ batchSize, differences: await readModelDifferences(live, rebuilt) }).toEqual({ batchSize, differences: [] });
     }
+  }, 60_000);
+});
+
+/**
+ * After a user's deletion for good its IdP may still send a PATCH or DELETE:
+ * refused (404) and recorded with its id (rule S2), so the refusal belongs to
+ * its history, where everything reads redacted.
+ */
+const USER_DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: object }]> = [
+  [userStreamId('u-gone'), userCreated('u-gone', 'ada@doomed.test')],
+  [userStreamId('u-gone'), { type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } }],
+  [provisioningRefusalsStreamId(TENANT), { type: 'ProvisioningRefused', data: { operation: 'patch', userName: null, userId: 'u-gone', reason: 'http404', status: 404, scimType: null, detail: 'user u-gone not found' } }],
+  [userStreamId('u-other'), userCreated('u-other', 'other@doomed.test')],
+];
+
+describe.each(['sqlite', 'postgres'] as const)('a user deleted for good in the read model on %s', (kind) => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const databases: FreshPostgresDatabase[] = [];
+  const readModels: DataSource[] = [];
+
+  async function readModel(name: string): Promise<DataSource> {
+    let database: ReadModelDatabase = { type: 'sqlite', file: join(dir, `${name}.sqlite`) };
+    if (kind === 'postgres') {
+      const fresh = await createFreshPostgresDatabase(`scim_ledger_user_deletion_${name}`);
+      databases.push(fresh);
+      database = { type: 'postgres', url: fresh.url };
+    }
+    const opened = await openReadModel(database);
+    readModels.push(opened);
+    return opened;
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scim-ledger-user-deletion-'));
+    store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
+    await appendAll(store, USER_DELETION);
   });
+  afterEach(async () => {
+    await Promise.all(readModels.splice(0).map((ds) => ds.destroy()));
+    await store.close();
+    await Promise.all(databases.splice(0).map((db) => db.drop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given a refusal naming a user after its deletion for good, when projected in batches of every size, then each read model equals the one-batch rebuild and its whole history reads redacted', async () => {
+    const rebuilt = await readModel('rebuilt');
+    await rebuildReadModel(rebuilt, store);
+    for (let batchSize = 1; batchSize < USER_DELETION.length; batchSize++) {
+      const live = await readModel(`live_${batchSize}`);
+      await new ReadModelProjector(live, store, { batchSize }).catchUp();
+      expect({ batchSize, differences: await readModelDifferences(live, rebuilt) }).toEqual({ batchSize, differences: [] });
+      const history = await live.getRepository(AuditEntryRow).find({ where: { userId: 'u-gone' }, order: { id: 'ASC' } });
+      expect(history.map((entry) => [entry.eventType, entry.data])).toEqual([
+        ['UserCreated', REDACTED_AUDIT_DATA],
+        ['UserDeletedPermanently', REDACTED_AUDIT_DATA],
+        ['ProvisioningRefused', REDACTED_AUDIT_DATA],
+      ]);
+    }
+  }, 60_000);
 });
