@@ -3,6 +3,7 @@ import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager, EntityMetadata, In, Not, ObjectLiteral } from 'typeorm';
+import { userStreamId } from '@scim-ledger/domain';
 import {
   comparePositions,
   EventStore,
@@ -16,7 +17,6 @@ import { AuditEntryRow } from './audit/audit-entry.row';
 import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
-import { userStreamId } from '@scim-ledger/domain';
 import { ScimUserRow } from './users/scim-user.row';
 import { keepsAuditEntry, tenantOfEvent, tenantsDeletedBy, TRAIL_OF_A_DELETED_TENANT, USER_COLUMNS_WITHOUT_A_PERSON, withoutPersonalData } from './tenants/deleted-tenants';
 import { DeletedTenantRow } from './tenants/tenant.rows';
@@ -220,14 +220,12 @@ export class ReadModelProjector {
       .filter((entry) => entry !== null);
     // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what,
     // also those recorded after its deletion (the refusal of a PATCH its IdP still sent), whichever batch holds them.
-    const deletedForGood = [...new Set(fresh.filter((e) => e.type === 'UserDeletedPermanently').map((e) => userIdOfStream(e.streamId)))].filter(
-      (id): id is string => id !== null,
-    );
-    const rowless = entries.map((entry) => entry.userId).filter((id): id is string => id !== null && !rows.get(id) && !deletedForGood.includes(id));
-    const deletedBefore = await usersDeletedForGood(manager, [...new Set(rowless)]);
+    const deletedForGood = new Set(fresh.filter((e) => e.type === 'UserDeletedPermanently').map((e) => userIdOfStream(e.streamId)).filter((id) => id !== null));
+    const rowless = new Set(entries.map((entry) => entry.userId).filter((id): id is string => id !== null && !rows.get(id) && !deletedForGood.has(id)));
+    const deletedBefore = await usersDeletedForGood(manager, [...rowless]);
     const redacted = entries.map((entry) => (entry.userId !== null && deletedBefore.has(entry.userId) ? { ...entry, data: REDACTED_AUDIT_DATA } : entry));
     await insertRows(manager, AuditEntryRow, redacted, 'ignore-duplicates');
-    if (deletedForGood.length > 0) await manager.update(AuditEntryRow, { userId: In(deletedForGood) }, { data: REDACTED_AUDIT_DATA });
+    if (deletedForGood.size > 0) await manager.update(AuditEntryRow, { userId: In([...deletedForGood]) }, { data: REDACTED_AUDIT_DATA });
     // A deleted tenant's trail keeps only the deletions themselves: what was deleted, when, by whom. What earlier
     // batches stored goes here; this batch's and later ones' events of the tenant were filtered above.
     for (const { tenantId } of deletions) {
