@@ -16,3 +16,4 @@ export * from './address-claims';
 export * from './failures/projection-failure.row';
 export * from './failures/projection-failure-metric';
 export * from './projection-lock';
+export * from './tenants/deleted-tenants';

@@ -3,6 +3,7 @@ import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager, EntityMetadata, In, Not, ObjectLiteral } from 'typeorm';
+import { userStreamId } from '@scim-ledger/domain';
 import {
   comparePositions,
   EventStore,
@@ -20,16 +21,15 @@ import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row
 import { isDeterministicFailure } from './failures/deterministic-failure';
 import { ProjectionFailureRow } from './failures/projection-failure.row';
 import { ScimUserRow } from './users/scim-user.row';
-import { projectTenantEvent, tenantIdOfStream } from './tenants/tenants.projection';
+import { keepsAuditEntry, tenantOfEvent, tenantsDeletedBy, TRAIL_OF_A_DELETED_TENANT, USER_COLUMNS_WITHOUT_A_PERSON, withoutPersonalData } from './tenants/deleted-tenants';
+import { DeletedTenantRow } from './tenants/tenant.rows';
+import { projectTenantEvent } from './tenants/tenants.projection';
 import { projectUserEvent, userIdOfStream } from './users/users.projection';
 
 export const READ_MODEL_PROJECTION = 'read-model';
 
 /** What a deleted user's audit entries say instead of the data their events carried. */
 export const REDACTED_AUDIT_DATA = JSON.stringify({ redacted: 'the user was deleted for good (rule L10)' });
-
-/** Entry types a deleted tenant's audit trail keeps; they name no person (user ids only). */
-const TRAIL_OF_A_DELETED_TENANT = ['TenantDeleted', 'UserDeletedPermanently'];
 
 export interface ProjectorOptions {
   /** Serialises writers on one SQLite file within this process (see sqliteWriteLock). */
@@ -319,6 +319,14 @@ export class ReadModelProjector {
   private async project(manager: EntityManager, fresh: readonly RecordedEvent[]): Promise<void> {
     if (fresh.length === 0) return;
 
+    // Tenants deleted before this batch or within it: which of their events it applies first does not matter.
+    const deletions = tenantsDeletedBy(fresh);
+    const tenantIds = [...new Set(fresh.map(tenantOfEvent).filter((id): id is string => id !== null))];
+    const deletedTenants = new Set([
+      ...(await selectByIds(manager, DeletedTenantRow, tenantIds)).map((row) => row.tenantId),
+      ...deletions.map((deletion) => deletion.tenantId),
+    ]);
+
     const userIds = [...new Set(fresh.map((e) => userIdOfStream(e.streamId)).filter((id): id is string => id !== null))];
     const rows = new Map<string, ScimUserRow | null>();
     for (const row of await selectByIds(manager, ScimUserRow, userIds)) rows.set(row.id, row);
@@ -327,7 +335,9 @@ export class ReadModelProjector {
       const userId = userIdOfStream(event.streamId);
       if (userId === null) continue;
       const before = rows.get(userId) ?? null;
-      const after = projectUserEvent(before, event);
+      const projected = projectUserEvent(before, event);
+      // A create that had read the tenant just before its deletion still lands; the deletion finds it by id.
+      const after = projected && projected !== before && deletedTenants.has(projected.tenantId) ? withoutPersonalData(projected) : projected;
       if (after !== before) {
         rows.set(userId, after);
         changed.add(userId);
@@ -338,15 +348,25 @@ export class ReadModelProjector {
     await writeUserRows(manager, saved);
     await deleteByIds(manager, ScimUserRow, removed);
     for (const event of fresh) await projectTenantEvent(manager, event);
-    const entries = fresh.map(auditEntryFor).filter((entry) => entry !== null);
-    await insertRows(manager, AuditEntryRow, entries, 'ignore-duplicates');
-    // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what.
-    if (removed.length > 0) await manager.update(AuditEntryRow, { userId: In(removed) }, { data: REDACTED_AUDIT_DATA });
-    // A deleted tenant's trail keeps only the deletions themselves: what was deleted, when, by whom.
-    for (const event of fresh) {
-      const tenantId = event.type === 'TenantDeleted' ? tenantIdOfStream(event.streamId) : null;
-      if (tenantId !== null) await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In(TRAIL_OF_A_DELETED_TENANT)) });
+    const entries = fresh
+      .filter((event) => keepsAuditEntry(event, deletedTenants))
+      .map(auditEntryFor)
+      .filter((entry) => entry !== null);
+    // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what,
+    // also those recorded after its deletion (the refusal of a PATCH its IdP still sent), whichever batch holds them.
+    const deletedForGood = new Set(fresh.filter((e) => e.type === 'UserDeletedPermanently').map((e) => userIdOfStream(e.streamId)).filter((id) => id !== null));
+    const rowless = new Set(entries.map((entry) => entry.userId).filter((id): id is string => id !== null && !rows.get(id) && !deletedForGood.has(id)));
+    const deletedBefore = await usersDeletedForGood(manager, [...rowless]);
+    const redacted = entries.map((entry) => (entry.userId !== null && deletedBefore.has(entry.userId) ? { ...entry, data: REDACTED_AUDIT_DATA } : entry));
+    await insertRows(manager, AuditEntryRow, redacted, 'ignore-duplicates');
+    if (deletedForGood.size > 0) await manager.update(AuditEntryRow, { userId: In([...deletedForGood]) }, { data: REDACTED_AUDIT_DATA });
+    // A deleted tenant's trail keeps only the deletions themselves: what was deleted, when, by whom. What earlier
+    // batches stored goes here; this batch's and later ones' events of the tenant were filtered above.
+    for (const { tenantId } of deletions) {
+      await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In([...TRAIL_OF_A_DELETED_TENANT])) });
+      await manager.update(ScimUserRow, { tenantId }, USER_COLUMNS_WITHOUT_A_PERSON);
     }
+    await insertRows(manager, DeletedTenantRow, deletions, 'ignore-duplicates');
   }
 }
 
@@ -483,6 +503,26 @@ async function selectByIds<T extends ObjectLiteral>(manager: EntityManager, enti
         (row as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(record[column.databaseName], column);
       }
       found.push(row);
+    }
+  }
+  return found;
+}
+
+/** Which of these users were deleted for good: their UserDeletedPermanently is in the trail (kept for every deletion). */
+async function usersDeletedForGood(manager: EntityManager, userIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (userIds.length === 0) return found;
+  const metadata = manager.connection.getMetadata(AuditEntryRow);
+  const column = (property: string) => quote(metadata.findColumnWithPropertyName(property)!.databaseName);
+  // By stream: the unique (stream, revision) index answers it, also while a rebuild runs without the others.
+  for (const chunk of slices(userIds, statementSizes(userIds.length, 1024))) {
+    const rows: { streamId: string }[] = await manager.query(
+      `SELECT ${column('streamId')} AS "streamId" FROM ${quote(metadata.tableName)} WHERE ${column('eventType')} = ${placeholders(manager, 1, 1)} AND ${column('streamId')} IN (${placeholders(manager, 2, chunk.length)})`,
+      ['UserDeletedPermanently', ...chunk.map(userStreamId)],
+    );
+    for (const row of rows) {
+      const userId = userIdOfStream(row.streamId);
+      if (userId !== null) found.add(userId);
     }
   }
   return found;

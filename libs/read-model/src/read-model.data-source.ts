@@ -6,7 +6,7 @@ import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ProjectionFailureRow } from './failures/projection-failure.row';
 import { ScimTokenRow } from './tenants/scim-token.row';
-import { ApiCredentialRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenants/tenant.rows';
+import { ApiCredentialRow, DeletedTenantRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenants/tenant.rows';
 import { ScimUserRow } from './users/scim-user.row';
 
 export type ReadModelDatabase = { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
@@ -22,6 +22,7 @@ export const READ_MODEL_ENTITIES = [
   ProfileRow,
   ScimMappingRow,
   ProjectionFailureRow,
+  DeletedTenantRow,
 ];
 
 export async function openReadModel(database: ReadModelDatabase): Promise<DataSource> {

@@ -4,6 +4,7 @@ import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ProjectionFailureRow } from './failures/projection-failure.row';
 import { READ_MODEL_PROJECTION, ReadModelProjector } from './projector';
+import { DeletedTenantRow } from './tenants/tenant.rows';
 import { ScimUserRow } from './users/scim-user.row';
 
 /** Projects every event from the start into an empty read model (rule S3). */
@@ -13,7 +14,8 @@ export function rebuildReadModel(target: DataSource, eventStore: EventStore, bat
 
 /**
  * Every difference between a live read model and one rebuilt from the events:
- * missing, extra or different users and audit entries, and checkpoints.
+ * missing, extra or different users, audit entries and deleted tenants
+ * (which decide what the others keep), and checkpoints.
  * Nothing to report means the live model is exactly what the events say.
  */
 export async function readModelDifferences(live: DataSource, rebuilt: DataSource): Promise<string[]> {
@@ -33,6 +35,9 @@ export async function readModelDifferences(live: DataSource, rebuilt: DataSource
       `projection failure: ${failure.streamId} at revision ${failure.revision} (position ${failure.position}, ${failure.eventType}, ${failure.heldEvents} later event(s) waiting): ${failure.error}`,
     );
   }
+
+  const deletedTenants = async (ds: DataSource) => new Map((await ds.getRepository(DeletedTenantRow).find()).map((row) => [row.tenantId, row]));
+  compareKeyed('deleted tenant', await deletedTenants(live), await deletedTenants(rebuilt), differences);
 
   const checkpoint = async (ds: DataSource) =>
     (await ds.getRepository(ProjectionCheckpointRow).findOneBy({ name: READ_MODEL_PROJECTION }))?.position ?? 'none';

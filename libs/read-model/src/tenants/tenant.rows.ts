@@ -140,3 +140,18 @@ export class ScimMappingRow {
   @Column({ type: 'boolean' })
   sendActivationEmail: boolean;
 }
+
+/**
+ * A tenant the operator deleted, kept after its other rows are gone: every
+ * later event of that tenant, in any stream, is projected by it (see
+ * deleted-tenants.ts). Written in the projector's transaction with the
+ * checkpoint, so a rebuild arrives at the same rows.
+ */
+@Entity('deleted_tenants')
+export class DeletedTenantRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  tenantId: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  deletedAt: string;
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import {
+  EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
+  emailReservationStreamId,
+  eventMetadata,
+  PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS,
+  provisioningRefusalsStreamId,
+  TENANT_EVENT_SCHEMA_VERSIONS,
+  tenantStreamId,
+  USER_EVENT_SCHEMA_VERSIONS,
+  userStreamId,
+} from '@scim-ledger/domain';
+import { SqliteEventStore } from '@scim-ledger/event-store';
+import { createFreshPostgresDatabase, FreshPostgresDatabase } from '../../event-store/src/postgres/fresh-postgres-database';
+import { everyTableAsText, namesIn } from '../../../test/support/every-table';
+import { AuditEntryRow } from './audit/audit-entry.row';
+import { ReadModelProjector, REDACTED_AUDIT_DATA } from './projector';
+import { openReadModel, ReadModelDatabase } from './read-model.data-source';
+import { ScimUserRow } from './users/scim-user.row';
+import { readModelDifferences, rebuildReadModel } from './verification';
+
+const TENANT = 'doomed';
+const PEOPLE = /ada@doomed|early@doomed|late@doomed|straggler@doomed|Ada Lovelace/;
+const SCHEMA_VERSIONS: Record<string, number> = {
+  ...TENANT_EVENT_SCHEMA_VERSIONS,
+  ...USER_EVENT_SCHEMA_VERSIONS,
+  ...PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS,
+  ...EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
+};
+
+const userCreated = (userId: string, userName: string) => ({
+  type: 'UserCreated',
+  data: {
+    userId,
+    tenantId: TENANT,
+    userName,
+    email: userName,
+    displayName: 'Ada Lovelace',
+    givenName: 'Ada',
+    familyName: null,
+    externalId: `obj-${userName}`,
+    userPrincipalName: null,
+    provisionedBy: 'idp',
+    placement: null,
+    idpAttributes: {},
+  },
+});
+const refused = (userName: string) => ({
+  type: 'ProvisioningRefused',
+  data: { operation: 'create', userName, userId: null, reason: 'EmailTaken', status: 409, scimType: 'uniqueness', detail: `${userName} is taken` },
+});
+
+/**
+ * What a tenant's deletion leaves in the events, in the order it lands: a
+ * refusal before it, then TenantDeleted, then what follows it in any stream
+ * (a refusal and a create that had read the tenant just before, the users'
+ * deletions for good, the address given back). Data in clear, as the
+ * projector reads it while the keys are still there.
+ */
+const DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: object }]> = [
+  [tenantStreamId(TENANT), { type: 'TenantCreated', data: { tenantId: TENANT, name: 'Doomed', userManagement: 'manual' } }],
+  [userStreamId('u-ada'), userCreated('u-ada', 'ada@doomed.test')],
+  [emailReservationStreamId('digest-ada'), { type: 'EmailReserved', data: { email: 'digest-ada', userId: 'u-ada', tenantId: TENANT, reservedAt: '2026-12-01T00:00:00.000Z', replacedUserId: null } }],
+  [provisioningRefusalsStreamId(TENANT), refused('early@doomed.test')],
+  [tenantStreamId(TENANT), { type: 'TenantDeleted', data: {} }],
+  [provisioningRefusalsStreamId(TENANT), refused('late@doomed.test')],
+  [userStreamId('u-straggler'), userCreated('u-straggler', 'straggler@doomed.test')],
+  [userStreamId('u-ada'), { type: 'UserDeletedPermanently', data: { reason: 'tenant_deleted' } }],
+  [emailReservationStreamId('digest-ada'), { type: 'EmailReleased', data: { email: 'digest-ada', userId: 'u-ada' } }],
+  [userStreamId('u-straggler'), { type: 'UserDeletedPermanently', data: { reason: 'tenant_deleted' } }],
+];
+
+/** Appends the events one a minute, recorded for the tenant, as the api would (rule S1). */
+async function appendAll(store: SqliteEventStore, events: ReadonlyArray<[string, { type: string; data: object }]>): Promise<void> {
+  for (const [minute, [streamId, event]] of events.entries()) {
+    const metadata = eventMetadata(
+      { tenantId: TENANT, actor: { kind: 'operator', id: 'op' }, requestId: `req-${minute}`, userAgent: 'test', clientAddress: '10.0.0.1', now: `2026-12-01T00:${String(minute).padStart(2, '0')}:00.000Z` },
+      SCHEMA_VERSIONS[event.type],
+    );
+    await store.append(streamId, [{ id: randomUUID(), type: event.type, data: event.data as Record<string, unknown>, metadata: { ...metadata } }], 'any');
+  }
+}
+
+describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read model on %s', (kind) => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const databases: FreshPostgresDatabase[] = [];
+  const readModels: DataSource[] = [];
+
+  async function readModel(name: string): Promise<DataSource> {
+    let database: ReadModelDatabase = { type: 'sqlite', file: join(dir, `${name}.sqlite`) };
+    if (kind === 'postgres') {
+      const fresh = await createFreshPostgresDatabase(`scim_ledger_deletion_${name}`);
+      databases.push(fresh);
+      database = { type: 'postgres', url: fresh.url };
+    }
+    const opened = await openReadModel(database);
+    readModels.push(opened);
+    return opened;
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scim-ledger-tenant-deletion-'));
+    store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
+    await appendAll(store, DELETION);
+  });
+  afterEach(async () => {
+    await Promise.all(readModels.splice(0).map((ds) => ds.destroy()));
+    await store.close();
+    await Promise.all(databases.splice(0).map((db) => db.drop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given the events of a deletion, when projected one event per batch, then verify (one batch) finds 0 differences and no table names anybody', async () => {
+    const live = await readModel('live');
+    await new ReadModelProjector(live, store, { batchSize: 1 }).catchUp();
+    const rebuilt = await readModel('rebuilt');
+    await rebuildReadModel(rebuilt, store);
+
+    expect(await readModelDifferences(live, rebuilt)).toEqual([]);
+    for (const model of [live, rebuilt]) {
+      expect(namesIn(await everyTableAsText(model), PEOPLE)).toEqual([]);
+      expect(await model.getRepository(ScimUserRow).countBy({ tenantId: TENANT })).toBe(0);
+      const trail = await model.getRepository(AuditEntryRow).find({ where: { tenantId: TENANT }, order: { id: 'ASC' } });
+      expect(trail.map((entry) => entry.eventType)).toEqual(['TenantDeleted', 'UserDeletedPermanently', 'UserDeletedPermanently']);
+    }
+  }, 60_000);
+
+  it('given the events up to a create that lands after TenantDeleted, when projected at once or one by one, then the users keep their rows by id (the deletion finds them) and no table names anybody', async () => {
+    const upToTheLateCreate = (await store.readAll({ maxCount: 100 })).slice(0, DELETION.findIndex(([stream]) => stream === userStreamId('u-straggler')) + 1);
+    const atOnce = await readModel('at_once');
+    await new ReadModelProjector(atOnce, store).apply(upToTheLateCreate);
+    const oneByOne = await readModel('one_by_one');
+    for (const event of upToTheLateCreate) await new ReadModelProjector(oneByOne, store).apply([event]);
+
+    for (const model of [atOnce, oneByOne]) {
+      const users = await model.getRepository(ScimUserRow).find({ where: { tenantId: TENANT }, order: { id: 'ASC' } });
+      expect(users.map((row) => [row.id, row.userName, row.displayName, row.externalId])).toEqual([
+        ['u-ada', '(shredded)', '(shredded)', null],
+        ['u-straggler', '(shredded)', '(shredded)', null],
+      ]);
+      expect(namesIn(await everyTableAsText(model), PEOPLE)).toEqual([]);
+    }
+    expect(await readModelDifferences(oneByOne, atOnce)).toEqual([]);
+  }, 60_000);
+
+  it('given the events of a deletion, when projected in batches of every size, then each read model equals the one-batch rebuild', async () => {
+    const rebuilt = await readModel('rebuilt');
+    await rebuildReadModel(rebuilt, store);
+    for (let batchSize = 2; batchSize < DELETION.length; batchSize++) {
+      const live = await readModel(`live_${batchSize}`);
+      await new ReadModelProjector(live, store, { batchSize }).catchUp();
+      expect({ batchSize, differences: await readModelDifferences(live, rebuilt) }).toEqual({ batchSize, differences: [] });
+    }
+  }, 60_000);
+});
+
+/**
+ * After a user's deletion for good its IdP may still send a PATCH or DELETE:
+ * refused (404) and recorded with its id (rule S2), so the refusal belongs to
+ * its history, where everything reads redacted.
+ */
+const USER_DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: object }]> = [
+  [userStreamId('u-gone'), userCreated('u-gone', 'ada@doomed.test')],
+  [userStreamId('u-gone'), { type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } }],
+  [provisioningRefusalsStreamId(TENANT), { type: 'ProvisioningRefused', data: { operation: 'patch', userName: null, userId: 'u-gone', reason: 'http404', status: 404, scimType: null, detail: 'user u-gone not found' } }],
+  [userStreamId('u-other'), userCreated('u-other', 'other@doomed.test')],
+];
+
+describe.each(['sqlite', 'postgres'] as const)('a user deleted for good in the read model on %s', (kind) => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const databases: FreshPostgresDatabase[] = [];
+  const readModels: DataSource[] = [];
+
+  async function readModel(name: string): Promise<DataSource> {
+    let database: ReadModelDatabase = { type: 'sqlite', file: join(dir, `${name}.sqlite`) };
+    if (kind === 'postgres') {
+      const fresh = await createFreshPostgresDatabase(`scim_ledger_user_deletion_${name}`);
+      databases.push(fresh);
+      database = { type: 'postgres', url: fresh.url };
+    }
+    const opened = await openReadModel(database);
+    readModels.push(opened);
+    return opened;
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scim-ledger-user-deletion-'));
+    store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
+    await appendAll(store, USER_DELETION);
+  });
+  afterEach(async () => {
+    await Promise.all(readModels.splice(0).map((ds) => ds.destroy()));
+    await store.close();
+    await Promise.all(databases.splice(0).map((db) => db.drop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('given a refusal naming a user after its deletion for good, when projected in batches of every size, then each read model equals the one-batch rebuild and its whole history reads redacted', async () => {
+    const rebuilt = await readModel('rebuilt');
+    await rebuildReadModel(rebuilt, store);
+    for (let batchSize = 1; batchSize < USER_DELETION.length; batchSize++) {
+      const live = await readModel(`live_${batchSize}`);
+      await new ReadModelProjector(live, store, { batchSize }).catchUp();
+      expect({ batchSize, differences: await readModelDifferences(live, rebuilt) }).toEqual({ batchSize, differences: [] });
+      const history = await live.getRepository(AuditEntryRow).find({ where: { userId: 'u-gone' }, order: { id: 'ASC' } });
+      expect(history.map((entry) => [entry.eventType, entry.data])).toEqual([
+        ['UserCreated', REDACTED_AUDIT_DATA],
+        ['UserDeletedPermanently', REDACTED_AUDIT_DATA],
+        ['ProvisioningRefused', REDACTED_AUDIT_DATA],
+      ]);
+    }
+  }, 60_000);
+});
