@@ -9,11 +9,30 @@ export type FilterDialect = 'sqlite' | 'postgres';
 export interface UserFilterSql {
   readonly sql: string;
   readonly params: Record<string, unknown>;
+  readonly cost: FilterCost;
+}
+
+/** What a filter asks of the database, counted while it is translated. */
+export interface FilterCost {
+  /** Comparisons and `pr` tests, inside value paths too. */
+  readonly terms: number;
+  /** Terms no index of scim_users serves: each reads every user of the tenant. */
+  readonly unindexedTerms: number;
 }
 
 /** Bounds on what a client may make us parse and the database plan (RFC 7644 §7: limit resource use). */
 export const MAX_FILTER_LENGTH = 4096;
 export const MAX_FILTER_DEPTH = 32;
+/**
+ * The complexity budget: the length bound alone let ~150 `co` terms through,
+ * 200-300 ms of database work per request over 20k users (issue 15, finding 3).
+ * IdPs send one or two indexed `eq` terms; an admin's search a few substrings.
+ */
+export const MAX_FILTER_TERMS = 50;
+export const MAX_UNINDEXED_FILTER_TERMS = 10;
+
+/** What the read model's indexes serve: `eq` on these (lower-cased copies where case-insensitive). */
+const INDEXED_EQUALITY = new Set<UserColumn>(['id', 'externalId', 'userName', 'email']);
 
 /**
  * Translates an RFC 7644 §3.4.2.2 filter on the User resource into SQL over
@@ -29,7 +48,8 @@ export const MAX_FILTER_DEPTH = 32;
 export function userFilterToSql(filter: string, dialect: FilterDialect, alias = 'u'): UserFilterSql {
   const tree = parseFilter(filter);
   const translation = new FilterTranslation(dialect, alias);
-  return { sql: translation.filter(tree, TOP_LEVEL, 1), params: translation.params };
+  const sql = translation.filter(tree, TOP_LEVEL, 1);
+  return { sql, params: translation.params, cost: translation.cost() };
 }
 
 /**
@@ -270,11 +290,33 @@ const SUBSTRING = new Set<string>(['co', 'sw', 'ew']);
 class FilterTranslation {
   readonly params: Record<string, unknown> = {};
   private next = 0;
+  private terms = 0;
+  private unindexedTerms = 0;
 
   constructor(
     private readonly dialect: FilterDialect,
     private readonly alias: string,
   ) {}
+
+  cost(): FilterCost {
+    return { terms: this.terms, unindexedTerms: this.unindexedTerms };
+  }
+
+  /** Counts a term against the budget, refusing the filter as soon as it is over. */
+  private counted(attribute: UserAttribute, op: ComparisonOperator | 'pr'): void {
+    if (++this.terms > MAX_FILTER_TERMS) {
+      throw invalidFilter(`the filter has more than ${MAX_FILTER_TERMS} comparisons; at most ${MAX_FILTER_TERMS} are allowed`);
+    }
+    // A constant attribute is decided here, without the database.
+    if (attribute.kind !== 'column' && attribute.kind !== 'complex') return;
+    if (attribute.kind === 'column' && op === 'eq' && INDEXED_EQUALITY.has(attribute.column)) return;
+    if (++this.unindexedTerms > MAX_UNINDEXED_FILTER_TERMS) {
+      throw invalidFilter(
+        `the filter has more than ${MAX_UNINDEXED_FILTER_TERMS} comparisons that read every user (co, sw, ew, ne, gt, ge, lt, le, pr, ` +
+          `or eq on an attribute other than id, externalId, userName and emails.value); at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`,
+      );
+    }
+  }
 
   filter(node: Filter, scope: Scope, depth: number): string {
     if (depth > MAX_FILTER_DEPTH) throw invalidFilter(`the filter nests deeper than ${MAX_FILTER_DEPTH} levels`);
@@ -289,8 +331,11 @@ class FilterTranslation {
         return negate(this.filter(node.filter, scope, depth + 1));
       case '[]':
         return this.valuePath(node.attrPath, node.valFilter, scope, depth);
-      case 'pr':
-        return this.present(this.resolve(node.attrPath, scope));
+      case 'pr': {
+        const attribute = this.resolve(node.attrPath, scope);
+        this.counted(attribute, 'pr');
+        return this.present(attribute);
+      }
       case 'eq':
       case 'ne':
       case 'co':
@@ -364,6 +409,8 @@ class FilterTranslation {
       attribute = value;
     }
     if (attribute.kind !== 'column' && attribute.kind !== 'constant') throw invalidFilter(`${attribute.name} cannot be compared`);
+    // `eq null` reads every user as `pr` does.
+    this.counted(attribute, rawValue === null ? 'pr' : op);
 
     if (rawValue === null) {
       // `eq null` / `ne null` ask whether the attribute is absent; nothing else compares with null.
