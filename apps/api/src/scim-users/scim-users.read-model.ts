@@ -80,6 +80,20 @@ export class ScimUsersReadModel {
     return this.visible(tenantId).andWhere('u.id = :id', { id }).getOne();
   }
 
+  /**
+   * Whether a page is an index probe: a filter every term of which an index
+   * serves, in creation order from the first index. Everything else (plain
+   * list pages, sorts, substring and range filters) reads the tenant's rows.
+   */
+  isIndexedLookup(request: UserPageRequest): boolean {
+    if (request.filter === undefined || request.sortBy !== undefined || request.cursor !== undefined || request.startIndex !== 1) return false;
+    return userFilterToSql(request.filter, this.dialect(), 'u').cost.unindexedTerms === 0;
+  }
+
+  private dialect(): 'postgres' | 'sqlite' {
+    return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
   async page(tenantId: string, request: UserPageRequest): Promise<UserPage> {
     if (request.cursor === undefined && request.sortBy === undefined) return this.pageInCreationOrder(tenantId, request);
     const query = this.visible(tenantId);
