@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
 import { ScimUsersReadModel } from '../apps/api/src/scim-users/scim-users.read-model';
+import { QueryTimedOut } from '../apps/api/src/scim-users/read-budget';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 
 /**
@@ -121,6 +122,19 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
       expect((await Promise.all(held)).map((r) => r.status)).toEqual(held.map(() => 200));
     } finally {
       release();
+      spy.mockRestore();
+    }
+  });
+
+  it('given an expensive read cancelled at its time budget, when answered, then 503 with Retry-After and a SCIM Error, never 500', async () => {
+    const readModel = t.app.get(ScimUsersReadModel);
+    const spy = jest.spyOn(readModel, 'page').mockRejectedValue(new QueryTimedOut(2000));
+    try {
+      const response = await list(TENANT_A_TOKEN, 'displayName co "flood"');
+      expect(response.status).toBe(503);
+      expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(response.body).toMatchObject({ schemas: [SCIM_ERROR_SCHEMA], status: '503', detail: expect.stringContaining('2000 ms') });
+    } finally {
       spy.mockRestore();
     }
   });
