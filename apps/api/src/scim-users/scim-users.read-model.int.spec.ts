@@ -163,7 +163,7 @@ describe('the SCIM list reads on PostgreSQL', () => {
     expect((await users.page('tenant-a', { filter: 'displayName co "grace"', startIndex: 1, count: 5, sortOrder: 'ascending' })).totalResults).toBe(6);
   });
 
-  it('given the pool after a timed-out read, when a connection is asked its statement_timeout, then 0: the projector's statements keep none', async () => {
+  it('given the pool after a timed-out read, when a connection is asked its statement_timeout, then 0: the projector keeps no time-out', async () => {
     const [{ statement_timeout }] = await dataSource.query('SHOW statement_timeout');
     expect(statement_timeout).toBe('0');
   });
