@@ -56,7 +56,7 @@ const requests: Array<[string, UserPageRequest]> = [
 describe('the SCIM list reads on a SQLite file', () => {
   let dir: string;
   let dataSource: DataSource;
-  let readModel: ReadModelConfig;
+  let readModel: Extract<ReadModelConfig, { type: 'sqlite' }>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'scim-ledger-read-workers-'));
