@@ -1,0 +1,93 @@
+/**
+ * Issue 15, finding 3: one tenant's filters stalled every tenant. One tenant
+ * with `users` users sends expensive filters from 10 connections (10 in
+ * flight), while another tenant's IdP looks its users up by userName from 2
+ * connections; the figure is that lookup's p99. Two floods, one after the
+ * other: the finding's ~150 `co` terms (now refused by the filter budget),
+ * and the most a filter may hold within the budget (10 `co` terms, each
+ * reading every user of the tenant), which still runs.
+ */
+import { EventStore } from '@scim-ledger/event-store';
+import { fire, PhaseResult } from './load';
+import { NodeProcess, startApi } from './processes';
+import { BenchTenant, seedUsers, seededUserName } from './seed';
+import { createTenants } from './tenants';
+
+export interface NoisyNeighbourFigures {
+  /** Users of the flooding tenant. */
+  readonly users: number;
+  readonly floodConnections: number;
+  /** The finding's filter: ~150 co terms. */
+  readonly overBudget: { readonly flood: PhaseResult; readonly quiet: PhaseResult };
+  /** The most expensive filter the budget lets through. */
+  readonly withinBudget: { readonly flood: PhaseResult; readonly quiet: PhaseResult };
+}
+
+export interface NoisyNeighbourOptions {
+  readonly store: EventStore;
+  readonly env: Record<string, string>;
+  readonly nodeFlags: readonly string[];
+  /** Users of the flooding tenant: 20,000 in both presets. */
+  readonly users: number;
+  readonly seconds: number;
+  readonly processes: NodeProcess[];
+  readonly caughtUp: () => Promise<void>;
+  readonly log: (message: string) => void;
+}
+
+const FLOOD_CONNECTIONS = 10;
+const QUIET_CONNECTIONS = 2;
+const QUIET_USERS = 1000;
+
+/** Terms that match nobody, so every term is tested on every user (an OR stops at none). */
+const containsTerms = (count: number) => Array.from({ length: count }, (_, i) => `displayName co "zz${i}q"`).join(' or ');
+export const FINDING_FILTER = containsTerms(150);
+/** MAX_UNINDEXED_FILTER_TERMS of libs/scim, written out so the same bench measures code from before the budget. */
+const WITHIN_BUDGET_TERMS = 10;
+export const WITHIN_BUDGET_FILTER = containsTerms(WITHIN_BUDGET_TERMS);
+
+/** Starts and stops its own api; the caller's api must be stopped (the seeding appends straight to the store). */
+export async function noisyNeighbour(options: NoisyNeighbourOptions): Promise<NoisyNeighbourFigures> {
+  let api = await startApi({ env: options.env, nodeFlags: options.nodeFlags });
+  options.processes.push(api.process);
+  const [noisy, quiet] = await createTenants(api.baseUrl, 2, `noisy-${Date.now().toString(36)}`);
+  await api.process.stop();
+  options.log(`  noisy neighbour: seeding ${options.users} users of ${noisy.id} and ${QUIET_USERS} of ${quiet.id}`);
+  await seedUsers(options.store, [noisy], 0, options.users);
+  await seedUsers(options.store, [quiet], 0, QUIET_USERS);
+  api = await startApi({ env: options.env, nodeFlags: options.nodeFlags });
+  options.processes.push(api.process);
+  await options.caughtUp();
+
+  const measure = async (filter: string, name: string) => {
+    const path = `/scim/v2/Users?filter=${encodeURIComponent(filter)}&count=10`;
+    const [flood, lookups] = await Promise.all([
+      fire(`flood (${name})`, { baseUrl: api.baseUrl, connections: FLOOD_CONNECTIONS, seconds: options.seconds }, [
+        { method: 'GET', path, headers: { authorization: `Bearer ${noisy.token}` } },
+      ]),
+      quietLookups(api.baseUrl, quiet, options.seconds),
+    ]);
+    options.log(
+      `  ${name}: other tenant's userName eq p50 ${lookups.p50Ms} ms p99 ${lookups.p99Ms} ms max ${lookups.maxMs} ms (${lookups.ok} answered, codes ${JSON.stringify(lookups.statusCodes)}); ` +
+        `flood ${flood.perSecond.toFixed(0)} 2xx/s, codes ${JSON.stringify(flood.statusCodes)}`,
+    );
+    if (lookups.ok === 0 || lookups.non2xx > 0 || lookups.errors > 0) throw new Error(`the other tenant's lookups failed: ${JSON.stringify(lookups)}`);
+    return { flood, quiet: lookups };
+  };
+  const overBudget = await measure(FINDING_FILTER, '150 co terms');
+  const withinBudget = await measure(WITHIN_BUDGET_FILTER, `${WITHIN_BUDGET_TERMS} co terms`);
+  await api.process.stop();
+  return { users: options.users, floodConnections: FLOOD_CONNECTIONS, overBudget, withinBudget };
+}
+
+function quietLookups(baseUrl: string, tenant: BenchTenant, seconds: number): Promise<PhaseResult> {
+  return fire('other tenant userName eq', { baseUrl, connections: QUIET_CONNECTIONS, seconds }, [
+    {
+      method: 'GET',
+      setupRequest: (request) => {
+        const { userName } = seededUserName(Math.floor(Math.random() * QUIET_USERS), [tenant]);
+        return { ...request, path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, headers: { authorization: `Bearer ${tenant.token}` } };
+      },
+    },
+  ]);
+}
