@@ -275,7 +275,9 @@ async function main(): Promise<void> {
     node: process.version,
     loadAverageAtEnd: loadavg(),
   };
-  const rows = tableRows(results, preset);
+  const allRows = tableRows(results, preset);
+  // A run of one section prints that section's rows only.
+  const rows = noisyOnly ? allRows.filter((r) => r.figure.startsWith('noisy neighbour') || r.values.some((v) => v !== undefined && Number.isFinite(v))) : allRows;
   const table = formatTable(backends, rows);
   process.stdout.write(`\nscim-ledger bench, ${preset.name} preset (medians of ${preset.repeats} run(s)), ${machine.cpus} cores, load ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}\n\n${table}\n\n`);
   const dir = join(__dirname, 'results');

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
@@ -122,9 +123,12 @@ class Environment {
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(600_000)
   SCIM_QUERY_TIMEOUT_MS = 2000;
 
-  /** SQLite read model: worker threads with their own read-only connection for expensive reads; 0 runs them on the main thread. */
+  /**
+   * SQLite read model: worker threads with their own read-only connection for expensive reads; 0 runs them on the
+   * main thread. One core less than the machine has (at least 1, at most 4), so the event loop keeps a core of its own.
+   */
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(64)
-  SQLITE_READ_WORKERS = 2;
+  SQLITE_READ_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 
   /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
   @IsOptional() @IsIn(['0', '1'])

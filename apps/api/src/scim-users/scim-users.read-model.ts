@@ -96,7 +96,7 @@ export class ScimUsersReadModel implements OnModuleDestroy {
     const timeoutMs = this.config.queryTimeoutMs;
     if (this.dataSource.options.type === 'postgres') {
       if (timeoutMs === 0) return work((sql, values) => this.run(sql, values));
-      const runner = this.dataSource.createQueryRunner('slave');
+      const runner = this.dataSource.createQueryRunner();
       try {
         await runner.connect();
         await runner.startTransaction();

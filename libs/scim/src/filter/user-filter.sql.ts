@@ -79,6 +79,16 @@ export function userSortColumn(sortBy: string, alias = 'u'): string {
 
 const invalidFilter = (detail: string) => new ScimError(400, detail, 'invalidFilter');
 
+/** A comparison or presence operator: a word of its own after an attribute path. */
+const OPERATOR_WORD = /\s(?:eq|ne|co|sw|ew|gt|ge|lt|le|pr)(?=[\s)\]]|$)/gi;
+
+const tooManyTerms = () => invalidFilter(`the filter has more than ${MAX_FILTER_TERMS} comparisons; at most ${MAX_FILTER_TERMS} are allowed`);
+const tooManyUnindexedTerms = () =>
+  invalidFilter(
+    `the filter has more than ${MAX_UNINDEXED_FILTER_TERMS} comparisons that read every user (co, sw, ew, ne, gt, ge, lt, le, pr, ` +
+      `or eq on an attribute other than id, externalId, userName and emails.value); at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`,
+  );
+
 /** A JSON string literal exactly as the scim2-parse-filter tokenizer finds it. */
 const QUOTED_LITERAL = /"(?:[^"\\]|\\[\s\S])*"/g;
 
@@ -91,6 +101,11 @@ function parseFilter(text: string): Filter {
   if (bracketDepth(skeleton) > MAX_FILTER_DEPTH) {
     throw invalidFilter(`the filter nests parentheses or brackets deeper than ${MAX_FILTER_DEPTH} levels`);
   }
+  // Counted before the parser runs, from the operator words outside quoted values: refusing a filter over the
+  // budget must cost far less than parsing it, or a flood of refusals holds the thread as the filters did.
+  const operators = skeleton.match(OPERATOR_WORD) ?? [];
+  if (operators.length > MAX_FILTER_TERMS) throw tooManyTerms();
+  if (operators.filter((word) => !/eq/i.test(word)).length > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
   // scim2-parse-filter silently drops a "]." that no sub-attribute follows.
   if (/\]\.(?!\s*\w)/.test(skeleton)) throw invalidFilter('malformed filter: "]." must be followed by a sub-attribute');
   try {
@@ -304,18 +319,11 @@ class FilterTranslation {
 
   /** Counts a term against the budget, refusing the filter as soon as it is over. */
   private counted(attribute: UserAttribute, op: ComparisonOperator | 'pr'): void {
-    if (++this.terms > MAX_FILTER_TERMS) {
-      throw invalidFilter(`the filter has more than ${MAX_FILTER_TERMS} comparisons; at most ${MAX_FILTER_TERMS} are allowed`);
-    }
+    if (++this.terms > MAX_FILTER_TERMS) throw tooManyTerms();
     // A constant attribute is decided here, without the database.
     if (attribute.kind !== 'column' && attribute.kind !== 'complex') return;
     if (attribute.kind === 'column' && op === 'eq' && INDEXED_EQUALITY.has(attribute.column)) return;
-    if (++this.unindexedTerms > MAX_UNINDEXED_FILTER_TERMS) {
-      throw invalidFilter(
-        `the filter has more than ${MAX_UNINDEXED_FILTER_TERMS} comparisons that read every user (co, sw, ew, ne, gt, ge, lt, le, pr, ` +
-          `or eq on an attribute other than id, externalId, userName and emails.value); at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`,
-      );
-    }
+    if (++this.unindexedTerms > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
   }
 
   filter(node: Filter, scope: Scope, depth: number): string {

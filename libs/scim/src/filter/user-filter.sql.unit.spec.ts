@@ -218,12 +218,23 @@ describe('the filter complexity budget (issue 15, finding 3)', () => {
   });
 
   it('given the 150 co terms of the finding, when translated for either database, then 400 invalidFilter', () => {
-    for (const dialect of ['sqlite', 'postgres'] as const) givenFilter(terms(150, (i) => `userName co "x${i}"`), dialect).thenRefused(/read every user/);
+    for (const dialect of ['sqlite', 'postgres'] as const) givenFilter(terms(150, (i) => `userName co "x${i}"`), dialect).thenRefused(/at most \d+ are allowed/);
   });
 
   it('given indexed terms up to the budget, when translated, then SQL; one more, then 400 invalidFilter saying the limit', () => {
     expect(userFilterToSql(terms(MAX_FILTER_TERMS, (i) => `userName eq "u${i}"`), 'sqlite').cost).toEqual({ terms: MAX_FILTER_TERMS, unindexedTerms: 0 });
     givenFilter(terms(MAX_FILTER_TERMS + 1, (i) => `userName eq "u${i}"`)).thenRefused(new RegExp(`at most ${MAX_FILTER_TERMS} are allowed`));
+  });
+
+  it('given a filter far over the budget, when translated, then refused before it is parsed', () => {
+    // Unparsable after the terms: a parse would say "malformed"; the count refuses first.
+    givenFilter(`${terms(MAX_FILTER_TERMS + 1, (i) => `userName eq "u${i}"`)} and (`).thenRefused(new RegExp(`at most ${MAX_FILTER_TERMS} are allowed`));
+    givenFilter(`${terms(MAX_UNINDEXED_FILTER_TERMS + 1, (i) => `userName sw "u${i}"`)} ))`).thenRefused(/read every user/);
+  });
+
+  it('given operator words inside quoted values, when counted, then they are not terms', () => {
+    const value = Array.from({ length: MAX_FILTER_TERMS + 1 }, () => ' co eq pr').join('');
+    expect(userFilterToSql(`displayName eq "${value}"`, 'sqlite').cost).toEqual({ terms: 1, unindexedTerms: 1 });
   });
 
   it('given unindexed terms inside a value path and under not, when over the budget, then they count like any other', () => {
