@@ -110,7 +110,7 @@ class Environment {
    * more wait in its queue, beyond that 429. Indexed lookups (`userName eq`) are never held. 0 switches the limit off.
    */
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(1000)
-  SCIM_EXPENSIVE_READS_PER_TENANT = 2;
+  SCIM_EXPENSIVE_READS_PER_TENANT = 1;
 
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(10_000)
   SCIM_EXPENSIVE_READ_QUEUE_PER_TENANT = 8;
