@@ -36,7 +36,7 @@ export interface PhaseResult {
   readonly statusCodes: Record<string, number>;
 }
 
-interface RequestSpec {
+export interface RequestSpec {
   method?: string;
   path?: string;
   headers?: Record<string, string>;
@@ -55,7 +55,7 @@ const SCIM_JSON = 'application/scim+json';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-async function fire(phase: string, options: LoadOptions, requests: RequestSpec[]): Promise<PhaseResult> {
+export async function fire(phase: string, options: LoadOptions, requests: RequestSpec[]): Promise<PhaseResult> {
   const result = await autocannon({
     url: options.baseUrl,
     connections: options.connections,

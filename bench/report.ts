@@ -1,6 +1,7 @@
 /** The bench's record and the table made from it, shared by run.ts and combine-results.ts. */
 import { PhaseResult } from './load';
 import { LongStreamFigures } from './long-stream';
+import { NoisyNeighbourFigures } from './noisy-neighbour';
 import { Rss } from './processes';
 import { median, percentile, ratio, TableRow } from './stats';
 import { BackendName, ProjectionLag } from './storage';
@@ -16,6 +17,8 @@ export interface Preset {
   readonly tenants: number;
   /** The long user's revision in bench/long-stream.ts. */
   readonly longStream: number;
+  /** Users of the flooding tenant in bench/noisy-neighbour.ts. */
+  readonly noisyUsers: number;
 }
 
 /** Everything one backend's run measured; medians are taken when the table is made. */
@@ -32,6 +35,8 @@ export interface BackendResult {
   memory: { users: number; api: Rss; projector: Rss; projectorDuringRebuild: Rss } | null;
   /** bench/long-stream.ts; absent in records made before it. */
   longStreams?: LongStreamFigures | null;
+  /** bench/noisy-neighbour.ts; absent in records made before it. */
+  noisyNeighbour?: NoisyNeighbourFigures | null;
 }
 
 const m = (results: readonly PhaseResult[], key: 'perSecond' | 'p50Ms' | 'p99Ms') => median(results.map((r) => r[key]));
@@ -62,6 +67,7 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
     row('  IdP mix p99', 'ms', (r) => m(r.mix, 'p99Ms')),
   ];
   rows.push(...longStreamRows(results, row));
+  rows.push(...noisyNeighbourRows(results, row));
   for (const [i, level] of preset.levels.entries()) {
     const at = (r: BackendResult) => r.levels[i];
     const isTop = level === top && level >= 1_000_000;
@@ -86,6 +92,29 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
     row(`  projector peak RSS (rebuild)`, 'MB', (r) => r.memory?.projectorDuringRebuild.peakMb),
   );
   return rows;
+}
+
+/** Issue 15, finding 3: another tenant's lookups while one tenant floods expensive filters (bench/noisy-neighbour.ts). */
+function noisyNeighbourRows(
+  results: readonly BackendResult[],
+  row: (figure: string, unit: string, value: (r: BackendResult) => number | undefined, target?: TableRow['target']) => TableRow,
+): TableRow[] {
+  const figures = results.find((r) => r.noisyNeighbour)?.noisyNeighbour;
+  if (!figures) return [];
+  const users = figures.users >= 1000 ? `${figures.users / 1000}k` : `${figures.users}`;
+  const f = (r: BackendResult) => r.noisyNeighbour ?? undefined;
+  const share = (result: PhaseResult, codes: string[]) => codes.reduce((sum, code) => sum + (result.statusCodes[code] ?? 0), 0) / Math.max(1, result.ok + result.non2xx);
+  return [
+    row(`noisy neighbour: ${figures.floodConnections} filters of 150 co terms in flight (${users} users)`, '', () => undefined),
+    row(`  other tenant's userName eq p99`, 'ms', (r) => f(r)?.overBudget.quiet.p99Ms, { kind: 'max', value: 50 }),
+    row(`  other tenant's userName eq p50`, 'ms', (r) => f(r)?.overBudget.quiet.p50Ms),
+    row(`  flood answered 400`, 'ratio', (r) => (f(r) ? share(f(r)!.overBudget.flood, ['400']) : undefined)),
+    row(`noisy neighbour: ${figures.floodConnections} filters of 10 co terms in flight (${users} users)`, '', () => undefined),
+    row(`  other tenant's userName eq p99`, 'ms', (r) => f(r)?.withinBudget.quiet.p99Ms, { kind: 'max', value: 50 }),
+    row(`  other tenant's userName eq p50`, 'ms', (r) => f(r)?.withinBudget.quiet.p50Ms),
+    row(`  flood answered 2xx`, 'req/s', (r) => f(r)?.withinBudget.flood.perSecond),
+    row(`  flood answered 429 or 503`, 'ratio', (r) => (f(r) ? share(f(r)!.withinBudget.flood, ['429', '503']) : undefined)),
+  ];
 }
 
 /** Issue 15, finding 9: a PATCH's cost by its stream's length (bench/long-stream.ts). */

@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --backends sqlite,postgres] [-- --cpu-prof] [-- --long-stream 10000]
+ *   [-- --noisy-users 20000] [-- --noisy-neighbour-only]
  *
  * Starts the real api (dist/) as its own process on a fresh database per
  * backend, loads it from this process with autocannon, and prints and writes
@@ -13,6 +14,7 @@ import { EventStore } from '@scim-ledger/event-store';
 import { creates, filteredGets, idpMix, listPages, LoadOptions, noops, patchActive, PhaseResult, puts } from './load';
 import { NodeProcess, Rss, startApi, startProjector } from './processes';
 import { longStreamPatches } from './long-stream';
+import { noisyNeighbour } from './noisy-neighbour';
 import { rawAppends, seedUsers } from './seed';
 import { createTenants, OPERATOR_TOKEN } from './tenants';
 import { BackendResult, Preset, tableRows } from './report';
@@ -20,8 +22,8 @@ import { formatTable } from './stats';
 import { BackendName, BenchStorage, openStorage, ProjectionLag } from './storage';
 
 const PRESETS: Record<Preset['name'], Preset> = {
-  quick: { name: 'quick', repeats: 1, levels: [10_000], seconds: 2, connections: 16, tenants: 5, longStream: 2_000 },
-  full: { name: 'full', repeats: 3, levels: [10_000, 100_000, 1_000_000], seconds: 8, connections: 32, tenants: 50, longStream: 10_000 },
+  quick: { name: 'quick', repeats: 1, levels: [10_000], seconds: 2, connections: 16, tenants: 5, longStream: 2_000, noisyUsers: 20_000 },
+  full: { name: 'full', repeats: 3, levels: [10_000, 100_000, 1_000_000], seconds: 8, connections: 32, tenants: 50, longStream: 10_000, noisyUsers: 20_000 },
 };
 
 
@@ -39,10 +41,19 @@ function parseArgs(argv: readonly string[]) {
   const levels = value('--levels')?.split(',').map(Number);
   const repeats = value('--repeats');
   const longStream = value('--long-stream');
+  const noisyUsers = value('--noisy-users');
   return {
-    preset: { ...preset, ...(levels ? { levels } : {}), ...(repeats ? { repeats: Number(repeats) } : {}), ...(longStream ? { longStream: Number(longStream) } : {}) },
+    preset: {
+      ...preset,
+      ...(levels ? { levels } : {}),
+      ...(repeats ? { repeats: Number(repeats) } : {}),
+      ...(longStream ? { longStream: Number(longStream) } : {}),
+      ...(noisyUsers ? { noisyUsers: Number(noisyUsers) } : {}),
+    },
     backends,
     cpuProf: argv.includes('--cpu-prof'),
+    // Only the noisy-neighbour figure, on a fresh database (issue 15, finding 3).
+    noisyOnly: argv.includes('--noisy-neighbour-only'),
   };
 }
 
@@ -94,7 +105,7 @@ function checked(result: PhaseResult): PhaseResult {
 /** What an interrupted run must still undo: servers stopped, temp dirs and databases dropped. */
 const cleanups = new Set<() => Promise<void>>();
 
-async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean): Promise<BackendResult> {
+async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean, noisyOnly: boolean): Promise<BackendResult> {
   const storage = await openStorage(backend);
   const cleanup = () => storage.drop();
   cleanups.add(cleanup);
@@ -112,11 +123,28 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
   const processes: NodeProcess[] = [];
   let store: EventStore | null = null;
   try {
+    store = await storage.openEventStore();
+    const measureNoisyNeighbour = async () => {
+      log(`${backend}: noisy neighbour, ${preset.noisyUsers} users in the flooding tenant`);
+      result.noisyNeighbour = await noisyNeighbour({
+        store: store!,
+        env: baseEnv,
+        nodeFlags,
+        users: preset.noisyUsers,
+        seconds: preset.name === 'quick' ? 5 : 10,
+        processes,
+        caughtUp: () => caughtUp(storage),
+        log,
+      });
+    };
+    if (noisyOnly) {
+      await measureNoisyNeighbour();
+      return result;
+    }
     log(`${backend}: starting the api`);
     let api = await startApi({ env: baseEnv, nodeFlags });
     processes.push(api.process);
     const tenants = await createTenants(api.baseUrl, preset.tenants);
-    store = await storage.openEventStore();
     const load = (): LoadOptions => ({ baseUrl: api.baseUrl, connections: preset.connections, seconds: preset.seconds });
 
     // Creates against the storage ceiling, alternating, so drift hits both alike.
@@ -219,6 +247,9 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
         log(`  RSS api ${result.memory.api.rssMb.toFixed(0)} MB (peak ${result.memory.api.peakMb.toFixed(0)}), projector ${result.memory.projector.rssMb.toFixed(0)} MB`);
       }
     }
+    // Last, on apps of its own: its users would shift the levels' counts, and it seeds with the api stopped.
+    for (const p of processes) await p.stop();
+    await measureNoisyNeighbour();
     return result;
   } catch (error) {
     for (const p of processes) if (p.log) log(`${p.name} output:\n${p.log.slice(-3000)}`);
@@ -232,11 +263,11 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
 }
 
 async function main(): Promise<void> {
-  const { preset, backends, cpuProf } = parseArgs(process.argv.slice(2));
+  const { preset, backends, cpuProf, noisyOnly } = parseArgs(process.argv.slice(2));
   const started = new Date();
   log(`preset ${preset.name}: ${JSON.stringify(preset)}; backends ${backends.join(', ')}`);
   const results: BackendResult[] = [];
-  for (const backend of backends) results.push(await runBackend(backend, preset, cpuProf));
+  for (const backend of backends) results.push(await runBackend(backend, preset, cpuProf, noisyOnly));
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
@@ -244,7 +275,9 @@ async function main(): Promise<void> {
     node: process.version,
     loadAverageAtEnd: loadavg(),
   };
-  const rows = tableRows(results, preset);
+  const allRows = tableRows(results, preset);
+  // A run of one section prints that section's rows only.
+  const rows = noisyOnly ? allRows.filter((r) => r.figure.startsWith('noisy neighbour') || r.values.some((v) => v !== undefined && Number.isFinite(v))) : allRows;
   const table = formatTable(backends, rows);
   process.stdout.write(`\nscim-ledger bench, ${preset.name} preset (medians of ${preset.repeats} run(s)), ${machine.cpus} cores, load ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}\n\n${table}\n\n`);
   const dir = join(__dirname, 'results');

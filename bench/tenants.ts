@@ -16,10 +16,10 @@ async function json(url: string, init: RequestInit): Promise<Record<string, unkn
  * management, a storage, an unlimited profile and a catch-all SCIM mapping
  * (without one, every create is refused: rule M4), and a SCIM token.
  */
-export async function createTenants(baseUrl: string, count: number): Promise<BenchTenant[]> {
+export async function createTenants(baseUrl: string, count: number, prefix = 'bench'): Promise<BenchTenant[]> {
   const tenants: BenchTenant[] = [];
   for (let i = 0; i < count; i++) {
-    const id = `bench-${i}`;
+    const id = `${prefix}-${i}`;
     const created = await json(`${baseUrl}/admin/v1/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },

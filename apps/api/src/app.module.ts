@@ -30,6 +30,7 @@ import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.co
 import { ExistingUserWrite } from './scim-users/existing-user-write';
 import { GetScimUserHandler } from './scim-users/getting-user/get-user.query';
 import { ListScimUsersHandler } from './scim-users/listing-users/list-users.query';
+import { ExpensiveReads } from './scim-users/listing-users/expensive-reads';
 import { ScimUsersController } from './scim-users/scim-users.controller';
 import { ScimUsersReadModel } from './scim-users/scim-users.read-model';
 import { ScimWrite } from './scim-users/scim-write';
@@ -144,6 +145,7 @@ export class AppModule {
         ScimWrite,
         ExistingUserWrite,
         ScimUsersReadModel,
+        ExpensiveReads,
         CreateScimUserHandler,
         UpdateScimUserHandler,
         DeleteScimUserHandler,

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
@@ -116,6 +117,31 @@ class Environment {
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(10_000_000)
   STREAM_STATE_CACHE_SIZE = 10_000;
 
+  /**
+   * Expensive SCIM reads (list pages, and filters with a term no index serves) one tenant may have running at once;
+   * more wait in its queue, beyond that 429. Indexed lookups (`userName eq`) are never held. 0 switches the limit off.
+   */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(1000)
+  SCIM_EXPENSIVE_READS_PER_TENANT = 1;
+
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(10_000)
+  SCIM_EXPENSIVE_READ_QUEUE_PER_TENANT = 8;
+
+  /** Expensive reads running at once over all tenants; a freed place goes to the waiting tenants in turn. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(1000)
+  SCIM_EXPENSIVE_READS_TOTAL = 4;
+
+  /** How long one expensive SCIM read may run in the database before it is cancelled with 503; 0: no bound. */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(600_000)
+  SCIM_QUERY_TIMEOUT_MS = 2000;
+
+  /**
+   * SQLite read model: worker threads with their own read-only connection for expensive reads; 0 runs them on the
+   * main thread. One core less than the machine has (at least 1, at most 4), so the event loop keeps a core of its own.
+   */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(64)
+  SQLITE_READ_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
+
   /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
   @IsOptional() @IsIn(['0', '1'])
   BENCH_NOOP_ROUTE: '0' | '1' = '0';
@@ -161,6 +187,18 @@ export interface AppConfig {
   readonly streamStateCacheSize: number;
   /** BENCH_NOOP_ROUTE=1: the bench's no-op SCIM route is served. */
   readonly benchNoopRoute: boolean;
+  /** Per-tenant bound on expensive SCIM reads (issue 15, finding 3); perTenant 0: no bound. */
+  readonly expensiveReads: ExpensiveReadsConfig;
+  /** Longest an expensive SCIM read may run in the database; 0: no bound. */
+  readonly queryTimeoutMs: number;
+  /** Worker threads answering expensive reads on a SQLite read model file; 0: the main thread. */
+  readonly sqliteReadWorkers: number;
+}
+
+export interface ExpensiveReadsConfig {
+  readonly perTenant: number;
+  readonly queuePerTenant: number;
+  readonly total: number;
 }
 
 export interface ExpiryRemindersConfig {
@@ -222,6 +260,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     streamStateCacheSize: parsed.STREAM_STATE_CACHE_SIZE,
     benchNoopRoute: parsed.BENCH_NOOP_ROUTE === '1',
+    expensiveReads: {
+      perTenant: parsed.SCIM_EXPENSIVE_READS_PER_TENANT,
+      queuePerTenant: parsed.SCIM_EXPENSIVE_READ_QUEUE_PER_TENANT,
+      total: parsed.SCIM_EXPENSIVE_READS_TOTAL,
+    },
+    queryTimeoutMs: parsed.SCIM_QUERY_TIMEOUT_MS,
+    sqliteReadWorkers: parsed.SQLITE_READ_WORKERS,
   };
 }
 

@@ -5,6 +5,8 @@ import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-le
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
 import { ProblemDetailsFilter } from '../admin/http/problem-details.filter';
 import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
+import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../scim-users/listing-users/expensive-reads';
+import { QueryTimedOut } from '../scim-users/read-budget';
 
 /**
  * Every failure leaves as a SCIM Error (RFC 7644 §3.12) with a string status
@@ -74,6 +76,14 @@ export function toScimError(exception: unknown): ScimError {
   if (exception instanceof ProfileFull) {
     // Rule M5: only an admin raising the cap helps; a 4xx keeps Okta from retrying in a loop.
     return new ScimError(403, `${exception.message}; ask an administrator to raise the limit`);
+  }
+  if (exception instanceof ExpensiveReadsRefused) {
+    // RFC 6585 §4: the tenant's share is taken; Entra ID and Okta back off on 429.
+    return new ScimError(429, exception.message, undefined, { 'Retry-After': String(EXPENSIVE_READS_RETRY_AFTER_SECONDS) });
+  }
+  if (exception instanceof QueryTimedOut) {
+    // Not a fault: the read was cancelled at its budget; it may fit when the database is less busy, a narrower filter sooner.
+    return new ScimError(503, exception.message, undefined, { 'Retry-After': RETRY_AFTER_SECONDS });
   }
   if (exception instanceof WrongExpectedRevisionError) {
     return new ScimError(409, 'the user changed concurrently; retry the request');

@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { ScimUserRow } from '@scim-ledger/read-model';
-import { ScimUserView, userFilterToSql, userSortColumn } from '@scim-ledger/scim';
-import { READ_MODEL } from '../tokens';
+import { ScimUserView, userFilterToSql, UserFilterSql, userSortColumn } from '@scim-ledger/scim';
+import { APP_CONFIG, AppConfig, READ_MODEL } from '../tokens';
+import { isStatementTimeout, QueryTimedOut } from './read-budget';
+import { SqliteReadWorkers } from './sqlite-read-workers';
 
 export interface UserPageRequest {
   readonly filter?: string;
@@ -31,12 +33,24 @@ export interface UserPage {
 
 /** The users read model as SCIM queries need it: always scoped to one tenant, never showing IdP-deleted users. */
 @Injectable()
-export class ScimUsersReadModel {
+export class ScimUsersReadModel implements OnModuleDestroy {
   /** The hot statements, prepared once on the embedded default's connection. */
   private readonly prepared = new Map<string, Statement>();
   private preparedOn: Database | null = null;
 
-  constructor(@Inject(READ_MODEL) private readonly dataSource: DataSource) {}
+  /** Each request's filter, translated once for the cost check and the query. */
+  private readonly translations = new WeakMap<UserPageRequest, UserFilterSql>();
+  private workers: SqliteReadWorkers | null = null;
+
+  constructor(
+    @Inject(READ_MODEL) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'queryTimeoutMs' | 'sqliteReadWorkers' | 'readModel'>,
+  ) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.workers?.close();
+    this.workers = null;
+  }
 
   /**
    * Runs a statement with named parameters. On SQLite straight on the
@@ -46,8 +60,8 @@ export class ScimUsersReadModel {
    * the text, so every page offset would have been a statement of its own.
    */
   private async run<T>(sql: string, values: Record<string, unknown>): Promise<T[]> {
-    const connection = (this.dataSource.driver as unknown as { databaseConnection?: Database }).databaseConnection;
-    if (this.dataSource.options.type !== 'better-sqlite3' || !connection) {
+    const connection = this.sqliteConnection();
+    if (!connection) {
       const [text, positional] = this.dataSource.driver.escapeQueryWithParameters(sql, values, {});
       return this.dataSource.query(text, positional);
     }
@@ -62,10 +76,66 @@ export class ScimUsersReadModel {
       statement = connection.prepare(sql);
       this.prepared.set(sql, statement);
     }
-    const bound: Record<string, unknown> = {};
-    // SQLite has no booleans: TypeORM stores them as 1 and 0.
-    for (const [name, value] of Object.entries(values)) bound[name] = typeof value === 'boolean' ? Number(value) : value;
-    return statement.all(bound) as T[];
+    return statement.all(sqliteValues(values)) as T[];
+  }
+
+  private sqliteConnection(): Database | null {
+    if (this.dataSource.options.type !== 'better-sqlite3') return null;
+    return (this.dataSource.driver as unknown as { databaseConnection?: Database }).databaseConnection ?? null;
+  }
+
+  /**
+   * Where an expensive read's statements run, within SCIM_QUERY_TIMEOUT_MS:
+   * on PostgreSQL in one transaction with SET LOCAL statement_timeout (the
+   * pool's other users, the projector among them, keep no time-out); on a
+   * SQLite file in the read workers, off the event loop. An in-memory SQLite
+   * (tests) has no file another connection could open: it reads here, bounded
+   * by the filter budget only.
+   */
+  private async expensively<T>(work: (run: Run) => Promise<T>): Promise<T> {
+    const timeoutMs = this.config.queryTimeoutMs;
+    if (this.dataSource.options.type === 'postgres') {
+      if (timeoutMs === 0) return work((sql, values) => this.run(sql, values));
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        await runner.connect();
+        await runner.startTransaction();
+        await runner.query(`SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`);
+        const result = await work((sql, values) => {
+          const [text, positional] = this.dataSource.driver.escapeQueryWithParameters(sql, values, {});
+          return runner.query(text, positional);
+        });
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw isStatementTimeout(error) ? new QueryTimedOut(timeoutMs) : error;
+      } finally {
+        await runner.release();
+      }
+    }
+    const workers = this.readWorkers();
+    if (!workers) return work((sql, values) => this.run(sql, values));
+    return work((sql, values) => workers.all(sql, sqliteValues(values), timeoutMs));
+  }
+
+  private readWorkers(): SqliteReadWorkers | null {
+    const { readModel, sqliteReadWorkers } = this.config;
+    if (readModel.type !== 'sqlite' || readModel.file === ':memory:' || sqliteReadWorkers === 0 || !this.sqliteConnection()) return null;
+    if (this.workers?.usable) return this.workers;
+    // Started on the first expensive read, when the file and its WAL exist.
+    if (!this.workers) this.workers = new SqliteReadWorkers(readModel.file, sqliteReadWorkers);
+    return this.workers.usable ? this.workers : null;
+  }
+
+  private translated(request: UserPageRequest): UserFilterSql | undefined {
+    if (request.filter === undefined) return undefined;
+    let translation = this.translations.get(request);
+    if (!translation) {
+      translation = userFilterToSql(request.filter, this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite', 'u');
+      this.translations.set(request, translation);
+    }
+    return translation;
   }
 
   private visible(tenantId: string) {
@@ -80,74 +150,82 @@ export class ScimUsersReadModel {
     return this.visible(tenantId).andWhere('u.id = :id', { id }).getOne();
   }
 
-  async page(tenantId: string, request: UserPageRequest): Promise<UserPage> {
-    if (request.cursor === undefined && request.sortBy === undefined) return this.pageInCreationOrder(tenantId, request);
-    const query = this.visible(tenantId);
-    if (request.filter !== undefined) {
-      const dialect = this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
-      const { sql, params } = userFilterToSql(request.filter, dialect, 'u');
-      query.andWhere(`(${sql})`, params);
-    }
-    const totalResults = await query.getCount();
-    if (request.count === 0) return { totalResults, users: [] };
-    if (request.cursor !== undefined) return { totalResults, ...(await this.pageAfter(query, request.cursor, request.count)) };
-    const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
-    // A stable order: the sort key, then the id as a tie-breaker; users without
-    // the attribute come last when ascending, on SQLite as on PostgreSQL (RFC 7644 §3.4.2.3).
-    if (request.sortBy) {
-      query
-        .orderBy(userSortColumn(request.sortBy, 'u'), direction, direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST')
-        .addOrderBy('u.id', direction);
-    }
-    else query.orderBy('u."createdAt"', 'ASC').addOrderBy('u.id', 'ASC');
-    const rows = await query.offset(request.startIndex - 1).limit(request.count).getMany();
-    return { totalResults, users: rows.map(viewOfRow) };
+  /**
+   * Whether a page is an index probe: a filter every term of which an index
+   * serves, in creation order from the first index. Everything else (plain
+   * list pages, sorts, substring and range filters) reads the tenant's rows.
+   */
+  isIndexedLookup(request: UserPageRequest): boolean {
+    if (request.filter === undefined || request.sortBy !== undefined || request.cursor !== undefined || request.startIndex !== 1) return false;
+    return this.translated(request)!.cost.unindexedTerms === 0;
   }
 
   /**
    * What IdPs ask nearly always (`userName eq "…"` before every create, and
-   * plain pages): two plain statements with the columns a view needs, no
-   * query builder and no entity hydration, which cost more than SQLite's
-   * index lookups (bench/README.md). A first page that is not full holds
-   * every match, so its length is totalResults and the COUNT is skipped:
-   * a unique filter costs one index probe.
+   * plain pages): plain statements with the columns a view needs, no query
+   * builder and no entity hydration, which cost more than SQLite's index
+   * lookups (bench/README.md). An index probe runs here; every other page
+   * within the query time-out, off the event loop on SQLite.
    */
-  private async pageInCreationOrder(tenantId: string, request: UserPageRequest): Promise<UserPage> {
-    const postgres = this.dataSource.options.type === 'postgres';
+  page(tenantId: string, request: UserPageRequest): Promise<UserPage> {
+    if (this.isIndexedLookup(request)) return this.pageOf(tenantId, request, (sql, values) => this.run(sql, values));
+    return this.expensively((run) => this.pageOf(tenantId, request, run));
+  }
+
+  private async pageOf(tenantId: string, request: UserPageRequest, run: Run): Promise<UserPage> {
     let where = 'u."tenantId" = :tenantId AND u."deletedInIdp" = :deleted';
     let params: Record<string, unknown> = { tenantId, deleted: false };
-    if (request.filter !== undefined) {
-      const filter = userFilterToSql(request.filter, postgres ? 'postgres' : 'sqlite', 'u');
+    const filter = this.translated(request);
+    if (filter) {
       where += ` AND (${filter.sql})`;
       params = { ...filter.params, ...params };
     }
-    const count = async () => Number((await this.run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM scim_users u WHERE ${where}`, params))[0].total);
+    const count = async () => Number((await run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM scim_users u WHERE ${where}`, params))[0].total);
     if (request.count === 0) return { totalResults: await count(), users: [] };
     // The limit is written into the text (an integer the request parser bounded): SQLite runs a bound LIMIT
     // 4 times slower here (its sorter cannot be sized in advance); the offset stays a parameter.
-    const rows = await this.run<ViewColumns>(
-      `SELECT ${VIEW_COLUMNS} FROM scim_users u WHERE ${where} ORDER BY u."createdAt" ASC, u.id ASC LIMIT ${Math.trunc(request.count)} OFFSET :offset`,
-      { ...params, offset: request.startIndex - 1 },
-    );
+    const limit = Math.trunc(request.count);
+    if (request.cursor !== undefined) return { totalResults: await count(), ...(await this.pageAfter(where, params, request.cursor, limit, run)) };
+    let order = 'u."createdAt" ASC, u.id ASC';
+    if (request.sortBy !== undefined) {
+      // A stable order: the sort key, then the id as a tie-breaker; users without
+      // the attribute come last when ascending, on SQLite as on PostgreSQL (RFC 7644 §3.4.2.3).
+      const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
+      order = `${userSortColumn(request.sortBy, 'u')} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}, u.id ${direction}`;
+    }
+    const rows = await run<ViewColumns>(`SELECT ${VIEW_COLUMNS} FROM scim_users u WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET :offset`, {
+      ...params,
+      offset: request.startIndex - 1,
+    });
     const users = rows.map(viewOfColumns);
+    // A first page that is not full holds every match, so its length is totalResults and the COUNT is
+    // skipped: a unique filter costs one index probe.
     const complete = request.startIndex === 1 && users.length < request.count;
     return { totalResults: complete ? users.length : await count(), users };
   }
 
   /** Keyset pagination in (createdAt, id) order; one row more than asked tells whether a next page exists. */
-  private async pageAfter(query: ReturnType<ScimUsersReadModel['visible']>, cursor: PageCursor | null, count: number) {
-    if (cursor) {
-      query.andWhere('(u."createdAt" > :afterCreated OR (u."createdAt" = :afterCreated AND u.id > :afterId))', {
-        afterCreated: cursor.createdAt,
-        afterId: cursor.id,
-      });
-    }
-    const rows = await query.orderBy('u."createdAt"', 'ASC').addOrderBy('u.id', 'ASC').limit(count + 1).getMany();
-    if (rows.length <= count) return { users: rows.map(viewOfRow) };
+  private async pageAfter(where: string, params: Record<string, unknown>, cursor: PageCursor | null, count: number, run: Run) {
+    const after = cursor ? ' AND (u."createdAt" > :afterCreated OR (u."createdAt" = :afterCreated AND u.id > :afterId))' : '';
+    const values = cursor ? { ...params, afterCreated: cursor.createdAt, afterId: cursor.id } : params;
+    const rows = (
+      await run<ViewColumns>(`SELECT ${VIEW_COLUMNS} FROM scim_users u WHERE ${where}${after} ORDER BY u."createdAt" ASC, u.id ASC LIMIT ${count + 1}`, values)
+    ).map(viewOfColumns);
+    if (rows.length <= count) return { users: rows };
     const page = rows.slice(0, count);
     const last = page[page.length - 1];
-    return { users: page.map(viewOfRow), next: { createdAt: last.createdAt, id: last.id } };
+    return { users: page, next: { createdAt: last.created, id: last.id } };
   }
+}
+
+/** A statement runner: the main connection, a read worker, or a PostgreSQL transaction with a time-out. */
+type Run = <T>(sql: string, values: Record<string, unknown>) => Promise<T[]>;
+
+/** SQLite has no booleans: TypeORM stores them as 1 and 0. */
+function sqliteValues(values: Record<string, unknown>): Record<string, unknown> {
+  const bound: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) bound[name] = typeof value === 'boolean' ? Number(value) : value;
+  return bound;
 }
 
 /** The columns of a view, as the database returns them: SQLite has no booleans. */

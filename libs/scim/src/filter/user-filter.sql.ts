@@ -10,11 +10,30 @@ export type FilterDialect = 'sqlite' | 'postgres';
 export interface UserFilterSql {
   readonly sql: string;
   readonly params: Record<string, unknown>;
+  readonly cost: FilterCost;
+}
+
+/** What a filter asks of the database, counted while it is translated. */
+export interface FilterCost {
+  /** Comparisons and `pr` tests, inside value paths too. */
+  readonly terms: number;
+  /** Terms no index of scim_users serves: each reads every user of the tenant. */
+  readonly unindexedTerms: number;
 }
 
 /** Bounds on what a client may make us parse and the database plan (RFC 7644 §7: limit resource use). */
 export const MAX_FILTER_LENGTH = 4096;
 export const MAX_FILTER_DEPTH = 32;
+/**
+ * The complexity budget: the length bound alone let ~150 `co` terms through,
+ * 200-300 ms of database work per request over 20k users (issue 15, finding 3).
+ * IdPs send one or two indexed `eq` terms; an admin's search a few substrings.
+ */
+export const MAX_FILTER_TERMS = 50;
+export const MAX_UNINDEXED_FILTER_TERMS = 10;
+
+/** What the read model's indexes serve: `eq` on these (lower-cased copies where case-insensitive). */
+const INDEXED_EQUALITY = new Set<UserColumn>(['id', 'externalId', 'userName', 'email']);
 
 /**
  * Translates an RFC 7644 §3.4.2.2 filter on the User resource into SQL over
@@ -30,7 +49,8 @@ export const MAX_FILTER_DEPTH = 32;
 export function userFilterToSql(filter: string, dialect: FilterDialect, alias = 'u'): UserFilterSql {
   const tree = parseFilter(filter);
   const translation = new FilterTranslation(dialect, alias);
-  return { sql: translation.filter(tree, TOP_LEVEL, 1), params: translation.params };
+  const sql = translation.filter(tree, TOP_LEVEL, 1);
+  return { sql, params: translation.params, cost: translation.cost() };
 }
 
 /**
@@ -60,6 +80,16 @@ export function userSortColumn(sortBy: string, alias = 'u'): string {
 
 const invalidFilter = (detail: string) => new ScimError(400, detail, 'invalidFilter');
 
+/** A comparison or presence operator: a word of its own after an attribute path. */
+const OPERATOR_WORD = /\s(?:eq|ne|co|sw|ew|gt|ge|lt|le|pr)(?=[\s)\]]|$)/gi;
+
+const tooManyTerms = () => invalidFilter(`the filter has more than ${MAX_FILTER_TERMS} comparisons; at most ${MAX_FILTER_TERMS} are allowed`);
+const tooManyUnindexedTerms = () =>
+  invalidFilter(
+    `the filter has more than ${MAX_UNINDEXED_FILTER_TERMS} comparisons that read every user (co, sw, ew, ne, gt, ge, lt, le, pr, ` +
+      `or eq on an attribute other than id, externalId, userName and emails.value); at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`,
+  );
+
 /** A JSON string literal exactly as the scim2-parse-filter tokenizer finds it. */
 const QUOTED_LITERAL = /"(?:[^"\\]|\\[\s\S])*"/g;
 
@@ -72,6 +102,11 @@ function parseFilter(text: string): Filter {
   if (bracketDepth(skeleton) > MAX_FILTER_DEPTH) {
     throw invalidFilter(`the filter nests parentheses or brackets deeper than ${MAX_FILTER_DEPTH} levels`);
   }
+  // Counted before the parser runs, from the operator words outside quoted values: refusing a filter over the
+  // budget must cost far less than parsing it, or a flood of refusals holds the thread as the filters did.
+  const operators = skeleton.match(OPERATOR_WORD) ?? [];
+  if (operators.length > MAX_FILTER_TERMS) throw tooManyTerms();
+  if (operators.filter((word) => !/eq/i.test(word)).length > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
   // scim2-parse-filter silently drops a "]." that no sub-attribute follows.
   if (/\]\.(?!\s*\w)/.test(skeleton)) throw invalidFilter('malformed filter: "]." must be followed by a sub-attribute');
   try {
@@ -271,11 +306,26 @@ const SUBSTRING = new Set<string>(['co', 'sw', 'ew']);
 class FilterTranslation {
   readonly params: Record<string, unknown> = {};
   private next = 0;
+  private terms = 0;
+  private unindexedTerms = 0;
 
   constructor(
     private readonly dialect: FilterDialect,
     private readonly alias: string,
   ) {}
+
+  cost(): FilterCost {
+    return { terms: this.terms, unindexedTerms: this.unindexedTerms };
+  }
+
+  /** Counts a term against the budget, refusing the filter as soon as it is over. */
+  private counted(attribute: UserAttribute, op: ComparisonOperator | 'pr'): void {
+    if (++this.terms > MAX_FILTER_TERMS) throw tooManyTerms();
+    // A constant attribute is decided here, without the database.
+    if (attribute.kind !== 'column' && attribute.kind !== 'complex') return;
+    if (attribute.kind === 'column' && op === 'eq' && INDEXED_EQUALITY.has(attribute.column)) return;
+    if (++this.unindexedTerms > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
+  }
 
   filter(node: Filter, scope: Scope, depth: number): string {
     if (depth > MAX_FILTER_DEPTH) throw invalidFilter(`the filter nests deeper than ${MAX_FILTER_DEPTH} levels`);
@@ -290,8 +340,11 @@ class FilterTranslation {
         return negate(this.filter(node.filter, scope, depth + 1));
       case '[]':
         return this.valuePath(node.attrPath, node.valFilter, scope, depth);
-      case 'pr':
-        return this.present(this.resolve(node.attrPath, scope));
+      case 'pr': {
+        const attribute = this.resolve(node.attrPath, scope);
+        this.counted(attribute, 'pr');
+        return this.present(attribute);
+      }
       case 'eq':
       case 'ne':
       case 'co':
@@ -365,6 +418,8 @@ class FilterTranslation {
       attribute = value;
     }
     if (attribute.kind !== 'column' && attribute.kind !== 'constant') throw invalidFilter(`${attribute.name} cannot be compared`);
+    // `eq null` reads every user as `pr` does.
+    this.counted(attribute, rawValue === null ? 'pr' : op);
 
     if (rawValue === null) {
       // `eq null` / `ne null` ask whether the attribute is absent; nothing else compares with null.

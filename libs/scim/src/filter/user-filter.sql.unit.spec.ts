@@ -1,10 +1,13 @@
 import { ScimError } from '../scim-error';
-import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, userFilterToSql, userSortColumn } from './user-filter.sql';
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_TERMS, MAX_UNINDEXED_FILTER_TERMS, userFilterToSql, userSortColumn } from './user-filter.sql';
 
 /** given a filter, when translated for a dialect, then this SQL and these parameters (or this refusal). */
 function givenFilter(filter: string, dialect: 'sqlite' | 'postgres' = 'sqlite') {
   return {
-    thenSql: (sql: string, params: Record<string, unknown> = {}) => expect(userFilterToSql(filter, dialect)).toEqual({ sql, params }),
+    thenSql: (sql: string, params: Record<string, unknown> = {}) => {
+      const { sql: translated, params: bound } = userFilterToSql(filter, dialect);
+      expect({ sql: translated, params: bound }).toEqual({ sql, params });
+    },
     thenRefused: (detail: RegExp) => {
       let refusal: unknown;
       try {
@@ -187,6 +190,55 @@ describe('userFilterToSql', () => {
     it('given another alias, when translated, then columns are qualified with it', () => {
       expect(userFilterToSql('id eq "1"', 'sqlite', 'users').sql).toBe('"users"."id" = :f0');
     });
+  });
+});
+
+describe('the filter complexity budget (issue 15, finding 3)', () => {
+  const terms = (count: number, term: (i: number) => string, join = ' or ') => Array.from({ length: count }, (_, i) => term(i)).join(join);
+
+  it.each([
+    ['userName eq "a"', 1, 0],
+    ['emails eq "a" or externalId eq "b" or id eq "c" or emails[value eq "d"]', 4, 0],
+    ['displayName eq "a"', 1, 1],
+    ['userName co "a" and userName sw "b" and userName ne "c" and meta.created gt "2026-01-01"', 4, 4],
+    ['title pr or emails.type eq "work" or meta.resourceType eq "User"', 3, 0],
+    ['externalId eq null', 1, 1],
+    ['not (userName pr)', 1, 1],
+  ])('given %s, when translated, then it counts %i terms, %i of them unindexed', (filter, expectedTerms, unindexed) => {
+    expect(userFilterToSql(filter, 'sqlite').cost).toEqual({ terms: expectedTerms, unindexedTerms: unindexed });
+  });
+
+  it('given as many unindexed terms as the budget allows, when translated, then SQL', () => {
+    const filter = terms(MAX_UNINDEXED_FILTER_TERMS, (i) => `displayName co "x${i}"`);
+    expect(userFilterToSql(filter, 'postgres').cost.unindexedTerms).toBe(MAX_UNINDEXED_FILTER_TERMS);
+  });
+
+  it('given one unindexed term over the budget, when translated, then 400 invalidFilter saying the limit', () => {
+    givenFilter(terms(MAX_UNINDEXED_FILTER_TERMS + 1, (i) => `displayName co "x${i}"`)).thenRefused(new RegExp(`at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`));
+  });
+
+  it('given the 150 co terms of the finding, when translated for either database, then 400 invalidFilter', () => {
+    for (const dialect of ['sqlite', 'postgres'] as const) givenFilter(terms(150, (i) => `userName co "x${i}"`), dialect).thenRefused(/at most \d+ are allowed/);
+  });
+
+  it('given indexed terms up to the budget, when translated, then SQL; one more, then 400 invalidFilter saying the limit', () => {
+    expect(userFilterToSql(terms(MAX_FILTER_TERMS, (i) => `userName eq "u${i}"`), 'sqlite').cost).toEqual({ terms: MAX_FILTER_TERMS, unindexedTerms: 0 });
+    givenFilter(terms(MAX_FILTER_TERMS + 1, (i) => `userName eq "u${i}"`)).thenRefused(new RegExp(`at most ${MAX_FILTER_TERMS} are allowed`));
+  });
+
+  it('given a filter far over the budget, when translated, then refused before it is parsed', () => {
+    // Unparsable after the terms: a parse would say "malformed"; the count refuses first.
+    givenFilter(`${terms(MAX_FILTER_TERMS + 1, (i) => `userName eq "u${i}"`)} and (`).thenRefused(new RegExp(`at most ${MAX_FILTER_TERMS} are allowed`));
+    givenFilter(`${terms(MAX_UNINDEXED_FILTER_TERMS + 1, (i) => `userName sw "u${i}"`)} ))`).thenRefused(/read every user/);
+  });
+
+  it('given operator words inside quoted values, when counted, then they are not terms', () => {
+    const value = Array.from({ length: MAX_FILTER_TERMS + 1 }, () => ' co eq pr').join('');
+    expect(userFilterToSql(`displayName eq "${value}"`, 'sqlite').cost).toEqual({ terms: 1, unindexedTerms: 1 });
+  });
+
+  it('given unindexed terms inside a value path and under not, when over the budget, then they count like any other', () => {
+    givenFilter(terms(MAX_UNINDEXED_FILTER_TERMS + 1, (i) => `not (emails[value sw "x${i}"])`, ' and ')).thenRefused(/at most/);
   });
 });
 

@@ -4,6 +4,7 @@ import { ScimError, ScimUserView } from '@scim-ledger/scim';
 import { PageCursor, ScimUsersReadModel, UserPageRequest } from '../scim-users.read-model';
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { decodeCursor, encodeCursor } from './page-cursor';
+import { ExpensiveReads } from './expensive-reads';
 
 export interface ScimUserPage {
   readonly totalResults: number;
@@ -30,12 +31,16 @@ export class ListScimUsers {
 export class ListScimUsersHandler implements IQueryHandler<ListScimUsers, ScimUserPage> {
   constructor(
     private readonly users: ScimUsersReadModel,
+    private readonly expensiveReads: ExpensiveReads,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute({ tenantId, parameters }: ListScimUsers): Promise<ScimUserPage> {
     const request = pageRequest(parameters, this.config.maxPageSize);
-    const page = await this.users.page(tenantId, request);
+    // An IdP's lookup before each create is an index probe: it never waits behind its tenant's heavy reads.
+    const page = this.users.isIndexedLookup(request)
+      ? await this.users.page(tenantId, request)
+      : await this.expensiveReads.run(tenantId, () => this.users.page(tenantId, request));
     const users = page.users;
     if (request.cursor === undefined) return { totalResults: page.totalResults, startIndex: request.startIndex, users };
     return {
