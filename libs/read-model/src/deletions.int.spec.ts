@@ -85,41 +85,55 @@ async function appendAll(store: SqliteEventStore, events: ReadonlyArray<[string,
   }
 }
 
-describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read model on %s', (kind) => {
+/**
+ * One event store holding `events` for each test, and read models opened on
+ * demand (SQLite files beside it, or fresh PostgreSQL databases), all closed
+ * and dropped after the test.
+ */
+function readModelsOf(kind: 'sqlite' | 'postgres', name: string, events: Parameters<typeof appendAll>[1]) {
   let dir: string;
-  let store: SqliteEventStore;
+  let opened: SqliteEventStore;
   const databases: FreshPostgresDatabase[] = [];
   const readModels: DataSource[] = [];
-
-  async function readModel(name: string): Promise<DataSource> {
-    let database: ReadModelDatabase = { type: 'sqlite', file: join(dir, `${name}.sqlite`) };
-    if (kind === 'postgres') {
-      const fresh = await createFreshPostgresDatabase(`scim_ledger_deletion_${name}`);
-      databases.push(fresh);
-      database = { type: 'postgres', url: fresh.url };
-    }
-    const opened = await openReadModel(database);
-    readModels.push(opened);
-    return opened;
-  }
-
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'scim-ledger-tenant-deletion-'));
-    store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
-    await appendAll(store, DELETION);
+    dir = mkdtempSync(join(tmpdir(), `scim-ledger-${name}-`));
+    opened = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
+    await appendAll(opened, events);
   });
   afterEach(async () => {
     await Promise.all(readModels.splice(0).map((ds) => ds.destroy()));
-    await store.close();
+    await opened.close();
     await Promise.all(databases.splice(0).map((db) => db.drop()));
     rmSync(dir, { recursive: true, force: true });
   });
+  return {
+    /** The test's event store: a getter, since each test opens its own. */
+    get store(): SqliteEventStore {
+      return opened;
+    },
+    async readModel(model: string): Promise<DataSource> {
+      let database: ReadModelDatabase = { type: 'sqlite', file: join(dir, `${model}.sqlite`) };
+      if (kind === 'postgres') {
+        const fresh = await createFreshPostgresDatabase(`scim_ledger_${name}_${model}`);
+        databases.push(fresh);
+        database = { type: 'postgres', url: fresh.url };
+      }
+      const readModel = await openReadModel(database);
+      readModels.push(readModel);
+      return readModel;
+    },
+  };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read model on %s', (kind) => {
+  const models = readModelsOf(kind, 'deletion', DELETION);
+  const readModel = (name: string) => models.readModel(name);
 
   it('given the events of a deletion, when projected one event per batch, then verify (one batch) finds 0 differences and no table names anybody', async () => {
     const live = await readModel('live');
-    await new ReadModelProjector(live, store, { batchSize: 1 }).catchUp();
+    await new ReadModelProjector(live, models.store, { batchSize: 1 }).catchUp();
     const rebuilt = await readModel('rebuilt');
-    await rebuildReadModel(rebuilt, store);
+    await rebuildReadModel(rebuilt, models.store);
 
     expect(await readModelDifferences(live, rebuilt)).toEqual([]);
     for (const model of [live, rebuilt]) {
@@ -131,11 +145,11 @@ describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read mod
   }, 60_000);
 
   it('given the events up to a create that lands after TenantDeleted, when projected at once or one by one, then the users keep their rows by id (the deletion finds them) and no table names anybody', async () => {
-    const upToTheLateCreate = (await store.readAll({ maxCount: 100 })).slice(0, DELETION.findIndex(([stream]) => stream === userStreamId('u-straggler')) + 1);
+    const upToTheLateCreate = (await models.store.readAll({ maxCount: 100 })).slice(0, DELETION.findIndex(([stream]) => stream === userStreamId('u-straggler')) + 1);
     const atOnce = await readModel('at_once');
-    await new ReadModelProjector(atOnce, store).apply(upToTheLateCreate);
+    await new ReadModelProjector(atOnce, models.store).apply(upToTheLateCreate);
     const oneByOne = await readModel('one_by_one');
-    for (const event of upToTheLateCreate) await new ReadModelProjector(oneByOne, store).apply([event]);
+    for (const event of upToTheLateCreate) await new ReadModelProjector(oneByOne, models.store).apply([event]);
 
     for (const model of [atOnce, oneByOne]) {
       const users = await model.getRepository(ScimUserRow).find({ where: { tenantId: TENANT }, order: { id: 'ASC' } });
@@ -150,10 +164,10 @@ describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read mod
 
   it('given the events of a deletion, when projected in batches of every size, then each read model equals the one-batch rebuild', async () => {
     const rebuilt = await readModel('rebuilt');
-    await rebuildReadModel(rebuilt, store);
+    await rebuildReadModel(rebuilt, models.store);
     for (let batchSize = 2; batchSize < DELETION.length; batchSize++) {
       const live = await readModel(`live_${batchSize}`);
-      await new ReadModelProjector(live, store, { batchSize }).catchUp();
+      await new ReadModelProjector(live, models.store, { batchSize }).catchUp();
       expect({ batchSize, differences: await readModelDifferences(live, rebuilt) }).toEqual({ batchSize, differences: [] });
     }
   }, 60_000);
@@ -172,41 +186,15 @@ const USER_DELETION: ReadonlyArray<[streamId: string, event: { type: string; dat
 ];
 
 describe.each(['sqlite', 'postgres'] as const)('a user deleted for good in the read model on %s', (kind) => {
-  let dir: string;
-  let store: SqliteEventStore;
-  const databases: FreshPostgresDatabase[] = [];
-  const readModels: DataSource[] = [];
-
-  async function readModel(name: string): Promise<DataSource> {
-    let database: ReadModelDatabase = { type: 'sqlite', file: join(dir, `${name}.sqlite`) };
-    if (kind === 'postgres') {
-      const fresh = await createFreshPostgresDatabase(`scim_ledger_user_deletion_${name}`);
-      databases.push(fresh);
-      database = { type: 'postgres', url: fresh.url };
-    }
-    const opened = await openReadModel(database);
-    readModels.push(opened);
-    return opened;
-  }
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'scim-ledger-user-deletion-'));
-    store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
-    await appendAll(store, USER_DELETION);
-  });
-  afterEach(async () => {
-    await Promise.all(readModels.splice(0).map((ds) => ds.destroy()));
-    await store.close();
-    await Promise.all(databases.splice(0).map((db) => db.drop()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const models = readModelsOf(kind, 'user_deletion', USER_DELETION);
+  const readModel = (name: string) => models.readModel(name);
 
   it('given a refusal naming a user after its deletion for good, when projected in batches of every size, then each read model equals the one-batch rebuild and its whole history reads redacted', async () => {
     const rebuilt = await readModel('rebuilt');
-    await rebuildReadModel(rebuilt, store);
+    await rebuildReadModel(rebuilt, models.store);
     for (let batchSize = 1; batchSize < USER_DELETION.length; batchSize++) {
       const live = await readModel(`live_${batchSize}`);
-      await new ReadModelProjector(live, store, { batchSize }).catchUp();
+      await new ReadModelProjector(live, models.store, { batchSize }).catchUp();
       expect({ batchSize, differences: await readModelDifferences(live, rebuilt) }).toEqual({ batchSize, differences: [] });
       const history = await live.getRepository(AuditEntryRow).find({ where: { userId: 'u-gone' }, order: { id: 'ASC' } });
       expect(history.map((entry) => [entry.eventType, entry.data])).toEqual([
