@@ -97,6 +97,7 @@ describe(`stored forms on ${E2E_DATABASE}`, () => {
       ['leading and trailing spaces', '  held@example.com  '],
       ['fullwidth letters', 'ｈｅｌｄ@example.com'],
       ['a trailing dot on the domain', 'held@example.com.'],
+      ['a trailing ideographic full stop on the domain', 'held@example.com\u3002'],
       ['upper case', 'HELD@EXAMPLE.COM'],
     ])('given an address tenant A holds, when tenant B creates it with %s, then 409 uniqueness', async (_, variant) => {
       const refused = await scim(TENANT_B_TOKEN).post(entraUser(variant));
@@ -108,6 +109,9 @@ describe(`stored forms on ${E2E_DATABASE}`, () => {
       ['a tab', 'fresh\t@example.com'],
       ['a zero-width space', 'fr\u200besh@example.com'],
       ['a right-to-left mark', '\u200ffresh@example.com'],
+      ['a combining grapheme joiner', 'fr\u034fesh@example.com'],
+      ['a variation selector', 'fresh\ufe0f@example.com'],
+      ['a Hangul filler', 'fresh\u3164@example.com'],
     ])('given a new address with %s, when created, then 400 invalidValue and nothing is created', async (_, variant) => {
       const refused = await scim(TENANT_B_TOKEN).post(entraUser(variant));
       expect(refused.status).toBe(400);

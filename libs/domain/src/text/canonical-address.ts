@@ -3,15 +3,17 @@ import { domainToASCII } from 'node:url';
 /**
  * Characters an address may not hold at all (rule L8): controls (Cc), format
  * characters (Cf: zero-width space and joiners, bidi marks, soft hyphen,
- * BOM), and line and paragraph separators. Each would let one mailbox be
- * spelt twice, looking the same.
+ * BOM), line and paragraph separators, every default-ignorable code point
+ * (combining grapheme joiner, variation selectors, Hangul fillers, Mongolian
+ * free variation selectors: what renders as nothing) and the blank braille
+ * pattern. Each would let one mailbox be spelt twice, looking the same.
  */
-const FORBIDDEN_IN_ADDRESS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const FORBIDDEN_IN_ADDRESS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u;
 const FORBIDDEN_EVERYWHERE = new RegExp(FORBIDDEN_IN_ADDRESS.source, 'gu');
 
 /** Why `text` cannot be an address, or null when it can. */
 export function addressFault(text: string): string | null {
-  return FORBIDDEN_IN_ADDRESS.test(text) ? 'may not contain control, format or zero-width characters' : null;
+  return FORBIDDEN_IN_ADDRESS.test(text) ? 'may not contain control, format, zero-width or other invisible characters' : null;
 }
 
 /**
@@ -43,7 +45,20 @@ export function canonicalAddress(text: string): string {
   const folded = foldText(text).trim();
   const at = folded.lastIndexOf('@');
   if (at < 0) return folded;
-  const domain = folded.slice(at + 1).trim().replace(/\.+$/, '');
-  // domainToASCII answers '' for what is not a domain name: such a domain is kept as folded.
-  return `${folded.slice(0, at).trim()}@${domainToASCII(domain) || domain}`;
+  // Ideographic full stops are dots in a domain name (UTS 46); trailing dots go after they are dots.
+  const domain = withoutTrailingDots(folded.slice(at + 1).trim().replace(/[\u3002\uff61]/g, '.'));
+  return `${folded.slice(0, at).trim()}@${asciiDomain(domain)}`;
+}
+
+const withoutTrailingDots = (domain: string) => domain.replace(/\.+$/, '');
+
+/**
+ * A non-ASCII domain in its IDNA ASCII form. An ASCII one is kept as folded:
+ * WHATWG host parsing would also percent-decode it and read numbers as IPv4
+ * addresses, which no mail domain is. domainToASCII answers '' for what is
+ * not a domain name: such a domain is kept as folded.
+ */
+function asciiDomain(domain: string): string {
+  if (/^[\x00-\x7f]*$/.test(domain)) return domain;
+  return withoutTrailingDots(domainToASCII(domain)) || domain;
 }

@@ -9,6 +9,8 @@ describe('One canonical address (rule L8, issue 15 finding 4)', () => {
     ['fullwidth letters', 'ａｄａ@ｅｘａｍｐｌｅ.ｃｏｍ'],
     ['upper case', 'ADA@EXAMPLE.COM'],
     ['a trailing dot on the domain', 'ada@example.com.'],
+    ['a trailing ideographic full stop on the domain', 'ada@example.com\u3002'],
+    ['a dot and an ideographic full stop', 'ada@example.com.\u3002'],
     ['an IDNA domain in Unicode and in ASCII', 'ada@bücher.example'],
   ])('given %s', (_, variant) => {
     it('when it is made canonical, then it is the one form of its address', () => {
@@ -37,9 +39,21 @@ describe('One canonical address (rule L8, issue 15 finding 4)', () => {
     ['a soft hyphen', 'a\u00adda@example.com'],
     ['a line separator', 'ada\u2028@example.com'],
     ['a NUL-free C1 control', 'ada\u0085@example.com'],
+    ['a combining grapheme joiner', 'a\u034fda@example.com'],
+    ['a variation selector', 'ada\ufe0f@example.com'],
+    ['a supplementary variation selector', 'ad\u{e0100}a@example.com'],
+    ['a Hangul filler', 'ada\u3164@example.com'],
+    ['a Mongolian free variation selector', 'ada\u180b@example.com'],
+    ['a blank braille pattern', 'ada\u2800@example.com'],
   ])('given an address with %s, when checked, then it is refused, and its key drops the character', (_, address) => {
-    expect(addressFault(address)).toMatch(/control, format or zero-width/);
+    expect(addressFault(address)).toMatch(/control, format, zero-width or other invisible/);
     expect(canonicalAddress(address)).toBe(HELD);
+  });
+
+  it('given percent signs or a number in an ASCII domain, when made canonical, then they are kept as folded (no URL host parsing)', () => {
+    expect(canonicalAddress('ada@example.com%2e')).toBe('ada@example.com%2e');
+    expect(canonicalAddress('ada@ex%61mple.com')).toBe('ada@ex%61mple.com');
+    expect(canonicalAddress('ada@0x7f.1')).toBe('ada@0x7f.1');
   });
 
   it('given a plain address, when checked, then nothing is wrong with it', () => {
