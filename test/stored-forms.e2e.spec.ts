@@ -75,6 +75,14 @@ describe(`stored forms on ${E2E_DATABASE}`, () => {
       expect(refused.body.detail).toContain('512 characters');
     });
 
+    it('given a user id of 37 to 100 characters, when PATCHed or DELETEd, then 404, and its refusal is kept without setting anything aside', async () => {
+      const longId = 'a'.repeat(99);
+      expect((await scim(TENANT_A_TOKEN).patch(longId, [{ op: 'replace', path: 'displayName', value: 'x' }])).status).toBe(404);
+      expect((await request(t.http).delete(`/scim/v2/Users/${longId}`).set('Authorization', `Bearer ${TENANT_A_TOKEN}`)).status).toBe(404);
+      await projectorStillRuns('after-long-id');
+      expect((await operator('get', '/admin/v1/projection-failures')).body).toMatchObject({ totalResults: 0 });
+    });
+
     it('given a tenant name of 200 letters each with a variation selector (400 characters), when created, then a 400 problem and the read model goes on', async () => {
       const refused = await operator('post', '/admin/v1/tenants').send({ id: 'selectors', name: 'a\ufe0f'.repeat(200) });
       expect(refused.status).toBe(400);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   CommandMetadata,
+  fitsWidth,
   EmailReservationRefused,
   isProvisioningRefusal,
   PlacementRefused,
@@ -8,6 +9,7 @@ import {
   PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS,
   ProvisioningRefused,
   provisioningRefusalsStreamId,
+  TEXT_WIDTH,
   UserCommandRefused,
 } from '@scim-ledger/domain';
 import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
@@ -40,9 +42,11 @@ export class ProvisioningRefusals {
     const scim = toScimError(error);
     // The service's own failures are not the IdP's refusals: they are logged as errors already.
     if (scim.status >= 500 && scim.status !== 503) return;
+    // The audit trail files a refusal under its user: an id longer than any user's names none (it stays in the detail).
+    const userId = attempt.userId !== null && fitsWidth(TEXT_WIDTH.userId, attempt.userId) ? attempt.userId : null;
     const refused: ProvisioningRefused = {
       type: 'ProvisioningRefused',
-      data: { ...attempt, reason: reason ?? reasonOf(error, scim.status), status: scim.status, scimType: scim.scimType ?? null, detail: scim.detail },
+      data: { ...attempt, userId, reason: reason ?? reasonOf(error, scim.status), status: scim.status, scimType: scim.scimType ?? null, detail: scim.detail },
     };
     try {
       // Refusals never conflict with each other: any revision will do.

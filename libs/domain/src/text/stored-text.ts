@@ -7,6 +7,8 @@
  * that fitted lower-cased to 612 characters and stopped the projector).
  */
 export const TEXT_WIDTH = {
+  /** A user's id (a UUID); a longer id in a request names no user. */
+  userId: 36,
   /** userName, emails, displayName, name parts, externalId, userPrincipalName, and their folded copies. */
   userAttribute: 512,
   /** Names an admin gives: tenant, storage, profile, mapping, API credential; a mapping's attribute. */

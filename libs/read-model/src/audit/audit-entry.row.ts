@@ -13,7 +13,7 @@ export class AuditEntryRow {
   @Column({ type: 'varchar', length: 64 })
   tenantId: string;
 
-  @Column({ type: 'varchar', length: 36, nullable: true })
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userId, nullable: true })
   userId: string | null;
 
   @Column({ type: 'varchar', length: 200 })

@@ -22,7 +22,7 @@ import { TEXT_WIDTH } from '@scim-ledger/domain';
 @Index('scim_users_tenant_storage', ['tenantId', 'storageId'])
 @Index('scim_users_preserved', ['status', 'preservedAt'])
 export class ScimUserRow {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
+  @PrimaryColumn({ type: 'varchar', length: TEXT_WIDTH.userId })
   id: string;
 
   @Column({ type: 'varchar', length: 64 })
