@@ -19,15 +19,18 @@ export function addressFault(text: string): string | null {
 /**
  * Text folded so that what reads alike compares alike: Unicode NFKC
  * (fullwidth letters, ligatures, composed and decomposed accents), then a
- * full case fold. JavaScript has no case fold; upper- then lower-casing
- * gives the full folding of ß (ss), ς (σ), ſ (s) and the Kelvin sign that
- * toLowerCase alone misses, and NFKC again closes what casing opened.
+ * full case fold. JavaScript has no case fold; lower-, upper- then
+ * lower-casing gives the full folding of ß and ẞ (ss), ς (σ), ſ (s) and the
+ * Kelvin sign that toLowerCase alone misses (upper first left ẞ as ß), and
+ * NFKC again closes what casing opened: the fold is idempotent on every code
+ * point (checked over U+0000-U+2FFFF).
  * Forbidden characters (addressFault) are dropped, so a key can still be
  * derived from data stored before they were refused.
  */
 export function foldText(text: string): string {
   return text
     .normalize('NFKC')
+    .toLowerCase()
     .toUpperCase()
     .toLowerCase()
     .normalize('NFKC')

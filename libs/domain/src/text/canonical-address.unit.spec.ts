@@ -26,6 +26,7 @@ describe('One canonical address (rule L8, issue 15 finding 4)', () => {
 
   it('given ß, final sigma, long s and the Kelvin sign, when folded, then they fold fully (not only lower-cased)', () => {
     expect(foldText('STRAßE')).toBe('strasse');
+    expect(foldText('STRAẞE')).toBe('strasse');
     expect(foldText('ΟΔΟΣ')).toBe(foldText('οδος'));
     expect(foldText('ſam')).toBe('sam');
     expect(foldText('\u212Aelvin')).toBe('kelvin');
@@ -63,6 +64,16 @@ describe('One canonical address (rule L8, issue 15 finding 4)', () => {
 
   it('given a userName that is not an address, when made canonical, then it is folded and trimmed only', () => {
     expect(canonicalAddress(' Ada Lovelace ')).toBe('ada lovelace');
+  });
+
+  it('given every code point up to U+2FFFF, when folded twice, then the second fold changes nothing', () => {
+    const changed: string[] = [];
+    for (let code = 0; code < 0x30000; code++) {
+      if (code >= 0xd800 && code < 0xe000) continue;
+      const once = foldText(String.fromCodePoint(code));
+      if (foldText(once) !== once) changed.push(code.toString(16));
+    }
+    expect(changed).toEqual([]);
   });
 
   it('given 300 × İ, when folded, then it grows to 600 characters (why bounds are checked on the stored form)', () => {
