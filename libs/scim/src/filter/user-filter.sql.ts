@@ -308,6 +308,8 @@ class FilterTranslation {
   private next = 0;
   private terms = 0;
   private unindexedTerms = 0;
+  /** How many `not`s enclose the term being translated: a negated equality matches nearly every row, no index serves it. */
+  private negations = 0;
 
   constructor(
     private readonly dialect: FilterDialect,
@@ -323,7 +325,7 @@ class FilterTranslation {
     if (++this.terms > MAX_FILTER_TERMS) throw tooManyTerms();
     // A constant attribute is decided here, without the database.
     if (attribute.kind !== 'column' && attribute.kind !== 'complex') return;
-    if (attribute.kind === 'column' && op === 'eq' && INDEXED_EQUALITY.has(attribute.column)) return;
+    if (attribute.kind === 'column' && op === 'eq' && this.negations === 0 && INDEXED_EQUALITY.has(attribute.column)) return;
     if (++this.unindexedTerms > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
   }
 
@@ -336,8 +338,14 @@ class FilterTranslation {
       case 'and':
       case 'or':
         return junction(node.op, node.filters.map((f) => this.filter(f, scope, depth + 1)));
-      case 'not':
-        return negate(this.filter(node.filter, scope, depth + 1));
+      case 'not': {
+        this.negations++;
+        try {
+          return negate(this.filter(node.filter, scope, depth + 1));
+        } finally {
+          this.negations--;
+        }
+      }
       case '[]':
         return this.valuePath(node.attrPath, node.valFilter, scope, depth);
       case 'pr': {

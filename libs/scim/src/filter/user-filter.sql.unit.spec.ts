@@ -204,6 +204,10 @@ describe('the filter complexity budget (issue 15, finding 3)', () => {
     ['title pr or emails.type eq "work" or meta.resourceType eq "User"', 3, 0],
     ['externalId eq null', 1, 1],
     ['not (userName pr)', 1, 1],
+    // A negated equality matches nearly every row: no index serves it (found by the attack on issue 15).
+    ['not (userName eq "a")', 1, 1],
+    ['not (not (id eq "a")) or externalId eq "b"', 2, 1],
+    ['not (emails[value eq "a"])', 1, 1],
   ])('given %s, when translated, then it counts %i terms, %i of them unindexed', (filter, expectedTerms, unindexed) => {
     expect(userFilterToSql(filter, 'sqlite').cost).toEqual({ terms: expectedTerms, unindexedTerms: unindexed });
   });
