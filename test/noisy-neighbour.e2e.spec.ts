@@ -2,6 +2,7 @@ import request from 'supertest';
 import { SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
 import { ScimUsersReadModel } from '../apps/api/src/scim-users/scim-users.read-model';
 import { QueryTimedOut } from '../apps/api/src/scim-users/read-budget';
+import { ExpensiveReads } from '../apps/api/src/scim-users/listing-users/expensive-reads';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 
 /**
@@ -12,6 +13,8 @@ import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENAN
  * answered: the flood is refused (400 over the budget, 429 beyond the
  * tenant's share), the other tenant is served.
  */
+const OPERATOR = 'operator-token-0123456789abcdef';
+
 describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   const RUNNING_PER_TENANT = 1;
@@ -22,6 +25,7 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
       SCIM_EXPENSIVE_READS_PER_TENANT: String(RUNNING_PER_TENANT),
       SCIM_EXPENSIVE_READ_QUEUE_PER_TENANT: String(WAITING_PER_TENANT),
       SCIM_EXPENSIVE_READS_TOTAL: '2',
+      ADMIN_OPERATOR_TOKEN: OPERATOR,
     });
     for (const [token, prefix] of [
       [TENANT_A_TOKEN, 'flood'],
@@ -137,5 +141,29 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
     } finally {
       spy.mockRestore();
     }
+  });
+  it("given a tenant whose expensive reads are all taken, when its admin exports the audit trail or searches users, then 429 problem details while another tenant's lookups are served (found by the attack on issue 15)", async () => {
+    const created = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'exporter', name: 'Exporter' });
+    const { clientId, clientSecret } = created.body.apiCredential;
+    const reads = t.app.get(ExpensiveReads);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const places = Array.from({ length: RUNNING_PER_TENANT + WAITING_PER_TENANT }, () => reads.run('exporter', () => held));
+    try {
+      for (const url of ['/admin/v1/tenants/exporter/audit?format=csv', '/admin/v1/tenants/exporter/audit', '/admin/v1/tenants/exporter/users?q=x']) {
+        const refused = await request(t.http).get(url).auth(clientId, clientSecret);
+        expect({ url, status: refused.status, type: refused.headers['content-type'], retryAfter: refused.headers['retry-after'] }).toEqual({
+          url,
+          status: 429,
+          type: expect.stringContaining('application/problem+json'),
+          retryAfter: '1',
+        });
+      }
+      expect((await list(TENANT_B_TOKEN, 'userName eq "quiet0@example.com"')).body.totalResults).toBe(1);
+    } finally {
+      release();
+      await Promise.all(places);
+    }
+    expect((await request(t.http).get('/admin/v1/tenants/exporter/audit?format=csv').auth(clientId, clientSecret)).status).toBe(200);
   });
 });

@@ -1,3 +1,4 @@
+import { ExpensiveReads } from '../../scim-users/listing-users/expensive-reads';
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -77,6 +78,7 @@ export class AuditController {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly expensiveReads: ExpensiveReads,
   ) {}
 
   @Get('users/:userId/history')
@@ -101,6 +103,11 @@ export class AuditController {
   @ApiOperation({ summary: 'The tenant\'s audit feed: every event and refused provisioning attempt, filtered; JSON pages, or an NDJSON or CSV export' })
   async feed(@Param('tenantId') tenantId: string, @Query() query: AuditFeedQuery, @Call() call: AdminCall, @Res({ passthrough: true }) reply: FastifyReply) {
     requireTenant(call.principal, tenantId);
+    // A feed page or an export of up to 100,000 entries takes its turn with the tenant's other expensive reads (issue 15).
+    return this.expensiveReads.run(tenantId, () => this.feedOf(tenantId, query, reply));
+  }
+
+  private async feedOf(tenantId: string, query: AuditFeedQuery, reply: FastifyReply) {
     const search = this.readModel.getRepository(AuditEntryRow).createQueryBuilder('a').where('a."tenantId" = :tenantId', { tenantId });
     if (query.from) search.andWhere('a."occurredAt" >= :from', { from: new Date(query.from).toISOString() });
     if (query.to) search.andWhere('a."occurredAt" < :to', { to: new Date(query.to).toISOString() });

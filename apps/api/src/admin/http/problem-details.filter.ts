@@ -1,3 +1,4 @@
+import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../../scim-users/listing-users/expensive-reads';
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EmailReservationRefused, PlacementRefused, TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
@@ -77,6 +78,9 @@ export function toProblem(exception: unknown): AdminProblem {
   if (exception instanceof EmailReservationRefused) {
     // Rule L8: the address belongs to another user, possibly of another tenant.
     return new AdminProblem(409, exception.reason, exception.message);
+  }
+  if (exception instanceof ExpensiveReadsRefused) {
+    return new AdminProblem(429, 'Too Many Requests', exception.message, {}, { 'Retry-After': String(EXPENSIVE_READS_RETRY_AFTER_SECONDS) });
   }
   if (exception instanceof WrongExpectedRevisionError) {
     return new AdminProblem(409, 'Conflict', 'the resource changed concurrently; retry the request');

@@ -1,3 +1,4 @@
+import { ExpensiveReads } from '../../scim-users/listing-users/expensive-reads';
 import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -73,6 +74,7 @@ export class AdminUsersController {
     private readonly reservations: EmailReservations,
     private readonly deletion: PermanentDeletion,
     private readonly licences: Licences,
+    private readonly expensiveReads: ExpensiveReads,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
   ) {}
 
@@ -80,6 +82,11 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'List and search users by status and text' })
   async list(@Param('tenantId') tenantId: string, @Query() query: UserSearchQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
+    // A text search scans the tenant: it takes its turn with the tenant's other expensive reads (issue 15).
+    return this.expensiveReads.run(tenantId, () => this.search(tenantId, query));
+  }
+
+  private async search(tenantId: string, query: UserSearchQuery) {
     const search = this.readModel.getRepository(ScimUserRow).createQueryBuilder('u').where('u."tenantId" = :tenantId', { tenantId });
     if (query.status) search.andWhere('u.status = :status', { status: query.status });
     if (query.profileId) search.andWhere('u."profileId" = :profileId', { profileId: query.profileId });
