@@ -105,9 +105,9 @@ export function decideEmailReservation(command: EmailReservationCommand, state: 
       const holder = state.holder;
       if (!holder) return [{ type: 'EmailReserved', data: { email, userId, tenantId, reservedAt: now, replacedUserId: null } }];
       if (holder.userId === userId) return [];
-      if (holderOwnsIt) throw new EmailReservationRefused('EmailTaken', holder, `${email} is already taken`);
+      if (holderOwnsIt) throw new EmailReservationRefused('EmailTaken', holder, 'the address belongs to another user (rule L8)');
       if (isLeased(holder, now)) {
-        throw new EmailReservationRefused('EmailBeingClaimed', holder, `${email} is being claimed by another request; retry shortly`);
+        throw new EmailReservationRefused('EmailBeingClaimed', holder, 'the address is being claimed by another request; retry shortly');
       }
       return [{ type: 'EmailReserved', data: { email, userId, tenantId, reservedAt: now, replacedUserId: holder.userId } }];
     }

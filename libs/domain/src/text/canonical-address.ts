@@ -39,18 +39,25 @@ export function foldText(text: string): string {
 
 /**
  * The one form under which an address is unique across tenants (rule L8),
- * used by its claim, the read model's lookup columns and the filters: folded
- * (foldText) and trimmed; the domain without a trailing dot and in its IDNA
- * ASCII form, so `bob@bücher.example.` and `bob@xn--bcher-kva.example` are
- * one address.
+ * used by its claim, the read model's lookup columns and the filters: the
+ * local part folded (foldText) and trimmed; the domain lower-cased, without a
+ * trailing dot (ideographic full stops are dots, UTS 46) and, when not
+ * ASCII, in its IDNA ASCII form, so `bob@bücher.example.` and
+ * `bob@xn--bcher-kva.example` are one address. The domain is not case-folded:
+ * IDNA keeps `faß.de` and `fass.de` apart, they are two domains.
  */
 export function canonicalAddress(text: string): string {
-  const folded = foldText(text).trim();
-  const at = folded.lastIndexOf('@');
-  if (at < 0) return folded;
-  // Ideographic full stops are dots in a domain name (UTS 46); trailing dots go after they are dots.
-  const domain = withoutTrailingDots(folded.slice(at + 1).trim().replace(/[\u3002\uff61]/g, '.'));
-  return `${folded.slice(0, at).trim()}@${asciiDomain(domain)}`;
+  const normalized = text.normalize('NFKC');
+  const at = normalized.lastIndexOf('@');
+  if (at < 0) return foldText(normalized).trim();
+  const domain = normalized
+    .slice(at + 1)
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(FORBIDDEN_EVERYWHERE, '')
+    .trim()
+    .replace(/[\u3002\uff61]/g, '.');
+  return `${foldText(normalized.slice(0, at)).trim()}@${asciiDomain(withoutTrailingDots(domain))}`;
 }
 
 const withoutTrailingDots = (domain: string) => domain.replace(/\.+$/, '');

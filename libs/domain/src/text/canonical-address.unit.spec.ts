@@ -57,6 +57,20 @@ describe('One canonical address (rule L8, issue 15 finding 4)', () => {
     expect(canonicalAddress('ada@0x7f.1')).toBe('ada@0x7f.1');
   });
 
+  it('given domains IDNA keeps apart (ß, final sigma), when made canonical, then they stay apart, each whatever its case', () => {
+    expect(canonicalAddress('bob@faß.de')).not.toBe(canonicalAddress('bob@fass.de'));
+    expect(canonicalAddress('bob@FAß.DE')).toBe(canonicalAddress('bob@faß.de'));
+    expect(canonicalAddress('bob@σοφίας.gr')).not.toBe(canonicalAddress('bob@σοφίασ.gr'));
+    expect(canonicalAddress('BOB@ＦＡＳＳ.ＤＥ')).toBe('bob@fass.de');
+  });
+
+  it.each(['  Ada@Bücher.Example. ', 'WEIẞ@faß.de', 'ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ', 'İ@x.test', 'no-domain', 'a@b@c.test'])(
+    'given %s, when made canonical twice, then the second time changes nothing',
+    (address) => {
+      expect(canonicalAddress(canonicalAddress(address))).toBe(canonicalAddress(address));
+    },
+  );
+
   it('given a plain address, when checked, then nothing is wrong with it', () => {
     expect(addressFault('ada.lovelace+backup@example.com')).toBeNull();
     expect(addressFault('José Ramírez@example.com')).toBeNull();
