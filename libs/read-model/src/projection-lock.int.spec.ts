@@ -165,6 +165,23 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
         await second.release();
       }
     });
+
+    it('given the holder stops running without dying (its keep-alive silent, as under SIGSTOP), then the server ends its idle session after the TTL and another instance takes the lock over', async () => {
+      // Renewing once a minute stands for a frozen process: its lock connection goes quiet.
+      const frozen = projectionLockFor(database, readModel, { timings: { ...FAST, leaseRenewMs: 60_000 } }) as PostgresAdvisoryProjectionLock;
+      const second = lock();
+      const stop = new AbortController();
+      try {
+        const held = (await frozen.acquire(stop.signal))!;
+        const taken = await within(second.acquire(stop.signal), FAST.leaseTtlMs * 4);
+        expect(taken).not.toBe('not yet');
+        expect(held.aborted).toBe(true);
+      } finally {
+        stop.abort();
+        await frozen.release();
+        await second.release();
+      }
+    });
   } else {
     it('given a lease whose holder stopped renewing it, when its time-out passed, then another process takes it over, and a holder whose lease was taken learns it lost it', async () => {
       let now = 1_000_000;

@@ -72,7 +72,9 @@ export function projectionLockFor(
  * projector's lifetime. PostgreSQL releases it when that connection ends, so
  * a holder killed with SIGKILL loses it as soon as the server sees the socket
  * close; the others try every poll interval. A keep-alive query notices a
- * connection that died silently (the server restarted, the network cut).
+ * connection that died silently (the server restarted, the network cut), and
+ * keeps the session from the server's idle time-out, which ends the session
+ * of a holder that stopped running without dying.
  */
 export class PostgresAdvisoryProjectionLock implements ProjectionLock {
   /** Advisory locks are per database: one fixed key, "scim-ledger read-model projector" as a number. */
@@ -97,6 +99,9 @@ export class PostgresAdvisoryProjectionLock implements ProjectionLock {
       client.on('end', () => lost.abort(new Error('the lock connection ended')));
       try {
         await client.connect();
+        // A holder that hangs (SIGSTOP, a paused VM, a blocked event loop) sends no keep-alive: the server ends its
+        // idle session after the lease's TTL, which frees the lock for another instance (PostgreSQL 14+).
+        await client.query(`SET idle_session_timeout = ${Math.trunc(this.timings.leaseTtlMs)}`).catch(() => undefined);
         const [{ held }] = (await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS held', [PostgresAdvisoryProjectionLock.KEY])).rows;
         if (held && !lost.signal.aborted) {
           this.client = client;
@@ -105,7 +110,7 @@ export class PostgresAdvisoryProjectionLock implements ProjectionLock {
               lost.abort(error);
               void client.end().catch(() => undefined);
             });
-          }, Math.max(1000, this.timings.leaseRenewMs));
+          }, this.timings.leaseRenewMs);
           lost.signal.addEventListener('abort', () => this.logger.warn(`lost the projection lock: ${(lost.signal.reason as Error)?.message}`), { once: true });
           return lost.signal;
         }

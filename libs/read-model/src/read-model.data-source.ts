@@ -49,7 +49,15 @@ export function readModelDataSource(database: ReadModelDatabase, options: { enti
           db.pragma('cache_size = -16384');
         },
       })
-    : new DataSource({ ...common, type: 'postgres', url: database.url, extra: { max: 10 } });
+    : new DataSource({
+        ...common,
+        type: 'postgres',
+        url: database.url,
+        // A process that stops mid-transaction (SIGSTOP, a paused VM) would hold the checkpoint row's lock, and so
+        // the read model, until it ran again: the server ends such a session after a minute (no transaction here
+        // waits on its client that long).
+        extra: { max: 10, idle_in_transaction_session_timeout: 60_000 },
+      });
 }
 
 function prepareFile(file: string): string {
