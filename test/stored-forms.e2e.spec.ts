@@ -106,6 +106,7 @@ describe(`stored forms on ${E2E_DATABASE}`, () => {
       ['fullwidth letters', 'ｈｅｌｄ@example.com'],
       ['a trailing dot on the domain', 'held@example.com.'],
       ['a trailing ideographic full stop on the domain', 'held@example.com\u3002'],
+      ['a hair space before a trailing dot', 'held@example.com\u200a.'],
       ['upper case', 'HELD@EXAMPLE.COM'],
     ])('given an address tenant A holds, when tenant B creates it with %s, then 409 uniqueness', async (_, variant) => {
       const refused = await scim(TENANT_B_TOKEN).post(entraUser(variant));
@@ -130,6 +131,14 @@ describe(`stored forms on ${E2E_DATABASE}`, () => {
     it('given decomposed accents, when another tenant holds the composed address, then 409', async () => {
       expect((await scim(TENANT_A_TOKEN).post(entraUser('josé@example.com'))).status).toBe(201);
       expect((await scim(TENANT_B_TOKEN).post(entraUser('jose\u0301@example.com'))).status).toBe(409);
+    });
+
+    it('given an address sent with ? (stored as _), when another tenant sends its fullwidth ？ and the holder looks up what it sent, then 409 and the holder is found (rule L2)', async () => {
+      const held = await scim(TENANT_A_TOKEN).post(entraUser('c?d@example.com'));
+      expect(held.body.userName).toBe('c_d@example.com');
+      expect((await scim(TENANT_B_TOKEN).post(entraUser('c？d@example.com'))).status).toBe(409);
+      expect((await scim(TENANT_B_TOKEN).post(entraUser('c_d@example.com'))).status).toBe(409);
+      expect((await scim(TENANT_A_TOKEN).filter('userName eq "c?d@example.com"')).body.totalResults).toBe(1);
     });
 
     it('given an address held, when a filter asks for a variant of it, then the holder is found', async () => {

@@ -54,9 +54,9 @@ export function readModelDataSource(database: ReadModelDatabase, options: { enti
         type: 'postgres',
         url: database.url,
         // A process that stops mid-transaction (SIGSTOP, a paused VM) would hold the checkpoint row's lock, and so
-        // the read model, until it ran again: the server ends such a session after a minute (no transaction here
-        // waits on its client that long).
-        extra: { max: 10, idle_in_transaction_session_timeout: 60_000 },
+        // the read model, until it ran again: the server ends such a session after 15 s (no transaction here
+        // leaves the database waiting on its client that long; a projector batch computes in milliseconds).
+        extra: { max: 10, idle_in_transaction_session_timeout: 15_000 },
       });
 }
 

@@ -55,7 +55,8 @@ export function canonicalAddress(text: string): string {
     .toLowerCase()
     .normalize('NFKC')
     .replace(FORBIDDEN_EVERYWHERE, '')
-    .trim()
+    // No domain name holds a space: NFKC has made every Unicode space one (U+00A0, U+200A, U+202F…).
+    .replace(/\s+/gu, '')
     .replace(/[\u3002\uff61]/g, '.');
   return `${foldText(normalized.slice(0, at)).trim()}@${asciiDomain(withoutTrailingDots(domain))}`;
 }

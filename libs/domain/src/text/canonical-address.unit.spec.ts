@@ -11,6 +11,9 @@ describe('One canonical address (rule L8, issue 15 finding 4)', () => {
     ['a trailing dot on the domain', 'ada@example.com.'],
     ['a trailing ideographic full stop on the domain', 'ada@example.com\u3002'],
     ['a dot and an ideographic full stop', 'ada@example.com.\u3002'],
+    ['a hair space before a trailing dot', 'ada@example.com\u200a.'],
+    ['spaces between trailing dots', 'ada@example.com. .'],
+    ['a no-break space inside the domain', 'ada@example\u00a0.com'],
     ['an IDNA domain in Unicode and in ASCII', 'ada@bücher.example'],
   ])('given %s', (_, variant) => {
     it('when it is made canonical, then it is the one form of its address', () => {

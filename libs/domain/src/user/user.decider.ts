@@ -198,9 +198,15 @@ export function foldUser(events: readonly UserEvent[], state: UserState = initia
   return events.reduce(evolve, state);
 }
 
-/** The key under which a userName, which is the inSync email (rule L2), is unique: sanitised, then canonical (rule L8). */
+/**
+ * The key under which a userName, which is the inSync email (rule L2), is
+ * unique (rule L8): canonical, then sanitised, so that what NFKC turns into
+ * `? * / \ < >` (fullwidth and small forms) is sanitised too. The read
+ * model's lookup columns and the filters use it, so an IdP's lookup by the
+ * name it sent finds the user stored under the sanitised name.
+ */
 export function emailKey(userName: string): string {
-  return canonicalAddress(sanitiseUserName(userName));
+  return sanitiseUserName(canonicalAddress(userName));
 }
 
 /** Whether this user, as it stands, owns the address (an IdP-deleted user keeps it: rule L5). */

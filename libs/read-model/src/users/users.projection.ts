@@ -1,4 +1,4 @@
-import { canonicalAddress, EventMetadata, isUserEvent, upcastUserEvent, UserPlacement } from '@scim-ledger/domain';
+import { emailKey, EventMetadata, isUserEvent, upcastUserEvent, UserPlacement } from '@scim-ledger/domain';
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimUserRow } from './scim-user.row';
 
@@ -26,9 +26,9 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
       id: d.userId,
       tenantId: d.tenantId,
       userName: d.userName,
-      userNameLower: canonicalAddress(d.userName),
+      userNameLower: emailKey(d.userName),
       email: d.email,
-      emailLower: canonicalAddress(d.email),
+      emailLower: emailKey(d.email),
       displayName: d.displayName,
       givenName: d.givenName,
       familyName: d.familyName,
@@ -56,9 +56,9 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
       return {
         ...next,
         userName: event.data.userName,
-        userNameLower: canonicalAddress(event.data.userName),
+        userNameLower: emailKey(event.data.userName),
         email: event.data.email,
-        emailLower: canonicalAddress(event.data.email),
+        emailLower: emailKey(event.data.email),
       };
     case 'UserExternalIdChanged':
       return { ...next, externalId: event.data.externalId };

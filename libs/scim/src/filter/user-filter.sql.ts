@@ -1,6 +1,6 @@
 import { parse, type Filter } from 'scim2-parse-filter';
 import { ScimError } from '../scim-error';
-import { canonicalAddress, foldText } from '@scim-ledger/domain';
+import { emailKey, foldText, sanitiseUserName } from '@scim-ledger/domain';
 import { isStorableText } from '../storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
 
@@ -177,7 +177,7 @@ interface ColumnAttribute {
   readonly column: UserColumn;
   readonly nullable: boolean;
   readonly caseExact: boolean;
-  /** The projection's canonical copy (canonicalAddress), indexed. */
+  /** The projection's copy under the address key (emailKey), indexed. */
   readonly lowerColumn?: UserColumn;
 }
 
@@ -481,7 +481,7 @@ class FilterTranslation {
     if (caseInsensitive && attribute.lowerColumn) {
       // A whole value is compared as the canonical address; a substring only folded (no trim, no domain form).
       const substring = op === 'co' || op === 'sw' || op === 'ew';
-      value = substring ? foldText(value) : canonicalAddress(value);
+      value = substring ? sanitiseUserName(foldText(value)) : emailKey(value);
     }
     const target = !caseInsensitive
       ? this.column(attribute.column)

@@ -4,7 +4,7 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger'
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Brackets, DataSource } from 'typeorm';
-import { CommandMetadata, decide, emailKey, foldText, UserCommand } from '@scim-ledger/domain';
+import { CommandMetadata, decide, emailKey, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
 import { EmailReservations } from '../../provisioning/email-reservations';
 import { PermanentDeletion } from '../../provisioning/permanent-deletion';
 import { Licences } from '../../provisioning/licences';
@@ -95,7 +95,7 @@ export class AdminUsersController {
       const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       const like = contains(query.q.toLowerCase());
       // The address columns hold the canonical form (rule L8): the text is folded the same way.
-      const folded = contains(foldText(query.q));
+      const folded = contains(sanitiseUserName(foldText(query.q)));
       search.andWhere(
         new Brackets((text) =>
           text
