@@ -323,8 +323,8 @@ class FilterTranslation {
   /** Counts a term against the budget, refusing the filter as soon as it is over. */
   private counted(attribute: UserAttribute, op: ComparisonOperator | 'pr'): void {
     if (++this.terms > MAX_FILTER_TERMS) throw tooManyTerms();
-    // A constant attribute is decided here, without the database.
-    if (attribute.kind !== 'column' && attribute.kind !== 'complex') return;
+    // A constant attribute (meta.resourceType, emails.type…) is decided here, without the database, but a term
+    // that is always true leaves the whole tenant to scan: no index serves it either (found by the attack on issue 15).
     if (attribute.kind === 'column' && op === 'eq' && this.negations === 0 && INDEXED_EQUALITY.has(attribute.column)) return;
     if (++this.unindexedTerms > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
   }
