@@ -267,7 +267,10 @@ export class ReadModelProjector {
   async retryFailures(): Promise<{ cleared: string[]; failing: ProjectionFailureRow[] }> {
     const cleared: string[] = [];
     const failing: ProjectionFailureRow[] = [];
-    for (const failure of await this.dataSource.getRepository(ProjectionFailureRow).find({ order: { position: 'ASC' } })) {
+    const failures = await this.dataSource.getRepository(ProjectionFailureRow).find();
+    // Positions are text ("commit/prepare"): ordered as positions, not as strings, so streams are retried in the order they failed.
+    failures.sort((a, b) => comparePositions(parsePosition(a.position), parsePosition(b.position)));
+    for (const failure of failures) {
       const events = await this.eventStore.readStream(failure.streamId, { fromRevision: failure.revision });
       try {
         await this.exclusive(() =>
