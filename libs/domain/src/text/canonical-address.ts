@@ -52,8 +52,6 @@ export function canonicalAddress(text: string): string {
   if (at < 0) return foldText(normalized).trim();
   const domain = normalized
     .slice(at + 1)
-    .toLowerCase()
-    .normalize('NFKC')
     .replace(FORBIDDEN_EVERYWHERE, '')
     // No domain name holds a space: NFKC has made every Unicode space one (U+00A0, U+200A, U+202F…).
     .replace(/\s+/gu, '')
@@ -63,13 +61,18 @@ export function canonicalAddress(text: string): string {
 
 const withoutTrailingDots = (domain: string) => domain.replace(/\.+$/, '');
 
+/** What a domain name can be made of; anything else (`# % / ? :`…) would be read by URL host parsing, not kept. */
+const DOMAIN_NAME = /^[\p{L}\p{M}\p{N}._-]+$/u;
+
 /**
- * A non-ASCII domain in its IDNA ASCII form. An ASCII one is kept as folded:
- * WHATWG host parsing would also percent-decode it and read numbers as IPv4
- * addresses, which no mail domain is. domainToASCII answers '' for what is
- * not a domain name: such a domain is kept as folded.
+ * A non-ASCII domain in its IDNA ASCII form. An ASCII one, or one holding
+ * what no domain name holds, is only lower-cased: WHATWG host parsing would
+ * percent-decode it, cut it at `#` and read numbers as IPv4 addresses.
+ * domainToASCII answers '' for what is not a domain name: such a domain is
+ * only lower-cased.
  */
 function asciiDomain(domain: string): string {
-  if (/^[\x00-\x7f]*$/.test(domain)) return domain;
-  return withoutTrailingDots(domainToASCII(domain)) || domain;
+  if (/^[\x00-\x7f]*$/.test(domain) || !DOMAIN_NAME.test(domain)) return domain.toLowerCase();
+  // IDNA maps case itself (UTS 46): lower-casing first would turn a final Σ into ς and ẞ into ß, which IDNA keeps.
+  return withoutTrailingDots(domainToASCII(domain)) || domain.toLowerCase();
 }

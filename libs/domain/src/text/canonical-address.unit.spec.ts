@@ -60,6 +60,17 @@ describe('One canonical address (rule L8, issue 15 finding 4)', () => {
     expect(canonicalAddress('ada@0x7f.1')).toBe('ada@0x7f.1');
   });
 
+  it('given a domain IDNA maps (capital sigmas, ẞ), when made canonical, then it is what IDNA makes of it', () => {
+    expect(canonicalAddress('bob@ΣΑΣ-x.gr')).toBe(canonicalAddress('bob@σασ-x.gr'));
+    expect(canonicalAddress('bob@FAẞ.de')).toBe(canonicalAddress('bob@fass.de'));
+  });
+
+  it('given a domain holding what no domain name holds (#, %, ?), when made canonical, then it is only lower-cased, never cut or decoded', () => {
+    expect(canonicalAddress('bob@bücher.de#x')).toBe('bob@bücher.de#x');
+    expect(canonicalAddress('bob@bücher%2Ede')).toBe('bob@bücher%2ede');
+    expect(canonicalAddress('bob@bücher.de')).toBe('bob@xn--bcher-kva.de');
+  });
+
   it('given domains IDNA keeps apart (ß, final sigma), when made canonical, then they stay apart, each whatever its case', () => {
     expect(canonicalAddress('bob@faß.de')).not.toBe(canonicalAddress('bob@fass.de'));
     expect(canonicalAddress('bob@FAß.DE')).toBe(canonicalAddress('bob@faß.de'));

@@ -206,7 +206,9 @@ export function foldUser(events: readonly UserEvent[], state: UserState = initia
  * name it sent finds the user stored under the sanitised name.
  */
 export function emailKey(userName: string): string {
-  return sanitiseUserName(canonicalAddress(userName));
+  // Sanitised first as well: the key of what was sent must be the key of what is stored (sanitised), or a
+  // holder would not own its own claim (`<` + U+0338 composes to ≮ under NFKC, `_` + U+0338 does not).
+  return sanitiseUserName(canonicalAddress(sanitiseUserName(userName)));
 }
 
 /** Whether this user, as it stands, owns the address (an IdP-deleted user keeps it: rule L5). */

@@ -1,4 +1,4 @@
-import { decide, evolve, foldUser, initialUserState, UserCommand, UserProfile, UserState } from './user.decider';
+import { decide, emailKey, evolve, foldUser, initialUserState, sanitiseUserName, UserCommand, UserProfile, UserState } from './user.decider';
 import { upcastUserEvent, UserEvent, UserPlacement } from './user.events';
 
 const ada: UserProfile = {
@@ -302,4 +302,13 @@ describe('User decider', () => {
       expect(evolve(initialUserState, deactivated)).toEqual(initialUserState);
     });
   });
+});
+
+describe('the address key of a userName (rules L2, L8)', () => {
+  it.each(['a<\u0338c@x.com', 'bob@bücher?.de', 'bob@bücher.de?', 'c？d@example.com', 'e/f@example.com'])(
+    'given %s as sent, when keyed, then its key is the key of the sanitised userName the user stores (found by the third attack on issue 15)',
+    (sent) => {
+      expect(emailKey(sent)).toBe(emailKey(sanitiseUserName(sent)));
+    },
+  );
 });
