@@ -9,8 +9,7 @@ import {
   EmailReservationEvent,
   emailKey,
   eventMetadata,
-  evolveEmailReservation,
-  initialEmailReservation,
+  foldEmailReservation,
   isEmailReservationEvent,
   sanitiseUserName,
 } from '@scim-ledger/domain';
@@ -21,18 +20,24 @@ import { ScimUserRow } from './users/scim-user.row';
 interface LiveAddress {
   readonly userId: string;
   readonly tenantId: string;
+  readonly userName: string;
   readonly key: string;
 }
 
-async function liveAddresses(users: DataSource): Promise<LiveAddress[]> {
+/** Every live user, grouped by the key its address is unique under: more than one in a group share an address. */
+async function liveAddressesByKey(users: DataSource): Promise<Map<string, LiveAddress[]>> {
   const rows = await users.getRepository(ScimUserRow).find({ select: { id: true, tenantId: true, userName: true } });
-  return rows.map((row) => ({ userId: row.id, tenantId: row.tenantId, key: emailKey(row.userName) }));
+  const byKey = new Map<string, LiveAddress[]>();
+  for (const row of rows) {
+    const address = { userId: row.id, tenantId: row.tenantId, userName: row.userName, key: emailKey(row.userName) };
+    byKey.set(address.key, [...(byKey.get(address.key) ?? []), address]);
+  }
+  return byKey;
 }
 
 async function claimOf(eventStore: EventStore, key: string) {
   const events = await eventStore.readStream(addressClaimStreamId(key));
-  const claims = events.filter(isEmailReservationEvent) as unknown as EmailReservationEvent[];
-  const state = claims.reduce(evolveEmailReservation, initialEmailReservation);
+  const state = foldEmailReservation(events.filter(isEmailReservationEvent) as unknown as EmailReservationEvent[]);
   return { state, revision: events.length > 0 ? events[events.length - 1].revision : ('no_stream' as const) };
 }
 
@@ -46,9 +51,7 @@ async function claimOf(eventStore: EventStore, key: string) {
  */
 export async function addressClaimDifferences(users: DataSource, eventStore: EventStore): Promise<string[]> {
   const differences: string[] = [];
-  const byKey = new Map<string, LiveAddress[]>();
-  for (const address of await liveAddresses(users)) byKey.set(address.key, [...(byKey.get(address.key) ?? []), address]);
-  for (const [key, holders] of byKey) {
+  for (const [key, holders] of await liveAddressesByKey(users)) {
     const digest = addressDigest(key).slice(0, 12);
     if (holders.length > 1) {
       differences.push(`address ${digest}: held by ${holders.length} live users (${holders.map((h) => h.userId).join(', ')})`);
@@ -77,18 +80,15 @@ export interface ClaimReport {
  * Each write is decided on the stream as read and appended at that revision.
  */
 export async function claimLiveAddresses(users: DataSource, eventStore: EventStore, now: string): Promise<ClaimReport> {
-  const byKey = new Map<string, LiveAddress[]>();
-  for (const address of await liveAddresses(users)) byKey.set(address.key, [...(byKey.get(address.key) ?? []), address]);
-  const rows = new Map((await users.getRepository(ScimUserRow).find({ select: { id: true, userName: true } })).map((r) => [r.id, r.userName]));
   let claimed = 0;
   let released = 0;
   const shared: string[] = [];
-  for (const [key, holders] of byKey) {
+  for (const [key, holders] of await liveAddressesByKey(users)) {
     if (holders.length > 1) {
       shared.push(`address ${addressDigest(key).slice(0, 12)}: ${holders.map((h) => h.userId).join(', ')}`);
       continue;
     }
-    const [{ userId, tenantId }] = holders;
+    const [{ userId, tenantId, userName }] = holders;
     const metadata: CommandMetadata = {
       tenantId,
       actor: { kind: 'system', id: 'claim-addresses' },
@@ -108,7 +108,7 @@ export async function claimLiveAddresses(users: DataSource, eventStore: EventSto
       await append(eventStore, addressClaimStreamId(key), events, claim.revision, metadata);
       claimed++;
     }
-    const legacyKey = sanitiseUserName(rows.get(userId) ?? '').toLowerCase();
+    const legacyKey = sanitiseUserName(userName).toLowerCase();
     if (legacyKey !== key) {
       const legacy = await claimOf(eventStore, legacyKey);
       const release = decideEmailReservation({ type: 'ReleaseEmail', data: { email: addressDigest(legacyKey), userId } }, legacy.state);
