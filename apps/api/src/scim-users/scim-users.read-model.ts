@@ -31,6 +31,18 @@ export interface UserPage {
   readonly next?: PageCursor;
 }
 
+/** What the admin's user list narrows by (all optional but the page). */
+export interface AdminUserSearch {
+  readonly status?: 'Active' | 'Preserved';
+  readonly profileId?: string;
+  readonly storageId?: string;
+  /** Text found in userName, email (both in their canonical form) or displayName. */
+  readonly text?: { readonly folded: string; readonly lowerCase: string };
+  /** 1-based. */
+  readonly startIndex: number;
+  readonly count: number;
+}
+
 /** The users read model as SCIM queries need it: always scoped to one tenant, never showing IdP-deleted users. */
 @Injectable()
 export class ScimUsersReadModel implements OnModuleDestroy {
@@ -204,6 +216,36 @@ export class ScimUsersReadModel implements OnModuleDestroy {
     return { totalResults: complete ? users.length : await count(), users };
   }
 
+  /**
+   * The admin's user list, IdP-deleted users included (rule L4): a text search
+   * reads the tenant's rows, so it is an expensive read like a substring filter,
+   * off the event loop on SQLite and within SCIM_QUERY_TIMEOUT_MS (issue 15).
+   */
+  searchForAdmin(tenantId: string, search: AdminUserSearch): Promise<{ total: number; rows: ScimUserRow[] }> {
+    const conditions = ['u."tenantId" = :tenantId'];
+    const params: Record<string, unknown> = { tenantId };
+    for (const column of ['status', 'profileId', 'storageId'] as const) {
+      if (search[column] === undefined) continue;
+      conditions.push(`u."${column}" = :${column}`);
+      params[column] = search[column];
+    }
+    if (search.text) {
+      const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      conditions.push(`(u."userNameLower" LIKE :folded ESCAPE '\\' OR u."emailLower" LIKE :folded ESCAPE '\\' OR LOWER(u."displayName") LIKE :lowerCase ESCAPE '\\')`);
+      params.folded = contains(search.text.folded);
+      params.lowerCase = contains(search.text.lowerCase);
+    }
+    const where = conditions.join(' AND ');
+    return this.expensively(async (run) => {
+      const [{ total }] = await run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM scim_users u WHERE ${where}`, params);
+      const rows = await run<ScimUserRow>(
+        `SELECT u.* FROM scim_users u WHERE ${where} ORDER BY u."userNameLower" ASC, u.id ASC LIMIT ${Math.trunc(search.count)} OFFSET :offset`,
+        { ...params, offset: search.startIndex - 1 },
+      );
+      return { total: Number(total), rows: rows.map(rowOfColumns) };
+    });
+  }
+
   /** Keyset pagination in (createdAt, id) order; one row more than asked tells whether a next page exists. */
   private async pageAfter(where: string, params: Record<string, unknown>, cursor: PageCursor | null, count: number, run: Run) {
     const after = cursor ? ' AND (u."createdAt" > :afterCreated OR (u."createdAt" = :afterCreated AND u.id > :afterId))' : '';
@@ -237,6 +279,20 @@ type ViewColumns = Pick<ScimUserRow, 'id' | 'userName' | 'email' | 'displayName'
 const VIEW_COLUMNS = ['id', 'userName', 'email', 'displayName', 'givenName', 'familyName', 'externalId', 'userPrincipalName', 'active', 'createdAt', 'lastModified', 'revision']
   .map((column) => `u."${column}"`)
   .join(', ');
+
+/** A whole row as a plain statement returns it: SQLite has no booleans, PostgreSQL's drivers may give integers as text. */
+function rowOfColumns(row: ScimUserRow): ScimUserRow {
+  const flag = (value: unknown) => (value === null || value === undefined ? null : Boolean(value));
+  return Object.assign(new ScimUserRow(), {
+    ...row,
+    active: Boolean(row.active),
+    deletedInIdp: Boolean(row.deletedInIdp),
+    legalHold: Boolean(row.legalHold),
+    sendActivationEmail: flag(row.sendActivationEmail),
+    quotaAmount: row.quotaAmount === null ? null : Number(row.quotaAmount),
+    revision: Number(row.revision),
+  });
+}
 
 function viewOfColumns(row: ViewColumns): ScimUserView {
   return viewOfRow({ ...row, active: Boolean(row.active), revision: Number(row.revision) } as ScimUserRow);

@@ -6,6 +6,7 @@ import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-le
 import { ScimError } from '@scim-ledger/scim';
 import { STATUS_CODES } from 'node:http';
 import { isStorageUnavailable, RETRY_AFTER_SECONDS } from '../../http/storage-unavailable';
+import { QueryTimedOut } from '../../scim-users/read-budget';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -81,6 +82,10 @@ export function toProblem(exception: unknown): AdminProblem {
   }
   if (exception instanceof ExpensiveReadsRefused) {
     return new AdminProblem(429, 'Too Many Requests', exception.message, {}, { 'Retry-After': String(EXPENSIVE_READS_RETRY_AFTER_SECONDS) });
+  }
+  if (exception instanceof QueryTimedOut) {
+    // As on SCIM: cancelled at its budget, not a fault; a narrower search fits sooner.
+    return new AdminProblem(503, 'Service Unavailable', exception.message, {}, { 'Retry-After': RETRY_AFTER_SECONDS });
   }
   if (exception instanceof WrongExpectedRevisionError) {
     return new AdminProblem(409, 'Conflict', 'the resource changed concurrently; retry the request');

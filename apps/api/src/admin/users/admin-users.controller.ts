@@ -3,7 +3,7 @@ import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Brackets, DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { CommandMetadata, decide, emailKey, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
 import { EmailReservations } from '../../provisioning/email-reservations';
 import { PermanentDeletion } from '../../provisioning/permanent-deletion';
@@ -13,6 +13,7 @@ import { newUserId } from '@scim-ledger/platform';
 import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
 import { UserStreams } from '../../scim-users/user-streams';
+import { ScimUsersReadModel } from '../../scim-users/scim-users.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
@@ -75,6 +76,7 @@ export class AdminUsersController {
     private readonly deletion: PermanentDeletion,
     private readonly licences: Licences,
     private readonly expensiveReads: ExpensiveReads,
+    private readonly users: ScimUsersReadModel,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
   ) {}
 
@@ -87,31 +89,15 @@ export class AdminUsersController {
   }
 
   private async search(tenantId: string, query: UserSearchQuery) {
-    const search = this.readModel.getRepository(ScimUserRow).createQueryBuilder('u').where('u."tenantId" = :tenantId', { tenantId });
-    if (query.status) search.andWhere('u.status = :status', { status: query.status });
-    if (query.profileId) search.andWhere('u."profileId" = :profileId', { profileId: query.profileId });
-    if (query.storageId) search.andWhere('u."storageId" = :storageId', { storageId: query.storageId });
-    if (query.q) {
-      const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const like = contains(query.q.toLowerCase());
+    const { total, rows } = await this.users.searchForAdmin(tenantId, {
+      status: query.status,
+      profileId: query.profileId,
+      storageId: query.storageId,
       // The address columns hold the canonical form (rule L8): the text is folded the same way.
-      const folded = contains(sanitiseUserName(foldText(query.q)));
-      search.andWhere(
-        new Brackets((text) =>
-          text
-            .where(`u."userNameLower" LIKE :folded ESCAPE '\\'`, { folded })
-            .orWhere(`u."emailLower" LIKE :folded ESCAPE '\\'`, { folded })
-            .orWhere(`LOWER(u."displayName") LIKE :like ESCAPE '\\'`, { like }),
-        ),
-      );
-    }
-    const total = await search.getCount();
-    const rows = await search
-      .orderBy('u."userNameLower"', 'ASC')
-      .addOrderBy('u.id', 'ASC')
-      .offset((query.startIndex ?? 1) - 1)
-      .limit(query.count ?? 50)
-      .getMany();
+      text: query.q ? { folded: sanitiseUserName(foldText(query.q)), lowerCase: query.q.toLowerCase() } : undefined,
+      startIndex: query.startIndex ?? 1,
+      count: query.count ?? 50,
+    });
     return { total, users: rows.map(adminUserView) };
   }
 
