@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { openReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import type { ReadModelConfig } from '@scim-ledger/platform';
 import { createFreshPostgresDatabase } from '../../../../libs/event-store/src/postgres/fresh-postgres-database';
+import { userFilterToSql } from '@scim-ledger/scim';
 import { QueryTimedOut } from './read-budget';
 import { ScimUsersReadModel, UserPageRequest } from './scim-users.read-model';
 import { SqliteReadWorkers } from './sqlite-read-workers';
@@ -107,6 +108,42 @@ describe('the SCIM list reads on a SQLite file', () => {
     } finally {
       await workers.close();
     }
+  });
+
+  // An indexed lookup runs on the event loop, outside the tenant's limit on expensive reads: each filter the
+  // cost model calls indexed must be a search on the filtered column's index, never a walk of the tenant's rows,
+  // however many users share the value.
+  const plannedSteps = (filter: string) => {
+    const translated = userFilterToSql(filter, 'sqlite', 'u');
+    const where = `u."tenantId" = :tenantId AND u."deletedInIdp" = 0 AND (${translated.sql})`;
+    const params = { ...translated.params, tenantId: 'tenant-a' };
+    const connection = (dataSource.driver as unknown as { databaseConnection: import('better-sqlite3').Database }).databaseConnection;
+    return [`SELECT COUNT(*) FROM scim_users u WHERE ${where}`, `SELECT u.id FROM scim_users u WHERE ${where} ORDER BY u."createdAt" ASC, u.id ASC LIMIT 10`].flatMap((sql) =>
+      (connection.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((step) => step.detail),
+    );
+  };
+  /** A step that reads by the filtered value: an index whose constraint names more than the tenant and the deletion flag. */
+  const searchesByValue = (step: string) => /^SEARCH u USING (COVERING )?INDEX \S+ \((tenantId=\? AND )?(id|userNameLower|emailLower|externalId)=\?/.test(step);
+
+  it.each([
+    'id eq "id-tenant-a-1"',
+    'userName eq "user001@example.com"',
+    'emails.value eq "user001@example.com"',
+    'emails[value eq "user001@example.com"]',
+    'externalId eq "ext-1"',
+    'externalId eq "ext-1" and userName eq "user001@example.com"',
+  ])('given %s, counted as an indexed lookup, when its statements are planned, then SQLite searches by the value and walks nothing', (filter) => {
+    const users = new ScimUsersReadModel(dataSource, { queryTimeoutMs: 5000, sqliteReadWorkers: 0, readModel });
+    expect(users.isIndexedLookup({ filter, startIndex: 1, count: 10, sortOrder: 'ascending' })).toBe(true);
+    const steps = plannedSteps(filter);
+    expect({ filter, walks: steps.filter((step) => !searchesByValue(step)) }).toEqual({ filter, walks: [] });
+  });
+
+  it('given indexed equalities joined by or, which SQLite plans as a walk of the tenant, when counted, then an expensive read, not an indexed lookup', () => {
+    const filter = 'userName eq "user001@example.com" or externalId eq "ext-2"';
+    expect(plannedSteps(filter).filter((step) => !searchesByValue(step))).not.toEqual([]);
+    const users = new ScimUsersReadModel(dataSource, { queryTimeoutMs: 5000, sqliteReadWorkers: 0, readModel });
+    expect(users.isIndexedLookup({ filter, startIndex: 1, count: 10, sortOrder: 'ascending' })).toBe(false);
   });
 
   it('given a SQL error in a worker, when run, then the error keeps its SQLite code', async () => {

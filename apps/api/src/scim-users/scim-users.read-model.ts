@@ -163,13 +163,14 @@ export class ScimUsersReadModel implements OnModuleDestroy {
   }
 
   /**
-   * Whether a page is an index probe: a filter every term of which an index
-   * serves, in creation order from the first index. Everything else (plain
+   * Whether a page is an index probe: a conjunction of terms an index serves,
+   * in creation order from the first index. Everything else (plain
    * list pages, sorts, substring and range filters) reads the tenant's rows.
    */
   isIndexedLookup(request: UserPageRequest): boolean {
     if (request.filter === undefined || request.sortBy !== undefined || request.cursor !== undefined || request.startIndex !== 1) return false;
-    return this.translated(request)!.cost.unindexedTerms === 0;
+    const { cost } = this.translated(request)!;
+    return cost.unindexedTerms === 0 && cost.disjunctions === 0;
   }
 
   /**

@@ -19,6 +19,12 @@ export interface FilterCost {
   readonly terms: number;
   /** Terms no index of scim_users serves: each reads every user of the tenant. */
   readonly unindexedTerms: number;
+  /**
+   * `or`s joining two or more terms. SQLite plans even a disjunction of indexed
+   * equalities as a walk of the tenant's rows (its OR optimisation loses to the
+   * index that gives the page order), so such a filter is no index probe.
+   */
+  readonly disjunctions: number;
 }
 
 /** Bounds on what a client may make us parse and the database plan (RFC 7644 §7: limit resource use). */
@@ -308,6 +314,7 @@ class FilterTranslation {
   private next = 0;
   private terms = 0;
   private unindexedTerms = 0;
+  private disjunctions = 0;
   /** How many `not`s enclose the term being translated: a negated equality matches nearly every row, no index serves it. */
   private negations = 0;
 
@@ -317,7 +324,7 @@ class FilterTranslation {
   ) {}
 
   cost(): FilterCost {
-    return { terms: this.terms, unindexedTerms: this.unindexedTerms };
+    return { terms: this.terms, unindexedTerms: this.unindexedTerms, disjunctions: this.disjunctions };
   }
 
   /** Counts a term against the budget, refusing the filter as soon as it is over. */
@@ -337,6 +344,7 @@ class FilterTranslation {
     switch (node.op) {
       case 'and':
       case 'or':
+        if (node.op === 'or' && node.filters.length > 1) this.disjunctions++;
         return junction(node.op, node.filters.map((f) => this.filter(f, scope, depth + 1)));
       case 'not': {
         this.negations++;
