@@ -2,7 +2,6 @@ import { BenchTenant, seededUserName } from './seed';
 import { SampledUser } from './storage';
 
 // autocannon ships no types; this is the part of its API the bench uses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon: (options: Record<string, unknown>) => Promise<AutocannonResult> = require('autocannon');
 
 interface Histogram {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { eventMetadata, UserEvent, userStreamId } from '@scim-ledger/domain';
+import { eventMetadata, userStreamId } from '@scim-ledger/domain';
 import { SqliteEventStore } from '@scim-ledger/event-store';
 import { openReadModel } from './read-model.data-source';
 import { ScimUserRow } from './users/scim-user.row';

@@ -306,7 +306,6 @@ const TOP_LEVEL: Scope = { parent: null };
 
 const TRUE = '1 = 1';
 const FALSE = '1 = 0';
-const ORDERING = new Set<string>(['gt', 'ge', 'lt', 'le']);
 const SUBSTRING = new Set<string>(['co', 'sw', 'ew']);
 
 class FilterTranslation {

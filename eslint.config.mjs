@@ -1,0 +1,51 @@
+// One lint configuration for the monorepo (issue 16, item 5): typescript-eslint's
+// recommended rules, and the import boundaries that keep the layers pointing one way
+// (README, Architecture). Formatting is Prettier's alone (.prettierrc.json).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'reports/**', 'bench/results/**', '.stryker-tmp/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // Unused names are errors, but a leading underscore says "deliberately unused" (a discarded tuple slot).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Control characters in patterns are the point where they appear: sanitising and escaping (rules L8, S1; issue 15).
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    // The domain is pure (STYLE points 1, 2, 7): no framework, ORM, database or other library of the project.
+    files: ['libs/domain/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@nestjs/*', 'typeorm', 'better-sqlite3', 'pg', '@eventstore/*', 'fastify', 'node:fs', 'node:fs/*', 'node:net', 'node:http'], message: 'libs/domain is pure: no framework, storage or I/O (shared/STYLE.md points 1 and 7).' },
+            { group: ['@scim-ledger/*', '**/apps/**', '**/event-store/**', '**/read-model/**', '**/scim/**', '**/platform/**'], message: 'libs/domain depends on nothing else of the project.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Libraries never reach into an app.
+    files: ['libs/**/*.ts'],
+    ignores: ['libs/domain/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**'], message: 'a library never imports an app.' }] }],
+    },
+  },
+  {
+    // Tests may reach for what they need (spies on internals, fixtures).
+    files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-require-imports': 'off',
+      'no-restricted-imports': 'off',
+    },
+  },
+);
