@@ -8,7 +8,7 @@ const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
  * generated fuzzing): every one gets a SCIM error below 500, and the user
  * they aim at is unchanged afterwards.
  */
-it(`given malformed bodies and queries on ${E2E_DATABASE}, then each gets a SCIM error below 500 and nothing stored changes`, async () => {
+it(`given malformed bodies and queries on ${E2E_DATABASE}, then each gets a SCIM error below 500, but for the named lenient ones, and nothing stored changes`, async () => {
   const t = await startTestApp();
   const auth = (r: request.Test) => r.set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
   const id = (await auth(request(t.http).post('/scim/v2/Users')).set('Content-Type', SCIM_JSON).send(entraUser('f@example.com'))).body.id;
@@ -20,16 +20,33 @@ it(`given malformed bodies and queries on ${E2E_DATABASE}, then each gets a SCIM
   const queries = ['filter=' + encodeURIComponent('x'.repeat(5000)), 'startIndex=99999999999999999999', 'count=-5', 'count=abc', 'filter=' + encodeURIComponent('emails[type eq "work"'), 'filter=' + encodeURIComponent('meta.created gt "not a date"'),
     'filter=' + encodeURIComponent('userName eq "a" or '.repeat(50) + 'userName eq "b"'), 'sortBy=password', 'attributes=,,,', 'excludedAttributes=' + 'a,'.repeat(1000), 'filter=' + encodeURIComponent('(((((((((((((((((((((((((((((((((((userName eq "a")))))))))))))))))))))))))))))))))'), 'cursor=%00', 'startIndex=1&startIndex=2'];
   const bad: string[] = [];
+  // What is accepted, each for a reason; every other request must get a SCIM error (a 2xx slipping through fails).
+  const accepted: string[] = [];
+  const expectedAccepted = [
+    // A SearchRequest's members other than those RFC 7644 §3.4.3 names are ignored: each of these objects is a search of
+    // everyone, but for one whose schemas is not a list.
+    ...bodies.filter((body) => typeof body === 'object' && body !== null && !Array.isArray(body) && !('schemas' in body)).map((body) => `post .search ${JSON.stringify(body).slice(0, 60)}`),
+    // PATCH operations that change nothing the user has (the user is unchanged below): a null active, an absent email,
+    // a path outside the schema, the enterprise manager (not kept yet: issue 18).
+    ...[17, 18, 20, 23].map((i) => `patch ${JSON.stringify(bodies[i]).slice(0, 60)}`),
+    // RFC 7644 §3.4.2.4: a negative count is taken as 0; empty or unknown attribute names select nothing more.
+    'GET count=-5',
+    'GET attributes=,,,',
+    `GET excludedAttributes=${'a,'.repeat(1000)}`.slice(0, 64),
+  ];
   for (const body of bodies) {
     for (const [method, url] of [['post', '/scim/v2/Users'], ['put', `/scim/v2/Users/${id}`], ['patch', `/scim/v2/Users/${id}`], ['post', '/scim/v2/Users/.search']] as const) {
       const r = await auth(request(t.http)[method](url)).set('Content-Type', SCIM_JSON).send(JSON.stringify(body));
-      if (r.status >= 500 || r.body?.schemas?.[0] !== ERROR_SCHEMA && r.status >= 400) bad.push(`${method} ${url} ${JSON.stringify(body).slice(0, 80)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
+      if (r.status < 400) accepted.push(`${url.endsWith('.search') ? 'post .search' : method} ${JSON.stringify(body).slice(0, 60)}`);
+      else if (r.status >= 500 || r.body?.schemas?.[0] !== ERROR_SCHEMA) bad.push(`${method} ${url} ${JSON.stringify(body).slice(0, 80)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
     }
   }
   for (const q of queries) {
     const r = await auth(request(t.http).get(`/scim/v2/Users?${q}`));
-    if (r.status >= 500 || (r.status >= 400 && r.body?.schemas?.[0] !== ERROR_SCHEMA)) bad.push(`GET ?${q.slice(0, 60)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
+    if (r.status < 400) accepted.push(`GET ${q}`.slice(0, 64));
+    else if (r.status >= 500 || r.body?.schemas?.[0] !== ERROR_SCHEMA) bad.push(`GET ?${q.slice(0, 60)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
   }
+  expect(accepted.sort()).toEqual(expectedAccepted.sort());
   const deep = '['.repeat(5000) + ']'.repeat(5000);
   const r = await auth(request(t.http).post('/scim/v2/Users')).set('Content-Type', SCIM_JSON).send(deep);
   if (r.status >= 500) bad.push(`deep -> ${r.status}`);
