@@ -26,7 +26,15 @@ describe('PostgresEventStore beyond the contract', () => {
 
     const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresEventStore.open({ connectionString: url })));
 
-    await Promise.all(stores.map((store) => store.close()));
+    try {
+      // Each store works on the one schema: what each appends, every other reads.
+      await Promise.all(stores.map((store, i) => store.append(`opened-${i}`, [{ id: randomUUID(), type: 'Opened', data: { i }, metadata: {} }], 'no_stream')));
+      for (const store of stores) {
+        expect(await Promise.all(stores.map(async (_, i) => (await store.readStream(`opened-${i}`)).map((event) => event.data)))).toEqual(stores.map((_, i) => [{ i }]));
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
   });
 
   it('given concurrent appends with any to one stream, when they collide, then all are retried and land in order', async () => {
