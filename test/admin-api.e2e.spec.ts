@@ -1,17 +1,9 @@
 import request from 'supertest';
+import { eventually } from './support/polling';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 
-/** The token's last use is recorded in the background: poll a little. */
-async function waitFor<T>(fetch: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fetch();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 const PROBLEM = 'application/problem+json';
 
 const engineer = (userName: string, displayName: string) =>
@@ -109,9 +101,12 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     expect((await scim(first.body.token)).status).toBe(401);
     expect((await scim(second.body.token)).status).toBe(200);
 
-    const status = await waitFor(
+    // The token's last use is recorded in the background.
+    const status = await eventually(
       () => admin.get('/admin/v1/tenants/acme/scim-token'),
       (response) => response.body.lastUsedAt !== null,
+      5000,
+      "the token's last use",
     );
     expect(status.body).toMatchObject({ tokenId: second.body.tokenId, status: 'valid' });
     expect(Date.parse(status.body.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(second.body.createdAt));

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
 import { createFreshPostgresDatabase, FreshPostgresDatabase } from '../libs/event-store/src/postgres/fresh-postgres-database';
+import { eventually } from './support/polling';
 import { CuttableProxy } from './support/tcp-proxy';
 import { entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 
@@ -58,13 +59,7 @@ describe('PostgreSQL going away and coming back', () => {
     }
 
     proxy.restore();
-    const deadline = Date.now() + 15_000;
-    let back = await scim(request(t.http).get(`/scim/v2/Users/${id}`), 'after-get');
-    while (back.status !== 200 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      back = await scim(request(t.http).get(`/scim/v2/Users/${id}`), 'after-get');
-    }
-    expect(back.status).toBe(200);
+    const back = await eventually(() => scim(request(t.http).get(`/scim/v2/Users/${id}`), 'after-get'), (answer) => answer.status === 200, 15_000, 'the user readable again', 200);
     expect(back.body).toMatchObject({ userName: 'kept@example.com', displayName: 'Display kept@example.com', active: true, meta: { version: 'W/"0"' } });
     const write = await scim(request(t.http).patch(`/scim/v2/Users/${id}`), 'after-patch').send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'After' }] });
     expect(write.status).toBe(200);

@@ -4,6 +4,7 @@ import { personalFieldsOf } from '@scim-ledger/domain';
 import { EventStore, formatPosition, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore, START_OF_ALL } from '@scim-ledger/event-store';
 import { openReadModel, readModelDifferences, ReadModelProjector, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
+import { until } from './support/polling';
 import { everyTableAsText, namesIn } from './support/every-table';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
 
@@ -24,15 +25,6 @@ async function rawEvents(t: TestApp): Promise<RecordedEvent[]> {
 
 const asText = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
-/** Refusals are recorded after the IdP has its answer: poll a little. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
 
 /** Every row of every table of the read model, as text: listed from the database, so no table is missed. */
 const readModelText = (readModel: DataSource) => everyTableAsText(readModel);
@@ -136,7 +128,8 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     await scim.patch(preserved, [{ op: 'Replace', path: 'active', value: 'False' }]);
     // Refused (no displayName: no mapping matches, rule M4), and recorded with the userName it named (rule S2).
     expect((await scim.post({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'katherine@doomed.test' })).status).toBeGreaterThanOrEqual(400);
-    expect(await eventually(async () => (await readModelText(t.readModel)).includes('katherine'))).toBe(true);
+    // Refusals are recorded after the IdP has its answer.
+    await until(async () => (await readModelText(t.readModel)).includes('katherine'), 5000, 'the refusal naming katherine in the read model');
 
     const deleted = await operator('delete', '/admin/v1/tenants/doomed');
 

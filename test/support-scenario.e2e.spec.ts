@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEntryRow, ScimUserRow } from '@scim-ledger/read-model';
+import { until } from './support/polling';
 import { runCli } from './support/run-cli';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
@@ -190,6 +191,5 @@ async function auditCount(readModel: DataSource, tenantId: string): Promise<numb
 
 /** The copy's in-process projector catches up on its own; wait for it to hold as many entries as the original. */
 async function waitUntilCaughtUp(readModel: DataSource, entries: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await auditCount(readModel, 'case')) < entries && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await until(async () => (await auditCount(readModel, 'case')) >= entries, timeoutMs, `the copy's audit trail to hold ${entries} entries`);
 }
