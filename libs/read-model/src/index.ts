@@ -17,3 +17,5 @@ export * from './failures/projection-failure.row';
 export * from './failures/projection-failure-metric';
 export * from './projection-lock';
 export * from './tenants/deleted-tenants';
+export * from './projection';
+export * from './projections';

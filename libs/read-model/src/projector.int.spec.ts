@@ -7,6 +7,8 @@ import { eventMetadata, USER_EVENT_SCHEMA_VERSIONS, UserEvent, userStreamId } fr
 import { formatPosition, SqliteEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
+import type { Projection } from './projection';
+import { READ_MODEL_PROJECTIONS } from './projections';
 import { ReadModelProjector } from './projector';
 import { openReadModel } from './read-model.data-source';
 import { ScimUserRow } from './users/scim-user.row';
@@ -70,6 +72,32 @@ describe('ReadModelProjector on SQLite', () => {
 
     const row = await readModel.getRepository(ScimUserRow).findOneByOrFail({ id: 'u-v1' });
     expect(row).toMatchObject({ userName: 'old@example.com', provisionedBy: 'idp', profileId: null, storageId: null, legalHold: false });
+  });
+
+  it('given one more projection registered, when a batch is projected, then it sees every fresh event once, in order, beside the others, and a failure of it commits nothing', async () => {
+    const seen: string[] = [];
+    let failOn: string | null = null;
+    const counting: Projection = {
+      name: 'counting',
+      async project(_manager, batch) {
+        for (const event of batch.events) {
+          if (event.type === failOn) throw new Error('the counting projection fails');
+          seen.push(`${event.streamId}@${event.revision} ${event.type}`);
+        }
+      },
+    };
+    const withCounting = new ReadModelProjector(readModel, store, { writeLock: sqliteWriteLock(join(dir, 'db.sqlite')), projections: [...READ_MODEL_PROJECTIONS, counting] });
+    await append('u-reg', [created('u-reg', 'registered@example.com')], 1);
+    await withCounting.catchUp();
+    await withCounting.catchUp();
+    expect(seen).toEqual([`${userStreamId('u-reg')}@0 UserCreated`]);
+    expect(await readModel.getRepository(ScimUserRow).countBy({ id: 'u-reg' })).toBe(1);
+
+    // The same transaction as the rows and the checkpoint: when it fails, neither its rows nor the others' move on.
+    failOn = 'UserRenamed';
+    await append('u-reg', [{ type: 'UserRenamed', data: { displayName: 'Renamed', givenName: null, familyName: null } }], 2);
+    await withCounting.catchUp().catch(() => undefined);
+    expect((await readModel.getRepository(ScimUserRow).findOneByOrFail({ id: 'u-reg' })).displayName).toBe('Ada');
   });
 
   it('given a user placed by a mapping, when projected, then its row carries the mapping, profile, storage and quota', async () => {

@@ -2,8 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, EntityManager, EntityMetadata, In, Not, ObjectLiteral } from 'typeorm';
-import { userStreamId } from '@scim-ledger/domain';
+import { DataSource, EntityManager } from 'typeorm';
 import {
   comparePositions,
   EventStore,
@@ -14,22 +13,22 @@ import {
   START_OF_ALL,
 } from '@scim-ledger/event-store';
 import { AuditEntryRow } from './audit/audit-entry.row';
-import { auditEntryFor } from './audit/audit-entry.projection';
 import { readyBatches } from './batches';
 import type { ProjectionLock } from './projection-lock';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { isDeterministicFailure } from './failures/deterministic-failure';
 import { ProjectionFailureRow } from './failures/projection-failure.row';
+import type { Projection, ProjectedBatch } from './projection';
+import { READ_MODEL_PROJECTIONS } from './projections';
+import { insertRows, placeholders, quote, selectByIds } from './sql/bulk-rows';
 import { ScimUserRow } from './users/scim-user.row';
-import { keepsAuditEntry, tenantOfEvent, tenantsDeletedBy, TRAIL_OF_A_DELETED_TENANT, USER_COLUMNS_WITHOUT_A_PERSON, withoutPersonalData } from './tenants/deleted-tenants';
+import { tenantOfEvent, tenantsDeletedBy } from './tenants/deleted-tenants';
 import { DeletedTenantRow } from './tenants/tenant.rows';
-import { projectTenantEvent } from './tenants/tenants.projection';
-import { projectUserEvent, userIdOfStream } from './users/users.projection';
 
 export const READ_MODEL_PROJECTION = 'read-model';
 
-/** What a deleted user's audit entries say instead of the data their events carried. */
-export const REDACTED_AUDIT_DATA = JSON.stringify({ redacted: 'the user was deleted for good (rule L10)' });
+export { REDACTED_AUDIT_DATA } from './audit/audit-trail.projection';
+export { writeUserRows } from './users/users-table.projection';
 
 export interface ProjectorOptions {
   /** Serialises writers on one SQLite file within this process (see sqliteWriteLock). */
@@ -44,11 +43,13 @@ export interface ProjectorOptions {
    * read model (several api instances): without it, run projects at once.
    */
   readonly lock?: ProjectionLock;
+  /** What each batch is projected into, in order; the read model's own unless a test says otherwise. */
+  readonly projections?: readonly Projection[];
 }
 
 /**
- * Applies all events, in global order, to the users table and the audit trail.
- * Rows and checkpoint commit in one transaction, and events at or before the
+ * Applies all events, in global order, to every registered projection
+ * (READ_MODEL_PROJECTIONS). Rows and checkpoint commit in one transaction, and events at or before the
  * checkpoint (or below a row's revision) are skipped: redelivery is harmless.
  */
 export class ReadModelProjector {
@@ -56,12 +57,15 @@ export class ReadModelProjector {
   private readonly advanced = new EventEmitter().setMaxListeners(0);
   /** Set while a projection from the start of all runs without the secondary indexes (see dropIndexesIfEmpty). */
   private droppedIndexes: readonly SecondaryIndex[] | null = null;
+  private readonly projections: readonly Projection[];
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly eventStore: EventStore,
     private readonly options: ProjectorOptions = {},
-  ) {}
+  ) {
+    this.projections = options.projections ?? READ_MODEL_PROJECTIONS;
+  }
 
   /**
    * Follows the store until the signal aborts; survives store or database
@@ -321,7 +325,6 @@ export class ReadModelProjector {
   /** Applies events to the users, tenants and audit tables, in order; the caller owns the checkpoint. */
   private async project(manager: EntityManager, fresh: readonly RecordedEvent[]): Promise<void> {
     if (fresh.length === 0) return;
-
     // Tenants deleted before this batch or within it: which of their events it applies first does not matter.
     const deletions = tenantsDeletedBy(fresh);
     const tenantIds = [...new Set(fresh.map(tenantOfEvent).filter((id): id is string => id !== null))];
@@ -329,47 +332,8 @@ export class ReadModelProjector {
       ...(await selectByIds(manager, DeletedTenantRow, tenantIds)).map((row) => row.tenantId),
       ...deletions.map((deletion) => deletion.tenantId),
     ]);
-
-    const userIds = [...new Set(fresh.map((e) => userIdOfStream(e.streamId)).filter((id): id is string => id !== null))];
-    const rows = new Map<string, ScimUserRow | null>();
-    for (const row of await selectByIds(manager, ScimUserRow, userIds)) rows.set(row.id, row);
-    const changed = new Set<string>();
-    for (const event of fresh) {
-      const userId = userIdOfStream(event.streamId);
-      if (userId === null) continue;
-      const before = rows.get(userId) ?? null;
-      const projected = projectUserEvent(before, event);
-      // A create that had read the tenant just before its deletion still lands; the deletion finds it by id.
-      const after = projected && projected !== before && deletedTenants.has(projected.tenantId) ? withoutPersonalData(projected) : projected;
-      if (after !== before) {
-        rows.set(userId, after);
-        changed.add(userId);
-      }
-    }
-    const saved = [...changed].map((id) => rows.get(id)).filter((row): row is ScimUserRow => !!row);
-    const removed = [...changed].filter((id) => !rows.get(id));
-    await writeUserRows(manager, saved);
-    await deleteByIds(manager, ScimUserRow, removed);
-    for (const event of fresh) await projectTenantEvent(manager, event);
-    const entries = fresh
-      .filter((event) => keepsAuditEntry(event, deletedTenants))
-      .map(auditEntryFor)
-      .filter((entry) => entry !== null);
-    // Rule L10: a user deleted for good leaves no readable personal data here; its entries keep who, when and what,
-    // also those recorded after its deletion (the refusal of a PATCH its IdP still sent), whichever batch holds them.
-    const deletedForGood = new Set(fresh.filter((e) => e.type === 'UserDeletedPermanently').map((e) => userIdOfStream(e.streamId)).filter((id) => id !== null));
-    const rowless = new Set(entries.map((entry) => entry.userId).filter((id): id is string => id !== null && !rows.get(id) && !deletedForGood.has(id)));
-    const deletedBefore = await usersDeletedForGood(manager, [...rowless]);
-    const redacted = entries.map((entry) => (entry.userId !== null && deletedBefore.has(entry.userId) ? { ...entry, data: REDACTED_AUDIT_DATA } : entry));
-    await insertRows(manager, AuditEntryRow, redacted, 'ignore-duplicates');
-    if (deletedForGood.size > 0) await manager.update(AuditEntryRow, { userId: In([...deletedForGood]) }, { data: REDACTED_AUDIT_DATA });
-    // A deleted tenant's trail keeps only the deletions themselves: what was deleted, when, by whom. What earlier
-    // batches stored goes here; this batch's and later ones' events of the tenant were filtered above.
-    for (const { tenantId } of deletions) {
-      await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In([...TRAIL_OF_A_DELETED_TENANT])) });
-      await manager.update(ScimUserRow, { tenantId }, USER_COLUMNS_WITHOUT_A_PERSON);
-    }
-    await insertRows(manager, DeletedTenantRow, deletions, 'ignore-duplicates');
+    const batch: ProjectedBatch = { events: fresh, deletedTenants, deletions, userRows: new Map() };
+    for (const projection of this.projections) await projection.project(manager, batch);
   }
 }
 
@@ -403,15 +367,6 @@ async function lockCheckpointRow(manager: EntityManager): Promise<void> {
   );
 }
 
-/**
- * Inserts or replaces users' rows, each only over a row of an earlier stream
- * revision: a writer that folded a stream before another committed a later
- * revision of it never writes its older state back (a stale read after a 2xx).
- */
-export async function writeUserRows(manager: EntityManager, rows: readonly ScimUserRow[]): Promise<void> {
-  await insertRows(manager, ScimUserRow, rows, 'upsert-newer-revision');
-}
-
 /** The stored checkpoint is not the one the projector last committed: a rebuild switched the tables. */
 export class CheckpointMovedError extends Error {
   override readonly name = 'CheckpointMovedError';
@@ -422,14 +377,6 @@ export class CheckpointMovedError extends Error {
     super(`the read model's checkpoint moved from ${formatPosition(expected)} to ${formatPosition(stored)} (rebuilt); resubscribing from there`);
   }
 }
-
-/*
- * The projector's statements, written out rather than built by TypeORM's
- * query builder and save(), which spent more time in JavaScript than SQLite
- * or PostgreSQL spent running them (bench/README.md). Columns and value
- * conversions still come from the entities' metadata, so a new column needs
- * no change here.
- */
 
 interface SecondaryIndex {
   readonly name: string;
@@ -449,151 +396,3 @@ function secondaryIndexes(dataSource: DataSource): SecondaryIndex[] {
   });
 }
 
-/** SQLite allows 32,766 bound values per statement, PostgreSQL 65,535. */
-const MAX_BOUND_VALUES = 30_000;
-
-/**
- * Splits `count` rows into statements of power-of-two sizes up to `max`, so
- * only a dozen statement texts exist per table: the driver caches a prepared
- * statement per text, and one per batch size held gigabytes during a rebuild.
- */
-export function statementSizes(count: number, max: number): number[] {
-  let largest = 1;
-  while (largest * 2 <= max) largest *= 2;
-  const sizes: number[] = [];
-  for (let left = count; left > 0; ) {
-    let size = largest;
-    while (size > left) size /= 2;
-    sizes.push(size);
-    left -= size;
-  }
-  return sizes;
-}
-
-/** Consecutive slices of `items` of the given sizes. */
-function slices<T>(items: readonly T[], sizes: readonly number[]): T[][] {
-  let start = 0;
-  return sizes.map((size) => items.slice(start, (start += size)));
-}
-
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/** `count` placeholders from the `first`th on: ?, ?, … on SQLite, $n on PostgreSQL. */
-function placeholders(manager: EntityManager, first: number, count: number): string {
-  const postgres = manager.connection.options.type === 'postgres';
-  return Array.from({ length: count }, (_, i) => (postgres ? `$${first + i}` : '?')).join(', ');
-}
-
-/** Columns written on insert: all but database-generated ones (the audit trail's id). */
-function writtenColumns(metadata: EntityMetadata) {
-  return metadata.columns.filter((column) => !column.isGenerated);
-}
-
-async function selectByIds<T extends ObjectLiteral>(manager: EntityManager, entity: new () => T, ids: readonly string[]): Promise<T[]> {
-  if (ids.length === 0) return [];
-  const metadata = manager.connection.getMetadata(entity);
-  const driver = manager.connection.driver;
-  const [primary] = metadata.primaryColumns;
-  const found: T[] = [];
-  for (const chunk of slices(ids, statementSizes(ids.length, 1024))) {
-    const raw: Record<string, unknown>[] = await manager.query(
-      `SELECT * FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`,
-      chunk,
-    );
-    for (const record of raw) {
-      const row = {} as T;
-      for (const column of metadata.columns) {
-        (row as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(record[column.databaseName], column);
-      }
-      found.push(row);
-    }
-  }
-  return found;
-}
-
-/** Which of these users were deleted for good: their UserDeletedPermanently is in the trail (kept for every deletion). */
-async function usersDeletedForGood(manager: EntityManager, userIds: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  if (userIds.length === 0) return found;
-  const metadata = manager.connection.getMetadata(AuditEntryRow);
-  const column = (property: string) => quote(metadata.findColumnWithPropertyName(property)!.databaseName);
-  // By stream: the unique (stream, revision) index answers it, also while a rebuild runs without the others.
-  for (const chunk of slices(userIds, statementSizes(userIds.length, 1024))) {
-    const rows: { streamId: string }[] = await manager.query(
-      `SELECT ${column('streamId')} AS "streamId" FROM ${quote(metadata.tableName)} WHERE ${column('eventType')} = ${placeholders(manager, 1, 1)} AND ${column('streamId')} IN (${placeholders(manager, 2, chunk.length)})`,
-      ['UserDeletedPermanently', ...chunk.map(userStreamId)],
-    );
-    for (const row of rows) {
-      const userId = userIdOfStream(row.streamId);
-      if (userId !== null) found.add(userId);
-    }
-  }
-  return found;
-}
-
-async function deleteByIds(manager: EntityManager, entity: new () => object, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const metadata = manager.connection.getMetadata(entity);
-  const [primary] = metadata.primaryColumns;
-  for (const chunk of slices(ids, statementSizes(ids.length, 1024))) {
-    await manager.query(
-      `DELETE FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`,
-      chunk,
-    );
-  }
-}
-
-/**
- * Multi-row INSERT: 'upsert' replaces the row with the same primary key,
- * 'upsert-newer-revision' only if the new row comes from a later stream
- * revision (never older state over newer, whoever wrote it), and
- * 'ignore-duplicates' keeps the one already there (a redelivered audit entry).
- */
-type OnConflict = 'upsert' | 'upsert-newer-revision' | 'ignore-duplicates';
-
-async function insertRows<T extends ObjectLiteral>(
-  manager: EntityManager,
-  entity: new () => T,
-  rows: readonly Partial<T>[],
-  onConflict: OnConflict,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const metadata = manager.connection.getMetadata(entity);
-  const driver = manager.connection.driver;
-  const columns = writtenColumns(metadata);
-  const perStatement = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns.length));
-  for (const chunk of slices(rows, statementSizes(rows.length, perStatement))) {
-    const values = new Array<unknown>(chunk.length * columns.length);
-    let i = 0;
-    for (const row of chunk) {
-      for (const column of columns) values[i++] = driver.preparePersistentValue(column.getEntityValue(row), column);
-    }
-    await manager.query(insertStatement(manager, metadata, chunk.length, onConflict), values);
-  }
-}
-
-/** The statement text for `count` rows, built once per table, size and dialect: a rebuild reuses a few. */
-const insertStatements = new WeakMap<EntityMetadata, Map<string, string>>();
-
-function insertStatement(manager: EntityManager, metadata: EntityMetadata, count: number, onConflict: OnConflict): string {
-  const key = `${manager.connection.options.type} ${onConflict} ${count}`;
-  let cached = insertStatements.get(metadata);
-  if (!cached) insertStatements.set(metadata, (cached = new Map()));
-  const known = cached.get(key);
-  if (known) return known;
-  const columns = writtenColumns(metadata);
-  const names = columns.map((column) => quote(column.databaseName));
-  const keys = metadata.primaryColumns.map((column) => quote(column.databaseName));
-  const update = `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names.filter((n) => !keys.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`;
-  const revision = quote(metadata.findColumnWithPropertyName('revision')?.databaseName ?? 'revision');
-  const conflict =
-    onConflict === 'upsert'
-      ? update
-      : onConflict === 'upsert-newer-revision'
-        ? `${update} WHERE excluded.${revision} > ${quote(metadata.tableName)}.${revision}`
-        : 'ON CONFLICT DO NOTHING';
-  const tuples = Array.from({ length: count }, (_, i) => `(${placeholders(manager, 1 + i * columns.length, columns.length)})`).join(', ');
-  const statement = `INSERT INTO ${quote(metadata.tableName)} (${names.join(', ')}) VALUES ${tuples} ${conflict}`;
-  cached.set(key, statement);
-  return statement;
-}

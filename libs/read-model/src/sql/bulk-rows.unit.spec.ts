@@ -1,4 +1,4 @@
-import { statementSizes } from './projector';
+import { statementSizes } from './bulk-rows';
 
 describe('statementSizes', () => {
   it('given any batch up to 5,000 rows, when split, then the sizes add up and come from a dozen powers of two', () => {
