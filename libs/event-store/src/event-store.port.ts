@@ -116,6 +116,13 @@ export interface ReadAllOptions {
 export interface ReadStreamOptions {
   /** Only events at this revision and later: what a cached fold of the stream has not seen yet. */
   readonly fromRevision?: StreamRevision;
+  /**
+   * Opens personal fields with the keys as kept now, not as this process
+   * cached them: for a read shown to a person (a user's history or state),
+   * so that a subject another process forgot reads shredded at once (README,
+   * "Personal data"). Backends without personal data ignore it.
+   */
+  readonly freshPersonalDataKeys?: boolean;
 }
 
 export interface SubscribeOptions {

@@ -84,6 +84,25 @@ export function describePersonalDataProtectionContract(
       expect(streamOf(all, person('alan'))[0].data.name).toBe('Alan Turing');
     });
 
+    it('given a person another process has read, when this one forgets them, then a read there for a person to see is shredded at once (found by the fourth attack on issue 15)', async () => {
+      await protectedStore.append(person('ada'), [named('Ada Lovelace', 'ada@example.com')], 'no_stream');
+      const secondKeys = await openSecondKeys();
+      const elsewhere = new PersonalDataProtectingEventStore(raw, secondKeys, policy);
+      try {
+        // The other process keeps Ada's key in its cache from this read.
+        expect((await elsewhere.readStream(person('ada')))[0].data.name).toBe('Ada Lovelace');
+
+        await protectedStore.forget([subjectOf(prefix, 'ada')]);
+
+        const shown = await elsewhere.readStream(person('ada'), { freshPersonalDataKeys: true });
+        expect(shown.map((e) => [e.data, e.metadata.personalData])).toEqual([[{ name: '(shredded)', email: null, team: 'blue' }, 'shredded']]);
+        // Once seen forgotten there, every later read there is shredded too.
+        expect((await elsewhere.readStream(person('ada')))[0].data.name).toBe('(shredded)');
+      } finally {
+        await secondKeys.close();
+      }
+    });
+
     it('given a forgotten person, when another event about them is appended, then it is shredded from the start', async () => {
       await protectedStore.append(person('ada'), [named('Ada Lovelace', 'ada@example.com')], 'no_stream');
       await protectedStore.forget([subjectOf(prefix, 'ada')]);

@@ -67,7 +67,7 @@ export class PersonalDataProtectingEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.revealAll(await this.inner.readStream(streamId, options));
+    return this.revealAll(await this.inner.readStream(streamId, options), options?.freshPersonalDataKeys === true);
   }
 
   async readLastEvent(streamId: string): Promise<RecordedEvent | null> {
@@ -129,12 +129,12 @@ export class PersonalDataProtectingEventStore implements EventStore {
     });
   }
 
-  private async revealAll(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+  private async revealAll(events: readonly RecordedEvent[], freshKeys = false): Promise<RecordedEvent[]> {
     const visible = events.filter((event) => !event.streamId.startsWith(PERSONAL_DATA_KEY_STREAM_PREFIX));
     const sealed = visible.map((event) => (isSealedPersonalData(event.data[SEALED_FIELD]) ? event.data[SEALED_FIELD] : null));
     const subjects = sealed.filter((s): s is SealedPersonalData => s !== null).map((s) => s.subject);
     if (subjects.length === 0) return visible;
-    const keys = await this.keysOf(subjects, false);
+    const keys = await this.keysOf(subjects, false, freshKeys);
     return visible.map((event, i) => {
       const envelope = sealed[i];
       if (!envelope) return event;
@@ -146,12 +146,14 @@ export class PersonalDataProtectingEventStore implements EventStore {
     });
   }
 
-  private async keysOf(subjectIds: readonly string[], create: boolean): Promise<Map<string, SubjectKey>> {
+  /** `fresh`: past the cache, for keys another process may have forgotten since this one cached them. */
+  private async keysOf(subjectIds: readonly string[], create: boolean, fresh = false): Promise<Map<string, SubjectKey>> {
     const found = new Map<string, SubjectKey>();
     const missing: string[] = [];
     for (const id of new Set(subjectIds)) {
       const cached = this.cache.get(id);
-      if (cached === undefined) missing.push(id);
+      // A forgotten subject stays forgotten: only a cached key can be out of date.
+      if (cached === undefined || (fresh && cached !== 'forgotten')) missing.push(id);
       else found.set(id, cached);
     }
     if (missing.length === 0) return found;
@@ -161,6 +163,8 @@ export class PersonalDataProtectingEventStore implements EventStore {
       const key = loaded.get(id) ?? 'forgotten';
       found.set(id, key);
       if (loaded.has(id)) this.cache.set(id, key);
+      // Forgotten elsewhere since this process cached its key: every later read here is shredded too.
+      else if (this.cache.has(id)) this.cache.set(id, 'forgotten');
     }
     return found;
   }

@@ -140,7 +140,8 @@ export class AuditController {
 
   /** The user's stored events; another tenant's user is not found, like an unknown one. */
   private async stream(tenantId: string, userId: string): Promise<StoredUserEvent[]> {
-    const recorded = await this.eventStore.readStream(userStreamId(userId));
+    // Shown to a person: a user another api process deleted for good reads shredded here at once, whatever this process cached.
+    const recorded = await this.eventStore.readStream(userStreamId(userId), { freshPersonalDataKeys: true });
     if (recorded.length === 0 || recorded[0].data.tenantId !== tenantId) throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
     return recorded;
   }
