@@ -126,15 +126,16 @@ describe('the SCIM list reads on a SQLite file', () => {
   const searchesByValue = (step: string) => /^SEARCH u USING (COVERING )?INDEX \S+ \((tenantId=\? AND )?(id|userNameLower|emailLower|externalId)=\?/.test(step);
 
   it.each([
-    'id eq "id-tenant-a-1"',
-    'userName eq "user001@example.com"',
-    'emails.value eq "user001@example.com"',
-    'emails[value eq "user001@example.com"]',
-    'externalId eq "ext-1"',
-    'externalId eq "ext-1" and userName eq "user001@example.com"',
-  ])('given %s, counted as an indexed lookup, when its statements are planned, then SQLite searches by the value and walks nothing', (filter) => {
+    ['id eq "id-tenant-a-1"', true],
+    ['userName eq "user001@example.com"', true],
+    ['externalId eq "ext-1" and userName eq "user001@example.com"', true],
+    // An index serves these, but many users may share the value: an expensive read, limited and off the event loop.
+    ['emails.value eq "user001@example.com"', false],
+    ['emails[value eq "user001@example.com"]', false],
+    ['externalId eq "ext-1"', false],
+  ])('given %s, when its statements are planned, then SQLite searches by the value and walks nothing; an index probe: %s', (filter, probe) => {
     const users = new ScimUsersReadModel(dataSource, { queryTimeoutMs: 5000, sqliteReadWorkers: 0, readModel });
-    expect(users.isIndexedLookup({ filter, startIndex: 1, count: 10, sortOrder: 'ascending' })).toBe(true);
+    expect(users.isIndexedLookup({ filter, startIndex: 1, count: 10, sortOrder: 'ascending' })).toBe(probe);
     const steps = plannedSteps(filter);
     expect({ filter, walks: steps.filter((step) => !searchesByValue(step)) }).toEqual({ filter, walks: [] });
   });

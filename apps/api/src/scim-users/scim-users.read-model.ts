@@ -164,13 +164,14 @@ export class ScimUsersReadModel implements OnModuleDestroy {
 
   /**
    * Whether a page is an index probe: a conjunction of terms an index serves,
-   * in creation order from the first index. Everything else (plain
+   * at least one on a unique value (id, userName), in creation order from the first index. Everything else (plain
    * list pages, sorts, substring and range filters) reads the tenant's rows.
    */
   isIndexedLookup(request: UserPageRequest): boolean {
     if (request.filter === undefined || request.sortBy !== undefined || request.cursor !== undefined || request.startIndex !== 1) return false;
     const { cost } = this.translated(request)!;
-    return cost.unindexedTerms === 0 && cost.disjunctions === 0;
+    // Indexed terms only, no or, and one that names a single user: the page holds at most one row.
+    return cost.unindexedTerms === 0 && cost.disjunctions === 0 && cost.uniqueValueTerms > 0;
   }
 
   /**

@@ -25,6 +25,13 @@ export interface FilterCost {
    * index that gives the page order), so such a filter is no index probe.
    */
   readonly disjunctions: number;
+  /**
+   * Indexed equalities on a value no two users of a tenant share (id,
+   * userName). One on externalId or an email address alone is served by an
+   * index but can match a whole tenant, so only a filter holding one of these
+   * is an index probe (found by the fourth attack on issue 15).
+   */
+  readonly uniqueValueTerms: number;
 }
 
 /** Bounds on what a client may make us parse and the database plan (RFC 7644 §7: limit resource use). */
@@ -40,6 +47,8 @@ export const MAX_UNINDEXED_FILTER_TERMS = 10;
 
 /** What the read model's indexes serve: `eq` on these (lower-cased copies where case-insensitive). */
 const INDEXED_EQUALITY = new Set<UserColumn>(['id', 'externalId', 'userName', 'email']);
+/** Of those, the ones no two users of a tenant share: the id, and userName (its address is claimed, rule L8). */
+const UNIQUE_EQUALITY = new Set<UserColumn>(['id', 'userName']);
 
 /**
  * Translates an RFC 7644 §3.4.2.2 filter on the User resource into SQL over
@@ -314,6 +323,7 @@ class FilterTranslation {
   private terms = 0;
   private unindexedTerms = 0;
   private disjunctions = 0;
+  private uniqueValueTerms = 0;
   /** How many `not`s enclose the term being translated: a negated equality matches nearly every row, no index serves it. */
   private negations = 0;
 
@@ -323,7 +333,7 @@ class FilterTranslation {
   ) {}
 
   cost(): FilterCost {
-    return { terms: this.terms, unindexedTerms: this.unindexedTerms, disjunctions: this.disjunctions };
+    return { terms: this.terms, unindexedTerms: this.unindexedTerms, disjunctions: this.disjunctions, uniqueValueTerms: this.uniqueValueTerms };
   }
 
   /** Counts a term against the budget, refusing the filter as soon as it is over. */
@@ -331,7 +341,10 @@ class FilterTranslation {
     if (++this.terms > MAX_FILTER_TERMS) throw tooManyTerms();
     // A constant attribute (meta.resourceType, emails.type…) is decided here, without the database, but a term
     // that is always true leaves the whole tenant to scan: no index serves it either (found by the attack on issue 15).
-    if (attribute.kind === 'column' && op === 'eq' && this.negations === 0 && INDEXED_EQUALITY.has(attribute.column)) return;
+    if (attribute.kind === 'column' && op === 'eq' && this.negations === 0 && INDEXED_EQUALITY.has(attribute.column)) {
+      if (UNIQUE_EQUALITY.has(attribute.column)) this.uniqueValueTerms++;
+      return;
+    }
     if (++this.unindexedTerms > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
   }
 
