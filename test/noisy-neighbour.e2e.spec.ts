@@ -142,15 +142,24 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
       spy.mockRestore();
     }
   });
-  it("given a tenant whose expensive reads are all taken, when its admin exports the audit trail or searches users, then 429 problem details while another tenant's lookups are served (found by the attack on issue 15)", async () => {
+  it("given a tenant whose expensive reads are all taken, when its admin exports the audit trail, searches users or reads a user's history or state, then 429 problem details while another tenant's lookups are served (found by the attack on issue 15)", async () => {
     const created = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'exporter', name: 'Exporter' });
     const { clientId, clientSecret } = created.body.apiCredential;
+    const user = await request(t.http).post('/admin/v1/tenants/exporter/users').auth(clientId, clientSecret).send({ userName: 'exported@example.com', displayName: 'Exported' });
+    expect(user.status).toBe(201);
     const reads = t.app.get(ExpensiveReads);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const places = Array.from({ length: RUNNING_PER_TENANT + WAITING_PER_TENANT }, () => reads.run('exporter', () => held));
     try {
-      for (const url of ['/admin/v1/tenants/exporter/audit?format=csv', '/admin/v1/tenants/exporter/audit', '/admin/v1/tenants/exporter/users?q=x']) {
+      // A user's history and state fold its whole stream, which the tenant can make as long as it likes (found by the fourth attack).
+      for (const url of [
+        '/admin/v1/tenants/exporter/audit?format=csv',
+        '/admin/v1/tenants/exporter/audit',
+        '/admin/v1/tenants/exporter/users?q=x',
+        `/admin/v1/tenants/exporter/users/${user.body.id}/history`,
+        `/admin/v1/tenants/exporter/users/${user.body.id}/state?revision=0`,
+      ]) {
         const refused = await request(t.http).get(url).auth(clientId, clientSecret);
         expect({ url, status: refused.status, type: refused.headers['content-type'], retryAfter: refused.headers['retry-after'] }).toEqual({
           url,

@@ -101,6 +101,19 @@ export function describeEventStoreContract(
       expect(await store.readStream(stream('missing'), { fromRevision: 1 })).toEqual([]);
     });
 
+    it('given a stream of four events, when reading a window of it, then at most that many events from the revision on', async () => {
+      await store.append(stream('window'), [event('A'), event('B'), event('C'), event('D')], 'no_stream');
+
+      const windows = await Promise.all([
+        store.readStream(stream('window'), { fromRevision: 1, maxCount: 2 }),
+        store.readStream(stream('window'), { fromRevision: 3, maxCount: 2 }),
+        store.readStream(stream('window'), { maxCount: 1 }),
+        store.readStream(stream('window'), { fromRevision: 4, maxCount: 2 }),
+      ]);
+
+      expect(windows.map((window) => window.map((e) => e.type))).toEqual([['B', 'C'], ['D'], ['A'], []]);
+    });
+
     it('given an existing stream, when appending with no_stream, then a typed concurrency error names the actual revision', async () => {
       await store.append(stream('b'), [event('A'), event('B')], 'no_stream');
 

@@ -116,6 +116,8 @@ export interface ReadAllOptions {
 export interface ReadStreamOptions {
   /** Only events at this revision and later: what a cached fold of the stream has not seen yet. */
   readonly fromRevision?: StreamRevision;
+  /** At most this many events, from fromRevision on: a window of a long stream. */
+  readonly maxCount?: number;
   /**
    * Opens personal fields with the keys as kept now, not as this process
    * cached them: for a read shown to a person (a user's history or state),

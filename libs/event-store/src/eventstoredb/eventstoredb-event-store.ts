@@ -121,7 +121,8 @@ export class EventStoreDbEventStore implements EventStore {
     const found: RecordedEvent[] = [];
     const from = options.fromRevision ?? 0;
     try {
-      for await (const resolved of this.client.readStream(streamId, { direction: FORWARDS, fromRevision: from > 0 ? BigInt(from) : START })) {
+      const window = options.maxCount === undefined ? {} : { maxCount: BigInt(options.maxCount) };
+      for await (const resolved of this.client.readStream(streamId, { direction: FORWARDS, fromRevision: from > 0 ? BigInt(from) : START, ...window })) {
         if (resolved.event) found.push(toRecordedEvent(resolved.event));
       }
     } catch (error) {
