@@ -36,7 +36,7 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
         expect(created.status).toBe(201);
       }
     }
-  });
+  }, 60_000);
   afterAll(async () => {
     await t?.close();
   });
