@@ -76,6 +76,20 @@ describe('stream-by-stream store: faults on a chosen stream', () => {
     expect(await typesIn('claim')).toEqual(['Claimed']);
   });
 
+  it('given a write held before its second stream, when another writer appends to that stream meanwhile, then the held one fails there with the first stream left appended', async () => {
+    const held = store.holdNext(({ write }) => write.streamId === `${prefix}-seat`);
+    const slow = store.appendToStreams(createWrites());
+    expect(await held.reached).toMatchObject({ index: 1, of: 3 });
+    expect(await typesIn('claim')).toEqual(['Claimed']);
+
+    await store.append(`${prefix}-seat`, [event('SeatedFirst')], 'no_stream');
+    held.release();
+
+    await expect(slow).rejects.toMatchObject({ name: 'StreamsPartlyAppendedError', appended: [`${prefix}-claim`], cause: { name: 'WrongExpectedRevisionError', streamId: `${prefix}-seat` } });
+    expect(await typesIn('seat')).toEqual(['SeatedFirst']);
+    expect(await typesIn('user')).toEqual([]);
+  });
+
   it('given faults cleared, when appending to the stream that failed, then it appends', async () => {
     store.failStream((streamId) => streamId.endsWith('-user'));
     await expect(store.append(`${prefix}-user`, [event('Created')], 'no_stream')).rejects.toBeInstanceOf(InjectedAppendFailure);

@@ -16,7 +16,7 @@ import { checkDistinctStreams } from '../pending-append';
 /** One stream's append as the store is about to make it. */
 export interface StreamAppendAttempt {
   readonly write: StreamWrite;
-  /** 1 for the first stream append since the fault was set, counting each stream of every append. */
+  /** 1 for the first stream append since the fault or hold was set, counting each stream of every append. */
   readonly nth: number;
   /** Its place among the writes of its append (0 of 1 for a single-stream append). */
   readonly index: number;
@@ -42,14 +42,16 @@ export class InjectedAppendFailure extends EventStoreUnavailableError {
  * stream throws StreamsPartlyAppendedError naming what stayed appended.
  *
  * It can be told to fail chosen stream appends (failWhen) to produce the
- * partial appends a dropped connection leaves. EventStoreDB's idempotent
- * retry of repeated event ids is not modelled: the application never
- * repeats one.
+ * partial appends a dropped connection leaves, or to hold one (holdNext) so
+ * another writer goes in between the streams of a write. EventStoreDB's
+ * idempotent retry of repeated event ids is not modelled: the application
+ * never repeats one.
  */
 export class StreamByStreamEventStore implements EventStore {
   readonly backend;
   readonly atomicMultiStreamAppend = false;
   private fault: { readonly picks: AppendFault; remaining: number } | null = null;
+  private hold: { readonly picks: AppendFault; readonly reached: (attempt: StreamAppendAttempt) => void; readonly released: Promise<void> } | null = null;
   private attempts = 0;
   /** The writes that failed by a fault, in order: what a test may assert on. */
   readonly failedWrites: StreamWrite[] = [];
@@ -75,8 +77,25 @@ export class StreamByStreamEventStore implements EventStore {
     this.failWhen((attempt) => isFailing(attempt.write.streamId), times);
   }
 
+  /**
+   * The next stream append `picks` chooses waits until released, after the
+   * streams of its write before it were appended: a test lets another writer
+   * go first, as a slow link to EventStoreDB would. `reached` resolves once
+   * it waits.
+   */
+  holdNext(picks: AppendFault): { readonly reached: Promise<StreamAppendAttempt>; release(): void } {
+    let reached!: (attempt: StreamAppendAttempt) => void;
+    let release!: () => void;
+    const reachedPromise = new Promise<StreamAppendAttempt>((resolve) => (reached = resolve));
+    this.hold = { picks, reached, released: new Promise<void>((resolve) => (release = resolve)) };
+    this.attempts = 0;
+    return { reached: reachedPromise, release };
+  }
+
+  /** No more faults or holds; an append already held waits for its release. */
   clearFaults(): void {
     this.fault = null;
+    this.hold = null;
   }
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -100,14 +119,18 @@ export class StreamByStreamEventStore implements EventStore {
   }
 
   private async appendOne(write: StreamWrite, index: number, of: number): Promise<AppendResult> {
+    const attempt = { write, nth: ++this.attempts, index, of };
+    const hold = this.hold;
+    if (hold?.picks(attempt)) {
+      this.hold = null;
+      hold.reached(attempt);
+      await hold.released;
+    }
     const fault = this.fault;
-    if (fault && fault.remaining > 0) {
-      this.attempts += 1;
-      if (fault.picks({ write, nth: this.attempts, index, of })) {
-        fault.remaining -= 1;
-        this.failedWrites.push(write);
-        throw new InjectedAppendFailure(write.streamId);
-      }
+    if (fault && fault.remaining > 0 && fault.picks(attempt)) {
+      fault.remaining -= 1;
+      this.failedWrites.push(write);
+      throw new InjectedAppendFailure(write.streamId);
     }
     return this.inner.append(write.streamId, write.events, write.expected);
   }
