@@ -33,13 +33,22 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     // only another instance races them. It lives as long as the suite: passport's strategies are process-wide,
     // and the later app's bearer strategy (with its read model connection) serves both.
     second = await startTestApp(settings, undefined, { streamByStream: true });
-    const acme = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'acme', name: 'Acme' })).body.apiCredential;
+    const acme = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'acme', name: 'Acme' })).body
+      .apiCredential;
     const admin = (method: 'post' | 'put', url: string) => request(t.http)[method](`/admin/v1/tenants/acme${url}`).auth(acme.clientId, acme.clientSecret);
     await admin('put', '/user-management').send({ method: 'scim' });
     await admin('post', '/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' });
     for (const profileId of ['race', 'solo']) {
       await admin('post', '/profiles').send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
-      await admin('post', '/scim-mappings').send({ id: profileId, name: profileId, attribute: 'title', values: profileId, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      await admin('post', '/scim-mappings').send({
+        id: profileId,
+        name: profileId,
+        attribute: 'title',
+        values: profileId,
+        profileId,
+        storageId: 'eu',
+        quota: { amount: 0, unit: 'GB' },
+      });
     }
     acmeToken = (await admin('post', '/scim-token')).body.token;
   }, 60_000);
@@ -60,7 +69,12 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
         .set('Content-Type', SCIM_JSON)
         .send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: userName }] }),
     found: async (userName: string) =>
-      (await request(app().http).get('/scim/v2/Users').query({ filter: `userName eq "${userName}"` }).set('Authorization', `Bearer ${token}`)).body.totalResults,
+      (
+        await request(app().http)
+          .get('/scim/v2/Users')
+          .query({ filter: `userName eq "${userName}"` })
+          .set('Authorization', `Bearer ${token}`)
+      ).body.totalResults,
   });
   const eventTypes = async (streamId: string) => (await t.app.get<EventStore>(EVENT_STORE).readStream(streamId)).map((e) => e.type);
   const claimOf = (userName: string) => addressClaimStreamId(emailKey(userName));
@@ -72,7 +86,7 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     expect(verified.code).toBe(0);
   };
 
-  it('given 30 parallel creates of one address across tenants A and B, then exactly one 201 and the claim is the winner\'s alone', async () => {
+  it("given 30 parallel creates of one address across tenants A and B, then exactly one 201 and the claim is the winner's alone", async () => {
     const userName = 'race@both.test';
 
     const answers = await Promise.all([...Array(30).keys()].map((i) => scim(i % 2 === 0 ? TENANT_A_TOKEN : TENANT_B_TOKEN).post(entraUser(userName))));
@@ -88,7 +102,9 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
   it('given a create held after its claim, when a create through the second api instance takes the last seat, then the first gets 403 and gives its address back (rules M5, L8)', async () => {
     const seats = profileSeatsStreamId('acme', 'race');
     const held = store.holdNext(({ write }) => write.streamId === seats);
-    const slow = scim(acmeToken).post(entraUser('slow@acme.test', { title: 'race' })).then((answer) => answer);
+    const slow = scim(acmeToken)
+      .post(entraUser('slow@acme.test', { title: 'race' }))
+      .then((answer) => answer);
     expect(await held.reached).toMatchObject({ index: 1, of: 3 });
     expect(await eventTypes(claimOf('slow@acme.test'))).toEqual(['EmailReserved']);
 
@@ -125,7 +141,7 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     await expectVerified();
   }, 30_000);
 
-  it('given tenant A\'s create that fails at the user stream, when tenant B creates that address, then 201: the claim went back (rule L8)', async () => {
+  it("given tenant A's create that fails at the user stream, when tenant B creates that address, then 201: the claim went back (rule L8)", async () => {
     failUserStreamOnce();
     expect((await scim(TENANT_A_TOKEN).post(entraUser('handed-over@x.test'))).status).toBe(503);
 

@@ -11,7 +11,10 @@ const dir = mkdtempSync(join(tmpdir(), 'scim-ledger-es-stream-by-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // The contract's non-atomic branch, which otherwise runs only against an EventStoreDB server.
-describeEventStoreContract('stream by stream over sqlite', async () => new StreamByStreamEventStore(SqliteEventStore.open({ file: join(dir, 'contract.sqlite') })));
+describeEventStoreContract(
+  'stream by stream over sqlite',
+  async () => new StreamByStreamEventStore(SqliteEventStore.open({ file: join(dir, 'contract.sqlite') })),
+);
 
 describe('stream-by-stream store: faults on a chosen stream', () => {
   let store: StreamByStreamEventStore;
@@ -39,7 +42,10 @@ describe('stream-by-stream store: faults on a chosen stream', () => {
     const attempt = store.appendToStreams(createWrites());
 
     await expect(attempt).rejects.toBeInstanceOf(StreamsPartlyAppendedError);
-    await expect(attempt).rejects.toMatchObject({ appended: [`${prefix}-claim`, `${prefix}-seat`], cause: { name: 'EventStoreUnavailableError', streamId: `${prefix}-user` } });
+    await expect(attempt).rejects.toMatchObject({
+      appended: [`${prefix}-claim`, `${prefix}-seat`],
+      cause: { name: 'EventStoreUnavailableError', streamId: `${prefix}-user` },
+    });
     expect(await typesIn('claim')).toEqual(['Claimed']);
     expect(await typesIn('seat')).toEqual(['Seated']);
     expect(await typesIn('user')).toEqual([]);
@@ -85,7 +91,11 @@ describe('stream-by-stream store: faults on a chosen stream', () => {
     await store.append(`${prefix}-seat`, [event('SeatedFirst')], 'no_stream');
     held.release();
 
-    await expect(slow).rejects.toMatchObject({ name: 'StreamsPartlyAppendedError', appended: [`${prefix}-claim`], cause: { name: 'WrongExpectedRevisionError', streamId: `${prefix}-seat` } });
+    await expect(slow).rejects.toMatchObject({
+      name: 'StreamsPartlyAppendedError',
+      appended: [`${prefix}-claim`],
+      cause: { name: 'WrongExpectedRevisionError', streamId: `${prefix}-seat` },
+    });
     expect(await typesIn('seat')).toEqual(['SeatedFirst']);
     expect(await typesIn('user')).toEqual([]);
   });

@@ -112,7 +112,10 @@ export class StreamByStreamEventStore implements EventStore {
         results.push(await this.appendOne(write, index, writes.length));
       } catch (error) {
         if (results.length === 0) throw error;
-        throw new StreamsPartlyAppendedError(writes.slice(0, results.length).map((w) => w.streamId), error);
+        throw new StreamsPartlyAppendedError(
+          writes.slice(0, results.length).map((w) => w.streamId),
+          error,
+        );
       }
     }
     return results;
