@@ -8,10 +8,18 @@ import { AppOverrides } from '../../apps/api/src/app.module';
 import { createApp } from '../../apps/api/src/create-app';
 import { READ_MODEL } from '../../apps/api/src/tokens';
 import { createFreshPostgresDatabase } from '../../libs/event-store/src/postgres/fresh-postgres-database';
+import { StreamByStreamEventStore } from '../../libs/event-store/src/stream-by-stream/stream-by-stream-event-store';
+import type { EventStore } from '@scim-ledger/event-store';
 import { AppConfig, Clock, loadConfig } from '@scim-ledger/platform';
 
 /** Which database the e2e suites run on: SQLite by default, PostgreSQL when E2E_DATABASE=postgres (CI). */
 export const E2E_DATABASE = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * E2E_EVENT_STORE=stream-by-stream runs every e2e suite with multi-stream writes appended one stream at a
+ * time, as on EventStoreDB (StreamByStreamEventStore over the database above).
+ */
+export const E2E_STREAM_BY_STREAM = process.env.E2E_EVENT_STORE === 'stream-by-stream';
 
 export const TENANT_A_TOKEN = 'tenant-a-token-0123456789abcdef';
 export const TENANT_B_TOKEN = 'tenant-b-token-0123456789abcdef';
@@ -21,6 +29,8 @@ export interface TestApp {
   readonly http: ReturnType<NestFastifyApplication['getHttpServer']>;
   readonly config: AppConfig;
   readonly readModel: DataSource;
+  /** The stream-by-stream store under the app, to inject faults with; null when appends are atomic. */
+  readonly streamByStream: StreamByStreamEventStore | null;
   /** Creates tenants A and B with their SCIM tokens (done at start unless PROJECTOR=external). */
   bootstrap(): Promise<void>;
   close(): Promise<void>;
@@ -36,11 +46,19 @@ export async function freshStorage(): Promise<{ env: Record<string, string>; dro
   return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+export type TestAppOptions = Omit<AppOverrides, 'clock' | 'eventStoreAround'> & {
+  /** Multi-stream writes appended one stream at a time, as on EventStoreDB; E2E_EVENT_STORE decides by default. */
+  readonly streamByStream?: boolean;
+};
+
 /** The real app on a real database, with two tenants and their tokens. */
-export async function startTestApp(env: Record<string, string> = {}, clock?: Clock, overrides: Omit<AppOverrides, 'clock'> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, clock?: Clock, options: TestAppOptions = {}): Promise<TestApp> {
+  const { streamByStream: appendsStreamByStream = E2E_STREAM_BY_STREAM, ...overrides } = options;
   const storage = env.DATA_DIR || env.DATABASE_URL ? null : await freshStorage();
   const config = loadConfig({ LOG_LEVEL: 'silent', ...storage?.env, ...env });
-  const app = await createApp(config, { ...overrides, clock });
+  let streamByStream: StreamByStreamEventStore | null = null;
+  const eventStoreAround = appendsStreamByStream ? (backend: EventStore) => (streamByStream = new StreamByStreamEventStore(backend)) : undefined;
+  const app = await createApp(config, { ...overrides, clock, eventStoreAround });
   await app.getHttpAdapter().getInstance().ready();
   const bootstrap = async () => {
     const tenants = app.get(BootstrapTenant);
@@ -55,6 +73,7 @@ export async function startTestApp(env: Record<string, string> = {}, clock?: Clo
     http: app.getHttpServer(),
     config,
     readModel: app.get<DataSource>(READ_MODEL),
+    streamByStream,
     close: async () => {
       await app.close();
       await storage?.drop();

@@ -52,6 +52,8 @@ export interface AppOverrides {
   readonly clock?: Clock;
   /** Where the logs go instead of stdout: tests read them to prove no personal data is written. */
   readonly logDestination?: { write(line: string): void };
+  /** Tests only: a store between the backend and the sealing, e.g. one that appends stream by stream. */
+  readonly eventStoreAround?: (backend: EventStore) => EventStore;
 }
 
 @Module({})
@@ -97,7 +99,7 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
-        { provide: EVENT_STORE, useFactory: () => openEventStore(config.eventStore, personalFieldsOf) },
+        { provide: EVENT_STORE, useFactory: () => openEventStore(config.eventStore, personalFieldsOf, overrides.eventStoreAround) },
         { provide: PERSONAL_DATA_SHREDDER, useExisting: EVENT_STORE },
         { provide: READ_MODEL, useFactory: () => openReadModel(config.readModel) },
         {

@@ -18,7 +18,12 @@ export type EventStoreBackend =
  * policy is required so no process can write or read personal data around
  * the sealing (README, "Personal data").
  */
-export async function openEventStore(backend: EventStoreBackend, personalData: PersonalDataPolicy): Promise<PersonalDataProtectingEventStore> {
+export async function openEventStore(
+  backend: EventStoreBackend,
+  personalData: PersonalDataPolicy,
+  /** Tests only: a store put between the backend and the sealing (StreamByStreamEventStore). */
+  around?: (backend: EventStore) => EventStore,
+): Promise<PersonalDataProtectingEventStore> {
   const inner = await openBackend(backend);
   let keys: PersonalDataKeys;
   try {
@@ -28,7 +33,7 @@ export async function openEventStore(backend: EventStoreBackend, personalData: P
     await inner.close().catch(() => undefined);
     throw error;
   }
-  return new PersonalDataProtectingEventStore(inner, keys, personalData);
+  return new PersonalDataProtectingEventStore(around ? around(inner) : inner, keys, personalData);
 }
 
 async function openBackend(backend: EventStoreBackend): Promise<EventStore> {
