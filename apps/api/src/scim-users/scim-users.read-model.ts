@@ -104,7 +104,7 @@ export class ScimUsersReadModel implements OnModuleDestroy {
    * (tests) has no file another connection could open: it reads here, bounded
    * by the filter budget only.
    */
-  private async expensively<T>(work: (run: Run) => Promise<T>): Promise<T> {
+  async expensively<T>(work: (run: ReadModelStatements) => Promise<T>): Promise<T> {
     const timeoutMs = this.config.queryTimeoutMs;
     if (this.dataSource.options.type === 'postgres') {
       if (timeoutMs === 0) return work((sql, values) => this.run(sql, values));
@@ -262,8 +262,13 @@ export class ScimUsersReadModel implements OnModuleDestroy {
   }
 }
 
-/** A statement runner: the main connection, a read worker, or a PostgreSQL transaction with a time-out. */
-type Run = <T>(sql: string, values: Record<string, unknown>) => Promise<T[]>;
+/**
+ * Runs a statement with named parameters (`:name`) on the read model: on the
+ * main connection, in a read worker, or in a PostgreSQL transaction with a
+ * time-out. Booleans are bound as SQLite stores them.
+ */
+export type ReadModelStatements = <T>(sql: string, values: Record<string, unknown>) => Promise<T[]>;
+type Run = ReadModelStatements;
 
 /** SQLite has no booleans: TypeORM stores them as 1 and 0. */
 function sqliteValues(values: Record<string, unknown>): Record<string, unknown> {
