@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { personalFieldsOf, userStreamId } from '@scim-ledger/domain';
 import { openEventStore } from '@scim-ledger/event-store';
@@ -73,6 +73,20 @@ describe(`output that others open, on ${E2E_DATABASE}`, () => {
     const cells = rows.map((row) => Object.fromEntries(header.map((column, i) => [column, row[i]])));
     expect(cells.map((cell) => cell.userAgent)).toEqual([`'${agent}`]);
     for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
+  it('given the tenant issued API credentials and SCIM tokens, when its audit trail is read or exported, then no hash of a secret or a token is shown (found by the fourth attack on issue 15)', async () => {
+    const second = await request(t.http).post('/admin/v1/tenants/open/api-credentials').auth(admin.clientId, admin.clientSecret).send({ name: 'second' });
+    expect(second.status).toBe(201);
+    const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
+    const hashes = [token, admin.clientSecret, second.body.clientSecret].map(hashOf);
+    for (const format of ['json', 'ndjson', 'csv']) {
+      const read = await request(t.http).get(`/admin/v1/tenants/open/audit?format=${format}`).auth(admin.clientId, admin.clientSecret);
+      expect(read.status).toBe(200);
+      expect(read.text).toContain('ApiCredentialIssued');
+      expect(read.text).toContain('ScimTokenGenerated');
+      expect({ format, fields: read.text.match(/secretHash|tokenHash/g), hashes: hashes.filter((hash) => read.text.includes(hash)) }).toEqual({ format, fields: null, hashes: [] });
+    }
   });
 
   it('given a User-Agent with a C1 control byte (obs-text, which HTTP lets through), when it is recorded, then the event keeps U+FFFD in its place', async () => {

@@ -214,8 +214,18 @@ function feedEntry(row: AuditEntryRow) {
     requestId: row.requestId,
     streamId: row.streamId,
     streamRevision: row.streamRevision,
-    data: JSON.parse(row.data) as unknown,
+    data: withoutHashes(JSON.parse(row.data)),
   };
+}
+
+/**
+ * What an event says, but the hashes of a credential's secret or a SCIM token:
+ * kept to check a secret, never shown, as the secret itself is shown once.
+ */
+function withoutHashes(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  const { secretHash: _secret, tokenHash: _token, ...shown } = data as Record<string, unknown>;
+  return shown;
 }
 
 const CSV_COLUMNS = [
