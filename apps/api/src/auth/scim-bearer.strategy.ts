@@ -3,7 +3,7 @@ import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Clock } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
-import { ProvisioningRefusals } from '../provisioning/provisioning-refusals';
+import { ProvisioningRefusals } from '../application/refusals/provisioning-refusals';
 import { failedAuthenticationRefusal } from '../http/rate-limit';
 import { HeaderBearerStrategy } from './header-strategies';
 import { ScimPrincipal, ScimTokens } from './scim-tokens';

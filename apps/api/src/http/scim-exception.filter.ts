@@ -3,10 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EmailReservationRefused, PlacementRefused, ProfileFull, UserCommandRefused } from '@scim-ledger/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
-import { ProblemDetailsFilter } from '../admin/http/problem-details.filter';
+import { ProblemDetailsFilter } from './problem-details.filter';
 import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
-import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../scim-users/listing-users/expensive-reads';
-import { QueryTimedOut } from '../scim-users/read-budget';
+import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../application/reading/expensive-reads';
+import { QueryTimedOut } from '../application/reading/read-budget';
 
 /**
  * Every failure leaves as a SCIM Error (RFC 7644 §3.12) with a string status

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CommandMetadata } from '@scim-ledger/domain';
 import { GlobalPosition } from '@scim-ledger/event-store';
 import { Clock } from '@scim-ledger/platform';
-import { ReadYourWrites } from '../event-sourcing/read-your-writes';
+import { ReadYourWrites } from '../application/event-sourcing/read-your-writes';
 import { RequestContext } from '../http/request-context';
 
 /** What every SCIM write needs around the decider: metadata in, read-your-writes out. */

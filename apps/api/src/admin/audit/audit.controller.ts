@@ -1,4 +1,4 @@
-import { ExpensiveReads } from '../../scim-users/listing-users/expensive-reads';
+import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -13,7 +13,7 @@ import { READ_MODEL } from '../../tokens';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
-import { AdminProblem } from '../http/problem-details.filter';
+import { AdminProblem } from '../../http/problem-details.filter';
 import { csvCell } from './csv-cell';
 
 /** The largest offset or revision a query takes: a 32-bit integer, far beyond any tenant's rows. */

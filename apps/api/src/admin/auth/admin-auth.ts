@@ -3,7 +3,7 @@ import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiCredentialRow } from '@scim-ledger/read-model';
-import { AdminProblem } from '../http/problem-details.filter';
+import { AdminProblem } from '../../http/problem-details.filter';
 import { sameHash, sha256Hex } from '../../auth/secret-hash';
 import { HeaderBasicStrategy, HeaderBearerStrategy } from '../../auth/header-strategies';
 import { failedAuthenticationRefusal } from '../../http/rate-limit';

@@ -1,24 +1,24 @@
-import { ExpensiveReads } from '../../scim-users/listing-users/expensive-reads';
+import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { CommandMetadata, decide, emailKey, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
-import { EmailReservations } from '../../provisioning/email-reservations';
-import { PermanentDeletion } from '../../provisioning/permanent-deletion';
-import { Licences } from '../../provisioning/licences';
+import { EmailReservations } from '../../application/address-claims/email-reservations';
+import { PermanentDeletion } from '../../application/provisioning/permanent-deletion';
+import { Licences } from '../../application/provisioning/licences';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { newUserId } from '@scim-ledger/platform';
-import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
+import { ReadYourWrites } from '../../application/event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
-import { UserStreams } from '../../scim-users/user-streams';
-import { ScimUsersReadModel } from '../../scim-users/scim-users.read-model';
+import { UserStreams } from '../../application/users/user-streams';
+import { ScimUsersReadModel } from '../../application/reading/scim-users.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
-import { AdminProblem } from '../http/problem-details.filter';
-import { TenantCommands } from '../tenants/tenant-commands';
+import { AdminProblem } from '../../http/problem-details.filter';
+import { TenantCommands } from '../../application/tenants/tenant-commands';
 
 /** The largest offset a list takes: a 32-bit integer, far beyond any tenant's rows. */
 const MAX_START_INDEX = 2_147_483_647;

@@ -19,15 +19,15 @@ import {
 import { AppendResult, StreamsPartlyAppendedError, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { idpAttributesOf, readScimUser, ScimUserInput, ScimUserView } from '@scim-ledger/scim';
 import { newUserId } from '@scim-ledger/platform';
-import { TenantCommands } from '../../admin/tenants/tenant-commands';
-import { DecidedStreams } from '../../event-sourcing/decided-streams';
+import { TenantCommands } from '../../application/tenants/tenant-commands';
+import { DecidedStreams } from '../../application/event-sourcing/decided-streams';
 import { RequestContext } from '../../http/request-context';
-import { EmailReservations, LoadedReservation } from '../../provisioning/email-reservations';
-import { ProfileSeatsService } from '../../provisioning/profile-seats.service';
-import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
-import { Licences } from '../../provisioning/licences';
+import { EmailReservations, LoadedReservation } from '../../application/address-claims/email-reservations';
+import { ProfileSeatsService } from '../../application/profile-seats/profile-seats.service';
+import { ProvisioningRefusals } from '../../application/refusals/provisioning-refusals';
+import { Licences } from '../../application/provisioning/licences';
 import { ScimWrite } from '../scim-write';
-import { LoadedUser, UserStreams, viewAfter } from '../user-streams';
+import { LoadedUser, UserStreams, viewAfter } from '../../application/users/user-streams';
 
 /** POST /Users: the IdP assigned a user to the app (rule L1). */
 export class CreateScimUser {

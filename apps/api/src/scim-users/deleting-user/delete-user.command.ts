@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decide } from '@scim-ledger/domain';
 import { RequestContext } from '../../http/request-context';
-import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
+import { ProvisioningRefusals } from '../../application/refusals/provisioning-refusals';
 import { ExistingUserWrite } from '../existing-user-write';
 import { ScimWrite } from '../scim-write';
 

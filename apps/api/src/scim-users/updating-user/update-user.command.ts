@@ -3,12 +3,12 @@ import { Logger } from '@nestjs/common';
 import { decide, emailKey } from '@scim-ledger/domain';
 import { applyUserPatch, readScimUser, ScimUserInput, ScimUserResource, ScimUserView, toScimUser } from '@scim-ledger/scim';
 import { RequestContext } from '../../http/request-context';
-import { EmailReservations } from '../../provisioning/email-reservations';
-import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
-import { Licences } from '../../provisioning/licences';
+import { EmailReservations } from '../../application/address-claims/email-reservations';
+import { ProvisioningRefusals } from '../../application/refusals/provisioning-refusals';
+import { Licences } from '../../application/provisioning/licences';
 import { ExistingUserWrite } from '../existing-user-write';
 import { ScimWrite } from '../scim-write';
-import { viewAfter } from '../user-streams';
+import { viewAfter } from '../../application/users/user-streams';
 
 /** PUT (whole resource) and PATCH (operations) both end as "the IdP wants this profile and status". */
 export class UpdateScimUser {

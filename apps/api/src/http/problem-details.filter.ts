@@ -1,12 +1,12 @@
-import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../../scim-users/listing-users/expensive-reads';
+import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../application/reading/expensive-reads';
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EmailReservationRefused, PlacementRefused, TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimError } from '@scim-ledger/scim';
 import { STATUS_CODES } from 'node:http';
-import { isStorageUnavailable, RETRY_AFTER_SECONDS } from '../../http/storage-unavailable';
-import { QueryTimedOut } from '../../scim-users/read-budget';
+import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
+import { QueryTimedOut } from '../application/reading/read-budget';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 

@@ -13,7 +13,7 @@ import {
   UserCommandRefused,
 } from '@scim-ledger/domain';
 import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
-import { toScimError } from '../http/scim-exception.filter';
+import { toScimError } from '../../http/scim-exception.filter';
 
 const REFUSALS: StreamKind<null, ProvisioningRefused> = {
   isEvent: isProvisioningRefusal,

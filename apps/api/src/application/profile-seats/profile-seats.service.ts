@@ -16,7 +16,7 @@ import {
 } from '@scim-ledger/domain';
 import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
-import { UserStreams } from '../scim-users/user-streams';
+import { UserStreams } from '../users/user-streams';
 import { StreamTurns } from '../event-sourcing/stream-turns';
 
 export const PROFILE_SEATS: StreamKind<ProfileSeats, ProfileSeatEvent> = {

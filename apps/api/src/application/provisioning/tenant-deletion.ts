@@ -3,9 +3,9 @@ import { tenantSubject } from '@scim-ledger/domain';
 import { PERSONAL_DATA_SHREDDER, PersonalDataShredder } from '@scim-ledger/event-store';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { DataSource } from 'typeorm';
-import { AdminRequest, TenantCommands } from '../admin/tenants/tenant-commands';
-import { AdminProblem } from '../admin/http/problem-details.filter';
-import { READ_MODEL } from '../tokens';
+import { AdminRequest, TenantCommands } from '../tenants/tenant-commands';
+import { AdminProblem } from '../../http/problem-details.filter';
+import { READ_MODEL } from '../../tokens';
 import { PermanentDeletion } from './permanent-deletion';
 
 /**
