@@ -24,7 +24,6 @@ import { DecidedStreams } from '../../application/event-sourcing/decided-streams
 import { RequestContext } from '../../http/request-context';
 import { EmailReservations, LoadedReservation } from '../../application/address-claims/email-reservations';
 import { ProfileSeatsService } from '../../application/profile-seats/profile-seats.service';
-import { ProvisioningRefusals } from '../../application/refusals/provisioning-refusals';
 import { Licences } from '../../application/provisioning/licences';
 import { ScimWrite } from '../scim-write';
 import { LoadedUser, UserStreams, viewAfter } from '../../application/users/user-streams';
@@ -60,7 +59,6 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
     private readonly reservations: EmailReservations,
     private readonly seats: ProfileSeatsService,
     private readonly tenants: TenantCommands,
-    private readonly refusals: ProvisioningRefusals,
     private readonly licences: Licences,
     private readonly decided: DecidedStreams,
   ) {}
@@ -68,7 +66,7 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
   async execute({ body, context }: CreateScimUser): Promise<ScimUserView> {
     const metadata = this.write.metadata(context);
     const userName = userNameOf(body);
-    return this.refusals.recorded(metadata, { operation: 'create', userName, userId: null }, async () => {
+    return this.write.recorded(metadata, { operation: 'create', userName, userId: null }, async () => {
       // Rule M4: without userName or displayName no mapping can match.
       if (!userName?.trim() || !hasDisplayName(body)) throw new PlacementRefused('NoMappingMatched', NO_MAPPING_MATCHED);
       const input = readScimUser(body);
