@@ -42,6 +42,7 @@ import { PermanentDeletion } from './application/provisioning/permanent-deletion
 import { TenantDeletion } from './application/provisioning/tenant-deletion';
 import { Licences } from './application/provisioning/licences';
 import { PreservedUserAutoDelete } from './application/provisioning/preserved-user-auto-delete';
+import { UserCreation } from './application/provisioning/user-creation';
 import { ProfileSeatsService } from './application/profile-seats/profile-seats.service';
 import { ProvisioningRefusals } from './application/refusals/provisioning-refusals';
 
@@ -142,6 +143,7 @@ export class AppModule {
         TenantDeletion,
         Licences,
         PreservedUserAutoDelete,
+        UserCreation,
         ScimWrite,
         ExistingUserWrite,
         ScimUsersReadModel,

@@ -4,12 +4,11 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger'
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { CommandMetadata, decide, emailKey, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
-import { EmailReservations } from '../../application/address-claims/email-reservations';
+import { CommandMetadata, decide, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
+import { UserCreation } from '../../application/provisioning/user-creation';
 import { PermanentDeletion } from '../../application/provisioning/permanent-deletion';
 import { Licences } from '../../application/provisioning/licences';
 import { ScimUserRow } from '@scim-ledger/read-model';
-import { newUserId } from '@scim-ledger/platform';
 import { ReadYourWrites } from '../../application/event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
 import { UserStreams } from '../../application/users/user-streams';
@@ -72,7 +71,7 @@ export class AdminUsersController {
     private readonly streams: UserStreams,
     private readonly tenants: TenantCommands,
     private readonly readYourWrites: ReadYourWrites,
-    private readonly reservations: EmailReservations,
+    private readonly creation: UserCreation,
     private readonly deletion: PermanentDeletion,
     private readonly licences: Licences,
     private readonly expensiveReads: ExpensiveReads,
@@ -112,7 +111,6 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Create a user by hand (manual provisioning)' })
   async create(@Param('tenantId') tenantId: string, @Body() body: CreateUserBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    const userId = newUserId();
     const profile = {
       userName: body.userName,
       email: body.email ?? '',
@@ -122,18 +120,9 @@ export class AdminUsersController {
       externalId: null,
       userPrincipalName: null,
     };
-    // Rule L8 holds for users made by hand too: the address is claimed first.
-    const metadata = this.metadata(tenantId, call);
-    await this.licences.ensure((await this.tenants.load(tenantId)).state, 'add-active');
-    const key = emailKey(body.userName);
-    await this.reservations.reserveFor(key, userId, metadata);
-    try {
-      await this.run(tenantId, userId, { type: 'CreateUserByAdmin', data: { userId, tenantId, profile } }, call);
-    } catch (error) {
-      await this.reservations.release(key, userId, metadata);
-      throw error;
-    }
-    return adminUserView(await this.row(tenantId, userId));
+    // The SCIM create's own: the address is claimed with the user, in one append (rule L8).
+    const created = await this.creation.create({ by: 'admin', profile }, this.metadata(tenantId, call));
+    return adminUserView(await this.row(tenantId, created.loaded.userId));
   }
 
   @Post(':userId/preserve')
