@@ -35,6 +35,7 @@ import { ScimUsersController } from './scim-users/scim-users.controller';
 import { ScimUsersReadModel } from './application/reading/scim-users.read-model';
 import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
+import { UserCommands } from './application/users/user-commands';
 import { UserStreams } from './application/users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
 import { EmailReservations } from './application/address-claims/email-reservations';
@@ -136,6 +137,7 @@ export class AppModule {
         OperatorStrategy,
         ApiCredentialStrategy,
         UserStreams,
+        UserCommands,
         EmailReservations,
         ProfileSeatsService,
         ProvisioningRefusals,

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiCredentialRow } from '@scim-ledger/read-model';
 import { AdminProblem } from '../../http/problem-details.filter';
-import { sameHash, sha256Hex } from '../../auth/secret-hash';
+import { sameHash, sha256Hex } from '../../application/tenants/secret-hash';
 import { HeaderBasicStrategy, HeaderBearerStrategy } from '../../auth/header-strategies';
 import { failedAuthenticationRefusal } from '../../http/rate-limit';
 import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';

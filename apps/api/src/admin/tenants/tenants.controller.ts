@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiCredentialRow, ScimTokenRow, TenantRow } from '@scim-ledger/read-model';
 import { READ_MODEL } from '../../tokens';
-import { sha256Hex } from '../../auth/secret-hash';
+import { sha256Hex } from '../../application/tenants/secret-hash';
 import { requireOperator, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';

@@ -4,14 +4,12 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger'
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { CommandMetadata, decide, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
+import { CommandMetadata, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
 import { UserCreation } from '../../application/provisioning/user-creation';
 import { PermanentDeletion } from '../../application/provisioning/permanent-deletion';
-import { Licences } from '../../application/provisioning/licences';
 import { ScimUserRow } from '@scim-ledger/read-model';
-import { ReadYourWrites } from '../../application/event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
-import { UserStreams } from '../../application/users/user-streams';
+import { UserCommands } from '../../application/users/user-commands';
 import { ScimUsersReadModel } from '../../application/reading/scim-users.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
@@ -68,12 +66,10 @@ export class UserSearchQuery {
 @AdminController('users', 'admin/v1/tenants/:tenantId/users')
 export class AdminUsersController {
   constructor(
-    private readonly streams: UserStreams,
+    private readonly userCommands: UserCommands,
     private readonly tenants: TenantCommands,
-    private readonly readYourWrites: ReadYourWrites,
     private readonly creation: UserCreation,
     private readonly deletion: PermanentDeletion,
-    private readonly licences: Licences,
     private readonly expensiveReads: ExpensiveReads,
     private readonly users: ScimUsersReadModel,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
@@ -180,17 +176,8 @@ export class AdminUsersController {
     return row;
   }
 
-  private async run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
-    const decided = await this.streams.decideAndAppend(
-      userId,
-      async (loaded) => {
-        const events = decide(command, loaded.state);
-        await this.licences.ensureFor(tenantId, events);
-        return events;
-      },
-      this.metadata(tenantId, call),
-    );
-    if (decided.appended) await this.readYourWrites.visible(decided.appended.position, call.request.requestId);
+  private run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
+    return this.userCommands.execute(userId, command, this.metadata(tenantId, call));
   }
 }
 
