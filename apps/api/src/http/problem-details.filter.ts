@@ -48,9 +48,9 @@ function adminStatusOf(reason: ProvisioningRefusalReason): number {
   switch (reason) {
     case 'UserNotFound':
       return 404;
+    // Rule L8 for the addresses: the address belongs to another user, possibly of another tenant.
     case 'UserAlreadyExists':
     case 'UserOnLegalHold':
-    // Rule L8: the address belongs to another user, possibly of another tenant.
     case 'EmailTaken':
     case 'EmailBeingClaimed':
       return 409;
