@@ -43,7 +43,7 @@ const TENANT_REFUSALS: Record<string, number> = {
   UnknownMapping: 404,
 };
 
-/** The admin API's statuses for the domain's provisioning refusals: as for the tenant's, any broken rule not named here is 422. */
+/** The admin API's statuses for the domain's provisioning refusals: unknown users are not found, taken things conflict, any other broken rule is 422, as for the tenant's. */
 function adminStatusOf(reason: ProvisioningRefusalReason): number {
   switch (reason) {
     case 'UserNotFound':
