@@ -49,6 +49,16 @@ interface DecidedCreate {
   readonly seatIn: Profile | null;
 }
 
+/** A create's stream writes, in append order (address claim, seat, user), with the claims among them. */
+interface CreateWrites {
+  readonly writes: readonly StreamWrite[];
+  readonly userId: string;
+  /** The profile whose seat the writes take, if they take one. */
+  readonly seatOf: string | null;
+  /** The address (emailKey) the writes claim, if they claim it. */
+  readonly addressKey: string | null;
+}
+
 /** A create that lost a race decides again on fresh state; past this many it gives up (409). Every create of a profile meets on its seat stream. */
 const MAX_ATTEMPTS = 50;
 
@@ -145,42 +155,41 @@ export class UserCreation {
   }
 
   /**
-   * Decides the claims (seat, then address) and appends them with the
-   * user's write last. Writes are made afresh for each attempt: EventStoreDB
-   * takes a repeated event id for an idempotent retry, and would answer a
-   * claim given back in between as still appended.
+   * Decides the claims (seat, then address) into the list of stream writes,
+   * the user's last, and appends it once. Writes are made afresh for each
+   * attempt: EventStoreDB takes a repeated event id for an idempotent retry,
+   * and would answer a claim given back in between as still appended.
    */
   private async append(decided: DecidedCreate, metadata: CommandMetadata): Promise<CreatedUser> {
-    const { loaded, events, address, seatIn } = decided;
-    const appendAll = async (seat: StreamWrite | null) => {
-      const claim = address ? this.reservations.claim(address, loaded.userId, metadata) : null;
-      const user = this.users.write(loaded.userId, events, loaded.revision, metadata);
-      const claims = { userId: loaded.userId, profileId: seat && seatIn ? seatIn.profileId : null, emailKey: claim && address ? address.key : null };
-      return this.appendAll([claim, seat, user], claims, metadata);
-    };
-    const results = seatIn
-      ? await this.seatTurns.inTurn(profileSeatsStreamId(metadata.tenantId, seatIn.profileId), async () =>
-          appendAll(await this.seats.decideSeat(metadata.tenantId, seatIn, loaded.userId, metadata)),
-        )
-      : await appendAll(null);
+    const { loaded, events, seatIn } = decided;
+    const appendOnce = async () => this.appendAll(await this.writesOf(decided, metadata), metadata);
+    const results = seatIn ? await this.seatTurns.inTurn(profileSeatsStreamId(metadata.tenantId, seatIn.profileId), appendOnce) : await appendOnce();
     const result = results[results.length - 1];
     // The user exists from here on: nothing after this point may give its claims back.
     await this.readYourWrites.visible(result.position, metadata.requestId);
     return { loaded, events, revision: result.nextExpectedRevision };
   }
 
+  /** The create's writes, each at the revision it was decided on, and the claims among them to give back should the user's fail. */
+  private async writesOf({ loaded, events, address, seatIn }: DecidedCreate, metadata: CommandMetadata): Promise<CreateWrites> {
+    const seat = seatIn ? await this.seats.decideSeat(metadata.tenantId, seatIn, loaded.userId, metadata) : null;
+    const claim = address ? this.reservations.claim(address, loaded.userId, metadata) : null;
+    const user = this.users.write(loaded.userId, events, loaded.revision, metadata);
+    return {
+      writes: [claim, seat, user].filter((write): write is StreamWrite => write !== null),
+      userId: loaded.userId,
+      seatOf: seat && seatIn ? seatIn.profileId : null,
+      addressKey: claim && address ? address.key : null,
+    };
+  }
+
   /** In one commit where the store can; a store that appends stream by stream may fail after some claims, which are given back. */
-  private async appendAll(
-    writes: readonly (StreamWrite | null)[],
-    claims: { readonly userId: string; readonly profileId: string | null; readonly emailKey: string | null },
-    metadata: CommandMetadata,
-  ): Promise<AppendResult[]> {
+  private async appendAll({ writes, userId, seatOf: profileId, addressKey: emailKey }: CreateWrites, metadata: CommandMetadata): Promise<AppendResult[]> {
     try {
-      return await this.eventStore.appendToStreams(writes.filter((write): write is StreamWrite => write !== null));
+      return await this.eventStore.appendToStreams(writes);
     } catch (error) {
       if (!(error instanceof StreamsPartlyAppendedError)) throw error;
       // Only a store without atomicMultiStreamAppend (EventStoreDB) gets here: the user was not appended.
-      const { userId, profileId, emailKey } = claims;
       if (profileId !== null && error.appended.includes(profileSeatsStreamId(metadata.tenantId, profileId))) {
         await this.giveBack(() => this.seats.release(metadata.tenantId, profileId, userId, metadata), metadata);
       }
