@@ -4,6 +4,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** apps/api's route folders (SCIM and admin). */
+const API_ROUTES = ['**/admin/*', '**/scim-users/*', '**/scim-groups/*', '**/discovery/*', '**/bench-noop/*', '**/app.module', '**/create-app'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'reports/**', 'bench/results/**', '.stryker-tmp/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
@@ -37,6 +40,23 @@ export default tseslint.config(
     ignores: ['libs/domain/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**'], message: 'a library never imports an app.' }] }],
+    },
+  },
+  {
+    // apps/api's layers point one way (README, "Layers of apps/api"): below the routes nothing imports a route folder,
+    // and the application layer knows no HTTP edge either.
+    files: ['apps/api/src/application/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/http/*', '**/auth/*', ...API_ROUTES], message: 'application/ depends on the domain and the ports only, never on the HTTP edge or a route.' }] },
+      ],
+    },
+  },
+  {
+    files: ['apps/api/src/http/**/*.ts', 'apps/api/src/auth/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: API_ROUTES, message: 'the HTTP edge serves the routes; it never imports one.' }] }],
     },
   },
   {

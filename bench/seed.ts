@@ -10,7 +10,7 @@ export interface BenchTenant {
 /**
  * The event the app appends for a SCIM create: a UserCreated in the stream
  * user-<id>, with the metadata every event carries (rule S1; see
- * apps/api/src/event-sourcing/decided-streams.ts and libs/domain's user events).
+ * apps/api/src/application/event-sourcing/decided-streams.ts and libs/domain's user events).
  */
 export function userCreated(userId: string, tenantId: string, userName: string, requestId: string): EventToAppend {
   const now = new Date().toISOString();

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '@scim-ledger/platform';
 import { AuditEntryRow } from '@scim-ledger/read-model';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
-import { PreservedUserAutoDelete } from '../apps/api/src/provisioning/preserved-user-auto-delete';
+import { PreservedUserAutoDelete } from '../apps/api/src/application/provisioning/preserved-user-auto-delete';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';

@@ -2,8 +2,8 @@ import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { userStreamId, UserEvent } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, ReadStreamOptions, RecordedEvent } from '@scim-ledger/event-store';
-import { DecidedStreams } from '../apps/api/src/event-sourcing/decided-streams';
-import { UserStreams } from '../apps/api/src/scim-users/user-streams';
+import { DecidedStreams } from '../apps/api/src/application/event-sourcing/decided-streams';
+import { UserStreams } from '../apps/api/src/application/users/user-streams';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
 

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
-import { ScimUsersReadModel } from '../apps/api/src/scim-users/scim-users.read-model';
-import { QueryTimedOut } from '../apps/api/src/scim-users/read-budget';
-import { ExpensiveReads } from '../apps/api/src/scim-users/listing-users/expensive-reads';
+import { ScimUsersReadModel } from '../apps/api/src/application/reading/scim-users.read-model';
+import { QueryTimedOut } from '../apps/api/src/application/reading/read-budget';
+import { ExpensiveReads } from '../apps/api/src/application/reading/expensive-reads';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 
 /**

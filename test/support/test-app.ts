@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { BootstrapTenant } from '../../apps/api/src/admin/tenants/bootstrap-tenant';
+import { BootstrapTenant } from '../../apps/api/src/application/tenants/bootstrap-tenant';
 import { AppOverrides } from '../../apps/api/src/app.module';
 import { createApp } from '../../apps/api/src/create-app';
 import { READ_MODEL } from '../../apps/api/src/tokens';

@@ -13,15 +13,15 @@ import { ScimDiscoveryController } from './discovery/scim-discovery.controller';
 import { ApiCredentialStrategy, OperatorStrategy } from './admin/auth/admin-auth';
 import { ExpiryReminderEmails } from './admin/reminders/expiry-reminder-emails';
 import { ScimTokenReminders } from './admin/reminders/scim-token-reminders';
-import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
+import { BootstrapTenant } from './application/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
 import { AdminUsersController } from './admin/users/admin-users.controller';
 import { ProjectionFailuresController } from './admin/projection/projection-failures.controller';
 import { AuditController } from './admin/audit/audit.controller';
-import { TenantCommands } from './admin/tenants/tenant-commands';
-import { DecidedStreams } from './event-sourcing/decided-streams';
-import { ReadYourWrites } from './event-sourcing/read-your-writes';
+import { TenantCommands } from './application/tenants/tenant-commands';
+import { DecidedStreams } from './application/event-sourcing/decided-streams';
+import { ReadYourWrites } from './application/event-sourcing/read-your-writes';
 import { ProjectorLifecycle } from './projector-lifecycle';
 import { BenchNoopController } from './bench-noop/bench-noop.controller';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
@@ -30,20 +30,22 @@ import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.co
 import { ExistingUserWrite } from './scim-users/existing-user-write';
 import { GetScimUserHandler } from './scim-users/getting-user/get-user.query';
 import { ListScimUsersHandler } from './scim-users/listing-users/list-users.query';
-import { ExpensiveReads } from './scim-users/listing-users/expensive-reads';
+import { ExpensiveReads } from './application/reading/expensive-reads';
 import { ScimUsersController } from './scim-users/scim-users.controller';
-import { ScimUsersReadModel } from './scim-users/scim-users.read-model';
+import { ScimUsersReadModel } from './application/reading/scim-users.read-model';
 import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
-import { UserStreams } from './scim-users/user-streams';
+import { UserCommands } from './application/users/user-commands';
+import { UserStreams } from './application/users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
-import { EmailReservations } from './provisioning/email-reservations';
-import { PermanentDeletion } from './provisioning/permanent-deletion';
-import { TenantDeletion } from './provisioning/tenant-deletion';
-import { Licences } from './provisioning/licences';
-import { PreservedUserAutoDelete } from './provisioning/preserved-user-auto-delete';
-import { ProfileSeatsService } from './provisioning/profile-seats.service';
-import { ProvisioningRefusals } from './provisioning/provisioning-refusals';
+import { EmailReservations } from './application/address-claims/email-reservations';
+import { PermanentDeletion } from './application/provisioning/permanent-deletion';
+import { TenantDeletion } from './application/provisioning/tenant-deletion';
+import { Licences } from './application/provisioning/licences';
+import { PreservedUserAutoDelete } from './application/provisioning/preserved-user-auto-delete';
+import { UserCreation } from './application/provisioning/user-creation';
+import { ProfileSeatsService } from './application/profile-seats/profile-seats.service';
+import { ProvisioningRefusals } from './application/refusals/provisioning-refusals';
 
 /** How often a write waiting for read-your-writes looks at an external projector's checkpoint. */
 const CHECKPOINT_POLL_MS = 5;
@@ -137,6 +139,7 @@ export class AppModule {
         OperatorStrategy,
         ApiCredentialStrategy,
         UserStreams,
+        UserCommands,
         EmailReservations,
         ProfileSeatsService,
         ProvisioningRefusals,
@@ -144,6 +147,7 @@ export class AppModule {
         TenantDeletion,
         Licences,
         PreservedUserAutoDelete,
+        UserCreation,
         ScimWrite,
         ExistingUserWrite,
         ScimUsersReadModel,

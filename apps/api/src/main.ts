@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@scim-ledger/platform';
-import { BootstrapTenant } from './admin/tenants/bootstrap-tenant';
+import { BootstrapTenant } from './application/tenants/bootstrap-tenant';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {

@@ -41,3 +41,4 @@ export * from './user/user-history';
 export * from './personal-data';
 export * from './text/stored-text';
 export * from './text/canonical-address';
+export * from './provisioning/domain-refusal';

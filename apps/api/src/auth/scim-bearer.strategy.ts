@@ -3,11 +3,12 @@ import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Clock } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
-import { ProvisioningRefusals } from '../provisioning/provisioning-refusals';
+import { ProvisioningRefusals } from '../application/refusals/provisioning-refusals';
 import { failedAuthenticationRefusal } from '../http/rate-limit';
 import { HeaderBearerStrategy } from './header-strategies';
 import { ScimPrincipal, ScimTokens } from './scim-tokens';
 import { userAgentOf } from '../http/request-context';
+import { refusalAnswered } from '../http/scim-exception.filter';
 
 /** An IdP keeps calling with an expired token: its admin needs to see it, not every call of it. */
 const EXPIRED_TOKEN_RECORDED_EVERY_MS = 3_600_000;
@@ -56,7 +57,8 @@ export class ScimBearerStrategy extends PassportStrategy(HeaderBearerStrategy, '
       clientAddress: request.ip ?? null,
       now: now.toISOString(),
     };
-    await this.refusals.record(metadata, { operation: 'authenticate', userName: null, userId: null }, refusal, 'TokenExpired');
+    const answered = refusalAnswered(refusal, 'TokenExpired');
+    if (answered) await this.refusals.record(metadata, { operation: 'authenticate', userName: null, userId: null }, answered);
   }
 }
 

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '@scim-ledger/platform';
 import { ScimTokenRow } from '@scim-ledger/read-model';
-import { TenantCommands } from '../admin/tenants/tenant-commands';
+import { TenantCommands } from '../application/tenants/tenant-commands';
 import { READ_MODEL } from '../tokens';
-import { sameHash, sha256Hex } from './secret-hash';
+import { sameHash, sha256Hex } from '../application/tenants/secret-hash';
 
 export interface ScimPrincipal {
   readonly tenantId: string;

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
-import { PROBLEM_CONTENT_TYPE } from '../admin/http/problem-details.filter';
+import { PROBLEM_CONTENT_TYPE } from './problem-details.filter';
 
 /**
  * Fastify's router refuses a malformed URL (400) or a path segment over its

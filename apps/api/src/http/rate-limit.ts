@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppConfig } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
 import { credentialKey, presentedCredential } from '../auth/authorization-header';
-import { sha256Hex } from '../auth/secret-hash';
+import { sha256Hex } from '../application/tenants/secret-hash';
 
 /**
  * One budget per credential: the key is the hash of the credential as parsed

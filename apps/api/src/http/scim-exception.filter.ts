@@ -1,12 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EmailReservationRefused, PlacementRefused, ProfileFull, UserCommandRefused } from '@scim-ledger/domain';
+import { DomainRefusal, domainRefusalOf } from '@scim-ledger/domain';
+import type { AnsweredRefusal } from '../application/refusals/provisioning-refusals';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
-import { ProblemDetailsFilter } from '../admin/http/problem-details.filter';
+import { ProblemDetailsFilter } from './problem-details.filter';
 import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
-import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../scim-users/listing-users/expensive-reads';
-import { QueryTimedOut } from '../scim-users/read-budget';
+import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../application/reading/expensive-reads';
+import { QueryTimedOut } from '../application/reading/read-budget';
 
 /**
  * Every failure leaves as a SCIM Error (RFC 7644 §3.12) with a string status
@@ -40,43 +41,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
  */
 export function toScimError(exception: unknown): ScimError {
   if (exception instanceof ScimError) return exception;
-  if (exception instanceof UserCommandRefused) {
-    switch (exception.reason) {
-      case 'UserAlreadyExists':
-        return new ScimError(409, exception.message, 'uniqueness');
-      case 'UserNotFound':
-        return new ScimError(404, 'User not found');
-      case 'InvalidUser':
-      case 'PlacementRequired':
-        return new ScimError(400, exception.message, 'invalidValue');
-      case 'ReactivationForbidden':
-        return new ScimError(400, exception.message, 'mutability');
-      case 'UserNotPreserved':
-      case 'UserOnLegalHold':
-        return new ScimError(409, exception.message);
-    }
-  }
-  if (exception instanceof EmailReservationRefused) {
-    // Rule L9: a claim in flight clears by itself, so the IdP's retry succeeds.
-    if (exception.reason === 'EmailBeingClaimed') return new ScimError(409, exception.message, 'uniqueness', { 'Retry-After': '5' });
-    return new ScimError(409, exception.message, 'uniqueness');
-  }
-  if (exception instanceof PlacementRefused) {
-    switch (exception.reason) {
-      case 'NoMappingMatched':
-        return new ScimError(400, exception.message, 'invalidValue');
-      case 'StorageUnhealthy':
-        // Rule M6: health comes back without the IdP changing anything, so a retry can succeed.
-        return new ScimError(503, exception.message, undefined, { 'Retry-After': '300' });
-      case 'ScimNotEnabled':
-      case 'LicenceLimitReached':
-        return new ScimError(403, exception.message);
-    }
-  }
-  if (exception instanceof ProfileFull) {
-    // Rule M5: only an admin raising the cap helps; a 4xx keeps Okta from retrying in a loop.
-    return new ScimError(403, `${exception.message}; ask an administrator to raise the limit`);
-  }
+  const refusal = domainRefusalOf(exception);
+  if (refusal) return scimAnswerTo(refusal);
   if (exception instanceof ExpensiveReadsRefused) {
     // RFC 6585 §4: the tenant's share is taken; Entra ID and Okta back off on 429.
     return new ScimError(429, exception.message, undefined, { 'Retry-After': String(EXPENSIVE_READS_RETRY_AFTER_SECONDS) });
@@ -96,6 +62,59 @@ export function toScimError(exception: unknown): ScimError {
   const status = (exception as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return fromHttpException(status, '');
   return new ScimError(500, 'internal error; the request id in the X-Request-Id header helps support find it');
+}
+
+/** The one mapping from the domain's reasons to SCIM answers (shared/STYLE.md point 19). */
+export function scimAnswerTo({ reason, message }: DomainRefusal): ScimError {
+  switch (reason) {
+    case 'UserAlreadyExists':
+    case 'EmailTaken':
+      // Rule L8: the address belongs to another user, possibly of another tenant.
+      return new ScimError(409, message, 'uniqueness');
+    case 'EmailBeingClaimed':
+      // Rule L9: a claim in flight clears by itself, so the IdP's retry succeeds.
+      return new ScimError(409, message, 'uniqueness', { 'Retry-After': '5' });
+    case 'UserNotFound':
+      return new ScimError(404, 'User not found');
+    case 'InvalidUser':
+    case 'PlacementRequired':
+    case 'NoMappingMatched':
+      return new ScimError(400, message, 'invalidValue');
+    case 'ReactivationForbidden':
+      return new ScimError(400, message, 'mutability');
+    case 'UserNotPreserved':
+    case 'UserOnLegalHold':
+      return new ScimError(409, message);
+    case 'StorageUnhealthy':
+      // Rule M6: health comes back without the IdP changing anything, so a retry can succeed.
+      return new ScimError(503, message, undefined, { 'Retry-After': '300' });
+    case 'ScimNotEnabled':
+    case 'LicenceLimitReached':
+      return new ScimError(403, message);
+    case 'ProfileFull':
+      // Rule M5: only an admin raising the cap helps; a 4xx keeps Okta from retrying in a loop.
+      return new ScimError(403, `${message}; ask an administrator to raise the limit`);
+    default: {
+      const unknown: never = reason;
+      throw new Error(`unknown refusal ${String(unknown)}`);
+    }
+  }
+}
+
+/**
+ * Rule S2: what the IdP is answered, as its refusal is recorded. Null for the
+ * service's own failures, which are logged as errors already.
+ */
+export function refusalAnswered(error: unknown, reason?: string): AnsweredRefusal | null {
+  const scim = toScimError(error);
+  if (scim.status >= 500 && scim.status !== 503) return null;
+  const scimType = error instanceof ScimError ? error.scimType : undefined;
+  return {
+    reason: reason ?? domainRefusalOf(error)?.reason ?? scimType ?? `http${scim.status}`,
+    status: scim.status,
+    scimType: scim.scimType ?? null,
+    detail: scim.detail,
+  };
 }
 
 /**

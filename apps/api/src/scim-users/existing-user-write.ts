@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CommandMetadata, KnownUser, UserCommandRefused, UserEvent } from '@scim-ledger/domain';
 import { ScimError, ScimUserView, versionOf } from '@scim-ledger/scim';
 import { ScimWrite } from './scim-write';
-import { LoadedUser, UserStreams, viewAfter } from './user-streams';
+import { LoadedUser, UserStreams, viewAfter } from '../application/users/user-streams';
 
 /**
  * The loop every write to an existing user runs: load, check tenant and

@@ -2,15 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { CommandMetadata } from '@scim-ledger/domain';
 import { GlobalPosition } from '@scim-ledger/event-store';
 import { Clock } from '@scim-ledger/platform';
-import { ReadYourWrites } from '../event-sourcing/read-your-writes';
+import { ReadYourWrites } from '../application/event-sourcing/read-your-writes';
+import { ProvisioningRefusals, RefusedAttempt } from '../application/refusals/provisioning-refusals';
 import { RequestContext } from '../http/request-context';
+import { refusalAnswered } from '../http/scim-exception.filter';
 
-/** What every SCIM write needs around the decider: metadata in, read-your-writes out. */
+/** What every SCIM write needs around the decider: metadata in, read-your-writes and its refusal (if any) out. */
 @Injectable()
 export class ScimWrite {
   constructor(
     private readonly clock: Clock,
     private readonly readYourWrites: ReadYourWrites,
+    private readonly refusals: ProvisioningRefusals,
   ) {}
 
   metadata(context: RequestContext): CommandMetadata {
@@ -26,5 +29,16 @@ export class ScimWrite {
 
   visible(position: GlobalPosition, requestId: string): Promise<void> {
     return this.readYourWrites.visible(position, requestId);
+  }
+
+  /** Runs a SCIM write and records its refusal (rule S2), as the IdP is answered, before the error goes back. */
+  async recorded<T>(metadata: CommandMetadata, attempt: RefusedAttempt, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      const answered = refusalAnswered(error);
+      if (answered) await this.refusals.record(metadata, attempt, answered);
+      throw error;
+    }
   }
 }

@@ -1,5 +1,5 @@
-import { ExpensiveReads } from '../../scim-users/listing-users/expensive-reads';
-import { ReadModelStatements, ScimUsersReadModel } from '../../scim-users/scim-users.read-model';
+import { ExpensiveReads } from '../../application/reading/expensive-reads';
+import { ReadModelStatements, ScimUsersReadModel } from '../../application/reading/scim-users.read-model';
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -12,7 +12,7 @@ import { AuditEntryRow } from '@scim-ledger/read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
-import { AdminProblem } from '../http/problem-details.filter';
+import { AdminProblem } from '../../http/problem-details.filter';
 import { csvCell } from './csv-cell';
 
 /** The largest offset or revision a query takes: a 32-bit integer, far beyond any tenant's rows. */

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Actor } from '@scim-ledger/domain';
-import { AdminProblem } from '../http/problem-details.filter';
+import { AdminProblem } from '../../http/problem-details.filter';
 
 /**
  * Who calls the admin API: the operator (from configuration; creates tenants

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { actorOf, AdminPrincipal } from '../auth/admin-principal';
-import type { AdminRequest } from '../tenants/tenant-commands';
+import type { AdminRequest } from '../../application/tenants/tenant-commands';
 import { userAgentOf } from '../../http/request-context';
 
 /** The caller and what their events will say about them (rule S1). */

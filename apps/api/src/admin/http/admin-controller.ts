@@ -1,7 +1,7 @@
 import { applyDecorators, Controller, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AdminAuthGuard } from '../auth/admin-auth';
-import { ProblemDetailsFilter } from './problem-details.filter';
+import { ProblemDetailsFilter } from '../../http/problem-details.filter';
 
 /** Every admin controller: authenticated, validated bodies, RFC 9457 errors, documented in OpenAPI. */
 export function AdminController(tag: string, path = 'admin/v1') {

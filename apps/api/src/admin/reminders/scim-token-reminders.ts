@@ -4,9 +4,9 @@ import { And, DataSource, LessThanOrEqual, MoreThan } from 'typeorm';
 import { Actor, dueReminders, EXPIRY_REMINDER_DAYS } from '@scim-ledger/domain';
 import { ScimTokenRow } from '@scim-ledger/read-model';
 import { Clock } from '@scim-ledger/platform';
-import { RepeatingRun } from '../../scheduling/repeating-run';
+import { RepeatingRun } from '../../application/scheduling/repeating-run';
 import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
-import { AdminRequest, TenantCommands } from '../tenants/tenant-commands';
+import { AdminRequest, TenantCommands } from '../../application/tenants/tenant-commands';
 import { DueReminder } from './expiry-reminder-email';
 import { ExpiryReminderEmails, ReminderDelivery } from './expiry-reminder-emails';
 

@@ -6,9 +6,9 @@ import { READ_MODEL } from '../../tokens';
 import { AdminPrincipal, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
-import { AdminProblem } from '../http/problem-details.filter';
+import { AdminProblem } from '../../http/problem-details.filter';
 import { CreateMappingBody, CreateProfileBody, MappingConfigurationBody, MappingOrderBody, ProfileBody, StorageBody, StorageHealthBody } from './admin.dto';
-import { TenantCommands } from './tenant-commands';
+import { TenantCommands } from '../../application/tenants/tenant-commands';
 
 /** Storages (rule M6), profiles (M5, M7) and SCIM mappings (M1-M3) of one tenant. */
 @AdminController('configuration', 'admin/v1/tenants/:tenantId')

@@ -5,14 +5,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiCredentialRow, ScimTokenRow, TenantRow } from '@scim-ledger/read-model';
 import { READ_MODEL } from '../../tokens';
-import { sha256Hex } from '../../auth/secret-hash';
+import { sha256Hex } from '../../application/tenants/secret-hash';
 import { requireOperator, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
-import { AdminProblem } from '../http/problem-details.filter';
+import { AdminProblem } from '../../http/problem-details.filter';
 import { CreateTenantBody, TenantSettingsBody, UserManagementBody, ApiCredentialBody, LicencesBody } from './admin.dto';
-import { TenantDeletion } from '../../provisioning/tenant-deletion';
-import { TenantCommands } from './tenant-commands';
+import { TenantDeletion } from '../../application/provisioning/tenant-deletion';
+import { TenantCommands } from '../../application/tenants/tenant-commands';
 
 /** Tenants, their user-management method (rule T6), SCIM token (T2-T5) and API credentials (T4). */
 @AdminController('tenants')

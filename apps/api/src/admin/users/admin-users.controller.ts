@@ -1,24 +1,21 @@
-import { ExpensiveReads } from '../../scim-users/listing-users/expensive-reads';
+import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { CommandMetadata, decide, emailKey, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
-import { EmailReservations } from '../../provisioning/email-reservations';
-import { PermanentDeletion } from '../../provisioning/permanent-deletion';
-import { Licences } from '../../provisioning/licences';
+import { CommandMetadata, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
+import { UserCreation } from '../../application/provisioning/user-creation';
+import { PermanentDeletion } from '../../application/provisioning/permanent-deletion';
 import { ScimUserRow } from '@scim-ledger/read-model';
-import { newUserId } from '@scim-ledger/platform';
-import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
 import { READ_MODEL } from '../../tokens';
-import { UserStreams } from '../../scim-users/user-streams';
-import { ScimUsersReadModel } from '../../scim-users/scim-users.read-model';
+import { UserCommands } from '../../application/users/user-commands';
+import { ScimUsersReadModel } from '../../application/reading/scim-users.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
-import { AdminProblem } from '../http/problem-details.filter';
-import { TenantCommands } from '../tenants/tenant-commands';
+import { AdminProblem } from '../../http/problem-details.filter';
+import { TenantCommands } from '../../application/tenants/tenant-commands';
 
 /** The largest offset a list takes: a 32-bit integer, far beyond any tenant's rows. */
 const MAX_START_INDEX = 2_147_483_647;
@@ -69,12 +66,10 @@ export class UserSearchQuery {
 @AdminController('users', 'admin/v1/tenants/:tenantId/users')
 export class AdminUsersController {
   constructor(
-    private readonly streams: UserStreams,
+    private readonly userCommands: UserCommands,
     private readonly tenants: TenantCommands,
-    private readonly readYourWrites: ReadYourWrites,
-    private readonly reservations: EmailReservations,
+    private readonly creation: UserCreation,
     private readonly deletion: PermanentDeletion,
-    private readonly licences: Licences,
     private readonly expensiveReads: ExpensiveReads,
     private readonly users: ScimUsersReadModel,
     @Inject(READ_MODEL) private readonly readModel: DataSource,
@@ -112,7 +107,6 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Create a user by hand (manual provisioning)' })
   async create(@Param('tenantId') tenantId: string, @Body() body: CreateUserBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    const userId = newUserId();
     const profile = {
       userName: body.userName,
       email: body.email ?? '',
@@ -122,18 +116,9 @@ export class AdminUsersController {
       externalId: null,
       userPrincipalName: null,
     };
-    // Rule L8 holds for users made by hand too: the address is claimed first.
-    const metadata = this.metadata(tenantId, call);
-    await this.licences.ensure((await this.tenants.load(tenantId)).state, 'add-active');
-    const key = emailKey(body.userName);
-    await this.reservations.reserveFor(key, userId, metadata);
-    try {
-      await this.run(tenantId, userId, { type: 'CreateUserByAdmin', data: { userId, tenantId, profile } }, call);
-    } catch (error) {
-      await this.reservations.release(key, userId, metadata);
-      throw error;
-    }
-    return adminUserView(await this.row(tenantId, userId));
+    // The SCIM create's own: the address is claimed with the user, in one append (rule L8).
+    const created = await this.creation.create({ by: 'admin', profile }, this.metadata(tenantId, call));
+    return adminUserView(await this.row(tenantId, created.loaded.userId));
   }
 
   @Post(':userId/preserve')
@@ -191,17 +176,8 @@ export class AdminUsersController {
     return row;
   }
 
-  private async run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
-    const decided = await this.streams.decideAndAppend(
-      userId,
-      async (loaded) => {
-        const events = decide(command, loaded.state);
-        await this.licences.ensureFor(tenantId, events);
-        return events;
-      },
-      this.metadata(tenantId, call),
-    );
-    if (decided.appended) await this.readYourWrites.visible(decided.appended.position, call.request.requestId);
+  private run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
+    return this.userCommands.execute(userId, command, this.metadata(tenantId, call));
   }
 }
 

@@ -1,7 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decide } from '@scim-ledger/domain';
 import { RequestContext } from '../../http/request-context';
-import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
 import { ExistingUserWrite } from '../existing-user-write';
 import { ScimWrite } from '../scim-write';
 
@@ -18,14 +17,13 @@ export class DeleteScimUser {
 export class DeleteScimUserHandler implements ICommandHandler<DeleteScimUser, void> {
   constructor(
     private readonly existing: ExistingUserWrite,
-    private readonly refusals: ProvisioningRefusals,
     private readonly write: ScimWrite,
   ) {}
 
   async execute({ userId, ifMatch, context }: DeleteScimUser): Promise<void> {
     // The preserved user keeps its address, so the IdP's re-assignment finds it again (rule L5).
     const metadata = this.write.metadata(context);
-    await this.refusals.recorded(metadata, { operation: 'delete', userName: null, userId }, () =>
+    await this.write.recorded(metadata, { operation: 'delete', userName: null, userId }, () =>
       this.existing.run(userId, ifMatch, metadata, async (loaded) => decide({ type: 'DeleteUserInIdp' }, loaded.state)),
     );
   }

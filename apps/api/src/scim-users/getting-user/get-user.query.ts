@@ -1,6 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { ScimError, ScimUserView } from '@scim-ledger/scim';
-import { ScimUsersReadModel, viewOfRow } from '../scim-users.read-model';
+import { ScimUsersReadModel, viewOfRow } from '../../application/reading/scim-users.read-model';
 
 /** GET /Users/{id}: ids of other tenants are as unknown as ids that never existed. */
 export class GetScimUser {

@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { ScimError, ScimUserView } from '@scim-ledger/scim';
-import { PageCursor, ScimUsersReadModel, UserPageRequest } from '../scim-users.read-model';
+import { PageCursor, ScimUsersReadModel, UserPageRequest } from '../../application/reading/scim-users.read-model';
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { decodeCursor, encodeCursor } from './page-cursor';
-import { ExpensiveReads } from './expensive-reads';
+import { ExpensiveReads } from '../../application/reading/expensive-reads';
 
 export interface ScimUserPage {
   readonly totalResults: number;

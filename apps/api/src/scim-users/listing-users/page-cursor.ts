@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ScimError } from '@scim-ledger/scim';
-import type { PageCursor, UserPageRequest } from '../scim-users.read-model';
+import type { PageCursor, UserPageRequest } from '../../application/reading/scim-users.read-model';
 
 /**
  * RFC 9865 cursors are opaque to the client. Ours carry the last row's place

@@ -3,12 +3,11 @@ import { Logger } from '@nestjs/common';
 import { decide, emailKey } from '@scim-ledger/domain';
 import { applyUserPatch, readScimUser, ScimUserInput, ScimUserResource, ScimUserView, toScimUser } from '@scim-ledger/scim';
 import { RequestContext } from '../../http/request-context';
-import { EmailReservations } from '../../provisioning/email-reservations';
-import { ProvisioningRefusals } from '../../provisioning/provisioning-refusals';
-import { Licences } from '../../provisioning/licences';
+import { EmailReservations } from '../../application/address-claims/email-reservations';
+import { Licences } from '../../application/provisioning/licences';
 import { ExistingUserWrite } from '../existing-user-write';
 import { ScimWrite } from '../scim-write';
-import { viewAfter } from '../user-streams';
+import { viewAfter } from '../../application/users/user-streams';
 
 /** PUT (whole resource) and PATCH (operations) both end as "the IdP wants this profile and status". */
 export class UpdateScimUser {
@@ -32,7 +31,6 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
   constructor(
     private readonly existing: ExistingUserWrite,
     private readonly reservations: EmailReservations,
-    private readonly refusals: ProvisioningRefusals,
     private readonly write: ScimWrite,
     private readonly licences: Licences,
   ) {}
@@ -40,7 +38,7 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
   execute({ userId, change, ifMatch, context }: UpdateScimUser): Promise<ScimUserView> {
     const metadata = this.write.metadata(context);
     let rename: { from: string; to: string; claimed: boolean } | null = null;
-    return this.refusals.recorded(metadata, { operation: change.kind, userName: null, userId }, async () => {
+    return this.write.recorded(metadata, { operation: change.kind, userName: null, userId }, async () => {
       try {
         const view = await this.existing.run(userId, ifMatch, metadata, async (loaded, user, metadata) => {
           // PATCH applies to the state just loaded, on every attempt.

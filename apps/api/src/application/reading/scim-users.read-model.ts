@@ -3,7 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { ScimUserView, userFilterToSql, UserFilterSql, userSortColumn } from '@scim-ledger/scim';
-import { APP_CONFIG, AppConfig, READ_MODEL } from '../tokens';
+import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
 import { isStatementTimeout, QueryTimedOut } from './read-budget';
 import { SqliteReadWorkers } from './sqlite-read-workers';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sha256Hex } from '../../auth/secret-hash';
+import { sha256Hex } from './secret-hash';
 import { EVERY_USER, TenantCommand } from '@scim-ledger/domain';
 import { AdminRequest, TenantCommands } from './tenant-commands';
 

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandMetadata, decide, emailKey, PermanentDeletionReason, userSubject } from '@scim-ledger/domain';
 import { PERSONAL_DATA_SHREDDER, PersonalDataShredder } from '@scim-ledger/event-store';
 import { ReadYourWrites } from '../event-sourcing/read-your-writes';
-import { UserStreams } from '../scim-users/user-streams';
-import { EmailReservations } from './email-reservations';
-import { ProfileSeatsService } from './profile-seats.service';
+import { UserStreams } from '../users/user-streams';
+import { EmailReservations } from '../address-claims/email-reservations';
+import { ProfileSeatsService } from '../profile-seats/profile-seats.service';
 
 /**
  * Deletes a preserved user for good (rule L10) and gives back what it held:

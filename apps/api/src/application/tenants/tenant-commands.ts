@@ -12,8 +12,8 @@ import {
   tenantStreamId,
 } from '@scim-ledger/domain';
 import { Clock } from '@scim-ledger/platform';
-import { DecidedStreams, LoadedStream, StreamKind } from '../../event-sourcing/decided-streams';
-import { ReadYourWrites } from '../../event-sourcing/read-your-writes';
+import { DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
+import { ReadYourWrites } from '../event-sourcing/read-your-writes';
 
 const TENANT_STREAMS: StreamKind<TenantState, TenantEvent> = {
   isEvent: isTenantEvent,

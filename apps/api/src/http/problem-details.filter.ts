@@ -1,12 +1,13 @@
-import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../../scim-users/listing-users/expensive-reads';
+import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../application/reading/expensive-reads';
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EmailReservationRefused, PlacementRefused, TenantCommandRefused, UserCommandRefused } from '@scim-ledger/domain';
+import { domainRefusalOf, ProvisioningRefusalReason, TenantCommandRefused } from '@scim-ledger/domain';
+import { TenantDeletionRefused } from '../application/provisioning/tenant-deletion';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimError } from '@scim-ledger/scim';
 import { STATUS_CODES } from 'node:http';
-import { isStorageUnavailable, RETRY_AFTER_SECONDS } from '../../http/storage-unavailable';
-import { QueryTimedOut } from '../../scim-users/read-budget';
+import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
+import { QueryTimedOut } from '../application/reading/read-budget';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -42,6 +43,34 @@ const TENANT_REFUSALS: Record<string, number> = {
   UnknownMapping: 404,
 };
 
+/** The admin API's statuses for the domain's provisioning refusals: unknown users are not found, taken things conflict, any other broken rule is 422, as for the tenant's. */
+function adminStatusOf(reason: ProvisioningRefusalReason): number {
+  switch (reason) {
+    case 'UserNotFound':
+      return 404;
+    // Rule L8 for the addresses: the address belongs to another user, possibly of another tenant.
+    case 'UserAlreadyExists':
+    case 'UserOnLegalHold':
+    case 'EmailTaken':
+    case 'EmailBeingClaimed':
+      return 409;
+    case 'InvalidUser':
+    case 'ReactivationForbidden':
+    case 'UserNotPreserved':
+    case 'PlacementRequired':
+    case 'NoMappingMatched':
+    case 'StorageUnhealthy':
+    case 'ScimNotEnabled':
+    case 'LicenceLimitReached':
+    case 'ProfileFull':
+      return 422;
+    default: {
+      const unknown: never = reason;
+      throw new Error(`unknown refusal ${String(unknown)}`);
+    }
+  }
+}
+
 /**
  * The admin API answers errors as application/problem+json (RFC 9457), unlike
  * SCIM, whose clients expect the SCIM Error schema.
@@ -69,16 +98,10 @@ export function toProblem(exception: unknown): AdminProblem {
     const status = TENANT_REFUSALS[exception.reason] ?? 422;
     return new AdminProblem(status, exception.reason, exception.message);
   }
-  if (exception instanceof UserCommandRefused) {
-    const status = exception.reason === 'UserNotFound' ? 404 : exception.reason === 'UserAlreadyExists' || exception.reason === 'UserOnLegalHold' ? 409 : 422;
-    return new AdminProblem(status, exception.reason, exception.message);
-  }
-  if (exception instanceof PlacementRefused) {
-    return new AdminProblem(422, exception.reason, exception.message);
-  }
-  if (exception instanceof EmailReservationRefused) {
-    // Rule L8: the address belongs to another user, possibly of another tenant.
-    return new AdminProblem(409, exception.reason, exception.message);
+  const refusal = domainRefusalOf(exception);
+  if (refusal) return new AdminProblem(adminStatusOf(refusal.reason), refusal.reason, refusal.message);
+  if (exception instanceof TenantDeletionRefused) {
+    return exception.reason === 'TenantNotFound' ? new AdminProblem(404, 'Not Found', exception.message) : new AdminProblem(409, 'Conflict', exception.message);
   }
   if (exception instanceof ExpensiveReadsRefused) {
     return new AdminProblem(429, 'Too Many Requests', exception.message, {}, { 'Retry-After': String(EXPENSIVE_READS_RETRY_AFTER_SECONDS) });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GlobalPosition } from '@scim-ledger/event-store';
 import { ReadModelFreshness } from '@scim-ledger/read-model';
-import { APP_CONFIG, AppConfig } from '../tokens';
+import { APP_CONFIG, AppConfig } from '../../tokens';
 
 /**
  * Holds a write's answer until the read model has it, so the caller's next

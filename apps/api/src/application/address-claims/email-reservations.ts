@@ -14,7 +14,7 @@ import {
 } from '@scim-ledger/domain';
 import { StreamWrite } from '@scim-ledger/event-store';
 import { DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
-import { UserStreams } from '../scim-users/user-streams';
+import { UserStreams } from '../users/user-streams';
 
 const EMAIL_RESERVATIONS: StreamKind<EmailReservationState, EmailReservationEvent> = {
   isEvent: isEmailReservationEvent,

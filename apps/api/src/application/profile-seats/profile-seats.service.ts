@@ -14,10 +14,9 @@ import {
   seatIsStale,
   seatsAfter,
 } from '@scim-ledger/domain';
-import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
+import { EVENT_STORE, EventStore, ExpectedRevision, StreamWrite } from '@scim-ledger/event-store';
 import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
-import { UserStreams } from '../scim-users/user-streams';
-import { StreamTurns } from '../event-sourcing/stream-turns';
+import { UserStreams } from '../users/user-streams';
 
 export const PROFILE_SEATS: StreamKind<ProfileSeats, ProfileSeatEvent> = {
   isEvent: isProfileSeatEvent,
@@ -27,25 +26,18 @@ export const PROFILE_SEATS: StreamKind<ProfileSeats, ProfileSeatEvent> = {
   schemaVersions: PROFILE_SEAT_EVENT_SCHEMA_VERSIONS,
 };
 
-/** How many times a seat claim that lost a race decides again: the profile's creates all meet here. */
-const MAX_ATTEMPTS = 50;
-
 /**
  * Seats in a profile (rule M5). Taking one reads only the stream's last event
  * while the profile has room; when it looks full, the whole stream is folded
  * and seats whose users are gone or never came are freed first.
  *
  * Every create of a profile appends to its one seat stream at an exact
- * revision, so of creates that read the same revision only one commits. In
- * this process they take turns instead: each reads the seats after the
- * previous one's commit, and none is wasted on a lost race. Races with other
- * processes are still settled by the expected revision and a retry.
+ * revision, so of creates that read the same revision only one commits; the
+ * create (UserCreation) appends the seat with its other writes and decides
+ * again when it loses.
  */
 @Injectable()
 export class ProfileSeatsService {
-  /** Seat claims on one profile's stream take turns in this process. */
-  private readonly turns = new StreamTurns();
-
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly streams: DecidedStreams,
@@ -53,41 +45,29 @@ export class ProfileSeatsService {
   ) {}
 
   /**
-   * Decides a seat for `userId` and hands its write (null: the user holds
-   * one already) to `commit`, which appends it together with the create's
-   * other claims. A commit that loses the seat stream's race is tried again
-   * on fresh seats; ProfileFull and every other error reach the caller.
+   * The write that takes a seat for `userId`, decided on the seats as they
+   * are now; null when the user holds one already. Throws ProfileFull.
    */
-  async withSeat(
-    tenantId: string,
-    profile: Profile,
-    userId: string,
-    metadata: CommandMetadata,
-    commit: (seat: StreamWrite | null) => Promise<AppendResult[]>,
-  ): Promise<AppendResult[]> {
+  async decideSeat(tenantId: string, profile: Profile, userId: string, metadata: CommandMetadata): Promise<StreamWrite | null> {
     const streamId = profileSeatsStreamId(tenantId, profile.profileId);
     const take = (staleHolders: readonly string[]): ProfileSeatCommand => ({
       type: 'TakeProfileSeat',
       data: { profileId: profile.profileId, userId, maxUsers: profile.maxUsers, now: metadata.now, staleHolders },
     });
-    return this.retrying(streamId, () =>
-      this.turns.inTurn(streamId, async () => {
-        const last = await this.eventStore.readLastEvent(streamId);
-        const revision: ExpectedRevision = last ? last.revision : 'no_stream';
-        const seats = seatsAfter(last && isProfileSeatEvent(last) ? (last as unknown as ProfileSeatEvent) : null);
-        let events: ProfileSeatEvent[];
-        try {
-          events = decideProfileSeat(take([]), seats);
-        } catch (error) {
-          if (!(error instanceof ProfileFull)) throw error;
-          // Full by the count: look at who holds the seats before refusing.
-          const whole = await this.streams.load(streamId, PROFILE_SEATS);
-          const stale = await this.staleHolders(whole.state, profile.profileId, metadata.now);
-          return commit(this.write(streamId, decideProfileSeat(take(stale), whole.state), whole.revision, metadata));
-        }
-        return commit(this.write(streamId, events, revision, metadata));
-      }),
-    );
+    const last = await this.eventStore.readLastEvent(streamId);
+    const revision: ExpectedRevision = last ? last.revision : 'no_stream';
+    const seats = seatsAfter(last && isProfileSeatEvent(last) ? (last as unknown as ProfileSeatEvent) : null);
+    let events: ProfileSeatEvent[];
+    try {
+      events = decideProfileSeat(take([]), seats);
+    } catch (error) {
+      if (!(error instanceof ProfileFull)) throw error;
+      // Full by the count: look at who holds the seats before refusing.
+      const whole = await this.streams.load(streamId, PROFILE_SEATS);
+      const stale = await this.staleHolders(whole.state, profile.profileId, metadata.now);
+      return this.write(streamId, decideProfileSeat(take(stale), whole.state), whole.revision, metadata);
+    }
+    return this.write(streamId, events, revision, metadata);
   }
 
   /** Gives the seat back (a user deleted for good, or a create that failed); a no-op when it holds none. */
@@ -118,17 +98,6 @@ export class ProfileSeatsService {
       if (seatIsStale(holder, profileId, now)) stale.push(userId);
     }
     return stale;
-  }
-
-  /** Only a lost race on the seat stream itself is decided again here; a stale email claim is the caller's. */
-  private async retrying<T>(streamId: string, attempt: () => Promise<T>): Promise<T> {
-    for (let n = 1; ; n++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || error.streamId !== streamId || n >= MAX_ATTEMPTS) throw error;
-      }
-    }
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { openReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import type { ReadModelConfig } from '@scim-ledger/platform';
-import { createFreshPostgresDatabase } from '../../../../libs/event-store/src/postgres/fresh-postgres-database';
+import { createFreshPostgresDatabase } from '../../../../../libs/event-store/src/postgres/fresh-postgres-database';
 import { userFilterToSql } from '@scim-ledger/scim';
 import { QueryTimedOut } from './read-budget';
 import { ScimUsersReadModel, UserPageRequest } from './scim-users.read-model';

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { licenceRefusal, LicensedUsers, PlacementRefused, TenantState, UserEvent } from '@scim-ledger/domain';
 import { ScimUserRow } from '@scim-ledger/read-model';
-import { TenantCommands } from '../admin/tenants/tenant-commands';
-import { READ_MODEL } from '../tokens';
+import { TenantCommands } from '../tenants/tenant-commands';
+import { READ_MODEL } from '../../tokens';
 
 /**
  * Rule L10's licence limits, checked before a user is added or becomes

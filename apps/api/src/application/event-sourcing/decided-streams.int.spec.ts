@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { foldProfileSeats, ProfileSeatEvent } from '@scim-ledger/domain';
 import { EventStore, PostgresEventStore, ReadStreamOptions, RecordedEvent, SqliteEventStore } from '@scim-ledger/event-store';
-import { createFreshPostgresDatabase, FreshPostgresDatabase } from '../../../../libs/event-store/src/postgres/fresh-postgres-database';
+import { createFreshPostgresDatabase, FreshPostgresDatabase } from '../../../../../libs/event-store/src/postgres/fresh-postgres-database';
 import { AppConfig } from '@scim-ledger/platform';
-import { PROFILE_SEATS } from '../provisioning/profile-seats.service';
+import { PROFILE_SEATS } from '../profile-seats/profile-seats.service';
 import { DecidedStreams, StreamKind } from './decided-streams';
 
 /** A kind whose state is every event's number in order: a fold that skipped, repeated or reordered one shows. */

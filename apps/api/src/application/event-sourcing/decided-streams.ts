@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
 import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, RecordedEvent, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
-import { APP_CONFIG, AppConfig } from '../tokens';
+import { APP_CONFIG, AppConfig } from '../../tokens';
 import { StreamTurns } from './stream-turns';
 
 /** What folding one stream gave: its state, and the revision the next append expects. */

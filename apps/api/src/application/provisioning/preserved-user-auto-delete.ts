@@ -5,7 +5,7 @@ import { CommandMetadata } from '@scim-ledger/domain';
 import { ProfileRow, ScimUserRow } from '@scim-ledger/read-model';
 import { Clock } from '@scim-ledger/platform';
 import { RepeatingRun } from '../scheduling/repeating-run';
-import { APP_CONFIG, AppConfig, READ_MODEL } from '../tokens';
+import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
 import { PermanentDeletion } from './permanent-deletion';
 
 const DAY_MS = 86_400_000;

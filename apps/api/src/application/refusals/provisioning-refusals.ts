@@ -1,0 +1,51 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  CommandMetadata,
+  fitsWidth,
+  isProvisioningRefusal,
+  PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS,
+  ProvisioningRefused,
+  provisioningRefusalsStreamId,
+  TEXT_WIDTH,
+} from '@scim-ledger/domain';
+import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
+
+const REFUSALS: StreamKind<null, ProvisioningRefused> = {
+  isEvent: isProvisioningRefusal,
+  fold: () => null,
+  schemaVersions: PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS,
+};
+
+export type RefusedOperation = ProvisioningRefused['data']['operation'];
+
+export interface RefusedAttempt {
+  readonly operation: RefusedOperation;
+  readonly userName: string | null;
+  readonly userId: string | null;
+}
+
+/** Why (the domain's reason) and what the IdP was answered: chosen at the HTTP edge. */
+export type AnsweredRefusal = Pick<ProvisioningRefused['data'], 'reason' | 'status' | 'scimType' | 'detail'>;
+
+/**
+ * Records why a SCIM request was refused (rule S2). Best effort: a refusal
+ * that cannot be recorded is logged, and the IdP still gets its error.
+ */
+@Injectable()
+export class ProvisioningRefusals {
+  private readonly logger = new Logger(ProvisioningRefusals.name);
+
+  constructor(private readonly streams: DecidedStreams) {}
+
+  async record(metadata: CommandMetadata, attempt: RefusedAttempt, answered: AnsweredRefusal): Promise<void> {
+    // The audit trail files a refusal under its user: an id longer than any user's names none (it stays in the detail).
+    const userId = attempt.userId !== null && fitsWidth(TEXT_WIDTH.userId, attempt.userId) ? attempt.userId : null;
+    const refused: ProvisioningRefused = { type: 'ProvisioningRefused', data: { ...attempt, userId, ...answered } };
+    try {
+      // Refusals never conflict with each other: any revision will do.
+      await this.streams.append(provisioningRefusalsStreamId(metadata.tenantId), REFUSALS, [refused], 'any', metadata);
+    } catch (failure) {
+      this.logger.warn(`request ${metadata.requestId}: could not record a refusal: ${(failure as Error).message}`);
+    }
+  }
+}
