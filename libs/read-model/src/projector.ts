@@ -3,7 +3,7 @@ import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager, EntityMetadata, In, Not, ObjectLiteral } from 'typeorm';
-import { userStreamId } from '@scim-ledger/domain';
+import { userIdOfStream, userStreamId } from '@scim-ledger/domain';
 import {
   comparePositions,
   EventStore,
@@ -24,7 +24,7 @@ import { ScimUserRow } from './users/scim-user.row';
 import { keepsAuditEntry, tenantOfEvent, tenantsDeletedBy, TRAIL_OF_A_DELETED_TENANT, USER_COLUMNS_WITHOUT_A_PERSON, withoutPersonalData } from './tenants/deleted-tenants';
 import { DeletedTenantRow } from './tenants/tenant.rows';
 import { projectTenantEvent } from './tenants/tenants.projection';
-import { projectUserEvent, userIdOfStream } from './users/users.projection';
+import { projectUserEvent } from './users/users.projection';
 
 export const READ_MODEL_PROJECTION = 'read-model';
 

@@ -9,7 +9,8 @@ import {
   TenantCommand,
   TenantState,
 } from './tenant.decider';
-import { isTenantEvent, TENANT_EVENT_SCHEMA_VERSIONS, TenantEvent, tenantStreamId } from './tenant.events';
+import { isTenantEvent, TENANT_EVENT_SCHEMA_VERSIONS, TenantEvent } from './tenant.events';
+import { tenantStreamId } from './tenant.stream';
 
 const DAY = 86_400_000;
 const NOW = '2025-03-01T09:00:00.000Z';
