@@ -10,7 +10,8 @@ import {
   TenantState,
 } from './tenant.decider';
 import { isTenantEvent, TENANT_EVENT_SCHEMA_VERSIONS, TenantEvent } from './tenant.events';
-import { tenantStreamId } from './tenant.stream';
+import { tenantStream, tenantStreamId } from './tenant.stream';
+import { deciderSpec } from '../testing/decider-spec';
 
 const DAY = 86_400_000;
 const NOW = '2025-03-01T09:00:00.000Z';
@@ -79,17 +80,7 @@ const parisAdded: TenantEvent = {
 };
 
 /** given past events, when a command, then new events (or a refusal). */
-function given(...past: TenantEvent[]) {
-  const state = foldTenant(past);
-  return {
-    state,
-    when: (command: TenantCommand) => ({
-      then: (expected: TenantEvent[]) => expect(decide(command, state)).toEqual(expected),
-      thenRefused: (reason: string) => expect(() => decide(command, state)).toThrow(expect.objectContaining({ reason })),
-      thenState: () => foldTenant(decide(command, state), state),
-    }),
-  };
-}
+const { given } = deciderSpec(tenantStream);
 const active = (state: TenantState) => {
   if (state.status !== 'Active') throw new Error('expected an active tenant');
   return state;
