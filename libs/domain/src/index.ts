@@ -45,6 +45,7 @@ export * from './profile-seats/profile-seats';
 export * from './provisioning/placement';
 export * from './provisioning/provisioning-refusal';
 export * from './user/user-history';
+export * from './user/preserved-user-auto-delete';
 export * from './personal-data';
 export * from './text/stored-text';
 export * from './text/canonical-address';
