@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { userStreamId } from '@scim-ledger/domain';
 import { EventStore, EventToAppend } from '@scim-ledger/event-store';
 import { NodeProcess, startApi } from './processes';
 import { BenchTenant } from './seed';
@@ -73,7 +74,7 @@ export async function longStreamPatches(options: LongStreamOptions): Promise<Lon
   for (let revision = 0; revision < options.long; ) {
     const count = Math.min(500, options.long - revision);
     const events = Array.from({ length: count }, (_, i) => renamed(tenant.id, `long ${revision + i + 1}`));
-    revision = (await options.store.append(`user-${long}`, events, revision)).nextExpectedRevision;
+    revision = (await options.store.append(userStreamId(long), events, revision)).nextExpectedRevision;
   }
 
   const measure = async (cacheSize: string | undefined) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { userStreamId } from '@scim-ledger/domain';
 import { EventStore, EventToAppend } from '@scim-ledger/event-store';
 import { newUserId } from '@scim-ledger/platform';
 
@@ -65,7 +66,7 @@ export async function seedUsers(
     for (let i = start; i < end; i++) {
       const { userName, tenant } = seededUserName(i, tenants);
       const userId = newUserId();
-      appends.push(store.append(`user-${userId}`, [userCreated(userId, tenant.id, userName, `seed-${i}`)], 'no_stream'));
+      appends.push(store.append(userStreamId(userId), [userCreated(userId, tenant.id, userName, `seed-${i}`)], 'no_stream'));
     }
     await Promise.all(appends);
     onProgress?.(end);

@@ -1,4 +1,6 @@
-import { isProvisioningRefusal, provisioningRefusalsStreamId } from './provisioning/provisioning-refusal';
+import { isProvisioningRefusal } from './provisioning/provisioning-refusal';
+import { provisioningRefusalsStream } from './provisioning/provisioning-refusals.stream';
+import { userStream } from './user/user.stream';
 import { UserEventType } from './user/user.events';
 
 /**
@@ -36,23 +38,20 @@ const USER_EVENT_PERSONAL_FIELDS: Partial<Record<UserEventType, Readonly<Record<
 
 const REFUSAL_PERSONAL_FIELDS = { userName: null, detail: SHREDDED } as const;
 
-const USER_STREAM = /^user-(.+)$/;
-const REFUSALS_STREAM = new RegExp(`^${provisioningRefusalsStreamId('(.+)')}$`);
-
 /** The policy the event store applies (PersonalDataPolicy in @scim-ledger/event-store). */
 export function personalFieldsOf(
   streamId: string,
   event: { readonly type: string; readonly data: Record<string, unknown> },
 ): { subjectId: string; placeholders: Readonly<Record<string, unknown>> } | null {
-  const user = USER_STREAM.exec(streamId);
-  if (user) {
+  const userId = userStream.name.parse(streamId);
+  if (userId !== null) {
     const placeholders = USER_EVENT_PERSONAL_FIELDS[event.type as UserEventType];
-    return placeholders ? { subjectId: userSubject(user[1]), placeholders } : null;
+    return placeholders ? { subjectId: userSubject(userId), placeholders } : null;
   }
-  const refusals = REFUSALS_STREAM.exec(streamId);
-  if (refusals && isProvisioningRefusal(event)) {
-    const userId = event.data.userId;
-    return { subjectId: typeof userId === 'string' ? userSubject(userId) : tenantSubject(refusals[1]), placeholders: REFUSAL_PERSONAL_FIELDS };
+  const refusalsOf = provisioningRefusalsStream.name.parse(streamId);
+  if (refusalsOf !== null && isProvisioningRefusal(event)) {
+    const refusedUserId = event.data.userId;
+    return { subjectId: typeof refusedUserId === 'string' ? userSubject(refusedUserId) : tenantSubject(refusalsOf), placeholders: REFUSAL_PERSONAL_FIELDS };
   }
   return null;
 }

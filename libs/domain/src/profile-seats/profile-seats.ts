@@ -32,9 +32,6 @@ export function isProfileSeatEvent(event: { type: string }): event is ProfileSea
   return listedIn(PROFILE_SEAT_EVENT_SCHEMA_VERSIONS, event);
 }
 
-/** Tenant and profile ids never contain `/` (admin API ids are [a-z0-9-]). */
-export const profileSeatsStreamId = (tenantId: string, profileId: string) => `profile-seats-${tenantId}/${profileId}`;
-
 export interface ProfileSeats {
   readonly seatsInUse: number;
   /** Known only when the whole stream was folded: who holds a seat since when. */
@@ -48,6 +45,19 @@ export function seatsAfter(last: ProfileSeatEvent | null): ProfileSeats {
   return last ? { seatsInUse: last.data.seatsInUse, holders: null } : noSeatsTaken;
 }
 
+/**
+ * One event on the seats: the holders are known only when the fold started
+ * from the whole stream (noSeatsTaken); from the last event alone only the count is.
+ */
+export function evolveProfileSeats(seats: ProfileSeats, event: ProfileSeatEvent): ProfileSeats {
+  if (!seats.holders) return { seatsInUse: event.data.seatsInUse, holders: null };
+  const holders = new Map(seats.holders);
+  if (event.type === 'ProfileSeatTaken') holders.set(event.data.userId, event.data.takenAt);
+  else holders.delete(event.data.userId);
+  return { seatsInUse: holders.size, holders };
+}
+
+/** The whole stream folded at once (one map, not a copy per event: a profile may hold many thousand seats). */
 export function foldProfileSeats(events: readonly ProfileSeatEvent[]): ProfileSeats {
   const holders = new Map<string, string>();
   for (const event of events) {

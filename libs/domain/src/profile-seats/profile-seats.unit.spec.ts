@@ -1,12 +1,6 @@
-import {
-  decideProfileSeat,
-  foldProfileSeats,
-  PROFILE_SEAT_LEASE_MS,
-  ProfileSeatCommand,
-  ProfileSeatEvent,
-  seatIsStale,
-  seatsAfter,
-} from './profile-seats';
+import { foldProfileSeats, PROFILE_SEAT_LEASE_MS, ProfileSeatCommand, ProfileSeatEvent, seatIsStale, seatsAfter } from './profile-seats';
+import { profileSeatsStream } from './profile-seats.stream';
+import { deciderSpec } from '../testing/decider-spec';
 
 const NOW = '2026-11-30T12:00:00.000Z';
 const taken = (userId: string, seatsInUse: number): ProfileSeatEvent => ({
@@ -18,41 +12,51 @@ const take = (userId: string, maxUsers: number, staleHolders: string[] = []): Pr
   data: { profileId: 'staff', userId, maxUsers, now: NOW, staleHolders },
 });
 
+/** given the whole stream (given) or only its last event (givenState of seatsAfter), when a command, then… */
+const { given, givenState } = deciderSpec(profileSeatsStream);
+
 describe('Profile seats decider (rule M5)', () => {
   it('given one seat of two in use (last event only), when a user takes one, then it is taken with the new count', () => {
-    expect(decideProfileSeat(take('u2', 2), seatsAfter(taken('u1', 1)))).toEqual([taken('u2', 2)]);
+    givenState(seatsAfter(taken('u1', 1))).when(take('u2', 2)).then([taken('u2', 2)]);
   });
 
   it('given an unlimited profile, when the 1001st user takes a seat, then it is taken (0 = unlimited)', () => {
-    expect(decideProfileSeat(take('u1001', 0), seatsAfter(taken('u1000', 1000)))).toEqual([taken('u1001', 1001)]);
+    givenState(seatsAfter(taken('u1000', 1000))).when(take('u1001', 0)).then([taken('u1001', 1001)]);
   });
 
   it('given a full profile, when a user takes a seat, then refused as ProfileFull', () => {
-    expect(() => decideProfileSeat(take('u3', 2), seatsAfter(taken('u2', 2)))).toThrow(expect.objectContaining({ name: 'ProfileFull', maxUsers: 2 }));
+    givenState(seatsAfter(taken('u2', 2))).when(take('u3', 2)).thenThrows(expect.objectContaining({ name: 'ProfileFull', maxUsers: 2 }));
   });
 
   it('given a full profile with a stale holder, when a user takes a seat freeing it, then the stale seat is released first', () => {
-    const seats = foldProfileSeats([taken('u1', 1), taken('u2', 2)]);
-    expect(decideProfileSeat(take('u3', 2, ['u1']), seats)).toEqual([
-      { type: 'ProfileSeatReleased', data: { profileId: 'staff', userId: 'u1', seatsInUse: 1 } },
-      taken('u3', 2),
-    ]);
+    given(taken('u1', 1), taken('u2', 2))
+      .when(take('u3', 2, ['u1']))
+      .then([{ type: 'ProfileSeatReleased', data: { profileId: 'staff', userId: 'u1', seatsInUse: 1 } }, taken('u3', 2)]);
   });
 
   it('given a full profile, when a "stale" holder is named that holds no seat, then it frees nothing and the take is refused', () => {
-    const seats = foldProfileSeats([taken('u1', 1), taken('u2', 2)]);
-    expect(() => decideProfileSeat(take('u3', 2, ['nobody']), seats)).toThrow(expect.objectContaining({ name: 'ProfileFull' }));
+    given(taken('u1', 1), taken('u2', 2))
+      .when(take('u3', 2, ['nobody']))
+      .thenThrows(expect.objectContaining({ name: 'ProfileFull' }));
   });
 
   it('given a holder, when it releases its seat, then the count drops; when it releases again, then nothing happens', () => {
     const release: ProfileSeatCommand = { type: 'ReleaseProfileSeat', data: { profileId: 'staff', userId: 'u1' } };
     const released: ProfileSeatEvent = { type: 'ProfileSeatReleased', data: { profileId: 'staff', userId: 'u1', seatsInUse: 1 } };
-    expect(decideProfileSeat(release, foldProfileSeats([taken('u1', 1), taken('u2', 2)]))).toEqual([released]);
-    expect(decideProfileSeat(release, foldProfileSeats([taken('u1', 1), taken('u2', 2), released]))).toEqual([]);
+    given(taken('u1', 1), taken('u2', 2)).when(release).then([released]);
+    given(taken('u1', 1), taken('u2', 2), released).when(release).then([]);
   });
 
   it('given only the count, when releasing, then it refuses to guess who holds seats', () => {
-    expect(() => decideProfileSeat({ type: 'ReleaseProfileSeat', data: { profileId: 'staff', userId: 'u1' } }, seatsAfter(taken('u1', 1)))).toThrow();
+    givenState(seatsAfter(taken('u1', 1)))
+      .when({ type: 'ReleaseProfileSeat', data: { profileId: 'staff', userId: 'u1' } })
+      .thenThrows();
+  });
+
+  it('given the whole stream, when folded at once or event by event, then the same seats', () => {
+    const events = [taken('u1', 1), taken('u2', 2), { type: 'ProfileSeatReleased', data: { profileId: 'staff', userId: 'u1', seatsInUse: 1 } } as const];
+    expect(given(...events).state).toEqual(foldProfileSeats(events));
+    expect(given(...events).state).toEqual({ seatsInUse: 1, holders: new Map([['u2', NOW]]) });
   });
 
   describe('seatIsStale', () => {

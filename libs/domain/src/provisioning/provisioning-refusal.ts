@@ -26,4 +26,12 @@ export function isProvisioningRefusal(event: { type: string }): event is Provisi
   return event.type === 'ProvisioningRefused';
 }
 
-export const provisioningRefusalsStreamId = (tenantId: string) => `provisioning-refusals-${tenantId}`;
+/** Recording a refusal: every refusal is recorded, none depends on the ones before (rule S2). */
+export type ProvisioningRefusalCommand = { readonly type: 'RecordProvisioningRefusal'; readonly data: ProvisioningRefused['data'] };
+
+/** A refusals stream is only read back as the audit trail: it folds into nothing. */
+export type ProvisioningRefusalsState = null;
+
+export function decideProvisioningRefusal(command: ProvisioningRefusalCommand, _state: ProvisioningRefusalsState): ProvisioningRefused[] {
+  return [{ type: 'ProvisioningRefused', data: command.data }];
+}

@@ -40,9 +40,6 @@ export function isEmailReservationEvent(event: { type: string }): event is Email
   return listedIn(EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS, event);
 }
 
-/** `addressDigest` is the SHA-256 of the address: a claim stream holds no personal data. */
-export const emailReservationStreamId = (addressDigest: string) => `email-${addressDigest}`;
-
 /**
  * Claims name the address only by its SHA-256: stream ids and claim events
  * are never deleted, so they must hold no personal data (README, "Personal
@@ -51,9 +48,6 @@ export const emailReservationStreamId = (addressDigest: string) => `email-${addr
 export function addressDigest(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
-
-/** The claim stream of an address key (emailKey). */
-export const addressClaimStreamId = (key: string) => emailReservationStreamId(addressDigest(key));
 
 export interface EmailHolder {
   readonly userId: string;

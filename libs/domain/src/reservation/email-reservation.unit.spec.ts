@@ -1,10 +1,6 @@
-import {
-  decideEmailReservation,
-  EMAIL_RESERVATION_LEASE_MS,
-  EmailReservationCommand,
-  EmailReservationEvent,
-  foldEmailReservation,
-} from './email-reservation';
+import { EMAIL_RESERVATION_LEASE_MS, EmailReservationCommand, EmailReservationEvent } from './email-reservation';
+import { emailReservationStream } from './email-reservation.stream';
+import { deciderSpec } from '../testing/decider-spec';
 
 const NOW = '2026-11-30T12:00:00.000Z';
 const later = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
@@ -17,15 +13,8 @@ const reserve = (userId: string, holderOwnsIt: boolean, now = NOW, tenantId = 't
   data: { email: 'ada@example.com', userId, tenantId, now, holderOwnsIt },
 });
 
-function given(...past: EmailReservationEvent[]) {
-  const state = foldEmailReservation(past);
-  return {
-    when: (command: EmailReservationCommand) => ({
-      then: (expected: EmailReservationEvent[]) => expect(decideEmailReservation(command, state)).toEqual(expected),
-      thenRefused: (reason: string) => expect(() => decideEmailReservation(command, state)).toThrow(expect.objectContaining({ reason })),
-    }),
-  };
-}
+/** given past events, when a command, then new events (or a refusal). */
+const { given } = deciderSpec(emailReservationStream);
 
 describe('Email reservation decider (rules L8, L9)', () => {
   it('given a free address, when reserved, then EmailReserved for that user and tenant', () => {

@@ -280,6 +280,3 @@ export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, numb
 export function isTenantEvent(event: { type: string }): event is TenantEvent {
   return listedIn(TENANT_EVENT_SCHEMA_VERSIONS, event);
 }
-
-/** One tenant, one stream. */
-export const tenantStreamId = (tenantId: string) => `tenant-${tenantId}`;

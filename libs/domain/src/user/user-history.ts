@@ -1,6 +1,7 @@
 import type { EventMetadata } from '../event-metadata';
 import { evolve, initialUserState, UserState } from './user.decider';
-import { StoredEvent, upcastUserEvent, UserEvent } from './user.events';
+import type { StoredEvent } from '../stream-module';
+import { upcastUserEvent, UserEvent } from './user.events';
 
 /** One stored event of a user's stream, as the history reads it. */
 export interface StoredUserEvent extends StoredEvent {

@@ -1,5 +1,7 @@
 import { decide, emailKey, evolve, foldUser, initialUserState, sanitiseUserName, UserCommand, UserProfile, UserState } from './user.decider';
 import { upcastUserEvent, UserEvent, UserPlacement } from './user.events';
+import { userStream } from './user.stream';
+import { deciderSpec } from '../testing/decider-spec';
 
 const ada: UserProfile = {
   userName: 'ada@example.com',
@@ -31,15 +33,7 @@ const preservedByAdmin: UserEvent = { type: 'UserPreserved', data: { by: 'admin'
 const deletedInIdp: UserEvent = { type: 'UserDeletedInIdp', data: {} };
 
 /** given past events, when a command, then new events (or a refusal). */
-function given(...past: UserEvent[]) {
-  const state = foldUser(past);
-  return {
-    when: (command: UserCommand) => ({
-      then: (expected: UserEvent[]) => expect(decide(command, state)).toEqual(expected),
-      thenRefused: (reason: string) => expect(() => decide(command, state)).toThrow(expect.objectContaining({ reason })),
-    }),
-  };
-}
+const { given } = deciderSpec(userStream);
 const deleteForGood: UserCommand = { type: 'DeleteUserPermanently', data: { reason: 'deleted_by_admin' } };
 const update = (profile: Partial<UserProfile>, active = true): UserCommand => ({
   type: 'UpdateUserFromIdp',

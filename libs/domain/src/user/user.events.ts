@@ -1,4 +1,5 @@
 import { listedIn } from '../event-metadata';
+import type { StoredEvent } from '../stream-module';
 import type { Quota } from '../tenant/tenant.events';
 
 /**
@@ -148,15 +149,6 @@ export const USER_EVENT_SCHEMA_VERSIONS: Readonly<Record<UserEventType, number>>
 
 export function isUserEvent(event: { type: string }): event is UserEvent {
   return listedIn(USER_EVENT_SCHEMA_VERSIONS, event);
-}
-
-export const userStreamId = (userId: string) => `user-${userId}`;
-
-/** What a stored event carries that upcasting may read. */
-export interface StoredEvent {
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-  readonly metadata: Record<string, unknown>;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { EventMetadata } from '@scim-ledger/domain';
+import { EventMetadata, userIdOfStream } from '@scim-ledger/domain';
 import { formatPosition, RecordedEvent } from '@scim-ledger/event-store';
-import { userIdOfStream } from '../users/users.projection';
 import { AuditEntryRow } from './audit-entry.row';
 
 /** Every event becomes one audit entry carrying its metadata (rule S1). */

@@ -1,9 +1,9 @@
 import { EntityManager, In } from 'typeorm';
-import { userStreamId } from '@scim-ledger/domain';
+import { userIdOfStream, userStreamId } from '@scim-ledger/domain';
 import type { Projection, ProjectedBatch } from '../projection';
 import { insertRows, placeholders, quote, slices, statementSizes } from '../sql/bulk-rows';
 import { keepsAuditEntry } from '../tenants/deleted-tenants';
-import { userIdOfStream } from '../users/users.projection';
+
 import { auditEntryFor } from './audit-entry.projection';
 import { AuditEntryRow } from './audit-entry.row';
 

@@ -1,7 +1,6 @@
-import { EventMetadata, SHREDDED } from '@scim-ledger/domain';
+import { EventMetadata, SHREDDED, tenantIdOfStream } from '@scim-ledger/domain';
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimUserRow } from '../users/scim-user.row';
-import { tenantIdOfStream } from './tenants.projection';
 
 /*
  * What a deleted tenant leaves readable, decided here once for the projector

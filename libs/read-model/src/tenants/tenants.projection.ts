@@ -1,14 +1,8 @@
 import { EntityManager } from 'typeorm';
-import { isTenantEvent, TenantEvent } from '@scim-ledger/domain';
+import { isTenantEvent, TenantEvent, tenantIdOfStream } from '@scim-ledger/domain';
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimTokenRow } from './scim-token.row';
 import { ApiCredentialRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenant.rows';
-
-export const TENANT_STREAM_PREFIX = 'tenant-';
-
-export function tenantIdOfStream(streamId: string): string | null {
-  return streamId.startsWith(TENANT_STREAM_PREFIX) ? streamId.slice(TENANT_STREAM_PREFIX.length) : null;
-}
 
 /**
  * Applies one tenant event to the admin tables inside the projector's

@@ -3,7 +3,8 @@ import type { Projection, ProjectedBatch } from '../projection';
 import { deleteByIds, insertRows, selectByIds } from '../sql/bulk-rows';
 import { withoutPersonalData } from '../tenants/deleted-tenants';
 import { ScimUserRow } from './scim-user.row';
-import { projectUserEvent, userIdOfStream } from './users.projection';
+import { userIdOfStream } from '@scim-ledger/domain';
+import { projectUserEvent } from './users.projection';
 
 /**
  * Inserts or replaces users' rows, each only over a row of an earlier stream

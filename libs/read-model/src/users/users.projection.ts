@@ -2,12 +2,6 @@ import { emailKey, EventMetadata, isUserEvent, upcastUserEvent, UserPlacement } 
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimUserRow } from './scim-user.row';
 
-export const USER_STREAM_PREFIX = 'user-';
-
-export function userIdOfStream(streamId: string): string | null {
-  return streamId.startsWith(USER_STREAM_PREFIX) ? streamId.slice(USER_STREAM_PREFIX.length) : null;
-}
-
 /**
  * The users read model as a pure fold: given the current row (or none) and
  * the next event of that user's stream, the new row. An event at or below the

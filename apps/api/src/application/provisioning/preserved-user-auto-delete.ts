@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { CommandMetadata } from '@scim-ledger/domain';
+import { autoDeletePreservedBefore, CommandMetadata } from '@scim-ledger/domain';
 import { ProfileRow, ScimUserRow } from '@scim-ledger/read-model';
 import { Clock } from '@scim-ledger/platform';
 import { RepeatingRun } from '../scheduling/repeating-run';
 import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
 import { PermanentDeletion } from './permanent-deletion';
 
-const DAY_MS = 86_400_000;
 /** Users deleted per run at most, so one run never holds the writer long; the next run takes the rest. */
 const BATCH = 500;
 
@@ -51,8 +50,9 @@ export class PreservedUserAutoDelete implements OnApplicationBootstrap, OnModule
     const profiles = await this.readModel.getRepository(ProfileRow).find();
     const deleted: string[] = [];
     for (const profile of profiles) {
-      if (profile.autoDeletePreservedAfterDays === null) continue;
-      const preservedBefore = new Date(now.getTime() - profile.autoDeletePreservedAfterDays * DAY_MS).toISOString();
+      const preservedBefore = autoDeletePreservedBefore(profile.autoDeletePreservedAfterDays, now.toISOString());
+      if (preservedBefore === null) continue;
+      // The SQL form of the domain's isDueForAutoDeletion: preserved, not on legal hold, at or before the cut-off.
       const due = await this.readModel
         .getRepository(ScimUserRow)
         .createQueryBuilder('u')

@@ -1,0 +1,81 @@
+import { ApiCredentialIssued, ApiCredentialRevoked, TenantEvent } from './tenant.events';
+import { instant } from './instants';
+import { required, requiredName, SHA256_HEX, TenantCommandRefused } from './tenant-refusal';
+import { AdminApiCredential, Tenant } from './tenant.state';
+
+/** Rule T4: client ids and secrets for the tenant's admin API, listed beside (never as) the SCIM token. */
+export type ApiCredentialCommand =
+  | {
+      readonly type: 'IssueApiCredential';
+      readonly data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string };
+    }
+  | { readonly type: 'RevokeApiCredential'; readonly data: { credentialId: string; now: string } };
+
+export type ApiCredentialEvent = ApiCredentialIssued | ApiCredentialRevoked;
+
+export function decideApiCredentials(command: ApiCredentialCommand, tenant: Tenant): TenantEvent[] {
+  switch (command.type) {
+    case 'IssueApiCredential':
+      return issueApiCredential(tenant, command.data);
+    case 'RevokeApiCredential': {
+      const revokedAt = instant(command.data.now);
+      // Only admin credentials: the SCIM entry is not one (rule T4).
+      const credential = adminCredentials(tenant).find((c) => c.credentialId === command.data.credentialId);
+      if (!credential) throw new TenantCommandRefused('UnknownApiCredential', `no API credential ${command.data.credentialId}`);
+      if (credential.revokedAt !== null) return [];
+      return [{ type: 'ApiCredentialRevoked', data: { credentialId: credential.credentialId, revokedAt } }];
+    }
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+export function evolveApiCredentials(tenant: Tenant, event: ApiCredentialEvent): Tenant {
+  switch (event.type) {
+    case 'ApiCredentialIssued':
+      return { ...tenant, apiCredentials: [...tenant.apiCredentials, { kind: 'admin', ...event.data, revokedAt: null }] };
+    case 'ApiCredentialRevoked':
+      return {
+        ...tenant,
+        apiCredentials: tenant.apiCredentials.map((entry) =>
+          entry.kind === 'admin' && entry.credentialId === event.data.credentialId ? { ...entry, revokedAt: event.data.revokedAt } : entry,
+        ),
+      };
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function issueApiCredential(
+  tenant: Tenant,
+  data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string },
+): TenantEvent[] {
+  const credentialId = required(data.credentialId, 'InvalidApiCredential', 'credentialId');
+  if (!/^\S+$/.test(data.clientId)) throw new TenantCommandRefused('InvalidApiCredential', 'clientId must be non-empty, without spaces');
+  if (!SHA256_HEX.test(data.secretHash)) {
+    throw new TenantCommandRefused('InvalidApiCredential', 'secretHash must be a lower-case SHA-256 hex digest');
+  }
+  const name = requiredName(data.name, 'InvalidApiCredential', 'credential name');
+  const issuedAt = instant(data.now);
+  const issued = { credentialId, clientId: data.clientId, secretHash: data.secretHash, name, issuedAt };
+  const credentials = adminCredentials(tenant);
+  const known = credentials.find((c) => c.credentialId === credentialId);
+  if (known) {
+    const same = known.clientId === issued.clientId && known.secretHash === issued.secretHash && known.name === name && known.issuedAt === issuedAt;
+    if (same) return [];
+    throw new TenantCommandRefused('ApiCredentialAlreadyExists', `API credential ${credentialId} already exists`);
+  }
+  // A client id is never reused, not even after revocation, so logs stay unambiguous.
+  if (credentials.some((c) => c.clientId === issued.clientId)) {
+    throw new TenantCommandRefused('ClientIdTaken', `client id ${issued.clientId} is already used`);
+  }
+  return [{ type: 'ApiCredentialIssued', data: issued }];
+}
+
+function adminCredentials(tenant: Tenant): AdminApiCredential[] {
+  return tenant.apiCredentials.filter((entry): entry is AdminApiCredential => entry.kind === 'admin');
+}

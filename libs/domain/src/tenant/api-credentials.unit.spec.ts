@@ -1,0 +1,55 @@
+import { TenantCommand } from './tenant.decider';
+import { TenantEvent } from './tenant.events';
+import { active, adminIssued, created, given, HASH_A, HASH_C, NOW, scimOn, tokenGenerated } from '../testing/tenant-history';
+
+describe('Tenant decider', () => {
+  describe('API credentials (rule T4: not the SCIM token)', () => {
+    const issue = (over: Partial<{ credentialId: string; clientId: string; secretHash: string; name: string; now: string }> = {}): TenantCommand => ({
+      type: 'IssueApiCredential',
+      data: { credentialId: 'c1', clientId: 'client-1', secretHash: HASH_C, name: ' Backup reports ', now: NOW, ...over },
+    });
+    const revoked: TenantEvent = { type: 'ApiCredentialRevoked', data: { credentialId: 'c1', revokedAt: '2025-04-01T00:00:00.000Z' } };
+
+    it('given a tenant, when a credential is issued, then ApiCredentialIssued with the secret hash only', () => {
+      given(created).when(issue()).then([adminIssued]);
+    });
+
+    it('given a SCIM token, when a credential is issued, then it is listed next to the SCIM entry, not merged with it', () => {
+      const state = active(given(created, scimOn, tokenGenerated).when(issue()).thenState());
+      expect(state.apiCredentials.map((entry) => entry.kind)).toEqual(['scim', 'admin']);
+      expect(state.scimToken?.tokenHash).toBe(HASH_A);
+    });
+
+    it('given a credential, when the same issue arrives again, then nothing happens', () => {
+      given(created, adminIssued).when(issue()).then([]);
+    });
+
+    it('given a credential, when another is issued with its id, then refused', () => {
+      given(created, adminIssued).when(issue({ clientId: 'client-2' })).thenRefused('ApiCredentialAlreadyExists');
+    });
+
+    it('given a revoked credential, when another reuses its client id, then refused', () => {
+      given(created, adminIssued, revoked).when(issue({ credentialId: 'c2' })).thenRefused('ClientIdTaken');
+    });
+
+    it.each([
+      ['a clear secret', { secretHash: 's3cret' }],
+      ['a client id with spaces', { clientId: 'client 1' }],
+      ['no name', { name: ' ' }],
+    ])('given %s, when issued, then refused', (_, over) => {
+      given(created).when(issue(over)).thenRefused('InvalidApiCredential');
+    });
+
+    it('given a credential, when revoked, then ApiCredentialRevoked', () => {
+      given(created, adminIssued).when({ type: 'RevokeApiCredential', data: { credentialId: 'c1', now: '2025-04-01T00:00:00Z' } }).then([revoked]);
+    });
+
+    it('given a revoked credential, when revoked again, then nothing happens', () => {
+      given(created, adminIssued, revoked).when({ type: 'RevokeApiCredential', data: { credentialId: 'c1', now: NOW } }).then([]);
+    });
+
+    it('given a SCIM token, when its id is revoked as an API credential, then refused: it is not one (rule T4)', () => {
+      given(created, scimOn, tokenGenerated).when({ type: 'RevokeApiCredential', data: { credentialId: 'tok1', now: NOW } }).thenRefused('UnknownApiCredential');
+    });
+  });
+});

@@ -1,0 +1,81 @@
+import type { ScimMappingFilter } from './scim-mapping-filter';
+import type { ExpiryReminderDays, ProfileConfiguration, ScimApiCredentialsEntry, ScimMappingConfiguration, StorageHealth, UserManagementMethod } from './tenant.events';
+
+/**
+ * What a tenant's stream folds into. Every concern of the tenant (its SCIM
+ * token, API credentials, catalogue, licences, user-management method) reads
+ * and evolves a part of this one state, behind the one tenant stream.
+ */
+
+/** The tenant's one SCIM token (rule T2), known only by its hash. */
+export interface CurrentScimToken {
+  readonly tokenId: string;
+  readonly tokenHash: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly lastUsedAt: string | null;
+  /** Rule T3: each reminder is recorded once per token. */
+  readonly remindersRecorded: readonly ExpiryReminderDays[];
+}
+
+/** A client id + secret for the admin API, distinct from the SCIM token (rule T4). */
+export interface AdminApiCredential {
+  readonly kind: 'admin';
+  readonly credentialId: string;
+  readonly clientId: string;
+  readonly secretHash: string;
+  readonly name: string;
+  readonly issuedAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** One line of the tenant's "API credentials" list (rule T4). */
+export type ApiCredentialsEntry = ScimApiCredentialsEntry | AdminApiCredential;
+
+export interface Storage {
+  readonly storageId: string;
+  readonly name: string;
+  readonly region: string;
+  readonly health: StorageHealth;
+}
+
+export interface Profile extends ProfileConfiguration {
+  readonly profileId: string;
+}
+
+export interface ScimMapping extends ScimMappingConfiguration {
+  readonly mappingId: string;
+  readonly filter: ScimMappingFilter;
+}
+
+/** Rule L10: 0 active licences means unlimited. */
+export interface LicenceLimits {
+  readonly activeLicences: number;
+  readonly preservedLicences: number;
+}
+
+interface KnownTenant {
+  readonly licences: LicenceLimits;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly userManagement: UserManagementMethod;
+  readonly scimToken: CurrentScimToken | null;
+  readonly apiCredentials: readonly ApiCredentialsEntry[];
+  readonly storages: readonly Storage[];
+  readonly profiles: readonly Profile[];
+  /** In the order they are tried (rule M3). */
+  readonly scimMappings: readonly ScimMapping[];
+  /** Ids of removed mappings: never reused, and removing them again changes nothing. */
+  readonly removedScimMappingIds: readonly string[];
+}
+
+export type TenantState =
+  | { readonly status: 'Initial' }
+  | (KnownTenant & { readonly status: 'Active' })
+  /** Deleted tenants answer as unknown ones, except that their id cannot be taken again. */
+  | { readonly status: 'Deleted'; readonly tenantId: string };
+
+export const initialTenantState: TenantState = { status: 'Initial' };
+
+/** A tenant that exists: what every concern but creation and deletion decides on. */
+export type Tenant = Extract<TenantState, { status: 'Active' }>;
