@@ -8,7 +8,11 @@ export class FuzzShares {
   private cases = 0;
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly fuzzer: string) {}
+  /** `minCases`: how many cases make the shares more than noise (a short FUZZ_RUNS gives fewer). */
+  constructor(
+    private readonly fuzzer: string,
+    private readonly minCases = MIN_CASES_FOR_MINIMUMS,
+  ) {}
 
   /** One case, with every label it reached ("parse", "value path"...). */
   count(...labels: ReadonlyArray<string | false | null | undefined>): void {
@@ -23,12 +27,12 @@ export class FuzzShares {
   /**
    * Prints `fuzzer: N cases, 62 % parse, ...` (the labels of `minimums` first, then the rest) and returns
    * the labels under their minimum share, e.g. `["parse 41 % < 50 %"]`: expect it to equal [].
-   * Under MIN_CASES_FOR_MINIMUMS cases (a short FUZZ_RUNS) the shares are noise, so nothing is checked.
+   * Under `minCases` cases (a short FUZZ_RUNS) the shares are noise, so nothing is checked.
    */
   report(minimums: Readonly<Record<string, number>>): string[] {
     const labels = [...Object.keys(minimums), ...[...this.counts.keys()].filter((label) => !(label in minimums)).sort()];
     const shares = labels.map((label) => `${percent(this.share(label))} ${label}`);
-    const checked = this.cases >= MIN_CASES_FOR_MINIMUMS;
+    const checked = this.cases >= this.minCases;
     process.stdout.write(`${this.fuzzer}: ${this.cases} cases, ${shares.join(', ')}${checked ? '' : ' (too few cases to check the minimums)'}\n`);
     if (!checked) return [];
     return Object.entries(minimums)
