@@ -8,7 +8,7 @@ import { openReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { MAX_FILTER_LENGTH, ScimError, userFilterToSql, type FilterDialect, type UserFilterSql } from '@scim-ledger/scim';
 import { createFreshPostgresDatabase } from '../libs/event-store/src/postgres/fresh-postgres-database';
 import { FuzzShares } from './support/fuzz-shares';
-import { FILTER_DATES, FILTER_TEXTS, filterCase, fuzzParameters, fuzzRuns, storedColumnsFilter } from './support/hostile-arbitraries';
+import { FILTER_DATES, FILTER_TEXTS, filterCase, fuzzParameters, fuzzRuns, fuzzTimeout, storedColumnsFilter } from './support/hostile-arbitraries';
 
 /**
  * Issue 8: generated filters, valid ones and ones with junk at one level.
@@ -32,6 +32,9 @@ function translateOrRefuse(text: string, dialect: FilterDialect): UserFilterSql 
 /** SQL text with its fixed literals removed: what is left must hold no quote, so nothing from the client is in it. */
 const withoutFixedLiterals = (sql: string) => sql.replace(/ESCAPE '\\'/g, '').replace(/''/g, '');
 
+const TRANSLATION_RUNS = fuzzRuns(1000);
+const DIFFERENTIAL_RUNS = fuzzRuns(200);
+
 describe('filter → SQL under generated input', () => {
   it.each(['sqlite', 'postgres'] as const)('given any filter text, when translated for %s, then SQL with parameters only, or 400 invalidFilter; most cases parse and reach value paths, and/or and not', (dialect) => {
     const shares = new FuzzShares(`fuzz-filter (translation, ${dialect})`);
@@ -52,10 +55,10 @@ describe('filter → SQL under generated input', () => {
         expect(withoutFixedLiterals(translated.sql)).not.toMatch(/'/);
         for (const name of translated.sql.match(/:\w+/g) ?? []) expect(translated.params).toHaveProperty(name.slice(1));
       }),
-      fuzzParameters(fuzzRuns(1000)),
+      fuzzParameters(TRANSLATION_RUNS),
     );
     expect(shares.report({ parse: 0.4, 'value paths': 0.1, 'and/or': 0.15, not: 0.05, 'parse with a hostile leaf': 0.03 })).toEqual([]);
-  });
+  }, fuzzTimeout(TRANSLATION_RUNS, 10));
 
   it('given a filter one character over the bound, then invalidFilter naming the bound', () => {
     const long = `userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`;
@@ -149,11 +152,11 @@ describe('the same filter on SQLite and PostgreSQL', () => {
           expect({ filter: filter.text, users, postgres }).toEqual({ filter: filter.text, users, postgres: sqlite });
         },
       ),
-      fuzzParameters(fuzzRuns(200)),
+      fuzzParameters(DIFFERENTIAL_RUNS),
     );
     // A filter that picks no one or everyone cannot tell two databases apart.
     expect(shares.report({ 'ran on both': 0.5, 'picked some users but not all': 0.15 })).toEqual([]);
-  }, 120_000);
+  }, fuzzTimeout(DIFFERENTIAL_RUNS, 100));
 
   // Found by the property above (FUZZ_RUNS=3000, seed -1899557633: `name.givenName lt "İ"` over a givenName "work"),
   // not fixed here: the server's filters answer differently on SQLite and PostgreSQL for non-ASCII capitals.

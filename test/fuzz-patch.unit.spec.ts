@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { applyUserPatch, MAX_PATCH_OPERATIONS, MAX_PATCH_PATH_LENGTH, PATCH_OP_SCHEMA, readScimUser, ScimError, ScimType, toScimUser } from '@scim-ledger/scim';
 import { FuzzShares } from './support/fuzz-shares';
-import { fuzzParameters, fuzzRuns, patchCase, userBody } from './support/hostile-arbitraries';
+import { fuzzParameters, fuzzRuns, fuzzTimeout, patchCase, userBody } from './support/hostile-arbitraries';
 
 const current = toScimUser(
   {
@@ -55,6 +55,8 @@ function acceptedOrScimError<T>(work: () => T): T | null {
   }
 }
 
+const RUNS = fuzzRuns(500);
+
 describe('PATCH and User bodies under generated input', () => {
   it('given any PATCH body, when applied to a user, then a user scim-ledger can keep, or a 400 with an RFC 7644 scimType; most cases apply and change the user', () => {
     const shares = new FuzzShares('fuzz-patch (PATCH bodies)');
@@ -68,10 +70,10 @@ describe('PATCH and User bodies under generated input', () => {
         if (!result) return;
         expectStorableUser(result);
       }),
-      fuzzParameters(fuzzRuns(500)),
+      fuzzParameters(RUNS),
     );
     expect(shares.report({ applied: 0.4, 'changed the user': 0.35, 'applied with a hostile operation': 0.03 })).toEqual([]);
-  });
+  }, fuzzTimeout(RUNS, 20));
 
   it('given any User body, when read for a POST or PUT, then a user scim-ledger can keep, or a 400 with an RFC 7644 scimType; most cases are read', () => {
     const shares = new FuzzShares('fuzz-patch (User bodies)');
@@ -82,10 +84,10 @@ describe('PATCH and User bodies under generated input', () => {
         if (!result) return;
         expectStorableUser(result);
       }),
-      fuzzParameters(fuzzRuns(500)),
+      fuzzParameters(RUNS),
     );
     expect(shares.report({ read: 0.6 })).toEqual([]);
-  });
+  }, fuzzTimeout(RUNS, 20));
 
   it('given a PATCH over the operation bound, then 400 tooMany; at the bound, it applies', () => {
     const op = { op: 'replace', path: 'displayName', value: 'X' };

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { MAX_FILTER_LENGTH, MAX_PATCH_OPERATIONS, MAX_PATCH_PATH_LENGTH, PATCH_OP_SCHEMA, SCIM_ERROR_SCHEMA, ScimType } from '@scim-ledger/scim';
 import { MAX_JSON_DEPTH } from '../apps/api/src/http/json-body';
 import { FuzzShares } from './support/fuzz-shares';
-import { anyFilterText, freshAddress, fuzzParameters, fuzzRuns, hostileString, jsonish, patchBody, scimFilter, userBody } from './support/hostile-arbitraries';
+import { anyFilterText, freshAddress, fuzzParameters, fuzzRuns, fuzzTimeout, hostileString, jsonish, patchBody, scimFilter, userBody } from './support/hostile-arbitraries';
 import { E2E_DATABASE, entraUser, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 
 const MAX_BODY_BYTES = 64 * 1024;
+const RUNS = fuzzRuns(150);
 
 /** RFC 7644 §3.12 (and RFC 9865 for cursors): which scimType each error status may carry. */
 const SCIM_TYPES_BY_STATUS: Record<number, ReadonlyArray<ScimType | undefined>> = {
@@ -231,10 +232,10 @@ describe(`whole SCIM requests under generated input on ${E2E_DATABASE}`, () => {
           }
         }
       }),
-      fuzzParameters(fuzzRuns(150)),
+      fuzzParameters(RUNS),
     );
     expect(shares.report({ '2xx': 0.3, '409': 0.03, '412': 0.03 })).toEqual([]);
-  }, 300_000);
+  }, fuzzTimeout(RUNS, 200));
 
   describe('bounds, each with a clear error and nothing stored', () => {
     const patch = (Operations: unknown[]) => JSON.stringify({ schemas: [PATCH_OP_SCHEMA], Operations });

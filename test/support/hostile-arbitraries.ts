@@ -15,6 +15,11 @@ export function fuzzParameters(numRuns = fuzzRuns()): fc.Parameters<unknown> {
   return { numRuns, ...(seed !== undefined ? { seed } : {}), endOnFailure: true };
 }
 
+/** A property's time-out sized from its run count: a fixed start-up allowance, then a budget per case (a few times the measured cost). */
+export function fuzzTimeout(runs: number, msPerCase: number): number {
+  return 30_000 + runs * msPerCase;
+}
+
 /** Strings an attacker or a broken IdP sends: any unicode, control characters, quotes, escapes, SQL and JSON fragments. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
