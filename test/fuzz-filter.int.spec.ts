@@ -33,7 +33,7 @@ function translateOrRefuse(text: string, dialect: FilterDialect): UserFilterSql 
 const withoutFixedLiterals = (sql: string) => sql.replace(/ESCAPE '\\'/g, '').replace(/''/g, '');
 
 const TRANSLATION_RUNS = fuzzRuns(1000);
-const DIFFERENTIAL_RUNS = fuzzRuns(200);
+const DIFFERENTIAL_RUNS = fuzzRuns(400);
 
 describe('filter → SQL under generated input', () => {
   it.each(['sqlite', 'postgres'] as const)('given any filter text, when translated for %s, then SQL with parameters only, or 400 invalidFilter; most cases parse and reach value paths, and/or and not', (dialect) => {

@@ -6,7 +6,7 @@ import { anyFilterText, freshAddress, fuzzParameters, fuzzRuns, fuzzTimeout, hos
 import { E2E_DATABASE, entraUser, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 
 const MAX_BODY_BYTES = 64 * 1024;
-const RUNS = fuzzRuns(150);
+const RUNS = fuzzRuns(250);
 
 /** RFC 7644 §3.12 (and RFC 9865 for cursors): which scimType each error status may carry. */
 const SCIM_TYPES_BY_STATUS: Record<number, ReadonlyArray<ScimType | undefined>> = {
