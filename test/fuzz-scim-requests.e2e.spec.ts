@@ -61,6 +61,7 @@ type Request = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: strin
 type Scenario =
   | { readonly kind: 'one request'; readonly request: Request }
   | { readonly kind: 'second create of an address'; readonly userName: string; readonly again: string }
+  | { readonly kind: 'two creates of one address at once'; readonly userName: string; readonly again: string }
   | { readonly kind: 'rename onto a held address'; readonly userName: string; readonly method: 'PUT' | 'PATCH' }
   | { readonly kind: 'stale If-Match'; readonly displayNames: readonly [string, string]; readonly staleWrite: 'PUT' | 'PATCH' | 'DELETE' }
   | { readonly kind: 'PATCHes at once with one If-Match'; readonly displayNames: readonly [string, string] };
@@ -159,6 +160,7 @@ describe(`whole SCIM requests under generated input on ${E2E_DATABASE}`, () => {
   const scenario: fc.Arbitrary<Scenario> = fc.oneof(
     { weight: 8, arbitrary: oneRequest.map((request): Scenario => ({ kind: 'one request', request })) },
     { weight: 1, arbitrary: freshAddress.chain((userName) => sameAddressAgain(userName).map((again): Scenario => ({ kind: 'second create of an address', userName, again }))) },
+    { weight: 1, arbitrary: freshAddress.chain((userName) => sameAddressAgain(userName).map((again): Scenario => ({ kind: 'two creates of one address at once', userName, again }))) },
     { weight: 1, arbitrary: fc.tuple(freshAddress, fc.constantFrom('PUT', 'PATCH') as fc.Arbitrary<'PUT' | 'PATCH'>).map(([userName, method]): Scenario => ({ kind: 'rename onto a held address', userName, method })) },
     { weight: 1, arbitrary: fc.tuple(distinctNames, fc.constantFrom('PUT', 'PATCH', 'DELETE') as fc.Arbitrary<'PUT' | 'PATCH' | 'DELETE'>).map(([displayNames, staleWrite]): Scenario => ({ kind: 'stale If-Match', displayNames, staleWrite })) },
     { weight: 1, arbitrary: distinctNames.map((displayNames): Scenario => ({ kind: 'PATCHes at once with one If-Match', displayNames })) },
@@ -199,6 +201,20 @@ describe(`whole SCIM requests under generated input on ${E2E_DATABASE}`, () => {
             expect((await checked(createOf(c.userName))).statusCode).toBe(201);
             expectRefused(await checked(createOf(c.again)), 409);
             return;
+          case 'two creates of one address at once': {
+            const answers = await Promise.all([createOf(c.userName), createOf(c.again)].map(send));
+            for (const answer of answers) {
+              shares.count(answer.statusCode < 300 && '2xx', answer.statusCode === 409 && '409');
+              expect(scimErrorProblems(answer)).toEqual([]);
+            }
+            // Rule L8: one address, one user; the loser is told why (perhaps with Retry-After while the claim is in flight).
+            expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409]);
+            expectRefused(answers.find((a) => a.statusCode === 409)!, 409);
+            const found = await send({ method: 'GET', url: `/scim/v2/Users?${new URLSearchParams({ filter: `userName eq "${c.userName}"` })}` });
+            expect(JSON.parse(found.body).totalResults).toBe(1);
+            state = await storedState();
+            return;
+          }
           case 'rename onto a held address': {
             expect((await checked(createOf(c.userName))).statusCode).toBe(201);
             const rename: Request =
