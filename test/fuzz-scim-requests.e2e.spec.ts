@@ -55,8 +55,8 @@ type Request = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: strin
 
 /**
  * What one case sends (issue 17, item 3): one request with its junk at one level, or a few requests that
- * must end in a 409 or a 412: a second create of a held address, a rename onto one, a write with a stale
- * If-Match, two PATCHes at once with the same If-Match.
+ * must end in a 409 or a 412: a second create of a held address, two creates of one address at once, a
+ * rename onto a held address, a write with a stale If-Match, two PATCHes at once with the same If-Match.
  */
 type Scenario =
   | { readonly kind: 'one request'; readonly request: Request }
