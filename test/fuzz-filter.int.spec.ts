@@ -3,17 +3,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { emailKey } from '@scim-ledger/domain';
 import { openReadModel, ScimUserRow } from '@scim-ledger/read-model';
-import { MAX_FILTER_LENGTH, ScimError, userFilterToSql, type FilterDialect } from '@scim-ledger/scim';
+import { MAX_FILTER_LENGTH, ScimError, userFilterToSql, type FilterDialect, type UserFilterSql } from '@scim-ledger/scim';
 import { createFreshPostgresDatabase } from '../libs/event-store/src/postgres/fresh-postgres-database';
-import { anyFilterText, fuzzParameters, fuzzRuns, scimFilter } from './support/hostile-arbitraries';
+import { FuzzShares } from './support/fuzz-shares';
+import { FILTER_DATES, FILTER_TEXTS, filterCase, fuzzParameters, fuzzRuns, fuzzTimeout, storedColumnsFilter } from './support/hostile-arbitraries';
 
 /**
- * Issue 8: generated filters, well formed, mangled and plain hostile text.
+ * Issue 8: generated filters, valid ones and ones with junk at one level.
  * Every one is either SQL that both databases run, or a 400 invalidFilter;
  * no value ever reaches the SQL text (values travel only as parameters).
+ * Issue 17, item 3: the shares of cases that parse and hold value paths,
+ * and/or and not are printed and have minimums, and SQLite and PostgreSQL
+ * must pick the same users for the same filter.
  */
-function translateOrRefuse(text: string, dialect: FilterDialect) {
+function translateOrRefuse(text: string, dialect: FilterDialect): UserFilterSql | null {
   try {
     return userFilterToSql(text, dialect);
   } catch (error) {
@@ -27,23 +32,33 @@ function translateOrRefuse(text: string, dialect: FilterDialect) {
 /** SQL text with its fixed literals removed: what is left must hold no quote, so nothing from the client is in it. */
 const withoutFixedLiterals = (sql: string) => sql.replace(/ESCAPE '\\'/g, '').replace(/''/g, '');
 
+const TRANSLATION_RUNS = fuzzRuns(1000);
+const DIFFERENTIAL_RUNS = fuzzRuns(400);
+
 describe('filter → SQL under generated input', () => {
-  it.each(['sqlite', 'postgres'] as const)('given any filter text, when translated for %s, then SQL with parameters only, or 400 invalidFilter', (dialect) => {
-    let accepted = 0;
+  it.each(['sqlite', 'postgres'] as const)('given any filter text, when translated for %s, then SQL with parameters only, or 400 invalidFilter; most cases parse and reach value paths, and/or and not', (dialect) => {
+    const shares = new FuzzShares(`fuzz-filter (translation, ${dialect})`);
     fc.assert(
-      fc.property(anyFilterText, (text) => {
-        const translated = translateOrRefuse(text, dialect);
+      fc.property(filterCase, (filter) => {
+        const translated = translateOrRefuse(filter.text, dialect);
+        const structured = translated !== null && filter.junk !== 'structure' && filter.junk !== 'text';
+        shares.count(
+          translated && 'parse',
+          structured && filter.valuePath && 'value paths',
+          structured && filter.junction && 'and/or',
+          structured && filter.not && 'not',
+          translated && filter.junk === 'leaf' && 'parse with a hostile leaf',
+          structured && filter.leaves === 1 && /\spr$/i.test(filter.text) && 'bare pr',
+          `junk: ${filter.junk}`,
+        );
         if (!translated) return;
-        accepted++;
         expect(withoutFixedLiterals(translated.sql)).not.toMatch(/'/);
         for (const name of translated.sql.match(/:\w+/g) ?? []) expect(translated.params).toHaveProperty(name.slice(1));
       }),
-      fuzzParameters(fuzzRuns(300)),
+      fuzzParameters(TRANSLATION_RUNS),
     );
-    // The generator is not all garbage: a good share of the cases reach the translation.
-    if (process.env.FUZZ_REPORT) process.stdout.write(`filter fuzz ${dialect}: ${accepted} accepted\n`);
-    expect(accepted).toBeGreaterThan(0);
-  });
+    expect(shares.report({ parse: 0.4, 'value paths': 0.1, 'and/or': 0.15, not: 0.05, 'parse with a hostile leaf': 0.03 })).toEqual([]);
+  }, fuzzTimeout(TRANSLATION_RUNS, 10));
 
   it('given a filter one character over the bound, then invalidFilter naming the bound', () => {
     const long = `userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`;
@@ -52,7 +67,6 @@ describe('filter → SQL under generated input', () => {
 });
 
 interface ReadModelUnderTest {
-  readonly dialect: FilterDialect;
   readonly dataSource: DataSource;
   discard(): Promise<void>;
 }
@@ -61,43 +75,99 @@ async function readModel(dialect: FilterDialect): Promise<ReadModelUnderTest> {
   if (dialect === 'postgres') {
     const database = await createFreshPostgresDatabase('scim_ledger_fuzz_filter');
     const dataSource = await openReadModel({ type: 'postgres', url: database.url });
-    return { dialect, dataSource, discard: async () => (await dataSource.destroy(), await database.drop()) };
+    return { dataSource, discard: async () => (await dataSource.destroy(), await database.drop()) };
   }
   const directory = mkdtempSync(join(tmpdir(), 'scim-fuzz-filter-'));
   const dataSource = await openReadModel({ type: 'sqlite', file: join(directory, 'read-model.sqlite') });
-  return { dialect, dataSource, discard: async () => (await dataSource.destroy(), rmSync(directory, { recursive: true, force: true })) };
+  return { dataSource, discard: async () => (await dataSource.destroy(), rmSync(directory, { recursive: true, force: true })) };
 }
 
-describe.each(['sqlite', 'postgres'] as const)('accepted filters on a real %s read model', (dialect) => {
-  let model: ReadModelUnderTest;
+/** What a generated user holds: the texts and dates the filters compare with, so some match and some do not. */
+const ADDRESSES = ['ada@example.com', 'Ada@Example.com', 'ADA@EXAMPLE.COM', 'bob@example.com', 'ß@example.com', 'e%_x@example.com', 'lovelace@ada.example'];
+const text = fc.constantFrom(...FILTER_TEXTS);
+const generatedUser = fc.record({
+  userName: fc.constantFrom(...ADDRESSES),
+  email: fc.option(fc.constantFrom(...ADDRESSES), { nil: undefined }),
+  displayName: text,
+  givenName: fc.option(text, { nil: null }),
+  familyName: fc.option(text, { nil: null }),
+  externalId: fc.option(fc.constantFrom('ext-1', 'EXT-1', 'ext-2', ''), { nil: null }),
+  userPrincipalName: fc.option(fc.constantFrom(...ADDRESSES), { nil: null }),
+  active: fc.boolean(),
+  createdAt: fc.constantFrom(...FILTER_DATES),
+  lastModified: fc.constantFrom(...FILTER_DATES),
+});
+
+function rowOf(user: typeof generatedUser extends fc.Arbitrary<infer U> ? U : never, tenantId: string, id: string): ScimUserRow {
+  const email = user.email ?? user.userName;
+  return {
+    ...user, id, tenantId, email, userNameLower: emailKey(user.userName), emailLower: emailKey(email), status: 'Active', preservedBy: null, deletedInIdp: false,
+    revision: 0, preservedAt: null, provisionedBy: 'idp', mappingId: 'm', profileId: 'p', storageId: 's', quotaAmount: 0, quotaUnit: 'GB', sendActivationEmail: true, legalHold: false,
+  };
+}
+
+/**
+ * SQLite's LOWER folds ASCII only, PostgreSQL's every letter (user-filter.sql.ts says so): a filter
+ * comparing a name with "É" or "İ" picks different users on the two (the failing test below), so the
+ * differential leaves such filters out until the read model keeps folded copies.
+ */
+const hasNonAsciiCapital = (text: string) => [...text].some((c) => c > '\x7f' && c.toLowerCase() !== c);
+
+describe('the same filter on SQLite and PostgreSQL', () => {
+  const models: Partial<Record<FilterDialect, ReadModelUnderTest>> = {};
   beforeAll(async () => {
-    model = await readModel(dialect);
-    const row: ScimUserRow = {
-      id: 'u1', tenantId: 't1', userName: 'Ada@Example.com', userNameLower: 'ada@example.com', email: 'Ada@Example.com', emailLower: 'ada@example.com',
-      displayName: 'Ada', givenName: 'Ada', familyName: null, externalId: 'ext', userPrincipalName: null, active: true, status: 'Active',
-      preservedBy: null, deletedInIdp: false, createdAt: '2026-01-01T00:00:00.000Z', lastModified: '2026-01-01T00:00:00.000Z', revision: 0,
-      preservedAt: null, provisionedBy: 'idp', mappingId: 'm', profileId: 'p', storageId: 's', quotaAmount: 0, quotaUnit: 'GB',
-      sendActivationEmail: true, legalHold: false,
-    };
-    await model.dataSource.getRepository(ScimUserRow).insert(row);
-  });
+    models.sqlite = await readModel('sqlite');
+    models.postgres = await readModel('postgres');
+  }, 60_000);
   afterAll(async () => {
-    await model?.discard();
+    await models.sqlite?.discard();
+    await models.postgres?.discard();
   });
 
-  it('given any well-formed generated filter the translator accepts, when the database runs it, then it answers without an error', async () => {
-    let ran = 0;
+  async function matchingIds(dialect: FilterDialect, tenantId: string, translated: UserFilterSql): Promise<string[]> {
+    const rows = await models[dialect]!.dataSource.getRepository(ScimUserRow).createQueryBuilder('u').select('u.id').where('u."tenantId" = :tenant', { tenant: tenantId }).andWhere(translated.sql, translated.params).getMany();
+    return rows.map((row) => row.id).sort();
+  }
+
+  it('given generated users and a generated filter, when both databases run it, then they answer with the same users', async () => {
+    const shares = new FuzzShares('fuzz-filter (SQLite = PostgreSQL)');
+    let tenant = 0;
     await fc.assert(
-      fc.asyncProperty(scimFilter, async (text) => {
-        const translated = translateOrRefuse(text, dialect);
-        if (!translated) return;
-        ran++;
-        const count = await model.dataSource.getRepository(ScimUserRow).createQueryBuilder('u').where('u."tenantId" = :tenant', { tenant: 't1' }).andWhere(translated.sql, translated.params).getCount();
-        expect(count === 0 || count === 1).toBe(true);
-      }),
-      fuzzParameters(fuzzRuns(200)),
+      fc.asyncProperty(
+        fc.oneof({ weight: 3, arbitrary: storedColumnsFilter }, { weight: 2, arbitrary: filterCase.filter((filter) => filter.junk === 'none' || filter.junk === 'leaf') }),
+        fc.array(generatedUser, { minLength: 3, maxLength: 8 }),
+        async (filter, users) => {
+          const onSqlite = translateOrRefuse(filter.text, 'sqlite');
+          const onPostgres = translateOrRefuse(filter.text, 'postgres');
+          // The dialects differ only in how they say it: a filter one refuses, both refuse.
+          expect([filter.text, onPostgres === null]).toEqual([filter.text, onSqlite === null]);
+          if (!onSqlite || !onPostgres) return shares.count('refused by both');
+          if (hasNonAsciiCapital(filter.text)) return shares.count('left out: a non-ASCII capital');
+          const tenantId = `t${tenant++}`;
+          const rows = users.map((user, i) => rowOf(user, tenantId, `${tenantId}-u${i}`));
+          await models.sqlite!.dataSource.getRepository(ScimUserRow).insert(rows);
+          await models.postgres!.dataSource.getRepository(ScimUserRow).insert(rows);
+          const [sqlite, postgres] = [await matchingIds('sqlite', tenantId, onSqlite), await matchingIds('postgres', tenantId, onPostgres)];
+          shares.count('ran on both', sqlite.length > 0 && sqlite.length < rows.length && 'picked some users but not all', sqlite.length === 0 && 'picked none', sqlite.length === rows.length && 'picked all');
+          expect({ filter: filter.text, users, postgres }).toEqual({ filter: filter.text, users, postgres: sqlite });
+        },
+      ),
+      fuzzParameters(DIFFERENTIAL_RUNS),
     );
-    if (process.env.FUZZ_REPORT) process.stdout.write(`filter fuzz on ${dialect}: ${ran} ran\n`);
-    expect(ran).toBeGreaterThan(0);
-  }, 600_000);
+    // A filter that picks no one or everyone cannot tell two databases apart.
+    expect(shares.report({ 'ran on both': 0.5, 'picked some users but not all': 0.15 })).toEqual([]);
+  }, fuzzTimeout(DIFFERENTIAL_RUNS, 100));
+
+  // Found by the property above (FUZZ_RUNS=3000, seed -1899557633: `name.givenName lt "İ"` over a givenName "work"),
+  // not fixed here: the server's filters answer differently on SQLite and PostgreSQL for non-ASCII capitals.
+  it.failing('given a user named "émile", when filtered by displayName eq "ÉMILE", then SQLite finds them as PostgreSQL does (fails: SQLite LOWER folds ASCII only)', async () => {
+    const tenantId = 'non-ascii-capital';
+    const user = { userName: 'emile@example.com', email: undefined, displayName: 'émile', givenName: null, familyName: null, externalId: null, userPrincipalName: null, active: true, createdAt: FILTER_DATES[0], lastModified: FILTER_DATES[0] };
+    const rows = [rowOf(user, tenantId, `${tenantId}-u0`)];
+    await models.sqlite!.dataSource.getRepository(ScimUserRow).insert(rows);
+    await models.postgres!.dataSource.getRepository(ScimUserRow).insert(rows);
+    const filter = 'displayName eq "ÉMILE"';
+    expect(await matchingIds('postgres', tenantId, userFilterToSql(filter, 'postgres'))).toEqual([`${tenantId}-u0`]);
+    expect(await matchingIds('sqlite', tenantId, userFilterToSql(filter, 'sqlite'))).toEqual([`${tenantId}-u0`]);
+  });
 });
