@@ -3,7 +3,6 @@ import { userIdOfStream, userStreamId } from '@scim-ledger/domain';
 import type { Projection, ProjectedBatch } from '../projection';
 import { insertRows, placeholders, quote, slices, statementSizes } from '../sql/bulk-rows';
 import { keepsAuditEntry } from '../tenants/deleted-tenants';
-
 import { auditEntryFor } from './audit-entry.projection';
 import { AuditEntryRow } from './audit-entry.row';
 
