@@ -3,6 +3,11 @@
 import { mutationRun } from './test/mutation/stryker-run.mjs';
 
 export default mutationRun('handlers', {
-  mutate: ['apps/api/src/scim-users/**/*.command.ts', 'apps/api/src/scim-users/existing-user-write.ts', 'apps/api/src/provisioning/**/*.ts'],
+  mutate: [
+    'apps/api/src/scim-users/**/*.command.ts',
+    'apps/api/src/scim-users/existing-user-write.ts',
+    'apps/api/src/application/{address-claims,profile-seats,provisioning,refusals,users,tenants}/*.ts',
+    '!apps/api/src/application/**/*.spec.ts',
+  ],
   timeoutMS: 60_000,
 });
