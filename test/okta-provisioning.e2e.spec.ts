@@ -46,7 +46,7 @@ describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
     okta = oktaClient(t, TENANT_B_TOKEN);
-  });
+    }, 30_000);
   afterAll(async () => {
     await t?.close();
   });
