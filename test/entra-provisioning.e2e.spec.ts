@@ -82,7 +82,7 @@ describe(`Microsoft Entra ID provisioning flow on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     t = await startTestApp();
     entra = entraClient(t, TENANT_A_TOKEN);
-  });
+    }, 30_000);
   afterAll(async () => {
     await t?.close();
   });
