@@ -16,7 +16,7 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
 
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
-  });
+    }, 30_000);
   afterAll(async () => {
     await t?.close();
   });
