@@ -9,14 +9,14 @@ const PROBLEM = 'application/problem+json';
 const engineer = (userName: string, displayName: string) =>
   entraUser(userName, { displayName, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Engineering' } });
 
+type Credential = { clientId: string; clientSecret: string };
+
 describe(`admin API on ${E2E_DATABASE}`, () => {
   let t: TestApp;
-  let acme: { clientId: string; clientSecret: string };
-  let globex: { clientId: string; clientSecret: string };
 
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
-  });
+    }, 30_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -26,7 +26,7 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     get: (url: string) => request(t.http).get(url).set('Authorization', `Bearer ${OPERATOR}`),
     put: (url: string) => request(t.http).put(url).set('Authorization', `Bearer ${OPERATOR}`),
   };
-  const as = (credential: { clientId: string; clientSecret: string }) => ({
+  const as = (credential: Credential) => ({
     post: (url: string) => request(t.http).post(url).auth(credential.clientId, credential.clientSecret),
     get: (url: string) => request(t.http).get(url).auth(credential.clientId, credential.clientSecret),
     put: (url: string) => request(t.http).put(url).auth(credential.clientId, credential.clientSecret),
@@ -34,15 +34,64 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     delete: (url: string) => request(t.http).delete(url).auth(credential.clientId, credential.clientSecret),
   });
 
+  interface GivenTenant {
+    readonly id: string;
+    readonly credential: Credential;
+    /** `/admin/v1/tenants/<id>` */
+    readonly url: string;
+    /** An address in this tenant's own domain (addresses are unique across tenants, rule L8). */
+    readonly address: (local: string) => string;
+  }
+
+  /** A tenant of this test's own, as the operator creates it: manual user management, nothing set up. */
+  let tenants = 0;
+  async function givenTenant(prefix = 'acme'): Promise<GivenTenant> {
+    const id = `${prefix}-${++tenants}`;
+    const created = await operator.post('/admin/v1/tenants').send({ id, name: `${prefix} ${tenants}` });
+    expect(created.status).toBe(201);
+    return { id, credential: created.body.apiCredential, url: `/admin/v1/tenants/${id}`, address: (local) => `${local}@${id}.example` };
+  }
+
+  /**
+   * A tenant of this test's own set up for SCIM by its admin as in "the admin sets up storage,
+   * profile and two mappings": storage eu, profile staff (10 users, eu), mapping eng on department.
+   */
+  async function givenSetUpTenant(): Promise<GivenTenant> {
+    const tenant = await givenTenant();
+    const admin = as(tenant.credential);
+    const setUp = [
+      await admin.put(`${tenant.url}/user-management`).send({ method: 'scim' }),
+      await admin.post(`${tenant.url}/storages`).send({ id: 'eu', name: 'EU', region: 'eu-west-1' }),
+      await admin.post(`${tenant.url}/profiles`).send({ id: 'staff', name: 'Staff', maxUsers: 10, storageIds: ['eu'] }),
+      await admin.post(`${tenant.url}/scim-mappings`).send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } }),
+    ];
+    expect(setUp.map((response) => response.status)).toEqual([200, 201, 201, 201]);
+    return tenant;
+  }
+
+  /**
+   * For the cross-tenant table, whose every case checks it changed nothing: a set-up tenant with
+   * its second mapping paris ordered first, and another tenant; made by whichever case runs first.
+   */
+  let victimAndIntruder: Promise<{ victim: GivenTenant; intruder: GivenTenant }> | undefined;
+  const givenVictimAndIntruder = () =>
+    (victimAndIntruder ??= (async () => {
+      const victim = await givenSetUpTenant();
+      const admin = as(victim.credential);
+      await admin.post(`${victim.url}/scim-mappings`).send({ id: 'paris', name: 'Paris', attribute: 'city', values: 'Paris, France;Lyon', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      expect((await admin.put(`${victim.url}/scim-mappings/order`).send({ orderedIds: ['paris', 'eng'] })).status).toBe(200);
+      return { victim, intruder: await givenTenant('globex') };
+    })());
+
   it('given the operator, when creating two tenants, then each comes with an API credential shown once', async () => {
     const created = await operator.post('/admin/v1/tenants').send({ id: 'acme', name: 'Acme Corp' });
     expect(created.status).toBe(201);
     // The admin API is not SCIM: plain JSON, not application/scim+json.
     expect(created.headers['content-type']).toMatch(/^application\/json/);
     expect(created.body).toMatchObject({ id: 'acme', name: 'Acme Corp', userManagement: 'manual' });
-    acme = created.body.apiCredential;
+    const acme = created.body.apiCredential;
     expect(acme.clientSecret).toHaveLength(43);
-    globex = (await operator.post('/admin/v1/tenants').send({ id: 'globex', name: 'Globex' })).body.apiCredential;
+    await operator.post('/admin/v1/tenants').send({ id: 'globex', name: 'Globex' });
 
     expect((await operator.post('/admin/v1/tenants').send({ id: 'acme', name: 'again' })).status).toBe(409);
     const list = await operator.get('/admin/v1/tenants');
@@ -50,60 +99,65 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
   });
 
   it('given a tenant credential, when the admin sets up storage, profile and two mappings, then they read back in order', async () => {
-    const admin = as(acme);
-    expect((await admin.put('/admin/v1/tenants/acme/user-management').send({ method: 'scim' })).body.userManagement).toBe('scim');
-    expect((await admin.post('/admin/v1/tenants/acme/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' })).body).toEqual({
+    const { credential, url } = await givenTenant();
+    const admin = as(credential);
+    expect((await admin.put(`${url}/user-management`).send({ method: 'scim' })).body.userManagement).toBe('scim');
+    expect((await admin.post(`${url}/storages`).send({ id: 'eu', name: 'EU', region: 'eu-west-1' })).body).toEqual({
       id: 'eu', name: 'EU', region: 'eu-west-1', health: 'healthy',
     });
-    expect((await admin.post('/admin/v1/tenants/acme/profiles').send({ id: 'staff', name: 'Staff', maxUsers: 10, storageIds: ['eu'] })).status).toBe(201);
+    expect((await admin.post(`${url}/profiles`).send({ id: 'staff', name: 'Staff', maxUsers: 10, storageIds: ['eu'] })).status).toBe(201);
     const quota = { amount: 0, unit: 'GB' };
-    const first = await admin.post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota });
+    const first = await admin.post(`${url}/scim-mappings`).send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota });
     expect(first.status).toBe(201);
     expect(first.body.filter).toEqual({ attribute: 'department', values: ['Engineering', 'R&D'] });
-    await admin.post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'paris', name: 'Paris', attribute: 'city', values: 'Paris, France;Lyon', profileId: 'staff', storageId: 'eu', quota });
+    await admin.post(`${url}/scim-mappings`).send({ id: 'paris', name: 'Paris', attribute: 'city', values: 'Paris, France;Lyon', profileId: 'staff', storageId: 'eu', quota });
 
-    const reordered = await admin.put('/admin/v1/tenants/acme/scim-mappings/order').send({ orderedIds: ['paris', 'eng'] });
+    const reordered = await admin.put(`${url}/scim-mappings/order`).send({ orderedIds: ['paris', 'eng'] });
     expect(reordered.body.scimMappings.map((m: { id: string }) => m.id)).toEqual(['paris', 'eng']);
     expect(reordered.body.scimMappings[0].filter.values).toEqual(['Paris, France', 'Lyon']);
   });
 
   it('given a mapping, when a change tries to alter its filter, then 400 (unknown field) and the filter stays (rule M3)', async () => {
-    const response = await as(acme).put('/admin/v1/tenants/acme/scim-mappings/eng').send({ name: 'Eng', attribute: 'title', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+    const { credential, url } = await givenSetUpTenant();
+    const response = await as(credential).put(`${url}/scim-mappings/eng`).send({ name: 'Eng', attribute: 'title', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toContain(PROBLEM);
-    const renamed = await as(acme).put('/admin/v1/tenants/acme/scim-mappings/eng').send({ name: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+    const renamed = await as(credential).put(`${url}/scim-mappings/eng`).send({ name: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
     expect(renamed.body).toMatchObject({ name: 'Eng', filter: { attribute: 'department' }, quota: { amount: 1, unit: 'TB' } });
   });
 
   it('given a profile that may not use a storage, when a mapping pairs them, then 422 naming the rule (M7)', async () => {
-    const admin = as(acme);
-    await admin.post('/admin/v1/tenants/acme/storages').send({ id: 'us', name: 'US', region: 'us-east-1' });
-    const response = await admin.post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'us-eng', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'us', quota: { amount: 0, unit: 'GB' } });
+    const { credential, url } = await givenSetUpTenant();
+    const admin = as(credential);
+    await admin.post(`${url}/storages`).send({ id: 'us', name: 'US', region: 'us-east-1' });
+    const response = await admin.post(`${url}/scim-mappings`).send({ id: 'us-eng', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'us', quota: { amount: 0, unit: 'GB' } });
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ status: 422, title: 'StorageNotAllowedForProfile' });
   });
 
   it('given storage health, when the operator sets it, then it changes; a tenant credential may not (rule M6)', async () => {
-    expect((await as(acme).put('/admin/v1/tenants/acme/storages/eu/health').send({ health: 'unhealthy' })).status).toBe(403);
-    const set = await operator.put('/admin/v1/tenants/acme/storages/eu/health').send({ health: 'unhealthy' });
+    const { credential, url } = await givenSetUpTenant();
+    expect((await as(credential).put(`${url}/storages/eu/health`).send({ health: 'unhealthy' })).status).toBe(403);
+    const set = await operator.put(`${url}/storages/eu/health`).send({ health: 'unhealthy' });
     expect(set.body.health).toBe('unhealthy');
   });
 
   it('given a SCIM token generated by the admin, when regenerated, then the old one gets 401 at once and the new one works (rule T2)', async () => {
-    const admin = as(acme);
-    const first = await admin.post('/admin/v1/tenants/acme/scim-token');
+    const { credential, url } = await givenSetUpTenant();
+    const admin = as(credential);
+    const first = await admin.post(`${url}/scim-token`);
     expect(first.status).toBe(201);
     expect(Date.parse(first.body.expiresAt) - Date.parse(first.body.createdAt)).toBe(365 * 86_400_000);
     const scim = (token: string) => request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${token}`);
     expect((await scim(first.body.token)).status).toBe(200);
 
-    const second = await admin.post('/admin/v1/tenants/acme/scim-token');
+    const second = await admin.post(`${url}/scim-token`);
     expect((await scim(first.body.token)).status).toBe(401);
     expect((await scim(second.body.token)).status).toBe(200);
 
     // The token's last use is recorded in the background.
     const status = await eventually(
-      () => admin.get('/admin/v1/tenants/acme/scim-token'),
+      () => admin.get(`${url}/scim-token`),
       (response) => response.body.lastUsedAt !== null,
       5000,
       "the token's last use",
@@ -111,25 +165,27 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     expect(status.body).toMatchObject({ tokenId: second.body.tokenId, status: 'valid' });
     expect(Date.parse(status.body.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(second.body.createdAt));
     expect(JSON.stringify(status.body)).not.toContain(second.body.token);
-    const credentials = await admin.get('/admin/v1/tenants/acme/api-credentials');
+    const credentials = await admin.get(`${url}/api-credentials`);
     expect(credentials.body.credentials.filter((c: { kind: string }) => c.kind === 'scim')).toEqual([
       expect.objectContaining({ id: second.body.tokenId }),
     ]);
   });
 
   it('given the credentials kept apart (rule T4), then a SCIM token opens no admin route and an API credential opens no SCIM route', async () => {
+    const { credential, url } = await givenTenant();
     expect((await request(t.http).get('/admin/v1/tenants/tenant-a').set('Authorization', `Bearer ${TENANT_A_TOKEN}`)).status).toBe(401);
-    expect((await request(t.http).get('/scim/v2/Users').auth(acme.clientId, acme.clientSecret)).status).toBe(401);
-    const none = await request(t.http).get('/admin/v1/tenants/acme');
+    expect((await request(t.http).get('/scim/v2/Users').auth(credential.clientId, credential.clientSecret)).status).toBe(401);
+    const none = await request(t.http).get(url);
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toContain('Basic');
   });
 
   it('given a revoked API credential, when used, then 401', async () => {
-    const extra = (await as(acme).post('/admin/v1/tenants/acme/api-credentials').send({ name: 'ci' })).body;
-    expect((await as(extra).get('/admin/v1/tenants/acme')).status).toBe(200);
-    await as(acme).post(`/admin/v1/tenants/acme/api-credentials/${extra.credentialId}/revoke`);
-    expect((await as(extra).get('/admin/v1/tenants/acme')).status).toBe(401);
+    const { credential, url } = await givenTenant();
+    const extra = (await as(credential).post(`${url}/api-credentials`).send({ name: 'ci' })).body;
+    expect((await as(extra).get(url)).status).toBe(200);
+    await as(credential).post(`${url}/api-credentials/${extra.credentialId}/revoke`);
+    expect((await as(extra).get(url)).status).toBe(401);
   });
 
   it.each([
@@ -153,88 +209,120 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     ['PUT', '/admin/v1/tenants/acme/scim-mappings/eng', { name: 'x', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } }],
     ['DELETE', '/admin/v1/tenants/acme/scim-mappings/eng', undefined],
   ])('given another tenant\'s credential, when %s %s, then 404 and nothing of acme changes', async (method, url, body) => {
-    const before = JSON.stringify(await snapshot());
-    const call = as(globex)[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](url);
+    const { victim, intruder } = await givenVictimAndIntruder();
+    const before = JSON.stringify(await snapshot(victim));
+    const call = as(intruder.credential)[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](url.replace('/admin/v1/tenants/acme', victim.url));
     const response = body ? await call.send(body) : await call;
     expect(response.status).toBe(404);
     expect(response.headers['content-type']).toContain(PROBLEM);
-    expect(JSON.stringify(await snapshot())).toBe(before);
+    expect(JSON.stringify(await snapshot(victim))).toBe(before);
   });
 
-  async function snapshot() {
-    const admin = as(acme);
+  async function snapshot({ credential, url }: GivenTenant) {
+    const admin = as(credential);
     const parts = ['', '/storages', '/profiles', '/scim-mappings', '/api-credentials', '/scim-token'];
-    return Promise.all(parts.map(async (part) => (await admin.get(`/admin/v1/tenants/acme${part}`)).body));
+    return Promise.all(parts.map(async (part) => (await admin.get(`${url}${part}`)).body));
   }
 
   describe('users for the admin', () => {
-    let scimToken: string;
-    let userId: string;
-    const scim = () => ({
+    const scim = (scimToken: string) => ({
       post: (url: string) => request(t.http).post(url).set('Authorization', `Bearer ${scimToken}`).set('Content-Type', SCIM_JSON),
       patch: (url: string) => request(t.http).patch(url).set('Authorization', `Bearer ${scimToken}`).set('Content-Type', SCIM_JSON),
       delete: (url: string) => request(t.http).delete(url).set('Authorization', `Bearer ${scimToken}`),
     });
 
-    beforeAll(async () => {
-      // An earlier test left storage eu unhealthy; the users' mapping (eng: department) places them on it.
-      await operator.put('/admin/v1/tenants/acme/storages/eu/health').send({ health: 'healthy' });
-      scimToken = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
-      userId = (await scim().post('/scim/v2/Users').send(engineer('grace@acme.example', 'Grace Hopper'))).body.id;
-      await scim().post('/scim/v2/Users').send(engineer('alan@acme.example', 'Alan Turing'));
-    });
+    /** A set-up tenant with a SCIM token and Grace Hopper, an engineer its IdP created. */
+    async function givenUser(): Promise<GivenTenant & { scimToken: string; graceId: string }> {
+      const tenant = await givenSetUpTenant();
+      const scimToken = (await as(tenant.credential).post(`${tenant.url}/scim-token`)).body.token;
+      const grace = await scim(scimToken).post('/scim/v2/Users').send(engineer(tenant.address('grace'), 'Grace Hopper'));
+      expect(grace.status).toBe(201);
+      return { ...tenant, scimToken, graceId: grace.body.id };
+    }
+
+    /** Grace preserved by the admin, as in rule L6's test. */
+    async function givenPreservedUser() {
+      const given = await givenUser();
+      expect((await as(given.credential).post(`${given.url}/users/${given.graceId}/preserve`)).status).toBe(200);
+      return given;
+    }
+
+    /**
+     * For the tests that only read them: Grace and Alan Turing, placed by mapping eng after the
+     * admin changed it to 1 TB (as in rule M3's test), and another tenant; made by whichever runs first.
+     */
+    let twoUsersAndIntruder: Promise<{ victim: GivenTenant; intruder: GivenTenant }> | undefined;
+    const givenTwoUsersAndIntruder = () =>
+      (twoUsersAndIntruder ??= (async () => {
+        const victim = await givenSetUpTenant();
+        await as(victim.credential).put(`${victim.url}/scim-mappings/eng`).send({ name: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+        const scimToken = (await as(victim.credential).post(`${victim.url}/scim-token`)).body.token;
+        const created = [
+          await scim(scimToken).post('/scim/v2/Users').send(engineer(victim.address('grace'), 'Grace Hopper')),
+          await scim(scimToken).post('/scim/v2/Users').send(engineer(victim.address('alan'), 'Alan Turing')),
+        ];
+        expect(created.map((response) => response.status)).toEqual([201, 201]);
+        return { victim, intruder: await givenTenant('globex') };
+      })());
 
     it('given users a mapping placed, when the admin searches by profile and storage, then they come back with their placement', async () => {
-      const byProfile = await as(acme).get('/admin/v1/tenants/acme/users?profileId=staff');
-      expect(byProfile.body.users.map((u: { userName: string }) => u.userName).sort()).toEqual(['alan@acme.example', 'grace@acme.example']);
+      const { credential, url, address } = (await givenTwoUsersAndIntruder()).victim;
+      const byProfile = await as(credential).get(`${url}/users?profileId=staff`);
+      expect(byProfile.body.users.map((u: { userName: string }) => u.userName).sort()).toEqual([address('alan'), address('grace')]);
       expect(byProfile.body.users[0].placement).toMatchObject({ mappingId: 'eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
-      expect((await as(acme).get('/admin/v1/tenants/acme/users?storageId=eu')).body.total).toBe(2);
-      expect((await as(acme).get('/admin/v1/tenants/acme/users?storageId=us')).body.total).toBe(0);
-      expect((await as(acme).get('/admin/v1/tenants/acme/users?profileId=nobody')).body.total).toBe(0);
+      expect((await as(credential).get(`${url}/users?storageId=eu`)).body.total).toBe(2);
+      expect((await as(credential).get(`${url}/users?storageId=us`)).body.total).toBe(0);
+      expect((await as(credential).get(`${url}/users?profileId=nobody`)).body.total).toBe(0);
     });
 
     it('given users, when the admin searches by text and status, then the matching users come back', async () => {
-      const found = await as(acme).get('/admin/v1/tenants/acme/users?q=HOPPER');
-      expect(found.body.users.map((u: { userName: string }) => u.userName)).toEqual(['grace@acme.example']);
-      const active = await as(acme).get('/admin/v1/tenants/acme/users?status=Active');
+      const { credential, url, address } = (await givenTwoUsersAndIntruder()).victim;
+      const found = await as(credential).get(`${url}/users?q=HOPPER`);
+      expect(found.body.users.map((u: { userName: string }) => u.userName)).toEqual([address('grace')]);
+      const active = await as(credential).get(`${url}/users?status=Active`);
       expect(active.body.total).toBeGreaterThanOrEqual(2);
-      expect((await as(acme).get('/admin/v1/tenants/acme/users?status=Gone')).status).toBe(400);
+      expect((await as(credential).get(`${url}/users?status=Gone`)).status).toBe(400);
     });
 
     it('given an admin-preserved user, when the IdP sets active=true, then a SCIM error and it stays preserved (rule L6)', async () => {
-      const preserved = await as(acme).post(`/admin/v1/tenants/acme/users/${userId}/preserve`);
+      const { credential, url, scimToken, graceId: userId } = await givenUser();
+      const preserved = await as(credential).post(`${url}/users/${userId}/preserve`);
       expect(preserved.body).toMatchObject({ status: 'Preserved', preservedBy: 'admin' });
 
-      const attempt = await scim().patch(`/scim/v2/Users/${userId}`).send({
+      const attempt = await scim(scimToken).patch(`/scim/v2/Users/${userId}`).send({
         schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
         Operations: [{ op: 'replace', path: 'active', value: true }],
       });
       expect(attempt.status).toBe(400);
       expect(attempt.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
-      expect((await as(acme).get(`/admin/v1/tenants/acme/users/${userId}`)).body.status).toBe('Preserved');
+      expect((await as(credential).get(`${url}/users/${userId}`)).body.status).toBe('Preserved');
     });
 
     it('given a preserved user, when the admin reactivates it, then it is Active', async () => {
-      const reactivated = await as(acme).post(`/admin/v1/tenants/acme/users/${userId}/reactivate`);
+      const { credential, url, graceId: userId } = await givenPreservedUser();
+      const reactivated = await as(credential).post(`${url}/users/${userId}/reactivate`);
       expect(reactivated.body).toMatchObject({ status: 'Active', preservedBy: null });
     });
 
     it('given an active user, when deleted for good, then 422 and it stays; once preserved, then 204 and gone (rule L10)', async () => {
-      const refused = await as(acme).delete(`/admin/v1/tenants/acme/users/${userId}`);
+      const { credential, url, scimToken, graceId: userId } = await givenUser();
+      const admin = as(credential);
+      const refused = await admin.delete(`${url}/users/${userId}`);
       expect(refused.status).toBe(422);
       expect(refused.body.title).toBe('UserNotPreserved');
 
-      await scim().delete(`/scim/v2/Users/${userId}`);
-      expect((await as(acme).get(`/admin/v1/tenants/acme/users/${userId}`)).body).toMatchObject({ status: 'Preserved', deletedInIdp: true });
-      expect((await as(acme).delete(`/admin/v1/tenants/acme/users/${userId}`)).status).toBe(204);
-      expect((await as(acme).get(`/admin/v1/tenants/acme/users/${userId}`)).status).toBe(404);
+      await scim(scimToken).delete(`/scim/v2/Users/${userId}`);
+      expect((await admin.get(`${url}/users/${userId}`)).body).toMatchObject({ status: 'Preserved', deletedInIdp: true });
+      expect((await admin.delete(`${url}/users/${userId}`)).status).toBe(204);
+      expect((await admin.get(`${url}/users/${userId}`)).status).toBe(404);
     });
 
     it('given the admin creates a user by hand, then it is listed as Active', async () => {
-      const created = await as(acme).post('/admin/v1/tenants/acme/users').send({ userName: 'manual@acme.example', displayName: 'Manual User' });
+      const { credential, url, address } = await givenSetUpTenant();
+      const created = await as(credential).post(`${url}/users`).send({ userName: address('manual'), displayName: 'Manual User' });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ userName: 'manual@acme.example', email: 'manual@acme.example', status: 'Active' });
-      expect((await as(acme).post('/admin/v1/tenants/acme/users').send({ userName: 'MANUAL@acme.example', displayName: 'x' })).status).toBe(409);
+      expect(created.body).toMatchObject({ userName: address('manual'), email: address('manual'), status: 'Active' });
+      expect((await as(credential).post(`${url}/users`).send({ userName: address('MANUAL'), displayName: 'x' })).status).toBe(409);
     });
 
     it.each([
@@ -245,17 +333,19 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
       ['POST', '/admin/v1/tenants/acme/users/ANY/reactivate'],
       ['DELETE', '/admin/v1/tenants/acme/users/ANY'],
     ])("given another tenant's credential, when %s %s, then 404", async (method, url) => {
-      const target = await as(acme).get('/admin/v1/tenants/acme/users?q=alan');
-      const path = url.replace('ANY', target.body.users[0].id);
-      const call = as(globex)[method.toLowerCase() as 'get' | 'post' | 'delete'](path);
+      const { victim, intruder } = await givenTwoUsersAndIntruder();
+      const target = await as(victim.credential).get(`${victim.url}/users?q=alan`);
+      const path = url.replace('/admin/v1/tenants/acme', victim.url).replace('ANY', target.body.users[0].id);
+      const call = as(intruder.credential)[method.toLowerCase() as 'get' | 'post' | 'delete'](path);
       const response = method === 'POST' && path.endsWith('/users') ? await call.send({ userName: 'x@y.z', displayName: 'x' }) : await call;
       expect(response.status).toBe(404);
-      expect((await as(acme).get('/admin/v1/tenants/acme/users?q=alan')).body.users[0].status).toBe('Active');
+      expect((await as(victim.credential).get(`${victim.url}/users?q=alan`)).body.users[0].status).toBe('Active');
     });
   });
 
   it('given a body that breaks validation, when posted, then 400 problem+json listing the errors', async () => {
-    const response = await as(acme).post('/admin/v1/tenants/acme/profiles').send({ id: 'Bad Id', name: '', maxUsers: -1, storageIds: [] });
+    const { credential, url } = await givenTenant();
+    const response = await as(credential).post(`${url}/profiles`).send({ id: 'Bad Id', name: '', maxUsers: -1, storageIds: [] });
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toContain(PROBLEM);
     expect(response.body.errors.length).toBeGreaterThanOrEqual(4);
@@ -269,8 +359,9 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
   });
 
   it('given a user created over SCIM with the admin-made token, then it lands in that tenant', async () => {
-    const token = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
-    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(engineer('acme-user@example.com', 'Acme User'));
+    const { credential, url, address } = await givenSetUpTenant();
+    const token = (await as(credential).post(`${url}/scim-token`)).body.token;
+    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(engineer(address('acme-user'), 'Acme User'));
     expect(created.status).toBe(201);
     const otherTenant = await request(t.http).get(`/scim/v2/Users/${created.body.id}`).set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
     expect(otherTenant.status).toBe(404);
