@@ -3,6 +3,7 @@
 // (README, Architecture). Formatting is Prettier's alone (.prettierrc.json).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 /** apps/api's route folders (SCIM and admin). */
 const API_ROUTES = ['**/admin/*', '**/scim-users/*', '**/scim-groups/*', '**/discovery/*', '**/bench-noop/*', '**/app.module', '**/create-app'];
@@ -11,6 +12,8 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'reports/**', 'bench/results/**', '.stryker-tmp/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Layout is Prettier's: the rules that would fight it are off.
+  prettier,
   {
     rules: {
       // Unused names are errors, but a leading underscore says "deliberately unused" (a discarded tuple slot).
@@ -27,8 +30,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*', 'typeorm', 'better-sqlite3', 'pg', '@eventstore/*', 'fastify', 'node:fs', 'node:fs/*', 'node:net', 'node:http'], message: 'libs/domain is pure: no framework, storage or I/O (shared/STYLE.md points 1 and 7).' },
-            { group: ['@scim-ledger/*', '**/apps/**', '**/event-store/**', '**/read-model/**', '**/scim/**', '**/platform/**'], message: 'libs/domain depends on nothing else of the project.' },
+            {
+              group: ['@nestjs/*', 'typeorm', 'better-sqlite3', 'pg', '@eventstore/*', 'fastify', 'node:fs', 'node:fs/*', 'node:net', 'node:http'],
+              message: 'libs/domain is pure: no framework, storage or I/O (shared/STYLE.md points 1 and 7).',
+            },
+            {
+              group: ['@scim-ledger/*', '**/apps/**', '**/event-store/**', '**/read-model/**', '**/scim/**', '**/platform/**'],
+              message: 'libs/domain depends on nothing else of the project.',
+            },
           ],
         },
       ],
@@ -49,7 +58,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/http/*', '**/auth/*', ...API_ROUTES], message: 'application/ depends on the domain and the ports only, never on the HTTP edge or a route.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/http/*', '**/auth/*', ...API_ROUTES],
+              message: 'application/ depends on the domain and the ports only, never on the HTTP edge or a route.',
+            },
+          ],
+        },
       ],
     },
   },
