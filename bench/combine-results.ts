@@ -24,7 +24,12 @@ if (records.length === 0) {
 const runs = records.flatMap((record) => record.runs);
 const preset = records[0].preset;
 const rows = tableRows(runs, preset);
-process.stderr.write(`${formatTable(runs.map((r) => r.backend), rows)}\n`);
+process.stderr.write(
+  `${formatTable(
+    runs.map((r) => r.backend),
+    rows,
+  )}\n`,
+);
 process.stdout.write(
   `${JSON.stringify(
     {

@@ -48,7 +48,10 @@ const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const name = (node: ProfileNode) => {
   const { functionName, url, lineNumber } = node.callFrame;
-  const where = url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'nm:').replace(/.*\/dist\//, '');
+  const where = url
+    .replace(/^file:\/\//, '')
+    .replace(/.*\/node_modules\//, 'nm:')
+    .replace(/.*\/dist\//, '');
   return `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
 };
 
@@ -76,11 +79,24 @@ const print = (title: string, entries: [string, number][]) => {
 const byPackage = new Map<string, number>();
 for (const [key, us] of self) {
   const where = key.split(' ').slice(1).join(' ');
-  const pkg = where.startsWith('nm:') ? where.slice(3).split('/').slice(0, where.startsWith('nm:@') ? 2 : 1).join('/') : /^(apps|libs)\//.test(where) ? where.split('/').slice(0, 2).join('/') : where.startsWith('node:') ? 'node internals' : key;
+  const pkg = where.startsWith('nm:')
+    ? where
+        .slice(3)
+        .split('/')
+        .slice(0, where.startsWith('nm:@') ? 2 : 1)
+        .join('/')
+    : /^(apps|libs)\//.test(where)
+      ? where.split('/').slice(0, 2).join('/')
+      : where.startsWith('node:')
+        ? 'node internals'
+        : key;
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
 }
 print('self time by package', [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 15));
-print('self time', [...self].sort((a, b) => b[1] - a[1]));
+print(
+  'self time',
+  [...self].sort((a, b) => b[1] - a[1]),
+);
 print(
   'total time, our code',
   [...inclusive].filter(([key]) => /(apps|libs)\//.test(key) && !key.includes('nm:')).sort((a, b) => b[1] - a[1]),

@@ -71,7 +71,7 @@ export async function longStreamPatches(options: LongStreamOptions): Promise<Lon
 
   // The long user's revisions go straight to the store, as seedUsers does, with the api stopped.
   options.log(`  long stream: appending ${options.long} renames to one user`);
-  for (let revision = 0; revision < options.long; ) {
+  for (let revision = 0; revision < options.long;) {
     const count = Math.min(500, options.long - revision);
     const events = Array.from({ length: count }, (_, i) => renamed(tenant.id, `long ${revision + i + 1}`));
     revision = (await options.store.append(userStreamId(long), events, revision)).nextExpectedRevision;
@@ -85,7 +85,10 @@ export async function longStreamPatches(options: LongStreamOptions): Promise<Lon
     const took = { short: [] as number[], long: [] as number[] };
     // A few unmeasured turns first: the api's first requests compile its code (and fill its cache).
     for (let i = -5; i < options.patches; i++) {
-      for (const [which, id] of [['short', short], ['long', long]] as const) {
+      for (const [which, id] of [
+        ['short', short],
+        ['long', long],
+      ] as const) {
         const started = performance.now();
         await patch('PATCH', `/${id}`, rename(`${which} ${randomUUID().slice(0, 8)}`));
         if (i >= 0) took[which].push(performance.now() - started);
@@ -95,9 +98,13 @@ export async function longStreamPatches(options: LongStreamOptions): Promise<Lon
     return { shortP50Ms: median(took.short), longP50Ms: median(took.long) };
   };
   const withoutCache = await measure('0');
-  options.log(`  PATCH p50 without the fold cache: ${withoutCache.shortP50Ms.toFixed(2)} ms at revision ~${SHORT}, ${withoutCache.longP50Ms.toFixed(2)} ms at ~${options.long}`);
+  options.log(
+    `  PATCH p50 without the fold cache: ${withoutCache.shortP50Ms.toFixed(2)} ms at revision ~${SHORT}, ${withoutCache.longP50Ms.toFixed(2)} ms at ~${options.long}`,
+  );
   const withCache = await measure(undefined);
-  options.log(`  PATCH p50 with the fold cache: ${withCache.shortP50Ms.toFixed(2)} ms at revision ~${SHORT}, ${withCache.longP50Ms.toFixed(2)} ms at ~${options.long}`);
+  options.log(
+    `  PATCH p50 with the fold cache: ${withCache.shortP50Ms.toFixed(2)} ms at revision ~${SHORT}, ${withCache.longP50Ms.toFixed(2)} ms at ~${options.long}`,
+  );
   return { long: options.long, withoutCache, withCache };
 }
 

@@ -88,9 +88,13 @@ export async function noisyNeighbour(options: NoisyNeighbourOptions): Promise<No
  */
 function floodFromOwnProcess(phase: string, url: string, token: string, seconds: number): Promise<PhaseResult> {
   const cli = join(require.resolve('autocannon/package.json'), '..', 'autocannon.js');
-  const child = spawn(process.execPath, [cli, '-c', String(FLOOD_CONNECTIONS), '-d', String(seconds), '-t', '30', '-j', '-H', `authorization=Bearer ${token}`, url], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, '-c', String(FLOOD_CONNECTIONS), '-d', String(seconds), '-t', '30', '-j', '-H', `authorization=Bearer ${token}`, url],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve, reject) => {
@@ -135,7 +139,9 @@ async function quietLookups(baseUrl: string, tenant: BenchTenant, seconds: numbe
       const { userName } = seededUserName(Math.floor(Math.random() * QUIET_USERS), [tenant]);
       const started = performance.now();
       try {
-        const response = await fetch(`${baseUrl}/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, { headers: { authorization: `Bearer ${tenant.token}` } });
+        const response = await fetch(`${baseUrl}/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, {
+          headers: { authorization: `Bearer ${tenant.token}` },
+        });
         const body = (await response.json()) as { totalResults?: number };
         took.push(performance.now() - started);
         const code = response.status === 200 && body.totalResults !== 1 ? 'wrong answer' : String(response.status);

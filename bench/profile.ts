@@ -21,12 +21,28 @@ async function main(): Promise<void> {
   const seconds = Number(secondsArg);
   const storage = await openStorage(backend as BackendName);
   const profiles = mkdtempSync(join(tmpdir(), 'scim-ledger-profile-'));
-  const env = { ...storage.env, LOG_LEVEL: 'warn', ADMIN_OPERATOR_TOKEN: OPERATOR_TOKEN, BENCH_NOOP_ROUTE: '1', REMINDER_INTERVAL_MS: '0', RATE_LIMIT_MAX: '1000000000' };
+  const env = {
+    ...storage.env,
+    LOG_LEVEL: 'warn',
+    ADMIN_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    BENCH_NOOP_ROUTE: '1',
+    REMINDER_INTERVAL_MS: '0',
+    RATE_LIMIT_MAX: '1000000000',
+  };
   try {
     if (phase === 'rebuild') {
       const store = await storage.openEventStore();
       const users = Number(secondsArg ?? 100_000);
-      await seedUsers(store, [{ id: 'bench-0', token: '' }, { id: 'bench-1', token: '' }], 0, users, 5000);
+      await seedUsers(
+        store,
+        [
+          { id: 'bench-0', token: '' },
+          { id: 'bench-1', token: '' },
+        ],
+        0,
+        users,
+        5000,
+      );
       await store.close();
       const started = Date.now();
       const projector = startProjector({ env: { ...env, PROJECTOR: 'external' }, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
@@ -35,10 +51,19 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
       const seconds = (Date.now() - started) / 1000;
-      process.stdout.write(`rebuild: ${users} events in ${seconds.toFixed(1)} s = ${(users / seconds).toFixed(0)} events/s, projector peak RSS ${projector.rss().peakMb.toFixed(0)} MB\n`);
+      process.stdout.write(
+        `rebuild: ${users} events in ${seconds.toFixed(1)} s = ${(users / seconds).toFixed(0)} events/s, projector peak RSS ${projector.rss().peakMb.toFixed(0)} MB\n`,
+      );
       await projector.stop();
       const [file] = readdirSync(profiles);
-      process.stdout.write(execFileSync(process.execPath, [join(__dirname, '../node_modules/tsx/dist/cli.mjs'), join(__dirname, 'cpu-profile-top.ts'), join(profiles, file), '35']));
+      process.stdout.write(
+        execFileSync(process.execPath, [
+          join(__dirname, '../node_modules/tsx/dist/cli.mjs'),
+          join(__dirname, 'cpu-profile-top.ts'),
+          join(profiles, file),
+          '35',
+        ]),
+      );
       return;
     }
     const api = await startApi({ env, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
@@ -62,12 +87,22 @@ async function main(): Promise<void> {
     const phaseStarted = Date.now();
     const result = await run();
     const phaseEnded = Date.now();
-    process.stdout.write(`${phase}: ${result.perSecond.toFixed(0)}/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms, codes ${JSON.stringify(result.statusCodes)}\n`);
+    process.stdout.write(
+      `${phase}: ${result.perSecond.toFixed(0)}/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms, codes ${JSON.stringify(result.statusCodes)}\n`,
+    );
     await api.process.stop();
     const exited = Date.now();
     const window = `${exited - phaseStarted}-${exited - phaseEnded}`;
     const [file] = readdirSync(profiles);
-    process.stdout.write(execFileSync(process.execPath, [join(__dirname, '../node_modules/tsx/dist/cli.mjs'), join(__dirname, 'cpu-profile-top.ts'), join(profiles, file), '35', window]));
+    process.stdout.write(
+      execFileSync(process.execPath, [
+        join(__dirname, '../node_modules/tsx/dist/cli.mjs'),
+        join(__dirname, 'cpu-profile-top.ts'),
+        join(profiles, file),
+        '35',
+        window,
+      ]),
+    );
   } finally {
     await storage.drop();
     rmSync(profiles, { recursive: true, force: true });

@@ -55,9 +55,24 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
     row('  create p99', 'ms', (r) => m(r.creates, 'p99Ms')),
     row('storage ceiling (raw appends)', 'appends/s', (r) => median(r.ceiling.map((c) => c.perSecond))),
     row('creates / storage ceiling', 'ratio', (r) => ratio(m(r.creates, 'perSecond'), median(r.ceiling.map((c) => c.perSecond))), { kind: 'min', value: 0.4 }),
-    row('projection lag under creates p50', 'events', (r) => percentile(r.lag.map((l) => l.events), 50)),
-    row('projection lag under creates p99', 'events', (r) => percentile(r.lag.map((l) => l.events), 99)),
-    row('  oldest unprojected event p99', 'ms', (r) => percentile(r.lag.map((l) => l.ageMs), 99)),
+    row('projection lag under creates p50', 'events', (r) =>
+      percentile(
+        r.lag.map((l) => l.events),
+        50,
+      ),
+    ),
+    row('projection lag under creates p99', 'events', (r) =>
+      percentile(
+        r.lag.map((l) => l.events),
+        99,
+      ),
+    ),
+    row('  oldest unprojected event p99', 'ms', (r) =>
+      percentile(
+        r.lag.map((l) => l.ageMs),
+        99,
+      ),
+    ),
     row('PATCH active', 'req/s', (r) => m(r.patches, 'perSecond')),
     row('  PATCH p50', 'ms', (r) => m(r.patches, 'p50Ms')),
     row('  PATCH p99', 'ms', (r) => m(r.patches, 'p99Ms')),
@@ -74,7 +89,12 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
     const label = level >= 1_000_000 ? `${level / 1_000_000}M` : `${level / 1000}k`;
     rows.push(
       row(`users in the read model (${label} level)`, 'users', (r) => at(r)?.users),
-      row(`filtered GETs at ${label} users`, 'req/s', (r) => (at(r) ? m(at(r).gets, 'perSecond') : undefined), isTop ? { kind: 'min', value: 8000 } : undefined),
+      row(
+        `filtered GETs at ${label} users`,
+        'req/s',
+        (r) => (at(r) ? m(at(r).gets, 'perSecond') : undefined),
+        isTop ? { kind: 'min', value: 8000 } : undefined,
+      ),
       row(`  filtered GET p50 at ${label}`, 'ms', (r) => (at(r) ? m(at(r).gets, 'p50Ms') : undefined)),
       row(`  filtered GET p99 at ${label}`, 'ms', (r) => (at(r) ? m(at(r).gets, 'p99Ms') : undefined), isTop ? { kind: 'max', value: 25 } : undefined),
       row(`  no-op route at ${label}`, 'req/s', (r) => (at(r) ? m(at(r).noops, 'perSecond') : undefined)),
@@ -85,7 +105,12 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
   }
   const topLabel = top >= 1_000_000 ? `${top / 1_000_000}M` : `${top / 1000}k`;
   rows.push(
-    row(`full rebuild (${topLabel} users' events)`, 'events/s', (r) => median(r.rebuilds.map((b) => b.perSecond)), top >= 1_000_000 ? { kind: 'min', value: 50_000 } : undefined),
+    row(
+      `full rebuild (${topLabel} users' events)`,
+      'events/s',
+      (r) => median(r.rebuilds.map((b) => b.perSecond)),
+      top >= 1_000_000 ? { kind: 'min', value: 50_000 } : undefined,
+    ),
     row(`api RSS at ${topLabel} users`, 'MB', (r) => r.memory?.api.rssMb, top >= 1_000_000 ? { kind: 'max', value: 300 } : undefined),
     row(`  api peak RSS`, 'MB', (r) => r.memory?.api.peakMb),
     row(`projector RSS at ${topLabel} users`, 'MB', (r) => r.memory?.projector.rssMb),
@@ -103,7 +128,8 @@ function noisyNeighbourRows(
   if (!figures) return [];
   const users = figures.users >= 1000 ? `${figures.users / 1000}k` : `${figures.users}`;
   const f = (r: BackendResult) => r.noisyNeighbour ?? undefined;
-  const share = (result: PhaseResult, codes: string[]) => codes.reduce((sum, code) => sum + (result.statusCodes[code] ?? 0), 0) / Math.max(1, result.ok + result.non2xx);
+  const share = (result: PhaseResult, codes: string[]) =>
+    codes.reduce((sum, code) => sum + (result.statusCodes[code] ?? 0), 0) / Math.max(1, result.ok + result.non2xx);
   return [
     row(`noisy neighbour: ${figures.floodConnections} filters of 150 co terms in flight (${users} users)`, '', () => undefined),
     row(`  other tenant's userName eq p99`, 'ms', (r) => f(r)?.overBudget.quiet.p99Ms, { kind: 'max', value: 50 }),
@@ -129,7 +155,10 @@ function longStreamRows(
   return [
     row('PATCH p50 of one user at revision 10', 'ms', (r) => f(r)?.withCache.shortP50Ms),
     row(`PATCH p50 of one user at revision ${label}`, 'ms', (r) => f(r)?.withCache.longP50Ms),
-    row(`  p50 at ${label} / p50 at 10`, 'ratio', (r) => (f(r) ? ratio(f(r)!.withCache.longP50Ms, f(r)!.withCache.shortP50Ms) : undefined), { kind: 'max', value: 2 }),
+    row(`  p50 at ${label} / p50 at 10`, 'ratio', (r) => (f(r) ? ratio(f(r)!.withCache.longP50Ms, f(r)!.withCache.shortP50Ms) : undefined), {
+      kind: 'max',
+      value: 2,
+    }),
     row('  without the fold cache: p50 at revision 10', 'ms', (r) => f(r)?.withoutCache.shortP50Ms),
     row(`  without the fold cache: p50 at revision ${label}`, 'ms', (r) => f(r)?.withoutCache.longP50Ms),
     row(`  without the fold cache: ${label} / 10`, 'ratio', (r) => (f(r) ? ratio(f(r)!.withoutCache.longP50Ms, f(r)!.withoutCache.shortP50Ms) : undefined)),

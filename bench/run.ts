@@ -26,7 +26,6 @@ const PRESETS: Record<Preset['name'], Preset> = {
   full: { name: 'full', repeats: 3, levels: [10_000, 100_000, 1_000_000], seconds: 8, connections: 32, tenants: 50, longStream: 10_000, noisyUsers: 20_000 },
 };
 
-
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
@@ -224,7 +223,9 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
           const seconds = (Date.now() - started) / 1000;
           duringRebuild = projector.rss();
           result.rebuilds.push({ events, seconds, perSecond: events / seconds });
-          log(`  rebuild: ${events} events in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(0)} events/s (projector peak RSS ${duringRebuild.peakMb.toFixed(0)} MB)`);
+          log(
+            `  rebuild: ${events} events in ${seconds.toFixed(1)} s = ${(events / seconds).toFixed(0)} events/s (projector peak RSS ${duringRebuild.peakMb.toFixed(0)} MB)`,
+          );
           if (run < preset.repeats - 1) await projector.stop();
         }
         api = await startApi({ env: { ...baseEnv, PROJECTOR: 'external' }, nodeFlags });
@@ -244,7 +245,9 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
       if (last && result.memory) {
         // After the queries: what the api holds when serving this many users.
         result.memory = { ...result.memory, api: api.process.rss(), projector: projector!.rss() };
-        log(`  RSS api ${result.memory.api.rssMb.toFixed(0)} MB (peak ${result.memory.api.peakMb.toFixed(0)}), projector ${result.memory.projector.rssMb.toFixed(0)} MB`);
+        log(
+          `  RSS api ${result.memory.api.rssMb.toFixed(0)} MB (peak ${result.memory.api.peakMb.toFixed(0)}), projector ${result.memory.projector.rssMb.toFixed(0)} MB`,
+        );
       }
     }
     // Last, on apps of its own: its users would shift the levels' counts, and it seeds with the api stopped.
@@ -277,9 +280,13 @@ async function main(): Promise<void> {
   };
   const allRows = tableRows(results, preset);
   // A run of one section prints that section's rows only.
-  const rows = noisyOnly ? allRows.filter((r) => r.figure.startsWith('noisy neighbour') || r.values.some((v) => v !== undefined && Number.isFinite(v))) : allRows;
+  const rows = noisyOnly
+    ? allRows.filter((r) => r.figure.startsWith('noisy neighbour') || r.values.some((v) => v !== undefined && Number.isFinite(v)))
+    : allRows;
   const table = formatTable(backends, rows);
-  process.stdout.write(`\nscim-ledger bench, ${preset.name} preset (medians of ${preset.repeats} run(s)), ${machine.cpus} cores, load ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}\n\n${table}\n\n`);
+  process.stdout.write(
+    `\nscim-ledger bench, ${preset.name} preset (medians of ${preset.repeats} run(s)), ${machine.cpus} cores, load ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}\n\n${table}\n\n`,
+  );
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${started.toISOString().replace(/[:.]/g, '-')}-${preset.name}.json`);

@@ -98,8 +98,18 @@ export async function rawAppends(
       const userId = newUserId();
       const userName = `raw-${tag}-${w}-${k}@${tenant.id}.example.com`;
       const created = userCreated(userId, tenant.id, userName, `raw-${tag}-${w}-${k}`);
-      const claim = { ...created, id: randomUUID(), type: 'EmailReserved', data: { email: userName, userId, tenantId: tenant.id, reservedAt: created.metadata.occurredAt, replacedUserId: null } };
-      const seat = { ...created, id: randomUUID(), type: 'ProfileSeatTaken', data: { profileId: 'all', userId, takenAt: created.metadata.occurredAt, seatsInUse: k + 1 } };
+      const claim = {
+        ...created,
+        id: randomUUID(),
+        type: 'EmailReserved',
+        data: { email: userName, userId, tenantId: tenant.id, reservedAt: created.metadata.occurredAt, replacedUserId: null },
+      };
+      const seat = {
+        ...created,
+        id: randomUUID(),
+        type: 'ProfileSeatTaken',
+        data: { profileId: 'all', userId, takenAt: created.metadata.occurredAt, seatsInUse: k + 1 },
+      };
       // As a create appends them: one multi-stream append (EventStore.appendToStreams).
       await store.appendToStreams([
         { streamId: `ceiling-email-${userId}`, events: [claim], expected: 'no_stream' },

@@ -24,7 +24,17 @@ export interface ProjectionLag {
 }
 
 /** Read-model tables: dropped before a rebuild so the projector starts from nothing. */
-const READ_MODEL_TABLES = ['scim_users', 'audit_trail', 'projection_checkpoints', 'scim_tokens', 'tenants', 'api_credentials', 'storages', 'profiles', 'scim_mappings'];
+const READ_MODEL_TABLES = [
+  'scim_users',
+  'audit_trail',
+  'projection_checkpoints',
+  'scim_tokens',
+  'tenants',
+  'api_credentials',
+  'storages',
+  'profiles',
+  'scim_mappings',
+];
 
 /**
  * One fresh database for one backend's run (a temp dir with the SQLite file,
@@ -66,7 +76,9 @@ function sqliteStorage(): BenchStorage {
   };
   const one = <T>(sql: string, ...params: unknown[]): T | undefined => {
     try {
-      return connection().prepare(sql).get(...params) as T | undefined;
+      return connection()
+        .prepare(sql)
+        .get(...params) as T | undefined;
     } catch (error) {
       if (/no such table/.test((error as Error).message)) return undefined;
       throw error;
@@ -166,10 +178,10 @@ async function postgresStorage(): Promise<BenchStorage> {
     },
     userCount: async () => Number((await rows<{ c: string }>('SELECT count(*) AS c FROM scim_users'))[0]?.c ?? 0),
     sampleUsers: (limit, prefix) =>
-      rows<SampledUser>(
-        'SELECT id, "tenantId", "userName", "externalId" FROM scim_users WHERE "userName" LIKE $1 AND NOT "deletedInIdp" LIMIT $2',
-        [`${prefix}%`, limit],
-      ),
+      rows<SampledUser>('SELECT id, "tenantId", "userName", "externalId" FROM scim_users WHERE "userName" LIKE $1 AND NOT "deletedInIdp" LIMIT $2', [
+        `${prefix}%`,
+        limit,
+      ]),
     dropReadModel: async () => {
       await pool.query(READ_MODEL_TABLES.map((table) => `DROP TABLE IF EXISTS "${table}" CASCADE;`).join('\n'));
     },

@@ -33,13 +33,24 @@ export async function createTenants(baseUrl: string, count: number, prefix = 'be
       body: JSON.stringify({ method: 'scim' }),
     });
     const admin = (path: string, body: unknown) =>
-      json(`${baseUrl}/admin/v1/tenants/${id}/${path}`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      json(`${baseUrl}/admin/v1/tenants/${id}/${path}`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     await admin('storages', { id: 'main', name: 'Main', region: 'local' });
     await admin('profiles', { id: 'all', name: 'All users', maxUsers: 0, storageIds: ['main'] });
-    await admin('scim-mappings', { id: 'all', name: 'All users', attribute: '*', values: '*', profileId: 'all', storageId: 'main', quota: { amount: 0, unit: 'GB' } });
+    await admin('scim-mappings', {
+      id: 'all',
+      name: 'All users',
+      attribute: '*',
+      values: '*',
+      profileId: 'all',
+      storageId: 'main',
+      quota: { amount: 0, unit: 'GB' },
+    });
     const token = await json(`${baseUrl}/admin/v1/tenants/${id}/scim-token`, { method: 'POST', headers: { authorization: basic } });
     tenants.push({ id, token: token.token as string });
   }
   return tenants;
 }
-

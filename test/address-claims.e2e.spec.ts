@@ -36,7 +36,19 @@ describe(`address claims migrated on ${E2E_DATABASE}`, () => {
       type === 'EmailReserved'
         ? { email: addressDigest(key), userId, tenantId: 'tenant-a', reservedAt: '2026-01-01T00:00:00.000Z', replacedUserId: null }
         : { email: addressDigest(key), userId },
-    metadata: { ...eventMetadata({ tenantId: 'tenant-a', actor: { kind: 'system', id: 'test' }, requestId: 'old-version', userAgent: null, clientAddress: null, now: '2026-01-01T00:00:00.000Z' }, 1) },
+    metadata: {
+      ...eventMetadata(
+        {
+          tenantId: 'tenant-a',
+          actor: { kind: 'system', id: 'test' },
+          requestId: 'old-version',
+          userAgent: null,
+          clientAddress: null,
+          now: '2026-01-01T00:00:00.000Z',
+        },
+        1,
+      ),
+    },
   });
 
   it('given a user without a claim and one claimed under the older lower-cased key, when verified, migrated and verified again, then the claims are mended and the addresses are unique', async () => {

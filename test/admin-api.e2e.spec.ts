@@ -16,7 +16,7 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
 
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
-    }, 30_000);
+  }, 30_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -63,7 +63,15 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
       await admin.put(`${tenant.url}/user-management`).send({ method: 'scim' }),
       await admin.post(`${tenant.url}/storages`).send({ id: 'eu', name: 'EU', region: 'eu-west-1' }),
       await admin.post(`${tenant.url}/profiles`).send({ id: 'staff', name: 'Staff', maxUsers: 10, storageIds: ['eu'] }),
-      await admin.post(`${tenant.url}/scim-mappings`).send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } }),
+      await admin.post(`${tenant.url}/scim-mappings`).send({
+        id: 'eng',
+        name: 'Engineers',
+        attribute: 'department',
+        values: 'Engineering,R&D',
+        profileId: 'staff',
+        storageId: 'eu',
+        quota: { amount: 0, unit: 'GB' },
+      }),
     ];
     expect(setUp.map((response) => response.status)).toEqual([200, 201, 201, 201]);
     return tenant;
@@ -78,7 +86,15 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     (victimAndIntruder ??= (async () => {
       const victim = await givenSetUpTenant();
       const admin = as(victim.credential);
-      await admin.post(`${victim.url}/scim-mappings`).send({ id: 'paris', name: 'Paris', attribute: 'city', values: 'Paris, France;Lyon', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      await admin.post(`${victim.url}/scim-mappings`).send({
+        id: 'paris',
+        name: 'Paris',
+        attribute: 'city',
+        values: 'Paris, France;Lyon',
+        profileId: 'staff',
+        storageId: 'eu',
+        quota: { amount: 0, unit: 'GB' },
+      });
       expect((await admin.put(`${victim.url}/scim-mappings/order`).send({ orderedIds: ['paris', 'eng'] })).status).toBe(200);
       return { victim, intruder: await givenTenant('globex') };
     })());
@@ -103,14 +119,21 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     const admin = as(credential);
     expect((await admin.put(`${url}/user-management`).send({ method: 'scim' })).body.userManagement).toBe('scim');
     expect((await admin.post(`${url}/storages`).send({ id: 'eu', name: 'EU', region: 'eu-west-1' })).body).toEqual({
-      id: 'eu', name: 'EU', region: 'eu-west-1', health: 'healthy',
+      id: 'eu',
+      name: 'EU',
+      region: 'eu-west-1',
+      health: 'healthy',
     });
     expect((await admin.post(`${url}/profiles`).send({ id: 'staff', name: 'Staff', maxUsers: 10, storageIds: ['eu'] })).status).toBe(201);
     const quota = { amount: 0, unit: 'GB' };
-    const first = await admin.post(`${url}/scim-mappings`).send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota });
+    const first = await admin
+      .post(`${url}/scim-mappings`)
+      .send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota });
     expect(first.status).toBe(201);
     expect(first.body.filter).toEqual({ attribute: 'department', values: ['Engineering', 'R&D'] });
-    await admin.post(`${url}/scim-mappings`).send({ id: 'paris', name: 'Paris', attribute: 'city', values: 'Paris, France;Lyon', profileId: 'staff', storageId: 'eu', quota });
+    await admin
+      .post(`${url}/scim-mappings`)
+      .send({ id: 'paris', name: 'Paris', attribute: 'city', values: 'Paris, France;Lyon', profileId: 'staff', storageId: 'eu', quota });
 
     const reordered = await admin.put(`${url}/scim-mappings/order`).send({ orderedIds: ['paris', 'eng'] });
     expect(reordered.body.scimMappings.map((m: { id: string }) => m.id)).toEqual(['paris', 'eng']);
@@ -119,10 +142,14 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
 
   it('given a mapping, when a change tries to alter its filter, then 400 (unknown field) and the filter stays (rule M3)', async () => {
     const { credential, url } = await givenSetUpTenant();
-    const response = await as(credential).put(`${url}/scim-mappings/eng`).send({ name: 'Eng', attribute: 'title', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+    const response = await as(credential)
+      .put(`${url}/scim-mappings/eng`)
+      .send({ name: 'Eng', attribute: 'title', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toContain(PROBLEM);
-    const renamed = await as(credential).put(`${url}/scim-mappings/eng`).send({ name: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+    const renamed = await as(credential)
+      .put(`${url}/scim-mappings/eng`)
+      .send({ name: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
     expect(renamed.body).toMatchObject({ name: 'Eng', filter: { attribute: 'department' }, quota: { amount: 1, unit: 'TB' } });
   });
 
@@ -130,7 +157,9 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     const { credential, url } = await givenSetUpTenant();
     const admin = as(credential);
     await admin.post(`${url}/storages`).send({ id: 'us', name: 'US', region: 'us-east-1' });
-    const response = await admin.post(`${url}/scim-mappings`).send({ id: 'us-eng', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'us', quota: { amount: 0, unit: 'GB' } });
+    const response = await admin
+      .post(`${url}/scim-mappings`)
+      .send({ id: 'us-eng', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'us', quota: { amount: 0, unit: 'GB' } });
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ status: 422, title: 'StorageNotAllowedForProfile' });
   });
@@ -166,9 +195,7 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     expect(Date.parse(status.body.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(second.body.createdAt));
     expect(JSON.stringify(status.body)).not.toContain(second.body.token);
     const credentials = await admin.get(`${url}/api-credentials`);
-    expect(credentials.body.credentials.filter((c: { kind: string }) => c.kind === 'scim')).toEqual([
-      expect.objectContaining({ id: second.body.tokenId }),
-    ]);
+    expect(credentials.body.credentials.filter((c: { kind: string }) => c.kind === 'scim')).toEqual([expect.objectContaining({ id: second.body.tokenId })]);
   });
 
   it('given the credentials kept apart (rule T4), then a SCIM token opens no admin route and an API credential opens no SCIM route', async () => {
@@ -204,14 +231,20 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     ['POST', '/admin/v1/tenants/acme/profiles', { id: 'x', name: 'x', maxUsers: 0, storageIds: ['eu'] }],
     ['PUT', '/admin/v1/tenants/acme/profiles/staff', { name: 'x', maxUsers: 0, storageIds: ['eu'] }],
     ['GET', '/admin/v1/tenants/acme/scim-mappings', undefined],
-    ['POST', '/admin/v1/tenants/acme/scim-mappings', { id: 'x', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } }],
+    [
+      'POST',
+      '/admin/v1/tenants/acme/scim-mappings',
+      { id: 'x', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } },
+    ],
     ['PUT', '/admin/v1/tenants/acme/scim-mappings/order', { orderedIds: ['eng', 'paris'] }],
     ['PUT', '/admin/v1/tenants/acme/scim-mappings/eng', { name: 'x', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } }],
     ['DELETE', '/admin/v1/tenants/acme/scim-mappings/eng', undefined],
-  ])('given another tenant\'s credential, when %s %s, then 404 and nothing of acme changes', async (method, url, body) => {
+  ])("given another tenant's credential, when %s %s, then 404 and nothing of acme changes", async (method, url, body) => {
     const { victim, intruder } = await givenVictimAndIntruder();
     const before = JSON.stringify(await snapshot(victim));
-    const call = as(intruder.credential)[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](url.replace('/admin/v1/tenants/acme', victim.url));
+    const call = as(intruder.credential)[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](
+      url.replace('/admin/v1/tenants/acme', victim.url),
+    );
     const response = body ? await call.send(body) : await call;
     expect(response.status).toBe(404);
     expect(response.headers['content-type']).toContain(PROBLEM);
@@ -235,7 +268,9 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     async function givenUser(): Promise<GivenTenant & { scimToken: string; graceId: string }> {
       const tenant = await givenSetUpTenant();
       const scimToken = (await as(tenant.credential).post(`${tenant.url}/scim-token`)).body.token;
-      const grace = await scim(scimToken).post('/scim/v2/Users').send(engineer(tenant.address('grace'), 'Grace Hopper'));
+      const grace = await scim(scimToken)
+        .post('/scim/v2/Users')
+        .send(engineer(tenant.address('grace'), 'Grace Hopper'));
       expect(grace.status).toBe(201);
       return { ...tenant, scimToken, graceId: grace.body.id };
     }
@@ -255,11 +290,17 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     const givenTwoUsersAndIntruder = () =>
       (twoUsersAndIntruder ??= (async () => {
         const victim = await givenSetUpTenant();
-        await as(victim.credential).put(`${victim.url}/scim-mappings/eng`).send({ name: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
+        await as(victim.credential)
+          .put(`${victim.url}/scim-mappings/eng`)
+          .send({ name: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 1, unit: 'TB' } });
         const scimToken = (await as(victim.credential).post(`${victim.url}/scim-token`)).body.token;
         const created = [
-          await scim(scimToken).post('/scim/v2/Users').send(engineer(victim.address('grace'), 'Grace Hopper')),
-          await scim(scimToken).post('/scim/v2/Users').send(engineer(victim.address('alan'), 'Alan Turing')),
+          await scim(scimToken)
+            .post('/scim/v2/Users')
+            .send(engineer(victim.address('grace'), 'Grace Hopper')),
+          await scim(scimToken)
+            .post('/scim/v2/Users')
+            .send(engineer(victim.address('alan'), 'Alan Turing')),
         ];
         expect(created.map((response) => response.status)).toEqual([201, 201]);
         return { victim, intruder: await givenTenant('globex') };
@@ -289,10 +330,12 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
       const preserved = await as(credential).post(`${url}/users/${userId}/preserve`);
       expect(preserved.body).toMatchObject({ status: 'Preserved', preservedBy: 'admin' });
 
-      const attempt = await scim(scimToken).patch(`/scim/v2/Users/${userId}`).send({
-        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-        Operations: [{ op: 'replace', path: 'active', value: true }],
-      });
+      const attempt = await scim(scimToken)
+        .patch(`/scim/v2/Users/${userId}`)
+        .send({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', path: 'active', value: true }],
+        });
       expect(attempt.status).toBe(400);
       expect(attempt.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
       expect((await as(credential).get(`${url}/users/${userId}`)).body.status).toBe('Preserved');
@@ -319,10 +362,18 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
 
     it('given the admin creates a user by hand, then it is listed as Active', async () => {
       const { credential, url, address } = await givenSetUpTenant();
-      const created = await as(credential).post(`${url}/users`).send({ userName: address('manual'), displayName: 'Manual User' });
+      const created = await as(credential)
+        .post(`${url}/users`)
+        .send({ userName: address('manual'), displayName: 'Manual User' });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({ userName: address('manual'), email: address('manual'), status: 'Active' });
-      expect((await as(credential).post(`${url}/users`).send({ userName: address('MANUAL'), displayName: 'x' })).status).toBe(409);
+      expect(
+        (
+          await as(credential)
+            .post(`${url}/users`)
+            .send({ userName: address('MANUAL'), displayName: 'x' })
+        ).status,
+      ).toBe(409);
     });
 
     it.each([
@@ -361,7 +412,11 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
   it('given a user created over SCIM with the admin-made token, then it lands in that tenant', async () => {
     const { credential, url, address } = await givenSetUpTenant();
     const token = (await as(credential).post(`${url}/scim-token`)).body.token;
-    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(engineer(address('acme-user'), 'Acme User'));
+    const created = await request(t.http)
+      .post('/scim/v2/Users')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', SCIM_JSON)
+      .send(engineer(address('acme-user'), 'Acme User'));
     expect(created.status).toBe(201);
     const otherTenant = await request(t.http).get(`/scim/v2/Users/${created.body.id}`).set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
     expect(otherTenant.status).toBe(404);

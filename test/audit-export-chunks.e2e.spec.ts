@@ -26,7 +26,14 @@ describe(`audit export read in chunks on ${E2E_DATABASE}`, () => {
     const created = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'chunked', name: 'Chunked' });
     const { clientId, clientSecret } = created.body.apiCredential;
     const metadata = eventMetadata(
-      { tenantId: 'chunked', actor: { kind: 'scim-token', id: 'tok' }, requestId: 'same', userAgent: null, clientAddress: null, now: '2026-12-03T08:00:00.000Z' },
+      {
+        tenantId: 'chunked',
+        actor: { kind: 'scim-token', id: 'tok' },
+        requestId: 'same',
+        userAgent: null,
+        clientAddress: null,
+        now: '2026-12-03T08:00:00.000Z',
+      },
       PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS.ProvisioningRefused,
     );
     const refusals = Array.from({ length: 2500 }, (_, i) => ({

@@ -18,7 +18,13 @@ describe(`audit history and replay on ${E2E_DATABASE}`, () => {
 
   const scim = (agent: string) => ({
     post: (body: object, requestId: string) =>
-      request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).set('User-Agent', agent).set('X-Request-Id', requestId).send(body),
+      request(t.http)
+        .post('/scim/v2/Users')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', SCIM_JSON)
+        .set('User-Agent', agent)
+        .set('X-Request-Id', requestId)
+        .send(body),
     patch: (id: string, operations: object[], requestId: string) =>
       request(t.http)
         .patch(`/scim/v2/Users/${id}`)
@@ -83,21 +89,35 @@ describe(`audit history and replay on ${E2E_DATABASE}`, () => {
     expect((await get(`/admin/v1/tenants/hist/users/${ada}/state`)).body.state.status).toBe('Preserved');
   });
 
-  it('given another tenant\'s user id, when its history is asked for, then 404', async () => {
-    const other = await request(t.http).post('/scim/v2/Users').set('Authorization', 'Bearer tenant-a-token-0123456789abcdef').set('Content-Type', SCIM_JSON).send(entraUser('foreign@a.test'));
+  it("given another tenant's user id, when its history is asked for, then 404", async () => {
+    const other = await request(t.http)
+      .post('/scim/v2/Users')
+      .set('Authorization', 'Bearer tenant-a-token-0123456789abcdef')
+      .set('Content-Type', SCIM_JSON)
+      .send(entraUser('foreign@a.test'));
     expect((await get(`/admin/v1/tenants/hist/users/${other.body.id}/history`)).status).toBe(404);
     expect((await get(`/admin/v1/tenants/hist/users/${other.body.id}/state`)).status).toBe(404);
   });
 
-  it('given the tenant\'s feed, when filtered by user, type, actor and outcome, then only matching entries come back', async () => {
+  it("given the tenant's feed, when filtered by user, type, actor and outcome, then only matching entries come back", async () => {
     const all = await get('/admin/v1/tenants/hist/audit?count=1000');
-    expect(all.body.entries.every((entry: { occurredAt: string }, i: number, list: Array<{ occurredAt: string }>) => i === 0 || list[i - 1].occurredAt <= entry.occurredAt)).toBe(true);
+    expect(
+      all.body.entries.every(
+        (entry: { occurredAt: string }, i: number, list: Array<{ occurredAt: string }>) => i === 0 || list[i - 1].occurredAt <= entry.occurredAt,
+      ),
+    ).toBe(true);
     const graces = await get(`/admin/v1/tenants/hist/audit?userId=${grace}`);
     expect(graces.body.entries.map((entry: { eventType: string }) => entry.eventType)).toEqual(['UserCreated', 'UserPreserved', 'UserDeletedInIdp']);
     const preserved = await get('/admin/v1/tenants/hist/audit?eventType=UserPreserved');
     expect(preserved.body.totalResults).toBe(2);
     const refused = await get('/admin/v1/tenants/hist/audit?outcome=refused');
-    expect(refused.body.entries).toEqual([expect.objectContaining({ outcome: 'refused', requestId: 'okta-3', data: expect.objectContaining({ reason: 'NoMappingMatched', userName: 'nameless@hist.test' }) })]);
+    expect(refused.body.entries).toEqual([
+      expect.objectContaining({
+        outcome: 'refused',
+        requestId: 'okta-3',
+        data: expect.objectContaining({ reason: 'NoMappingMatched', userName: 'nameless@hist.test' }),
+      }),
+    ]);
     const actorId = graces.body.entries[0].actorId;
     expect((await get(`/admin/v1/tenants/hist/audit?actorId=${actorId}&outcome=accepted`)).body.totalResults).toBeGreaterThanOrEqual(6);
     expect((await get('/admin/v1/tenants/hist/audit?from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z')).body.totalResults).toBe(0);
@@ -105,13 +125,18 @@ describe(`audit history and replay on ${E2E_DATABASE}`, () => {
   });
 
   it('given the feed, when exported as NDJSON and CSV, then each holds every matching entry, one per line', async () => {
-    const ndjson = await get(`/admin/v1/tenants/hist/audit?format=ndjson&userId=${ada}`).buffer(true).parse((res, done) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => done(null, text));
-    });
+    const ndjson = await get(`/admin/v1/tenants/hist/audit?format=ndjson&userId=${ada}`)
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => done(null, text));
+      });
     expect(ndjson.headers['content-type']).toContain('application/x-ndjson');
-    const lines = (ndjson.body as string).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (ndjson.body as string)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.requestId)).toEqual(['entra-1', 'entra-2', 'entra-3']);
 
     const csv = await get(`/admin/v1/tenants/hist/audit?format=csv&userId=${ada}`);

@@ -92,7 +92,10 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
       const file = join(scratch, 'tenant-a.ndjson');
       const exported = await cli('export', '--tenant', 'tenant-a', '--out', file);
       expect(exported.stdout).toMatch(/\d+ event\(s\) written/);
-      const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       expect(lines.every((line) => line.metadata.tenantId === 'tenant-a')).toBe(true);
 
       const imported = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), 'import', '--in', file], {
@@ -105,7 +108,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
       const rebuilt = await openReadModel({ type: 'sqlite', file: join(scratch, 'rebuilt.sqlite') });
       try {
         await rebuildReadModel(rebuilt, store);
-        const users = async (ds: DataSource) => (await ds.getRepository(ScimUserRow).find({ where: { tenantId: 'tenant-a' }, order: { id: 'ASC' } }));
+        const users = async (ds: DataSource) => await ds.getRepository(ScimUserRow).find({ where: { tenantId: 'tenant-a' }, order: { id: 'ASC' } });
         const live = await users(t.readModel);
         expect(live.length).toBeGreaterThan(0);
         expect(await users(rebuilt)).toEqual(live);

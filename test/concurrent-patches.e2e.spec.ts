@@ -77,7 +77,9 @@ describe(`parallel PATCHes of one user on ${E2E_DATABASE}`, () => {
   it('given 10 PATCHes at once with the same current If-Match, then exactly one applies and the others get 412 and change nothing', async () => {
     const id = await createUser('race@example.com');
     const etag = (await scim.get(`/scim/v2/Users/${id}`)).headers.etag as string;
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => scim.patch(`/scim/v2/Users/${id}`, etag).send(replace('displayName', `Racer ${i}`))));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => scim.patch(`/scim/v2/Users/${id}`, etag).send(replace('displayName', `Racer ${i}`))),
+    );
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([200, 412, 412, 412, 412, 412, 412, 412, 412, 412]);
     for (const refused of answers.filter((a) => a.status === 412)) {
@@ -95,7 +97,9 @@ describe(`parallel PATCHes of one user on ${E2E_DATABASE}`, () => {
     expect((await scim.patch(`/scim/v2/Users/${id}`).send(replace('displayName', 'Moved On'))).status).toBe(200);
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        i % 2 === 0 ? scim.patch(`/scim/v2/Users/${id}`, stale).send(replace('displayName', `Stale ${i}`)) : scim.patch(`/scim/v2/Users/${id}`).send(replace('displayName', `Fresh ${i}`)),
+        i % 2 === 0
+          ? scim.patch(`/scim/v2/Users/${id}`, stale).send(replace('displayName', `Stale ${i}`))
+          : scim.patch(`/scim/v2/Users/${id}`).send(replace('displayName', `Fresh ${i}`)),
       ),
     );
     expect(answers.filter((_, i) => i % 2 === 0).map((a) => a.status)).toEqual(Array(10).fill(412));

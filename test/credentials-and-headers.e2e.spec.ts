@@ -22,7 +22,10 @@ describe(`credentials only in the Authorization header on ${E2E_DATABASE}`, () =
 
   it.each([
     ['a SCIM token in ?access_token=', () => request(t.http).get(`/scim/v2/Users?access_token=${TENANT_A_TOKEN}`)],
-    ['a SCIM token in a body field', () => request(t.http).post('/scim/v2/Users/.search').set('Content-Type', SCIM_JSON).send({ access_token: TENANT_A_TOKEN })],
+    [
+      'a SCIM token in a body field',
+      () => request(t.http).post('/scim/v2/Users/.search').set('Content-Type', SCIM_JSON).send({ access_token: TENANT_A_TOKEN }),
+    ],
   ])('given %s and no Authorization header, when SCIM is called, then 401', async (_, call) => {
     const answer = await call();
     expect([answer.status, answer.body.schemas]).toEqual([401, [SCIM_ERROR_SCHEMA]]);
@@ -30,7 +33,10 @@ describe(`credentials only in the Authorization header on ${E2E_DATABASE}`, () =
 
   it.each([
     ["the operator's token in ?access_token=", () => request(t.http).get(`/admin/v1/tenants?access_token=${OPERATOR}`)],
-    ["the operator's token in a body field", () => request(t.http).post('/admin/v1/tenants').send({ access_token: OPERATOR, id: 'smuggled', name: 'Smuggled' })],
+    [
+      "the operator's token in a body field",
+      () => request(t.http).post('/admin/v1/tenants').send({ access_token: OPERATOR, id: 'smuggled', name: 'Smuggled' }),
+    ],
   ])('given %s and no Authorization header, when the admin API is called, then 401 as problem details and no tenant is made', async (_, call) => {
     const answer = await call();
     expect([answer.status, answer.headers['content-type']]).toEqual([401, expect.stringContaining(PROBLEM)]);
@@ -122,7 +128,12 @@ describe(`failed authentications never lock out a valid credential on ${E2E_DATA
 
 describe(`the Host header never reaches an answer unchecked on ${E2E_DATABASE}`, () => {
   const create = (t: TestApp, userName: string, host: string) =>
-    request(t.http).post('/scim/v2/Users').set('Host', host).set('Authorization', `Bearer ${TENANT_A_TOKEN}`).set('Content-Type', SCIM_JSON).send(entraUser(userName));
+    request(t.http)
+      .post('/scim/v2/Users')
+      .set('Host', host)
+      .set('Authorization', `Bearer ${TENANT_A_TOKEN}`)
+      .set('Content-Type', SCIM_JSON)
+      .send(entraUser(userName));
 
   it('given PUBLIC_BASE_URL, when a request names another host, then Location and meta.location use PUBLIC_BASE_URL', async () => {
     const t = await startTestApp({ PUBLIC_BASE_URL: 'https://scim.example.com/' });
@@ -166,10 +177,13 @@ describe(`the Host header never reaches an answer unchecked on ${E2E_DATABASE}`,
 });
 
 describe('ALLOWED_HOSTS is validated at start-up', () => {
-  it.each(['evil.example/path', 'a b', 'http://scim.example.com', 'scim.example.com:99999', ','])('given ALLOWED_HOSTS=%j, then the config is refused', async (value) => {
-    const { loadConfig } = await import('@scim-ledger/platform');
-    expect(() => loadConfig({ ALLOWED_HOSTS: value })).toThrow(/ALLOWED_HOSTS/);
-  });
+  it.each(['evil.example/path', 'a b', 'http://scim.example.com', 'scim.example.com:99999', ','])(
+    'given ALLOWED_HOSTS=%j, then the config is refused',
+    async (value) => {
+      const { loadConfig } = await import('@scim-ledger/platform');
+      expect(() => loadConfig({ ALLOWED_HOSTS: value })).toThrow(/ALLOWED_HOSTS/);
+    },
+  );
 });
 
 describe(`admin bodies missing a nested object on ${E2E_DATABASE}`, () => {
@@ -191,7 +205,12 @@ describe(`admin bodies missing a nested object on ${E2E_DATABASE}`, () => {
   ])('given %s %s without a quota object, then 400 problem details naming quota', async (method, url, body) => {
     const answer = await request(t.http)[method.toLowerCase() as 'post'](url).set('Authorization', basic(admin)).send(body);
     expect([answer.status, answer.headers['content-type']]).toEqual([400, expect.stringContaining(PROBLEM)]);
-    expect(answer.body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, errors: expect.arrayContaining([expect.stringMatching(/quota/)]) });
+    expect(answer.body).toMatchObject({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      errors: expect.arrayContaining([expect.stringMatching(/quota/)]),
+    });
   });
 });
 
@@ -209,13 +228,17 @@ describe(`admin numbers beyond what the read model holds on ${E2E_DATABASE}`, ()
   it.each([
     ['maxUsers', { id: 'huge', name: 'x', maxUsers: 2_147_483_648, storageIds: ['main'] }],
     ['autoDeletePreservedAfterDays', { id: 'forever', name: 'x', maxUsers: 0, autoDeletePreservedAfterDays: 9_007_199_254_740_991, storageIds: ['main'] }],
-  ])('given a profile whose %s is beyond a 32-bit column, then 400 and no event', async (field, body) => {
-    const [before] = await t.readModel.query('SELECT COUNT(*) AS n FROM events');
-    const answer = await request(t.http).post('/admin/v1/tenants/big/profiles').set('Authorization', basic(admin)).send(body);
-    expect([answer.status, answer.body.errors]).toEqual([400, [expect.stringContaining(field)]]);
-    const [after] = await t.readModel.query('SELECT COUNT(*) AS n FROM events');
-    expect(Number(after.n)).toBe(Number(before.n));
-  }, 20_000);
+  ])(
+    'given a profile whose %s is beyond a 32-bit column, then 400 and no event',
+    async (field, body) => {
+      const [before] = await t.readModel.query('SELECT COUNT(*) AS n FROM events');
+      const answer = await request(t.http).post('/admin/v1/tenants/big/profiles').set('Authorization', basic(admin)).send(body);
+      expect([answer.status, answer.body.errors]).toEqual([400, [expect.stringContaining(field)]]);
+      const [after] = await t.readModel.query('SELECT COUNT(*) AS n FROM events');
+      expect(Number(after.n)).toBe(Number(before.n));
+    },
+    20_000,
+  );
 });
 
 describe(`admin query numbers beyond what a database takes on ${E2E_DATABASE}`, () => {
@@ -229,11 +252,18 @@ describe(`admin query numbers beyond what a database takes on ${E2E_DATABASE}`, 
     await t?.close();
   });
 
-  it.each(['users?startIndex=1e21', 'users?startIndex=9223372036854775808', 'audit?startIndex=1e21', 'audit?startIndex=2147483648&count=5', `users/x/history?startIndex=1e21`])(
-    'given GET …/%s, then 400 problem details naming startIndex',
-    async (path) => {
-      const answer = await request(t.http).get(`/admin/v1/tenants/page/${path}`).set('Authorization', basic(admin));
-      expect([answer.status, answer.headers['content-type'], answer.body.errors]).toEqual([400, expect.stringContaining(PROBLEM), [expect.stringContaining('startIndex')]]);
-    },
-  );
+  it.each([
+    'users?startIndex=1e21',
+    'users?startIndex=9223372036854775808',
+    'audit?startIndex=1e21',
+    'audit?startIndex=2147483648&count=5',
+    `users/x/history?startIndex=1e21`,
+  ])('given GET …/%s, then 400 problem details naming startIndex', async (path) => {
+    const answer = await request(t.http).get(`/admin/v1/tenants/page/${path}`).set('Authorization', basic(admin));
+    expect([answer.status, answer.headers['content-type'], answer.body.errors]).toEqual([
+      400,
+      expect.stringContaining(PROBLEM),
+      [expect.stringContaining('startIndex')],
+    ]);
+  });
 });

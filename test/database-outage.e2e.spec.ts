@@ -25,7 +25,13 @@ describe('PostgreSQL going away and coming back', () => {
     const viaProxy = new URL(database.url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    t = await startTestApp({ EVENT_STORE: 'postgres', READ_MODEL: 'postgres', DATABASE_URL: viaProxy.toString(), RATE_LIMIT_MAX: '0', READ_YOUR_WRITES_TIMEOUT_MS: '1000' });
+    t = await startTestApp({
+      EVENT_STORE: 'postgres',
+      READ_MODEL: 'postgres',
+      DATABASE_URL: viaProxy.toString(),
+      RATE_LIMIT_MAX: '0',
+      READ_YOUR_WRITES_TIMEOUT_MS: '1000',
+    });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -33,7 +39,8 @@ describe('PostgreSQL going away and coming back', () => {
     await database?.drop();
   });
 
-  const scim = (call: request.Test, requestId: string) => call.set('Authorization', `Bearer ${TENANT_A_TOKEN}`).set('Content-Type', SCIM_JSON).set('X-Request-Id', requestId);
+  const scim = (call: request.Test, requestId: string) =>
+    call.set('Authorization', `Bearer ${TENANT_A_TOKEN}`).set('Content-Type', SCIM_JSON).set('X-Request-Id', requestId);
 
   it('given the database cut off, when the IdP reads and writes, then 503 with Retry-After as SCIM errors; when it is back, the same process serves again and kept nothing refused', async () => {
     const created = await scim(request(t.http).post('/scim/v2/Users'), 'before-outage').send(entraUser('kept@example.com'));
@@ -45,7 +52,10 @@ describe('PostgreSQL going away and coming back', () => {
       await scim(request(t.http).get(`/scim/v2/Users/${id}`), 'during-get'),
       await scim(request(t.http).get('/scim/v2/Users?filter=userName%20eq%20%22kept@example.com%22'), 'during-list'),
       await scim(request(t.http).post('/scim/v2/Users'), 'during-create').send(entraUser('lost@example.com')),
-      await scim(request(t.http).patch(`/scim/v2/Users/${id}`), 'during-patch').send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Never' }] }),
+      await scim(request(t.http).patch(`/scim/v2/Users/${id}`), 'during-patch').send({
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'displayName', value: 'Never' }],
+      }),
       await scim(request(t.http).delete(`/scim/v2/Users/${id}`), 'during-delete'),
     ];
     for (const answer of during) {
@@ -59,9 +69,18 @@ describe('PostgreSQL going away and coming back', () => {
     }
 
     proxy.restore();
-    const back = await eventually(() => scim(request(t.http).get(`/scim/v2/Users/${id}`), 'after-get'), (answer) => answer.status === 200, 15_000, 'the user readable again', 200);
+    const back = await eventually(
+      () => scim(request(t.http).get(`/scim/v2/Users/${id}`), 'after-get'),
+      (answer) => answer.status === 200,
+      15_000,
+      'the user readable again',
+      200,
+    );
     expect(back.body).toMatchObject({ userName: 'kept@example.com', displayName: 'Display kept@example.com', active: true, meta: { version: 'W/"0"' } });
-    const write = await scim(request(t.http).patch(`/scim/v2/Users/${id}`), 'after-patch').send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'After' }] });
+    const write = await scim(request(t.http).patch(`/scim/v2/Users/${id}`), 'after-patch').send({
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'displayName', value: 'After' }],
+    });
     expect(write.status).toBe(200);
     const stored = (await t.readModel.query(`SELECT metadata->>'requestId' AS id FROM events WHERE metadata->>'requestId' LIKE 'during-%'`)) as unknown[];
     expect(stored).toEqual([]);

@@ -82,7 +82,7 @@ describe(`Microsoft Entra ID provisioning flow on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     t = await startTestApp();
     entra = entraClient(t, TENANT_A_TOKEN);
-    }, 30_000);
+  }, 30_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -279,10 +279,7 @@ describe(`Microsoft Entra ID provisioning flow on ${E2E_DATABASE}`, () => {
     it('[quirks "Requests made to disable users", without flag] when Entra PATCHes op "Replace" active "False", then 200, inactive, kept Preserved (rule L4)', async () => {
       const { id, userName } = await givenUser();
 
-      const response = await entra.patch(
-        `${SCIM}/Users/${id}`,
-        patchOp([{ op: 'Replace', path: 'active', value: 'False' }]),
-      );
+      const response = await entra.patch(`${SCIM}/Users/${id}`, patchOp([{ op: 'Replace', path: 'active', value: 'False' }]));
 
       const user = expectUserResponse(response, SCIM);
       expect(user).toMatchObject({ id, userName, active: false });
@@ -604,9 +601,7 @@ describe(`Microsoft Entra ID provisioning flow on ${E2E_DATABASE}`, () => {
 
     it('Example 4: when Entra asks whether the manager reference already has a value (id and manager, attributes=id), then 200 with a ListResponse', async () => {
       const { id } = await givenJoyYoung();
-      const response = await entra.get(
-        `${SCIM}/Users${filterQuery(`id eq "${id}" and manager eq "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"`, '&attributes=id')}`,
-      );
+      const response = await entra.get(`${SCIM}/Users${filterQuery(`id eq "${id}" and manager eq "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"`, '&attributes=id')}`);
       expectStatus(response, 200);
       expect(response.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
       expect(Number.isInteger(response.body.totalResults)).toBe(true);

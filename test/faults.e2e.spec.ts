@@ -66,14 +66,29 @@ describe(`api and projector killed with SIGKILL under load on ${E2E_DATABASE}`, 
   });
 
   async function apiAnswers(): Promise<void> {
-    await until(async () => (await fetch(`${base}/scim/v2/ServiceProviderConfig`, { headers: { authorization: `Bearer ${TOKEN}` } })).status === 200, 60_000, `the api to answer\n${api.output}`);
+    await until(
+      async () => (await fetch(`${base}/scim/v2/ServiceProviderConfig`, { headers: { authorization: `Bearer ${TOKEN}` } })).status === 200,
+      60_000,
+      `the api to answer\n${api.output}`,
+    );
   }
 
-  async function scim(method: string, path: string, requestId: string, body?: unknown, ifMatch?: string): Promise<{ status: Outcome; json: Record<string, unknown> | null }> {
+  async function scim(
+    method: string,
+    path: string,
+    requestId: string,
+    body?: unknown,
+    ifMatch?: string,
+  ): Promise<{ status: Outcome; json: Record<string, unknown> | null }> {
     try {
       const response = await fetch(`${base}/scim/v2${path}`, {
         method,
-        headers: { authorization: `Bearer ${TOKEN}`, 'x-request-id': requestId, ...(body ? { 'content-type': 'application/scim+json' } : {}), ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'x-request-id': requestId,
+          ...(body ? { 'content-type': 'application/scim+json' } : {}),
+          ...(ifMatch ? { 'if-match': ifMatch } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(15_000),
       });
@@ -102,7 +117,15 @@ describe(`api and projector killed with SIGKILL under load on ${E2E_DATABASE}`, 
           writes.push(write);
           // One PATCH in ten names a version the user never had: refused with 412, so it must leave no event.
           const stale = random.next() < 0.1 ? 'W/"9999"' : undefined;
-          write.outcome = (await scim('PATCH', `/Users/${id}`, requestId, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: `Name ${n}` }] }, stale)).status;
+          write.outcome = (
+            await scim(
+              'PATCH',
+              `/Users/${id}`,
+              requestId,
+              { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: `Name ${n}` }] },
+              stale,
+            )
+          ).status;
         } else if (live.length > 2 && roll < 0.65) {
           const id = live.splice(Math.floor(random.next() * live.length), 1)[0];
           const write: Write = { requestId, kind: 'delete', outcome: 'no answer' };
@@ -112,7 +135,12 @@ describe(`api and projector killed with SIGKILL under load on ${E2E_DATABASE}`, 
           const userName = `user-${c}-${n}@faults.example`;
           const write: Write = { requestId, kind: 'create', outcome: 'no answer' };
           writes.push(write);
-          const answer = await scim('POST', '/Users', requestId, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, displayName: `User ${n}`, emails: [{ value: userName, primary: true }] });
+          const answer = await scim('POST', '/Users', requestId, {
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+            userName,
+            displayName: `User ${n}`,
+            emails: [{ value: userName, primary: true }],
+          });
           write.outcome = answer.status;
           if (answer.status === 201 && typeof answer.json?.id === 'string') live.push(answer.json.id);
         }
@@ -146,7 +174,8 @@ describe(`api and projector killed with SIGKILL under load on ${E2E_DATABASE}`, 
     const succeeded = answered.filter((w) => typeof w.outcome === 'number' && w.outcome < 300);
     const refused = answered.filter((w) => typeof w.outcome === 'number' && w.outcome >= 400);
     const tally = writes.reduce<Record<string, number>>((t, w) => ({ ...t, [String(w.outcome)]: (t[String(w.outcome)] ?? 0) + 1 }), {});
-    if (process.env.FAULT_REPORT) process.stdout.write(`faults on ${E2E_DATABASE}: ${writes.length} writes ${JSON.stringify(tally)}; kills: ${kills.join(', ')}\n`);
+    if (process.env.FAULT_REPORT)
+      process.stdout.write(`faults on ${E2E_DATABASE}: ${writes.length} writes ${JSON.stringify(tally)}; kills: ${kills.join(', ')}\n`);
     expect({ seed: random.seed, kills: kills.length }).toEqual({ seed: random.seed, kills: KILLS });
     expect(succeeded.length).toBeGreaterThan(WRITES / 3);
     expect(refused.length).toBeGreaterThan(0);
@@ -166,10 +195,14 @@ describe(`api and projector killed with SIGKILL under load on ${E2E_DATABASE}`, 
     expect(refused.filter((w) => inEvents.has(w.requestId))).toEqual([]);
 
     // The projector catches up after its kills: every successful write reaches the read model's audit trail.
-    await until(async () => {
-      const audited = await requestIdsIn(`SELECT "requestId" AS id FROM audit_trail`);
-      return succeeded.every((w) => audited.has(w.requestId));
-    }, 60_000, 'the projector to catch up');
+    await until(
+      async () => {
+        const audited = await requestIdsIn(`SELECT "requestId" AS id FROM audit_trail`);
+        return succeeded.every((w) => audited.has(w.requestId));
+      },
+      60_000,
+      'the projector to catch up',
+    );
 
     await api.stop();
     await projector.stop();

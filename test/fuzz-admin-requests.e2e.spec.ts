@@ -11,7 +11,8 @@ const OPERATOR = 'operator-token-0123456789abcdef';
 const RUNS = fuzzRuns(1000);
 const ADMIN_ROUTE = /^\/admin\/v1\//;
 /** What may never be in an answer: a stack frame or a piece of SQL or of a driver's error. */
-const INTERNALS = /\n\s+at |\.ts:\d+|\b(SELECT|INSERT INTO|UPDATE \w+ SET|QueryFailedError|SQLITE_\w+|syntax error at|duplicate key value|TypeError|ReferenceError)\b/;
+const INTERNALS =
+  /\n\s+at |\.ts:\d+|\b(SELECT|INSERT INTO|UPDATE \w+ SET|QueryFailedError|SQLITE_\w+|syntax error at|duplicate key value|TypeError|ReferenceError)\b/;
 
 interface Answer {
   readonly statusCode: number;
@@ -50,7 +51,10 @@ const email = fc.emailAddress().filter((address) => address.length <= 200);
 const VALID_BODIES: Record<string, fc.Arbitrary<unknown> | undefined> = {
   'POST /admin/v1/tenants': fc.record({ id, name }),
   'PATCH /admin/v1/tenants/:tenantId': fc.record({ name }),
-  'PUT /admin/v1/tenants/:tenantId/user-management': fc.record({ method: fc.constantFrom('scim', 'manual', 'ad_ldap'), deleteScimMappings: fc.boolean() }, { requiredKeys: ['method'] }),
+  'PUT /admin/v1/tenants/:tenantId/user-management': fc.record(
+    { method: fc.constantFrom('scim', 'manual', 'ad_ldap'), deleteScimMappings: fc.boolean() },
+    { requiredKeys: ['method'] },
+  ),
   'POST /admin/v1/tenants/:tenantId/scim-token': fc.constant({}),
   'POST /admin/v1/projection-failures/retry': fc.constant({}),
   'POST /admin/v1/tenants/:tenantId/api-credentials': fc.record({ name }),
@@ -62,9 +66,23 @@ const VALID_BODIES: Record<string, fc.Arbitrary<unknown> | undefined> = {
     { requiredKeys: ['id', 'name', 'maxUsers', 'storageIds'] },
   ),
   'PUT /admin/v1/tenants/:tenantId/profiles/:profileId': fc.record({ name, maxUsers: fc.constant(0), storageIds: fc.constant(['main']) }),
-  'POST /admin/v1/tenants/:tenantId/scim-mappings': fc.record({ id, name, attribute: fc.constantFrom('department', '*'), values: fc.constantFrom('Eng', '*', 'a,b'), profileId: fc.constant('all'), storageId: fc.constant('main'), quota }),
+  'POST /admin/v1/tenants/:tenantId/scim-mappings': fc.record({
+    id,
+    name,
+    attribute: fc.constantFrom('department', '*'),
+    values: fc.constantFrom('Eng', '*', 'a,b'),
+    profileId: fc.constant('all'),
+    storageId: fc.constant('main'),
+    quota,
+  }),
   'PUT /admin/v1/tenants/:tenantId/scim-mappings/order': fc.constant({ orderedIds: ['all'] }),
-  'PUT /admin/v1/tenants/:tenantId/scim-mappings/:mappingId': fc.record({ name, profileId: fc.constant('all'), storageId: fc.constant('main'), quota, sendActivationEmail: fc.boolean() }),
+  'PUT /admin/v1/tenants/:tenantId/scim-mappings/:mappingId': fc.record({
+    name,
+    profileId: fc.constant('all'),
+    storageId: fc.constant('main'),
+    quota,
+    sendActivationEmail: fc.boolean(),
+  }),
   'DELETE /admin/v1/tenants/:tenantId/scim-mappings/:mappingId': undefined,
   'POST /admin/v1/tenants/:tenantId/users': fc.record({ userName: email, displayName: name, email }, { requiredKeys: ['userName', 'displayName'] }),
   'POST /admin/v1/tenants/:tenantId/users/:userId/preserve': fc.constant({}),
@@ -93,18 +111,25 @@ function fieldsOf(body: unknown): string[] {
 function brokenBodyFor(valid: fc.Arbitrary<unknown> | undefined): fc.Arbitrary<unknown> {
   const base = valid ?? fc.constant({});
   const broken = base.chain((body) =>
-    fc.array(fc.tuple(fc.constantFrom(...fieldsOf(body)), fc.oneof(fc.constant(LEFT_OUT), jsonish, EDGE_NUMBERS)), { minLength: 1, maxLength: 3 }).map((changes) => {
-      const changed: Record<string, unknown> = typeof body === 'object' && body !== null ? structuredClone(body as Record<string, unknown>) : {};
-      for (const [path, value] of changes) {
-        const [outer, inner] = path.split('.');
-        const target = inner === undefined ? changed : typeof changed[outer] === 'object' && changed[outer] !== null ? (changed[outer] as Record<string, unknown>) : undefined;
-        const key = inner ?? outer;
-        if (!target) continue;
-        if (value === LEFT_OUT) delete target[key];
-        else Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-      }
-      return changed;
-    }),
+    fc
+      .array(fc.tuple(fc.constantFrom(...fieldsOf(body)), fc.oneof(fc.constant(LEFT_OUT), jsonish, EDGE_NUMBERS)), { minLength: 1, maxLength: 3 })
+      .map((changes) => {
+        const changed: Record<string, unknown> = typeof body === 'object' && body !== null ? structuredClone(body as Record<string, unknown>) : {};
+        for (const [path, value] of changes) {
+          const [outer, inner] = path.split('.');
+          const target =
+            inner === undefined
+              ? changed
+              : typeof changed[outer] === 'object' && changed[outer] !== null
+                ? (changed[outer] as Record<string, unknown>)
+                : undefined;
+          const key = inner ?? outer;
+          if (!target) continue;
+          if (value === LEFT_OUT) delete target[key];
+          else Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+        }
+        return changed;
+      }),
   );
   return fc.oneof({ weight: 4, arbitrary: broken }, { weight: 1, arbitrary: jsonish });
 }
@@ -161,7 +186,9 @@ const VALID_QUERY_VALUES: Record<string, fc.Arbitrary<string>> = {
 function validQueryFor(url: string): fc.Arbitrary<Record<string, string>> {
   const own = queryKeysOf(url);
   if (own.length === 0) return fc.constant({});
-  return fc.array(fc.oneof(...own.map((key) => VALID_QUERY_VALUES[key].map((value) => [key, value] as const))), { maxLength: 3 }).map((pairs) => Object.fromEntries(pairs));
+  return fc
+    .array(fc.oneof(...own.map((key) => VALID_QUERY_VALUES[key].map((value) => [key, value] as const))), { maxLength: 3 })
+    .map((pairs) => Object.fromEntries(pairs));
 }
 
 /** Up to three parameters: mostly ones the route reads, now and then any. */
@@ -241,64 +268,90 @@ describe(`every admin route under generated input on ${E2E_DATABASE}`, () => {
     const operatorRoute = OPERATOR_ROUTES.has(`${route.method} ${route.url}`);
     const validBody = withBody ? (VALID_BODIES[`${route.method} ${route.url}`] ?? fc.constant({})) : fc.constant(undefined);
     const junkLevels = ['none', 'none', 'none', 'query', 'credential', ...(params.length > 0 ? ['id'] : []), ...(withBody ? ['body', 'raw body'] : [])];
-    return fc.constantFrom(...junkLevels).chain((junk) =>
-      fc.record({
-        junk: fc.constant(junk),
-        values: fc.tuple(...params.map((param) => fc.constantFrom(...knownValues(param, route)))),
-        junkId: fc.tuple(fc.nat(Math.max(0, params.length - 1)), fc.oneof({ weight: 1, arbitrary: fc.uuid() }, { weight: 2, arbitrary: hostileId })),
-        query: junk === 'query' ? queryFor(route.url) : validQueryFor(route.url),
-        body: junk === 'body' ? brokenBodyFor(VALID_BODIES[`${route.method} ${route.url}`]) : validBody,
-        rawBody: junk === 'raw body' ? fc.tuple(hostileString, fc.constantFrom(...CONTENT_TYPES)) : fc.constant(null),
-        authorization: junk === 'credential' ? fc.constantFrom(operatorRoute ? 'tenant' : 'operator', 'Bearer nonsense', 'Basic !!!', '') : fc.constant(operatorRoute ? 'operator' : 'tenant'),
-      }),
-    ).map(({ junk, values, junkId, query: q, body, rawBody, authorization }) => {
-      if (junk === 'id') values[junkId[0]] = junkId[1];
-      let i = 0;
-      const path = route.url.replace(/:(\w+)/g, () => encodeURIComponent(values[i++]));
-      const search = new URLSearchParams(q as Record<string, string>).toString();
-      const payload = rawBody ? rawBody[0] : body === undefined ? undefined : JSON.stringify(body);
-      const contentType = rawBody ? rawBody[1] : 'application/json';
-      const credential = authorization === 'operator' ? `Bearer ${OPERATOR}` : authorization === 'tenant' ? tenantCredential : authorization;
-      return { junk, method: route.method, url: search ? `${path}?${search}` : path, payload, contentType, authorization: credential };
-    });
+    return fc
+      .constantFrom(...junkLevels)
+      .chain((junk) =>
+        fc.record({
+          junk: fc.constant(junk),
+          values: fc.tuple(...params.map((param) => fc.constantFrom(...knownValues(param, route)))),
+          junkId: fc.tuple(fc.nat(Math.max(0, params.length - 1)), fc.oneof({ weight: 1, arbitrary: fc.uuid() }, { weight: 2, arbitrary: hostileId })),
+          query: junk === 'query' ? queryFor(route.url) : validQueryFor(route.url),
+          body: junk === 'body' ? brokenBodyFor(VALID_BODIES[`${route.method} ${route.url}`]) : validBody,
+          rawBody: junk === 'raw body' ? fc.tuple(hostileString, fc.constantFrom(...CONTENT_TYPES)) : fc.constant(null),
+          authorization:
+            junk === 'credential'
+              ? fc.constantFrom(operatorRoute ? 'tenant' : 'operator', 'Bearer nonsense', 'Basic !!!', '')
+              : fc.constant(operatorRoute ? 'operator' : 'tenant'),
+        }),
+      )
+      .map(({ junk, values, junkId, query: q, body, rawBody, authorization }) => {
+        if (junk === 'id') values[junkId[0]] = junkId[1];
+        let i = 0;
+        const path = route.url.replace(/:(\w+)/g, () => encodeURIComponent(values[i++]));
+        const search = new URLSearchParams(q as Record<string, string>).toString();
+        const payload = rawBody ? rawBody[0] : body === undefined ? undefined : JSON.stringify(body);
+        const contentType = rawBody ? rawBody[1] : 'application/json';
+        const credential = authorization === 'operator' ? `Bearer ${OPERATOR}` : authorization === 'tenant' ? tenantCredential : authorization;
+        return { junk, method: route.method, url: search ? `${path}?${search}` : path, payload, contentType, authorization: credential };
+      });
   }
 
-  it('given generated ids, query strings and bodies on every admin route, with the operator and a tenant credential, then no 5xx, every error RFC 9457 problem details, and a refused request changes nothing', async () => {
-    const routes = registeredRoutes(t.app).filter((r) => ADMIN_ROUTE.test(r.url));
-    expect(routes.length).toBeGreaterThan(30);
-    expect(routes.filter((r) => r.method !== 'GET' && !(`${r.method} ${r.url}` in VALID_BODIES))).toEqual([]);
-    const statuses = new Map<number, number>();
-    const shares = new FuzzShares(`fuzz-admin-requests (${E2E_DATABASE})`);
-    const reached = new Map<string, Set<number>>();
-    const perRoute = Math.max(4, Math.ceil(RUNS / routes.length));
-    for (const route of routes) {
-      await fc.assert(
-        fc.asyncProperty(requestsFor(route), async (req) => {
-          const before = await eventCount();
-          const response = await t.app.inject({
-            method: req.method as 'GET',
-            url: req.url,
-            headers: { authorization: req.authorization, ...(req.payload !== undefined && req.contentType ? { 'content-type': req.contentType } : {}) },
-            ...(req.payload !== undefined ? { payload: req.payload } : {}),
-          });
-          const answer = { statusCode: response.statusCode, headers: response.headers, body: response.body };
-          statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
-          const status = answer.statusCode;
-          shares.count(status < 300 && '2xx', status >= 400 && status < 500 && '4xx', status >= 500 && '5xx', status < 300 && req.junk === 'none' && '2xx of the cases without junk', `junk: ${req.junk}`);
-          reached.set(`${route.method} ${route.url}`, (reached.get(`${route.method} ${route.url}`) ?? new Set()).add(answer.statusCode));
-          expect([req.method, req.url.slice(0, 100), answer.statusCode, problemDetailsProblems(answer)]).toEqual([req.method, req.url.slice(0, 100), answer.statusCode, []]);
-          if (answer.statusCode >= 400) expect(await eventCount()).toBe(before);
-        }),
-        fuzzParameters(perRoute),
+  it(
+    'given generated ids, query strings and bodies on every admin route, with the operator and a tenant credential, then no 5xx, every error RFC 9457 problem details, and a refused request changes nothing',
+    async () => {
+      const routes = registeredRoutes(t.app).filter((r) => ADMIN_ROUTE.test(r.url));
+      expect(routes.length).toBeGreaterThan(30);
+      expect(routes.filter((r) => r.method !== 'GET' && !(`${r.method} ${r.url}` in VALID_BODIES))).toEqual([]);
+      const statuses = new Map<number, number>();
+      const shares = new FuzzShares(`fuzz-admin-requests (${E2E_DATABASE})`);
+      const reached = new Map<string, Set<number>>();
+      const perRoute = Math.max(4, Math.ceil(RUNS / routes.length));
+      for (const route of routes) {
+        await fc.assert(
+          fc.asyncProperty(requestsFor(route), async (req) => {
+            const before = await eventCount();
+            const response = await t.app.inject({
+              method: req.method as 'GET',
+              url: req.url,
+              headers: { authorization: req.authorization, ...(req.payload !== undefined && req.contentType ? { 'content-type': req.contentType } : {}) },
+              ...(req.payload !== undefined ? { payload: req.payload } : {}),
+            });
+            const answer = { statusCode: response.statusCode, headers: response.headers, body: response.body };
+            statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
+            const status = answer.statusCode;
+            shares.count(
+              status < 300 && '2xx',
+              status >= 400 && status < 500 && '4xx',
+              status >= 500 && '5xx',
+              status < 300 && req.junk === 'none' && '2xx of the cases without junk',
+              `junk: ${req.junk}`,
+            );
+            reached.set(`${route.method} ${route.url}`, (reached.get(`${route.method} ${route.url}`) ?? new Set()).add(answer.statusCode));
+            expect([req.method, req.url.slice(0, 100), answer.statusCode, problemDetailsProblems(answer)]).toEqual([
+              req.method,
+              req.url.slice(0, 100),
+              answer.statusCode,
+              [],
+            ]);
+            if (answer.statusCode >= 400) expect(await eventCount()).toBe(before);
+          }),
+          fuzzParameters(perRoute),
+        );
+      }
+      process.stdout.write(`fuzz-admin-requests (${E2E_DATABASE}) statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`);
+      const routeShares = new FuzzShares(`fuzz-admin-requests (${E2E_DATABASE}, routes)`, 10);
+      const never2xx = routes.map((route) => `${route.method} ${route.url}`).filter((route) => ![...(reached.get(route) ?? [])].some((status) => status < 300));
+      for (const route of routes) routeShares.count(!never2xx.includes(`${route.method} ${route.url}`) && 'answered 2xx at least once');
+      process.stdout.write(
+        `fuzz-admin-requests (${E2E_DATABASE}) routes that never answered 2xx: ${never2xx.map((route) => `${route} ${JSON.stringify([...(reached.get(route) ?? [])].sort())}`).join('; ')}\n`,
       );
-    }
-    process.stdout.write(`fuzz-admin-requests (${E2E_DATABASE}) statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`);
-    const routeShares = new FuzzShares(`fuzz-admin-requests (${E2E_DATABASE}, routes)`, 10);
-    const never2xx = routes.map((route) => `${route.method} ${route.url}`).filter((route) => ![...(reached.get(route) ?? [])].some((status) => status < 300));
-    for (const route of routes) routeShares.count(!never2xx.includes(`${route.method} ${route.url}`) && 'answered 2xx at least once');
-    process.stdout.write(`fuzz-admin-requests (${E2E_DATABASE}) routes that never answered 2xx: ${never2xx.map((route) => `${route} ${JSON.stringify([...(reached.get(route) ?? [])].sort())}`).join('; ')}\n`);
-    // The generator reaches past validation on most routes: requests succeed, and many are refused.
-    expect([...shares.report({ '2xx': 0.3, '4xx': 0.3, '2xx of the cases without junk': 0.2 }), ...routeShares.report({ 'answered 2xx at least once': 0.8 })]).toEqual([]);
-    expect(shares.share('5xx')).toBe(0);
-  }, fuzzTimeout(RUNS, 50));
+      // The generator reaches past validation on most routes: requests succeed, and many are refused.
+      expect([
+        ...shares.report({ '2xx': 0.3, '4xx': 0.3, '2xx of the cases without junk': 0.2 }),
+        ...routeShares.report({ 'answered 2xx at least once': 0.8 }),
+      ]).toEqual([]);
+      expect(shares.share('5xx')).toBe(0);
+    },
+    fuzzTimeout(RUNS, 50),
+  );
 });

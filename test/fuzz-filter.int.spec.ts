@@ -36,33 +36,39 @@ const TRANSLATION_RUNS = fuzzRuns(1000);
 const DIFFERENTIAL_RUNS = fuzzRuns(400);
 
 describe('filter → SQL under generated input', () => {
-  it.each(['sqlite', 'postgres'] as const)('given any filter text, when translated for %s, then SQL with parameters only, or 400 invalidFilter; most cases parse and reach value paths, and/or and not', (dialect) => {
-    const shares = new FuzzShares(`fuzz-filter (translation, ${dialect})`);
-    fc.assert(
-      fc.property(filterCase, (filter) => {
-        const translated = translateOrRefuse(filter.text, dialect);
-        const structured = translated !== null && filter.junk !== 'structure' && filter.junk !== 'text';
-        shares.count(
-          translated && 'parse',
-          structured && filter.valuePath && 'value paths',
-          structured && filter.junction && 'and/or',
-          structured && filter.not && 'not',
-          translated && filter.junk === 'leaf' && 'parse with a hostile leaf',
-          structured && filter.leaves === 1 && /\spr$/i.test(filter.text) && 'bare pr',
-          `junk: ${filter.junk}`,
-        );
-        if (!translated) return;
-        expect(withoutFixedLiterals(translated.sql)).not.toMatch(/'/);
-        for (const name of translated.sql.match(/:\w+/g) ?? []) expect(translated.params).toHaveProperty(name.slice(1));
-      }),
-      fuzzParameters(TRANSLATION_RUNS),
-    );
-    expect(shares.report({ parse: 0.4, 'value paths': 0.1, 'and/or': 0.15, not: 0.05, 'parse with a hostile leaf': 0.03 })).toEqual([]);
-  }, fuzzTimeout(TRANSLATION_RUNS, 10));
+  it.each(['sqlite', 'postgres'] as const)(
+    'given any filter text, when translated for %s, then SQL with parameters only, or 400 invalidFilter; most cases parse and reach value paths, and/or and not',
+    (dialect) => {
+      const shares = new FuzzShares(`fuzz-filter (translation, ${dialect})`);
+      fc.assert(
+        fc.property(filterCase, (filter) => {
+          const translated = translateOrRefuse(filter.text, dialect);
+          const structured = translated !== null && filter.junk !== 'structure' && filter.junk !== 'text';
+          shares.count(
+            translated && 'parse',
+            structured && filter.valuePath && 'value paths',
+            structured && filter.junction && 'and/or',
+            structured && filter.not && 'not',
+            translated && filter.junk === 'leaf' && 'parse with a hostile leaf',
+            structured && filter.leaves === 1 && /\spr$/i.test(filter.text) && 'bare pr',
+            `junk: ${filter.junk}`,
+          );
+          if (!translated) return;
+          expect(withoutFixedLiterals(translated.sql)).not.toMatch(/'/);
+          for (const name of translated.sql.match(/:\w+/g) ?? []) expect(translated.params).toHaveProperty(name.slice(1));
+        }),
+        fuzzParameters(TRANSLATION_RUNS),
+      );
+      expect(shares.report({ parse: 0.4, 'value paths': 0.1, 'and/or': 0.15, not: 0.05, 'parse with a hostile leaf': 0.03 })).toEqual([]);
+    },
+    fuzzTimeout(TRANSLATION_RUNS, 10),
+  );
 
   it('given a filter one character over the bound, then invalidFilter naming the bound', () => {
     const long = `userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`;
-    expect(() => userFilterToSql(long, 'sqlite')).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidFilter', detail: expect.stringContaining(String(MAX_FILTER_LENGTH)) }));
+    expect(() => userFilterToSql(long, 'sqlite')).toThrow(
+      expect.objectContaining({ status: 400, scimType: 'invalidFilter', detail: expect.stringContaining(String(MAX_FILTER_LENGTH)) }),
+    );
   });
 });
 
@@ -101,8 +107,25 @@ const generatedUser = fc.record({
 function rowOf(user: typeof generatedUser extends fc.Arbitrary<infer U> ? U : never, tenantId: string, id: string): ScimUserRow {
   const email = user.email ?? user.userName;
   return {
-    ...user, id, tenantId, email, userNameLower: emailKey(user.userName), emailLower: emailKey(email), status: 'Active', preservedBy: null, deletedInIdp: false,
-    revision: 0, preservedAt: null, provisionedBy: 'idp', mappingId: 'm', profileId: 'p', storageId: 's', quotaAmount: 0, quotaUnit: 'GB', sendActivationEmail: true, legalHold: false,
+    ...user,
+    id,
+    tenantId,
+    email,
+    userNameLower: emailKey(user.userName),
+    emailLower: emailKey(email),
+    status: 'Active',
+    preservedBy: null,
+    deletedInIdp: false,
+    revision: 0,
+    preservedAt: null,
+    provisionedBy: 'idp',
+    mappingId: 'm',
+    profileId: 'p',
+    storageId: 's',
+    quotaAmount: 0,
+    quotaUnit: 'GB',
+    sendActivationEmail: true,
+    legalHold: false,
   };
 }
 
@@ -125,49 +148,80 @@ describe('the same filter on SQLite and PostgreSQL', () => {
   });
 
   async function matchingIds(dialect: FilterDialect, tenantId: string, translated: UserFilterSql): Promise<string[]> {
-    const rows = await models[dialect]!.dataSource.getRepository(ScimUserRow).createQueryBuilder('u').select('u.id').where('u."tenantId" = :tenant', { tenant: tenantId }).andWhere(translated.sql, translated.params).getMany();
+    const rows = await models[dialect]!.dataSource.getRepository(ScimUserRow)
+      .createQueryBuilder('u')
+      .select('u.id')
+      .where('u."tenantId" = :tenant', { tenant: tenantId })
+      .andWhere(translated.sql, translated.params)
+      .getMany();
     return rows.map((row) => row.id).sort();
   }
 
-  it('given generated users and a generated filter, when both databases run it, then they answer with the same users', async () => {
-    const shares = new FuzzShares('fuzz-filter (SQLite = PostgreSQL)');
-    let tenant = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof({ weight: 3, arbitrary: storedColumnsFilter }, { weight: 2, arbitrary: filterCase.filter((filter) => filter.junk === 'none' || filter.junk === 'leaf') }),
-        fc.array(generatedUser, { minLength: 3, maxLength: 8 }),
-        async (filter, users) => {
-          const onSqlite = translateOrRefuse(filter.text, 'sqlite');
-          const onPostgres = translateOrRefuse(filter.text, 'postgres');
-          // The dialects differ only in how they say it: a filter one refuses, both refuse.
-          expect([filter.text, onPostgres === null]).toEqual([filter.text, onSqlite === null]);
-          if (!onSqlite || !onPostgres) return shares.count('refused by both');
-          if (hasNonAsciiCapital(filter.text)) return shares.count('left out: a non-ASCII capital');
-          const tenantId = `t${tenant++}`;
-          const rows = users.map((user, i) => rowOf(user, tenantId, `${tenantId}-u${i}`));
-          await models.sqlite!.dataSource.getRepository(ScimUserRow).insert(rows);
-          await models.postgres!.dataSource.getRepository(ScimUserRow).insert(rows);
-          const [sqlite, postgres] = [await matchingIds('sqlite', tenantId, onSqlite), await matchingIds('postgres', tenantId, onPostgres)];
-          shares.count('ran on both', sqlite.length > 0 && sqlite.length < rows.length && 'picked some users but not all', sqlite.length === 0 && 'picked none', sqlite.length === rows.length && 'picked all');
-          expect({ filter: filter.text, users, postgres }).toEqual({ filter: filter.text, users, postgres: sqlite });
-        },
-      ),
-      fuzzParameters(DIFFERENTIAL_RUNS),
-    );
-    // A filter that picks no one or everyone cannot tell two databases apart.
-    expect(shares.report({ 'ran on both': 0.5, 'picked some users but not all': 0.15 })).toEqual([]);
-  }, fuzzTimeout(DIFFERENTIAL_RUNS, 100));
+  it(
+    'given generated users and a generated filter, when both databases run it, then they answer with the same users',
+    async () => {
+      const shares = new FuzzShares('fuzz-filter (SQLite = PostgreSQL)');
+      let tenant = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            { weight: 3, arbitrary: storedColumnsFilter },
+            { weight: 2, arbitrary: filterCase.filter((filter) => filter.junk === 'none' || filter.junk === 'leaf') },
+          ),
+          fc.array(generatedUser, { minLength: 3, maxLength: 8 }),
+          async (filter, users) => {
+            const onSqlite = translateOrRefuse(filter.text, 'sqlite');
+            const onPostgres = translateOrRefuse(filter.text, 'postgres');
+            // The dialects differ only in how they say it: a filter one refuses, both refuse.
+            expect([filter.text, onPostgres === null]).toEqual([filter.text, onSqlite === null]);
+            if (!onSqlite || !onPostgres) return shares.count('refused by both');
+            if (hasNonAsciiCapital(filter.text)) return shares.count('left out: a non-ASCII capital');
+            const tenantId = `t${tenant++}`;
+            const rows = users.map((user, i) => rowOf(user, tenantId, `${tenantId}-u${i}`));
+            await models.sqlite!.dataSource.getRepository(ScimUserRow).insert(rows);
+            await models.postgres!.dataSource.getRepository(ScimUserRow).insert(rows);
+            const [sqlite, postgres] = [await matchingIds('sqlite', tenantId, onSqlite), await matchingIds('postgres', tenantId, onPostgres)];
+            shares.count(
+              'ran on both',
+              sqlite.length > 0 && sqlite.length < rows.length && 'picked some users but not all',
+              sqlite.length === 0 && 'picked none',
+              sqlite.length === rows.length && 'picked all',
+            );
+            expect({ filter: filter.text, users, postgres }).toEqual({ filter: filter.text, users, postgres: sqlite });
+          },
+        ),
+        fuzzParameters(DIFFERENTIAL_RUNS),
+      );
+      // A filter that picks no one or everyone cannot tell two databases apart.
+      expect(shares.report({ 'ran on both': 0.5, 'picked some users but not all': 0.15 })).toEqual([]);
+    },
+    fuzzTimeout(DIFFERENTIAL_RUNS, 100),
+  );
 
   // Found by the property above (FUZZ_RUNS=3000, seed -1899557633: `name.givenName lt "İ"` over a givenName "work"),
   // not fixed here: the server's filters answer differently on SQLite and PostgreSQL for non-ASCII capitals.
-  it.failing('given a user named "émile", when filtered by displayName eq "ÉMILE", then SQLite finds them as PostgreSQL does (fails: SQLite LOWER folds ASCII only)', async () => {
-    const tenantId = 'non-ascii-capital';
-    const user = { userName: 'emile@example.com', email: undefined, displayName: 'émile', givenName: null, familyName: null, externalId: null, userPrincipalName: null, active: true, createdAt: FILTER_DATES[0], lastModified: FILTER_DATES[0] };
-    const rows = [rowOf(user, tenantId, `${tenantId}-u0`)];
-    await models.sqlite!.dataSource.getRepository(ScimUserRow).insert(rows);
-    await models.postgres!.dataSource.getRepository(ScimUserRow).insert(rows);
-    const filter = 'displayName eq "ÉMILE"';
-    expect(await matchingIds('postgres', tenantId, userFilterToSql(filter, 'postgres'))).toEqual([`${tenantId}-u0`]);
-    expect(await matchingIds('sqlite', tenantId, userFilterToSql(filter, 'sqlite'))).toEqual([`${tenantId}-u0`]);
-  });
+  it.failing(
+    'given a user named "émile", when filtered by displayName eq "ÉMILE", then SQLite finds them as PostgreSQL does (fails: SQLite LOWER folds ASCII only)',
+    async () => {
+      const tenantId = 'non-ascii-capital';
+      const user = {
+        userName: 'emile@example.com',
+        email: undefined,
+        displayName: 'émile',
+        givenName: null,
+        familyName: null,
+        externalId: null,
+        userPrincipalName: null,
+        active: true,
+        createdAt: FILTER_DATES[0],
+        lastModified: FILTER_DATES[0],
+      };
+      const rows = [rowOf(user, tenantId, `${tenantId}-u0`)];
+      await models.sqlite!.dataSource.getRepository(ScimUserRow).insert(rows);
+      await models.postgres!.dataSource.getRepository(ScimUserRow).insert(rows);
+      const filter = 'displayName eq "ÉMILE"';
+      expect(await matchingIds('postgres', tenantId, userFilterToSql(filter, 'postgres'))).toEqual([`${tenantId}-u0`]);
+      expect(await matchingIds('sqlite', tenantId, userFilterToSql(filter, 'sqlite'))).toEqual([`${tenantId}-u0`]);
+    },
+  );
 });

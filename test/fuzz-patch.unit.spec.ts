@@ -6,7 +6,15 @@ import { fuzzParameters, fuzzRuns, fuzzTimeout, patchCase, userBody } from './su
 const current = toScimUser(
   {
     id: 'u1',
-    profile: { userName: 'ada@example.com', email: 'ada@example.com', displayName: 'Ada Lovelace', givenName: 'Ada', familyName: 'Lovelace', externalId: 'x1', userPrincipalName: 'ada@corp.example' },
+    profile: {
+      userName: 'ada@example.com',
+      email: 'ada@example.com',
+      displayName: 'Ada Lovelace',
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      externalId: 'x1',
+      userPrincipalName: 'ada@corp.example',
+    },
     active: true,
     created: '2026-01-01T00:00:00.000Z',
     lastModified: '2026-01-01T00:00:00.000Z',
@@ -58,36 +66,49 @@ function acceptedOrScimError<T>(work: () => T): T | null {
 const RUNS = fuzzRuns(500);
 
 describe('PATCH and User bodies under generated input', () => {
-  it('given any PATCH body, when applied to a user, then a user scim-ledger can keep, or a 400 with an RFC 7644 scimType; most cases apply and change the user', () => {
-    const shares = new FuzzShares('fuzz-patch (PATCH bodies)');
-    const before = JSON.stringify(keptOf(readScimUser(current)));
-    fc.assert(
-      fc.property(patchCase, ({ body, junk }) => {
-        const result = acceptedOrScimError(() => applyUserPatch(current, body));
-        expectPrototypesUntouched();
-        const changed = result !== null && JSON.stringify(keptOf(result)) !== before;
-        shares.count(result && 'applied', changed && 'changed the user', result && junk === 'operation' && 'applied with a hostile operation', `junk: ${junk}`);
-        if (!result) return;
-        expectStorableUser(result);
-      }),
-      fuzzParameters(RUNS),
-    );
-    expect(shares.report({ applied: 0.4, 'changed the user': 0.35, 'applied with a hostile operation': 0.03 })).toEqual([]);
-  }, fuzzTimeout(RUNS, 20));
+  it(
+    'given any PATCH body, when applied to a user, then a user scim-ledger can keep, or a 400 with an RFC 7644 scimType; most cases apply and change the user',
+    () => {
+      const shares = new FuzzShares('fuzz-patch (PATCH bodies)');
+      const before = JSON.stringify(keptOf(readScimUser(current)));
+      fc.assert(
+        fc.property(patchCase, ({ body, junk }) => {
+          const result = acceptedOrScimError(() => applyUserPatch(current, body));
+          expectPrototypesUntouched();
+          const changed = result !== null && JSON.stringify(keptOf(result)) !== before;
+          shares.count(
+            result && 'applied',
+            changed && 'changed the user',
+            result && junk === 'operation' && 'applied with a hostile operation',
+            `junk: ${junk}`,
+          );
+          if (!result) return;
+          expectStorableUser(result);
+        }),
+        fuzzParameters(RUNS),
+      );
+      expect(shares.report({ applied: 0.4, 'changed the user': 0.35, 'applied with a hostile operation': 0.03 })).toEqual([]);
+    },
+    fuzzTimeout(RUNS, 20),
+  );
 
-  it('given any User body, when read for a POST or PUT, then a user scim-ledger can keep, or a 400 with an RFC 7644 scimType; most cases are read', () => {
-    const shares = new FuzzShares('fuzz-patch (User bodies)');
-    fc.assert(
-      fc.property(userBody('fuzz@example.com'), (body) => {
-        const result = acceptedOrScimError(() => readScimUser(body));
-        shares.count(result && 'read');
-        if (!result) return;
-        expectStorableUser(result);
-      }),
-      fuzzParameters(RUNS),
-    );
-    expect(shares.report({ read: 0.6 })).toEqual([]);
-  }, fuzzTimeout(RUNS, 20));
+  it(
+    'given any User body, when read for a POST or PUT, then a user scim-ledger can keep, or a 400 with an RFC 7644 scimType; most cases are read',
+    () => {
+      const shares = new FuzzShares('fuzz-patch (User bodies)');
+      fc.assert(
+        fc.property(userBody('fuzz@example.com'), (body) => {
+          const result = acceptedOrScimError(() => readScimUser(body));
+          shares.count(result && 'read');
+          if (!result) return;
+          expectStorableUser(result);
+        }),
+        fuzzParameters(RUNS),
+      );
+      expect(shares.report({ read: 0.6 })).toEqual([]);
+    },
+    fuzzTimeout(RUNS, 20),
+  );
 
   it('given a PATCH over the operation bound, then 400 tooMany; at the bound, it applies', () => {
     const op = { op: 'replace', path: 'displayName', value: 'X' };
@@ -110,7 +131,9 @@ describe('PATCH and User bodies under generated input', () => {
     ['name.__proto__', { polluted: 1 }],
     ['emails[value eq "x"].__proto__', { polluted: 1 }],
   ])('given the prototype-polluting path %s, then 400 invalidPath and Object.prototype untouched', (path, value) => {
-    expect(() => applyUserPatch(current, { Operations: [{ op: 'add', path, value }] })).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidPath' }));
+    expect(() => applyUserPatch(current, { Operations: [{ op: 'add', path, value }] })).toThrow(
+      expect.objectContaining({ status: 400, scimType: 'invalidPath' }),
+    );
     expect(() => applyUserPatch(current, { Operations: [{ op: 'add', value: { [path]: value } }] })).toThrow(expect.objectContaining({ status: 400 }));
     expectPrototypesUntouched();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -118,7 +141,9 @@ describe('PATCH and User bodies under generated input', () => {
 
   it('given a value with U+0000 or an unpaired surrogate, then 400 invalidValue, since no database could keep it', () => {
     for (const value of ['a\u0000b', 'x\ud800', '\udc00y']) {
-      expect(() => applyUserPatch(current, { Operations: [{ op: 'replace', path: 'displayName', value }] })).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
+      expect(() => applyUserPatch(current, { Operations: [{ op: 'replace', path: 'displayName', value }] })).toThrow(
+        expect.objectContaining({ status: 400, scimType: 'invalidValue' }),
+      );
     }
     expect(applyUserPatch(current, { Operations: [{ op: 'replace', path: 'displayName', value: 'emoji 💥 ok' }] }).profile.displayName).toBe('emoji 💥 ok');
   });

@@ -12,20 +12,56 @@ it(`given malformed bodies and queries on ${E2E_DATABASE}, then each gets a SCIM
   const t = await startTestApp();
   const auth = (r: request.Test) => r.set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
   const id = (await auth(request(t.http).post('/scim/v2/Users')).set('Content-Type', SCIM_JSON).send(entraUser('f@example.com'))).body.id;
-  const bodies: unknown[] = [null, [], 1, 'x', true, {}, { userName: 1 }, { userName: 'a', emails: 'x' }, { userName: 'a', emails: [1] }, { userName: 'a', name: [] }, { userName: 'a', active: 'yes' },
-    { userName: 'a', displayName: 'b', 'urn:ietf:params:scim:schemas:extension:Druva:2.0:User': 'str' }, { schemas: 'x', userName: 'a' }, { userName: 'x'.repeat(600), displayName: 'b' },
-    { Operations: [{ op: 'replace', path: 'emails[type eq', value: 1 }] }, { Operations: [{ op: 'add', path: 'name.givenName', value: { a: 1 } }] }, { Operations: [{ op: 'replace', value: null }] },
-    { Operations: [{ op: 'replace', path: 'active', value: null }] }, { Operations: [{ op: 'remove', path: 'emails[value eq "f@example.com"]' }] }, { Operations: [{ op: 'replace', path: 'userName', value: '' }] },
-    { Operations: [{ op: 'replace', path: 'nonexistent.deep.path', value: 1 }] }, { Operations: 'x' }, { Operations: [null] }, { Operations: [{ op: 'add', path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager', value: 'mgr' }] }];
-  const queries = ['filter=' + encodeURIComponent('x'.repeat(5000)), 'startIndex=99999999999999999999', 'count=-5', 'count=abc', 'filter=' + encodeURIComponent('emails[type eq "work"'), 'filter=' + encodeURIComponent('meta.created gt "not a date"'),
-    'filter=' + encodeURIComponent('userName eq "a" or '.repeat(50) + 'userName eq "b"'), 'sortBy=password', 'attributes=,,,', 'excludedAttributes=' + 'a,'.repeat(1000), 'filter=' + encodeURIComponent('(((((((((((((((((((((((((((((((((((userName eq "a")))))))))))))))))))))))))))))))))'), 'cursor=%00', 'startIndex=1&startIndex=2'];
+  const bodies: unknown[] = [
+    null,
+    [],
+    1,
+    'x',
+    true,
+    {},
+    { userName: 1 },
+    { userName: 'a', emails: 'x' },
+    { userName: 'a', emails: [1] },
+    { userName: 'a', name: [] },
+    { userName: 'a', active: 'yes' },
+    { userName: 'a', displayName: 'b', 'urn:ietf:params:scim:schemas:extension:Druva:2.0:User': 'str' },
+    { schemas: 'x', userName: 'a' },
+    { userName: 'x'.repeat(600), displayName: 'b' },
+    { Operations: [{ op: 'replace', path: 'emails[type eq', value: 1 }] },
+    { Operations: [{ op: 'add', path: 'name.givenName', value: { a: 1 } }] },
+    { Operations: [{ op: 'replace', value: null }] },
+    { Operations: [{ op: 'replace', path: 'active', value: null }] },
+    { Operations: [{ op: 'remove', path: 'emails[value eq "f@example.com"]' }] },
+    { Operations: [{ op: 'replace', path: 'userName', value: '' }] },
+    { Operations: [{ op: 'replace', path: 'nonexistent.deep.path', value: 1 }] },
+    { Operations: 'x' },
+    { Operations: [null] },
+    { Operations: [{ op: 'add', path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager', value: 'mgr' }] },
+  ];
+  const queries = [
+    'filter=' + encodeURIComponent('x'.repeat(5000)),
+    'startIndex=99999999999999999999',
+    'count=-5',
+    'count=abc',
+    'filter=' + encodeURIComponent('emails[type eq "work"'),
+    'filter=' + encodeURIComponent('meta.created gt "not a date"'),
+    'filter=' + encodeURIComponent('userName eq "a" or '.repeat(50) + 'userName eq "b"'),
+    'sortBy=password',
+    'attributes=,,,',
+    'excludedAttributes=' + 'a,'.repeat(1000),
+    'filter=' + encodeURIComponent('(((((((((((((((((((((((((((((((((((userName eq "a")))))))))))))))))))))))))))))))))'),
+    'cursor=%00',
+    'startIndex=1&startIndex=2',
+  ];
   const bad: string[] = [];
   // What is accepted, each for a reason; every other request must get a SCIM error (a 2xx slipping through fails).
   const accepted: string[] = [];
   const expectedAccepted = [
     // A SearchRequest's members other than those RFC 7644 §3.4.3 names are ignored: each of these objects is a search of
     // everyone, but for one whose schemas is not a list.
-    ...bodies.filter((body) => typeof body === 'object' && body !== null && !Array.isArray(body) && !('schemas' in body)).map((body) => `post .search ${JSON.stringify(body).slice(0, 60)}`),
+    ...bodies
+      .filter((body) => typeof body === 'object' && body !== null && !Array.isArray(body) && !('schemas' in body))
+      .map((body) => `post .search ${JSON.stringify(body).slice(0, 60)}`),
     // PATCH operations that change nothing the user has (the user is unchanged below): a null active, an absent email,
     // a path outside the schema, the enterprise manager (not kept yet: issue 18).
     ...[17, 18, 20, 23].map((i) => `patch ${JSON.stringify(bodies[i]).slice(0, 60)}`),
@@ -35,16 +71,23 @@ it(`given malformed bodies and queries on ${E2E_DATABASE}, then each gets a SCIM
     `GET excludedAttributes=${'a,'.repeat(1000)}`.slice(0, 64),
   ];
   for (const body of bodies) {
-    for (const [method, url] of [['post', '/scim/v2/Users'], ['put', `/scim/v2/Users/${id}`], ['patch', `/scim/v2/Users/${id}`], ['post', '/scim/v2/Users/.search']] as const) {
+    for (const [method, url] of [
+      ['post', '/scim/v2/Users'],
+      ['put', `/scim/v2/Users/${id}`],
+      ['patch', `/scim/v2/Users/${id}`],
+      ['post', '/scim/v2/Users/.search'],
+    ] as const) {
       const r = await auth(request(t.http)[method](url)).set('Content-Type', SCIM_JSON).send(JSON.stringify(body));
       if (r.status < 400) accepted.push(`${url.endsWith('.search') ? 'post .search' : method} ${JSON.stringify(body).slice(0, 60)}`);
-      else if (r.status >= 500 || r.body?.schemas?.[0] !== ERROR_SCHEMA) bad.push(`${method} ${url} ${JSON.stringify(body).slice(0, 80)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
+      else if (r.status >= 500 || r.body?.schemas?.[0] !== ERROR_SCHEMA)
+        bad.push(`${method} ${url} ${JSON.stringify(body).slice(0, 80)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
     }
   }
   for (const q of queries) {
     const r = await auth(request(t.http).get(`/scim/v2/Users?${q}`));
     if (r.status < 400) accepted.push(`GET ${q}`.slice(0, 64));
-    else if (r.status >= 500 || r.body?.schemas?.[0] !== ERROR_SCHEMA) bad.push(`GET ?${q.slice(0, 60)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
+    else if (r.status >= 500 || r.body?.schemas?.[0] !== ERROR_SCHEMA)
+      bad.push(`GET ?${q.slice(0, 60)} -> ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
   }
   expect(accepted.sort()).toEqual(expectedAccepted.sort());
   const deep = '['.repeat(5000) + ']'.repeat(5000);

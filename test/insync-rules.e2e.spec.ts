@@ -39,12 +39,29 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
     await admin().put('/admin/v1/tenants/acme/user-management').send({ method: 'scim' });
     await admin().post('/admin/v1/tenants/acme/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' });
     await admin().post('/admin/v1/tenants/acme/storages').send({ id: 'us', name: 'US', region: 'us-east-1' });
-    await admin().post('/admin/v1/tenants/acme/profiles').send({ id: 'staff', name: 'Staff', maxUsers: 0, autoDeletePreservedAfterDays: 30, storageIds: ['eu', 'us'] });
-    await admin().post('/admin/v1/tenants/acme/profiles').send({ id: 'interns', name: 'Interns', maxUsers: 1, storageIds: ['eu'] });
+    await admin()
+      .post('/admin/v1/tenants/acme/profiles')
+      .send({ id: 'staff', name: 'Staff', maxUsers: 0, autoDeletePreservedAfterDays: 30, storageIds: ['eu', 'us'] });
+    await admin()
+      .post('/admin/v1/tenants/acme/profiles')
+      .send({ id: 'interns', name: 'Interns', maxUsers: 1, storageIds: ['eu'] });
     const quota = { amount: 10, unit: 'GB' };
-    await admin().post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota });
-    await admin().post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'us-office', name: 'US', attribute: 'city', values: 'New York, NY;Boston', profileId: 'staff', storageId: 'us', quota, sendActivationEmail: false });
-    await admin().post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'interns', name: 'Interns', attribute: 'title', values: 'Intern', profileId: 'interns', storageId: 'eu', quota });
+    await admin()
+      .post('/admin/v1/tenants/acme/scim-mappings')
+      .send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota });
+    await admin().post('/admin/v1/tenants/acme/scim-mappings').send({
+      id: 'us-office',
+      name: 'US',
+      attribute: 'city',
+      values: 'New York, NY;Boston',
+      profileId: 'staff',
+      storageId: 'us',
+      quota,
+      sendActivationEmail: false,
+    });
+    await admin()
+      .post('/admin/v1/tenants/acme/scim-mappings')
+      .send({ id: 'interns', name: 'Interns', attribute: 'title', values: 'Intern', profileId: 'interns', storageId: 'eu', quota });
     acmeToken = (await admin().post('/admin/v1/tenants/acme/scim-token')).body.token;
   }, 60_000);
   afterAll(async () => {
@@ -74,7 +91,10 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
         .send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }),
     delete: (id: string) => request(t.http).delete(`/scim/v2/Users/${id}`).set('Authorization', `Bearer ${token}`),
     filter: (userName: string) =>
-      request(t.http).get('/scim/v2/Users').query({ filter: `userName eq "${userName}"` }).set('Authorization', `Bearer ${token}`),
+      request(t.http)
+        .get('/scim/v2/Users')
+        .query({ filter: `userName eq "${userName}"` })
+        .set('Authorization', `Bearer ${token}`),
   });
   const engineer = (userName: string, extra: Record<string, unknown> = {}) => entraUser(userName, { [ENTERPRISE]: { department: 'Engineering' }, ...extra });
   const adminView = async (id: string) => (await admin().get(`/admin/v1/tenants/acme/users/${id}`)).body;
@@ -86,7 +106,13 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       const eng = await scim(acmeToken).post(engineer('eng1@acme.test'));
       const bostonian = await scim(acmeToken).post(entraUser('bos1@acme.test', { [DRUVA]: { city: 'Boston' } }));
       expect([eng.status, bostonian.status]).toEqual([201, 201]);
-      expect((await adminView(eng.body.id)).placement).toEqual({ mappingId: 'eng', profileId: 'staff', storageId: 'eu', quota: { amount: 10, unit: 'GB' }, sendActivationEmail: true });
+      expect((await adminView(eng.body.id)).placement).toEqual({
+        mappingId: 'eng',
+        profileId: 'staff',
+        storageId: 'eu',
+        quota: { amount: 10, unit: 'GB' },
+        sendActivationEmail: true,
+      });
       expect((await adminView(bostonian.body.id)).placement).toMatchObject({ mappingId: 'us-office', storageId: 'us', sendActivationEmail: false });
     });
 
@@ -100,7 +126,12 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
     it('given no mapping matches, when the IdP creates a user, then 400 with the exact detail of rule M4 and nothing stored', async () => {
       const refused = await scim(acmeToken).post(entraUser('nomatch@acme.test', { [ENTERPRISE]: { department: 'Sales' } }));
       expect(refused.status).toBe(400);
-      expect(refused.body).toEqual({ schemas: [ERROR_SCHEMA], status: '400', scimType: 'invalidValue', detail: 'None of the SCIM Mapping matched to create user.' });
+      expect(refused.body).toEqual({
+        schemas: [ERROR_SCHEMA],
+        status: '400',
+        scimType: 'invalidValue',
+        detail: 'None of the SCIM Mapping matched to create user.',
+      });
       expect((await scim(acmeToken).filter('nomatch@acme.test')).body.totalResults).toBe(0);
     });
 
@@ -197,7 +228,7 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect((await scim(acmeToken).post(engineer('manual@acme.test'))).status).toBe(409);
     });
 
-    it('given a manual user in tenant A, when tenant B\'s IdP pushes its address, then 409: adoption is within a tenant (rule L8)', async () => {
+    it("given a manual user in tenant A, when tenant B's IdP pushes its address, then 409: adoption is within a tenant (rule L8)", async () => {
       await admin().post('/admin/v1/tenants/acme/users').send({ userName: 'acme-only@acme.test', displayName: 'A' });
       expect((await scim(TENANT_B_TOKEN).post(entraUser('acme-only@acme.test'))).status).toBe(409);
     });
@@ -231,7 +262,7 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect((await adminView(user.body.id)).status).toBe('Preserved');
     });
 
-    it('given preserved users, when the profile\'s auto-delete period passes, then they are deleted for good, except one on legal hold and one reactivated (rule L10)', async () => {
+    it("given preserved users, when the profile's auto-delete period passes, then they are deleted for good, except one on legal hold and one reactivated (rule L10)", async () => {
       const due = await scim(acmeToken).post(engineer('due@acme.test'));
       const held = await scim(acmeToken).post(engineer('held@acme.test'));
       const back = await scim(acmeToken).post(engineer('back@acme.test'));
@@ -276,7 +307,15 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       await licAdmin('put', '/admin/v1/tenants/lic/user-management').send({ method: 'scim' });
       await licAdmin('post', '/admin/v1/tenants/lic/storages').send({ id: 'main', name: 'Main', region: 'local' });
       await licAdmin('post', '/admin/v1/tenants/lic/profiles').send({ id: 'all', name: 'All', maxUsers: 0, storageIds: ['main'] });
-      await licAdmin('post', '/admin/v1/tenants/lic/scim-mappings').send({ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'all', storageId: 'main', quota: { amount: 0, unit: 'GB' } });
+      await licAdmin('post', '/admin/v1/tenants/lic/scim-mappings').send({
+        id: 'all',
+        name: 'All',
+        attribute: '*',
+        values: '*',
+        profileId: 'all',
+        storageId: 'main',
+        quota: { amount: 0, unit: 'GB' },
+      });
       const token = (await licAdmin('post', '/admin/v1/tenants/lic/scim-token')).body.token;
       expect((await licAdmin('put', '/admin/v1/tenants/lic/licences').send({ activeLicences: 10, preservedLicences: 0 })).status).toBe(403);
       const set = await operator().put('/admin/v1/tenants/lic/licences').send({ activeLicences: 10, preservedLicences: 0 });
@@ -316,13 +355,27 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
     });
 
     it('given refused creates, when the admin reads the audit trail, then each refusal is there with its reason and the IdP request id', async () => {
-      await admin().post('/admin/v1/tenants/acme/profiles').send({ id: 'one-seat', name: 'One seat', maxUsers: 1, storageIds: ['eu'] });
-      await admin().post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'one-seat', name: 'One seat', attribute: 'title', values: 'Solo', profileId: 'one-seat', storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      await admin()
+        .post('/admin/v1/tenants/acme/profiles')
+        .send({ id: 'one-seat', name: 'One seat', maxUsers: 1, storageIds: ['eu'] });
+      await admin()
+        .post('/admin/v1/tenants/acme/scim-mappings')
+        .send({
+          id: 'one-seat',
+          name: 'One seat',
+          attribute: 'title',
+          values: 'Solo',
+          profileId: 'one-seat',
+          storageId: 'eu',
+          quota: { amount: 0, unit: 'GB' },
+        });
       expect((await scim(acmeToken).post(entraUser('solo1@acme.test', { title: 'Solo' }))).status).toBe(201);
 
       const refused = await scim(acmeToken).post(entraUser('unplaced@acme.test')).set('X-Request-Id', 'entra-req-0001');
       expect(refused.status).toBe(400);
-      const full = await scim(acmeToken).post(entraUser('solo2@acme.test', { title: 'Solo' })).set('X-Request-Id', 'entra-req-0002');
+      const full = await scim(acmeToken)
+        .post(entraUser('solo2@acme.test', { title: 'Solo' }))
+        .set('X-Request-Id', 'entra-req-0002');
       expect(full.status).toBe(403);
       // Refusals are recorded without holding the IdP's answer for the projector: poll briefly.
       const refusals = () => audit(t.readModel).find({ where: { tenantId: 'acme', eventType: 'ProvisioningRefused' } });
@@ -342,7 +395,13 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
 
     it.each([...Array(RUNS).keys()])('run %i: given 100 parallel creates of one address in one tenant, then exactly one 201 and one user', async (run) => {
       const userName = `race-${run}@one.test`;
-      const statuses = await Promise.all([...Array(100)].map(() => scim(TENANT_A_TOKEN).post(entraUser(userName)).then((r) => r.status)));
+      const statuses = await Promise.all(
+        [...Array(100)].map(() =>
+          scim(TENANT_A_TOKEN)
+            .post(entraUser(userName))
+            .then((r) => r.status),
+        ),
+      );
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
       expect((await scim(TENANT_A_TOKEN).filter(userName)).body.totalResults).toBe(1);
@@ -351,7 +410,13 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
     it.each([...Array(RUNS).keys()])('run %i: given 100 parallel creates of one address across tenants A and B, then exactly one 201 overall', async (run) => {
       const userName = `race-${run}@both.test`;
       const tokens = [...Array(100)].map((_, i) => (i % 2 === 0 ? TENANT_A_TOKEN : TENANT_B_TOKEN));
-      const statuses = await Promise.all(tokens.map((token) => scim(token).post(entraUser(userName)).then((r) => r.status)));
+      const statuses = await Promise.all(
+        tokens.map((token) =>
+          scim(token)
+            .post(entraUser(userName))
+            .then((r) => r.status),
+        ),
+      );
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
       const found = (await scim(TENANT_A_TOKEN).filter(userName)).body.totalResults + (await scim(TENANT_B_TOKEN).filter(userName)).body.totalResults;
@@ -360,10 +425,18 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
 
     it.each([...Array(RUNS).keys()])('run %i: given a profile with one free seat, when 30 different users race for it, then exactly one 201', async (run) => {
       const profileId = `seat-${run}`;
-      await admin().post('/admin/v1/tenants/acme/profiles').send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
-      await admin().post('/admin/v1/tenants/acme/scim-mappings').send({ id: profileId, name: profileId, attribute: 'title', values: profileId, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      await admin()
+        .post('/admin/v1/tenants/acme/profiles')
+        .send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
+      await admin()
+        .post('/admin/v1/tenants/acme/scim-mappings')
+        .send({ id: profileId, name: profileId, attribute: 'title', values: profileId, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
       const statuses = await Promise.all(
-        [...Array(30).keys()].map((i) => scim(acmeToken).post(entraUser(`seat-${run}-${i}@acme.test`, { title: profileId })).then((r) => r.status)),
+        [...Array(30).keys()].map((i) =>
+          scim(acmeToken)
+            .post(entraUser(`seat-${run}-${i}@acme.test`, { title: profileId }))
+            .then((r) => r.status),
+        ),
       );
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s !== 201 && s !== 403)).toEqual([]);
@@ -372,13 +445,21 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
 
     it('given a profile with one free seat, when 10 users race for it, then the losers leave no claim behind: address, seat and user are one commit', async () => {
       const profileId = 'seat-claims';
-      await admin().post('/admin/v1/tenants/acme/profiles').send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
-      await admin().post('/admin/v1/tenants/acme/scim-mappings').send({ id: profileId, name: profileId, attribute: 'title', values: profileId, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      await admin()
+        .post('/admin/v1/tenants/acme/profiles')
+        .send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
+      await admin()
+        .post('/admin/v1/tenants/acme/scim-mappings')
+        .send({ id: profileId, name: profileId, attribute: 'title', values: profileId, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
       const count = async (eventType: string) => (await audit(t.readModel).find({ where: { eventType } })).length;
       const [claimsBefore, releasesBefore] = [await count('EmailReserved'), await count('EmailReleased')];
 
       const statuses = await Promise.all(
-        [...Array(10).keys()].map((i) => scim(acmeToken).post(entraUser(`claims-${i}@acme.test`, { title: profileId })).then((r) => r.status)),
+        [...Array(10).keys()].map((i) =>
+          scim(acmeToken)
+            .post(entraUser(`claims-${i}@acme.test`, { title: profileId }))
+            .then((r) => r.status),
+        ),
       );
 
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);

@@ -58,7 +58,14 @@ describe(`long streams on ${E2E_DATABASE}`, () => {
 
   /** Renames appended straight to the store, past every cache of the api, as another api process would. */
   async function renamedElsewhere(userId: string, count: number, from: number): Promise<void> {
-    const metadata = { tenantId: 'long', actor: { kind: 'system' as const, id: 'elsewhere' }, requestId: randomUUID(), userAgent: 'elsewhere', clientAddress: null, now: new Date().toISOString() };
+    const metadata = {
+      tenantId: 'long',
+      actor: { kind: 'system' as const, id: 'elsewhere' },
+      requestId: randomUUID(),
+      userAgent: 'elsewhere',
+      clientAddress: null,
+      now: new Date().toISOString(),
+    };
     const streams = t.app.get(UserStreams);
     for (let i = 0, revision = from; i < count; i += 500) {
       const events: UserEvent[] = Array.from({ length: Math.min(500, count - i) }, (_, j) => ({

@@ -32,7 +32,11 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
       [TENANT_B_TOKEN, 'quiet'],
     ] as const) {
       for (let i = 0; i < 5; i++) {
-        const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(entraUser(`${prefix}${i}@example.com`));
+        const created = await request(t.http)
+          .post('/scim/v2/Users')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', SCIM_JSON)
+          .send(entraUser(`${prefix}${i}@example.com`));
         expect(created.status).toBe(201);
       }
     }
@@ -41,7 +45,10 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
     await t?.close();
   });
 
-  const list = (token: string, filter: string) => request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent(filter)}`).set('Authorization', `Bearer ${token}`);
+  const list = (token: string, filter: string) =>
+    request(t.http)
+      .get(`/scim/v2/Users?filter=${encodeURIComponent(filter)}`)
+      .set('Authorization', `Bearer ${token}`);
   const manyContains = Array.from({ length: 150 }, (_, i) => `displayName co "x${i}"`).join(' or ');
 
   it('given a filter of 150 co terms, when listed, then 400 invalidFilter naming the limit', async () => {
@@ -53,7 +60,9 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
 
   it('given a tenant sending 20 filters of 150 co terms at once, when another tenant looks users up meanwhile, then the flood gets 400 and every lookup 200', async () => {
     const flood = Array.from({ length: 20 }, () => list(TENANT_A_TOKEN, manyContains).then((r) => r.status));
-    const lookups = Array.from({ length: 10 }, (_, i) => list(TENANT_B_TOKEN, `userName eq "quiet${i % 5}@example.com"`).then((r) => [r.status, r.body.totalResults]));
+    const lookups = Array.from({ length: 10 }, (_, i) =>
+      list(TENANT_B_TOKEN, `userName eq "quiet${i % 5}@example.com"`).then((r) => [r.status, r.body.totalResults]),
+    );
     expect(await Promise.all(lookups)).toEqual(Array.from({ length: 10 }, () => [200, 1]));
     expect(new Set(await Promise.all(flood))).toEqual(new Set([400]));
   });
@@ -145,7 +154,10 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
   it("given a tenant whose expensive reads are all taken, when its admin exports the audit trail, searches users or reads a user's history or state, then 429 problem details while another tenant's lookups are served (found by the attack on issue 15)", async () => {
     const created = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'exporter', name: 'Exporter' });
     const { clientId, clientSecret } = created.body.apiCredential;
-    const user = await request(t.http).post('/admin/v1/tenants/exporter/users').auth(clientId, clientSecret).send({ userName: 'exported@example.com', displayName: 'Exported' });
+    const user = await request(t.http)
+      .post('/admin/v1/tenants/exporter/users')
+      .auth(clientId, clientSecret)
+      .send({ userName: 'exported@example.com', displayName: 'Exported' });
     expect(user.status).toBe(201);
     const reads = t.app.get(ExpensiveReads);
     let release!: () => void;
@@ -195,7 +207,10 @@ describe(`an admin's user search past its time budget on ${E2E_DATABASE}`, () =>
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR, SCIM_QUERY_TIMEOUT_MS: E2E_DATABASE === 'postgres' ? '300' : '1', SQLITE_READ_WORKERS: '1' });
     const tenant = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'searcher', name: 'Searcher' });
     admin = tenant.body.apiCredential;
-    const created = await request(t.http).post('/admin/v1/tenants/searcher/users').auth(admin.clientId, admin.clientSecret).send({ userName: 'searched@example.com', displayName: 'Searched' });
+    const created = await request(t.http)
+      .post('/admin/v1/tenants/searcher/users')
+      .auth(admin.clientId, admin.clientSecret)
+      .send({ userName: 'searched@example.com', displayName: 'Searched' });
     expect(created.status).toBe(201);
   });
   afterAll(async () => {
@@ -204,35 +219,42 @@ describe(`an admin's user search past its time budget on ${E2E_DATABASE}`, () =>
 
   // The audit feed and its exports too: on SQLite they ran on the event loop, where the per-tenant limit never saw
   // two in flight (found by the fourth attack on issue 15).
-  it.each(['/users?q=searched', '/audit', '/audit?format=ndjson', '/audit?format=csv'])('given a read of %s that cannot finish within SCIM_QUERY_TIMEOUT_MS, when the admin reads, then 503 problem details with Retry-After', async (path) => {
-    const blocker = t.readModel.createQueryRunner();
-    await blocker.connect();
-    let released = false;
-    const release = async () => {
-      if (released) return;
-      released = true;
-      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
-      await blocker.release();
-    };
-    try {
-      if (E2E_DATABASE === 'postgres') {
-        await blocker.startTransaction();
-        await blocker.query('LOCK TABLE scim_users, audit_trail IN ACCESS EXCLUSIVE MODE');
+  it.each(['/users?q=searched', '/audit', '/audit?format=ndjson', '/audit?format=csv'])(
+    'given a read of %s that cannot finish within SCIM_QUERY_TIMEOUT_MS, when the admin reads, then 503 problem details with Retry-After',
+    async (path) => {
+      const blocker = t.readModel.createQueryRunner();
+      await blocker.connect();
+      let released = false;
+      const release = async () => {
+        if (released) return;
+        released = true;
+        if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+        await blocker.release();
+      };
+      try {
+        if (E2E_DATABASE === 'postgres') {
+          await blocker.startTransaction();
+          await blocker.query('LOCK TABLE scim_users, audit_trail IN ACCESS EXCLUSIVE MODE');
+        }
+        const searched = request(t.http)
+          .get(`/admin/v1/tenants/searcher${path}`)
+          .auth(admin.clientId, admin.clientSecret)
+          .then((r) => r);
+        // A search that waits for the lock is let through after 3 s, so that code without the budget fails on its 200.
+        const letThrough = setTimeout(() => void release(), 3000);
+        const response = await searched;
+        clearTimeout(letThrough);
+        expect({ status: response.status, type: response.headers['content-type'], retryAfter: Number(response.headers['retry-after']) }).toEqual({
+          status: 503,
+          type: expect.stringContaining('application/problem+json'),
+          retryAfter: expect.any(Number),
+        });
+        expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(response.body.detail).toContain('budget');
+      } finally {
+        await release();
       }
-      const searched = request(t.http).get(`/admin/v1/tenants/searcher${path}`).auth(admin.clientId, admin.clientSecret).then((r) => r);
-      // A search that waits for the lock is let through after 3 s, so that code without the budget fails on its 200.
-      const letThrough = setTimeout(() => void release(), 3000);
-      const response = await searched;
-      clearTimeout(letThrough);
-      expect({ status: response.status, type: response.headers['content-type'], retryAfter: Number(response.headers['retry-after']) }).toEqual({
-        status: 503,
-        type: expect.stringContaining('application/problem+json'),
-        retryAfter: expect.any(Number),
-      });
-      expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(response.body.detail).toContain('budget');
-    } finally {
-      await release();
-    }
-  }, 15_000);
+    },
+    15_000,
+  );
 });

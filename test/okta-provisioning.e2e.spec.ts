@@ -46,7 +46,7 @@ describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
     okta = oktaClient(t, TENANT_B_TOKEN);
-    }, 30_000);
+  }, 30_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -84,7 +84,11 @@ describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
       created: () => okta.post(`${SCIM}/Users`, oktaProfile(userName)),
       updated: async (id) => {
         const retrieved = expectUserResponse(await okta.get(`${SCIM}/Users/${id}`), SCIM);
-        return okta.put(`${SCIM}/Users/${id}`, { ...retrieved, name: { ...(retrieved.name as object), givenName: 'Another', middleName: 'Excited' }, groups: [] });
+        return okta.put(`${SCIM}/Users/${id}`, {
+          ...retrieved,
+          name: { ...(retrieved.name as object), givenName: 'Another', middleName: 'Excited' },
+          groups: [],
+        });
       },
       'deactivated by PUT': async (id) => {
         const current = expectUserResponse(await okta.get(`${SCIM}/Users/${id}`), SCIM);
@@ -92,7 +96,10 @@ describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
       },
       reactivated: (id) => okta.patch(`${SCIM}/Users/${id}`, patchOp([{ op: 'replace', value: { active: true } }])),
       'deactivated by PATCH': (id) =>
-        okta.patch(`${SCIM}/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] }),
+        okta.patch(`${SCIM}/Users/${id}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', value: { active: false } }],
+        }),
     };
     let id = '';
     for (const step of FLOW.slice(0, FLOW.indexOf(state) + 1)) {

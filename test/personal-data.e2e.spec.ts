@@ -15,7 +15,9 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 async function rawEvents(t: TestApp): Promise<RecordedEvent[]> {
   const backend = t.config.eventStore;
   const store: EventStore =
-    backend.type === 'sqlite' ? SqliteEventStore.open({ file: backend.file }) : await PostgresEventStore.open({ connectionString: (backend as { url: string }).url });
+    backend.type === 'sqlite'
+      ? SqliteEventStore.open({ file: backend.file })
+      : await PostgresEventStore.open({ connectionString: (backend as { url: string }).url });
   try {
     return await store.readAll({ maxCount: 100_000 });
   } finally {
@@ -24,7 +26,6 @@ async function rawEvents(t: TestApp): Promise<RecordedEvent[]> {
 }
 
 const asText = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-
 
 /** Every row of every table of the read model, as text: listed from the database, so no table is missed. */
 const readModelText = (readModel: DataSource) => everyTableAsText(readModel);
@@ -77,12 +78,24 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     await as('put', `/admin/v1/tenants/${id}/user-management`).send({ method: 'scim' });
     await as('post', `/admin/v1/tenants/${id}/storages`).send({ id: 'main', name: 'Main', region: 'local' });
     await as('post', `/admin/v1/tenants/${id}/profiles`).send({ id: 'all', name: 'All', maxUsers: 0, storageIds: ['main'] });
-    await as('post', `/admin/v1/tenants/${id}/scim-mappings`).send({ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'all', storageId: 'main', quota: { amount: 0, unit: 'GB' } });
+    await as('post', `/admin/v1/tenants/${id}/scim-mappings`).send({
+      id: 'all',
+      name: 'All',
+      attribute: '*',
+      values: '*',
+      profileId: 'all',
+      storageId: 'main',
+      quota: { amount: 0, unit: 'GB' },
+    });
     const token = (await as('post', `/admin/v1/tenants/${id}/scim-token`)).body.token as string;
     const scim = {
       post: (body: object) => request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(body),
       patch: (userId: string, operations: object[]) =>
-        request(t.http).patch(`/scim/v2/Users/${userId}`).set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send({ schemas: [PATCH_OP], Operations: operations }),
+        request(t.http)
+          .patch(`/scim/v2/Users/${userId}`)
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', SCIM_JSON)
+          .send({ schemas: [PATCH_OP], Operations: operations }),
       get: (url: string) => request(t.http).get(url).set('Authorization', `Bearer ${token}`),
     };
     return { as, scim };
@@ -127,7 +140,9 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     const preserved = (await scim.post(entraUser('grace@doomed.test', { displayName: 'Grace Hopper' }))).body.id as string;
     await scim.patch(preserved, [{ op: 'Replace', path: 'active', value: 'False' }]);
     // Refused (no displayName: no mapping matches, rule M4), and recorded with the userName it named (rule S2).
-    expect((await scim.post({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'katherine@doomed.test' })).status).toBeGreaterThanOrEqual(400);
+    expect((await scim.post({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'katherine@doomed.test' })).status).toBeGreaterThanOrEqual(
+      400,
+    );
     // Refusals are recorded after the IdP has its answer.
     await until(async () => (await readModelText(t.readModel)).includes('katherine'), 5000, 'the refusal naming katherine in the read model');
 
@@ -232,7 +247,9 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     await scimTenant('neighbour');
     expect((await mine.as('delete', '/admin/v1/tenants/self')).status).toBe(403);
     expect((await mine.as('delete', '/admin/v1/tenants/neighbour')).status).toBe(404);
-    expect((await operator('get', '/admin/v1/tenants')).body.tenants.map((tenant: { id: string }) => tenant.id)).toEqual(expect.arrayContaining(['self', 'neighbour']));
+    expect((await operator('get', '/admin/v1/tenants')).body.tenants.map((tenant: { id: string }) => tenant.id)).toEqual(
+      expect.arrayContaining(['self', 'neighbour']),
+    );
   });
 });
 
@@ -261,11 +278,13 @@ describe(`personal data across two api processes on ${E2E_DATABASE}`, () => {
   });
 
   it('given a user whose history the second process has read, when the first deletes it for good, then the second shows it shredded at once', async () => {
-    const admin = (await request(first.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'two', name: 'Two' })).body.apiCredential as {
+    const admin = (await request(first.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'two', name: 'Two' })).body
+      .apiCredential as {
       clientId: string;
       clientSecret: string;
     };
-    const on = (t: TestApp, method: 'post' | 'get' | 'delete', url: string) => request(t.http)[method](`/admin/v1/tenants/two${url}`).auth(admin.clientId, admin.clientSecret);
+    const on = (t: TestApp, method: 'post' | 'get' | 'delete', url: string) =>
+      request(t.http)[method](`/admin/v1/tenants/two${url}`).auth(admin.clientId, admin.clientSecret);
     const created = await on(first, 'post', '/users').send({ userName: 'barbara@two.test', displayName: 'Barbara Liskov' });
     expect(created.status).toBe(201);
     const id = created.body.id as string;

@@ -42,9 +42,14 @@ describe(`a stream set aside by the projector, on ${E2E_DATABASE}`, () => {
   });
 
   const scim = (token: string) => ({
-    post: (userName: string) => request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(entraUser(userName)),
+    post: (userName: string) =>
+      request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(entraUser(userName)),
     get: (id: string) => request(t.http).get(`/scim/v2/Users/${id}`).set('Authorization', `Bearer ${token}`),
-    filter: (userName: string) => request(t.http).get('/scim/v2/Users').query({ filter: `userName eq "${userName}"` }).set('Authorization', `Bearer ${token}`),
+    filter: (userName: string) =>
+      request(t.http)
+        .get('/scim/v2/Users')
+        .query({ filter: `userName eq "${userName}"` })
+        .set('Authorization', `Bearer ${token}`),
   });
   const operator = (method: 'get' | 'post', url: string) => request(t.http)[method](url).set('Authorization', `Bearer ${OPERATOR}`);
 
@@ -54,7 +59,11 @@ describe(`a stream set aside by the projector, on ${E2E_DATABASE}`, () => {
     // Read-your-writes had what it waits for, not its time-out: the checkpoint moved past the event set aside.
     const [creation] = await t.app.get<EventStore>(EVENT_STORE).readStream(`user-${poisoned.body.id}`);
     expect(comparePositions(await t.app.get(ReadModelProjector).checkpoint(), creation.position)).toBeGreaterThanOrEqual(0);
-    expect(await scim(TENANT_A_TOKEN).get(poisoned.body.id).then((r) => r.status)).toBe(404);
+    expect(
+      await scim(TENANT_A_TOKEN)
+        .get(poisoned.body.id)
+        .then((r) => r.status),
+    ).toBe(404);
 
     const other = await scim(TENANT_B_TOKEN).post('other-tenant@example.com');
     expect(other.status).toBe(201);

@@ -28,17 +28,41 @@ describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
     for (let i = 0; i < USERS; i++) {
       const userId = randomUUID();
       const metadata = eventMetadata(
-        { tenantId: 't1', actor: { kind: 'scim-token', id: 'tok' }, requestId: `r${i}`, userAgent: 'test', clientAddress: '127.0.0.1', now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() },
+        {
+          tenantId: 't1',
+          actor: { kind: 'scim-token', id: 'tok' },
+          requestId: `r${i}`,
+          userAgent: 'test',
+          clientAddress: '127.0.0.1',
+          now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+        },
         2,
       );
       const events: UserEvent[] = [
         {
           type: 'UserCreated',
-          data: { userId, tenantId: 't1', userName: `u${i}@example.com`, email: `u${i}@example.com`, displayName: `U ${i}`, givenName: null, familyName: null, externalId: null, userPrincipalName: null, provisionedBy: 'idp', placement: null, idpAttributes: {} },
+          data: {
+            userId,
+            tenantId: 't1',
+            userName: `u${i}@example.com`,
+            email: `u${i}@example.com`,
+            displayName: `U ${i}`,
+            givenName: null,
+            familyName: null,
+            externalId: null,
+            userPrincipalName: null,
+            provisionedBy: 'idp',
+            placement: null,
+            idpAttributes: {},
+          },
         },
         ...(i % 3 === 0 ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } } as UserEvent] : []),
       ];
-      await store.append(userStreamId(userId), events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { ...metadata } })), 'no_stream');
+      await store.append(
+        userStreamId(userId),
+        events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { ...metadata } })),
+        'no_stream',
+      );
     }
     live = await openReadModel(config.readModel);
   }, 120_000);

@@ -26,12 +26,32 @@ describe(`CLI rebuild under a serving api on ${E2E_DATABASE}`, () => {
     for (let i = 0; i < SEEDED; i++) {
       const userId = randomUUID();
       const metadata = eventMetadata(
-        { tenantId: 'tenant-a', actor: { kind: 'scim-token', id: 'tok' }, requestId: `seed-${i}`, userAgent: 'test', clientAddress: '127.0.0.1', now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() },
+        {
+          tenantId: 'tenant-a',
+          actor: { kind: 'scim-token', id: 'tok' },
+          requestId: `seed-${i}`,
+          userAgent: 'test',
+          clientAddress: '127.0.0.1',
+          now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+        },
         2,
       );
       const created: UserEvent = {
         type: 'UserCreated',
-        data: { userId, tenantId: 'tenant-a', userName: `seed${i}@example.com`, email: `seed${i}@example.com`, displayName: `Seed ${i}`, givenName: null, familyName: null, externalId: `seed-${i}`, userPrincipalName: null, provisionedBy: 'idp', placement: null, idpAttributes: {} },
+        data: {
+          userId,
+          tenantId: 'tenant-a',
+          userName: `seed${i}@example.com`,
+          email: `seed${i}@example.com`,
+          displayName: `Seed ${i}`,
+          givenName: null,
+          familyName: null,
+          externalId: `seed-${i}`,
+          userPrincipalName: null,
+          provisionedBy: 'idp',
+          placement: null,
+          idpAttributes: {},
+        },
       };
       await store.append(userStreamId(userId), [{ id: randomUUID(), type: created.type, data: created.data, metadata: { ...metadata } }], 'no_stream');
     }

@@ -41,7 +41,10 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
     expect(created.status).toBe(201);
     return created.body.id as string;
   };
-  const rename = (userName: string) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: userName }] });
+  const rename = (userName: string) => ({
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'replace', path: 'userName', value: userName }],
+  });
   const activate = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: true }] };
 
   /** The tenant's recorded refusal of one request (rule S2), waited for: the projector writes it after the answer. */
@@ -49,7 +52,9 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
     let entries: Array<{ requestId: string; userId: string | null; data: Record<string, unknown> }> = [];
     await until(
       async () => {
-        const feed = await request(t.http).get('/admin/v1/tenants/rules/audit?outcome=refused&count=200').auth(tenant.admin.clientId, tenant.admin.clientSecret);
+        const feed = await request(t.http)
+          .get('/admin/v1/tenants/rules/audit?outcome=refused&count=200')
+          .auth(tenant.admin.clientId, tenant.admin.clientSecret);
         entries = (feed.body.entries ?? feed.body.items ?? feed.body) as typeof entries;
         return Array.isArray(entries) && entries.some((entry) => entry.requestId === requestId);
       },
@@ -87,7 +92,10 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
         }),
       ];
       try {
-        const renamed = scim(tenant.token).patch(`/scim/v2/Users/${userId}`).send(rename('after-rename@example.com')).then((r) => r);
+        const renamed = scim(tenant.token)
+          .patch(`/scim/v2/Users/${userId}`)
+          .send(rename('after-rename@example.com'))
+          .then((r) => r);
         await until(async () => held > 0, 10_000, 'the rename to reach its append');
 
         // The old address is still its owner's until the rename is recorded: a create taking it now would mix two users' data.
@@ -119,7 +127,9 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
 
     beforeAll(async () => {
       preservedId = await create('admin-preserved@example.com');
-      const preserved = await request(t.http).post(`/admin/v1/tenants/rules/users/${preservedId}/preserve`).auth(tenant.admin.clientId, tenant.admin.clientSecret);
+      const preserved = await request(t.http)
+        .post(`/admin/v1/tenants/rules/users/${preservedId}/preserve`)
+        .auth(tenant.admin.clientId, tenant.admin.clientSecret);
       expect(preserved.body).toMatchObject({ status: 'Preserved', preservedBy: 'admin' });
     });
 
@@ -127,18 +137,28 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
       const put = scim(tenant.token);
       const refused = await put.put(`/scim/v2/Users/${preservedId}`).send(entraUser('admin-preserved@example.com', { active: true }));
       expect({ status: refused.status, scimType: refused.body.scimType }).toEqual({ status: 400, scimType: 'mutability' });
-      expect((await refusalOf(put.requestId)).map((entry) => ({ userId: entry.userId, operation: entry.data.operation, reason: entry.data.reason, status: entry.data.status }))).toEqual([
-        { userId: preservedId, operation: 'replace', reason: 'ReactivationForbidden', status: 400 },
-      ]);
+      expect(
+        (await refusalOf(put.requestId)).map((entry) => ({
+          userId: entry.userId,
+          operation: entry.data.operation,
+          reason: entry.data.reason,
+          status: entry.data.status,
+        })),
+      ).toEqual([{ userId: preservedId, operation: 'replace', reason: 'ReactivationForbidden', status: 400 }]);
     }, 30_000);
 
     it('given an admin-preserved user, when the IdP reactivates it by PATCH, then 400 mutability and the refusal recorded under the user with its reason (rule L6)', async () => {
       const patch = scim(tenant.token);
       const refused = await patch.patch(`/scim/v2/Users/${preservedId}`).send(activate);
       expect({ status: refused.status, scimType: refused.body.scimType }).toEqual({ status: 400, scimType: 'mutability' });
-      expect((await refusalOf(patch.requestId)).map((entry) => ({ userId: entry.userId, operation: entry.data.operation, reason: entry.data.reason, status: entry.data.status }))).toEqual([
-        { userId: preservedId, operation: 'patch', reason: 'ReactivationForbidden', status: 400 },
-      ]);
+      expect(
+        (await refusalOf(patch.requestId)).map((entry) => ({
+          userId: entry.userId,
+          operation: entry.data.operation,
+          reason: entry.data.reason,
+          status: entry.data.status,
+        })),
+      ).toEqual([{ userId: preservedId, operation: 'patch', reason: 'ReactivationForbidden', status: 400 }]);
     }, 30_000);
 
     it('given a stale If-Match, when the IdP deletes the user, then 412 and the refusal recorded under the user with its reason (rule S2)', async () => {
@@ -146,9 +166,9 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
       const deletion = scim(tenant.token);
       const refused = await deletion.delete(`/scim/v2/Users/${userId}`).set('If-Match', 'W/"999"');
       expect(refused.status).toBe(412);
-      expect((await refusalOf(deletion.requestId)).map((entry) => ({ userId: entry.userId, operation: entry.data.operation, status: entry.data.status }))).toEqual([
-        { userId, operation: 'delete', status: 412 },
-      ]);
+      expect(
+        (await refusalOf(deletion.requestId)).map((entry) => ({ userId: entry.userId, operation: entry.data.operation, status: entry.data.status })),
+      ).toEqual([{ userId, operation: 'delete', status: 412 }]);
       expect((await scim(tenant.token).post('/scim/v2/Users').send(entraUser('stale-delete@example.com'))).status).toBe(409);
     }, 30_000);
 
@@ -158,9 +178,9 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
       const again = scim(tenant.token);
       const refused = await again.delete(`/scim/v2/Users/${userId}`);
       expect(refused.status).toBe(404);
-      expect((await refusalOf(again.requestId)).map((entry) => ({ operation: entry.data.operation, reason: entry.data.reason, status: entry.data.status }))).toEqual([
-        { operation: 'delete', reason: 'UserNotFound', status: 404 },
-      ]);
+      expect(
+        (await refusalOf(again.requestId)).map((entry) => ({ operation: entry.data.operation, reason: entry.data.reason, status: entry.data.status })),
+      ).toEqual([{ operation: 'delete', reason: 'UserNotFound', status: 404 }]);
     }, 30_000);
   });
 

@@ -105,15 +105,15 @@ describe(`SCIM token expiry reminders (rule T3) on ${E2E_DATABASE}`, () => {
 
   beforeAll(async () => {
     mailbox = await startMailbox();
-    t = await startTestApp(
-      { SMTP_URL: mailbox.url, ADMIN_NOTIFICATION_EMAIL: ADMIN_EMAIL, REMINDER_INTERVAL_MS: '0', ADMIN_OPERATOR_TOKEN: OPERATOR },
-      clock,
-    );
+    t = await startTestApp({ SMTP_URL: mailbox.url, ADMIN_NOTIFICATION_EMAIL: ADMIN_EMAIL, REMINDER_INTERVAL_MS: '0', ADMIN_OPERATOR_TOKEN: OPERATOR }, clock);
     reminders = t.app.get(ScimTokenReminders);
     const created = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'acme', name: 'Acme Corp' });
     expect(created.status).toBe(201);
     credential = created.body.apiCredential;
-    const switched = await request(t.http).put('/admin/v1/tenants/acme/user-management').auth(credential.clientId, credential.clientSecret).send({ method: 'scim' });
+    const switched = await request(t.http)
+      .put('/admin/v1/tenants/acme/user-management')
+      .auth(credential.clientId, credential.clientSecret)
+      .send({ method: 'scim' });
     expect(switched.status).toBe(200);
     // 100 days after the bootstrap tenants' tokens, so only acme's reminders fall in the windows below.
     clock.travelDays(100);
@@ -143,7 +143,9 @@ describe(`SCIM token expiry reminders (rule T3) on ${E2E_DATABASE}`, () => {
 
     const recorded = await reminders.runOnce();
 
-    expect(recorded).toEqual([{ tenantId: 'acme', tenantName: 'Acme Corp', tokenId: token.tokenId, daysBefore: 30, expiresAt: token.expiresAt, delivery: 'mailed' }]);
+    expect(recorded).toEqual([
+      { tenantId: 'acme', tenantName: 'Acme Corp', tokenId: token.tokenId, daysBefore: 30, expiresAt: token.expiresAt, delivery: 'mailed' },
+    ]);
     expect(mailbox.received).toHaveLength(1);
     const mail = mailbox.received[0];
     expect(mail.envelopeTo).toEqual([ADMIN_EMAIL]);

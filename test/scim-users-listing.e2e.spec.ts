@@ -165,7 +165,13 @@ describe(`a configured maximum page size on ${E2E_DATABASE}`, () => {
 
   it('given SCIM_MAX_PAGE_SIZE=2, when a client asks for 100, then pages hold 2 and ServiceProviderConfig says so', async () => {
     for (const name of ['p1', 'p2', 'p3']) {
-      expect((await auth(request(t.http).post('/scim/v2/Users')).set('Content-Type', SCIM_JSON).send(entraUser(`${name}@example.com`))).status).toBe(201);
+      expect(
+        (
+          await auth(request(t.http).post('/scim/v2/Users'))
+            .set('Content-Type', SCIM_JSON)
+            .send(entraUser(`${name}@example.com`))
+        ).status,
+      ).toBe(201);
     }
     const page = await auth(request(t.http).get('/scim/v2/Users?count=100'));
     expect(page.body).toMatchObject({ totalResults: 3, itemsPerPage: 2 });

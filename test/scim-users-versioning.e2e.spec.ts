@@ -49,7 +49,10 @@ describe(`versions, concurrency and token expiry on ${E2E_DATABASE}`, () => {
 
   it('given a current If-Match, when PUT, then applied with the next version; a stale one on DELETE gets 412 and the user stays', async () => {
     const user = (await scim.post('/scim/v2/Users').send(entraUser('etag2@example.com'))).body;
-    const put = await scim.put(`/scim/v2/Users/${user.id}`).set('If-Match', 'W/"0"').send(entraUser('etag2@example.com', { displayName: 'v1' }));
+    const put = await scim
+      .put(`/scim/v2/Users/${user.id}`)
+      .set('If-Match', 'W/"0"')
+      .send(entraUser('etag2@example.com', { displayName: 'v1' }));
     expect(put.status).toBe(200);
     expect(put.headers.etag).toBe('W/"1"');
 
@@ -78,7 +81,9 @@ describe(`versions, concurrency and token expiry on ${E2E_DATABASE}`, () => {
       // Rule S2: the admin sees it once, not once per call of a busy IdP.
       await scim.get('/scim/v2/Users').set('X-Request-Id', 'expired-again');
       const refusals = async () =>
-        (await t.readModel.getRepository(AuditEntryRow).findBy({ eventType: 'ProvisioningRefused' })).filter((entry) => JSON.parse(entry.data).operation === 'authenticate');
+        (await t.readModel.getRepository(AuditEntryRow).findBy({ eventType: 'ProvisioningRefused' })).filter(
+          (entry) => JSON.parse(entry.data).operation === 'authenticate',
+        );
       for (let i = 0; i < 100 && (await refusals()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       const recorded = await refusals();
       expect(recorded).toHaveLength(1);

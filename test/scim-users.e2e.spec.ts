@@ -27,8 +27,7 @@ describe(`SCIM /Users walking skeleton on ${E2E_DATABASE}`, () => {
     expect(response.status).toBe(201);
     return response.body as { id: string } & Record<string, unknown>;
   };
-  const filterByUserName = (userName: string) =>
-    a.get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
+  const filterByUserName = (userName: string) => a.get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
 
   describe('authentication', () => {
     it('given no token, when listing users, then 401 with a Bearer challenge and a SCIM error', async () => {
@@ -135,7 +134,9 @@ describe(`SCIM /Users walking skeleton on ${E2E_DATABASE}`, () => {
       const user = await create('isolated@example.com');
       expect((await b.get(`/scim/v2/Users/${user.id}`)).status).toBe(404);
       expect((await b.put(`/scim/v2/Users/${user.id}`).send(entraUser('stolen@example.com'))).status).toBe(404);
-      expect((await b.patch(`/scim/v2/Users/${user.id}`).send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] })).status).toBe(404);
+      expect(
+        (await b.patch(`/scim/v2/Users/${user.id}`).send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] })).status,
+      ).toBe(404);
       expect((await b.delete(`/scim/v2/Users/${user.id}`)).status).toBe(404);
       expect((await b.get(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "isolated@example.com"')}`)).body.totalResults).toBe(0);
       expect((await a.get(`/scim/v2/Users/${user.id}`)).body.active).toBe(true);

@@ -40,7 +40,15 @@ const ADMIN_BODIES: Record<string, unknown> = {
   'PUT /admin/v1/tenants/:tenantId/storages/:storageId/health': { health: 'unhealthy' },
   'POST /admin/v1/tenants/:tenantId/profiles': { id: 'x', name: 'x', maxUsers: 0, storageIds: ['eu'] },
   'PUT /admin/v1/tenants/:tenantId/profiles/:profileId': { name: 'x', maxUsers: 1, storageIds: ['eu'] },
-  'POST /admin/v1/tenants/:tenantId/scim-mappings': { id: 'x', name: 'x', attribute: 'a', values: 'b', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } },
+  'POST /admin/v1/tenants/:tenantId/scim-mappings': {
+    id: 'x',
+    name: 'x',
+    attribute: 'a',
+    values: 'b',
+    profileId: 'staff',
+    storageId: 'eu',
+    quota: { amount: 0, unit: 'GB' },
+  },
   'PUT /admin/v1/tenants/:tenantId/scim-mappings/order': { orderedIds: ['eng'] },
   'PUT /admin/v1/tenants/:tenantId/scim-mappings/:mappingId': { name: 'x', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } },
   'DELETE /admin/v1/tenants/:tenantId/scim-mappings/:mappingId': undefined,
@@ -78,15 +86,24 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
     });
     await as(acme).put('/admin/v1/tenants/acme/user-management').send({ method: 'scim' });
     await as(acme).post('/admin/v1/tenants/acme/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' });
-    await as(acme).post('/admin/v1/tenants/acme/profiles').send({ id: 'staff', name: 'Staff', maxUsers: 0, storageIds: ['eu'] });
-    await as(acme).post('/admin/v1/tenants/acme/scim-mappings').send({ id: 'eng', name: 'Eng', attribute: 'department', values: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
-    adminUserId = (await as(acme).post('/admin/v1/tenants/acme/users').send({ userName: 'mary@acme.example', displayName: 'Mary', email: 'mary@acme.example' })).body.id;
+    await as(acme)
+      .post('/admin/v1/tenants/acme/profiles')
+      .send({ id: 'staff', name: 'Staff', maxUsers: 0, storageIds: ['eu'] });
+    await as(acme)
+      .post('/admin/v1/tenants/acme/scim-mappings')
+      .send({ id: 'eng', name: 'Eng', attribute: 'department', values: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+    adminUserId = (await as(acme).post('/admin/v1/tenants/acme/users').send({ userName: 'mary@acme.example', displayName: 'Mary', email: 'mary@acme.example' }))
+      .body.id;
     revoked = (await as(acme).post('/admin/v1/tenants/acme/api-credentials').send({ name: 'to revoke' })).body;
     await as(acme).post(`/admin/v1/tenants/acme/api-credentials/${revoked.credentialId}/revoke`);
     // Rule T2: a second token revokes the first at once.
     rotatedAwayScimToken = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
     acmeScimToken = (await as(acme).post('/admin/v1/tenants/acme/scim-token')).body.token;
-    const created = await request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${TENANT_A_TOKEN}`).set('Content-Type', SCIM_JSON).send(entraUser('ada@tenant-a.example'));
+    const created = await request(t.http)
+      .post('/scim/v2/Users')
+      .set('Authorization', `Bearer ${TENANT_A_TOKEN}`)
+      .set('Content-Type', SCIM_JSON)
+      .send(entraUser('ada@tenant-a.example'));
     scimUserId = created.body.id;
     // Every credential that may legitimately be used is used once now, so its daily use is
     // already recorded and the sweeps below must change nothing at all.
@@ -119,8 +136,10 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
   function send(method: string, url: string, authorization: string | null) {
     const call = request(t.http)[method.toLowerCase() as 'get'](concrete(url));
     if (authorization) void call.set('Authorization', authorization);
-    if (SCIM_ROUTE.test(url) && method === 'PATCH') return call.set('Content-Type', SCIM_JSON).send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Intruder' }] });
-    if (SCIM_ROUTE.test(url) && (method === 'POST' || method === 'PUT')) return call.set('Content-Type', SCIM_JSON).send(entraUser('intruder@tenant-a.example'));
+    if (SCIM_ROUTE.test(url) && method === 'PATCH')
+      return call.set('Content-Type', SCIM_JSON).send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Intruder' }] });
+    if (SCIM_ROUTE.test(url) && (method === 'POST' || method === 'PUT'))
+      return call.set('Content-Type', SCIM_JSON).send(entraUser('intruder@tenant-a.example'));
     const body = ADMIN_BODIES[`${method} ${url}`];
     return body === undefined ? call : call.send(body as object);
   }
@@ -144,7 +163,15 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
 
   it('given no, a wrong, a revoked or a rotated-away credential, or an admin credential, when any SCIM route is called, then 401 in SCIM form and nothing changes', async () => {
     const before = await storedState();
-    const refusedWith = [null, 'Bearer wrong-token-0123456789abcdef', `Bearer ${rotatedAwayScimToken}`, basic(acme), `Bearer ${OPERATOR}`, 'Bearer ', 'Basic Og=='];
+    const refusedWith = [
+      null,
+      'Bearer wrong-token-0123456789abcdef',
+      `Bearer ${rotatedAwayScimToken}`,
+      basic(acme),
+      `Bearer ${OPERATOR}`,
+      'Bearer ',
+      'Basic Og==',
+    ];
     const wrong: string[] = [];
     const scimRoutes = routes.filter((r) => SCIM_ROUTE.test(r.url));
     expect(scimRoutes.length).toBeGreaterThanOrEqual(30);
@@ -195,7 +222,15 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
 
   it('given no, a wrong, a revoked credential, a wrong secret or a SCIM token, when any admin route is called, then 401 as problem details and nothing changes', async () => {
     const before = await storedState();
-    const refusedWith = [null, 'Bearer wrong-operator-0123456789', basic(revoked), basic({ clientId: acme.clientId, clientSecret: `${acme.clientSecret}x` }), `Bearer ${TENANT_A_TOKEN}`, `Bearer ${acmeScimToken}`, basic({ clientId: 'nobody', clientSecret: 'x' })];
+    const refusedWith = [
+      null,
+      'Bearer wrong-operator-0123456789',
+      basic(revoked),
+      basic({ clientId: acme.clientId, clientSecret: `${acme.clientSecret}x` }),
+      `Bearer ${TENANT_A_TOKEN}`,
+      `Bearer ${acmeScimToken}`,
+      basic({ clientId: 'nobody', clientSecret: 'x' }),
+    ];
     const wrong: string[] = [];
     for (const route of routes.filter((r) => ADMIN_ROUTE.test(r.url))) {
       for (const authorization of refusedWith) {
@@ -222,7 +257,16 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
   }, 120_000);
 
   it('given every credential ever issued, then the database holds none of them in clear, only hashes', async () => {
-    const secrets = [TENANT_A_TOKEN, TENANT_B_TOKEN, acmeScimToken, rotatedAwayScimToken, acme.clientSecret, globex.clientSecret, revoked.clientSecret, OPERATOR];
+    const secrets = [
+      TENANT_A_TOKEN,
+      TENANT_B_TOKEN,
+      acmeScimToken,
+      rotatedAwayScimToken,
+      acme.clientSecret,
+      globex.clientSecret,
+      revoked.clientSecret,
+      OPERATOR,
+    ];
     const tables: Array<{ name: string }> =
       E2E_DATABASE === 'postgres'
         ? await t.readModel.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`)
@@ -302,7 +346,8 @@ describe(`a SCIM token in use, rotated, on ${E2E_DATABASE}`, () => {
   let globex: Credential;
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
-    globex = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'globex', name: 'Globex' })).body.apiCredential;
+    globex = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'globex', name: 'Globex' })).body
+      .apiCredential;
     await request(t.http).put('/admin/v1/tenants/globex/user-management').set('Authorization', basic(globex)).send({ method: 'scim' });
   });
   afterAll(async () => {
@@ -369,7 +414,12 @@ describe(`logs on ${E2E_DATABASE}`, () => {
         await scim(request(t.http).post('/scim/v2/Users')).set('X-Request-Id', 'idp-trace-0042').send(`{"userName":"${personal[0]}"`),
       ];
       const id = answers[0].body.id;
-      answers.push(await scim(request(t.http).patch(`/scim/v2/Users/${id}`)).send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: `${personal[2]} ${personal[1]}` }] }));
+      answers.push(
+        await scim(request(t.http).patch(`/scim/v2/Users/${id}`)).send({
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'replace', path: 'displayName', value: `${personal[2]} ${personal[1]}` }],
+        }),
+      );
       await new Promise((resolve) => setTimeout(resolve, 100));
       const log = lines.join('');
       expect(answers.map((a) => a.status)).toEqual([201, 409, 200, 200, 400, 401, 400, 200]);

@@ -57,7 +57,8 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
       bases.push(`http://127.0.0.1:${port}`);
       instances.push(
         new AppProcess('api', { ...env, PORT: String(port) }, [], (chunk) => {
-          for (const line of chunk.split('\n')) if (/projection stopped|duplicate key|UNIQUE constraint/i.test(line)) projectionErrors.push(`instance ${i}: ${line.slice(0, 400)}`);
+          for (const line of chunk.split('\n'))
+            if (/projection stopped|duplicate key|UNIQUE constraint/i.test(line)) projectionErrors.push(`instance ${i}: ${line.slice(0, 400)}`);
         }),
       );
     }
@@ -172,7 +173,10 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
           killedPid = victim.pid ?? null;
           const killedAt = Date.now();
           await victim.stop('SIGKILL');
-          takingOver = until(async () => ![null, killedPid].includes(await projectingPid()), 30_000, 'another instance to take the projection over').then(() => Date.now() - killedAt, () => Infinity);
+          takingOver = until(async () => ![null, killedPid].includes(await projectingPid()), 30_000, 'another instance to take the projection over').then(
+            () => Date.now() - killedAt,
+            () => Infinity,
+          );
         }
         const id = users[n % users.length];
         const answer = await call(anyAlive(), 'PATCH', `/scim/v2/Users/${id}`, SCIM, {
@@ -228,7 +232,11 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
       Operations: [{ op: 'replace', path: 'displayName', value: 'Last' }],
     });
     expect(last.status).toBe(200);
-    await until(async () => (await call(anyAlive(), 'GET', `/scim/v2/Users/${users[0]}`, SCIM)).json?.displayName === 'Last', 20_000, 'the last write to be read');
+    await until(
+      async () => (await call(anyAlive(), 'GET', `/scim/v2/Users/${users[0]}`, SCIM)).json?.displayName === 'Last',
+      20_000,
+      'the last write to be read',
+    );
     const takeoverMs = await takingOver;
     const holderAfterKill = await projectingPid();
     if (process.env.SEVERAL_REPORT) {

@@ -39,11 +39,17 @@ describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
 
   const scim = (agent: string) => {
     const call = (method: 'post' | 'put' | 'patch' | 'delete', url: string, requestId: string) =>
-      request(t.http)[method](url).set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).set('User-Agent', agent).set('X-Request-Id', requestId);
+      request(t.http)
+        [method](url)
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', SCIM_JSON)
+        .set('User-Agent', agent)
+        .set('X-Request-Id', requestId);
     return {
       post: (body: object, requestId: string) => call('post', '/scim/v2/Users', requestId).send(body),
       put: (id: string, body: object, requestId: string) => call('put', `/scim/v2/Users/${id}`, requestId).send(body),
-      patch: (id: string, operations: object[], requestId: string) => call('patch', `/scim/v2/Users/${id}`, requestId).send({ schemas: [PATCH_OP], Operations: operations }),
+      patch: (id: string, operations: object[], requestId: string) =>
+        call('patch', `/scim/v2/Users/${id}`, requestId).send({ schemas: [PATCH_OP], Operations: operations }),
       delete: (id: string, requestId: string) => call('delete', `/scim/v2/Users/${id}`, requestId),
     };
   };
@@ -99,7 +105,10 @@ describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
   it('given the history of each user, then the audit feed holds the same events in the same order, and the refusal besides', async () => {
     for (const userId of Object.values(users)) {
       const history = (await get(`/admin/v1/tenants/case/users/${userId}/history`)).body.entries as Array<{ type: string; requestId: string }>;
-      const feed = (await get(`/admin/v1/tenants/case/audit?userId=${userId}&outcome=accepted`)).body.entries as Array<{ eventType: string; requestId: string }>;
+      const feed = (await get(`/admin/v1/tenants/case/audit?userId=${userId}&outcome=accepted`)).body.entries as Array<{
+        eventType: string;
+        requestId: string;
+      }>;
       expect(feed.map((e) => [e.eventType, e.requestId])).toEqual(history.map((e) => [e.type, e.requestId]));
     }
     const refused = (await get('/admin/v1/tenants/case/audit?outcome=refused')).body.entries;

@@ -5,5 +5,7 @@ const e2e = root.projects.find((project) => project.displayName === 'e2e');
 module.exports = {
   ...e2e,
   rootDir: require('node:path').join(__dirname, '../..'),
-  testMatch: ['rules-in-handlers', 'stream-by-stream', 'insync-rules', 'address-claims', 'concurrent-patches', 'scim-users', 'admin-api'].map((name) => `<rootDir>/test/${name}.e2e.spec.ts`),
+  testMatch: ['rules-in-handlers', 'stream-by-stream', 'insync-rules', 'address-claims', 'concurrent-patches', 'scim-users', 'admin-api'].map(
+    (name) => `<rootDir>/test/${name}.e2e.spec.ts`,
+  ),
 };

@@ -20,7 +20,13 @@ describe('soak memory trend', () => {
   });
 
   it('given a straight line, then the least-squares slope is its gradient', () => {
-    expect(slope([[0, 1], [1, 3], [2, 5]])).toBeCloseTo(2);
+    expect(
+      slope([
+        [0, 1],
+        [1, 3],
+        [2, 5],
+      ]),
+    ).toBeCloseTo(2);
     expect(slope([[0, 1]])).toBe(0);
   });
 });

@@ -85,9 +85,20 @@ async function main(): Promise<number> {
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}/scim/v2`;
-  const api = new AppProcess('api', { ...env, PORT: String(port), HOST: '127.0.0.1', SCIM_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn', REMINDER_INTERVAL_MS: '0' }).start();
+  const api = new AppProcess('api', {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SCIM_BOOTSTRAP_TOKEN: TOKEN,
+    LOG_LEVEL: 'warn',
+    REMINDER_INTERVAL_MS: '0',
+  }).start();
   try {
-    await until(async () => (await fetch(`${base}/ServiceProviderConfig`, { headers: { authorization: `Bearer ${TOKEN}` } })).status === 200, 60_000, 'the api');
+    await until(
+      async () => (await fetch(`${base}/ServiceProviderConfig`, { headers: { authorization: `Bearer ${TOKEN}` } })).status === 200,
+      60_000,
+      'the api',
+    );
     process.stdout.write(`soak: ${SECONDS} s at ${RATE} requests/s on ${DATABASE}, api pid ${api.pid}, RSS sampled every ${SAMPLE_MS / 1000} s\n`);
     return await soak(base, api.pid!);
   } finally {
@@ -111,7 +122,11 @@ async function soak(base: string, pid: number): Promise<number> {
     try {
       const response = await fetch(`${base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${TOKEN}`, 'user-agent': 'Azure Active Directory SCIM Client (soak)', ...(body ? { 'content-type': 'application/scim+json' } : {}) },
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'user-agent': 'Azure Active Directory SCIM Client (soak)',
+          ...(body ? { 'content-type': 'application/scim+json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(10_000),
       });
@@ -155,12 +170,18 @@ async function soak(base: string, pid: number): Promise<number> {
     if (roll < 0.6) {
       return void (await call('PATCH', `/Users/${user.id}`, {
         schemas: [PATCH_OP],
-        Operations: [{ op: 'Replace', path: 'displayName', value: `Soak ${serial++}` }, { op: 'Replace', path: 'name.givenName', value: `G${serial}` }],
+        Operations: [
+          { op: 'Replace', path: 'displayName', value: `Soak ${serial++}` },
+          { op: 'Replace', path: 'name.givenName', value: `G${serial}` },
+        ],
       }));
     }
     if (roll < 0.68) {
       user.active = !user.active;
-      return void (await call('PATCH', `/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: user.active ? 'True' : 'False' }] }));
+      return void (await call('PATCH', `/Users/${user.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'Replace', path: 'active', value: user.active ? 'True' : 'False' }],
+      }));
     }
     if (roll < 0.84) return void (await call('GET', `/Users/${user.id}`));
     if (roll < 0.9) return void (await call('GET', `/Users?startIndex=${1 + Math.floor(Math.random() * 50)}&count=50`));
@@ -201,9 +222,17 @@ async function soak(base: string, pid: number): Promise<number> {
     const elapsed = performance.now() - startedAt;
     if (elapsed >= nextSample) {
       const sorted = [...latencies].sort((a, b) => a - b);
-      const sample: Sample = { atS: elapsed / 1000, rssMb: rssMb(pid), requests, errors, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+      const sample: Sample = {
+        atS: elapsed / 1000,
+        rssMb: rssMb(pid),
+        requests,
+        errors,
+        p50: percentile(sorted, 50),
+        p95: percentile(sorted, 95),
+        p99: percentile(sorted, 99),
+      };
       const previous = samples[samples.length - 1];
-      const rate = (requests - (previous?.requests ?? 0)) / ((elapsed / 1000) - (previous?.atS ?? 0));
+      const rate = (requests - (previous?.requests ?? 0)) / (elapsed / 1000 - (previous?.atS ?? 0));
       samples.push(sample);
       latencies = [];
       process.stdout.write(

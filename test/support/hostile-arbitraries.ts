@@ -54,50 +54,53 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 );
 
 const attributeName = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(
-    'userName',
-    'USERNAME',
-    'displayName',
-    'name.givenName',
-    'name.familyName',
-    'name',
-    'name.formatted',
-    'emails',
-    'emails.value',
-    'emails.type',
-    'emails.primary',
-    'emails.display',
-    'active',
-    'id',
-    'externalId',
-    'meta.created',
-    'meta.lastModified',
-    'meta.resourceType',
-    'meta.version',
-    'meta.location',
-    'password',
-    'title',
-    'groups',
-    'groups.value',
-    'phoneNumbers',
-    'phoneNumbers.value',
-    'addresses.country',
-    'manager',
-    'urn:ietf:params:scim:schemas:core:2.0:User:userName',
-    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
-    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
-    'urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName',
-    'urn:ietf:params:scim:schemas:extension:Druva:2.0:User',
-    'value',
-    'type',
-    'primary',
-    '__proto__',
-    '__proto__.polluted',
-    'constructor',
-    'constructor.prototype',
-    'prototype',
-    'name.__proto__',
-  ) },
+  {
+    weight: 5,
+    arbitrary: fc.constantFrom(
+      'userName',
+      'USERNAME',
+      'displayName',
+      'name.givenName',
+      'name.familyName',
+      'name',
+      'name.formatted',
+      'emails',
+      'emails.value',
+      'emails.type',
+      'emails.primary',
+      'emails.display',
+      'active',
+      'id',
+      'externalId',
+      'meta.created',
+      'meta.lastModified',
+      'meta.resourceType',
+      'meta.version',
+      'meta.location',
+      'password',
+      'title',
+      'groups',
+      'groups.value',
+      'phoneNumbers',
+      'phoneNumbers.value',
+      'addresses.country',
+      'manager',
+      'urn:ietf:params:scim:schemas:core:2.0:User:userName',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
+      'urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName',
+      'urn:ietf:params:scim:schemas:extension:Druva:2.0:User',
+      'value',
+      'type',
+      'primary',
+      '__proto__',
+      '__proto__.polluted',
+      'constructor',
+      'constructor.prototype',
+      'prototype',
+      'name.__proto__',
+    ),
+  },
   { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z$][\w$-]{0,12}(\.[\w$-]{1,8})?$/) },
 );
 
@@ -124,17 +127,64 @@ export interface FilterCase {
  * sometimes match. No upper-case non-ASCII letters: SQLite's LOWER folds
  * ASCII only, a documented difference of the two databases (user-filter.sql.ts).
  */
-export const FILTER_TEXTS = ['ada', 'Ada', 'ADA@EXAMPLE.COM', 'ada@example.com', 'bob@example.com', 'Bob', 'example', '.com', '@', 'e', 'ext-1', 'Lovelace', 'work', 'User', '', '%', '_', '\\', '"', 'x y', '💥', 'ß', 'é'];
+export const FILTER_TEXTS = [
+  'ada',
+  'Ada',
+  'ADA@EXAMPLE.COM',
+  'ada@example.com',
+  'bob@example.com',
+  'Bob',
+  'example',
+  '.com',
+  '@',
+  'e',
+  'ext-1',
+  'Lovelace',
+  'work',
+  'User',
+  '',
+  '%',
+  '_',
+  '\\',
+  '"',
+  'x y',
+  '💥',
+  'ß',
+  'é',
+];
 export const FILTER_DATES = ['2026-01-01T00:00:00.000Z', '2026-03-01T10:00:00.000Z', '2026-06-15T12:00:00.000Z'];
 
 const STRING_ATTRIBUTES = [
-  'userName', 'USERNAME', 'urn:ietf:params:scim:schemas:core:2.0:User:userName', 'displayName', 'name.givenName', 'name.familyName', 'emails', 'emails.value', 'externalId', 'id',
-  'urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName', 'title', 'emails.type', 'emails.display', 'meta.resourceType', 'name.formatted',
-  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', 'manager', 'phoneNumbers.value',
+  'userName',
+  'USERNAME',
+  'urn:ietf:params:scim:schemas:core:2.0:User:userName',
+  'displayName',
+  'name.givenName',
+  'name.familyName',
+  'emails',
+  'emails.value',
+  'externalId',
+  'id',
+  'urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName',
+  'title',
+  'emails.type',
+  'emails.display',
+  'meta.resourceType',
+  'name.formatted',
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
+  'manager',
+  'phoneNumbers.value',
 ];
 const BOOLEAN_ATTRIBUTES = ['active', 'emails.primary'];
 const DATE_ATTRIBUTES = ['meta.created', 'meta.lastModified'];
-const COMPLEX_ATTRIBUTES = ['name', 'emails', 'meta', 'addresses', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'urn:ietf:params:scim:schemas:extension:Druva:2.0:User'];
+const COMPLEX_ATTRIBUTES = [
+  'name',
+  'emails',
+  'meta',
+  'addresses',
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+  'urn:ietf:params:scim:schemas:extension:Druva:2.0:User',
+];
 /** Multi-valued attributes and their sub-attributes, for value paths `emails[type eq "work"]`. */
 const VALUE_PATH_ATTRIBUTES: Record<string, { strings: string[]; booleans: string[] }> = {
   emails: { strings: ['value', 'type', 'display'], booleans: ['primary'] },
@@ -142,13 +192,21 @@ const VALUE_PATH_ATTRIBUTES: Record<string, { strings: string[]; booleans: strin
   groups: { strings: ['value', 'display'], booleans: [] },
 };
 
-const op = (...ops: string[]) => fc.constantFrom(...ops).chain((o) => fc.oneof({ weight: 4, arbitrary: fc.constant(o) }, { weight: 1, arbitrary: fc.constant(o.toUpperCase()) }));
+const op = (...ops: string[]) =>
+  fc.constantFrom(...ops).chain((o) => fc.oneof({ weight: 4, arbitrary: fc.constant(o) }, { weight: 1, arbitrary: fc.constant(o.toUpperCase()) }));
 const stringOp = op('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le');
-const quotedText = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FILTER_TEXTS) }, { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('a', 'B', 'e', '@', '.', ' ', 'x'), maxLength: 6 }) }).map((s) => JSON.stringify(s));
-const quotedDate = fc.oneof(
-  fc.constantFrom(...FILTER_DATES, '2026-01-01', '2026-03-01T11:00:00+01:00', '2026-06-15T12:00:00', '2025-12-31T23:59:59.999Z'),
-  fc.date({ min: new Date('2025-01-01T00:00:00Z'), max: new Date('2027-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
-).map((s) => JSON.stringify(s));
+const quotedText = fc
+  .oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...FILTER_TEXTS) },
+    { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('a', 'B', 'e', '@', '.', ' ', 'x'), maxLength: 6 }) },
+  )
+  .map((s) => JSON.stringify(s));
+const quotedDate = fc
+  .oneof(
+    fc.constantFrom(...FILTER_DATES, '2026-01-01', '2026-03-01T11:00:00+01:00', '2026-06-15T12:00:00', '2025-12-31T23:59:59.999Z'),
+    fc.date({ min: new Date('2025-01-01T00:00:00Z'), max: new Date('2027-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  )
+  .map((s) => JSON.stringify(s));
 const booleanValue = fc.constantFrom('true', 'false', '"True"', '"False"');
 
 function termsOver(strings: readonly string[], booleans: readonly string[], dates: readonly string[], complex: readonly string[]): fc.Arbitrary<string> {
@@ -157,8 +215,13 @@ function termsOver(strings: readonly string[], booleans: readonly string[], date
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...strings, ...booleans, ...complex), op('pr')).map(([a, o]) => `${a} ${o}`) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...strings), op('eq', 'ne')).map(([a, o]) => `${a} ${o} null`) },
   ];
-  if (booleans.length > 0) terms.push({ weight: 2, arbitrary: fc.tuple(fc.constantFrom(...booleans), op('eq', 'ne'), booleanValue).map(([a, o, v]) => `${a} ${o} ${v}`) });
-  if (dates.length > 0) terms.push({ weight: 3, arbitrary: fc.tuple(fc.constantFrom(...dates), op('eq', 'ne', 'gt', 'ge', 'lt', 'le'), quotedDate).map(([a, o, v]) => `${a} ${o} ${v}`) });
+  if (booleans.length > 0)
+    terms.push({ weight: 2, arbitrary: fc.tuple(fc.constantFrom(...booleans), op('eq', 'ne'), booleanValue).map(([a, o, v]) => `${a} ${o} ${v}`) });
+  if (dates.length > 0)
+    terms.push({
+      weight: 3,
+      arbitrary: fc.tuple(fc.constantFrom(...dates), op('eq', 'ne', 'gt', 'ge', 'lt', 'le'), quotedDate).map(([a, o, v]) => `${a} ${o} ${v}`),
+    });
   return fc.oneof(...terms);
 }
 
@@ -224,13 +287,44 @@ function featuresOf(tree: FilterTree): Pick<FilterCase, 'valuePath' | 'junction'
 /** A leaf with one hostile part: its value, its attribute, its operator, or a value of the wrong type. */
 const hostileLeaf: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...STRING_ATTRIBUTES), stringOp, hostileString).map(([a, o, v]) => `${a} ${o} ${JSON.stringify(v)}`) },
-  { weight: 2, arbitrary: fc.tuple(fc.oneof(attributeName, hostileString.map((s) => s.replace(/\s/g, '') || '$'), fc.constantFrom('password', 'meta.version', 'meta.location', 'emails.nope')), stringOp, quotedText).map(([a, o, v]) => `${a} ${o} ${v}`) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...STRING_ATTRIBUTES), fc.oneof(hostileString, fc.constantFrom('eqq', 'like', '=', '==', 'in', 'pr')), quotedText).map(([a, o, v]) => `${a} ${o} ${v}`) },
-  { weight: 2, arbitrary: fc.oneof(
-    fc.tuple(fc.constantFrom(...BOOLEAN_ATTRIBUTES), stringOp, fc.constantFrom('"maybe"', '1', '0', 'null', '"yes"', '{}')),
-    fc.tuple(fc.constantFrom(...DATE_ATTRIBUTES), stringOp, fc.constantFrom('"yesterday"', '"2026-02-30"', '"2026-13-01T00:00:00Z"', '20260101', 'true', '"+275760-09-13T00:00:00Z"')),
-    fc.tuple(fc.constantFrom(...STRING_ATTRIBUTES), stringOp, fc.constantFrom('42', 'true', '-1.5e3', '[]', '"\\u0000"', '"\\ud800"', '"\\x41"', '"unterminated')),
-  ).map(([a, o, v]) => `${a} ${o} ${v}`) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.oneof(
+          attributeName,
+          hostileString.map((s) => s.replace(/\s/g, '') || '$'),
+          fc.constantFrom('password', 'meta.version', 'meta.location', 'emails.nope'),
+        ),
+        stringOp,
+        quotedText,
+      )
+      .map(([a, o, v]) => `${a} ${o} ${v}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...STRING_ATTRIBUTES), fc.oneof(hostileString, fc.constantFrom('eqq', 'like', '=', '==', 'in', 'pr')), quotedText)
+      .map(([a, o, v]) => `${a} ${o} ${v}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(
+        fc.tuple(fc.constantFrom(...BOOLEAN_ATTRIBUTES), stringOp, fc.constantFrom('"maybe"', '1', '0', 'null', '"yes"', '{}')),
+        fc.tuple(
+          fc.constantFrom(...DATE_ATTRIBUTES),
+          stringOp,
+          fc.constantFrom('"yesterday"', '"2026-02-30"', '"2026-13-01T00:00:00Z"', '20260101', 'true', '"+275760-09-13T00:00:00Z"'),
+        ),
+        fc.tuple(
+          fc.constantFrom(...STRING_ATTRIBUTES),
+          stringOp,
+          fc.constantFrom('42', 'true', '-1.5e3', '[]', '"\\u0000"', '"\\ud800"', '"\\x41"', '"unterminated'),
+        ),
+      )
+      .map(([a, o, v]) => `${a} ${o} ${v}`),
+  },
 );
 
 const filterWithHostileLeaf: fc.Arbitrary<FilterCase> = validTree.chain((tree) =>
@@ -240,15 +334,43 @@ const filterWithHostileLeaf: fc.Arbitrary<FilterCase> = validTree.chain((tree) =
 /** Valid leaves in a broken structure: unbalanced brackets, junctions without an operand, nesting and budgets exceeded. */
 const STRUCTURE_TOKENS = ['(', ')', '[', ']', ' and ', ' or ', ' not ', 'not (', ' ', '].', '.', '"'];
 const brokenStructure: fc.Arbitrary<string> = fc.oneof(
-  fc.tuple(validTree.map((tree) => render(tree)), fc.array(fc.tuple(fc.nat(), fc.nat(2), fc.constantFrom(...STRUCTURE_TOKENS, '')), { minLength: 1, maxLength: 3 })).map(([text, edits]) =>
-    edits.reduce((t, [at, remove, insert]) => {
-      const i = at % (t.length + 1);
-      return t.slice(0, i) + insert + t.slice(i + remove);
-    }, text),
-  ),
-  fc.tuple(validTree.map((tree) => render(tree)), validTree.map((tree) => render(tree)), fc.constantFrom('and and', '', 'not', 'or (', ') or', '][', 'and not')).map(([a, b, glue]) => `${a} ${glue} ${b}`),
-  validTree.map((tree) => render(tree)).chain((text) => fc.constantFrom(`and ${text}`, `${text} or`, `not ${text}`, `(${text}`, `${text})`, `${'('.repeat(33)}${text}${')'.repeat(33)}`, `emails[emails[${text}]]`, `userName[${text}]`, `[${text}]`, `${text} [`)),
-  fc.tuple(fc.integer({ min: 11, max: 60 }), fc.constantFrom(' or ', ' and ')).map(([n, glue]) => Array.from({ length: n }, (_, i) => `displayName co "${i}"`).join(glue)),
+  fc
+    .tuple(
+      validTree.map((tree) => render(tree)),
+      fc.array(fc.tuple(fc.nat(), fc.nat(2), fc.constantFrom(...STRUCTURE_TOKENS, '')), { minLength: 1, maxLength: 3 }),
+    )
+    .map(([text, edits]) =>
+      edits.reduce((t, [at, remove, insert]) => {
+        const i = at % (t.length + 1);
+        return t.slice(0, i) + insert + t.slice(i + remove);
+      }, text),
+    ),
+  fc
+    .tuple(
+      validTree.map((tree) => render(tree)),
+      validTree.map((tree) => render(tree)),
+      fc.constantFrom('and and', '', 'not', 'or (', ') or', '][', 'and not'),
+    )
+    .map(([a, b, glue]) => `${a} ${glue} ${b}`),
+  validTree
+    .map((tree) => render(tree))
+    .chain((text) =>
+      fc.constantFrom(
+        `and ${text}`,
+        `${text} or`,
+        `not ${text}`,
+        `(${text}`,
+        `${text})`,
+        `${'('.repeat(33)}${text}${')'.repeat(33)}`,
+        `emails[emails[${text}]]`,
+        `userName[${text}]`,
+        `[${text}]`,
+        `${text} [`,
+      ),
+    ),
+  fc
+    .tuple(fc.integer({ min: 11, max: 60 }), fc.constantFrom(' or ', ' and '))
+    .map(([n, glue]) => Array.from({ length: n }, (_, i) => `displayName co "${i}"`).join(glue)),
 );
 
 const validFilter: fc.Arbitrary<FilterCase> = validTree.map((tree) => ({ text: render(tree), junk: 'none', ...featuresOf(tree) }));
@@ -267,9 +389,22 @@ export const filterCase: fc.Arbitrary<FilterCase> = fc.oneof(
  * no value paths over unstored attributes): most of them pick some users and not others, so two databases
  * answering them differently shows.
  */
-const STORED_STRING_ATTRIBUTES = ['userName', 'displayName', 'name.givenName', 'name.familyName', 'emails', 'emails.value', 'externalId', 'urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName'];
+const STORED_STRING_ATTRIBUTES = [
+  'userName',
+  'displayName',
+  'name.givenName',
+  'name.familyName',
+  'emails',
+  'emails.value',
+  'externalId',
+  'urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName',
+];
 const storedValuePath = treeOf(termsOver(['value'], [], [], []), 1, null).map((inner): FilterTree => ({ kind: 'valuePath', attribute: 'emails', inner }));
-export const storedColumnsFilter: fc.Arbitrary<FilterCase> = treeOf(termsOver(STORED_STRING_ATTRIBUTES, ['active'], DATE_ATTRIBUTES, ['name']), 2, storedValuePath).map((tree) => ({ text: render(tree), junk: 'none', ...featuresOf(tree) }));
+export const storedColumnsFilter: fc.Arbitrary<FilterCase> = treeOf(
+  termsOver(STORED_STRING_ATTRIBUTES, ['active'], DATE_ATTRIBUTES, ['name']),
+  2,
+  storedValuePath,
+).map((tree) => ({ text: render(tree), junk: 'none', ...featuresOf(tree) }));
 
 /** Well-formed filters only (no junk), for the database runs. */
 export const scimFilter: fc.Arbitrary<string> = validFilter.map((c) => c.text);
@@ -295,17 +430,38 @@ export interface PatchCase {
 }
 
 const DRUVA_UPN = 'urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName';
-const patchText = fc.oneof(fc.constantFrom('Ada King', 'Augusta', 'Byron', 'x', 'émile 💥', 'O\'Brien', 'ext-2'), fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim() !== ''));
+const patchText = fc.oneof(
+  fc.constantFrom('Ada King', 'Augusta', 'Byron', 'x', 'émile 💥', "O'Brien", 'ext-2'),
+  fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim() !== ''),
+);
 /** Addresses no fixture holds: a rename to one of them succeeds. */
-export const freshAddress = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{2,10}$/), fc.constantFrom('example.com', 'fuzz.example')).map(([local, domain]) => `${local}@${domain}`);
+export const freshAddress = fc
+  .tuple(fc.stringMatching(/^[a-z][a-z0-9]{2,10}$/), fc.constantFrom('example.com', 'fuzz.example'))
+  .map(([local, domain]) => `${local}@${domain}`);
 const opName = (...names: string[]) => fc.constantFrom(...names).chain((n) => fc.constantFrom(n, n[0].toUpperCase() + n.slice(1)));
 
 const validOperation: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
-  fc.tuple(opName('replace', 'add'), fc.constantFrom('displayName', 'name.givenName', 'name.familyName', 'externalId', DRUVA_UPN), patchText).map(([o, path, value]) => ({ op: o, path, value })),
-  fc.tuple(opName('replace', 'add'), fc.constantFrom('userName', 'emails[type eq "work"].value', 'emails[primary eq true].value'), freshAddress).map(([o, path, value]) => ({ op: o, path, value })),
+  fc
+    .tuple(opName('replace', 'add'), fc.constantFrom('displayName', 'name.givenName', 'name.familyName', 'externalId', DRUVA_UPN), patchText)
+    .map(([o, path, value]) => ({ op: o, path, value })),
+  fc
+    .tuple(opName('replace', 'add'), fc.constantFrom('userName', 'emails[type eq "work"].value', 'emails[primary eq true].value'), freshAddress)
+    .map(([o, path, value]) => ({ op: o, path, value })),
   fc.tuple(opName('replace'), fc.constantFrom(true, false, 'True', 'False')).map(([o, value]) => ({ op: o, path: 'active', value })),
-  fc.tuple(opName('remove'), fc.constantFrom('name.givenName', 'name.familyName', 'externalId', DRUVA_UPN, 'displayName')).map(([o, path]) => ({ op: o, path })),
-  fc.tuple(opName('replace', 'add'), fc.record({ displayName: patchText, 'name.givenName': patchText, active: fc.constantFrom(true, false, 'False'), [DRUVA_UPN]: patchText }, { requiredKeys: [] }).filter((v) => Object.keys(v).length > 0)).map(([o, value]) => ({ op: o, value })),
+  fc
+    .tuple(opName('remove'), fc.constantFrom('name.givenName', 'name.familyName', 'externalId', DRUVA_UPN, 'displayName'))
+    .map(([o, path]) => ({ op: o, path })),
+  fc
+    .tuple(
+      opName('replace', 'add'),
+      fc
+        .record(
+          { displayName: patchText, 'name.givenName': patchText, active: fc.constantFrom(true, false, 'False'), [DRUVA_UPN]: patchText },
+          { requiredKeys: [] },
+        )
+        .filter((v) => Object.keys(v).length > 0),
+    )
+    .map(([o, value]) => ({ op: o, value })),
   fc.tuple(opName('replace'), fc.record({ givenName: patchText, familyName: patchText })).map(([o, value]) => ({ op: o, path: 'name', value })),
   fc.tuple(opName('replace'), freshAddress).map(([o, value]) => ({ op: o, path: 'emails', value: [{ value, type: 'work', primary: true }] })),
 );
@@ -313,7 +469,16 @@ const validOperation: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
 const hostilePath = fc.oneof(
   attributeName,
   hostileString,
-  fc.constantFrom('id', 'meta.created', 'groups', 'emails[type eq]', 'emails[value eq "nobody@example.com"].value', 'name.nope.deeper', 'emails[].value', `emails[value eq "${'v'.repeat(1100)}"]`),
+  fc.constantFrom(
+    'id',
+    'meta.created',
+    'groups',
+    'emails[type eq]',
+    'emails[value eq "nobody@example.com"].value',
+    'name.nope.deeper',
+    'emails[].value',
+    `emails[value eq "${'v'.repeat(1100)}"]`,
+  ),
 );
 /** One part of an operation made hostile: its op, its path or its value; the rest stays valid. */
 const hostileOperation: fc.Arbitrary<unknown> = fc.tuple(validOperation, fc.constantFrom('op', 'path', 'value', 'whole')).chain(([operation, part]) => {
@@ -324,24 +489,30 @@ const hostileOperation: fc.Arbitrary<unknown> = fc.tuple(validOperation, fc.cons
 });
 
 const validOperations = fc.array(validOperation, { minLength: 1, maxLength: 3 });
-const validPatch: fc.Arbitrary<PatchCase> = validOperations.map((Operations) => ({ body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations }, junk: 'none' }));
-const patchWithHostileOperation: fc.Arbitrary<PatchCase> = fc
-  .tuple(validOperations, hostileOperation, fc.nat())
-  .map(([operations, hostile, at]) => {
-    const Operations: unknown[] = [...operations];
-    Operations.splice(at % (operations.length + 1), 0, hostile);
-    return { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations }, junk: 'operation' };
-  });
+const validPatch: fc.Arbitrary<PatchCase> = validOperations.map((Operations) => ({
+  body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations },
+  junk: 'none',
+}));
+const patchWithHostileOperation: fc.Arbitrary<PatchCase> = fc.tuple(validOperations, hostileOperation, fc.nat()).map(([operations, hostile, at]) => {
+  const Operations: unknown[] = [...operations];
+  Operations.splice(at % (operations.length + 1), 0, hostile);
+  return { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations }, junk: 'operation' };
+});
 const patchWithBrokenStructure: fc.Arbitrary<PatchCase> = fc
   .tuple(validOperations, fc.constantFrom('schemas', 'Operations', 'operations', 'body', 'tooMany', 'empty'), jsonish)
   .map(([Operations, broken, junk]) => {
     const schemas = ['urn:ietf:params:scim:api:messages:2.0:PatchOp'];
     const body: Record<string, unknown> | unknown =
-      broken === 'schemas' ? { schemas: junk, Operations }
-        : broken === 'Operations' ? { schemas, Operations: junk }
-          : broken === 'operations' ? { schemas, operations: Operations, Operations: junk }
-            : broken === 'tooMany' ? { schemas, Operations: Array.from({ length: 101 }, (_, i) => Operations[i % Operations.length]) }
-              : broken === 'empty' ? { schemas, Operations: [] }
+      broken === 'schemas'
+        ? { schemas: junk, Operations }
+        : broken === 'Operations'
+          ? { schemas, Operations: junk }
+          : broken === 'operations'
+            ? { schemas, operations: Operations, Operations: junk }
+            : broken === 'tooMany'
+              ? { schemas, Operations: Array.from({ length: 101 }, (_, i) => Operations[i % Operations.length]) }
+              : broken === 'empty'
+                ? { schemas, Operations: [] }
                 : junk;
     return { body, junk: 'structure' };
   });
@@ -357,7 +528,14 @@ export const patchBody: fc.Arbitrary<unknown> = patchCase.map((c) => c.body);
 /** A User body with its junk at one level: a valid one, one with one attribute replaced by anything, or any JSON. */
 export function userBody(userName: string): fc.Arbitrary<unknown> {
   const valid = fc
-    .record({ displayName: patchText, givenName: fc.option(patchText), familyName: fc.option(patchText), externalId: fc.option(patchText), active: fc.constantFrom(true, false, 'True', 'False'), upn: fc.option(freshAddress) })
+    .record({
+      displayName: patchText,
+      givenName: fc.option(patchText),
+      familyName: fc.option(patchText),
+      externalId: fc.option(patchText),
+      active: fc.constantFrom(true, false, 'True', 'False'),
+      upn: fc.option(freshAddress),
+    })
     .map(({ displayName, givenName, familyName, externalId, active, upn }) => ({
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ...(upn ? ['urn:ietf:params:scim:schemas:extension:Druva:2.0:User'] : [])],
       userName,

@@ -5,7 +5,13 @@
  * check after it cannot pass on a state that never came.
  */
 export async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
-  await eventually(() => condition().catch(() => false), (held) => held, timeoutMs, what, intervalMs);
+  await eventually(
+    () => condition().catch(() => false),
+    (held) => held,
+    timeoutMs,
+    what,
+    intervalMs,
+  );
 }
 
 /** Reads until `done` holds for what was read, and returns that; fails at the deadline with the last value read. */

@@ -17,7 +17,15 @@ export async function scimTenantPlacingEveryone(
   await as('put', '/user-management').send({ method: 'scim' });
   await as('post', '/storages').send({ id: 'main', name: 'Main', region: 'local' });
   await as('post', '/profiles').send({ id: 'all', name: 'All', maxUsers: 0, storageIds: ['main'] });
-  await as('post', '/scim-mappings').send({ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'all', storageId: 'main', quota: { amount: 0, unit: 'GB' } });
+  await as('post', '/scim-mappings').send({
+    id: 'all',
+    name: 'All',
+    attribute: '*',
+    values: '*',
+    profileId: 'all',
+    storageId: 'main',
+    quota: { amount: 0, unit: 'GB' },
+  });
   const token = (await as('post', '/scim-token')).body.token as string;
   return { admin, token };
 }

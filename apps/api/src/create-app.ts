@@ -75,7 +75,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // Every SCIM answer is a SCIM message, so it says so (RFC 7644 §8.1); the admin API and its OpenAPI document answer plain JSON.
   fastify.addHook('onSend', async (request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json') && !request.url.startsWith('/admin/')) void reply.header('content-type', SCIM_CONTENT_TYPE);
+    if (typeof type === 'string' && type.startsWith('application/json') && !request.url.startsWith('/admin/'))
+      void reply.header('content-type', SCIM_CONTENT_TYPE);
     return payload;
   });
   // The admin API's OpenAPI document, generated from the controllers and DTOs.
@@ -101,7 +102,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const detail = status === 431 ? 'the request headers are larger than 16 KiB' : status === 408 ? 'the request took too long to arrive' : 'the request is not valid HTTP';
+  const detail =
+    status === 431 ? 'the request headers are larger than 16 KiB' : status === 408 ? 'the request took too long to arrive' : 'the request is not valid HTTP';
   const body = JSON.stringify({ schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${SCIM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -27,7 +27,9 @@ export class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplica
   onApplicationBootstrap(): void {
     if (this.config.projector !== 'in-process') return;
     this.running = this.projector.run(this.stop.signal);
-    this.logger.log(`projecting ${this.eventStore.backend} events into the ${this.config.readModel.type} read model in-process, whenever this instance holds the projection lock`);
+    this.logger.log(
+      `projecting ${this.eventStore.backend} events into the ${this.config.readModel.type} read model in-process, whenever this instance holds the projection lock`,
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -5,16 +5,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  evolveTenant,
-  initialTenantState,
-  isTenantEvent,
-  personalFieldsOf,
-  TenantEvent,
-  tenantStreamId,
-  userHistory,
-  userStreamId,
-} from '@scim-ledger/domain';
+import { evolveTenant, initialTenantState, isTenantEvent, personalFieldsOf, TenantEvent, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
 import { openEventStore, RecordedEvent, sqliteWriteLock } from '@scim-ledger/event-store';
 import {
   addressClaimDifferences,
@@ -93,7 +84,9 @@ function replayTenant(events: RecordedEvent[]): void {
   for (const event of events) {
     const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string };
     if (isTenantEvent(event)) state = evolveTenant(state, event as unknown as TenantEvent);
-    say(`#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} request ${metadata.requestId ?? '?'}`);
+    say(
+      `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} request ${metadata.requestId ?? '?'}`,
+    );
     say(`    data: ${JSON.stringify(event.data)}`);
   }
   say(`state: ${JSON.stringify(state)}`);
@@ -217,7 +210,7 @@ program
 
 program
   .command('import')
-  .description('load an NDJSON export into this instance\'s event store (e.g. the embedded default on a laptop); streams that exist already are refused')
+  .description("load an NDJSON export into this instance's event store (e.g. the embedded default on a laptop); streams that exist already are refused")
   .requiredOption('--in <file>', 'the NDJSON file an export wrote')
   .action(async (options: { in: string }) => {
     const eventStore = await openEventStore(loadConfig().eventStore, personalFieldsOf);

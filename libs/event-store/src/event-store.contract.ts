@@ -14,10 +14,7 @@ import {
  * Stream ids carry a fresh prefix per test, so the suite also runs against a
  * store that already holds events (EventStoreDB is never emptied).
  */
-export function describeEventStoreContract(
-  backend: string,
-  openStore: () => Promise<EventStore>,
-): void {
+export function describeEventStoreContract(backend: string, openStore: () => Promise<EventStore>): void {
   describe(`EventStore contract: ${backend}`, () => {
     let store: EventStore;
     let prefix: string;
@@ -153,9 +150,7 @@ export function describeEventStoreContract(
     it('given concurrent appends at the same revision, then exactly one wins and the others get the typed error', async () => {
       await store.append(stream('f'), [event('A')], 'no_stream');
 
-      const results = await Promise.allSettled(
-        Array.from({ length: 8 }, (_, i) => store.append(stream('f'), [event(`B${i}`)], 0)),
-      );
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.append(stream('f'), [event(`B${i}`)], 0)));
 
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -263,7 +258,11 @@ export function describeEventStoreContract(
     });
 
     it('given more events than a page, when reading all with maxCount, then a page holds at most maxCount events', async () => {
-      await store.append(stream('h'), Array.from({ length: 5 }, (_, i) => event(`E${i}`)), 'no_stream');
+      await store.append(
+        stream('h'),
+        Array.from({ length: 5 }, (_, i) => event(`E${i}`)),
+        'no_stream',
+      );
       const [firstOfOurs] = await readAllOurs();
       const before = (await store.readStream(stream('h')))[0].position;
       expect(comparePositions(firstOfOurs.position, before)).toBe(0);

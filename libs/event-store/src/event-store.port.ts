@@ -102,7 +102,10 @@ export class StreamsPartlyAppendedError extends Error {
 /** The backend could not be reached or failed: a retry later may succeed. */
 export class EventStoreUnavailableError extends Error {
   override readonly name = 'EventStoreUnavailableError';
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
   }
 }

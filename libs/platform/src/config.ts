@@ -9,141 +9,234 @@ import { join, resolve } from 'node:path';
  * with a message instead of surfacing as a 500 later.
  */
 class Environment {
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 8080;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   HOST = '0.0.0.0';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   DATA_DIR = './data';
 
-  @IsOptional() @IsIn(['sqlite', 'postgres', 'eventstoredb'])
+  @IsOptional()
+  @IsIn(['sqlite', 'postgres', 'eventstoredb'])
   EVENT_STORE: 'sqlite' | 'postgres' | 'eventstoredb' = 'sqlite';
 
-  @IsOptional() @IsIn(['sqlite', 'postgres'])
+  @IsOptional()
+  @IsIn(['sqlite', 'postgres'])
   READ_MODEL: 'sqlite' | 'postgres' = 'sqlite';
 
-  @IsOptional() @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false })
+  @IsOptional()
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false })
   DATABASE_URL?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   EVENTSTORE_URL?: string;
 
-  @IsOptional() @IsIn(['in-process', 'external'])
+  @IsOptional()
+  @IsIn(['in-process', 'external'])
   PROJECTOR: 'in-process' | 'external' = 'in-process';
 
-  @IsOptional() @IsString() @MinLength(16)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
   SCIM_BOOTSTRAP_TOKEN?: string;
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   SCIM_BOOTSTRAP_TENANT = 'default';
 
   /** The origin (and path prefix, behind a proxy) of every URL the api answers with. */
-  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   PUBLIC_BASE_URL?: string;
 
   /** Host header values the api may answer with when PUBLIC_BASE_URL is unset, comma-separated (`host` or `host:port`). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ALLOWED_HOSTS?: string;
 
-  @IsOptional() @IsString() @MinLength(16)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
   ADMIN_OPERATOR_TOKEN?: string;
 
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   PROJECTOR_BATCH_SIZE = 5000;
 
   /** How often an instance that does not project tries to take the projection lock over. */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(50) @Max(60_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
   PROJECTOR_LOCK_POLL_MS = 1000;
 
   /** SQLite: a projection lease not renewed for this long is taken over by another process. */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(500) @Max(600_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
   PROJECTOR_LEASE_TTL_MS = 10_000;
 
   /** SQLite: how often the projecting process renews its lease (well under PROJECTOR_LEASE_TTL_MS). */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(100) @Max(300_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
   PROJECTOR_LEASE_RENEW_MS = 2000;
 
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   SCIM_MAX_PAGE_SIZE = 200;
 
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1024)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1024)
   MAX_BODY_BYTES = 1024 * 1024;
 
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   /** Requests one credential (or, without one, one address) may make per window; 0 switches the limit off. */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
   RATE_LIMIT_MAX = 6000;
 
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1000) @Max(3_600_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
   RATE_LIMIT_WINDOW_MS = 60_000;
 
   /** Failed authentications (401) one address may have per window before all its requests get 429; 0: no limit. */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
   AUTH_FAILURE_LIMIT = 100;
 
   /** Rule T3: where expiry reminders are mailed from, e.g. smtp://user:pass@host:587; without it they are only recorded. */
-  @IsOptional() @IsUrl({ protocols: ['smtp', 'smtps'], require_protocol: true, require_tld: false })
+  @IsOptional()
+  @IsUrl({ protocols: ['smtp', 'smtps'], require_protocol: true, require_tld: false })
   SMTP_URL?: string;
 
-  @IsOptional() @IsString() @MinLength(3)
+  @IsOptional()
+  @IsString()
+  @MinLength(3)
   SMTP_FROM = 'scim-ledger <no-reply@localhost>';
 
   /** One recipient for every tenant's reminders until tenants have their own contacts. */
-  @IsOptional() @IsEmail({ require_tld: false })
+  @IsOptional()
+  @IsEmail({ require_tld: false })
   ADMIN_NOTIFICATION_EMAIL?: string;
 
   /**
    * At most a day: the 1-day reminder's window is one day wide (rule T3), so a
    * longer interval could step over it. 0 switches the scheduler off.
    */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
   REMINDER_INTERVAL_MS = 3_600_000;
 
   /** How often preserved users past their profile's auto-delete period are deleted for good (rule L10); 0 switches it off. */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(86_400_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
   AUTO_DELETE_INTERVAL_MS = 3_600_000;
 
   /**
    * How many folded streams (users, tenants, address claims, profile seats) the api keeps, so a write reads only
    * the events after the folded revision; a profile's seat stream counts one more per 16 seat holders. 0 switches it off.
    */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(10_000_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
   STREAM_STATE_CACHE_SIZE = 10_000;
 
   /**
    * Expensive SCIM reads (list pages, and filters with a term no index serves) one tenant may have running at once;
    * more wait in its queue, beyond that 429. Indexed lookups (`userName eq`) are never held. 0 switches the limit off.
    */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(1000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(1000)
   SCIM_EXPENSIVE_READS_PER_TENANT = 1;
 
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(10_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
   SCIM_EXPENSIVE_READ_QUEUE_PER_TENANT = 8;
 
   /** Expensive reads running at once over all tenants; a freed place goes to the waiting tenants in turn. */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   SCIM_EXPENSIVE_READS_TOTAL = 4;
 
   /** How long one expensive SCIM read may run in the database before it is cancelled with 503; 0: no bound. */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(600_000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
   SCIM_QUERY_TIMEOUT_MS = 2000;
 
   /**
    * SQLite read model: worker threads with their own read-only connection for expensive reads; 0 runs them on the
    * main thread. One core less than the machine has (at least 1, at most 4), so the event loop keeps a core of its own.
    */
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(64)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(64)
   SQLITE_READ_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 
   /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
-  @IsOptional() @IsIn(['0', '1'])
+  @IsOptional()
+  @IsIn(['0', '1'])
   BENCH_NOOP_ROUTE: '0' | '1' = '0';
 }
 
@@ -232,8 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : parsed.EVENT_STORE === 'postgres'
         ? { type: 'postgres', url: needPostgres() }
         : { type: 'eventstoredb', url: requireEventStoreUrl(parsed.EVENTSTORE_URL) };
-  const readModel: ReadModelConfig =
-    parsed.READ_MODEL === 'sqlite' ? { type: 'sqlite', file: sqliteFile } : { type: 'postgres', url: needPostgres() };
+  const readModel: ReadModelConfig = parsed.READ_MODEL === 'sqlite' ? { type: 'sqlite', file: sqliteFile } : { type: 'postgres', url: needPostgres() };
   return {
     port: parsed.PORT,
     host: parsed.HOST,

@@ -64,7 +64,10 @@ const refused = (userName: string) => ({
 const DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: object }]> = [
   [tenantStreamId(TENANT), { type: 'TenantCreated', data: { tenantId: TENANT, name: 'Doomed', userManagement: 'manual' } }],
   [userStreamId('u-ada'), userCreated('u-ada', 'ada@doomed.test')],
-  [emailReservationStreamId('digest-ada'), { type: 'EmailReserved', data: { email: 'digest-ada', userId: 'u-ada', tenantId: TENANT, reservedAt: '2026-12-01T00:00:00.000Z', replacedUserId: null } }],
+  [
+    emailReservationStreamId('digest-ada'),
+    { type: 'EmailReserved', data: { email: 'digest-ada', userId: 'u-ada', tenantId: TENANT, reservedAt: '2026-12-01T00:00:00.000Z', replacedUserId: null } },
+  ],
   [provisioningRefusalsStreamId(TENANT), refused('early@doomed.test')],
   [tenantStreamId(TENANT), { type: 'TenantDeleted', data: {} }],
   [provisioningRefusalsStreamId(TENANT), refused('late@doomed.test')],
@@ -78,7 +81,14 @@ const DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: ob
 async function appendAll(store: SqliteEventStore, events: ReadonlyArray<[string, { type: string; data: object }]>): Promise<void> {
   for (const [minute, [streamId, event]] of events.entries()) {
     const metadata = eventMetadata(
-      { tenantId: TENANT, actor: { kind: 'operator', id: 'op' }, requestId: `req-${minute}`, userAgent: 'test', clientAddress: '10.0.0.1', now: `2026-12-01T00:${String(minute).padStart(2, '0')}:00.000Z` },
+      {
+        tenantId: TENANT,
+        actor: { kind: 'operator', id: 'op' },
+        requestId: `req-${minute}`,
+        userAgent: 'test',
+        clientAddress: '10.0.0.1',
+        now: `2026-12-01T00:${String(minute).padStart(2, '0')}:00.000Z`,
+      },
       SCHEMA_VERSIONS[event.type],
     );
     await store.append(streamId, [{ id: randomUUID(), type: event.type, data: event.data as Record<string, unknown>, metadata: { ...metadata } }], 'any');
@@ -145,7 +155,10 @@ describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read mod
   }, 60_000);
 
   it('given the events up to a create that lands after TenantDeleted, when projected at once or one by one, then the users keep their rows by id (the deletion finds them) and no table names anybody', async () => {
-    const upToTheLateCreate = (await models.store.readAll({ maxCount: 100 })).slice(0, DELETION.findIndex(([stream]) => stream === userStreamId('u-straggler')) + 1);
+    const upToTheLateCreate = (await models.store.readAll({ maxCount: 100 })).slice(
+      0,
+      DELETION.findIndex(([stream]) => stream === userStreamId('u-straggler')) + 1,
+    );
     const atOnce = await readModel('at_once');
     await new ReadModelProjector(atOnce, models.store).apply(upToTheLateCreate);
     const oneByOne = await readModel('one_by_one');
@@ -181,7 +194,13 @@ describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read mod
 const USER_DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: object }]> = [
   [userStreamId('u-gone'), userCreated('u-gone', 'ada@doomed.test')],
   [userStreamId('u-gone'), { type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } }],
-  [provisioningRefusalsStreamId(TENANT), { type: 'ProvisioningRefused', data: { operation: 'patch', userName: null, userId: 'u-gone', reason: 'http404', status: 404, scimType: null, detail: 'user u-gone not found' } }],
+  [
+    provisioningRefusalsStreamId(TENANT),
+    {
+      type: 'ProvisioningRefused',
+      data: { operation: 'patch', userName: null, userId: 'u-gone', reason: 'http404', status: 404, scimType: null, detail: 'user u-gone not found' },
+    },
+  ],
   [userStreamId('u-other'), userCreated('u-other', 'other@doomed.test')],
 ];
 

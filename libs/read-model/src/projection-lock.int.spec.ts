@@ -5,7 +5,15 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { eventMetadata, personalFieldsOf, TENANT_EVENT_SCHEMA_VERSIONS, tenantStreamId, USER_EVENT_SCHEMA_VERSIONS, UserEvent, userStreamId } from '@scim-ledger/domain';
+import {
+  eventMetadata,
+  personalFieldsOf,
+  TENANT_EVENT_SCHEMA_VERSIONS,
+  tenantStreamId,
+  USER_EVENT_SCHEMA_VERSIONS,
+  UserEvent,
+  userStreamId,
+} from '@scim-ledger/domain';
 import { EventStore, openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
 import { createFreshPostgresDatabase } from '../../event-store/src/postgres/fresh-postgres-database';
 import { PostgresAdvisoryProjectionLock, PROJECTOR_LEASE_TABLE, projectionLockFor, ProjectionLockTimings, SqliteLeaseProjectionLock } from './projection-lock';
@@ -50,8 +58,7 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
   });
 
   const lock = () => projectionLockFor(database, readModel, { writeLock, timings: FAST });
-  const within = <T>(promise: Promise<T>, ms: number) =>
-    Promise.race([promise, new Promise<'not yet'>((resolve) => setTimeout(() => resolve('not yet'), ms))]);
+  const within = <T>(promise: Promise<T>, ms: number) => Promise.race([promise, new Promise<'not yet'>((resolve) => setTimeout(() => resolve('not yet'), ms))]);
 
   it('given one instance holds the lock, when another asks for it, then it waits; when the holder releases it, then the other holds it within a poll interval or two', async () => {
     const first = lock();
@@ -76,7 +83,17 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
   });
 
   const metadata = (i: number) =>
-    eventMetadata({ tenantId: 't1', actor: { kind: 'system', id: 'test' }, requestId: `r${i}`, userAgent: null, clientAddress: null, now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }, 1);
+    eventMetadata(
+      {
+        tenantId: 't1',
+        actor: { kind: 'system', id: 'test' },
+        requestId: `r${i}`,
+        userAgent: null,
+        clientAddress: null,
+        now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      },
+      1,
+    );
 
   /** Every tenant event after the first, each followed by a user event: 61 tenant revisions, 61 user events over 5 users. */
   async function appendLoad(from = 0, to = Infinity): Promise<void> {
@@ -91,7 +108,14 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
       if (i < from || i >= to) continue;
       await store.append(
         tenantStreamId('t1'),
-        [{ id: randomUUID(), type: event.type, data: event.data, metadata: { ...metadata(i), schemaVersion: TENANT_EVENT_SCHEMA_VERSIONS[event.type as keyof typeof TENANT_EVENT_SCHEMA_VERSIONS] } }],
+        [
+          {
+            id: randomUUID(),
+            type: event.type,
+            data: event.data,
+            metadata: { ...metadata(i), schemaVersion: TENANT_EVENT_SCHEMA_VERSIONS[event.type as keyof typeof TENANT_EVENT_SCHEMA_VERSIONS] },
+          },
+        ],
         'any',
       );
       const userId = `u${i % 5}`;
@@ -99,12 +123,32 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
         i < 5
           ? {
               type: 'UserCreated',
-              data: { userId, tenantId: 't1', userName: `${userId}@example.com`, email: `${userId}@example.com`, displayName: 'U', givenName: null, familyName: null, externalId: null, userPrincipalName: null, provisionedBy: 'idp', placement: null, idpAttributes: {} },
+              data: {
+                userId,
+                tenantId: 't1',
+                userName: `${userId}@example.com`,
+                email: `${userId}@example.com`,
+                displayName: 'U',
+                givenName: null,
+                familyName: null,
+                externalId: null,
+                userPrincipalName: null,
+                provisionedBy: 'idp',
+                placement: null,
+                idpAttributes: {},
+              },
             }
           : { type: 'UserRenamed', data: { displayName: `U ${i}`, givenName: null, familyName: null } };
       await store.append(
         userStreamId(userId),
-        [{ id: randomUUID(), type: userEvent.type, data: userEvent.data, metadata: { ...metadata(i), schemaVersion: USER_EVENT_SCHEMA_VERSIONS[userEvent.type] } }],
+        [
+          {
+            id: randomUUID(),
+            type: userEvent.type,
+            data: userEvent.data,
+            metadata: { ...metadata(i), schemaVersion: USER_EVENT_SCHEMA_VERSIONS[userEvent.type] },
+          },
+        ],
         'any',
       );
     }
@@ -140,7 +184,10 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
     const older = { ...newer, displayName: 'older', revision: newer.revision - 3 };
     await readModel.transaction((manager) => writeUserRows(manager, [older]));
 
-    expect(await readModel.getRepository(ScimUserRow).findOneByOrFail({ id: 'u0' })).toMatchObject({ displayName: newer.displayName, revision: newer.revision });
+    expect(await readModel.getRepository(ScimUserRow).findOneByOrFail({ id: 'u0' })).toMatchObject({
+      displayName: newer.displayName,
+      revision: newer.revision,
+    });
   });
 
   if (type === 'postgres') {
@@ -191,7 +238,9 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
       try {
         // The stopped holder: a process on another machine's name (so not recognised as gone), last renewed now.
         await readModel.query(`CREATE TABLE IF NOT EXISTS ${PROJECTOR_LEASE_TABLE} (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
-        await readModel.query(`INSERT INTO ${PROJECTOR_LEASE_TABLE} VALUES ('read-model', 'scim-ledger projector pid 1 on elsewhere 0', ?)`, [now + FAST.leaseTtlMs]);
+        await readModel.query(`INSERT INTO ${PROJECTOR_LEASE_TABLE} VALUES ('read-model', 'scim-ledger projector pid 1 on elsewhere 0', ?)`, [
+          now + FAST.leaseTtlMs,
+        ]);
         const waiting = taker.acquire(stop.signal);
         expect(await within(waiting, 200)).toBe('not yet');
 

@@ -102,7 +102,8 @@ export class PostgresAdvisoryProjectionLock implements ProjectionLock {
         // A holder that hangs (SIGSTOP, a paused VM, a blocked event loop) sends no keep-alive: the server ends its
         // idle session after the lease's TTL, which frees the lock for another instance (PostgreSQL 14+).
         await client.query(`SET idle_session_timeout = ${Math.trunc(this.timings.leaseTtlMs)}`).catch(() => undefined);
-        const [{ held }] = (await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS held', [PostgresAdvisoryProjectionLock.KEY])).rows;
+        const [{ held }] = (await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS held', [PostgresAdvisoryProjectionLock.KEY]))
+          .rows;
         if (held && !lost.signal.aborted) {
           this.client = client;
           this.keepAlive = setInterval(() => {
@@ -190,7 +191,9 @@ export class SqliteLeaseProjectionLock implements ProjectionLock {
   async release(): Promise<void> {
     this.stopRenewing();
     if (!this.dataSource.isInitialized || !this.tableReady) return;
-    await this.exclusive(() => this.dataSource.query(`DELETE FROM ${PROJECTOR_LEASE_TABLE} WHERE name = ? AND holder = ?`, [LEASE_NAME, this.holder])).catch(() => undefined);
+    await this.exclusive(() => this.dataSource.query(`DELETE FROM ${PROJECTOR_LEASE_TABLE} WHERE name = ? AND holder = ?`, [LEASE_NAME, this.holder])).catch(
+      () => undefined,
+    );
   }
 
   private stopRenewing(): void {
@@ -202,7 +205,9 @@ export class SqliteLeaseProjectionLock implements ProjectionLock {
   private async take(): Promise<boolean> {
     return this.exclusive(async () => {
       if (!this.tableReady) {
-        await this.dataSource.query(`CREATE TABLE IF NOT EXISTS ${PROJECTOR_LEASE_TABLE} (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
+        await this.dataSource.query(
+          `CREATE TABLE IF NOT EXISTS ${PROJECTOR_LEASE_TABLE} (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
+        );
         this.tableReady = true;
       }
       const now = this.now();

@@ -65,7 +65,12 @@ describe('ReadModelProjector on SQLite', () => {
   }
 
   it('given a UserCreated stored as version 1 before version 2 existed, when projected, then it is upcast: an IdP user with no placement', async () => {
-    const { provisionedBy: _p, placement: _pl, idpAttributes: _a, ...v1 } = (created('u-v1', 'old@example.com') as Extract<UserEvent, { type: 'UserCreated' }>).data;
+    const {
+      provisionedBy: _p,
+      placement: _pl,
+      idpAttributes: _a,
+      ...v1
+    } = (created('u-v1', 'old@example.com') as Extract<UserEvent, { type: 'UserCreated' }>).data;
     await store.append(userStreamId('u-v1'), [{ id: randomUUID(), type: 'UserCreated', data: v1, metadata: { ...meta(1), schemaVersion: 1 } }], 'no_stream');
 
     await projector.catchUp();
@@ -86,7 +91,10 @@ describe('ReadModelProjector on SQLite', () => {
         }
       },
     };
-    const withCounting = new ReadModelProjector(readModel, store, { writeLock: sqliteWriteLock(join(dir, 'db.sqlite')), projections: [...READ_MODEL_PROJECTIONS, counting] });
+    const withCounting = new ReadModelProjector(readModel, store, {
+      writeLock: sqliteWriteLock(join(dir, 'db.sqlite')),
+      projections: [...READ_MODEL_PROJECTIONS, counting],
+    });
     await append('u-reg', [created('u-reg', 'registered@example.com')], 1);
     await withCounting.catchUp();
     await withCounting.catchUp();

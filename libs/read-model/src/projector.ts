@@ -3,15 +3,7 @@ import type { Mutex } from 'async-mutex';
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
-import {
-  comparePositions,
-  EventStore,
-  formatPosition,
-  GlobalPosition,
-  parsePosition,
-  RecordedEvent,
-  START_OF_ALL,
-} from '@scim-ledger/event-store';
+import { comparePositions, EventStore, formatPosition, GlobalPosition, parsePosition, RecordedEvent, START_OF_ALL } from '@scim-ledger/event-store';
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { readyBatches } from './batches';
 import type { ProjectionLock } from './projection-lock';
@@ -360,7 +352,9 @@ async function lockForWriting(manager: EntityManager): Promise<void> {
  */
 async function lockCheckpointRow(manager: EntityManager): Promise<void> {
   const metadata = manager.connection.getMetadata(ProjectionCheckpointRow);
-  const [name, position, updatedAt] = (['name', 'position', 'updatedAt'] as const).map((property) => quote(metadata.findColumnWithPropertyName(property)!.databaseName));
+  const [name, position, updatedAt] = (['name', 'position', 'updatedAt'] as const).map((property) =>
+    quote(metadata.findColumnWithPropertyName(property)!.databaseName),
+  );
   await manager.query(
     `INSERT INTO ${quote(metadata.tableName)} (${name}, ${position}, ${updatedAt}) VALUES ($1, $2, $3) ON CONFLICT (${name}) DO UPDATE SET ${name} = excluded.${name}`,
     [READ_MODEL_PROJECTION, formatPosition(START_OF_ALL), new Date().toISOString()],
@@ -395,4 +389,3 @@ function secondaryIndexes(dataSource: DataSource): SecondaryIndex[] {
       }));
   });
 }
-

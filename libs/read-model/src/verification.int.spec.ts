@@ -23,9 +23,22 @@ describe('read model verification', () => {
     // Schema version 1, as stored before v2 existed: upcast on read.
     const created = {
       type: 'UserCreated',
-      data: { userId: 'u1', tenantId: 't1', userName: 'a@example.com', email: 'a@example.com', displayName: 'A', givenName: null, familyName: null, externalId: null, userPrincipalName: null },
+      data: {
+        userId: 'u1',
+        tenantId: 't1',
+        userName: 'a@example.com',
+        email: 'a@example.com',
+        displayName: 'A',
+        givenName: null,
+        familyName: null,
+        externalId: null,
+        userPrincipalName: null,
+      },
     };
-    const metadata = eventMetadata({ tenantId: 't1', actor: { kind: 'system', id: 'test' }, requestId: 'r1', userAgent: null, clientAddress: null, now: '2026-11-23T00:00:00.000Z' }, 1);
+    const metadata = eventMetadata(
+      { tenantId: 't1', actor: { kind: 'system', id: 'test' }, requestId: 'r1', userAgent: null, clientAddress: null, now: '2026-11-23T00:00:00.000Z' },
+      1,
+    );
     await store.append(userStreamId('u1'), [{ id: randomUUID(), type: created.type, data: created.data, metadata: { ...metadata } }], 'no_stream');
     await rebuildReadModel(live, store);
     await rebuildReadModel(rebuilt, store);

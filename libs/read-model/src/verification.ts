@@ -24,9 +24,7 @@ export async function readModelDifferences(live: DataSource, rebuilt: DataSource
   compareKeyed('user', await users(live), await users(rebuilt), differences);
 
   const audit = async (ds: DataSource) =>
-    new Map(
-      (await ds.getRepository(AuditEntryRow).find()).map(({ id: _id, ...entry }) => [`${entry.streamId}@${entry.streamRevision}`, entry]),
-    );
+    new Map((await ds.getRepository(AuditEntryRow).find()).map(({ id: _id, ...entry }) => [`${entry.streamId}@${entry.streamRevision}`, entry]));
   compareKeyed('audit entry', await audit(live), await audit(rebuilt), differences);
 
   // An event set aside is a difference from what the events say until a retry or a rebuild applies it.
@@ -39,8 +37,7 @@ export async function readModelDifferences(live: DataSource, rebuilt: DataSource
   const deletedTenants = async (ds: DataSource) => new Map((await ds.getRepository(DeletedTenantRow).find()).map((row) => [row.tenantId, row]));
   compareKeyed('deleted tenant', await deletedTenants(live), await deletedTenants(rebuilt), differences);
 
-  const checkpoint = async (ds: DataSource) =>
-    (await ds.getRepository(ProjectionCheckpointRow).findOneBy({ name: READ_MODEL_PROJECTION }))?.position ?? 'none';
+  const checkpoint = async (ds: DataSource) => (await ds.getRepository(ProjectionCheckpointRow).findOneBy({ name: READ_MODEL_PROJECTION }))?.position ?? 'none';
   const [liveCheckpoint, rebuiltCheckpoint] = [await checkpoint(live), await checkpoint(rebuilt)];
   if (liveCheckpoint !== rebuiltCheckpoint) differences.push(`checkpoint: live ${liveCheckpoint}, events ${rebuiltCheckpoint}`);
   return differences;

@@ -32,9 +32,7 @@ export function toScimUser(view: ScimUserView, location: string): ScimUserResour
     displayName: profile.displayName,
     emails: [{ value: profile.email, type: 'work', primary: true }],
     active: view.active,
-    ...(profile.userPrincipalName !== null
-      ? { [DRUVA_USER_SCHEMA]: { userPrincipalName: profile.userPrincipalName } }
-      : {}),
+    ...(profile.userPrincipalName !== null ? { [DRUVA_USER_SCHEMA]: { userPrincipalName: profile.userPrincipalName } } : {}),
     meta: {
       resourceType: 'User',
       created: view.created,

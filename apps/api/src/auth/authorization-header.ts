@@ -5,8 +5,7 @@
  * stored bodies), so a token sent anywhere else is no token.
  */
 export type PresentedCredential =
-  | { readonly scheme: 'bearer'; readonly token: string }
-  | { readonly scheme: 'basic'; readonly clientId: string; readonly secret: string };
+  { readonly scheme: 'bearer'; readonly token: string } | { readonly scheme: 'basic'; readonly clientId: string; readonly secret: string };
 
 /**
  * The scheme is case-insensitive and may be followed by several spaces

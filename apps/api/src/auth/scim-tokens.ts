@@ -103,5 +103,4 @@ export class ScimTokens {
       this.logger.warn(`could not record the use of SCIM token ${row.tokenId}: ${(error as Error).message}`);
     }
   }
-
 }

@@ -12,7 +12,10 @@ export function frameworkError(error: { statusCode?: number }, request: FastifyR
   const status = error.statusCode === 414 ? 414 : 400;
   const detail = status === 414 ? 'a segment of the URL path is too long' : 'the URL is not valid';
   if (request.url.startsWith('/admin/')) {
-    void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send({ type: 'about:blank', title: status === 414 ? 'URI Too Long' : 'Bad Request', status, detail });
+    void reply
+      .status(status)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send({ type: 'about:blank', title: status === 414 ? 'URI Too Long' : 'Bad Request', status, detail });
     return;
   }
   void reply.status(status).header('content-type', SCIM_CONTENT_TYPE).send(new ScimError(status, detail).toBody());

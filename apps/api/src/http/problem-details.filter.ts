@@ -88,7 +88,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     void reply
       .status(problem.status)
       .headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE })
-      .send({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, instance: request.url.split('?')[0], ...problem.extra });
+      .send({
+        type: 'about:blank',
+        title: problem.title,
+        status: problem.status,
+        detail: problem.detail,
+        instance: request.url.split('?')[0],
+        ...problem.extra,
+      });
   }
 }
 

@@ -25,9 +25,14 @@ export async function limitRequestRates(fastify: FastifyInstance, config: AppCon
       return credential ? `credential:${sha256Hex(credentialKey(credential))}` : `address:${request.ip}`;
     },
     errorResponseBuilder: (_request: FastifyRequest, context: { max: number; after: string; ttl: number }) =>
-      new ScimError(429, `too many requests with this credential: at most ${context.max} in ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`, undefined, {
-        'Retry-After': String(Math.max(1, Math.ceil(context.ttl / 1000))),
-      }),
+      new ScimError(
+        429,
+        `too many requests with this credential: at most ${context.max} in ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s`,
+        undefined,
+        {
+          'Retry-After': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+        },
+      ),
   });
 }
 

@@ -20,12 +20,15 @@ const cases: [string, Error, number, string | undefined, Record<string, string>,
 ];
 
 describe('refusals answered at the HTTP edges', () => {
-  it.each(cases)('given %s, when answered, then its SCIM status and scimType, and the admin API its status', (_name, refusal, status, scimType, headers, adminStatus) => {
-    const scim = toScimError(refusal);
-    expect([scim.status, scim.scimType, scim.headers]).toEqual([status, scimType, headers]);
-    expect(toProblem(refusal).status).toBe(adminStatus);
-    expect(toProblem(refusal).title).toBe((refusal as { reason?: string }).reason ?? 'ProfileFull');
-  });
+  it.each(cases)(
+    'given %s, when answered, then its SCIM status and scimType, and the admin API its status',
+    (_name, refusal, status, scimType, headers, adminStatus) => {
+      const scim = toScimError(refusal);
+      expect([scim.status, scim.scimType, scim.headers]).toEqual([status, scimType, headers]);
+      expect(toProblem(refusal).status).toBe(adminStatus);
+      expect(toProblem(refusal).title).toBe((refusal as { reason?: string }).reason ?? 'ProfileFull');
+    },
+  );
 
   it('given a domain refusal, when recorded (rule S2), then it carries the domain reason and what the IdP got', () => {
     expect(refusalAnswered(new ProfileFull('p-1', 3))).toEqual({

@@ -30,7 +30,10 @@ export class ScimExceptionFilter implements ExceptionFilter {
     if (error.status >= 500 && error.status !== 501) {
       this.logger.error(`request ${request.id} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     }
-    void reply.status(error.status).headers({ ...error.headers, 'content-type': SCIM_CONTENT_TYPE }).send(error.toBody());
+    void reply
+      .status(error.status)
+      .headers({ ...error.headers, 'content-type': SCIM_CONTENT_TYPE })
+      .send(error.toBody());
   }
 }
 

@@ -5,8 +5,21 @@
  * copies the driver's code onto its QueryFailedError; the driver error also
  * rides along as driverError.
  */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', '57P01', '57P02', '57P03', '53300', 'SQLITE_BUSY']);
-const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|not queryable|Client has encountered a connection error|connect ECONNREFUSED/i;
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'SQLITE_BUSY',
+]);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|not queryable|Client has encountered a connection error|connect ECONNREFUSED/i;
 
 export function isStorageUnavailable(error: unknown): boolean {
   for (let e: unknown = error, hops = 0; e && typeof e === 'object' && hops < 4; hops++) {

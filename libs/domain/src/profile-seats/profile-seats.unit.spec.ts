@@ -17,15 +17,21 @@ const { given, givenState } = deciderSpec(profileSeatsStream);
 
 describe('Profile seats decider (rule M5)', () => {
   it('given one seat of two in use (last event only), when a user takes one, then it is taken with the new count', () => {
-    givenState(seatsAfter(taken('u1', 1))).when(take('u2', 2)).then([taken('u2', 2)]);
+    givenState(seatsAfter(taken('u1', 1)))
+      .when(take('u2', 2))
+      .then([taken('u2', 2)]);
   });
 
   it('given an unlimited profile, when the 1001st user takes a seat, then it is taken (0 = unlimited)', () => {
-    givenState(seatsAfter(taken('u1000', 1000))).when(take('u1001', 0)).then([taken('u1001', 1001)]);
+    givenState(seatsAfter(taken('u1000', 1000)))
+      .when(take('u1001', 0))
+      .then([taken('u1001', 1001)]);
   });
 
   it('given a full profile, when a user takes a seat, then refused as ProfileFull', () => {
-    givenState(seatsAfter(taken('u2', 2))).when(take('u3', 2)).thenThrows(expect.objectContaining({ name: 'ProfileFull', maxUsers: 2 }));
+    givenState(seatsAfter(taken('u2', 2)))
+      .when(take('u3', 2))
+      .thenThrows(expect.objectContaining({ name: 'ProfileFull', maxUsers: 2 }));
   });
 
   it('given a full profile with a stale holder, when a user takes a seat freeing it, then the stale seat is released first', () => {

@@ -14,8 +14,14 @@ function tenantWith(...extra: TenantEvent[]) {
   run({ type: 'AddStorage', data: { storageId: 'us', name: 'US', region: 'us-east-1' } });
   run({ type: 'CreateProfile', data: { profileId: 'staff', name: 'Staff', maxUsers: 10, autoDeletePreservedAfterDays: null, storageIds: ['eu', 'us'] } });
   const mapping = { profileId: 'staff', quota: { amount: 5, unit: 'GB' as const } };
-  run({ type: 'AddScimMapping', data: { ...mapping, mappingId: 'eng', name: 'Engineers', attribute: 'department', valuesText: 'Engineering,R&D', storageId: 'eu' } });
-  run({ type: 'AddScimMapping', data: { ...mapping, mappingId: 'paris', name: 'Paris', attribute: 'city', valuesText: 'Paris, FR;Lyon', storageId: 'us', sendActivationEmail: false } });
+  run({
+    type: 'AddScimMapping',
+    data: { ...mapping, mappingId: 'eng', name: 'Engineers', attribute: 'department', valuesText: 'Engineering,R&D', storageId: 'eu' },
+  });
+  run({
+    type: 'AddScimMapping',
+    data: { ...mapping, mappingId: 'paris', name: 'Paris', attribute: 'city', valuesText: 'Paris, FR;Lyon', storageId: 'us', sendActivationEmail: false },
+  });
   return foldTenant(extra, state);
 }
 
@@ -36,10 +42,12 @@ describe('placeNewUser (rules M2–M4, M6)', () => {
   });
 
   it('given no matching mapping, when placing, then refused with the exact detail of rule M4', () => {
-    expect(() => placeNewUser(tenantWith(), { department: 'Sales' })).toThrow(expect.objectContaining({ reason: 'NoMappingMatched', message: NO_MAPPING_MATCHED }));
+    expect(() => placeNewUser(tenantWith(), { department: 'Sales' })).toThrow(
+      expect.objectContaining({ reason: 'NoMappingMatched', message: NO_MAPPING_MATCHED }),
+    );
   });
 
-  it('given the matching mapping\'s storage is unhealthy, when placing, then refused as StorageUnhealthy (rule M6)', () => {
+  it("given the matching mapping's storage is unhealthy, when placing, then refused as StorageUnhealthy (rule M6)", () => {
     const tenant = tenantWith({ type: 'StorageHealthChanged', data: { storageId: 'eu', health: 'unhealthy' } });
     expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ reason: 'StorageUnhealthy' }));
     expect(placeNewUser(tenant, { city: 'Lyon' }).placement.storageId).toBe('us');
@@ -48,13 +56,24 @@ describe('placeNewUser (rules M2–M4, M6)', () => {
   it('given a catch-all mapping (attribute *), when placing any user, then it matches', () => {
     const tenant = tenantWith({
       type: 'ScimMappingAdded',
-      data: { mappingId: 'all', filter: { attribute: '*', values: ['*'] }, name: 'All', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' }, sendActivationEmail: true },
+      data: {
+        mappingId: 'all',
+        filter: { attribute: '*', values: ['*'] },
+        name: 'All',
+        profileId: 'staff',
+        storageId: 'eu',
+        quota: { amount: 0, unit: 'GB' },
+        sendActivationEmail: true,
+      },
     });
     expect(placeNewUser(tenant, {}).placement.mappingId).toBe('all');
   });
 
   it('given a tenant that left SCIM, when placing, then refused as ScimNotEnabled', () => {
-    const tenant = tenantWith({ type: 'UserManagementSwitchedFromScim', data: { to: 'manual', usersMovedTo: 'manual', deleteScimMappings: false, revokedScimTokenId: null } });
+    const tenant = tenantWith({
+      type: 'UserManagementSwitchedFromScim',
+      data: { to: 'manual', usersMovedTo: 'manual', deleteScimMappings: false, revokedScimTokenId: null },
+    });
     expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ reason: 'ScimNotEnabled' }));
   });
 });

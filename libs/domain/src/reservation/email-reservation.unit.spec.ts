@@ -18,7 +18,9 @@ const { given } = deciderSpec(emailReservationStream);
 
 describe('Email reservation decider (rules L8, L9)', () => {
   it('given a free address, when reserved, then EmailReserved for that user and tenant', () => {
-    given().when(reserve('u1', false, NOW, 't1')).then([reservedByU1]);
+    given()
+      .when(reserve('u1', false, NOW, 't1'))
+      .then([reservedByU1]);
   });
 
   it('given an address its user owns, when another tenant reserves it, then refused as taken (rule L8)', () => {
@@ -30,7 +32,9 @@ describe('Email reservation decider (rules L8, L9)', () => {
   });
 
   it('given a reservation whose user does not own the address yet, when reserved within the lease, then refused as being claimed (rule L9)', () => {
-    given(reservedByU1).when(reserve('u2', false, later(EMAIL_RESERVATION_LEASE_MS - 1))).thenRefused('EmailBeingClaimed');
+    given(reservedByU1)
+      .when(reserve('u2', false, later(EMAIL_RESERVATION_LEASE_MS - 1)))
+      .thenRefused('EmailBeingClaimed');
   });
 
   it('given a reservation whose user never came, when reserved after the lease, then the stale holder is replaced', () => {
@@ -42,13 +46,17 @@ describe('Email reservation decider (rules L8, L9)', () => {
 
   it('given a reservation, when its holder releases it, then EmailReleased and the address is free again', () => {
     const release: EmailReservationCommand = { type: 'ReleaseEmail', data: { email: 'ada@example.com', userId: 'u1' } };
-    given(reservedByU1).when(release).then([{ type: 'EmailReleased', data: { email: 'ada@example.com', userId: 'u1' } }]);
+    given(reservedByU1)
+      .when(release)
+      .then([{ type: 'EmailReleased', data: { email: 'ada@example.com', userId: 'u1' } }]);
     given(reservedByU1, { type: 'EmailReleased', data: { email: 'ada@example.com', userId: 'u1' } })
       .when(reserve('u2', false))
       .then([{ type: 'EmailReserved', data: { email: 'ada@example.com', userId: 'u2', tenantId: 't2', reservedAt: NOW, replacedUserId: null } }]);
   });
 
   it('given a reservation by another user, when someone else releases it, then nothing happens', () => {
-    given(reservedByU1).when({ type: 'ReleaseEmail', data: { email: 'ada@example.com', userId: 'u2' } }).then([]);
+    given(reservedByU1)
+      .when({ type: 'ReleaseEmail', data: { email: 'ada@example.com', userId: 'u2' } })
+      .then([]);
   });
 });

@@ -50,10 +50,7 @@ export function evolveApiCredentials(tenant: Tenant, event: ApiCredentialEvent):
   }
 }
 
-function issueApiCredential(
-  tenant: Tenant,
-  data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string },
-): TenantEvent[] {
+function issueApiCredential(tenant: Tenant, data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string }): TenantEvent[] {
   const credentialId = required(data.credentialId, 'InvalidApiCredential', 'credentialId');
   if (!/^\S+$/.test(data.clientId)) throw new TenantCommandRefused('InvalidApiCredential', 'clientId must be non-empty, without spaces');
   if (!SHA256_HEX.test(data.secretHash)) {

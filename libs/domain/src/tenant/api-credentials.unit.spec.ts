@@ -25,11 +25,15 @@ describe('Tenant decider', () => {
     });
 
     it('given a credential, when another is issued with its id, then refused', () => {
-      given(created, adminIssued).when(issue({ clientId: 'client-2' })).thenRefused('ApiCredentialAlreadyExists');
+      given(created, adminIssued)
+        .when(issue({ clientId: 'client-2' }))
+        .thenRefused('ApiCredentialAlreadyExists');
     });
 
     it('given a revoked credential, when another reuses its client id, then refused', () => {
-      given(created, adminIssued, revoked).when(issue({ credentialId: 'c2' })).thenRefused('ClientIdTaken');
+      given(created, adminIssued, revoked)
+        .when(issue({ credentialId: 'c2' }))
+        .thenRefused('ClientIdTaken');
     });
 
     it.each([
@@ -41,15 +45,21 @@ describe('Tenant decider', () => {
     });
 
     it('given a credential, when revoked, then ApiCredentialRevoked', () => {
-      given(created, adminIssued).when({ type: 'RevokeApiCredential', data: { credentialId: 'c1', now: '2025-04-01T00:00:00Z' } }).then([revoked]);
+      given(created, adminIssued)
+        .when({ type: 'RevokeApiCredential', data: { credentialId: 'c1', now: '2025-04-01T00:00:00Z' } })
+        .then([revoked]);
     });
 
     it('given a revoked credential, when revoked again, then nothing happens', () => {
-      given(created, adminIssued, revoked).when({ type: 'RevokeApiCredential', data: { credentialId: 'c1', now: NOW } }).then([]);
+      given(created, adminIssued, revoked)
+        .when({ type: 'RevokeApiCredential', data: { credentialId: 'c1', now: NOW } })
+        .then([]);
     });
 
     it('given a SCIM token, when its id is revoked as an API credential, then refused: it is not one (rule T4)', () => {
-      given(created, scimOn, tokenGenerated).when({ type: 'RevokeApiCredential', data: { credentialId: 'tok1', now: NOW } }).thenRefused('UnknownApiCredential');
+      given(created, scimOn, tokenGenerated)
+        .when({ type: 'RevokeApiCredential', data: { credentialId: 'tok1', now: NOW } })
+        .thenRefused('UnknownApiCredential');
     });
   });
 });

@@ -60,14 +60,7 @@ export type CatalogueCommand =
   | { readonly type: 'RemoveScimMapping'; readonly data: { mappingId: string } };
 
 export type CatalogueEvent =
-  | StorageAdded
-  | StorageHealthChanged
-  | ProfileCreated
-  | ProfileChanged
-  | ScimMappingAdded
-  | ScimMappingChanged
-  | ScimMappingsReordered
-  | ScimMappingRemoved;
+  StorageAdded | StorageHealthChanged | ProfileCreated | ProfileChanged | ScimMappingAdded | ScimMappingChanged | ScimMappingsReordered | ScimMappingRemoved;
 
 export function decideCatalogue(command: CatalogueCommand, tenant: Tenant): TenantEvent[] {
   switch (command.type) {
@@ -186,10 +179,7 @@ export function firstMatchingMapping(state: TenantState, attributes: Readonly<Re
   return state.status !== 'Active' ? null : firstMatching(state.scimMappings, attributes);
 }
 
-function addScimMapping(
-  tenant: Tenant,
-  data: ScimMappingSpec & { attribute: string; valuesText: string; sendActivationEmail?: boolean },
-): TenantEvent[] {
+function addScimMapping(tenant: Tenant, data: ScimMappingSpec & { attribute: string; valuesText: string; sendActivationEmail?: boolean }): TenantEvent[] {
   const mappingId = required(data.mappingId, 'InvalidMapping', 'mappingId');
   const filter: ScimMappingFilter = {
     attribute: requiredName(data.attribute, 'InvalidMapping', 'filter attribute'),
@@ -209,10 +199,7 @@ function addScimMapping(
   return [{ type: 'ScimMappingAdded', data: { mappingId, filter, ...configuration } }];
 }
 
-function changeScimMapping(
-  tenant: Tenant,
-  data: ScimMappingSpec & { sendActivationEmail: boolean; attribute?: string; valuesText?: string },
-): TenantEvent[] {
+function changeScimMapping(tenant: Tenant, data: ScimMappingSpec & { sendActivationEmail: boolean; attribute?: string; valuesText?: string }): TenantEvent[] {
   const mapping = knownMapping(tenant, data.mappingId);
   // Rule M3: the filter is fixed at creation; repeating it unchanged is fine.
   const wantedFilter: ScimMappingFilter = {
@@ -227,10 +214,7 @@ function changeScimMapping(
   return [{ type: 'ScimMappingChanged', data: { mappingId: mapping.mappingId, ...configuration } }];
 }
 
-function mappingConfiguration(
-  tenant: Tenant,
-  data: ScimMappingSpec & { sendActivationEmail: boolean },
-): ScimMappingConfiguration {
+function mappingConfiguration(tenant: Tenant, data: ScimMappingSpec & { sendActivationEmail: boolean }): ScimMappingConfiguration {
   const name = requiredName(data.name, 'InvalidMapping', 'mapping name');
   const profile = knownProfile(tenant, data.profileId);
   const storage = knownStorage(tenant, data.storageId);

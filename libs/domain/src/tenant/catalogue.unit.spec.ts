@@ -11,7 +11,9 @@ describe('Tenant decider', () => {
     });
 
     it('given a storage, when added again the same, then nothing; differently, then refused', () => {
-      given(created, euAdded).when({ type: 'AddStorage', data: { storageId: 's-eu', name: 'Frankfurt', region: 'eu-central-1' } }).then([]);
+      given(created, euAdded)
+        .when({ type: 'AddStorage', data: { storageId: 's-eu', name: 'Frankfurt', region: 'eu-central-1' } })
+        .then([]);
       given(created, euAdded)
         .when({ type: 'AddStorage', data: { storageId: 's-eu', name: 'Paris', region: 'eu-west-3' } })
         .thenRefused('StorageAlreadyExists');
@@ -24,12 +26,18 @@ describe('Tenant decider', () => {
     });
 
     it('given a healthy storage, when set healthy, then nothing happens', () => {
-      given(created, euAdded).when({ type: 'SetStorageHealth', data: { storageId: 's-eu', health: 'healthy' } }).then([]);
+      given(created, euAdded)
+        .when({ type: 'SetStorageHealth', data: { storageId: 's-eu', health: 'healthy' } })
+        .then([]);
     });
 
     it('given a storage without a name or region, when added, then refused', () => {
-      given(created).when({ type: 'AddStorage', data: { storageId: 's-eu', name: ' ', region: 'eu-central-1' } }).thenRefused('InvalidStorage');
-      given(created).when({ type: 'AddStorage', data: { storageId: 's-eu', name: 'Frankfurt', region: '' } }).thenRefused('InvalidStorage');
+      given(created)
+        .when({ type: 'AddStorage', data: { storageId: 's-eu', name: ' ', region: 'eu-central-1' } })
+        .thenRefused('InvalidStorage');
+      given(created)
+        .when({ type: 'AddStorage', data: { storageId: 's-eu', name: 'Frankfurt', region: '' } })
+        .thenRefused('InvalidStorage');
     });
 
     it('given a health the API did not validate, when set, then refused', () => {
@@ -39,7 +47,9 @@ describe('Tenant decider', () => {
     });
 
     it('given no such storage, when its health is set, then refused', () => {
-      given(created).when({ type: 'SetStorageHealth', data: { storageId: 's-eu', health: 'unhealthy' } }).thenRefused('UnknownStorage');
+      given(created)
+        .when({ type: 'SetStorageHealth', data: { storageId: 's-eu', health: 'unhealthy' } })
+        .thenRefused('UnknownStorage');
     });
   });
 
@@ -61,11 +71,15 @@ describe('Tenant decider', () => {
       ['no storage', { storageIds: [] }],
       ['no name', { name: '' }],
     ])('given %s, when a profile is created, then refused', (_, over) => {
-      given(created, euAdded, usAdded).when({ type: 'CreateProfile', data: { ...spec, ...over } }).thenRefused('InvalidProfile');
+      given(created, euAdded, usAdded)
+        .when({ type: 'CreateProfile', data: { ...spec, ...over } })
+        .thenRefused('InvalidProfile');
     });
 
     it('given a profile, when created again differently, then refused', () => {
-      given(created, euAdded, usAdded, globalCreated).when({ type: 'CreateProfile', data: { ...spec, maxUsers: 5 } }).thenRefused('ProfileAlreadyExists');
+      given(created, euAdded, usAdded, globalCreated)
+        .when({ type: 'CreateProfile', data: { ...spec, maxUsers: 5 } })
+        .thenRefused('ProfileAlreadyExists');
     });
 
     it('given a profile, when updated, then ProfileChanged with the whole configuration', () => {
@@ -75,11 +89,15 @@ describe('Tenant decider', () => {
     });
 
     it('given a profile, when updated with the same storages in another order, then nothing happens', () => {
-      given(created, euAdded, usAdded, globalCreated).when({ type: 'UpdateProfile', data: { ...spec, storageIds: ['s-eu', 's-us'] } }).then([]);
+      given(created, euAdded, usAdded, globalCreated)
+        .when({ type: 'UpdateProfile', data: { ...spec, storageIds: ['s-eu', 's-us'] } })
+        .then([]);
     });
 
     it('given a mapping placing the profile on a storage, when the profile drops that storage, then refused (rule M7)', () => {
-      given(...setUp, parisAdded).when({ type: 'UpdateProfile', data: { ...spec, storageIds: ['s-eu'] } }).thenRefused('StorageNotAllowedForProfile');
+      given(...setUp, parisAdded)
+        .when({ type: 'UpdateProfile', data: { ...spec, storageIds: ['s-eu'] } })
+        .thenRefused('StorageNotAllowedForProfile');
     });
 
     it('given no such profile, when updated, then refused', () => {
@@ -103,12 +121,22 @@ describe('Tenant decider', () => {
     });
     const change = (over: Partial<Extract<TenantCommand, { type: 'ChangeScimMapping' }>['data']> = {}): TenantCommand => ({
       type: 'ChangeScimMapping',
-      data: { mappingId: 'm-sales', name: 'Sales', profileId: 'p-staff', storageId: 's-eu', quota: { amount: 50, unit: 'GB' }, sendActivationEmail: true, ...over },
+      data: {
+        mappingId: 'm-sales',
+        name: 'Sales',
+        profileId: 'p-staff',
+        storageId: 's-eu',
+        quota: { amount: 50, unit: 'GB' },
+        sendActivationEmail: true,
+        ...over,
+      },
     });
 
     describe('adding', () => {
       it('given a profile and storage, when a mapping is added, then ScimMappingAdded with parsed values and the activation email on by default (rules M1, M2)', () => {
-        given(...setUp).when(add()).then([salesAdded]);
+        given(...setUp)
+          .when(add())
+          .then([salesAdded]);
       });
 
       it('given values containing commas, when added with semicolons, then the values keep their commas (rule M2)', () => {
@@ -117,7 +145,11 @@ describe('Tenant decider', () => {
       });
 
       it('given mappings, when one more is added, then it goes to the bottom (rule M3)', () => {
-        const state = active(given(...setUp, parisAdded).when(add()).thenState());
+        const state = active(
+          given(...setUp, parisAdded)
+            .when(add())
+            .thenState(),
+        );
         expect(state.scimMappings.map((m) => m.mappingId)).toEqual(['m-paris', 'm-sales']);
       });
 
@@ -130,7 +162,9 @@ describe('Tenant decider', () => {
         ['a fractional quota', { quota: { amount: 1.5, unit: 'TB' as const } }],
         ['an unknown unit', { quota: { amount: 1, unit: 'PB' as 'TB' } }],
       ])('given %s, when added, then refused', (_, over) => {
-        given(...setUp).when(add(over)).thenRefused('InvalidMapping');
+        given(...setUp)
+          .when(add(over))
+          .thenRefused('InvalidMapping');
       });
 
       it('given quotas at the bounds, when added, then 0 (unlimited) and 1023 are accepted', () => {
@@ -139,24 +173,36 @@ describe('Tenant decider', () => {
       });
 
       it('given no such profile, when added, then refused', () => {
-        given(...setUp).when(add({ profileId: 'p-none' })).thenRefused('UnknownProfile');
+        given(...setUp)
+          .when(add({ profileId: 'p-none' }))
+          .thenRefused('UnknownProfile');
       });
 
       it('given no such storage, when added, then refused', () => {
-        given(...setUp).when(add({ storageId: 's-none' })).thenRefused('UnknownStorage');
+        given(...setUp)
+          .when(add({ storageId: 's-none' }))
+          .thenRefused('UnknownStorage');
       });
 
       it('given a storage the profile may not use, when added, then refused (rule M7)', () => {
-        given(...setUp).when(add({ storageId: 's-us' })).thenRefused('StorageNotAllowedForProfile');
+        given(...setUp)
+          .when(add({ storageId: 's-us' }))
+          .thenRefused('StorageNotAllowedForProfile');
       });
 
       it('given a mapping, when the same add arrives again, then nothing; a different one with its id, then refused', () => {
-        given(...setUp, salesAdded).when(add({ valuesText: 'Marketing,Sales' })).then([]);
-        given(...setUp, salesAdded).when(add({ valuesText: 'Sales' })).thenRefused('MappingAlreadyExists');
+        given(...setUp, salesAdded)
+          .when(add({ valuesText: 'Marketing,Sales' }))
+          .then([]);
+        given(...setUp, salesAdded)
+          .when(add({ valuesText: 'Sales' }))
+          .thenRefused('MappingAlreadyExists');
       });
 
       it('given a removed mapping, when its id is used again, then refused', () => {
-        given(...setUp, salesAdded, { type: 'ScimMappingRemoved', data: { mappingId: 'm-sales' } }).when(add()).thenRefused('MappingAlreadyExists');
+        given(...setUp, salesAdded, { type: 'ScimMappingRemoved', data: { mappingId: 'm-sales' } })
+          .when(add())
+          .thenRefused('MappingAlreadyExists');
       });
     });
 
@@ -180,12 +226,18 @@ describe('Tenant decider', () => {
       });
 
       it('given a change, then the filter in state is kept', () => {
-        const state = active(given(...setUp, salesAdded).when(change({ name: 'Renamed' })).thenState());
+        const state = active(
+          given(...setUp, salesAdded)
+            .when(change({ name: 'Renamed' }))
+            .thenState(),
+        );
         expect(state.scimMappings[0]).toMatchObject({ name: 'Renamed', filter: { attribute: 'department', values: ['Sales', 'Marketing'] } });
       });
 
       it('given a mapping, when the same configuration and filter are sent, then nothing happens', () => {
-        given(...setUp, salesAdded).when(change({ attribute: 'department', valuesText: 'Marketing, Sales' })).then([]);
+        given(...setUp, salesAdded)
+          .when(change({ attribute: 'department', valuesText: 'Marketing, Sales' }))
+          .then([]);
       });
 
       it.each([
@@ -193,19 +245,27 @@ describe('Tenant decider', () => {
         ['its values', { valuesText: 'Sales' }],
         ['the case of a value', { valuesText: 'sales, Marketing' }],
       ])('given a mapping, when a change touches %s, then refused: the filter is immutable (rule M3)', (_, over) => {
-        given(...setUp, salesAdded).when(change({ name: 'Renamed', ...over })).thenRefused('MappingFilterImmutable');
+        given(...setUp, salesAdded)
+          .when(change({ name: 'Renamed', ...over }))
+          .thenRefused('MappingFilterImmutable');
       });
 
       it('given a mapping, when moved to a storage its profile may not use, then refused (rule M7)', () => {
-        given(...setUp, salesAdded).when(change({ storageId: 's-us' })).thenRefused('StorageNotAllowedForProfile');
+        given(...setUp, salesAdded)
+          .when(change({ storageId: 's-us' }))
+          .thenRefused('StorageNotAllowedForProfile');
       });
 
       it('given an activation-email flag that is not a boolean, when changed, then refused', () => {
-        given(...setUp, salesAdded).when(change({ sendActivationEmail: 'no' as unknown as boolean })).thenRefused('InvalidMapping');
+        given(...setUp, salesAdded)
+          .when(change({ sendActivationEmail: 'no' as unknown as boolean }))
+          .thenRefused('InvalidMapping');
       });
 
       it('given no such mapping, when changed, then refused', () => {
-        given(...setUp).when(change()).thenRefused('UnknownMapping');
+        given(...setUp)
+          .when(change())
+          .thenRefused('UnknownMapping');
       });
     });
 
@@ -220,7 +280,9 @@ describe('Tenant decider', () => {
       });
 
       it('given two mappings, when the current order is sent, then nothing happens', () => {
-        given(...setUp, salesAdded, parisAdded).when(reorder('m-sales', 'm-paris')).then([]);
+        given(...setUp, salesAdded, parisAdded)
+          .when(reorder('m-sales', 'm-paris'))
+          .then([]);
       });
 
       it.each([
@@ -229,19 +291,27 @@ describe('Tenant decider', () => {
         ['an unknown id', ['m-paris', 'm-sales', 'm-other']],
         ['an unknown id instead of a known one', ['m-paris', 'm-other']],
       ])('given two mappings, when the order has %s, then refused', (_, ids) => {
-        given(...setUp, salesAdded, parisAdded).when(reorder(...ids)).thenRefused('InvalidOrder');
+        given(...setUp, salesAdded, parisAdded)
+          .when(reorder(...ids))
+          .thenRefused('InvalidOrder');
       });
 
       it('given a mapping, when removed, then ScimMappingRemoved (its users stay where they are)', () => {
-        given(...setUp, salesAdded).when({ type: 'RemoveScimMapping', data: { mappingId: 'm-sales' } }).then([removed]);
+        given(...setUp, salesAdded)
+          .when({ type: 'RemoveScimMapping', data: { mappingId: 'm-sales' } })
+          .then([removed]);
       });
 
       it('given a removed mapping, when removed again, then nothing happens', () => {
-        given(...setUp, salesAdded, removed).when({ type: 'RemoveScimMapping', data: { mappingId: 'm-sales' } }).then([]);
+        given(...setUp, salesAdded, removed)
+          .when({ type: 'RemoveScimMapping', data: { mappingId: 'm-sales' } })
+          .then([]);
       });
 
       it('given no such mapping, when removed, then refused', () => {
-        given(...setUp).when({ type: 'RemoveScimMapping', data: { mappingId: 'm-sales' } }).thenRefused('UnknownMapping');
+        given(...setUp)
+          .when({ type: 'RemoveScimMapping', data: { mappingId: 'm-sales' } })
+          .thenRefused('UnknownMapping');
       });
     });
 

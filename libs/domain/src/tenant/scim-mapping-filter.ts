@@ -88,9 +88,5 @@ export function firstMatching<T extends { readonly filter: ScimMappingFilter }>(
  * changes which user matches).
  */
 export function sameFilter(a: ScimMappingFilter, b: ScimMappingFilter): boolean {
-  return (
-    a.attribute === b.attribute &&
-    a.values.length === b.values.length &&
-    a.values.every((value) => b.values.includes(value))
-  );
+  return a.attribute === b.attribute && a.values.length === b.values.length && a.values.every((value) => b.values.includes(value));
 }

@@ -39,12 +39,7 @@ describe('SCIM mapping filter', () => {
 
   describe('attributeValueText', () => {
     it('given strings, numbers, booleans and bigints, when read, then their String() form', () => {
-      expect([attributeValueText('Sales'), attributeValueText(42), attributeValueText(true), attributeValueText(7n)]).toEqual([
-        'Sales',
-        '42',
-        'true',
-        '7',
-      ]);
+      expect([attributeValueText('Sales'), attributeValueText(42), attributeValueText(true), attributeValueText(7n)]).toEqual(['Sales', '42', 'true', '7']);
     });
 
     it('given values without a single text, when read, then null', () => {

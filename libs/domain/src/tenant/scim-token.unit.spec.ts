@@ -68,7 +68,9 @@ describe('Tenant decider', () => {
       ['id', 'tok1', HASH_B],
       ['hash', 'tok2', HASH_A],
     ])('given a current token, when a new one reuses its %s, then refused', (_, tokenId, tokenHash) => {
-      given(created, scimOn, tokenGenerated).when(generate(tokenId, tokenHash, '2025-04-01T00:00:00Z')).thenRefused('ScimTokenReused');
+      given(created, scimOn, tokenGenerated)
+        .when(generate(tokenId, tokenHash, '2025-04-01T00:00:00Z'))
+        .thenRefused('ScimTokenReused');
     });
 
     it.each([['the clear token'], ['A'.repeat(64)], ['a'.repeat(63)]])('given a tokenHash of %s, when generated, then refused', (tokenHash) => {
@@ -76,7 +78,9 @@ describe('Tenant decider', () => {
     });
 
     it.each([['2025-02-30T00:00:00Z'], ['March 1, 2025'], ['2025-03-01T09:00:00']])('given now = %s, when generated, then refused', (now) => {
-      given(created, scimOn).when(generate('tok1', HASH_A, now)).thenRefused('InvalidTime');
+      given(created, scimOn)
+        .when(generate('tok1', HASH_A, now))
+        .thenRefused('InvalidTime');
     });
 
     it('given a tenant not using SCIM, when a token is generated, then refused', () => {
@@ -105,7 +109,9 @@ describe('Tenant decider', () => {
       });
 
       it('given an expired token rotated, then valid again', () => {
-        const state = given(created, scimOn, tokenGenerated).when(generate('tok2', HASH_B, EXPIRES)).thenState();
+        const state = given(created, scimOn, tokenGenerated)
+          .when(generate('tok2', HASH_B, EXPIRES))
+          .thenState();
         expect(scimTokenStatus(state, EXPIRES)).toBe('valid');
       });
     });
@@ -146,19 +152,25 @@ describe('Tenant decider', () => {
       it('given 31 days left, then no reminder is due', () => {
         const now = before(EXPIRES, 31 * DAY);
         expect(dueReminders(foldTenant(withToken), now)).toEqual([]);
-        given(...withToken).when(remind(30, now)).then([]);
+        given(...withToken)
+          .when(remind(30, now))
+          .then([]);
       });
 
       it('given exactly 30 days left, then the 30-day reminder is due and recorded', () => {
         const now = before(EXPIRES, 30 * DAY);
         expect(dueReminders(foldTenant(withToken), now)).toEqual([30]);
-        given(...withToken).when(remind(30, now)).then([reminded(30)]);
+        given(...withToken)
+          .when(remind(30, now))
+          .then([reminded(30)]);
       });
 
       it('given the 30-day reminder recorded, when 29 days are left, then nothing again', () => {
         const now = before(EXPIRES, 29 * DAY);
         expect(dueReminders(foldTenant([...withToken, reminded(30)]), now)).toEqual([]);
-        given(...withToken, reminded(30)).when(remind(30, now)).then([]);
+        given(...withToken, reminded(30))
+          .when(remind(30, now))
+          .then([]);
       });
 
       it('given 29 days left and no reminder yet, then the 30-day one is still due (its window is (7, 30] days)', () => {
@@ -168,7 +180,9 @@ describe('Tenant decider', () => {
       it('given 6 days left and the 7-day reminder not recorded, then only the 7-day one is due; the missed 30 is skipped', () => {
         const now = before(EXPIRES, 6 * DAY);
         expect(dueReminders(foldTenant(withToken), now)).toEqual([7]);
-        given(...withToken).when(remind(30, now)).then([]);
+        given(...withToken)
+          .when(remind(30, now))
+          .then([]);
         given(...withToken)
           .when(remind(7, now))
           .then([{ type: 'ScimTokenExpiryReminderDue', data: { tokenId: 'tok1', daysBefore: 7, expiresAt: EXPIRES, dueAt: now } }]);
@@ -182,16 +196,22 @@ describe('Tenant decider', () => {
       it('given the 7-day reminder recorded, when 1 day is left, then the 1-day reminder', () => {
         const now = before(EXPIRES, DAY);
         expect(dueReminders(foldTenant([...withToken, reminded(30), reminded(7)]), now)).toEqual([1]);
-        given(...withToken, reminded(30), reminded(7)).when(remind(1, now)).then([reminded(1)]);
+        given(...withToken, reminded(30), reminded(7))
+          .when(remind(1, now))
+          .then([reminded(1)]);
       });
 
       it('given the token expired, then no reminder', () => {
         expect(dueReminders(foldTenant(withToken), EXPIRES)).toEqual([]);
-        given(...withToken).when(remind(1, EXPIRES)).then([]);
+        given(...withToken)
+          .when(remind(1, EXPIRES))
+          .then([]);
       });
 
       it('given the token was rotated, when a reminder for the old token is recorded, then nothing', () => {
-        given(...withToken).when(remind(30, before(EXPIRES, 30 * DAY), 'tok0')).then([]);
+        given(...withToken)
+          .when(remind(30, before(EXPIRES, 30 * DAY), 'tok0'))
+          .then([]);
       });
 
       it('given a rotation, then the new token starts with no reminder recorded', () => {

@@ -29,7 +29,10 @@ export type TenantRefusal =
 
 export class TenantCommandRefused extends Error {
   override readonly name = 'TenantCommandRefused';
-  constructor(readonly reason: TenantRefusal, message: string) {
+  constructor(
+    readonly reason: TenantRefusal,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -13,13 +13,7 @@ import { decideUserManagement, evolveUserManagement, UserManagementCommand } fro
  * evolves in its own file; this one only routes a command or event to it.
  */
 
-export type TenantCommand =
-  | TenantLifecycleCommand
-  | LicenceCommand
-  | UserManagementCommand
-  | ScimTokenCommand
-  | ApiCredentialCommand
-  | CatalogueCommand;
+export type TenantCommand = TenantLifecycleCommand | LicenceCommand | UserManagementCommand | ScimTokenCommand | ApiCredentialCommand | CatalogueCommand;
 
 export function decide(command: TenantCommand, state: TenantState): TenantEvent[] {
   switch (command.type) {

@@ -1,7 +1,21 @@
 import { evolve, firstMatchingMapping, foldTenant, initialTenantState, scimTokenStatus } from './tenant.decider';
 import { isTenantEvent, TENANT_EVENT_SCHEMA_VERSIONS, TenantEvent } from './tenant.events';
 import { tenantStreamId } from './tenant.stream';
-import { active, adminIssued, created, EXPIRES, given, HASH_A, NOW, parisAdded, reminded, salesAdded, scimOn, setUp, tokenGenerated } from '../testing/tenant-history';
+import {
+  active,
+  adminIssued,
+  created,
+  EXPIRES,
+  given,
+  HASH_A,
+  NOW,
+  parisAdded,
+  reminded,
+  salesAdded,
+  scimOn,
+  setUp,
+  tokenGenerated,
+} from '../testing/tenant-history';
 
 describe('Tenant decider', () => {
   describe('tenant', () => {
@@ -12,11 +26,15 @@ describe('Tenant decider', () => {
     });
 
     it('given a tenant, when created again, then refused', () => {
-      given(created).when({ type: 'CreateTenant', data: { tenantId: 't1', name: 'Acme' } }).thenRefused('TenantAlreadyExists');
+      given(created)
+        .when({ type: 'CreateTenant', data: { tenantId: 't1', name: 'Acme' } })
+        .thenRefused('TenantAlreadyExists');
     });
 
     it('given no tenant, when created without a name, then refused', () => {
-      given().when({ type: 'CreateTenant', data: { tenantId: 't1', name: '  ' } }).thenRefused('InvalidTenant');
+      given()
+        .when({ type: 'CreateTenant', data: { tenantId: 't1', name: '  ' } })
+        .thenRefused('InvalidTenant');
     });
 
     it('given a tenant, when its name changes, then TenantRenamed', () => {
@@ -26,15 +44,21 @@ describe('Tenant decider', () => {
     });
 
     it('given a tenant, when the same name is sent, then nothing happens', () => {
-      given(created).when({ type: 'ChangeTenantSettings', data: { name: 'Acme ' } }).then([]);
+      given(created)
+        .when({ type: 'ChangeTenantSettings', data: { name: 'Acme ' } })
+        .then([]);
     });
 
     it('given no tenant, when any other command arrives, then not found', () => {
-      given().when({ type: 'ChangeTenantSettings', data: { name: 'Acme' } }).thenRefused('TenantNotFound');
+      given()
+        .when({ type: 'ChangeTenantSettings', data: { name: 'Acme' } })
+        .thenRefused('TenantNotFound');
     });
 
     it('given a tenant, when deleted, then TenantDeleted; when deleted again, then nothing happens', () => {
-      given(created, scimOn, tokenGenerated).when({ type: 'DeleteTenant', data: {} }).then([{ type: 'TenantDeleted', data: {} }]);
+      given(created, scimOn, tokenGenerated)
+        .when({ type: 'DeleteTenant', data: {} })
+        .then([{ type: 'TenantDeleted', data: {} }]);
       given(created, { type: 'TenantDeleted', data: {} }).when({ type: 'DeleteTenant', data: {} }).then([]);
     });
 
@@ -47,8 +71,12 @@ describe('Tenant decider', () => {
       expect(deleted).toEqual({ status: 'Deleted', tenantId: 't1' });
       expect(scimTokenStatus(deleted, NOW)).toBe('none');
       expect(firstMatchingMapping(deleted, { userName: 'a@b.c' })).toBeNull();
-      given(created, { type: 'TenantDeleted', data: {} }).when({ type: 'ChangeTenantSettings', data: { name: 'Acme' } }).thenRefused('TenantNotFound');
-      given(created, { type: 'TenantDeleted', data: {} }).when({ type: 'CreateTenant', data: { tenantId: 't1', name: 'Acme' } }).thenRefused('TenantAlreadyExists');
+      given(created, { type: 'TenantDeleted', data: {} })
+        .when({ type: 'ChangeTenantSettings', data: { name: 'Acme' } })
+        .thenRefused('TenantNotFound');
+      given(created, { type: 'TenantDeleted', data: {} })
+        .when({ type: 'CreateTenant', data: { tenantId: 't1', name: 'Acme' } })
+        .thenRefused('TenantAlreadyExists');
     });
 
     it('names the stream after the tenant', () => {

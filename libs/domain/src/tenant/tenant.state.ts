@@ -1,5 +1,12 @@
 import type { ScimMappingFilter } from './scim-mapping-filter';
-import type { ExpiryReminderDays, ProfileConfiguration, ScimApiCredentialsEntry, ScimMappingConfiguration, StorageHealth, UserManagementMethod } from './tenant.events';
+import type {
+  ExpiryReminderDays,
+  ProfileConfiguration,
+  ScimApiCredentialsEntry,
+  ScimMappingConfiguration,
+  StorageHealth,
+  UserManagementMethod,
+} from './tenant.events';
 
 /**
  * What a tenant's stream folds into. Every concern of the tenant (its SCIM

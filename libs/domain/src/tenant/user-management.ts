@@ -1,9 +1,4 @@
-import {
-  TenantEvent,
-  UserManagementSwitchedFromScim,
-  UserManagementSwitchedToAdLdap,
-  UserManagementSwitchedToScim,
-} from './tenant.events';
+import { TenantEvent, UserManagementSwitchedFromScim, UserManagementSwitchedToAdLdap, UserManagementSwitchedToScim } from './tenant.events';
 import { isCount, TenantCommandRefused } from './tenant-refusal';
 import { Tenant } from './tenant.state';
 

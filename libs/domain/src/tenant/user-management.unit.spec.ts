@@ -18,7 +18,9 @@ describe('Tenant decider', () => {
     });
 
     it('given facts that are not counts, when switched to SCIM, then refused', () => {
-      given(created).when({ type: 'SwitchToScim', data: { ...noAdLdap, adLdapManagedUsers: -1 } }).thenRefused('InvalidFacts');
+      given(created)
+        .when({ type: 'SwitchToScim', data: { ...noAdLdap, adLdapManagedUsers: -1 } })
+        .thenRefused('InvalidFacts');
     });
 
     it('given an AD/LDAP tenant whose AD/LDAP is all gone, when switched to SCIM, then it switches from ad_ldap', () => {
@@ -28,11 +30,15 @@ describe('Tenant decider', () => {
     });
 
     it('given a SCIM tenant, when switched to SCIM again, then nothing happens', () => {
-      given(created, scimOn).when({ type: 'SwitchToScim', data: { ...noAdLdap, adLdapConfigured: true } }).then([]);
+      given(created, scimOn)
+        .when({ type: 'SwitchToScim', data: { ...noAdLdap, adLdapConfigured: true } })
+        .then([]);
     });
 
     it('given a manual tenant, when switched to AD/LDAP, then UserManagementSwitchedToAdLdap', () => {
-      given(created).when({ type: 'SwitchToAdLdap' }).then([{ type: 'UserManagementSwitchedToAdLdap', data: { from: 'manual' } }]);
+      given(created)
+        .when({ type: 'SwitchToAdLdap' })
+        .then([{ type: 'UserManagementSwitchedToAdLdap', data: { from: 'manual' } }]);
     });
 
     it('given a SCIM tenant, when switched to AD/LDAP directly, then refused: leaving SCIM must say what happens to mappings', () => {
@@ -76,11 +82,15 @@ describe('Tenant decider', () => {
     });
 
     it('given a manual tenant, when switched away from SCIM to manual again, then nothing happens', () => {
-      given(created).when({ type: 'SwitchAwayFromScim', data: { to: 'manual', deleteScimMappings: true } }).then([]);
+      given(created)
+        .when({ type: 'SwitchAwayFromScim', data: { to: 'manual', deleteScimMappings: true } })
+        .then([]);
     });
 
     it('given a manual tenant, when switched away from SCIM to AD/LDAP, then refused: it does not use SCIM', () => {
-      given(created).when({ type: 'SwitchAwayFromScim', data: { to: 'ad_ldap', deleteScimMappings: false } }).thenRefused('ScimNotEnabled');
+      given(created)
+        .when({ type: 'SwitchAwayFromScim', data: { to: 'ad_ldap', deleteScimMappings: false } })
+        .thenRefused('ScimNotEnabled');
     });
   });
 });

@@ -28,13 +28,7 @@ export function addressFault(text: string): string | null {
  * derived from data stored before they were refused.
  */
 export function foldText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .toUpperCase()
-    .toLowerCase()
-    .normalize('NFKC')
-    .replace(FORBIDDEN_EVERYWHERE, '');
+  return text.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC').replace(FORBIDDEN_EVERYWHERE, '');
 }
 
 /**

@@ -156,7 +156,5 @@ function attributesOf(state: UserState): Record<string, unknown> {
 function attributeChanges(before: UserState, after: UserState): AttributeChange[] {
   const [from, to] = [attributesOf(before), attributesOf(after)];
   const names = [...new Set([...Object.keys(from), ...Object.keys(to)])];
-  return names
-    .filter((name) => from[name] !== to[name])
-    .map((name) => ({ attribute: name, from: from[name] ?? null, to: to[name] ?? null }));
+  return names.filter((name) => from[name] !== to[name]).map((name) => ({ attribute: name, from: from[name] ?? null, to: to[name] ?? null }));
 }

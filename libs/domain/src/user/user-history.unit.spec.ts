@@ -5,9 +5,25 @@ const stored = (revision: number, type: string, data: Record<string, unknown>, o
   revision,
   type,
   data,
-  metadata: { schemaVersion: type === 'UserCreated' || type === 'UserDeletedPermanently' ? 2 : 1, occurredAt, actor: entra, requestId: `req-${revision}`, userAgent: 'Microsoft.AAD.Provisioning', clientAddress: '10.0.0.1', ...extra },
+  metadata: {
+    schemaVersion: type === 'UserCreated' || type === 'UserDeletedPermanently' ? 2 : 1,
+    occurredAt,
+    actor: entra,
+    requestId: `req-${revision}`,
+    userAgent: 'Microsoft.AAD.Provisioning',
+    clientAddress: '10.0.0.1',
+    ...extra,
+  },
 });
-const profile = { userName: 'ada@x.test', email: 'ada@x.test', displayName: 'Ada', givenName: null, familyName: null, externalId: 'obj-1', userPrincipalName: null };
+const profile = {
+  userName: 'ada@x.test',
+  email: 'ada@x.test',
+  displayName: 'Ada',
+  givenName: null,
+  familyName: null,
+  externalId: 'obj-1',
+  userPrincipalName: null,
+};
 const placement = { mappingId: 'eng', profileId: 'staff', storageId: 'eu', quota: { amount: 5, unit: 'GB' }, sendActivationEmail: true };
 const stream: StoredUserEvent[] = [
   stored(0, 'UserCreated', { userId: 'u1', tenantId: 't1', ...profile, provisionedBy: 'idp', placement, idpAttributes: {} }, '2026-01-01T00:00:00.000Z'),
@@ -17,7 +33,7 @@ const stream: StoredUserEvent[] = [
 ];
 
 describe('userHistory (rules S1, S3)', () => {
-  it('given a user\'s events, when its history is read, then each entry says who did what, with the request id', () => {
+  it("given a user's events, when its history is read, then each entry says who did what, with the request id", () => {
     const { entries } = userHistory(stream);
     expect(entries.map((entry) => entry.summary)).toEqual([
       'Created as ada@x.test by Microsoft Entra ID in profile staff on storage eu (mapping eng), request req-0',

@@ -62,17 +62,14 @@ export type UserCommand =
   | { readonly type: 'DeleteUserPermanently'; readonly data: { reason: PermanentDeletionReason } };
 
 export type UserRefusal =
-  | 'UserAlreadyExists'
-  | 'UserNotFound'
-  | 'InvalidUser'
-  | 'ReactivationForbidden'
-  | 'UserNotPreserved'
-  | 'UserOnLegalHold'
-  | 'PlacementRequired';
+  'UserAlreadyExists' | 'UserNotFound' | 'InvalidUser' | 'ReactivationForbidden' | 'UserNotPreserved' | 'UserOnLegalHold' | 'PlacementRequired';
 
 export class UserCommandRefused extends Error {
   override readonly name = 'UserCommandRefused';
-  constructor(readonly reason: UserRefusal, message: string) {
+  constructor(
+    readonly reason: UserRefusal,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -101,16 +98,12 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     }
     case 'UpdateUserFromIdp': {
       const user = visibleToIdp(state);
-      return [
-        ...profileChanges(user.profile, validProfile(command.data.profile)),
-        ...statusChange(user, command.data.active),
-      ];
+      return [...profileChanges(user.profile, validProfile(command.data.profile)), ...statusChange(user, command.data.active)];
     }
     case 'DeleteUserInIdp': {
       const user = visibleToIdp(state);
       // DELETE preserves, never destroys (rule L4).
-      const preserve: UserEvent[] =
-        user.status === 'Active' ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deleted_in_idp' } }] : [];
+      const preserve: UserEvent[] = user.status === 'Active' ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deleted_in_idp' } }] : [];
       return [...preserve, { type: 'UserDeletedInIdp', data: {} }];
     }
     case 'CreateUserByAdmin': {
@@ -294,11 +287,7 @@ function refuseWhatCannotBeStored(profile: UserProfile): void {
 
 function profileChanges(current: UserProfile, wanted: UserProfile): UserEvent[] {
   const events: UserEvent[] = [];
-  if (
-    current.displayName !== wanted.displayName ||
-    current.givenName !== wanted.givenName ||
-    current.familyName !== wanted.familyName
-  ) {
+  if (current.displayName !== wanted.displayName || current.givenName !== wanted.givenName || current.familyName !== wanted.familyName) {
     const { displayName, givenName, familyName } = wanted;
     events.push({ type: 'UserRenamed', data: { displayName, givenName, familyName } });
   }

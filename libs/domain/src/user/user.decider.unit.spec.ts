@@ -70,7 +70,7 @@ describe('User decider', () => {
         ]);
     });
 
-    it('given no user, when the IdP creates one no mapping placed, then refused with rule M4\'s detail', () => {
+    it("given no user, when the IdP creates one no mapping placed, then refused with rule M4's detail", () => {
       const unplaced: UserCommand = { type: 'CreateUser', data: { userId: 'u1', tenantId: 't1', profile: ada, active: true, placement: null, idpAttributes } };
       expect(() => decide(unplaced, initialUserState)).toThrow('None of the SCIM Mapping matched to create user.');
     });
@@ -83,7 +83,7 @@ describe('User decider', () => {
       given().when(withPassword).then([created]);
     });
 
-    it('given a user an administrator created, when the IdP creates the same address, then it is adopted with the mapping\'s place (rule L7)', () => {
+    it("given a user an administrator created, when the IdP creates the same address, then it is adopted with the mapping's place (rule L7)", () => {
       given(createdByAdmin)
         .when(create({ displayName: 'Ada from Entra' }))
         .then([
@@ -101,11 +101,15 @@ describe('User decider', () => {
     });
 
     it('given no user, when created without displayName, then refused as invalid (rule L1)', () => {
-      given().when(create({ displayName: '  ' })).thenRefused('InvalidUser');
+      given()
+        .when(create({ displayName: '  ' }))
+        .thenRefused('InvalidUser');
     });
 
     it('given no user, when created without userName, then refused as invalid (rule L1)', () => {
-      given().when(create({ userName: '' })).thenRefused('InvalidUser');
+      given()
+        .when(create({ userName: '' }))
+        .thenRefused('InvalidUser');
     });
 
     it('given a user deleted in the IdP, when the IdP creates the same user again, then it is reactivated with the new profile (rule L5)', () => {
@@ -167,7 +171,9 @@ describe('User decider', () => {
     });
 
     it('given a user preserved by the IdP, when active=true, then UserReactivated (rule L5)', () => {
-      given(created, deactivated).when(update({}, true)).then([{ type: 'UserReactivated', data: { by: 'idp' } }]);
+      given(created, deactivated)
+        .when(update({}, true))
+        .then([{ type: 'UserReactivated', data: { by: 'idp' } }]);
     });
 
     it('given a user preserved by an administrator, when the IdP sets active=true, then refused (rule L6)', () => {
@@ -175,7 +181,9 @@ describe('User decider', () => {
     });
 
     it('given a user deleted in the IdP, when updated, then not found (rule L4 decision)', () => {
-      given(created, deactivated, deletedInIdp).when(update({ displayName: 'X' })).thenRefused('UserNotFound');
+      given(created, deactivated, deletedInIdp)
+        .when(update({ displayName: 'X' }))
+        .thenRefused('UserNotFound');
     });
 
     it('given no user, when updated, then not found', () => {
@@ -201,7 +209,9 @@ describe('User decider', () => {
 
   describe('administrator commands', () => {
     it('given no user, when an administrator creates one, then UserCreated made by hand, with no placement', () => {
-      given().when({ type: 'CreateUserByAdmin', data: { userId: 'u1', tenantId: 't1', profile: ada } }).then([createdByAdmin]);
+      given()
+        .when({ type: 'CreateUserByAdmin', data: { userId: 'u1', tenantId: 't1', profile: ada } })
+        .then([createdByAdmin]);
     });
 
     it('given an active user, when an administrator preserves it, then UserPreserved by admin (rule L6)', () => {
@@ -217,7 +227,9 @@ describe('User decider', () => {
     });
 
     it('given an admin-preserved user, when an administrator reactivates it, then UserReactivated by admin', () => {
-      given(created, preservedByAdmin).when({ type: 'ReactivateUserByAdmin' }).then([{ type: 'UserReactivated', data: { by: 'admin' } }]);
+      given(created, preservedByAdmin)
+        .when({ type: 'ReactivateUserByAdmin' })
+        .then([{ type: 'UserReactivated', data: { by: 'admin' } }]);
     });
 
     it('given an active user, when deleted for good, then refused: only preserved users can be (rule L10)', () => {
@@ -237,12 +249,16 @@ describe('User decider', () => {
     it('given a user on legal hold, when placed on hold again, then nothing happens; when released twice, then one event', () => {
       const held: UserEvent = { type: 'UserPlacedOnLegalHold', data: {} };
       given(created, held).when({ type: 'PlaceUserOnLegalHold' }).then([]);
-      given(created, held).when({ type: 'ReleaseUserFromLegalHold' }).then([{ type: 'UserReleasedFromLegalHold', data: {} }]);
+      given(created, held)
+        .when({ type: 'ReleaseUserFromLegalHold' })
+        .then([{ type: 'UserReleasedFromLegalHold', data: {} }]);
       given(created).when({ type: 'ReleaseUserFromLegalHold' }).then([]);
     });
 
     it('given a preserved user, when deleted for good, then UserDeletedPermanently, and nothing can follow', () => {
-      given(created, deactivated).when(deleteForGood).then([{ type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } }]);
+      given(created, deactivated)
+        .when(deleteForGood)
+        .then([{ type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } }]);
       const deleted: UserEvent = { type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } };
       given(created, deactivated, deleted).when({ type: 'ReactivateUserByAdmin' }).thenRefused('UserNotFound');
       given(created, deactivated, deleted).when(update({}, true)).thenRefused('UserNotFound');
@@ -277,7 +293,11 @@ describe('User decider', () => {
     });
 
     it('given a stored v1 UserCreated by an admin credential, when upcast, then the user counts as made by hand (rule L7)', () => {
-      const upcast = upcastUserEvent({ type: 'UserCreated', data: { userId: 'u1' }, metadata: { schemaVersion: 1, actor: { kind: 'admin-credential', id: 'c1' } } });
+      const upcast = upcastUserEvent({
+        type: 'UserCreated',
+        data: { userId: 'u1' },
+        metadata: { schemaVersion: 1, actor: { kind: 'admin-credential', id: 'c1' } },
+      });
       expect(upcast.data).toMatchObject({ provisionedBy: 'admin', placement: null });
     });
 

@@ -99,7 +99,10 @@ export class EventStoreDbEventStore implements EventStore {
         results.push(await this.append(write.streamId, write.events, write.expected));
       } catch (error) {
         if (results.length === 0) throw error;
-        throw new StreamsPartlyAppendedError(writes.slice(0, results.length).map((w) => w.streamId), error);
+        throw new StreamsPartlyAppendedError(
+          writes.slice(0, results.length).map((w) => w.streamId),
+          error,
+        );
       }
     }
     return results;
@@ -252,12 +255,7 @@ function asJsonObject(value: unknown): Record<string, unknown> {
 }
 
 /** Unreachable server, no leader, or a deadline: a retry later may succeed. */
-const UNAVAILABLE_TYPES = new Set<ErrorType>([
-  ErrorType.UNAVAILABLE,
-  ErrorType.DEADLINE_EXCEEDED,
-  ErrorType.TIMEOUT,
-  ErrorType.NOT_LEADER,
-]);
+const UNAVAILABLE_TYPES = new Set<ErrorType>([ErrorType.UNAVAILABLE, ErrorType.DEADLINE_EXCEEDED, ErrorType.TIMEOUT, ErrorType.NOT_LEADER]);
 
 function asUnavailable(error: unknown): unknown {
   if (!(error instanceof Error)) return error;

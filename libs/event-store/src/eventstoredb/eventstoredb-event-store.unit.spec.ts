@@ -1,5 +1,12 @@
 import { PassThrough, Readable } from 'node:stream';
-import { NO_STREAM, WrongExpectedVersionError, type AllStreamRecordedEvent, type EventStoreDBClient, type Position, type ReadPosition } from '@eventstore/db-client';
+import {
+  NO_STREAM,
+  WrongExpectedVersionError,
+  type AllStreamRecordedEvent,
+  type EventStoreDBClient,
+  type Position,
+  type ReadPosition,
+} from '@eventstore/db-client';
 import { START_OF_ALL, StreamsPartlyAppendedError } from '../event-store.port';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 
@@ -19,7 +26,11 @@ class FakeClient {
   async appendToStream(streamId: string) {
     this.appendsAsked.push(streamId);
     if (this.staleStreams.has(streamId)) {
-      throw Object.assign(Object.create(WrongExpectedVersionError.prototype) as WrongExpectedVersionError, { streamName: streamId, actualVersion: 0n, expectedVersion: NO_STREAM });
+      throw Object.assign(Object.create(WrongExpectedVersionError.prototype) as WrongExpectedVersionError, {
+        streamName: streamId,
+        actualVersion: 0n,
+        expectedVersion: NO_STREAM,
+      });
     }
     const event = this.record(streamId, 'Appended');
     return { success: true, nextExpectedRevision: 0n, position: event.position };
@@ -45,7 +56,12 @@ class FakeClient {
 
   readAll({ fromPosition, maxCount }: { fromPosition: ReadPosition; maxCount: number }) {
     const from = fromPosition === 'start' ? -1n : (fromPosition as Position).commit;
-    return Readable.from(this.log.filter((e) => e.position.commit >= from).slice(0, maxCount).map((event) => ({ event })));
+    return Readable.from(
+      this.log
+        .filter((e) => e.position.commit >= from)
+        .slice(0, maxCount)
+        .map((event) => ({ event })),
+    );
   }
 
   /** Asked for events of one stream: the revision the adapter asked from is recorded. */
@@ -121,19 +137,30 @@ describe('EventStoreDbEventStore against a fake client', () => {
   it('given the second of three writes is stale, when appending to the streams, then the first stays, the third is never tried, and the error says so', async () => {
     const fake = new FakeClient();
     fake.staleStreams.add('profile-seats-t/p');
-    const write = (streamId: string) => ({ streamId, events: [{ id: '00000000-0000-4000-8000-000000000001', type: 'Claimed', data: {}, metadata: {} }], expected: 'no_stream' as const });
+    const write = (streamId: string) => ({
+      streamId,
+      events: [{ id: '00000000-0000-4000-8000-000000000001', type: 'Claimed', data: {}, metadata: {} }],
+      expected: 'no_stream' as const,
+    });
 
     const attempt = storeOn(fake).appendToStreams([write('email-x'), write('profile-seats-t/p'), write('user-1')]);
 
     await expect(attempt).rejects.toBeInstanceOf(StreamsPartlyAppendedError);
-    await expect(attempt).rejects.toMatchObject({ appended: ['email-x'], cause: { name: 'WrongExpectedRevisionError', streamId: 'profile-seats-t/p', actual: 0 } });
+    await expect(attempt).rejects.toMatchObject({
+      appended: ['email-x'],
+      cause: { name: 'WrongExpectedRevisionError', streamId: 'profile-seats-t/p', actual: 0 },
+    });
     expect(fake.appendsAsked).toEqual(['email-x', 'profile-seats-t/p']);
   });
 
   it('given the first write is stale, when appending to the streams, then nothing was appended and the plain concurrency error comes back', async () => {
     const fake = new FakeClient();
     fake.staleStreams.add('email-x');
-    const write = (streamId: string) => ({ streamId, events: [{ id: '00000000-0000-4000-8000-000000000001', type: 'Claimed', data: {}, metadata: {} }], expected: 'no_stream' as const });
+    const write = (streamId: string) => ({
+      streamId,
+      events: [{ id: '00000000-0000-4000-8000-000000000001', type: 'Claimed', data: {}, metadata: {} }],
+      expected: 'no_stream' as const,
+    });
 
     const attempt = storeOn(fake).appendToStreams([write('email-x'), write('user-1')]);
 

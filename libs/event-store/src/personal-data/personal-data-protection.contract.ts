@@ -116,7 +116,11 @@ export function describePersonalDataProtectionContract(
 
     it('given a page of nothing but key streams, when reading all, then the reader is not told it has caught up', async () => {
       const before = await raw.append(`${prefix}-marker`, [{ id: randomUUID(), type: 'Marker', data: {}, metadata: {} }], 'no_stream');
-      await raw.append(`${PERSONAL_DATA_KEY_STREAM_PREFIX}${prefix}`, [{ id: randomUUID(), type: 'PersonalDataKeyCreated', data: { key: 'x' }, metadata: {} }], 'no_stream');
+      await raw.append(
+        `${PERSONAL_DATA_KEY_STREAM_PREFIX}${prefix}`,
+        [{ id: randomUUID(), type: 'PersonalDataKeyCreated', data: { key: 'x' }, metadata: {} }],
+        'no_stream',
+      );
       await protectedStore.append(person('ada'), [named('Ada Lovelace', 'ada@example.com')], 'no_stream');
 
       const page = await protectedStore.readAll({ after: before.position, maxCount: 1 });

@@ -77,7 +77,7 @@ export class PersonalDataProtectingEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     // Key streams (EventStoreDB) are left out; a page of nothing but keys must not read as "caught up".
-    for (let after = options.after; ; ) {
+    for (let after = options.after; ;) {
       const page = await this.inner.readAll({ ...options, after });
       const revealed = await this.revealAll(page);
       if (revealed.length > 0 || page.length === 0) return revealed;

@@ -47,10 +47,10 @@ export class PostgresPersonalDataKeys implements PersonalDataKeys {
     const found = await this.select(subjectIds);
     const missing = [...new Set(subjectIds)].filter((id) => !found.has(id));
     if (!options.create || missing.length === 0) return found;
-    await this.query(
-      'INSERT INTO personal_data_keys (subject_id, key) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (subject_id) DO NOTHING',
-      [missing, missing.map(() => randomBytes(SUBJECT_KEY_BYTES))],
-    );
+    await this.query('INSERT INTO personal_data_keys (subject_id, key) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (subject_id) DO NOTHING', [
+      missing,
+      missing.map(() => randomBytes(SUBJECT_KEY_BYTES)),
+    ]);
     // Read back: another process may have created some of them first.
     for (const [id, key] of await this.select(missing)) found.set(id, key);
     return found;

@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import {
-  comparePositions,
-  EventToAppend,
-  ExpectedRevision,
-  GlobalPosition,
-  RecordedEvent,
-  START_OF_ALL,
-} from '../event-store.port';
+import { comparePositions, EventToAppend, ExpectedRevision, GlobalPosition, RecordedEvent, START_OF_ALL } from '../event-store.port';
 import { createFreshPostgresDatabase, FreshPostgresDatabase } from './fresh-postgres-database';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -77,7 +70,10 @@ describe('PostgresEventStore: readers of all events under concurrent appends', (
     await writer.connect();
     try {
       // Long-finished transaction ids, so both are readable at once: as text '10' < '9'.
-      for (const [xid, type] of [['9', 'Nine'], ['10', 'Ten']]) {
+      for (const [xid, type] of [
+        ['9', 'Nine'],
+        ['10', 'Ten'],
+      ]) {
         await writer.query(
           `INSERT INTO events (transaction_id, event_id, stream_id, stream_revision, type, data, metadata)
            VALUES ($1::xid8, $2, $3, 0, $4, '{}', '{}')`,
@@ -89,7 +85,7 @@ describe('PostgresEventStore: readers of all events under concurrent appends', (
     }
 
     const seen: RecordedEvent[] = [];
-    for (let checkpoint = START_OF_ALL; ; ) {
+    for (let checkpoint = START_OF_ALL; ;) {
       const [next] = await store.readAll({ after: checkpoint, maxCount: 1 });
       if (!next) break;
       seen.push(next);
@@ -101,9 +97,7 @@ describe('PostgresEventStore: readers of all events under concurrent appends', (
 
   it('given several connections appending concurrently, when a reader follows from its checkpoint, then it sees every event exactly once in (transaction, position) order', async () => {
     const prefix = `stress${randomUUID().slice(0, 8)}`;
-    const writerStores = await Promise.all(
-      Array.from({ length: 4 }, () => PostgresEventStore.open({ connectionString: database.url, poolSize: 4 })),
-    );
+    const writerStores = await Promise.all(Array.from({ length: 4 }, () => PostgresEventStore.open({ connectionString: database.url, poolSize: 4 })));
     const reader = await PostgresEventStore.open({ connectionString: database.url, poolSize: 2 });
     const inspector = new pg.Client({ connectionString: database.url });
     await inspector.connect();

@@ -14,9 +14,7 @@ afterAll(async () => {
   await Promise.all(databases.map((database) => database.drop()));
 });
 
-describeEventStoreContract('postgres', async () =>
-  PostgresEventStore.open({ connectionString: (await freshDatabase()).url }),
-);
+describeEventStoreContract('postgres', async () => PostgresEventStore.open({ connectionString: (await freshDatabase()).url }));
 
 describe('PostgresEventStore beyond the contract', () => {
   const event = (type: string): EventToAppend => ({ id: randomUUID(), type, data: {}, metadata: {} });
@@ -30,7 +28,9 @@ describe('PostgresEventStore beyond the contract', () => {
       // Each store works on the one schema: what each appends, every other reads.
       await Promise.all(stores.map((store, i) => store.append(`opened-${i}`, [{ id: randomUUID(), type: 'Opened', data: { i }, metadata: {} }], 'no_stream')));
       for (const store of stores) {
-        expect(await Promise.all(stores.map(async (_, i) => (await store.readStream(`opened-${i}`)).map((event) => event.data)))).toEqual(stores.map((_, i) => [{ i }]));
+        expect(await Promise.all(stores.map(async (_, i) => (await store.readStream(`opened-${i}`)).map((event) => event.data)))).toEqual(
+          stores.map((_, i) => [{ i }]),
+        );
       }
     } finally {
       await Promise.all(stores.map((store) => store.close()));
@@ -53,9 +53,7 @@ describe('PostgresEventStore beyond the contract', () => {
     const stores = await Promise.all([0, 1].map(() => PostgresEventStore.open({ connectionString: url })));
     try {
       // 40 appends per process over 4 streams: groups of many appends race for the same revisions.
-      await Promise.all(
-        stores.flatMap((store, s) => Array.from({ length: 40 }, (_, i) => store.append(`user-g${i % 4}`, [event(`P${s}-${i}`)], 'any'))),
-      );
+      await Promise.all(stores.flatMap((store, s) => Array.from({ length: 40 }, (_, i) => store.append(`user-g${i % 4}`, [event(`P${s}-${i}`)], 'any'))));
 
       for (let g = 0; g < 4; g++) {
         const stream = await stores[0].readStream(`user-g${g}`);
@@ -94,9 +92,7 @@ describe('PostgresEventStore beyond the contract', () => {
   }, 30_000);
 
   it('given no server at the address, when opening, then it fails with the unavailable error', async () => {
-    await expect(
-      PostgresEventStore.open({ connectionString: 'postgres://postgres@127.0.0.1:1/nothing' }),
-    ).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    await expect(PostgresEventStore.open({ connectionString: 'postgres://postgres@127.0.0.1:1/nothing' })).rejects.toBeInstanceOf(EventStoreUnavailableError);
   });
 });
 

@@ -105,7 +105,6 @@ RETURNING global_position, transaction_id::text AS transaction_xid, stream_id, s
 const MAX_GROUPS_IN_FLIGHT = 4;
 const MAX_GROUP_SIZE = 1000;
 
-
 interface EventRow {
   global_position: string;
   transaction_xid: string;
@@ -224,7 +223,14 @@ export class PostgresEventStore implements EventStore {
     );
     const revisions = new Map<string, StreamRevision>(last.map((row) => [row.stream_id, Number(row.revision)]));
     const outcomes: (Error | { readonly lastKeys: string[] })[] = [];
-    const columns = { ids: [] as string[], streams: [] as string[], revs: [] as number[], types: [] as string[], data: [] as string[], metadata: [] as string[] };
+    const columns = {
+      ids: [] as string[],
+      streams: [] as string[],
+      revs: [] as number[],
+      types: [] as string[],
+      data: [] as string[],
+      metadata: [] as string[],
+    };
     for (const append of group) {
       // Every write of an append is checked before any of its events is queued: all or nothing.
       const stale = append.writes
@@ -300,27 +306,19 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async appendNow(
-    client: pg.PoolClient,
-    streamId: string,
-    events: readonly EventToAppend[],
-    expected: ExpectedRevision,
-  ): Promise<AppendResult> {
+  private async appendNow(client: pg.PoolClient, streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     const actual = await this.lastRevision(streamId, client);
     if (expected === 'no_stream' ? actual !== 'no_stream' : expected !== 'any' && expected !== actual) {
       throw new WrongExpectedRevisionError(streamId, expected, actual);
     }
-    const { rows } = await client.query<{ global_position: string; transaction_xid: string; stream_revision: string }>(
-      INSERT_EVENTS,
-      [
-        streamId,
-        actual === 'no_stream' ? -1 : actual,
-        events.map((e) => e.id),
-        events.map((e) => e.type),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map((e) => JSON.stringify(e.metadata)),
-      ],
-    );
+    const { rows } = await client.query<{ global_position: string; transaction_xid: string; stream_revision: string }>(INSERT_EVENTS, [
+      streamId,
+      actual === 'no_stream' ? -1 : actual,
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ]);
     const last = rows.reduce((a, b) => (Number(b.stream_revision) > Number(a.stream_revision) ? b : a));
     return {
       nextExpectedRevision: Number(last.stream_revision),
@@ -348,10 +346,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readLastEvent(streamId: string): Promise<RecordedEvent | null> {
-    const { rows } = await this.query<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_revision DESC LIMIT 1`,
-      [streamId],
-    );
+    const { rows } = await this.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_revision DESC LIMIT 1`, [streamId]);
     return rows.length > 0 ? toRecordedEvent(rows[0]) : null;
   }
 
@@ -438,11 +433,7 @@ export class PostgresEventStore implements EventStore {
     await this.pool.end();
   }
 
-  private async query<R extends pg.QueryResultRow>(
-    text: string,
-    values: unknown[],
-    client?: pg.PoolClient,
-  ): Promise<pg.QueryResult<R>> {
+  private async query<R extends pg.QueryResultRow>(text: string, values: unknown[], client?: pg.PoolClient): Promise<pg.QueryResult<R>> {
     try {
       return await (client ?? this.pool).query<R>(text, values);
     } catch (error) {

@@ -47,7 +47,6 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream_id, stream_revision)
 );`;
 
-
 /**
  * The embedded default: events in a SQLite file. SQLite commits one writer at
  * a time, so the row id is already the commit order and readers never skip.
@@ -70,21 +69,13 @@ export class SqliteEventStore implements EventStore {
   ) {
     const db = (this.db = groupCommit.db);
     this.statements = {
-      lastRevision: db.prepare<[string], { revision: number | null }>(
-        'SELECT MAX(stream_revision) AS revision FROM events WHERE stream_id = ?',
-      ),
-      insert: db.prepare(
-        'INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
+      lastRevision: db.prepare<[string], { revision: number | null }>('SELECT MAX(stream_revision) AS revision FROM events WHERE stream_id = ?'),
+      insert: db.prepare('INSERT INTO events (event_id, stream_id, stream_revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)'),
       readStream: db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream_id = ? AND stream_revision >= ? ORDER BY stream_revision LIMIT ?',
       ),
-      readLast: db.prepare<[string], EventRow>(
-        'SELECT * FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1',
-      ),
-      readAll: db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?',
-      ),
+      readLast: db.prepare<[string], EventRow>('SELECT * FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1'),
+      readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?'),
     };
   }
 
@@ -117,14 +108,7 @@ export class SqliteEventStore implements EventStore {
     let position = 0n;
     for (const event of events) {
       revision += 1;
-      const info = this.statements.insert.run(
-        event.id,
-        streamId,
-        revision,
-        event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
-      );
+      const info = this.statements.insert.run(event.id, streamId, revision, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata));
       position = BigInt(info.lastInsertRowid);
     }
     return { nextExpectedRevision: revision, position: { commit: position, prepare: position } };

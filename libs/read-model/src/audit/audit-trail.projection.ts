@@ -22,7 +22,12 @@ export const auditTrailProjection: Projection = {
       .filter((event) => keepsAuditEntry(event, deletedTenants))
       .map(auditEntryFor)
       .filter((entry) => entry !== null);
-    const deletedForGood = new Set(events.filter((e) => e.type === 'UserDeletedPermanently').map((e) => userIdOfStream(e.streamId)).filter((id) => id !== null));
+    const deletedForGood = new Set(
+      events
+        .filter((e) => e.type === 'UserDeletedPermanently')
+        .map((e) => userIdOfStream(e.streamId))
+        .filter((id) => id !== null),
+    );
     const rowless = new Set(entries.map((entry) => entry.userId).filter((id): id is string => id !== null && !userRows.get(id) && !deletedForGood.has(id)));
     const deletedBefore = await usersDeletedForGood(manager, [...rowless]);
     const redacted = entries.map((entry) => (entry.userId !== null && deletedBefore.has(entry.userId) ? { ...entry, data: REDACTED_AUDIT_DATA } : entry));
@@ -50,4 +55,3 @@ async function usersDeletedForGood(manager: EntityManager, userIds: readonly str
   }
   return found;
 }
-

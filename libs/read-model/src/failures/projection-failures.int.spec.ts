@@ -72,14 +72,39 @@ describe.each(['sqlite', 'postgres'] as const)('an event the read model cannot t
           id: randomUUID(),
           type: event.type,
           data: event.data as unknown as Record<string, unknown>,
-          metadata: { ...eventMetadata({ tenantId: 't1', actor: { kind: 'scim-token', id: 'tok' }, requestId: randomUUID(), userAgent: null, clientAddress: null, now: '2026-12-03T07:00:00.000Z' }, USER_EVENT_SCHEMA_VERSIONS[event.type]) },
+          metadata: {
+            ...eventMetadata(
+              {
+                tenantId: 't1',
+                actor: { kind: 'scim-token', id: 'tok' },
+                requestId: randomUUID(),
+                userAgent: null,
+                clientAddress: null,
+                now: '2026-12-03T07:00:00.000Z',
+              },
+              USER_EVENT_SCHEMA_VERSIONS[event.type],
+            ),
+          },
         },
       ],
       expected,
     );
   const created = (userId: string, userName: string): UserEvent => ({
     type: 'UserCreated',
-    data: { userId, tenantId: 't1', userName, email: userName, displayName: userName, givenName: null, familyName: null, externalId: null, userPrincipalName: null, provisionedBy: 'idp', placement: null, idpAttributes: {} },
+    data: {
+      userId,
+      tenantId: 't1',
+      userName,
+      email: userName,
+      displayName: userName,
+      givenName: null,
+      familyName: null,
+      externalId: null,
+      userPrincipalName: null,
+      provisionedBy: 'idp',
+      placement: null,
+      idpAttributes: {},
+    },
   });
   const renamed = (displayName: string): UserEvent => ({ type: 'UserRenamed', data: { displayName, givenName: null, familyName: null } });
 
@@ -104,7 +129,13 @@ describe.each(['sqlite', 'postgres'] as const)('an event the read model cannot t
     expect(users.map((u) => u.userName)).toEqual(['after@example.com', 'before@example.com']);
     const failures = await readModel.getRepository(ProjectionFailureRow).find();
     expect(failures).toEqual([
-      expect.objectContaining({ streamId: userStreamId(poisoned), revision: 0, eventType: 'UserCreated', heldEvents: 1, error: expect.stringMatching(/refuse/) }),
+      expect.objectContaining({
+        streamId: userStreamId(poisoned),
+        revision: 0,
+        eventType: 'UserCreated',
+        heldEvents: 1,
+        error: expect.stringMatching(/refuse/),
+      }),
     ]);
     expect(setAside).toHaveLength(1);
     // The failure names the stream and the error, never the event's data (it may name a person).
@@ -127,7 +158,11 @@ describe.each(['sqlite', 'postgres'] as const)('an event the read model cannot t
     await readModel.query(type === 'sqlite' ? 'DROP TRIGGER refuse_poison' : 'ALTER TABLE scim_users DROP CONSTRAINT refuse_poison');
     const retried = await projector.retryFailures();
     expect(retried).toEqual({ cleared: [userStreamId(poisoned)], failing: [] });
-    expect(await readModel.getRepository(ScimUserRow).findOneBy({ id: poisoned })).toMatchObject({ userName: POISON, displayName: 'Renamed while set aside', revision: 1 });
+    expect(await readModel.getRepository(ScimUserRow).findOneBy({ id: poisoned })).toMatchObject({
+      userName: POISON,
+      displayName: 'Renamed while set aside',
+      revision: 1,
+    });
     expect(await readModel.getRepository(ProjectionFailureRow).count()).toBe(0);
     // A later event of the stream is applied by the projector as any other.
     const next = await append(poisoned, renamed('After the fix'), 1);

@@ -65,7 +65,14 @@ describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type
 
   const metadata = (i: number) =>
     eventMetadata(
-      { tenantId: 't1', actor: { kind: 'scim-token', id: 'tok' }, requestId: `r${i}`, userAgent: 'test', clientAddress: '127.0.0.1', now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() },
+      {
+        tenantId: 't1',
+        actor: { kind: 'scim-token', id: 'tok' },
+        requestId: `r${i}`,
+        userAgent: 'test',
+        clientAddress: '127.0.0.1',
+        now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      },
       2,
     );
 
@@ -76,11 +83,28 @@ describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type
       const events: UserEvent[] = [
         {
           type: 'UserCreated',
-          data: { userId, tenantId: 't1', userName: `u${i}@example.com`, email: `u${i}@example.com`, displayName: `U ${i}`, givenName: null, familyName: null, externalId: null, userPrincipalName: null, provisionedBy: 'idp', placement: null, idpAttributes: {} },
+          data: {
+            userId,
+            tenantId: 't1',
+            userName: `u${i}@example.com`,
+            email: `u${i}@example.com`,
+            displayName: `U ${i}`,
+            givenName: null,
+            familyName: null,
+            externalId: null,
+            userPrincipalName: null,
+            provisionedBy: 'idp',
+            placement: null,
+            idpAttributes: {},
+          },
         },
         ...(i % 3 === 0 ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } } as UserEvent] : []),
       ];
-      await store.append(userStreamId(userId), events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { ...metadata(i) } })), 'no_stream');
+      await store.append(
+        userStreamId(userId),
+        events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { ...metadata(i) } })),
+        'no_stream',
+      );
     }
   }
 
@@ -94,7 +118,12 @@ describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type
 
   const allEvents = async () => {
     const events = [];
-    for (let page = await store.readAll({ maxCount: 1000 }); page.length > 0; page = await store.readAll({ after: page[page.length - 1].position, maxCount: 1000 })) events.push(...page);
+    for (
+      let page = await store.readAll({ maxCount: 1000 });
+      page.length > 0;
+      page = await store.readAll({ after: page[page.length - 1].position, maxCount: 1000 })
+    )
+      events.push(...page);
     return events;
   };
 
@@ -172,8 +201,13 @@ describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type
     await appendUsers(3);
     await liveCaughtUp();
     const placeholder = type === 'sqlite' ? ['?', '?'] : ['$1', '$2'];
-    await live.query('CREATE TABLE IF NOT EXISTS read_model_rebuild_claim (id integer PRIMARY KEY, owner varchar(36) NOT NULL, heartbeat_at varchar(32) NOT NULL)');
-    await live.query(`INSERT INTO read_model_rebuild_claim (id, owner, heartbeat_at) VALUES (1, ${placeholder[0]}, ${placeholder[1]})`, ['other', new Date().toISOString()]);
+    await live.query(
+      'CREATE TABLE IF NOT EXISTS read_model_rebuild_claim (id integer PRIMARY KEY, owner varchar(36) NOT NULL, heartbeat_at varchar(32) NOT NULL)',
+    );
+    await live.query(`INSERT INTO read_model_rebuild_claim (id, owner, heartbeat_at) VALUES (1, ${placeholder[0]}, ${placeholder[1]})`, [
+      'other',
+      new Date().toISOString(),
+    ]);
 
     await expect(rebuildBlueGreen(live, database, store, { writeLock })).rejects.toBeInstanceOf(RebuildRefusedError);
 

@@ -66,7 +66,13 @@ export async function rebuildBlueGreen(
   const owner = randomUUID();
   const sql = new Statements(live, options.writeLock);
   await claim(sql, owner);
-  const heartbeat = setInterval(() => void sql.write(`UPDATE ${q(CLAIM_TABLE)} SET heartbeat_at = ${sql.p(1)} WHERE id = 1 AND owner = ${sql.p(2)}`, [new Date().toISOString(), owner]).catch(() => undefined), HEARTBEAT_MS);
+  const heartbeat = setInterval(
+    () =>
+      void sql
+        .write(`UPDATE ${q(CLAIM_TABLE)} SET heartbeat_at = ${sql.p(1)} WHERE id = 1 AND owner = ${sql.p(2)}`, [new Date().toISOString(), owner])
+        .catch(() => undefined),
+    HEARTBEAT_MS,
+  );
   heartbeat.unref();
   let target: DataSource | null = null;
   try {
@@ -278,7 +284,9 @@ function indexStatements(dataSource: DataSource): IndexStatement[] {
 
 async function checkpointIn(manager: EntityManager, table: string): Promise<GlobalPosition> {
   const postgres = manager.connection.options.type === 'postgres';
-  const rows = (await manager.query(`SELECT position FROM ${q(table)} WHERE name = ${postgres ? '$1' : '?'}`, [READ_MODEL_PROJECTION])) as { position: string }[];
+  const rows = (await manager.query(`SELECT position FROM ${q(table)} WHERE name = ${postgres ? '$1' : '?'}`, [READ_MODEL_PROJECTION])) as {
+    position: string;
+  }[];
   return rows[0] ? parsePosition(rows[0].position) : START_OF_ALL;
 }
 

@@ -20,7 +20,7 @@ export function statementSizes(count: number, max: number): number[] {
   let largest = 1;
   while (largest * 2 <= max) largest *= 2;
   const sizes: number[] = [];
-  for (let left = count; left > 0; ) {
+  for (let left = count; left > 0;) {
     let size = largest;
     while (size > left) size /= 2;
     sizes.push(size);
@@ -75,10 +75,7 @@ export async function deleteByIds(manager: EntityManager, entity: new () => obje
   const metadata = manager.connection.getMetadata(entity);
   const [primary] = metadata.primaryColumns;
   for (const chunk of slices(ids, statementSizes(ids.length, 1024))) {
-    await manager.query(
-      `DELETE FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`,
-      chunk,
-    );
+    await manager.query(`DELETE FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`, chunk);
   }
 }
 
@@ -123,7 +120,10 @@ function insertStatement(manager: EntityManager, metadata: EntityMetadata, count
   const columns = writtenColumns(metadata);
   const names = columns.map((column) => quote(column.databaseName));
   const keys = metadata.primaryColumns.map((column) => quote(column.databaseName));
-  const update = `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names.filter((n) => !keys.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`;
+  const update = `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${names
+    .filter((n) => !keys.includes(n))
+    .map((n) => `${n} = excluded.${n}`)
+    .join(', ')}`;
   const revision = quote(metadata.findColumnWithPropertyName('revision')?.databaseName ?? 'revision');
   const conflict =
     onConflict === 'upsert'

@@ -114,7 +114,13 @@ async function applyTenantEvent(manager: EntityManager, tenantId: string, event:
       await manager.update(ApiCredentialRow, { id: event.data.credentialId, tenantId }, { revokedAt: event.data.revokedAt });
       return;
     case 'StorageAdded':
-      await insertOnce(manager, StorageRow, { id: event.data.storageId, tenantId, name: event.data.name, region: event.data.region, health: event.data.health });
+      await insertOnce(manager, StorageRow, {
+        id: event.data.storageId,
+        tenantId,
+        name: event.data.name,
+        region: event.data.region,
+        health: event.data.health,
+      });
       return;
     case 'StorageHealthChanged':
       await manager.update(StorageRow, { id: event.data.storageId, tenantId }, { health: event.data.health });

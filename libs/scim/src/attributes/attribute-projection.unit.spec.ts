@@ -65,7 +65,9 @@ describe('projectAttributes (RFC 7644 §3.4.2.5, §3.9; RFC 7643 §7 "returned")
     });
 
     it('given a resource carrying a password, when projected with nothing asked, then the password is left out (returned "never")', () => {
-      givenResource({ ...user, password: 'S3cret!' }).whenProjected({}).then(storedUser());
+      givenResource({ ...user, password: 'S3cret!' })
+        .whenProjected({})
+        .then(storedUser());
     });
 
     it('given a resource, when projected, then the input is not changed', () => {
@@ -102,7 +104,9 @@ describe('projectAttributes (RFC 7644 §3.4.2.5, §3.9; RFC 7643 §7 "returned")
       ['meta.lastModified,meta.version', { meta: { lastModified: '2026-01-03T03:04:05.000Z', version: 'W/"2"' } }],
       ['name.givenName,name', { name }],
     ])('given the sub-attribute path %s, then the parent stays with only what was named', (attributes, kept) => {
-      givenResource(user).whenProjected({ attributes }).then({ schemas, id, ...kept });
+      givenResource(user)
+        .whenProjected({ attributes })
+        .then({ schemas, id, ...kept });
     });
 
     it('given a sub-attribute no value has, then the multi-valued parent is left out rather than sent as empty objects', () => {
@@ -122,7 +126,9 @@ describe('projectAttributes (RFC 7644 §3.4.2.5, §3.9; RFC 7643 §7 "returned")
     });
 
     it('given the bare extension URN, then the whole extension block stays', () => {
-      givenResource(user).whenProjected({ attributes: DRUVA_USER_SCHEMA }).then({ schemas, id, [DRUVA_USER_SCHEMA]: druva });
+      givenResource(user)
+        .whenProjected({ attributes: DRUVA_USER_SCHEMA })
+        .then({ schemas, id, [DRUVA_USER_SCHEMA]: druva });
     });
 
     it('given an extension attribute without its URN, then it names nothing: extension names carry their URN (RFC 7644 §3.10)', () => {
@@ -143,7 +149,9 @@ describe('projectAttributes (RFC 7644 §3.4.2.5, §3.9; RFC 7643 §7 "returned")
     });
 
     it('given attributes=password, then it is still left out (returned "never")', () => {
-      givenResource({ ...user, password: 'S3cret!' }).whenProjected({ attributes: 'password,userName' }).then({ schemas, id, userName: 'ada@example.com' });
+      givenResource({ ...user, password: 'S3cret!' })
+        .whenProjected({ attributes: 'password,userName' })
+        .then({ schemas, id, userName: 'ada@example.com' });
     });
 
     it.each([
@@ -155,7 +163,9 @@ describe('projectAttributes (RFC 7644 §3.4.2.5, §3.9; RFC 7643 §7 "returned")
       ['empty segments', 'name..givenName,.name,,'],
       ['the bare core URN', CORE_USER_SCHEMA],
     ])('given %s next to displayName, then it is ignored, not an error', (_, unknown) => {
-      givenResource(user).whenProjected({ attributes: `${unknown},displayName` }).then({ schemas, id, displayName: 'Ada Lovelace' });
+      givenResource(user)
+        .whenProjected({ attributes: `${unknown},displayName` })
+        .then({ schemas, id, displayName: 'Ada Lovelace' });
     });
 
     it('given a resource attribute no schema defines, then it is treated as returned "default"', () => {
@@ -196,7 +206,9 @@ describe('projectAttributes (RFC 7644 §3.4.2.5, §3.9; RFC 7643 §7 "returned")
 
     it('given an extension attribute with its URN, then the emptied extension block is left out', () => {
       const { [DRUVA_USER_SCHEMA]: _d, ...rest } = storedUser();
-      givenResource(user).whenProjected({ excludedAttributes: `${DRUVA_USER_SCHEMA}:userPrincipalName` }).then(rest);
+      givenResource(user)
+        .whenProjected({ excludedAttributes: `${DRUVA_USER_SCHEMA}:userPrincipalName` })
+        .then(rest);
     });
 
     it('given the URN-qualified core name in another case, then it is excluded too', () => {
@@ -213,7 +225,9 @@ describe('projectAttributes (RFC 7644 §3.4.2.5, §3.9; RFC 7643 §7 "returned")
   });
 
   it('given both attributes and excludedAttributes, then 400 invalidValue: they are mutually exclusive (RFC 7644 §3.9)', () => {
-    givenResource(user).whenProjected({ attributes: 'userName', excludedAttributes: 'emails' }).thenRefused(/mutually exclusive/);
+    givenResource(user)
+      .whenProjected({ attributes: 'userName', excludedAttributes: 'emails' })
+      .thenRefused(/mutually exclusive/);
   });
 });
 

@@ -51,12 +51,7 @@ type Characteristics = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'desc
  * case-insensitive, readWrite, returned by default, not unique, single-valued)
  * and only the differences given.
  */
-export function attribute(
-  name: string,
-  type: AttributeType,
-  description: string,
-  characteristics: Characteristics = {},
-): AttributeDefinition {
+export function attribute(name: string, type: AttributeType, description: string, characteristics: Characteristics = {}): AttributeDefinition {
   return {
     name,
     type,

@@ -190,11 +190,7 @@ export const DRUVA_USER_SCHEMA_DEFINITION: SchemaDefinition = {
 };
 
 /** Every resource schema /Schemas serves, in the order it lists them. */
-export const RESOURCE_SCHEMAS: readonly SchemaDefinition[] = [
-  CORE_USER_SCHEMA_DEFINITION,
-  ENTERPRISE_USER_SCHEMA_DEFINITION,
-  DRUVA_USER_SCHEMA_DEFINITION,
-];
+export const RESOURCE_SCHEMAS: readonly SchemaDefinition[] = [CORE_USER_SCHEMA_DEFINITION, ENTERPRISE_USER_SCHEMA_DEFINITION, DRUVA_USER_SCHEMA_DEFINITION];
 
 /** Case-insensitive (decision): IdPs vary the case of extension URNs, as they do of attribute names (RFC 7643 §2.1). */
 export function findResourceSchema(uri: string): SchemaDefinition | undefined {

@@ -258,7 +258,7 @@ describe.each([
     expect(await matching(T1, filter)).toEqual([...expected].sort());
   });
 
-  it('given the same userName in two tenants, when filtered, then only the asked tenant\'s user matches', async () => {
+  it("given the same userName in two tenants, when filtered, then only the asked tenant's user matches", async () => {
     expect(await matching(T2, 'userName eq "Ada.Lovelace@example.com"')).toEqual(['u09']);
   });
 

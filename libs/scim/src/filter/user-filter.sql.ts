@@ -148,9 +148,7 @@ function bracketDepth(skeleton: string): number {
  * ourselves (RFC 7644 §3.4.2.2: compValue is JSON, RFC 7159 §7).
  */
 function protectEscapedBackslashes(text: string): string {
-  return text.replace(QUOTED_LITERAL, (literal) =>
-    literal.replace(/\\([\s\S])/g, (pair, escaped: string) => (escaped === '\\' ? '\\u005c' : pair)),
-  );
+  return text.replace(QUOTED_LITERAL, (literal) => literal.replace(/\\([\s\S])/g, (pair, escaped: string) => (escaped === '\\' ? '\\u005c' : pair)));
 }
 
 function decodeCompValue(value: string): string {
@@ -357,7 +355,10 @@ class FilterTranslation {
       case 'and':
       case 'or':
         if (node.op === 'or' && node.filters.length > 1) this.disjunctions++;
-        return junction(node.op, node.filters.map((f) => this.filter(f, scope, depth + 1)));
+        return junction(
+          node.op,
+          node.filters.map((f) => this.filter(f, scope, depth + 1)),
+        );
       case 'not': {
         this.negations++;
         try {
@@ -456,9 +457,7 @@ class FilterTranslation {
       return op === 'ne' ? present : negate(present);
     }
     const value = this.typedValue(attribute, op, rawValue);
-    return attribute.kind === 'constant'
-      ? matchesConstant(attribute, op, value) ? TRUE : FALSE
-      : this.compareColumn(attribute, op, value);
+    return attribute.kind === 'constant' ? (matchesConstant(attribute, op, value) ? TRUE : FALSE) : this.compareColumn(attribute, op, value);
   }
 
   /** Checks the compValue against the attribute's type (RFC 7643 §2.3) and normalises it. */
@@ -508,8 +507,7 @@ class FilterTranslation {
       : attribute.lowerColumn
         ? this.column(attribute.lowerColumn)
         : `LOWER(${this.column(attribute.column)})`;
-    const operand = (v: string) =>
-      !caseInsensitive || attribute.lowerColumn ? this.param(v) : `LOWER(${this.param(v)})`;
+    const operand = (v: string) => (!caseInsensitive || attribute.lowerColumn ? this.param(v) : `LOWER(${this.param(v)})`);
     switch (op) {
       case 'eq':
         return `${target} = ${operand(value)}`;

@@ -233,15 +233,26 @@ describe('the filter complexity budget (issue 15, finding 3)', () => {
   });
 
   it('given one unindexed term over the budget, when translated, then 400 invalidFilter saying the limit', () => {
-    givenFilter(terms(MAX_UNINDEXED_FILTER_TERMS + 1, (i) => `displayName co "x${i}"`)).thenRefused(new RegExp(`at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`));
+    givenFilter(terms(MAX_UNINDEXED_FILTER_TERMS + 1, (i) => `displayName co "x${i}"`)).thenRefused(
+      new RegExp(`at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`),
+    );
   });
 
   it('given the 150 co terms of the finding, when translated for either database, then 400 invalidFilter', () => {
-    for (const dialect of ['sqlite', 'postgres'] as const) givenFilter(terms(150, (i) => `userName co "x${i}"`), dialect).thenRefused(/at most \d+ are allowed/);
+    for (const dialect of ['sqlite', 'postgres'] as const)
+      givenFilter(
+        terms(150, (i) => `userName co "x${i}"`),
+        dialect,
+      ).thenRefused(/at most \d+ are allowed/);
   });
 
   it('given indexed terms up to the budget, when translated, then SQL; one more, then 400 invalidFilter saying the limit', () => {
-    expect(userFilterToSql(terms(MAX_FILTER_TERMS, (i) => `userName eq "u${i}"`), 'sqlite').cost).toMatchObject({ terms: MAX_FILTER_TERMS, unindexedTerms: 0 });
+    expect(
+      userFilterToSql(
+        terms(MAX_FILTER_TERMS, (i) => `userName eq "u${i}"`),
+        'sqlite',
+      ).cost,
+    ).toMatchObject({ terms: MAX_FILTER_TERMS, unindexedTerms: 0 });
     givenFilter(terms(MAX_FILTER_TERMS + 1, (i) => `userName eq "u${i}"`)).thenRefused(new RegExp(`at most ${MAX_FILTER_TERMS} are allowed`));
   });
 

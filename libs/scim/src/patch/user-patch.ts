@@ -39,7 +39,10 @@ const QUOTED = /"(?:[^"\\]|\\[\s\S])*"/g;
 
 /** Whether a path or key names a prototype anywhere along it ("a.__proto__", "constructor.prototype"); quoted filter values do not count. */
 function namesPrototype(path: string): boolean {
-  return path.replace(QUOTED, '""').split(/[^\w$]+/).some((segment) => PROTOTYPE_KEYS.has(segment.toLowerCase()));
+  return path
+    .replace(QUOTED, '""')
+    .split(/[^\w$]+/)
+    .some((segment) => PROTOTYPE_KEYS.has(segment.toLowerCase()));
 }
 
 function refusePrototypeKeys(operation: ScimPatchOperation): ScimPatchOperation {

@@ -24,51 +24,74 @@ const MAX_EXPORT_ROWS = 100_000;
 export class PageQuery {
   /** Bounded: 1e21 is an integer to JavaScript and a 500 to the database's OFFSET (issue 15, finding 8). */
   @ApiPropertyOptional({ default: 1, maximum: MAX_START_INDEX })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(MAX_START_INDEX)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(MAX_START_INDEX)
   startIndex?: number;
 
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(1000)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(1000)
   count?: number;
 }
 
 export class StateQuery {
   @ApiPropertyOptional({ description: 'the state after every event that occurred at or before this instant (ISO 8601)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   at?: string;
 
   @ApiPropertyOptional({ description: 'the state after this stream revision' })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(MAX_START_INDEX)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(MAX_START_INDEX)
   revision?: number;
 }
 
 export class AuditFeedQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'from this instant on (ISO 8601, inclusive)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   from?: string;
 
   @ApiPropertyOptional({ description: 'before this instant (ISO 8601, exclusive)' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   to?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   userId?: string;
 
   @ApiPropertyOptional({ description: 'e.g. UserPreserved, ProvisioningRefused' })
-  @IsOptional() @IsString() @MaxLength(100)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   eventType?: string;
 
   @ApiPropertyOptional({ description: 'the SCIM token or credential id that acted' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   actorId?: string;
 
   @ApiPropertyOptional({ enum: ['accepted', 'refused'], description: 'refused: only refused provisioning attempts (rule S2)' })
-  @IsOptional() @IsIn(['accepted', 'refused'])
+  @IsOptional()
+  @IsIn(['accepted', 'refused'])
   outcome?: 'accepted' | 'refused';
 
   @ApiPropertyOptional({ enum: ['json', 'ndjson', 'csv'], default: 'json', description: 'ndjson and csv export every matching entry' })
-  @IsOptional() @IsIn(['json', 'ndjson', 'csv'])
+  @IsOptional()
+  @IsIn(['json', 'ndjson', 'csv'])
   format?: 'json' | 'ndjson' | 'csv';
 }
 
@@ -82,7 +105,7 @@ export class AuditController {
   ) {}
 
   @Get('users/:userId/history')
-  @ApiOperation({ summary: "Every event of a user, oldest first, with who, when, from where, a summary and the attribute diff" })
+  @ApiOperation({ summary: 'Every event of a user, oldest first, with who, when, from where, a summary and the attribute diff' })
   async history(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: PageQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     // The whole stream is folded, and the tenant makes it as long as it likes: an expensive read (found by the fourth attack on issue 15).
@@ -105,7 +128,7 @@ export class AuditController {
   }
 
   @Get('audit')
-  @ApiOperation({ summary: 'The tenant\'s audit feed: every event and refused provisioning attempt, filtered; JSON pages, or an NDJSON or CSV export' })
+  @ApiOperation({ summary: "The tenant's audit feed: every event and refused provisioning attempt, filtered; JSON pages, or an NDJSON or CSV export" })
   async feed(@Param('tenantId') tenantId: string, @Query() query: AuditFeedQuery, @Call() call: AdminCall, @Res({ passthrough: true }) reply: FastifyReply) {
     requireTenant(call.principal, tenantId);
     // A feed page or an export of up to 100,000 entries takes its turn with the tenant's other expensive reads (issue 15).
@@ -138,7 +161,10 @@ export class AuditController {
         );
         return { totalResults: Number(total), startIndex: start + 1, entries: page.map(feedEntry) };
       }
-      const [{ total }] = await run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM (SELECT 1 FROM audit_trail a WHERE ${where} LIMIT ${MAX_EXPORT_ROWS + 1}) capped`, params);
+      const [{ total }] = await run<{ total: number | string }>(
+        `SELECT COUNT(*) AS total FROM (SELECT 1 FROM audit_trail a WHERE ${where} LIMIT ${MAX_EXPORT_ROWS + 1}) capped`,
+        params,
+      );
       if (Number(total) > MAX_EXPORT_ROWS) throw new AdminProblem(413, 'Export Too Large', `more than ${MAX_EXPORT_ROWS} entries: narrow it with from and to`);
       return exportedRows(run, where, params);
     });
@@ -163,8 +189,13 @@ export class AuditController {
     const recorded: StoredUserEvent[] = [];
     for (;;) {
       // Shown to a person: a user another api process deleted for good reads shredded here at once, whatever this process cached.
-      const window = await this.eventStore.readStream(userStreamId(userId), { fromRevision: recorded.length, maxCount: STREAM_WINDOW, freshPersonalDataKeys: true });
-      if (recorded.length === 0 && (window.length === 0 || window[0].data.tenantId !== tenantId)) throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
+      const window = await this.eventStore.readStream(userStreamId(userId), {
+        fromRevision: recorded.length,
+        maxCount: STREAM_WINDOW,
+        freshPersonalDataKeys: true,
+      });
+      if (recorded.length === 0 && (window.length === 0 || window[0].data.tenantId !== tenantId))
+        throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
       recorded.push(...window);
       if (window.length < STREAM_WINDOW) return recorded;
       await nextTurn();
@@ -187,7 +218,7 @@ const EXPORT_CHUNK = 1000;
  */
 async function exportedRows(run: ReadModelStatements, where: string, params: Record<string, unknown>): Promise<ReturnType<typeof feedEntry>[]> {
   const rows: ReturnType<typeof feedEntry>[] = [];
-  for (let after: AuditEntryRow | null = null; ; ) {
+  for (let after: AuditEntryRow | null = null; ;) {
     const page: AuditEntryRow[] = after
       ? await run<AuditEntryRow>(
           `SELECT a.* FROM audit_trail a WHERE ${where} AND (a."occurredAt" > :afterAt OR (a."occurredAt" = :afterAt AND a.id > :afterId)) ORDER BY a."occurredAt" ASC, a.id ASC LIMIT ${EXPORT_CHUNK}`,
@@ -242,4 +273,3 @@ const CSV_COLUMNS = [
   'streamRevision',
   'data',
 ] as const;
-

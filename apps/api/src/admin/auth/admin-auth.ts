@@ -57,8 +57,14 @@ export class AdminAuthGuard extends AuthGuard(['admin-operator', 'admin-credenti
     const refusal = failedAuthenticationRefusal(context.switchToHttp().getRequest());
     if (refusal) throw refusal;
     if (error) throw error;
-    throw new AdminProblem(401, 'Unauthorized', 'send the operator token as Bearer, or a tenant API credential as Basic client id and secret', {}, {
-      'WWW-Authenticate': CHALLENGE,
-    });
+    throw new AdminProblem(
+      401,
+      'Unauthorized',
+      'send the operator token as Bearer, or a tenant API credential as Basic client id and secret',
+      {},
+      {
+        'WWW-Authenticate': CHALLENGE,
+      },
+    );
   }
 }

@@ -8,9 +8,7 @@ import { AdminProblem } from '../../http/problem-details.filter';
  * and runs storages) or one tenant's API credential (everything inside that
  * tenant). The SCIM token opens neither (rule T4).
  */
-export type AdminPrincipal =
-  | { readonly kind: 'operator' }
-  | { readonly kind: 'tenant'; readonly tenantId: string; readonly credentialId: string };
+export type AdminPrincipal = { readonly kind: 'operator' } | { readonly kind: 'tenant'; readonly tenantId: string; readonly credentialId: string };
 
 export const Principal = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): AdminPrincipal => ctx.switchToHttp().getRequest<FastifyRequest & { user: AdminPrincipal }>().user,

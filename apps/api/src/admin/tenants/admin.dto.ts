@@ -37,23 +37,31 @@ export class CreateTenantBody {
   id: string;
 
   @ApiProperty({ example: 'Acme Corp' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 }
 
 export class TenantSettingsBody {
   @ApiProperty({ example: 'Acme Corporation' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 }
 
 export class LicencesBody {
   @ApiProperty({ description: 'active user licences; 0 = unlimited (rule L10)', example: 500 })
-  @IsInt() @Min(0) @Max(10_000_000)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
   activeLicences: number;
 
   @ApiProperty({ description: 'preserved user licences bought on top of the default 10 % allowance', example: 0 })
-  @IsInt() @Min(0) @Max(10_000_000)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
   preservedLicences: number;
 }
 
@@ -63,13 +71,16 @@ export class UserManagementBody {
   method: 'scim' | 'ad_ldap' | 'manual';
 
   @ApiPropertyOptional({ description: 'when leaving SCIM: also delete the SCIM mappings (rule T6)', default: false })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   deleteScimMappings?: boolean;
 }
 
 export class ApiCredentialBody {
   @ApiProperty({ example: 'backup automation' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 }
 
@@ -79,11 +90,15 @@ export class StorageBody {
   id: string;
 
   @ApiProperty({ example: 'EU primary' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 
   @ApiProperty({ example: 'eu-west-1' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.region)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.region)
   region: string;
 }
 
@@ -95,19 +110,30 @@ export class StorageHealthBody {
 
 export class ProfileBody {
   @ApiProperty({ example: 'Engineering' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 
   @ApiProperty({ description: 'maximum users, 0 = unlimited (rule M5)', example: 100, maximum: MAX_COUNT })
-  @IsInt() @Min(0) @Max(MAX_COUNT)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_COUNT)
   maxUsers: number;
 
   @ApiPropertyOptional({ description: 'delete preserved users for good after this many days; null = never (rule L10)', nullable: true, maximum: MAX_DAYS })
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_DAYS)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_DAYS)
   autoDeletePreservedAfterDays?: number | null;
 
   @ApiProperty({ description: 'the storages this profile may use (rule M7)', example: ['eu-primary'] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_LIST) @IsString({ each: true }) @MaxLength(63, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_LIST)
+  @IsString({ each: true })
+  @MaxLength(63, { each: true })
   storageIds: string[];
 }
 
@@ -119,7 +145,9 @@ export class CreateProfileBody extends ProfileBody {
 
 export class QuotaBody {
   @ApiProperty({ description: '0-1023; 0 = unlimited (rule M1)', example: 50 })
-  @IsInt() @Min(0) @Max(1023)
+  @IsInt()
+  @Min(0)
+  @Max(1023)
   amount: number;
 
   @ApiProperty({ enum: ['MB', 'GB', 'TB'] })
@@ -129,24 +157,31 @@ export class QuotaBody {
 
 export class MappingConfigurationBody {
   @ApiProperty({ example: 'Engineers in Paris' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.catalogueName)
   name: string;
 
   @ApiProperty({ example: 'engineering' })
-  @IsString() @MaxLength(63)
+  @IsString()
+  @MaxLength(63)
   profileId: string;
 
   @ApiProperty({ example: 'eu-primary' })
-  @IsString() @MaxLength(63)
+  @IsString()
+  @MaxLength(63)
   storageId: string;
 
   @ApiProperty({ type: QuotaBody })
   // ValidateNested alone lets a missing or non-object quota through (class-validator skips it): 500 before issue 15.
-  @IsObject() @ValidateNested() @Type(() => QuotaBody)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => QuotaBody)
   quota: QuotaBody;
 
   @ApiPropertyOptional({ default: true, description: 'send an activation email to new users (rule M1)' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   sendActivationEmail?: boolean;
 }
 
@@ -156,16 +191,23 @@ export class CreateMappingBody extends MappingConfigurationBody {
   id: string;
 
   @ApiProperty({ description: 'the user attribute the filter reads; case-sensitive (rule M2)', example: 'department' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.catalogueName)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.catalogueName)
   attribute: string;
 
   @ApiProperty({ description: 'accepted values, comma-separated; semicolon-separated when a value holds a comma (rule M2)', example: 'Engineering,R&D' })
-  @IsString() @MinLength(1) @FitsColumn(TEXT_WIDTH.mappingValues)
+  @IsString()
+  @MinLength(1)
+  @FitsColumn(TEXT_WIDTH.mappingValues)
   values: string;
 }
 
 export class MappingOrderBody {
   @ApiProperty({ description: 'every mapping id, first tried first (rule M3)', example: ['paris-engineers', 'everyone'] })
-  @IsArray() @ArrayMaxSize(MAX_LIST) @IsString({ each: true }) @MaxLength(63, { each: true })
+  @IsArray()
+  @ArrayMaxSize(MAX_LIST)
+  @IsString({ each: true })
+  @MaxLength(63, { each: true })
   orderedIds: string[];
 }

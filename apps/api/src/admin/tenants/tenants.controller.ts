@@ -57,7 +57,8 @@ export class TenantsController {
   @Delete('tenants/:tenantId')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Delete a tenant for good (operator): its users are deleted for good and their personal data shredded; its tokens stop working; the id is never reused',
+    summary:
+      'Delete a tenant for good (operator): its users are deleted for good and their personal data shredded; its tokens stop working; the id is never reused',
   })
   async delete(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     // Another tenant's id answers 404 like an unknown one; a tenant may not delete itself.

@@ -23,42 +23,60 @@ const MAX_START_INDEX = 2_147_483_647;
 export class CreateUserBody {
   @ApiProperty({ description: 'becomes the email address (rule L2)', example: 'ada@example.com' })
   // Its bound is the user decider's, on the stored (canonical) form: checked once, there.
-  @IsString() @MinLength(3)
+  @IsString()
+  @MinLength(3)
   userName: string;
 
   @ApiProperty({ example: 'Ada Lovelace' })
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   displayName: string;
 
   @ApiPropertyOptional({ description: 'defaults to userName', example: 'ada@example.com' })
-  @IsOptional() @IsEmail()
+  @IsOptional()
+  @IsEmail()
   email?: string;
 }
 
 export class UserSearchQuery {
   @ApiPropertyOptional({ enum: ['Active', 'Preserved'] })
-  @IsOptional() @IsIn(['Active', 'Preserved'])
+  @IsOptional()
+  @IsIn(['Active', 'Preserved'])
   status?: 'Active' | 'Preserved';
 
   @ApiPropertyOptional({ description: 'users a SCIM mapping placed in this profile' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   profileId?: string;
 
   @ApiPropertyOptional({ description: 'users a SCIM mapping placed on this storage' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   storageId?: string;
 
   @ApiPropertyOptional({ description: 'text found in userName, displayName or email (case-insensitive)' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   q?: string;
 
   /** Bounded: 1e21 is an integer to JavaScript and a 500 to the database's OFFSET (issue 15, finding 8). */
   @ApiPropertyOptional({ default: 1, maximum: MAX_START_INDEX })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(MAX_START_INDEX)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(MAX_START_INDEX)
   startIndex?: number;
 
   @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(200)
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(200)
   count?: number;
 }
 

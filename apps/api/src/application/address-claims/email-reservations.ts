@@ -59,7 +59,10 @@ export class EmailReservations {
    */
   claim(loaded: LoadedReservation, userId: string, metadata: CommandMetadata): StreamWrite | null {
     const events = decideEmailReservation(
-      { type: 'ReserveEmail', data: { email: addressDigest(loaded.key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt: loaded.holderOwnsIt } },
+      {
+        type: 'ReserveEmail',
+        data: { email: addressDigest(loaded.key), userId, tenantId: metadata.tenantId, now: metadata.now, holderOwnsIt: loaded.holderOwnsIt },
+      },
       loaded.stream.state,
     );
     return events.length === 0 ? null : this.streams.write(streamOf(loaded.key), EMAIL_RESERVATIONS, events, loaded.stream.revision, metadata);

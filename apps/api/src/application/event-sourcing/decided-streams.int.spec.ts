@@ -19,7 +19,14 @@ const NUMBERED: StreamKind<readonly number[], Numbered> = {
   fold: (events, state = []) => [...state, ...events.map((e) => e.data.n)],
   schemaVersions: { Numbered: 1 },
 };
-const metadata = { tenantId: 't1', actor: { kind: 'system' as const, id: 'test' }, requestId: 'r', userAgent: null, clientAddress: null, now: '2026-12-02T00:00:00.000Z' };
+const metadata = {
+  tenantId: 't1',
+  actor: { kind: 'system' as const, id: 'test' },
+  requestId: 'r',
+  userAgent: null,
+  clientAddress: null,
+  now: '2026-12-02T00:00:00.000Z',
+};
 const withCache = (size: number) => ({ streamStateCacheSize: size }) as AppConfig;
 
 /** The store with every event readStream returns counted. */
@@ -67,7 +74,12 @@ describe.each(backends)('DecidedStreams keeping folds on %s', (_name, storage) =
     await drop?.();
   });
 
-  const numbered = (n: number) => ({ id: randomUUID(), type: 'Numbered', data: { n }, metadata: { occurredAt: `2026-12-02T00:00:${String(n % 60).padStart(2, '0')}.000Z` } });
+  const numbered = (n: number) => ({
+    id: randomUUID(),
+    type: 'Numbered',
+    data: { n },
+    metadata: { occurredAt: `2026-12-02T00:00:${String(n % 60).padStart(2, '0')}.000Z` },
+  });
 
   it('given appends from this process and another interleaved, when loading after each, then the kept fold equals a whole fold and every event is read once', async () => {
     const streams = new DecidedStreams(ours.store, withCache(100));
@@ -79,7 +91,12 @@ describe.each(backends)('DecidedStreams keeping folds on %s', (_name, storage) =
       const events = Array.from({ length: count }, () => ({ type: 'Numbered' as const, data: { n: n++ } }));
       // Even rounds write through the caching instance, odd ones through the other process's store.
       if (round % 2 === 0) await streams.append(streamId, NUMBERED, events, round === 0 ? 'no_stream' : n - count - 1, metadata);
-      else await theirs.append(streamId, events.map((e) => numbered(e.data.n)), n - count - 1);
+      else
+        await theirs.append(
+          streamId,
+          events.map((e) => numbered(e.data.n)),
+          n - count - 1,
+        );
       ours.read.length = 0;
 
       const loaded = await streams.load(streamId, NUMBERED);
@@ -103,7 +120,8 @@ describe.each(backends)('DecidedStreams keeping folds on %s', (_name, storage) =
         ? { type: 'ProfileSeatReleased', data: { profileId: 'p', userId, seatsInUse: holders.length } }
         : { type: 'ProfileSeatTaken', data: { profileId: 'p', userId, takenAt: metadata.now, seatsInUse: holders.length } };
       const store = i % 2 === 0 ? ours.store : theirs;
-      revision = (await store.append(streamId, [{ id: randomUUID(), type: event.type, data: event.data, metadata: {} }], revision < 0 ? 'no_stream' : revision)).nextExpectedRevision;
+      revision = (await store.append(streamId, [{ id: randomUUID(), type: event.type, data: event.data, metadata: {} }], revision < 0 ? 'no_stream' : revision))
+        .nextExpectedRevision;
 
       const kept = (await streams.load(streamId, PROFILE_SEATS)).state;
 

@@ -116,7 +116,13 @@ export class DecidedStreams {
     if (!this.folded || drops !== this.drops || loaded.revision === 'no_stream') return loaded;
     // Of two loads that overlapped, the one that read further stays.
     const kept = this.folded.peek(streamId);
-    if (kept && kept.kind === (kind as unknown as Folded['kind']) && typeof kept.loaded.revision === 'number' && kept.loaded.revision > (loaded.revision as number)) return loaded;
+    if (
+      kept &&
+      kept.kind === (kind as unknown as Folded['kind']) &&
+      typeof kept.loaded.revision === 'number' &&
+      kept.loaded.revision > (loaded.revision as number)
+    )
+      return loaded;
     this.folded.set(streamId, { kind: kind as unknown as Folded['kind'], loaded }, { size: Math.max(1, Math.ceil(kind.cacheSize?.(loaded.state) ?? 1)) });
     return loaded;
   }

@@ -39,14 +39,16 @@ export class TenantDeletion {
     if (state.status === 'Active') {
       // Rule L10: legal hold outranks every deletion; the operator releases the users first.
       const held = await this.readModel.getRepository(ScimUserRow).countBy({ tenantId, legalHold: true });
-      if (held > 0) throw new TenantDeletionRefused('UsersOnLegalHold', `${held} user(s) of tenant ${tenantId} are on legal hold; release them before deleting the tenant`);
+      if (held > 0)
+        throw new TenantDeletionRefused('UsersOnLegalHold', `${held} user(s) of tenant ${tenantId} are on legal hold; release them before deleting the tenant`);
     }
     await this.tenants.execute(tenantId, { type: 'DeleteTenant', data: {} }, request);
     let usersDeleted = 0;
     const attempted = new Set<string>();
     // Again until none is left: a create that had read the tenant just before it was deleted may still land.
     for (let users = await this.usersOf(tenantId); users.length > 0; users = await this.usersOf(tenantId)) {
-      if (users.every((id) => attempted.has(id))) throw new Error(`tenant ${tenantId}: users ${users.join(', ')} are still in the read model after their deletion`);
+      if (users.every((id) => attempted.has(id)))
+        throw new Error(`tenant ${tenantId}: users ${users.join(', ')} are still in the read model after their deletion`);
       for (const userId of users) {
         attempted.add(userId);
         await this.deletion.delete(userId, 'tenant_deleted', { tenantId, ...request, now: this.tenants.now() });

@@ -69,7 +69,7 @@ export class ExpensiveReads {
   }
 
   private admitNext(): void {
-    for (let i = 0; i < this.turns.length && this.running < this.limits.total; ) {
+    for (let i = 0; i < this.turns.length && this.running < this.limits.total;) {
       const tenantId = this.turns[i];
       const tenant = this.tenants.get(tenantId)!;
       if (tenant.running >= this.limits.perTenant) {

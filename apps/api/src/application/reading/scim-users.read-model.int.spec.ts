@@ -49,7 +49,10 @@ const requests: Array<[string, UserPageRequest]> = [
   ['a plain page past the first', { startIndex: 11, count: 7, sortOrder: 'ascending' }],
   ['a sort with absent values', { filter: 'active eq true', startIndex: 1, count: 10, sortBy: 'name.givenName', sortOrder: 'descending' }],
   ['the first cursor page', { filter: 'userName sw "user0"', startIndex: 1, count: 4, sortOrder: 'ascending', cursor: null }],
-  ['a cursor page', { startIndex: 1, count: 4, sortOrder: 'ascending', cursor: { createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 20)).toISOString(), id: 'id-tenant-a-20' } }],
+  [
+    'a cursor page',
+    { startIndex: 1, count: 4, sortOrder: 'ascending', cursor: { createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 20)).toISOString(), id: 'id-tenant-a-20' } },
+  ],
   ['only the count', { filter: 'displayName ew "7"', startIndex: 1, count: 0, sortOrder: 'ascending' }],
   ['an indexed lookup', { filter: 'userName eq "user012@example.com"', startIndex: 1, count: 10, sortOrder: 'ascending' }],
 ];
@@ -118,9 +121,10 @@ describe('the SCIM list reads on a SQLite file', () => {
     const where = `u."tenantId" = :tenantId AND u."deletedInIdp" = 0 AND (${translated.sql})`;
     const params = { ...translated.params, tenantId: 'tenant-a' };
     const connection = (dataSource.driver as unknown as { databaseConnection: import('better-sqlite3').Database }).databaseConnection;
-    return [`SELECT COUNT(*) FROM scim_users u WHERE ${where}`, `SELECT u.id FROM scim_users u WHERE ${where} ORDER BY u."createdAt" ASC, u.id ASC LIMIT 10`].flatMap((sql) =>
-      (connection.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((step) => step.detail),
-    );
+    return [
+      `SELECT COUNT(*) FROM scim_users u WHERE ${where}`,
+      `SELECT u.id FROM scim_users u WHERE ${where} ORDER BY u."createdAt" ASC, u.id ASC LIMIT 10`,
+    ].flatMap((sql) => (connection.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((step) => step.detail));
   };
   /** A step that reads by the filtered value: an index whose constraint names more than the tenant and the deletion flag. */
   const searchesByValue = (step: string) => /^SEARCH u USING (COVERING )?INDEX \S+ \((tenantId=\? AND )?(id|userNameLower|emailLower|externalId)=\?/.test(step);
@@ -194,7 +198,9 @@ describe('the SCIM list reads on PostgreSQL', () => {
     await blocker.startTransaction();
     await blocker.query('LOCK TABLE scim_users IN ACCESS EXCLUSIVE MODE');
     try {
-      await expect(users.page('tenant-a', { filter: 'displayName co "grace"', startIndex: 1, count: 5, sortOrder: 'ascending' })).rejects.toThrow(QueryTimedOut);
+      await expect(users.page('tenant-a', { filter: 'displayName co "grace"', startIndex: 1, count: 5, sortOrder: 'ascending' })).rejects.toThrow(
+        QueryTimedOut,
+      );
     } finally {
       await blocker.rollbackTransaction();
       await blocker.release();

@@ -233,7 +233,9 @@ export class ScimUsersReadModel implements OnModuleDestroy {
     }
     if (search.text) {
       const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      conditions.push(`(u."userNameLower" LIKE :folded ESCAPE '\\' OR u."emailLower" LIKE :folded ESCAPE '\\' OR LOWER(u."displayName") LIKE :lowerCase ESCAPE '\\')`);
+      conditions.push(
+        `(u."userNameLower" LIKE :folded ESCAPE '\\' OR u."emailLower" LIKE :folded ESCAPE '\\' OR LOWER(u."displayName") LIKE :lowerCase ESCAPE '\\')`,
+      );
       params.folded = contains(search.text.folded);
       params.lowerCase = contains(search.text.lowerCase);
     }
@@ -278,12 +280,28 @@ function sqliteValues(values: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** The columns of a view, as the database returns them: SQLite has no booleans. */
-type ViewColumns = Pick<ScimUserRow, 'id' | 'userName' | 'email' | 'displayName' | 'givenName' | 'familyName' | 'externalId' | 'userPrincipalName' | 'createdAt' | 'lastModified'> & {
+type ViewColumns = Pick<
+  ScimUserRow,
+  'id' | 'userName' | 'email' | 'displayName' | 'givenName' | 'familyName' | 'externalId' | 'userPrincipalName' | 'createdAt' | 'lastModified'
+> & {
   readonly active: boolean | number;
   readonly revision: number | string;
 };
 
-const VIEW_COLUMNS = ['id', 'userName', 'email', 'displayName', 'givenName', 'familyName', 'externalId', 'userPrincipalName', 'active', 'createdAt', 'lastModified', 'revision']
+const VIEW_COLUMNS = [
+  'id',
+  'userName',
+  'email',
+  'displayName',
+  'givenName',
+  'familyName',
+  'externalId',
+  'userPrincipalName',
+  'active',
+  'createdAt',
+  'lastModified',
+  'revision',
+]
   .map((column) => `u."${column}"`)
   .join(', ');
 

@@ -51,7 +51,12 @@ export class BootstrapTenant {
     await this.tenants.execute(tenantId, { type: 'SwitchToScim', data: { adLdapConfigured: false, adLdapMappings: 0, adLdapManagedUsers: 0 } }, request);
     const configured = (await this.tenants.load(tenantId)).state;
     // Never after an admin removed or reordered them: only a tenant with no placement at all gets the defaults.
-    if (configured.status === 'Active' && configured.profiles.length === 0 && configured.scimMappings.length === 0 && configured.removedScimMappingIds.length === 0) {
+    if (
+      configured.status === 'Active' &&
+      configured.profiles.length === 0 &&
+      configured.scimMappings.length === 0 &&
+      configured.removedScimMappingIds.length === 0
+    ) {
       for (const command of DEFAULT_PLACEMENT) await this.tenants.execute(tenantId, command, request);
     }
     const current = (await this.tenants.load(tenantId)).state;

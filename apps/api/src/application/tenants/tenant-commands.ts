@@ -70,8 +70,10 @@ export class TenantCommands {
     request: AdminRequest,
   ): Promise<{ state: TenantState; events: TenantEvent[] }> {
     const metadata: CommandMetadata = { tenantId, ...request, now: this.now() };
-    const decided = await this.streams.decideAndAppend(tenantStreamId(tenantId), TENANT_STREAMS, (loaded) =>
-      decideTenant(typeof command === 'function' ? command(loaded.state) : command, loaded.state),
+    const decided = await this.streams.decideAndAppend(
+      tenantStreamId(tenantId),
+      TENANT_STREAMS,
+      (loaded) => decideTenant(typeof command === 'function' ? command(loaded.state) : command, loaded.state),
       metadata,
     );
     if (decided.appended) {

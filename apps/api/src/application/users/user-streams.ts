@@ -1,14 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CommandMetadata,
-  foldUser,
-  isUserEvent,
-  upcastUserEvent,
-  USER_EVENT_SCHEMA_VERSIONS,
-  UserEvent,
-  userStreamId,
-  UserState,
-} from '@scim-ledger/domain';
+import { CommandMetadata, foldUser, isUserEvent, upcastUserEvent, USER_EVENT_SCHEMA_VERSIONS, UserEvent, userStreamId, UserState } from '@scim-ledger/domain';
 import { AppendResult, ExpectedRevision, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimUserView } from '@scim-ledger/scim';
 import { Decided, DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';

@@ -30,5 +30,8 @@ export function decodeCursor(cursor: string, request: Pick<UserPageRequest, 'fil
 }
 
 function fingerprint(request: Pick<UserPageRequest, 'filter'>): string {
-  return createHash('sha256').update(request.filter ?? '').digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(request.filter ?? '')
+    .digest('base64url')
+    .slice(0, 16);
 }
