@@ -58,6 +58,20 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
     expect(response.body.detail).toMatch(/at most \d+/);
   });
 
+  it('given a filter over the budget, when listed under either base path, then 400 invalidFilter before anything else of the request, its credential too', async () => {
+    for (const base of ['/scim/v2', '/insync/scim']) {
+      const anonymous = await request(t.http).get(`${base}/Users?filter=${encodeURIComponent(manyContains)}`);
+      expect({ base, status: anonymous.status, scimType: anonymous.body.scimType, requestId: typeof anonymous.headers['x-request-id'] }).toEqual({
+        base,
+        status: 400,
+        scimType: 'invalidFilter',
+        requestId: 'string',
+      });
+    }
+    // Within the budget, the credential is checked first as before.
+    expect((await request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "x"')}`)).status).toBe(401);
+  });
+
   it('given a tenant sending 20 filters of 150 co terms at once, when another tenant looks users up meanwhile, then the flood gets 400 and every lookup 200', async () => {
     const flood = Array.from({ length: 20 }, () => list(TENANT_A_TOKEN, manyContains).then((r) => r.status));
     const lookups = Array.from({ length: 10 }, (_, i) =>

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@scim-ledger/platform';
-import { SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA, ScimError } from '@scim-ledger/scim';
+import { refuseFilterOverBudget, SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA, ScimError } from '@scim-ledger/scim';
 import { AppModule, AppOverrides } from './app.module';
 import { ScimExceptionFilter } from './http/scim-exception.filter';
 import { frameworkError } from './http/framework-errors';
@@ -32,6 +32,9 @@ export function registeredRoutes(app: NestFastifyApplication): readonly Register
 function requestId(header: string | string[] | undefined): string {
   return typeof header === 'string' && /^[\w.:-]{1,100}$/.test(header) ? header : randomUUID();
 }
+
+/** The SCIM Users list, under both base paths (rule T1). */
+const SCIM_USER_LIST = /^\/(?:scim\/v2|insync\/scim)\/Users\/?(?:\?|$)/;
 
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -66,6 +69,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     void reply.header('X-Request-Id', request.id);
     // No id, filter or cursor holds U+0000, and PostgreSQL refuses it in a parameter: a client error, not a 500.
     if (/%00|\u0000/i.test(request.url)) throw new ScimError(400, 'the URL may not contain U+0000', 'invalidValue');
+    // A filter over its budget is refused here, before the rest of the request's way: a flood of such refusals held the
+    // one thread long enough to slow other tenants' lookups past 50 ms on PostgreSQL (issue 15, finding 3).
+    const filter = request.method === 'GET' ? (request.query as { filter?: unknown } | undefined)?.filter : undefined;
+    if (typeof filter === 'string' && SCIM_USER_LIST.test(request.url)) refuseFilterOverBudget(filter);
     // IdPs send a JSON content type on bodiless DELETEs and GETs; an empty body is no body, not bad JSON.
     const length = request.headers['content-length'];
     if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) {
