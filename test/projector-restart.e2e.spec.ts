@@ -7,6 +7,7 @@ import { EventStore, openEventStore } from '@scim-ledger/event-store';
 import { AuditEntryRow, openReadModel, readModelDifferences, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { AppConfig, loadConfig } from '@scim-ledger/platform';
 import { E2E_DATABASE, freshStorage } from './support/test-app';
+import { userCreated } from '../libs/domain/src/testing/user-created';
 
 const USERS = 600;
 const ROOT = join(__dirname, '..');
@@ -39,23 +40,7 @@ describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
         2,
       );
       const events: UserEvent[] = [
-        {
-          type: 'UserCreated',
-          data: {
-            userId,
-            tenantId: 't1',
-            userName: `u${i}@example.com`,
-            email: `u${i}@example.com`,
-            displayName: `U ${i}`,
-            givenName: null,
-            familyName: null,
-            externalId: null,
-            userPrincipalName: null,
-            provisionedBy: 'idp',
-            placement: null,
-            idpAttributes: {},
-          },
-        },
+        userCreated(userId, `u${i}@example.com`, { displayName: `U ${i}` }),
         ...(i % 3 === 0 ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } } as UserEvent] : []),
       ];
       await store.append(

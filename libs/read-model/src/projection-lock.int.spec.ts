@@ -22,6 +22,7 @@ import { openReadModel, ReadModelDatabase } from './read-model.data-source';
 import { StorageRow, TenantRow } from './tenants/tenant.rows';
 import { ScimUserRow } from './users/scim-user.row';
 import { readModelDifferences, rebuildReadModel } from './verification';
+import { userCreated } from '../../domain/src/testing/user-created';
 
 const FAST: ProjectionLockTimings = { pollIntervalMs: 20, leaseTtlMs: 1000, leaseRenewMs: 100 };
 
@@ -121,23 +122,7 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
       const userId = `u${i % 5}`;
       const userEvent: UserEvent =
         i < 5
-          ? {
-              type: 'UserCreated',
-              data: {
-                userId,
-                tenantId: 't1',
-                userName: `${userId}@example.com`,
-                email: `${userId}@example.com`,
-                displayName: 'U',
-                givenName: null,
-                familyName: null,
-                externalId: null,
-                userPrincipalName: null,
-                provisionedBy: 'idp',
-                placement: null,
-                idpAttributes: {},
-              },
-            }
+          ? userCreated(userId, `${userId}@example.com`, { displayName: 'U' })
           : { type: 'UserRenamed', data: { displayName: `U ${i}`, givenName: null, familyName: null } };
       await store.append(
         userStreamId(userId),

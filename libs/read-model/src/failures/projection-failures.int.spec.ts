@@ -12,6 +12,7 @@ import { openReadModel } from '../read-model.data-source';
 import { ScimUserRow } from '../users/scim-user.row';
 import { readModelDifferences } from '../verification';
 import { ProjectionFailureRow } from './projection-failure.row';
+import { userCreated } from '../../../domain/src/testing/user-created';
 
 const POISON = 'poison@example.com';
 
@@ -89,23 +90,7 @@ describe.each(['sqlite', 'postgres'] as const)('an event the read model cannot t
       ],
       expected,
     );
-  const created = (userId: string, userName: string): UserEvent => ({
-    type: 'UserCreated',
-    data: {
-      userId,
-      tenantId: 't1',
-      userName,
-      email: userName,
-      displayName: userName,
-      givenName: null,
-      familyName: null,
-      externalId: null,
-      userPrincipalName: null,
-      provisionedBy: 'idp',
-      placement: null,
-      idpAttributes: {},
-    },
-  });
+  const created = (userId: string, userName: string): UserEvent => userCreated(userId, userName);
   const renamed = (displayName: string): UserEvent => ({ type: 'UserRenamed', data: { displayName, givenName: null, familyName: null } });
 
   async function projectedThrough(position: GlobalPosition): Promise<void> {

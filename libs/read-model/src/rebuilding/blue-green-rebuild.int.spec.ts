@@ -14,6 +14,7 @@ import { TenantRow } from '../tenants/tenant.rows';
 import { ScimUserRow } from '../users/scim-user.row';
 import { readModelDifferences, rebuildReadModel } from '../verification';
 import { RebuildProgress, RebuildRefusedError, rebuildBlueGreen } from './blue-green-rebuild';
+import { userCreated } from '../../../domain/src/testing/user-created';
 
 /** A blue/green rebuild under a live projector that keeps serving and following the store, on both read-model databases. */
 describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type) => {
@@ -81,23 +82,7 @@ describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type
       const i = users++;
       const userId = randomUUID();
       const events: UserEvent[] = [
-        {
-          type: 'UserCreated',
-          data: {
-            userId,
-            tenantId: 't1',
-            userName: `u${i}@example.com`,
-            email: `u${i}@example.com`,
-            displayName: `U ${i}`,
-            givenName: null,
-            familyName: null,
-            externalId: null,
-            userPrincipalName: null,
-            provisionedBy: 'idp',
-            placement: null,
-            idpAttributes: {},
-          },
-        },
+        userCreated(userId, `u${i}@example.com`, { displayName: `U ${i}` }),
         ...(i % 3 === 0 ? [{ type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } } as UserEvent] : []),
       ];
       await store.append(
