@@ -19,3 +19,4 @@ export * from './projection-lock';
 export * from './tenants/deleted-tenants';
 export * from './projection';
 export * from './projections';
+export { hydratedRow } from './sql/bulk-rows';

@@ -1,4 +1,5 @@
-import type { EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityManager, EntityMetadata, ObjectLiteral } from 'typeorm';
+import type { Driver } from 'typeorm/driver/Driver';
 
 /*
  * The projections' statements, written out rather than built by TypeORM's
@@ -59,15 +60,26 @@ export async function selectByIds<T extends ObjectLiteral>(manager: EntityManage
       `SELECT * FROM ${quote(metadata.tableName)} WHERE ${quote(primary.databaseName)} IN (${placeholders(manager, 1, chunk.length)})`,
       chunk,
     );
-    for (const record of raw) {
-      const row = {} as T;
-      for (const column of metadata.columns) {
-        (row as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(record[column.databaseName], column);
-      }
-      found.push(row);
-    }
+    for (const record of raw) found.push(hydrated(metadata, driver, record));
   }
   return found;
+}
+
+/**
+ * A row as a plain statement returned it, turned into the entity as TypeORM
+ * would read it (SQLite's 0 and 1 into booleans, and so on), from the
+ * entity's metadata: a new column needs no change here.
+ */
+export function hydratedRow<T extends ObjectLiteral>(connection: DataSource, entity: new () => T, record: Record<string, unknown>): T {
+  return hydrated(connection.getMetadata(entity), connection.driver, record);
+}
+
+function hydrated<T extends ObjectLiteral>(metadata: EntityMetadata, driver: Driver, record: Record<string, unknown>): T {
+  const row = {} as T;
+  for (const column of metadata.columns) {
+    (row as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(record[column.databaseName], column);
+  }
+  return row;
 }
 
 export async function deleteByIds(manager: EntityManager, entity: new () => object, ids: readonly string[]): Promise<void> {

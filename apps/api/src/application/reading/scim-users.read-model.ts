@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
-import { ScimUserRow } from '@scim-ledger/read-model';
+import { hydratedRow, ScimUserRow } from '@scim-ledger/read-model';
 import { ScimUserView, userFilterToSql, UserFilterSql, userSortColumn } from '@scim-ledger/scim';
 import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
 import { isStatementTimeout, QueryTimedOut } from './read-budget';
@@ -242,11 +242,11 @@ export class ScimUsersReadModel implements OnModuleDestroy {
     const where = conditions.join(' AND ');
     return this.expensively(async (run) => {
       const [{ total }] = await run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM scim_users u WHERE ${where}`, params);
-      const rows = await run<ScimUserRow>(
+      const rows = await run<Record<string, unknown>>(
         `SELECT u.* FROM scim_users u WHERE ${where} ORDER BY u."userNameLower" ASC, u.id ASC LIMIT ${Math.trunc(search.count)} OFFSET :offset`,
         { ...params, offset: search.startIndex - 1 },
       );
-      return { total: Number(total), rows: rows.map(rowOfColumns) };
+      return { total: Number(total), rows: rows.map((row) => hydratedRow(this.dataSource, ScimUserRow, row)) };
     });
   }
 
@@ -304,20 +304,6 @@ const VIEW_COLUMNS = [
 ]
   .map((column) => `u."${column}"`)
   .join(', ');
-
-/** A whole row as a plain statement returns it: SQLite has no booleans, PostgreSQL's drivers may give integers as text. */
-function rowOfColumns(row: ScimUserRow): ScimUserRow {
-  const flag = (value: unknown) => (value === null || value === undefined ? null : Boolean(value));
-  return Object.assign(new ScimUserRow(), {
-    ...row,
-    active: Boolean(row.active),
-    deletedInIdp: Boolean(row.deletedInIdp),
-    legalHold: Boolean(row.legalHold),
-    sendActivationEmail: flag(row.sendActivationEmail),
-    quotaAmount: row.quotaAmount === null ? null : Number(row.quotaAmount),
-    revision: Number(row.revision),
-  });
-}
 
 function viewOfColumns(row: ViewColumns): ScimUserView {
   return viewOfRow({ ...row, active: Boolean(row.active), revision: Number(row.revision) } as ScimUserRow);
