@@ -5,6 +5,7 @@ import { EventStore, formatPosition, openEventStore, PostgresEventStore, Recorde
 import { openReadModel, readModelDifferences, ReadModelProjector, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
 import { until } from './support/polling';
+import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { everyTableAsText, namesIn } from './support/every-table';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
 
@@ -73,21 +74,8 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
 
   /** A SCIM tenant with one catch-all mapping, its admin credential and SCIM token. */
   async function scimTenant(id: string) {
-    const admin = (await operator('post', '/admin/v1/tenants').send({ id, name: id })).body.apiCredential as { clientId: string; clientSecret: string };
+    const { admin, token } = await scimTenantPlacingEveryone(t, OPERATOR, { id, name: id });
     const as = (method: 'post' | 'put' | 'get' | 'delete', url: string) => request(t.http)[method](url).auth(admin.clientId, admin.clientSecret);
-    await as('put', `/admin/v1/tenants/${id}/user-management`).send({ method: 'scim' });
-    await as('post', `/admin/v1/tenants/${id}/storages`).send({ id: 'main', name: 'Main', region: 'local' });
-    await as('post', `/admin/v1/tenants/${id}/profiles`).send({ id: 'all', name: 'All', maxUsers: 0, storageIds: ['main'] });
-    await as('post', `/admin/v1/tenants/${id}/scim-mappings`).send({
-      id: 'all',
-      name: 'All',
-      attribute: '*',
-      values: '*',
-      profileId: 'all',
-      storageId: 'main',
-      quota: { amount: 0, unit: 'GB' },
-    });
-    const token = (await as('post', `/admin/v1/tenants/${id}/scim-token`)).body.token as string;
     const scim = {
       post: (body: object) => request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(body),
       patch: (userId: string, operations: object[]) =>
