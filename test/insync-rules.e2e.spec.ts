@@ -4,6 +4,7 @@ import { Clock } from '@scim-ledger/platform';
 import { AuditEntryRow } from '@scim-ledger/read-model';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { PreservedUserAutoDelete } from '../apps/api/src/application/provisioning/preserved-user-auto-delete';
+import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
@@ -302,21 +303,8 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
 
   describe('licences (rule L10)', () => {
     it('given 10 active licences, then the 11th active user is refused, a preserved user frees a licence, and 110 % caps all users', async () => {
-      const lic = (await operator().post('/admin/v1/tenants').send({ id: 'lic', name: 'Licensed' })).body.apiCredential;
+      const { admin: lic, token } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'lic', name: 'Licensed' });
       const licAdmin = (method: 'post' | 'put', url: string) => request(t.http)[method](url).auth(lic.clientId, lic.clientSecret);
-      await licAdmin('put', '/admin/v1/tenants/lic/user-management').send({ method: 'scim' });
-      await licAdmin('post', '/admin/v1/tenants/lic/storages').send({ id: 'main', name: 'Main', region: 'local' });
-      await licAdmin('post', '/admin/v1/tenants/lic/profiles').send({ id: 'all', name: 'All', maxUsers: 0, storageIds: ['main'] });
-      await licAdmin('post', '/admin/v1/tenants/lic/scim-mappings').send({
-        id: 'all',
-        name: 'All',
-        attribute: '*',
-        values: '*',
-        profileId: 'all',
-        storageId: 'main',
-        quota: { amount: 0, unit: 'GB' },
-      });
-      const token = (await licAdmin('post', '/admin/v1/tenants/lic/scim-token')).body.token;
       expect((await licAdmin('put', '/admin/v1/tenants/lic/licences').send({ activeLicences: 10, preservedLicences: 0 })).status).toBe(403);
       const set = await operator().put('/admin/v1/tenants/lic/licences').send({ activeLicences: 10, preservedLicences: 0 });
       expect(set.body.licences).toEqual({ activeLicences: 10, preservedLicences: 0 });
