@@ -54,6 +54,23 @@ describe(`listing users: .search and cursor pagination on ${E2E_DATABASE}`, () =
     });
   });
 
+  describe('case-insensitive attributes beyond ASCII (RFC 7643 §2.2 caseExact false)', () => {
+    it('given a user named "Émile Zola", when filtered by displayName in capitals or sorted by it, then SQLite folds É as PostgreSQL does', async () => {
+      // Given: in tenant B, so tenant A's counts stay as the other tests expect
+      const asB = (test: request.Test) => test.set('Authorization', `Bearer ${TENANT_B_TOKEN}`);
+      const created = await asB(request(t.http).post('/scim/v2/Users'))
+        .set('Content-Type', SCIM_JSON)
+        .send(entraUser('emile.zola@example.com', { displayName: 'Émile Zola' }));
+      expect(created.status).toBe(201);
+      // When: an unindexed filter (a read worker on SQLite) and a substring in other capitals
+      const byName = await asB(request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent('displayName eq "ÉMILE ZOLA"')}`));
+      const bySubstring = await asB(request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent('displayName co "éMILE"')}`));
+      // Then
+      expect([byName.status, userNames(byName.body)]).toEqual([200, ['emile.zola@example.com']]);
+      expect([bySubstring.status, userNames(bySubstring.body)]).toEqual([200, ['emile.zola@example.com']]);
+    });
+  });
+
   describe('attributes and excludedAttributes (RFC 7644 §3.4.2.5, §3.9)', () => {
     it('given attributes=userName, when getting one user, then only schemas, id and userName come back', async () => {
       const [user] = (await get(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "list0@example.com"')}`)).body.Resources;

@@ -124,8 +124,8 @@ export interface FilterCase {
 
 /**
  * Text the filters compare with and the generated rows hold, so comparisons
- * sometimes match. No upper-case non-ASCII letters: SQLite's LOWER folds
- * ASCII only, a documented difference of the two databases (user-filter.sql.ts).
+ * sometimes match; non-ASCII capitals among them, whose lower-casing the two
+ * databases must agree on (simpleLowerCase).
  */
 export const FILTER_TEXTS = [
   'ada',
@@ -151,6 +151,12 @@ export const FILTER_TEXTS = [
   '💥',
   'ß',
   'é',
+  'É',
+  'ÉMILE',
+  'émile',
+  'İ',
+  'ΣΑΣ',
+  'σας',
 ];
 export const FILTER_DATES = ['2026-01-01T00:00:00.000Z', '2026-03-01T10:00:00.000Z', '2026-06-15T12:00:00.000Z'];
 

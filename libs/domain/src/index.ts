@@ -49,4 +49,5 @@ export * from './user/preserved-user-auto-delete';
 export * from './personal-data';
 export * from './text/stored-text';
 export * from './text/canonical-address';
+export * from './text/simple-lower-case';
 export * from './provisioning/domain-refusal';

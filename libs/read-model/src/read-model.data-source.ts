@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { setUpSqliteConnection } from '@scim-ledger/event-store';
+import { SIMPLE_LOWER_SQL_FUNCTION, simpleLowerCase } from '@scim-ledger/domain';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditEntryRow } from './audit/audit-entry.row';
@@ -41,9 +42,10 @@ export function readModelDataSource(database: ReadModelDatabase, options: { enti
         type: 'better-sqlite3',
         database: prepareFile(database.file),
         enableWAL: true,
-        prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        prepareDatabase: (db: SqliteConnection) => {
           // As every connection to the file: WAL, rarer checkpoints (each syncs the file), a busy timeout.
           setUpSqliteConnection(db);
+          registerSimpleLower(db);
           // 16 MB of page cache (SQLite's default is 2 MB): 64 MB put the api over its
           // 300 MB budget at 1M users without a measurable gain (bench/README.md).
           db.pragma('cache_size = -16384');
@@ -58,6 +60,16 @@ export function readModelDataSource(database: ReadModelDatabase, options: { enti
         // leaves the database waiting on its client that long; a projector batch computes in milliseconds).
         extra: { max: 10, idle_in_transaction_session_timeout: 15_000 },
       });
+}
+
+interface SqliteConnection {
+  pragma(source: string): unknown;
+  function(name: string, options: { deterministic: boolean }, implementation: (text: unknown) => unknown): unknown;
+}
+
+/** The filters' lower() on SQLite, whose own LOWER maps ASCII only (simpleLowerCase). */
+export function registerSimpleLower(db: Pick<SqliteConnection, 'function'>): void {
+  db.function(SIMPLE_LOWER_SQL_FUNCTION, { deterministic: true }, (text) => (typeof text === 'string' ? simpleLowerCase(text) : text));
 }
 
 function prepareFile(file: string): string {

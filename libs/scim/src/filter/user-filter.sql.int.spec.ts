@@ -268,7 +268,7 @@ describe.each([
       .createQueryBuilder('u')
       .select('u.id', 'id')
       .where('u."tenantId" = :tenant', { tenant: T1 })
-      .orderBy(userSortColumn('userName'), 'ASC')
+      .orderBy(userSortColumn('userName', dialect), 'ASC')
       .getRawMany<{ id: string }>();
     expect(rows.map((r) => r.id)).toEqual(['u01', 'u03', 'u06', 'u07', 'u02', 'u04', 'u08', 'u05']);
   });
@@ -280,7 +280,7 @@ describe.each([
       .createQueryBuilder('u')
       .where('u."tenantId" = :tenant', { tenant: T1 })
       .andWhere(`(${sql})`, params)
-      .orderBy(userSortColumn('displayName'), 'ASC')
+      .orderBy(userSortColumn('displayName', dialect), 'ASC')
       .addOrderBy('u.id', 'ASC')
       .offset(1)
       .limit(3)

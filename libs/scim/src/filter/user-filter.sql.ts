@@ -1,6 +1,6 @@
 import { parse, type Filter } from 'scim2-parse-filter';
 import { ScimError } from '../scim-error';
-import { emailKey, foldText, sanitiseUserName } from '@scim-ledger/domain';
+import { emailKey, foldText, sanitiseUserName, SIMPLE_LOWER_SQL_FUNCTION } from '@scim-ledger/domain';
 import { isStorableText } from '../storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
 
@@ -79,7 +79,7 @@ export function userFilterToSql(filter: string, dialect: FilterDialect, alias = 
  * invalidFilter for the filter parameter, and invalidValue is its scimType for
  * "a value not compatible with the operation".
  */
-export function userSortColumn(sortBy: string, alias = 'u'): string {
+export function userSortColumn(sortBy: string, dialect: FilterDialect, alias = 'u'): string {
   const path = canonicalPath(sortBy.trim());
   const attribute = USER_ATTRIBUTES.get(path === 'emails' ? 'emails.value' : path);
   if (!attribute || attribute.kind !== 'column') {
@@ -87,7 +87,16 @@ export function userSortColumn(sortBy: string, alias = 'u'): string {
   }
   const column = `${quoteIdentifier(alias)}.${quoteIdentifier(attribute.column)}`;
   if (attribute.caseExact || attribute.type !== 'string') return column;
-  return attribute.lowerColumn ? `${quoteIdentifier(alias)}.${quoteIdentifier(attribute.lowerColumn)}` : `LOWER(${column})`;
+  return attribute.lowerColumn ? `${quoteIdentifier(alias)}.${quoteIdentifier(attribute.lowerColumn)}` : sqlLower(dialect, column);
+}
+
+/**
+ * lower() of a case-insensitive text by Unicode's simple mapping on both
+ * databases: PostgreSQL's own, and on SQLite (whose LOWER maps ASCII only)
+ * the function every read-model connection registers (simpleLowerCase).
+ */
+export function sqlLower(dialect: FilterDialect, expression: string): string {
+  return dialect === 'postgres' ? `LOWER(${expression})` : `${SIMPLE_LOWER_SQL_FUNCTION}(${expression})`;
 }
 
 // ---------------------------------------------------------------------------
@@ -506,8 +515,7 @@ class FilterTranslation {
     if (typeof value === 'boolean') return `${this.column(attribute.column)} ${op === 'eq' ? '=' : '<>'} ${this.param(value)}`;
     // Case-insensitive strings compare folded on both sides: with the projection's canonical copy where
     // there is one (userName, emails: canonicalAddress, rule L8; its index serves eq), else with the
-    // database's LOWER() on both sides so the column and the value fold alike. SQLite's LOWER folds
-    // ASCII only: there "É" and "é" differ. Folded copies in the read model would lift this.
+    // same lower() on both sides (sqlLower: one mapping on both databases) so the column and the value fold alike.
     const caseInsensitive = attribute.type === 'string' && !attribute.caseExact;
     if (caseInsensitive && attribute.lowerColumn) {
       // A whole value is compared as the canonical address; a substring only folded (no trim, no domain form).
@@ -518,8 +526,8 @@ class FilterTranslation {
       ? this.column(attribute.column)
       : attribute.lowerColumn
         ? this.column(attribute.lowerColumn)
-        : `LOWER(${this.column(attribute.column)})`;
-    const operand = (v: string) => (!caseInsensitive || attribute.lowerColumn ? this.param(v) : `LOWER(${this.param(v)})`);
+        : sqlLower(this.dialect, this.column(attribute.column));
+    const operand = (v: string) => (!caseInsensitive || attribute.lowerColumn ? this.param(v) : sqlLower(this.dialect, this.param(v)));
     switch (op) {
       case 'eq':
         return `${target} = ${operand(value)}`;

@@ -102,7 +102,7 @@ describe('userFilterToSql', () => {
     });
 
     it('given parentheses inside a quoted value, when translated, then they do not count as nesting', () => {
-      givenFilter(`displayName eq "${'('.repeat(40)}"`).thenSql('LOWER("u"."displayName") = LOWER(:f0)', { f0: '('.repeat(40) });
+      givenFilter(`displayName eq "${'('.repeat(40)}"`).thenSql('simple_lower("u"."displayName") = simple_lower(:f0)', { f0: '('.repeat(40) });
     });
   });
 
@@ -127,13 +127,14 @@ describe('userFilterToSql', () => {
     });
 
     it('given not around a nullable comparison, when translated, then the inner comparison is never NULL', () => {
-      givenFilter('not (name.givenName eq "Ada")').thenSql('NOT (("u"."givenName" IS NOT NULL AND LOWER("u"."givenName") = LOWER(:f0)))', {
+      givenFilter('not (name.givenName eq "Ada")').thenSql('NOT (("u"."givenName" IS NOT NULL AND simple_lower("u"."givenName") = simple_lower(:f0)))', {
         f0: 'Ada',
       });
     });
 
     it('given co with LIKE wildcards, when translated, then %, _ and \\ are escaped', () => {
-      givenFilter('displayName co "50%_off\\\\"').thenSql(`LOWER("u"."displayName") LIKE LOWER(:f0) ESCAPE '\\'`, { f0: '%50\\%\\_off\\\\%' });
+      givenFilter('displayName co "50%_off\\\\"').thenSql(`simple_lower("u"."displayName") LIKE simple_lower(:f0) ESCAPE '\\'`, { f0: '%50\\%\\_off\\\\%' });
+      givenFilter('displayName co "É"', 'postgres').thenSql(`LOWER("u"."displayName") LIKE LOWER(:f0) ESCAPE '\\'`, { f0: '%É%' });
     });
 
     it('given case-exact sw and ew, when translated for each dialect, then case-sensitive functions are used', () => {
@@ -182,7 +183,7 @@ describe('userFilterToSql', () => {
 
     it('given several comparisons, when translated, then parameters are numbered in order', () => {
       givenFilter('userName eq "a" and (displayName sw "B" or not (active eq false))').thenSql(
-        `("u"."userNameLower" = :f0 AND (LOWER("u"."displayName") LIKE LOWER(:f1) ESCAPE '\\' OR NOT ("u"."active" = :f2)))`,
+        `("u"."userNameLower" = :f0 AND (simple_lower("u"."displayName") LIKE simple_lower(:f1) ESCAPE '\\' OR NOT ("u"."active" = :f2)))`,
         { f0: 'a', f1: 'B%', f2: false },
       );
     });
@@ -285,10 +286,14 @@ describe('userSortColumn', () => {
     ['id', '"u"."id"'],
     ['active', '"u"."active"'],
   ])('given sortBy=%s, when resolved, then ORDER BY %s (RFC 7644 §3.4.2.3)', (sortBy, expected) => {
-    expect(userSortColumn(sortBy)).toBe(expected);
+    expect(userSortColumn(sortBy, 'postgres')).toBe(expected);
+  });
+
+  it('given sortBy=displayName on SQLite, when resolved, then the registered simple_lower (SQLite LOWER maps ASCII only)', () => {
+    expect(userSortColumn('displayName', 'sqlite')).toBe('simple_lower("u"."displayName")');
   });
 
   it.each(['title', 'favouriteColour', 'name', 'meta.version'])('given sortBy=%s, when resolved, then 400 invalidValue', (sortBy) => {
-    expect(() => userSortColumn(sortBy)).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
+    expect(() => userSortColumn(sortBy, 'postgres')).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
   });
 });

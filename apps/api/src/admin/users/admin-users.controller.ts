@@ -4,7 +4,7 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger'
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { CommandMetadata, foldText, sanitiseUserName, UserCommand } from '@scim-ledger/domain';
+import { CommandMetadata, foldText, sanitiseUserName, simpleLowerCase, UserCommand } from '@scim-ledger/domain';
 import { UserCreation } from '../../application/provisioning/user-creation';
 import { PermanentDeletion } from '../../application/provisioning/permanent-deletion';
 import { ScimUserRow } from '@scim-ledger/read-model';
@@ -107,7 +107,7 @@ export class AdminUsersController {
       profileId: query.profileId,
       storageId: query.storageId,
       // The address columns hold the canonical form (rule L8): the text is folded the same way.
-      text: query.q ? { folded: sanitiseUserName(foldText(query.q)), lowerCase: query.q.toLowerCase() } : undefined,
+      text: query.q ? { folded: sanitiseUserName(foldText(query.q)), lowerCase: simpleLowerCase(query.q) } : undefined,
       startIndex: query.startIndex ?? 1,
       count: query.count ?? 50,
     });

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { hydratedRow, ScimUserRow } from '@scim-ledger/read-model';
-import { ScimUserView, userFilterToSql, UserFilterSql, userSortColumn } from '@scim-ledger/scim';
+import { type FilterDialect, ScimUserView, sqlLower, userFilterToSql, UserFilterSql, userSortColumn } from '@scim-ledger/scim';
 import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
 import { isStatementTimeout, QueryTimedOut } from './read-budget';
 import { SqliteReadWorkers } from './sqlite-read-workers';
@@ -58,6 +58,10 @@ export class ScimUsersReadModel implements OnModuleDestroy {
     @Inject(READ_MODEL) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'queryTimeoutMs' | 'sqliteReadWorkers' | 'readModel'>,
   ) {}
+
+  private get dialect(): FilterDialect {
+    return this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
 
   async onModuleDestroy(): Promise<void> {
     await this.workers?.close();
@@ -144,7 +148,7 @@ export class ScimUsersReadModel implements OnModuleDestroy {
     if (request.filter === undefined) return undefined;
     let translation = this.translations.get(request);
     if (!translation) {
-      translation = userFilterToSql(request.filter, this.dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite', 'u');
+      translation = userFilterToSql(request.filter, this.dialect, 'u');
       this.translations.set(request, translation);
     }
     return translation;
@@ -205,7 +209,7 @@ export class ScimUsersReadModel implements OnModuleDestroy {
       // A stable order: the sort key, then the id as a tie-breaker; users without
       // the attribute come last when ascending, on SQLite as on PostgreSQL (RFC 7644 §3.4.2.3).
       const direction = request.sortOrder === 'descending' ? 'DESC' : 'ASC';
-      order = `${userSortColumn(request.sortBy, 'u')} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}, u.id ${direction}`;
+      order = `${userSortColumn(request.sortBy, this.dialect, 'u')} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}, u.id ${direction}`;
     }
     const rows = await run<ViewColumns>(`SELECT ${VIEW_COLUMNS} FROM scim_users u WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET :offset`, {
       ...params,
@@ -234,7 +238,7 @@ export class ScimUsersReadModel implements OnModuleDestroy {
     if (search.text) {
       const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       conditions.push(
-        `(u."userNameLower" LIKE :folded ESCAPE '\\' OR u."emailLower" LIKE :folded ESCAPE '\\' OR LOWER(u."displayName") LIKE :lowerCase ESCAPE '\\')`,
+        `(u."userNameLower" LIKE :folded ESCAPE '\\' OR u."emailLower" LIKE :folded ESCAPE '\\' OR ${sqlLower(this.dialect, 'u."displayName"')} LIKE :lowerCase ESCAPE '\\')`,
       );
       params.folded = contains(search.text.folded);
       params.lowerCase = contains(search.text.lowerCase);

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { QueryTimedOut } from './read-budget';
+import { SIMPLE_LOWER_SQL_FUNCTION, simpleLowerCase } from '@scim-ledger/domain';
 
 /**
  * What each worker runs: its own read-only connection to the read model's
@@ -14,6 +15,9 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -8192');
+// The filters' lower(), as on the main connection (registerSimpleLower).
+const simpleLowerCase = ${simpleLowerCase.toString()};
+db.function(${JSON.stringify(SIMPLE_LOWER_SQL_FUNCTION)}, { deterministic: true }, (text) => (typeof text === 'string' ? simpleLowerCase(text) : text));
 const statements = new Map();
 parentPort.on('message', ({ sql, params }) => {
   try {
