@@ -33,6 +33,7 @@ import { ListScimUsersHandler } from './scim-users/listing-users/list-users.quer
 import { ExpensiveReads } from './application/reading/expensive-reads';
 import { ScimUsersController } from './scim-users/scim-users.controller';
 import { ScimUsersReadModel } from './application/reading/scim-users.read-model';
+import { UsersReadModel } from './application/reading/users.read-model';
 import { TenantsReadModel } from './application/reading/tenants.read-model';
 import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
@@ -152,6 +153,7 @@ export class AppModule {
         ScimWrite,
         ExistingUserWrite,
         ScimUsersReadModel,
+        UsersReadModel,
         TenantsReadModel,
         ExpensiveReads,
         CreateScimUserHandler,
