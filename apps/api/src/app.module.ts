@@ -35,6 +35,7 @@ import { ScimUsersController } from './scim-users/scim-users.controller';
 import { ScimUsersReadModel } from './application/reading/scim-users.read-model';
 import { UsersReadModel } from './application/reading/users.read-model';
 import { TenantsReadModel } from './application/reading/tenants.read-model';
+import { AuditReadModel } from './application/reading/audit.read-model';
 import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
@@ -155,6 +156,7 @@ export class AppModule {
         ScimUsersReadModel,
         UsersReadModel,
         TenantsReadModel,
+        AuditReadModel,
         ExpensiveReads,
         CreateScimUserHandler,
         UpdateScimUserHandler,
