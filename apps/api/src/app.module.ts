@@ -36,6 +36,7 @@ import { ScimUsersReadModel } from './application/reading/scim-users.read-model'
 import { UsersReadModel } from './application/reading/users.read-model';
 import { TenantsReadModel } from './application/reading/tenants.read-model';
 import { AuditReadModel } from './application/reading/audit.read-model';
+import { ProjectionFailuresReadModel } from './application/reading/projection-failures.read-model';
 import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
@@ -157,6 +158,7 @@ export class AppModule {
         UsersReadModel,
         TenantsReadModel,
         AuditReadModel,
+        ProjectionFailuresReadModel,
         ExpensiveReads,
         CreateScimUserHandler,
         UpdateScimUserHandler,
