@@ -8,6 +8,26 @@ import prettier from 'eslint-config-prettier';
 /** apps/api's route folders (SCIM and admin). */
 const API_ROUTES = ['**/admin/*', '**/scim-users/*', '**/scim-groups/*', '**/discovery/*', '**/bench-noop/*', '**/app.module', '**/create-app'];
 
+const APPLICATION_KNOWS_NO_EDGE = {
+  group: ['**/http/*', '**/auth/*', ...API_ROUTES],
+  message: 'application/ depends on the domain and the ports only, never on the HTTP edge or a route.',
+};
+
+/**
+ * The read model is queried through application/reading/'s query objects only (issue 16, item 4): below them
+ * nothing opens a repository, a query builder or a statement, nor asks for the read model's connection.
+ */
+const READ_MODEL_QUERIED_IN_READING = [
+  { group: ['typeorm', '@nestjs/typeorm'], message: 'query the read model through a query object in application/reading/ (README, "Layers of apps/api").' },
+  {
+    group: ['**/tokens'],
+    importNames: ['READ_MODEL'],
+    message: "the read model's connection is application/reading/'s and the wiring's (app.module.ts, projector-lifecycle.ts).",
+  },
+];
+/** What may open the read model: its query objects, and the wiring that opens, projects and closes it. */
+const READ_MODEL_WIRING = ['apps/api/src/application/reading/**', 'apps/api/src/app.module.ts', 'apps/api/src/projector-lifecycle.ts'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'reports/**', 'bench/results/**', '.stryker-tmp/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
@@ -52,6 +72,14 @@ export default tseslint.config(
     },
   },
   {
+    // The routes and whatever else in apps/api has no boundary of its own below.
+    files: ['apps/api/src/**/*.ts'],
+    ignores: [...READ_MODEL_WIRING, 'apps/api/src/application/**', 'apps/api/src/http/**', 'apps/api/src/auth/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: READ_MODEL_QUERIED_IN_READING }],
+    },
+  },
+  {
     // apps/api's layers point one way (README, "Layers of apps/api"): below the routes nothing imports a route folder,
     // and the application layer knows no HTTP edge either.
     files: ['apps/api/src/application/**/*.ts'],
@@ -59,12 +87,20 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            {
-              group: ['**/http/*', '**/auth/*', ...API_ROUTES],
-              message: 'application/ depends on the domain and the ports only, never on the HTTP edge or a route.',
-            },
-          ],
+          patterns: [APPLICATION_KNOWS_NO_EDGE],
+        },
+      ],
+    },
+  },
+  {
+    // The same, and the read model through application/reading/ (a rule's options replace the block's above, so both are listed).
+    files: ['apps/api/src/application/**/*.ts'],
+    ignores: READ_MODEL_WIRING,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [APPLICATION_KNOWS_NO_EDGE, ...READ_MODEL_QUERIED_IN_READING],
         },
       ],
     },
@@ -72,7 +108,10 @@ export default tseslint.config(
   {
     files: ['apps/api/src/http/**/*.ts', 'apps/api/src/auth/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: API_ROUTES, message: 'the HTTP edge serves the routes; it never imports one.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: API_ROUTES, message: 'the HTTP edge serves the routes; it never imports one.' }, ...READ_MODEL_QUERIED_IN_READING] },
+      ],
     },
   },
   {

@@ -33,6 +33,10 @@ import { ListScimUsersHandler } from './scim-users/listing-users/list-users.quer
 import { ExpensiveReads } from './application/reading/expensive-reads';
 import { ScimUsersController } from './scim-users/scim-users.controller';
 import { ScimUsersReadModel } from './application/reading/scim-users.read-model';
+import { UsersReadModel } from './application/reading/users.read-model';
+import { TenantsReadModel } from './application/reading/tenants.read-model';
+import { AuditReadModel } from './application/reading/audit.read-model';
+import { ProjectionFailuresReadModel } from './application/reading/projection-failures.read-model';
 import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
@@ -151,6 +155,10 @@ export class AppModule {
         ScimWrite,
         ExistingUserWrite,
         ScimUsersReadModel,
+        UsersReadModel,
+        TenantsReadModel,
+        AuditReadModel,
+        ProjectionFailuresReadModel,
         ExpensiveReads,
         CreateScimUserHandler,
         UpdateScimUserHandler,

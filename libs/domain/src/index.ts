@@ -15,6 +15,7 @@ export { decide as decideTenant, evolve as evolveTenant } from './tenant/tenant.
 export {
   dueReminders,
   EXPIRY_REMINDER_DAYS,
+  expiriesWithReminderWindowOpen,
   firstMatchingMapping,
   foldTenant,
   initialTenantState,

@@ -1,10 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { Clock } from '@scim-ledger/platform';
-import { ScimTokenRow } from '@scim-ledger/read-model';
+import type { ScimTokenRow } from '@scim-ledger/read-model';
 import { TenantCommands } from '../application/tenants/tenant-commands';
-import { READ_MODEL } from '../tokens';
+import { TenantsReadModel } from '../application/reading/tenants.read-model';
 import { sameHash, sha256Hex } from '../application/tenants/secret-hash';
 
 export interface ScimPrincipal {
@@ -43,7 +42,7 @@ export class ScimTokens {
   private generation = 0;
 
   constructor(
-    @Inject(READ_MODEL) private readonly dataSource: DataSource,
+    private readonly readModel: TenantsReadModel,
     private readonly clock: Clock,
     private readonly tenants: TenantCommands,
   ) {
@@ -68,11 +67,7 @@ export class ScimTokens {
     const hit = this.cached.get(hash);
     if (hit && hit.until > now) return hit.row;
     const generation = this.generation;
-    // One plain statement, not the query builder (bench/README.md).
-    const [row]: ScimTokenRow[] = await this.dataSource.query(
-      `SELECT * FROM scim_tokens WHERE "tokenHash" = ${this.dataSource.options.type === 'postgres' ? '$1' : '?'}`,
-      [hash],
-    );
+    const row = await this.readModel.scimTokenByHash(hash);
     if (!row) this.cached.delete(hash);
     else if (generation === this.generation) {
       if (this.cached.size >= TOKEN_CACHE_MAX) this.cached.clear();

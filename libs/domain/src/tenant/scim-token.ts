@@ -107,6 +107,17 @@ export function dueReminders(state: TenantState, now: string): ExpiryReminderDay
   return window !== undefined && !token.remindersRecorded.includes(window) ? [window] : [];
 }
 
+/**
+ * Rule T3, for a scheduler's search: the expiry instants of the tokens whose
+ * reminder windows are open at `now`, i.e. expiring after `now` and at most
+ * the largest threshold later. The read model narrows to these; dueReminders
+ * decides on each tenant's state.
+ */
+export function expiriesWithReminderWindowOpen(now: string): { readonly after: string; readonly atOrBefore: string } {
+  const at = queryInstant(now);
+  return { after: at, atOrBefore: new Date(Date.parse(at) + Math.max(...EXPIRY_REMINDER_DAYS) * DAY_MS).toISOString() };
+}
+
 function generateScimToken(tenant: Tenant, data: { tokenId: string; tokenHash: string; now: string }): TenantEvent[] {
   if (tenant.userManagement !== 'scim') throw new TenantCommandRefused('ScimNotEnabled', 'switch the tenant to SCIM first');
   const tokenId = required(data.tokenId, 'InvalidScimToken', 'tokenId');

@@ -92,7 +92,7 @@ export function foldTenant(events: readonly TenantEvent[], state: TenantState = 
 }
 
 // What callers and tests import from here, wherever its concern keeps it now.
-export { dueReminders, EXPIRY_REMINDER_DAYS, SCIM_TOKEN_VALIDITY_DAYS, scimTokenStatus } from './scim-token';
+export { dueReminders, EXPIRY_REMINDER_DAYS, expiriesWithReminderWindowOpen, SCIM_TOKEN_VALIDITY_DAYS, scimTokenStatus } from './scim-token';
 export { firstMatchingMapping, MAX_QUOTA_AMOUNT } from './catalogue';
 export type { ProfileSpec, ScimMappingSpec } from './catalogue';
 export { licenceRefusal } from './licences';

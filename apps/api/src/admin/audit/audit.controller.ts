@@ -1,5 +1,5 @@
+import { AuditEntry, AuditNarrowing, AuditReadModel } from '../../application/reading/audit.read-model';
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
-import { ReadModelStatements, ScimUsersReadModel } from '../../application/reading/scim-users.read-model';
 import { Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -8,7 +8,6 @@ import type { FastifyReply } from 'fastify';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { StoredUserEvent, userHistory, userStateAsOf, userStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
-import { AuditEntryRow } from '@scim-ledger/read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
@@ -101,7 +100,7 @@ export class AuditController {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly expensiveReads: ExpensiveReads,
-    private readonly users: ScimUsersReadModel,
+    private readonly audit: AuditReadModel,
   ) {}
 
   @Get('users/:userId/history')
@@ -136,39 +135,18 @@ export class AuditController {
   }
 
   private async feedOf(tenantId: string, query: AuditFeedQuery, reply: FastifyReply) {
-    const conditions = ['a."tenantId" = :tenantId'];
-    const params: Record<string, unknown> = { tenantId };
-    const narrow = (condition: string, name: string, value: unknown) => {
-      conditions.push(condition);
-      params[name] = value;
+    const narrowing: AuditNarrowing = {
+      from: query.from,
+      to: query.to,
+      userId: query.userId,
+      eventType: query.eventType,
+      actorId: query.actorId,
+      outcome: query.outcome,
     };
-    if (query.from) narrow('a."occurredAt" >= :from', 'from', new Date(query.from).toISOString());
-    if (query.to) narrow('a."occurredAt" < :to', 'to', new Date(query.to).toISOString());
-    if (query.userId) narrow('a."userId" = :userId', 'userId', query.userId);
-    if (query.eventType) narrow('a."eventType" = :eventType', 'eventType', query.eventType);
-    if (query.actorId) narrow('a."actorId" = :actorId', 'actorId', query.actorId);
-    if (query.outcome) narrow(`a."eventType" ${query.outcome === 'refused' ? '=' : '<>'} :refused`, 'refused', REFUSED);
-    const where = conditions.join(' AND ');
     const format = query.format ?? 'json';
-    // On SQLite the statements run in the read workers: on the event loop, one read at a time, the tenant's limit never saw two.
-    const rows = await this.users.expensively(async (run) => {
-      if (format === 'json') {
-        const [{ total }] = await run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM audit_trail a WHERE ${where}`, params);
-        const start = (query.startIndex ?? 1) - 1;
-        const page = await run<AuditEntryRow>(
-          `SELECT a.* FROM audit_trail a WHERE ${where} ORDER BY a."occurredAt" ASC, a.id ASC LIMIT ${Math.trunc(query.count ?? 100)} OFFSET :offset`,
-          { ...params, offset: start },
-        );
-        return { totalResults: Number(total), startIndex: start + 1, entries: page.map(feedEntry) };
-      }
-      const [{ total }] = await run<{ total: number | string }>(
-        `SELECT COUNT(*) AS total FROM (SELECT 1 FROM audit_trail a WHERE ${where} LIMIT ${MAX_EXPORT_ROWS + 1}) capped`,
-        params,
-      );
-      if (Number(total) > MAX_EXPORT_ROWS) throw new AdminProblem(413, 'Export Too Large', `more than ${MAX_EXPORT_ROWS} entries: narrow it with from and to`);
-      return exportedRows(run, where, params);
-    });
-    if (!Array.isArray(rows)) return rows;
+    if (format === 'json') return this.audit.feedPage(tenantId, narrowing, { startIndex: query.startIndex ?? 1, count: query.count ?? 100 });
+    const rows = await this.audit.exportedEntries(tenantId, narrowing, MAX_EXPORT_ROWS);
+    if (rows === null) throw new AdminProblem(413, 'Export Too Large', `more than ${MAX_EXPORT_ROWS} entries: narrow it with from and to`);
     const name = `audit-${tenantId}.${format}`;
     void reply.header('content-disposition', `attachment; filename="${name}"`);
     if (format === 'ndjson') {
@@ -203,63 +181,10 @@ export class AuditController {
   }
 }
 
-const REFUSED = 'ProvisioningRefused';
-
 /** Events a user's history or state reads at once; between two windows, other requests get the event loop. */
 const STREAM_WINDOW = 500;
 
-/** Rows an export reads per statement; between two, other requests get the event loop (issue 15). */
-const EXPORT_CHUNK = 1000;
-
-/**
- * An export's rows, read in chunks in (occurredAt, id) order, handing the
- * event loop back between chunks: read in one statement, 100,000 entries held
- * the one JavaScript thread, and every tenant's lookups waited behind it.
- */
-async function exportedRows(run: ReadModelStatements, where: string, params: Record<string, unknown>): Promise<ReturnType<typeof feedEntry>[]> {
-  const rows: ReturnType<typeof feedEntry>[] = [];
-  for (let after: AuditEntryRow | null = null; ;) {
-    const page: AuditEntryRow[] = after
-      ? await run<AuditEntryRow>(
-          `SELECT a.* FROM audit_trail a WHERE ${where} AND (a."occurredAt" > :afterAt OR (a."occurredAt" = :afterAt AND a.id > :afterId)) ORDER BY a."occurredAt" ASC, a.id ASC LIMIT ${EXPORT_CHUNK}`,
-          { ...params, afterAt: after.occurredAt, afterId: after.id },
-        )
-      : await run<AuditEntryRow>(`SELECT a.* FROM audit_trail a WHERE ${where} ORDER BY a."occurredAt" ASC, a.id ASC LIMIT ${EXPORT_CHUNK}`, params);
-    rows.push(...page.map(feedEntry));
-    if (page.length < EXPORT_CHUNK) return rows;
-    after = page[page.length - 1];
-    await nextTurn();
-  }
-}
-
-function feedEntry(row: AuditEntryRow) {
-  return {
-    occurredAt: row.occurredAt,
-    eventType: row.eventType,
-    outcome: row.eventType === REFUSED ? 'refused' : 'accepted',
-    userId: row.userId,
-    actorKind: row.actorKind,
-    actorId: row.actorId,
-    userAgent: row.userAgent,
-    clientAddress: row.clientAddress,
-    requestId: row.requestId,
-    streamId: row.streamId,
-    streamRevision: row.streamRevision,
-    data: withoutHashes(JSON.parse(row.data)),
-  };
-}
-
-/**
- * What an event says, but the hashes of a credential's secret or a SCIM token:
- * kept to check a secret, never shown, as the secret itself is shown once.
- */
-function withoutHashes(data: unknown): unknown {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
-  const { secretHash: _secret, tokenHash: _token, ...shown } = data as Record<string, unknown>;
-  return shown;
-}
-
-const CSV_COLUMNS = [
+const CSV_COLUMNS: ReadonlyArray<keyof AuditEntry> = [
   'occurredAt',
   'eventType',
   'outcome',
@@ -272,4 +197,4 @@ const CSV_COLUMNS = [
   'streamId',
   'streamRevision',
   'data',
-] as const;
+];

@@ -1,13 +1,12 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { ApiCredentialRow } from '@scim-ledger/read-model';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { sameHash, sha256Hex } from '../../application/tenants/secret-hash';
 import { HeaderBasicStrategy, HeaderBearerStrategy } from '../../auth/header-strategies';
 import { failedAuthenticationRefusal } from '../../http/rate-limit';
-import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
+import { APP_CONFIG, AppConfig } from '../../tokens';
+import { TenantsReadModel } from '../../application/reading/tenants.read-model';
 import { AdminPrincipal } from './admin-principal';
 
 const CHALLENGE = 'Basic realm="scim-ledger admin", Bearer realm="scim-ledger admin"';
@@ -37,12 +36,12 @@ export class OperatorStrategy extends PassportStrategy(HeaderBearerStrategy, 'ad
 /** A tenant's API credential: HTTP Basic with client id and secret. */
 @Injectable()
 export class ApiCredentialStrategy extends PassportStrategy(HeaderBasicStrategy, 'admin-credential') {
-  constructor(@Inject(READ_MODEL) private readonly dataSource: DataSource) {
+  constructor(private readonly tenants: TenantsReadModel) {
     super();
   }
 
   async validate(clientId: string, secret: string): Promise<AdminPrincipal | false> {
-    const credential = await this.dataSource.getRepository(ApiCredentialRow).findOneBy({ clientId });
+    const credential = await this.tenants.apiCredentialByClientId(clientId);
     // Hashed and compared whether or not the id exists or is revoked (finding 6d of issue 15).
     const matches = sameHash(sha256Hex(secret), credential?.secretHash ?? NOTHING_TO_MATCH);
     if (!credential || credential.revokedAt !== null || !matches) return false;

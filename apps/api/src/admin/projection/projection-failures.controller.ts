@@ -1,8 +1,7 @@
-import { Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { ProjectionFailureRow, ReadModelProjector } from '@scim-ledger/read-model';
-import { READ_MODEL } from '../../tokens';
+import { ReadModelProjector } from '@scim-ledger/read-model';
+import { ProjectionFailuresReadModel } from '../../application/reading/projection-failures.read-model';
 import { requireOperator } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
@@ -15,7 +14,7 @@ import { AdminController } from '../http/admin-controller';
 @AdminController('operations')
 export class ProjectionFailuresController {
   constructor(
-    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly failures: ProjectionFailuresReadModel,
     private readonly projector: ReadModelProjector,
   ) {}
 
@@ -23,7 +22,7 @@ export class ProjectionFailuresController {
   @ApiOperation({ summary: 'Streams the read-model projector set aside, with their error (operator)' })
   async list(@Call() call: AdminCall) {
     requireOperator(call.principal);
-    const failures = await this.readModel.getRepository(ProjectionFailureRow).find({ order: { position: 'ASC' } });
+    const failures = await this.failures.setAsideStreams();
     return { totalResults: failures.length, failures };
   }
 

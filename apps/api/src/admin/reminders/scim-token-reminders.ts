@@ -1,19 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { And, DataSource, LessThanOrEqual, MoreThan } from 'typeorm';
-import { Actor, dueReminders, EXPIRY_REMINDER_DAYS } from '@scim-ledger/domain';
-import { ScimTokenRow } from '@scim-ledger/read-model';
+import { Actor, dueReminders, expiriesWithReminderWindowOpen } from '@scim-ledger/domain';
 import { Clock } from '@scim-ledger/platform';
 import { RepeatingRun } from '../../application/scheduling/repeating-run';
-import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
+import { APP_CONFIG, AppConfig } from '../../tokens';
+import { TenantsReadModel } from '../../application/reading/tenants.read-model';
 import { AdminRequest, TenantCommands } from '../../application/tenants/tenant-commands';
 import { DueReminder } from './expiry-reminder-email';
 import { ExpiryReminderEmails, ReminderDelivery } from './expiry-reminder-emails';
 
 const REMINDER_ACTOR: Actor = { kind: 'system', id: 'scim-token-reminders' };
-const DAY_MS = 86_400_000;
-/** Rule T3: no reminder window opens earlier than the largest threshold before expiry. */
-const FIRST_WINDOW_MS = Math.max(...EXPIRY_REMINDER_DAYS) * DAY_MS;
 
 export interface RecordedReminder extends DueReminder {
   readonly delivery: ReminderDelivery;
@@ -42,7 +38,7 @@ export class ScimTokenReminders implements OnApplicationBootstrap, OnModuleDestr
   constructor(
     private readonly tenants: TenantCommands,
     private readonly clock: Clock,
-    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly readModel: TenantsReadModel,
     private readonly emails: ExpiryReminderEmails,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -66,15 +62,10 @@ export class ScimTokenReminders implements OnApplicationBootstrap, OnModuleDestr
 
   private async remindEveryTenant(): Promise<RecordedReminder[]> {
     const now = this.clock.now().toISOString();
-    const firstWindowOpens = new Date(Date.parse(now) + FIRST_WINDOW_MS).toISOString();
-    // The read model only narrows the search (canonical ISO instants sort as text); each tenant's stream decides.
-    const rows = await this.readModel.getRepository(ScimTokenRow).find({
-      select: { tenantId: true },
-      where: { expiresAt: And(MoreThan(now), LessThanOrEqual(firstWindowOpens)) },
-      order: { tenantId: 'ASC' },
-    });
+    // The read model only narrows the search; each tenant's stream decides.
+    const tenantIds = await this.readModel.tenantsWithScimTokenExpiring(expiriesWithReminderWindowOpen(now));
     const recorded: RecordedReminder[] = [];
-    for (const tenantId of new Set(rows.map((row) => row.tenantId))) {
+    for (const tenantId of tenantIds) {
       try {
         recorded.push(...(await this.remindTenant(tenantId, now)));
       } catch (error) {

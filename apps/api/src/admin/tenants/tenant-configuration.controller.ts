@@ -1,8 +1,7 @@
-import { Body, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { ProfileRow, ScimMappingRow, StorageRow, TenantRow } from '@scim-ledger/read-model';
-import { READ_MODEL } from '../../tokens';
+import type { ProfileRow, ScimMappingRow, StorageRow } from '@scim-ledger/read-model';
+import { TenantsReadModel } from '../../application/reading/tenants.read-model';
 import { AdminPrincipal, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
@@ -15,14 +14,14 @@ import { TenantCommands } from '../../application/tenants/tenant-commands';
 export class TenantConfigurationController {
   constructor(
     private readonly tenants: TenantCommands,
-    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly readModel: TenantsReadModel,
   ) {}
 
   @Get('storages')
   @ApiOperation({ summary: "The tenant's storages and their health" })
   async storages(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    return { storages: (await this.readModel.getRepository(StorageRow).find({ where: { tenantId }, order: { id: 'ASC' } })).map(storageView) };
+    return { storages: (await this.readModel.storages(tenantId)).map(storageView) };
   }
 
   @Post('storages')
@@ -45,7 +44,7 @@ export class TenantConfigurationController {
   @ApiOperation({ summary: "The tenant's profiles" })
   async profiles(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    return { profiles: (await this.readModel.getRepository(ProfileRow).find({ where: { tenantId }, order: { id: 'ASC' } })).map(profileView) };
+    return { profiles: (await this.readModel.profiles(tenantId)).map(profileView) };
   }
 
   @Post('profiles')
@@ -68,7 +67,7 @@ export class TenantConfigurationController {
   @ApiOperation({ summary: 'The SCIM mappings in the order they are tried (rule M3)' })
   async mappings(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    return { scimMappings: (await this.readModel.getRepository(ScimMappingRow).find({ where: { tenantId }, order: { position: 'ASC' } })).map(mappingView) };
+    return { scimMappings: (await this.readModel.scimMappings(tenantId)).map(mappingView) };
   }
 
   @Post('scim-mappings')
@@ -143,21 +142,21 @@ export class TenantConfigurationController {
       requireTenant(principal, tenantId);
       throw new AdminProblem(403, 'Forbidden', "only the operator sets a storage's health");
     }
-    if (!(await this.readModel.getRepository(TenantRow).existsBy({ id: tenantId }))) {
+    if (!(await this.readModel.tenantExists(tenantId))) {
       throw new AdminProblem(404, 'Not Found', `tenant ${tenantId} not found`);
     }
   }
 
   private async storage(tenantId: string, id: string) {
-    return storageView(await found(this.readModel.getRepository(StorageRow).findOneBy({ tenantId, id }), `storage ${id}`));
+    return storageView(await found(this.readModel.storage(tenantId, id), `storage ${id}`));
   }
 
   private async profile(tenantId: string, id: string) {
-    return profileView(await found(this.readModel.getRepository(ProfileRow).findOneBy({ tenantId, id }), `profile ${id}`));
+    return profileView(await found(this.readModel.profile(tenantId, id), `profile ${id}`));
   }
 
   private async mapping(tenantId: string, id: string) {
-    return mappingView(await found(this.readModel.getRepository(ScimMappingRow).findOneBy({ tenantId, id }), `SCIM mapping ${id}`));
+    return mappingView(await found(this.readModel.scimMapping(tenantId, id), `SCIM mapping ${id}`));
   }
 }
 

@@ -1,10 +1,8 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { Inject } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { ApiCredentialRow, ScimTokenRow, TenantRow } from '@scim-ledger/read-model';
-import { READ_MODEL } from '../../tokens';
+import type { TenantRow } from '@scim-ledger/read-model';
+import { TenantsReadModel } from '../../application/reading/tenants.read-model';
 import { sha256Hex } from '../../application/tenants/secret-hash';
 import { requireOperator, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
@@ -20,7 +18,7 @@ export class TenantsController {
   constructor(
     private readonly tenants: TenantCommands,
     private readonly deletion: TenantDeletion,
-    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly readModel: TenantsReadModel,
   ) {}
 
   @Post('tenants')
@@ -36,7 +34,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'List tenants (operator)' })
   async list(@Call() call: AdminCall) {
     requireOperator(call.principal);
-    return { tenants: (await this.readModel.getRepository(TenantRow).find({ order: { id: 'ASC' } })).map(tenantView) };
+    return { tenants: (await this.readModel.allTenants()).map(tenantView) };
   }
 
   @Get('tenants/:tenantId')
@@ -121,8 +119,8 @@ export class TenantsController {
   @ApiOperation({ summary: 'The API-credentials list: admin credentials and the SCIM token entry (rule T4)' })
   async credentials(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    const admin = await this.readModel.getRepository(ApiCredentialRow).find({ where: { tenantId }, order: { issuedAt: 'ASC' } });
-    const scim = await this.readModel.getRepository(ScimTokenRow).findOneBy({ tenantId });
+    const admin = await this.readModel.apiCredentials(tenantId);
+    const scim = await this.readModel.scimToken(tenantId);
     return {
       credentials: [
         ...admin.map((c) => ({ kind: 'admin', id: c.id, name: c.name, clientId: c.clientId, issuedAt: c.issuedAt, revokedAt: c.revokedAt })),
@@ -160,13 +158,13 @@ export class TenantsController {
   }
 
   private async tenant(tenantId: string) {
-    const row = await this.readModel.getRepository(TenantRow).findOneBy({ id: tenantId });
+    const row = await this.readModel.tenant(tenantId);
     if (!row) throw new AdminProblem(404, 'Not Found', `tenant ${tenantId} not found`);
     return tenantView(row);
   }
 
   private async scimToken(tenantId: string) {
-    const row = await this.readModel.getRepository(ScimTokenRow).findOneBy({ tenantId });
+    const row = await this.readModel.scimToken(tenantId);
     if (!row) throw new AdminProblem(404, 'Not Found', 'this tenant has no SCIM token yet');
     const expired = row.expiresAt <= this.tenants.now();
     return { tokenId: row.tokenId, createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, status: expired ? 'expired' : 'valid' };

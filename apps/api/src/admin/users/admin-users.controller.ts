@@ -1,16 +1,15 @@
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
-import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { CommandMetadata, foldText, sanitiseUserName, simpleLowerCase, UserCommand } from '@scim-ledger/domain';
 import { UserCreation } from '../../application/provisioning/user-creation';
 import { PermanentDeletion } from '../../application/provisioning/permanent-deletion';
-import { ScimUserRow } from '@scim-ledger/read-model';
-import { READ_MODEL } from '../../tokens';
+import type { ScimUserRow } from '@scim-ledger/read-model';
 import { UserCommands } from '../../application/users/user-commands';
 import { ScimUsersReadModel } from '../../application/reading/scim-users.read-model';
+import { UsersReadModel } from '../../application/reading/users.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
@@ -89,8 +88,8 @@ export class AdminUsersController {
     private readonly creation: UserCreation,
     private readonly deletion: PermanentDeletion,
     private readonly expensiveReads: ExpensiveReads,
-    private readonly users: ScimUsersReadModel,
-    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly scimUsers: ScimUsersReadModel,
+    private readonly users: UsersReadModel,
   ) {}
 
   @Get()
@@ -102,7 +101,7 @@ export class AdminUsersController {
   }
 
   private async search(tenantId: string, query: UserSearchQuery) {
-    const { total, rows } = await this.users.searchForAdmin(tenantId, {
+    const { total, rows } = await this.scimUsers.searchForAdmin(tenantId, {
       status: query.status,
       profileId: query.profileId,
       storageId: query.storageId,
@@ -189,7 +188,7 @@ export class AdminUsersController {
   }
 
   private async row(tenantId: string, userId: string): Promise<ScimUserRow> {
-    const row = await this.readModel.getRepository(ScimUserRow).findOneBy({ tenantId, id: userId });
+    const row = await this.users.user(tenantId, userId);
     if (!row) throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
     return row;
   }

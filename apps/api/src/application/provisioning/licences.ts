@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { licenceRefusal, LicensedUsers, PlacementRefused, TenantState, UserEvent } from '@scim-ledger/domain';
-import { ScimUserRow } from '@scim-ledger/read-model';
+import { Injectable } from '@nestjs/common';
+import { licenceRefusal, PlacementRefused, TenantState, UserEvent } from '@scim-ledger/domain';
 import { TenantCommands } from '../tenants/tenant-commands';
-import { READ_MODEL } from '../../tokens';
+import { UsersReadModel } from '../reading/users.read-model';
 
 /**
  * Rule L10's licence limits, checked before a user is added or becomes
@@ -16,32 +14,19 @@ import { READ_MODEL } from '../../tokens';
 export class Licences {
   constructor(
     private readonly tenants: TenantCommands,
-    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly users: UsersReadModel,
   ) {}
 
   /** Throws LicenceLimitReached when `change` would break the tenant's licences. */
   async ensure(tenant: TenantState, change: 'add-active' | 'add-preserved' | 'reactivate'): Promise<void> {
     // Unlimited tenants, the common case, cost no count.
     if (tenant.status !== 'Active' || tenant.licences.activeLicences === 0) return;
-    const refusal = licenceRefusal(tenant, await this.count(tenant.tenantId), change);
+    const refusal = licenceRefusal(tenant, await this.users.usersByStatus(tenant.tenantId), change);
     if (refusal) throw new PlacementRefused('LicenceLimitReached', `${refusal}; ask an administrator for more licences`);
   }
 
   /** Before appending `events` to an existing user: only a reactivation needs a licence. */
   async ensureFor(tenantId: string, events: readonly UserEvent[]): Promise<void> {
     if (events.some((event) => event.type === 'UserReactivated')) await this.ensure((await this.tenants.load(tenantId)).state, 'reactivate');
-  }
-
-  private async count(tenantId: string): Promise<LicensedUsers> {
-    const rows = await this.readModel
-      .getRepository(ScimUserRow)
-      .createQueryBuilder('u')
-      .select('u.status', 'status')
-      .addSelect('COUNT(*)', 'users')
-      .where('u."tenantId" = :tenantId', { tenantId })
-      .groupBy('u.status')
-      .getRawMany<{ status: string; users: string | number }>();
-    const of = (status: string) => Number(rows.find((row) => row.status === status)?.users ?? 0);
-    return { active: of('Active'), preserved: of('Preserved') };
   }
 }

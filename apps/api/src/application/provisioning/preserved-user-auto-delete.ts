@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { autoDeletePreservedBefore, CommandMetadata } from '@scim-ledger/domain';
-import { ProfileRow, ScimUserRow } from '@scim-ledger/read-model';
 import { Clock } from '@scim-ledger/platform';
 import { RepeatingRun } from '../scheduling/repeating-run';
-import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
+import { APP_CONFIG, AppConfig } from '../../tokens';
+import { TenantsReadModel } from '../reading/tenants.read-model';
+import { UsersReadModel } from '../reading/users.read-model';
 import { PermanentDeletion } from './permanent-deletion';
 
 /** Users deleted per run at most, so one run never holds the writer long; the next run takes the rest. */
@@ -28,7 +28,8 @@ export class PreservedUserAutoDelete implements OnApplicationBootstrap, OnModule
   constructor(
     private readonly deletion: PermanentDeletion,
     private readonly clock: Clock,
-    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly tenants: TenantsReadModel,
+    private readonly users: UsersReadModel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -47,24 +48,12 @@ export class PreservedUserAutoDelete implements OnApplicationBootstrap, OnModule
 
   private async deleteDue(): Promise<string[]> {
     const now = this.clock.now();
-    const profiles = await this.readModel.getRepository(ProfileRow).find();
+    const profiles = await this.tenants.profilesOfEveryTenant();
     const deleted: string[] = [];
     for (const profile of profiles) {
       const preservedBefore = autoDeletePreservedBefore(profile.autoDeletePreservedAfterDays, now.toISOString());
       if (preservedBefore === null) continue;
-      // The SQL form of the domain's isDueForAutoDeletion: preserved, not on legal hold, at or before the cut-off.
-      const due = await this.readModel
-        .getRepository(ScimUserRow)
-        .createQueryBuilder('u')
-        .where('u."tenantId" = :tenantId AND u."profileId" = :profileId', { tenantId: profile.tenantId, profileId: profile.id })
-        .andWhere('u.status = :status AND u."legalHold" = :held AND u."preservedAt" <= :preservedBefore', {
-          status: 'Preserved',
-          held: false,
-          preservedBefore,
-        })
-        .orderBy('u."preservedAt"', 'ASC')
-        .limit(BATCH)
-        .getMany();
+      const due = await this.users.preservedUsersDueForAutoDeletion({ tenantId: profile.tenantId, profileId: profile.id }, preservedBefore, BATCH);
       for (const user of due) {
         const metadata: CommandMetadata = {
           tenantId: user.tenantId,

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { tenantSubject } from '@scim-ledger/domain';
 import { PERSONAL_DATA_SHREDDER, PersonalDataShredder } from '@scim-ledger/event-store';
-import { ScimUserRow } from '@scim-ledger/read-model';
-import { DataSource } from 'typeorm';
 import { AdminRequest, TenantCommands } from '../tenants/tenant-commands';
-import { READ_MODEL } from '../../tokens';
+import { UsersReadModel } from '../reading/users.read-model';
 import { PermanentDeletion } from './permanent-deletion';
+
+/** Users a tenant's deletion reads at once; it reads again until none is left. */
+const USERS_PER_PAGE = 1000;
 
 export class TenantDeletionRefused extends Error {
   override readonly name = 'TenantDeletionRefused';
@@ -29,7 +30,7 @@ export class TenantDeletion {
   constructor(
     private readonly tenants: TenantCommands,
     private readonly deletion: PermanentDeletion,
-    @Inject(READ_MODEL) private readonly readModel: DataSource,
+    private readonly users: UsersReadModel,
     @Inject(PERSONAL_DATA_SHREDDER) private readonly shredder: PersonalDataShredder,
   ) {}
 
@@ -38,7 +39,7 @@ export class TenantDeletion {
     if (state.status === 'Initial') throw new TenantDeletionRefused('TenantNotFound', `tenant ${tenantId} not found`);
     if (state.status === 'Active') {
       // Rule L10: legal hold outranks every deletion; the operator releases the users first.
-      const held = await this.readModel.getRepository(ScimUserRow).countBy({ tenantId, legalHold: true });
+      const held = await this.users.usersOnLegalHold(tenantId);
       if (held > 0)
         throw new TenantDeletionRefused('UsersOnLegalHold', `${held} user(s) of tenant ${tenantId} are on legal hold; release them before deleting the tenant`);
     }
@@ -59,8 +60,8 @@ export class TenantDeletion {
     return { tenantId, usersDeleted };
   }
 
-  private async usersOf(tenantId: string): Promise<string[]> {
-    const rows = await this.readModel.getRepository(ScimUserRow).find({ select: { id: true }, where: { tenantId }, order: { id: 'ASC' }, take: 1000 });
-    return rows.map((row) => row.id);
+  /** A page of the tenant's remaining users. */
+  private usersOf(tenantId: string): Promise<string[]> {
+    return this.users.firstUserIds(tenantId, USERS_PER_PAGE);
   }
 }
