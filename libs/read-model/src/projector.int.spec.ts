@@ -84,6 +84,7 @@ describe('ReadModelProjector on SQLite', () => {
     let failOn: string | null = null;
     const counting: Projection = {
       name: 'counting',
+      tables: [],
       async project(_manager, batch) {
         for (const event of batch.events) {
           if (event.type === failOn) throw new Error('the counting projection fails');

@@ -4,7 +4,6 @@ import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { comparePositions, EventStore, formatPosition, GlobalPosition, parsePosition, RecordedEvent, START_OF_ALL } from '@scim-ledger/event-store';
-import { AuditEntryRow } from './audit/audit-entry.row';
 import { readyBatches } from './batches';
 import type { ProjectionLock } from './projection-lock';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
@@ -13,7 +12,6 @@ import { ProjectionFailureRow } from './failures/projection-failure.row';
 import type { Projection, ProjectedBatch } from './projection';
 import { READ_MODEL_PROJECTIONS } from './projections';
 import { insertRows, placeholders, quote, selectByIds } from './sql/bulk-rows';
-import { ScimUserRow } from './users/scim-user.row';
 import { tenantOfEvent, tenantsDeletedBy } from './tenants/deleted-tenants';
 import { DeletedTenantRow } from './tenants/tenant.rows';
 
@@ -143,7 +141,7 @@ export class ReadModelProjector {
    */
   private async dropIndexesIfEmpty(after: GlobalPosition): Promise<void> {
     if (this.droppedIndexes || comparePositions(after, START_OF_ALL) !== 0) return;
-    const indexes = secondaryIndexes(this.dataSource);
+    const indexes = secondaryIndexes(this.dataSource, this.projections);
     await this.exclusive(async () => {
       for (const index of indexes) await this.dataSource.query(`DROP INDEX IF EXISTS ${quote(index.name)}`);
     });
@@ -377,15 +375,17 @@ interface SecondaryIndex {
   readonly create: string;
 }
 
-/** The users' and audit trail's plain (non-unique, unconditional) indexes, as CREATE INDEX statements. */
-function secondaryIndexes(dataSource: DataSource): SecondaryIndex[] {
-  return [ScimUserRow, AuditEntryRow].flatMap((entity) => {
-    const metadata = dataSource.getMetadata(entity);
-    return metadata.indices
-      .filter((index) => !index.isUnique && !index.where && !index.isSpatial && !index.isFulltext && index.name)
-      .map((index) => ({
-        name: index.name,
-        create: `CREATE INDEX IF NOT EXISTS ${quote(index.name)} ON ${quote(metadata.tableName)} (${index.columns.map((c) => quote(c.databaseName)).join(', ')})`,
-      }));
-  });
+/** The plain (non-unique, unconditional) indexes of every projection's tables, as CREATE INDEX statements. */
+function secondaryIndexes(dataSource: DataSource, projections: readonly Projection[]): SecondaryIndex[] {
+  return projections
+    .flatMap((projection) => projection.tables)
+    .flatMap(({ entity }) => {
+      const metadata = dataSource.getMetadata(entity);
+      return metadata.indices
+        .filter((index) => !index.isUnique && !index.where && !index.isSpatial && !index.isFulltext && index.name)
+        .map((index) => ({
+          name: index.name,
+          create: `CREATE INDEX IF NOT EXISTS ${quote(index.name)} ON ${quote(metadata.tableName)} (${index.columns.map((c) => quote(c.databaseName)).join(', ')})`,
+        }));
+    });
 }

@@ -3,27 +3,17 @@ import { setUpSqliteConnection } from '@scim-ledger/event-store';
 import { SIMPLE_LOWER_SQL_FUNCTION, simpleLowerCase } from '@scim-ledger/domain';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ProjectionFailureRow } from './failures/projection-failure.row';
-import { ScimTokenRow } from './tenants/scim-token.row';
-import { ApiCredentialRow, DeletedTenantRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenants/tenant.rows';
-import { ScimUserRow } from './users/scim-user.row';
+import { READ_MODEL_PROJECTIONS } from './projections';
 
 export type ReadModelDatabase = { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
 
+/** The projections' tables, and the projector's own: its checkpoint and the events it set aside. */
 export const READ_MODEL_ENTITIES = [
-  ScimUserRow,
-  AuditEntryRow,
+  ...READ_MODEL_PROJECTIONS.flatMap((projection) => projection.tables.map((table) => table.entity)),
   ProjectionCheckpointRow,
-  ScimTokenRow,
-  TenantRow,
-  ApiCredentialRow,
-  StorageRow,
-  ProfileRow,
-  ScimMappingRow,
   ProjectionFailureRow,
-  DeletedTenantRow,
 ];
 
 export async function openReadModel(database: ReadModelDatabase): Promise<DataSource> {

@@ -7,6 +7,7 @@ import { eventMetadata, userStreamId } from '@scim-ledger/domain';
 import { SqliteEventStore } from '@scim-ledger/event-store';
 import { openReadModel } from './read-model.data-source';
 import { ScimUserRow } from './users/scim-user.row';
+import { StorageRow } from './tenants/tenant.rows';
 import { readModelDifferences, rebuildReadModel } from './verification';
 
 describe('read model verification', () => {
@@ -61,5 +62,14 @@ describe('read model verification', () => {
     const row = await live.getRepository(ScimUserRow).findOneByOrFail({ id: 'u1' });
     await live.getRepository(ScimUserRow).insert({ ...row, id: 'ghost' });
     expect(await readModelDifferences(live, rebuilt)).toEqual(['user ghost: in the live read model but not in the events']);
+  });
+
+  it("given a row of the tenants' tables the events never made, when compared, then verify reports it like any projection's row", async () => {
+    // Given
+    await live.getRepository(StorageRow).insert({ id: 'ghost-storage', tenantId: 't1', name: 'Ghost', region: 'eu', health: 'healthy' });
+    // When
+    const differences = await readModelDifferences(live, rebuilt);
+    // Then
+    expect(differences).toEqual(['storage ghost-storage/t1: in the live read model but not in the events']);
   });
 });

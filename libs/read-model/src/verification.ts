@@ -1,11 +1,10 @@
 import { DataSource } from 'typeorm';
 import { EventStore } from '@scim-ledger/event-store';
-import { AuditEntryRow } from './audit/audit-entry.row';
 import { ProjectionCheckpointRow } from './checkpoints/projection-checkpoint.row';
 import { ProjectionFailureRow } from './failures/projection-failure.row';
+import type { ProjectedTable } from './projection';
+import { READ_MODEL_PROJECTIONS } from './projections';
 import { READ_MODEL_PROJECTION, ReadModelProjector } from './projector';
-import { DeletedTenantRow } from './tenants/tenant.rows';
-import { ScimUserRow } from './users/scim-user.row';
 
 /** Projects every event from the start into an empty read model (rule S3). */
 export function rebuildReadModel(target: DataSource, eventStore: EventStore, batchSize = 1000): Promise<number> {
@@ -14,18 +13,16 @@ export function rebuildReadModel(target: DataSource, eventStore: EventStore, bat
 
 /**
  * Every difference between a live read model and one rebuilt from the events:
- * missing, extra or different users, audit entries and deleted tenants
- * (which decide what the others keep), and checkpoints.
- * Nothing to report means the live model is exactly what the events say.
+ * missing, extra or different rows of every projection's tables (users, audit
+ * entries, the tenants' tables, deleted tenants), events set aside, and
+ * checkpoints. Nothing to report means the live model is exactly what the
+ * events say.
  */
 export async function readModelDifferences(live: DataSource, rebuilt: DataSource): Promise<string[]> {
   const differences: string[] = [];
-  const users = async (ds: DataSource) => new Map((await ds.getRepository(ScimUserRow).find()).map((row) => [row.id, row]));
-  compareKeyed('user', await users(live), await users(rebuilt), differences);
-
-  const audit = async (ds: DataSource) =>
-    new Map((await ds.getRepository(AuditEntryRow).find()).map(({ id: _id, ...entry }) => [`${entry.streamId}@${entry.streamRevision}`, entry]));
-  compareKeyed('audit entry', await audit(live), await audit(rebuilt), differences);
+  for (const table of READ_MODEL_PROJECTIONS.flatMap((projection) => projection.tables)) {
+    compareKeyed(table.rowName, await verifiedRows(live, table), await verifiedRows(rebuilt, table), differences);
+  }
 
   // An event set aside is a difference from what the events say until a retry or a rebuild applies it.
   for (const failure of await live.getRepository(ProjectionFailureRow).find({ order: { position: 'ASC' } })) {
@@ -34,13 +31,17 @@ export async function readModelDifferences(live: DataSource, rebuilt: DataSource
     );
   }
 
-  const deletedTenants = async (ds: DataSource) => new Map((await ds.getRepository(DeletedTenantRow).find()).map((row) => [row.tenantId, row]));
-  compareKeyed('deleted tenant', await deletedTenants(live), await deletedTenants(rebuilt), differences);
-
   const checkpoint = async (ds: DataSource) => (await ds.getRepository(ProjectionCheckpointRow).findOneBy({ name: READ_MODEL_PROJECTION }))?.position ?? 'none';
   const [liveCheckpoint, rebuiltCheckpoint] = [await checkpoint(live), await checkpoint(rebuilt)];
   if (liveCheckpoint !== rebuiltCheckpoint) differences.push(`checkpoint: live ${liveCheckpoint}, events ${rebuiltCheckpoint}`);
   return differences;
+}
+
+/** A table's rows as `verify` compares them: by its primary key and every column unless the table says otherwise. */
+async function verifiedRows(dataSource: DataSource, table: ProjectedTable): Promise<Map<string, object>> {
+  const primary = dataSource.getMetadata(table.entity).primaryColumns.map((column) => column.propertyName);
+  const verifiedAs = table.verifiedAs ?? ((row: Record<string, unknown>) => [primary.map((name) => String(row[name])).join('/'), row] as const);
+  return new Map((await dataSource.getRepository(table.entity).find()).map((row) => verifiedAs(row)));
 }
 
 function compareKeyed<T extends object>(kind: string, live: Map<string, T>, rebuilt: Map<string, T>, differences: string[]): void {

@@ -17,6 +17,14 @@ export const REDACTED_AUDIT_DATA = JSON.stringify({ redacted: 'the user was dele
  */
 export const auditTrailProjection: Projection = {
   name: 'audit trail',
+  // An entry's id is the database's serial: a rebuild numbers entries anew, their stream and revision name them.
+  tables: [
+    {
+      entity: AuditEntryRow,
+      rowName: 'audit entry',
+      verifiedAs: ({ id: _id, ...entry }: AuditEntryRow) => [`${entry.streamId}@${entry.streamRevision}`, entry] as const,
+    },
+  ],
   async project(manager: EntityManager, { events, deletedTenants, userRows }: ProjectedBatch): Promise<void> {
     const entries = events
       .filter((event) => keepsAuditEntry(event, deletedTenants))

@@ -14,6 +14,7 @@ import { DeletedTenantRow } from './tenant.rows';
  */
 export const tenantDeletionsProjection: Projection = {
   name: 'tenant deletions',
+  tables: [{ entity: DeletedTenantRow, rowName: 'deleted tenant' }],
   async project(manager: EntityManager, { deletions }: ProjectedBatch): Promise<void> {
     for (const { tenantId } of deletions) {
       await manager.delete(AuditEntryRow, { tenantId, eventType: Not(In([...TRAIL_OF_A_DELETED_TENANT])) });

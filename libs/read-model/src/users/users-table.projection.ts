@@ -18,6 +18,7 @@ export async function writeUserRows(manager: EntityManager, rows: readonly ScimU
 /** scim_users: each user's row folded over the batch, read once and written once per batch. */
 export const usersTableProjection: Projection = {
   name: 'users',
+  tables: [{ entity: ScimUserRow, rowName: 'user' }],
   async project(manager: EntityManager, { events, deletedTenants, userRows }: ProjectedBatch): Promise<void> {
     const userIds = [...new Set(events.map((e) => userIdOfStream(e.streamId)).filter((id): id is string => id !== null))];
     for (const row of await selectByIds(manager, ScimUserRow, userIds)) userRows.set(row.id, row);
