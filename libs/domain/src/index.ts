@@ -22,7 +22,6 @@ export {
   MAX_QUOTA_AMOUNT,
   SCIM_TOKEN_VALIDITY_DAYS,
   scimTokenStatus,
-  TenantCommandRefused,
 } from './tenant/tenant.decider';
 export type {
   AdLdapFacts,
@@ -49,4 +48,4 @@ export * from './user/preserved-user-auto-delete';
 export * from './personal-data';
 export * from './text/stored-text';
 export * from './text/canonical-address';
-export * from './provisioning/domain-refusal';
+export * from './domain-refused';

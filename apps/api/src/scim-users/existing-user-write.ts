@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CommandMetadata, KnownUser, UserCommandRefused, UserEvent } from '@scim-ledger/domain';
+import { CommandMetadata, DomainRefused, KnownUser, UserEvent } from '@scim-ledger/domain';
 import { ScimError, ScimUserView, versionOf } from '@scim-ledger/scim';
 import { ScimWrite } from './scim-write';
 import { LoadedUser, UserStreams, viewAfter } from '../application/users/user-streams';
@@ -50,7 +50,7 @@ function visibleTo(loaded: LoadedUser, tenantId: string): KnownUser {
   const { state } = loaded;
   if (state.status === 'Initial' || state.status === 'Deleted' || state.tenantId !== tenantId || (state.status === 'Preserved' && state.deletedInIdp)) {
     // A domain reason, so the refusal the audit trail records says why (rule S2); the edge answers 404.
-    throw new UserCommandRefused('UserNotFound', 'User not found');
+    throw new DomainRefused('UserNotFound', 'User not found');
   }
   return state;
 }

@@ -1,4 +1,5 @@
 import { listedIn } from '../event-metadata';
+import { DomainRefused } from '../domain-refused';
 /**
  * Rule M5: a profile holds at most maxUsers users (0 = unlimited). Every user
  * takes a seat in its profile's stream, so a cap set later counts everyone;
@@ -81,15 +82,8 @@ export type ProfileSeatCommand =
     }
   | { readonly type: 'ReleaseProfileSeat'; readonly data: { profileId: string; userId: string } };
 
-export class ProfileFull extends Error {
-  override readonly name = 'ProfileFull';
-  constructor(
-    readonly profileId: string,
-    readonly maxUsers: number,
-  ) {
-    super(`profile ${profileId} is full: it holds its maximum of ${maxUsers} users`);
-  }
-}
+/** Rule M5: the profile holds its maximum of users. */
+export type ProfileSeatRefusal = 'ProfileFull';
 
 export function decideProfileSeat(command: ProfileSeatCommand, seats: ProfileSeats): ProfileSeatEvent[] {
   switch (command.type) {
@@ -104,7 +98,9 @@ export function decideProfileSeat(command: ProfileSeatCommand, seats: ProfileSea
         inUse -= 1;
         released.push({ type: 'ProfileSeatReleased', data: { profileId, userId: stale, seatsInUse: inUse } });
       }
-      if (maxUsers > 0 && inUse >= maxUsers) throw new ProfileFull(profileId, maxUsers);
+      if (maxUsers > 0 && inUse >= maxUsers) {
+        throw new DomainRefused('ProfileFull', `profile ${profileId} is full: it holds its maximum of ${maxUsers} users`, { profileId, maxUsers });
+      }
       return [...released, { type: 'ProfileSeatTaken', data: { profileId, userId, takenAt: now, seatsInUse: inUse + 1 } }];
     }
     case 'ReleaseProfileSeat': {

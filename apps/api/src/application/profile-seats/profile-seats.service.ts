@@ -4,9 +4,9 @@ import {
   decideProfileSeat,
   foldProfileSeats,
   isProfileSeatEvent,
+  isRefusal,
   Profile,
   PROFILE_SEAT_EVENT_SCHEMA_VERSIONS,
-  ProfileFull,
   ProfileSeatCommand,
   ProfileSeatEvent,
   ProfileSeats,
@@ -46,7 +46,7 @@ export class ProfileSeatsService {
 
   /**
    * The write that takes a seat for `userId`, decided on the seats as they
-   * are now; null when the user holds one already. Throws ProfileFull.
+   * are now; null when the user holds one already. Throws the refusal ProfileFull.
    */
   async decideSeat(tenantId: string, profile: Profile, userId: string, metadata: CommandMetadata): Promise<StreamWrite | null> {
     const streamId = profileSeatsStreamId(tenantId, profile.profileId);
@@ -61,7 +61,7 @@ export class ProfileSeatsService {
     try {
       events = decideProfileSeat(take([]), seats);
     } catch (error) {
-      if (!(error instanceof ProfileFull)) throw error;
+      if (!isRefusal(error, 'ProfileFull')) throw error;
       // Full by the count: look at who holds the seats before refusing.
       const whole = await this.streams.load(streamId, PROFILE_SEATS);
       const stale = await this.staleHolders(whole.state, profile.profileId, metadata.now);

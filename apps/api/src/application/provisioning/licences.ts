@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { licenceRefusal, LicensedUsers, PlacementRefused, TenantState, UserEvent } from '@scim-ledger/domain';
+import { DomainRefused, licenceRefusal, LicensedUsers, TenantState, UserEvent } from '@scim-ledger/domain';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { TenantCommands } from '../tenants/tenant-commands';
 import { READ_MODEL } from '../../tokens';
@@ -24,7 +24,7 @@ export class Licences {
     // Unlimited tenants, the common case, cost no count.
     if (tenant.status !== 'Active' || tenant.licences.activeLicences === 0) return;
     const refusal = licenceRefusal(tenant, await this.count(tenant.tenantId), change);
-    if (refusal) throw new PlacementRefused('LicenceLimitReached', `${refusal}; ask an administrator for more licences`);
+    if (refusal) throw new DomainRefused('LicenceLimitReached', `${refusal}; ask an administrator for more licences`);
   }
 
   /** Before appending `events` to an existing user: only a reactivation needs a licence. */

@@ -1,21 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { tenantSubject } from '@scim-ledger/domain';
+import { DomainRefused, tenantSubject } from '@scim-ledger/domain';
 import { PERSONAL_DATA_SHREDDER, PersonalDataShredder } from '@scim-ledger/event-store';
 import { ScimUserRow } from '@scim-ledger/read-model';
 import { DataSource } from 'typeorm';
 import { AdminRequest, TenantCommands } from '../tenants/tenant-commands';
 import { READ_MODEL } from '../../tokens';
 import { PermanentDeletion } from './permanent-deletion';
-
-export class TenantDeletionRefused extends Error {
-  override readonly name = 'TenantDeletionRefused';
-  constructor(
-    readonly reason: 'TenantNotFound' | 'UsersOnLegalHold',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The operator deletes a tenant for good: the tenant stops at once (its
@@ -35,12 +25,12 @@ export class TenantDeletion {
 
   async delete(tenantId: string, request: AdminRequest): Promise<{ tenantId: string; usersDeleted: number }> {
     const { state } = await this.tenants.load(tenantId);
-    if (state.status === 'Initial') throw new TenantDeletionRefused('TenantNotFound', `tenant ${tenantId} not found`);
+    if (state.status === 'Initial') throw new DomainRefused('TenantNotFound', `tenant ${tenantId} not found`);
     if (state.status === 'Active') {
       // Rule L10: legal hold outranks every deletion; the operator releases the users first.
       const held = await this.readModel.getRepository(ScimUserRow).countBy({ tenantId, legalHold: true });
       if (held > 0)
-        throw new TenantDeletionRefused('UsersOnLegalHold', `${held} user(s) of tenant ${tenantId} are on legal hold; release them before deleting the tenant`);
+        throw new DomainRefused('UsersOnLegalHold', `${held} user(s) of tenant ${tenantId} are on legal hold; release them before deleting the tenant`);
     }
     await this.tenants.execute(tenantId, { type: 'DeleteTenant', data: {} }, request);
     let usersDeleted = 0;
