@@ -1,5 +1,6 @@
 import { listedIn } from '../event-metadata';
 import { DomainRefused } from '../domain-refused';
+
 /**
  * Rule M5: a profile holds at most maxUsers users (0 = unlimited). Every user
  * takes a seat in its profile's stream, so a cap set later counts everyone;
@@ -58,9 +59,16 @@ export function evolveProfileSeats(seats: ProfileSeats, event: ProfileSeatEvent)
   return { seatsInUse: holders.size, holders };
 }
 
-/** The whole stream folded at once (one map, not a copy per event: a profile may hold many thousand seats). */
-export function foldProfileSeats(events: readonly ProfileSeatEvent[]): ProfileSeats {
-  const holders = new Map<string, string>();
+/**
+ * Many events folded at once, as evolveProfileSeats one by one would: the
+ * holders are copied once, not once per event, since a profile may hold many
+ * thousand seats and every create of it appends to its one stream. The seats
+ * folded onto are never changed.
+ */
+export function foldProfileSeats(events: readonly ProfileSeatEvent[], seats: ProfileSeats = noSeatsTaken): ProfileSeats {
+  if (events.length === 0) return seats;
+  if (!seats.holders) return { seatsInUse: events[events.length - 1].data.seatsInUse, holders: null };
+  const holders = new Map(seats.holders);
   for (const event of events) {
     if (event.type === 'ProfileSeatTaken') holders.set(event.data.userId, event.data.takenAt);
     else holders.delete(event.data.userId);

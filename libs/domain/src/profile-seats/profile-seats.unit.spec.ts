@@ -65,6 +65,21 @@ describe('Profile seats decider (rule M5)', () => {
     expect(given(...events).state).toEqual({ seatsInUse: 1, holders: new Map([['u2', NOW]]) });
   });
 
+  it('given a kept fold, when more events are folded onto it at once, then the seats event by event would give, the kept fold unchanged', () => {
+    const kept = foldProfileSeats([taken('u1', 1), taken('u2', 2)]);
+    const later = [{ type: 'ProfileSeatReleased', data: { profileId: 'staff', userId: 'u1', seatsInUse: 1 } } as const, taken('u3', 2)];
+
+    expect(foldProfileSeats(later, kept)).toEqual(later.reduce(profileSeatsStream.evolve, kept));
+    expect(kept).toEqual({
+      seatsInUse: 2,
+      holders: new Map([
+        ['u1', NOW],
+        ['u2', NOW],
+      ]),
+    });
+    expect(foldProfileSeats(later, seatsAfter(taken('u2', 2)))).toEqual({ seatsInUse: 2, holders: null });
+  });
+
   describe('seatIsStale', () => {
     const at = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
     it('given a holder whose user never came, then stale only after the lease', () => {
