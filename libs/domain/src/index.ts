@@ -23,7 +23,6 @@ export {
   MAX_QUOTA_AMOUNT,
   SCIM_TOKEN_VALIDITY_DAYS,
   scimTokenStatus,
-  TenantCommandRefused,
 } from './tenant/tenant.decider';
 export type {
   AdLdapFacts,
@@ -51,4 +50,4 @@ export * from './personal-data';
 export * from './text/stored-text';
 export * from './text/canonical-address';
 export * from './text/simple-lower-case';
-export * from './provisioning/domain-refusal';
+export * from './domain-refused';

@@ -1,8 +1,7 @@
 import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../application/reading/expensive-reads';
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { domainRefusalOf, ProvisioningRefusalReason, TenantCommandRefused } from '@scim-ledger/domain';
-import { TenantDeletionRefused } from '../application/provisioning/tenant-deletion';
+import { DomainRefusalReason, DomainRefused } from '@scim-ledger/domain';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimError } from '@scim-ledger/scim';
 import { STATUS_CODES } from 'node:http';
@@ -26,41 +25,53 @@ export class AdminProblem extends Error {
 }
 
 /**
- * Statuses for the tenant decider's refusals: duplicates conflict, unknown
- * things are not found, and any other broken rule is a request the admin
- * must change (422, the reason as title).
+ * The admin API's status for each of the domain's refusals: duplicates and
+ * taken things conflict, unknown things are not found, and any other broken
+ * rule is a request the admin must change (422). The reason is the title.
  */
-const TENANT_REFUSALS: Record<string, number> = {
-  TenantAlreadyExists: 409,
-  StorageAlreadyExists: 409,
-  ProfileAlreadyExists: 409,
-  MappingAlreadyExists: 409,
-  ApiCredentialAlreadyExists: 409,
-  ClientIdTaken: 409,
-  ScimTokenReused: 409,
-  TenantNotFound: 404,
-  UnknownApiCredential: 404,
-  UnknownMapping: 404,
-};
-
-/** The admin API's statuses for the domain's provisioning refusals: unknown users are not found, taken things conflict, any other broken rule is 422, as for the tenant's. */
-function adminStatusOf(reason: ProvisioningRefusalReason): number {
+function adminStatusOf(reason: DomainRefusalReason): number {
   switch (reason) {
-    case 'UserNotFound':
-      return 404;
     // Rule L8 for the addresses: the address belongs to another user, possibly of another tenant.
-    case 'UserAlreadyExists':
-    case 'UserOnLegalHold':
     case 'EmailTaken':
     case 'EmailBeingClaimed':
+    case 'TenantAlreadyExists':
+    case 'StorageAlreadyExists':
+    case 'ProfileAlreadyExists':
+    case 'MappingAlreadyExists':
+    case 'ApiCredentialAlreadyExists':
+    case 'ClientIdTaken':
+    case 'ScimTokenReused':
+    case 'UsersOnLegalHold':
+    case 'UserAlreadyExists':
+    case 'UserOnLegalHold':
       return 409;
+    case 'TenantNotFound':
+    case 'UnknownApiCredential':
+    case 'UnknownMapping':
+    case 'UserNotFound':
+      return 404;
+    case 'InvalidTenant':
+    case 'InvalidTime':
+    case 'InvalidFacts':
+    case 'ScimNotAllowed':
+    case 'ScimNotEnabled':
+    case 'ScimInUse':
+    case 'InvalidScimToken':
+    case 'InvalidApiCredential':
+    case 'InvalidStorage':
+    case 'UnknownStorage':
+    case 'InvalidProfile':
+    case 'UnknownProfile':
+    case 'StorageNotAllowedForProfile':
+    case 'InvalidMapping':
+    case 'MappingFilterImmutable':
+    case 'InvalidOrder':
     case 'InvalidUser':
     case 'ReactivationForbidden':
     case 'UserNotPreserved':
     case 'PlacementRequired':
     case 'NoMappingMatched':
     case 'StorageUnhealthy':
-    case 'ScimNotEnabled':
     case 'LicenceLimitReached':
     case 'ProfileFull':
       return 422;
@@ -101,15 +112,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 export function toProblem(exception: unknown): AdminProblem {
   if (exception instanceof AdminProblem) return exception;
-  if (exception instanceof TenantCommandRefused) {
-    const status = TENANT_REFUSALS[exception.reason] ?? 422;
-    return new AdminProblem(status, exception.reason, exception.message);
-  }
-  const refusal = domainRefusalOf(exception);
-  if (refusal) return new AdminProblem(adminStatusOf(refusal.reason), refusal.reason, refusal.message);
-  if (exception instanceof TenantDeletionRefused) {
-    return exception.reason === 'TenantNotFound' ? new AdminProblem(404, 'Not Found', exception.message) : new AdminProblem(409, 'Conflict', exception.message);
-  }
+  if (exception instanceof DomainRefused) return new AdminProblem(adminStatusOf(exception.reason), exception.reason, exception.message);
   if (exception instanceof ExpensiveReadsRefused) {
     return new AdminProblem(429, 'Too Many Requests', exception.message, {}, { 'Retry-After': String(EXPENSIVE_READS_RETRY_AFTER_SECONDS) });
   }

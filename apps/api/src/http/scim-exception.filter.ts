@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainRefusal, domainRefusalOf } from '@scim-ledger/domain';
+import { DomainRefused } from '@scim-ledger/domain';
 import type { AnsweredRefusal } from '../application/refusals/provisioning-refusals';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
@@ -44,8 +44,7 @@ export class ScimExceptionFilter implements ExceptionFilter {
  */
 export function toScimError(exception: unknown): ScimError {
   if (exception instanceof ScimError) return exception;
-  const refusal = domainRefusalOf(exception);
-  if (refusal) return scimAnswerTo(refusal);
+  if (exception instanceof DomainRefused) return scimAnswerTo(exception);
   if (exception instanceof ExpensiveReadsRefused) {
     // RFC 6585 §4: the tenant's share is taken; Entra ID and Okta back off on 429.
     return new ScimError(429, exception.message, undefined, { 'Retry-After': String(EXPENSIVE_READS_RETRY_AFTER_SECONDS) });
@@ -64,11 +63,15 @@ export function toScimError(exception: unknown): ScimError {
   // Anything else that names a client-error status (Fastify's own errors) keeps it.
   const status = (exception as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return fromHttpException(status, '');
+  return internalError();
+}
+
+function internalError(): ScimError {
   return new ScimError(500, 'internal error; the request id in the X-Request-Id header helps support find it');
 }
 
 /** The one mapping from the domain's reasons to SCIM answers (shared/STYLE.md point 19). */
-export function scimAnswerTo({ reason, message }: DomainRefusal): ScimError {
+export function scimAnswerTo({ reason, message }: DomainRefused): ScimError {
   switch (reason) {
     case 'UserAlreadyExists':
     case 'EmailTaken':
@@ -97,6 +100,34 @@ export function scimAnswerTo({ reason, message }: DomainRefusal): ScimError {
     case 'ProfileFull':
       // Rule M5: only an admin raising the cap helps; a 4xx keeps Okta from retrying in a loop.
       return new ScimError(403, `${message}; ask an administrator to raise the limit`);
+    // The tenant's own commands come from the admin API; one refused under a SCIM route is our fault, not the IdP's.
+    case 'TenantAlreadyExists':
+    case 'TenantNotFound':
+    case 'InvalidTenant':
+    case 'InvalidTime':
+    case 'InvalidFacts':
+    case 'ScimNotAllowed':
+    case 'ScimInUse':
+    case 'InvalidScimToken':
+    case 'ScimTokenReused':
+    case 'InvalidApiCredential':
+    case 'ApiCredentialAlreadyExists':
+    case 'ClientIdTaken':
+    case 'UnknownApiCredential':
+    case 'InvalidStorage':
+    case 'StorageAlreadyExists':
+    case 'UnknownStorage':
+    case 'InvalidProfile':
+    case 'ProfileAlreadyExists':
+    case 'UnknownProfile':
+    case 'StorageNotAllowedForProfile':
+    case 'InvalidMapping':
+    case 'MappingAlreadyExists':
+    case 'UnknownMapping':
+    case 'MappingFilterImmutable':
+    case 'InvalidOrder':
+    case 'UsersOnLegalHold':
+      return internalError();
     default: {
       const unknown: never = reason;
       throw new Error(`unknown refusal ${String(unknown)}`);
@@ -113,7 +144,7 @@ export function refusalAnswered(error: unknown, reason?: string): AnsweredRefusa
   if (scim.status >= 500 && scim.status !== 503) return null;
   const scimType = error instanceof ScimError ? error.scimType : undefined;
   return {
-    reason: reason ?? domainRefusalOf(error)?.reason ?? scimType ?? `http${scim.status}`,
+    reason: reason ?? (error instanceof DomainRefused ? error.reason : undefined) ?? scimType ?? `http${scim.status}`,
     status: scim.status,
     scimType: scim.scimType ?? null,
     detail: scim.detail,

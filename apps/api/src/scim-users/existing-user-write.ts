@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { CommandMetadata, KnownUser, UserCommandRefused, UserEvent } from '@scim-ledger/domain';
+import { CommandMetadata, DomainRefused, KnownUser, UserEvent, UserState } from '@scim-ledger/domain';
 import { ScimError, ScimUserView, versionOf } from '@scim-ledger/scim';
 import { ScimWrite } from './scim-write';
+import { Decided } from '../application/event-sourcing/decided-streams';
+import { WriteGuard } from '../application/users/idp-user-update';
 import { LoadedUser, UserStreams, viewAfter } from '../application/users/user-streams';
 
 /**
@@ -24,19 +26,28 @@ export class ExistingUserWrite {
     metadata: CommandMetadata,
     decideOn: (loaded: LoadedUser, user: KnownUser, metadata: CommandMetadata) => Promise<UserEvent[]>,
   ): Promise<ScimUserView> {
-    const decided = await this.streams.decideAndAppend(
-      userId,
-      (loaded) => {
+    const guard = this.guard(ifMatch, metadata);
+    const decided = await this.streams.decideAndAppend(userId, (loaded) => decideOn(loaded, guard.admit(loaded), metadata), metadata, guard.retry);
+    return this.answer(decided, metadata);
+  }
+
+  /** SCIM's guard on a write: the user must be the tenant's and visible, and at the If-Match version if one was sent (else 412, never a retry). */
+  guard(ifMatch: string | undefined, metadata: CommandMetadata): WriteGuard {
+    return {
+      admit: (loaded) => {
         const user = visibleTo(loaded, metadata.tenantId);
         if (ifMatch !== undefined && !etagMatches(ifMatch, loaded.revision as number)) throw staleVersion();
-        return decideOn(loaded, user, metadata);
+        return user;
       },
-      metadata,
-      () => {
+      retry: () => {
         if (ifMatch !== undefined) throw staleVersion();
         return true;
       },
-    );
+    };
+  }
+
+  /** The user as the write left it, once the read model shows it (read-your-writes). */
+  async answer(decided: Decided<UserState, UserEvent> & { readonly loaded: LoadedUser }, metadata: CommandMetadata): Promise<ScimUserView> {
     if (!decided.appended) return viewAfter(decided.loaded, [], decided.loaded.revision as number, metadata.now);
     await this.write.visible(decided.appended.position, metadata.requestId);
     return viewAfter(decided.loaded, decided.events, decided.appended.nextExpectedRevision, metadata.now);
@@ -50,7 +61,7 @@ function visibleTo(loaded: LoadedUser, tenantId: string): KnownUser {
   const { state } = loaded;
   if (state.status === 'Initial' || state.status === 'Deleted' || state.tenantId !== tenantId || (state.status === 'Preserved' && state.deletedInIdp)) {
     // A domain reason, so the refusal the audit trail records says why (rule S2); the edge answers 404.
-    throw new UserCommandRefused('UserNotFound', 'User not found');
+    throw new DomainRefused('UserNotFound', 'User not found');
   }
   return state;
 }

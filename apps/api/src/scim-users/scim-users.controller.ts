@@ -1,6 +1,22 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  createParamDecorator,
+  Delete,
+  ExecutionContext,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   AttributeParameters,
   LIST_RESPONSE_SCHEMA,
@@ -19,6 +35,20 @@ import { DeleteScimUser } from './deleting-user/delete-user.command';
 import { GetScimUser } from './getting-user/get-user.query';
 import { ListScimUsers, ScimUserPage } from './listing-users/list-users.query';
 import { UpdateScimUser } from './updating-user/update-user.command';
+
+/** What a PUT or PATCH of one user sends, read off the request as @Param, @Body, @Query and @Headers would. */
+interface UserWriteRequest {
+  readonly id: string;
+  readonly body: unknown;
+  readonly query: Record<string, unknown>;
+  readonly ifMatch: string | undefined;
+}
+
+const UserWrite = createParamDecorator((_: unknown, ctx: ExecutionContext): UserWriteRequest => {
+  const request = ctx.switchToHttp().getRequest<FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>>();
+  const ifMatch = request.headers['if-match'];
+  return { id: request.params.id, body: request.body, query: request.query, ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined };
+});
 
 /** /Users under /scim/v2 and the vendor's alias /insync/scim (rule T1). */
 @Controller(SCIM_PREFIXES.map((prefix) => `${prefix}/Users`))
@@ -102,27 +132,13 @@ export class ScimUsersController {
   }
 
   @Put(':id')
-  async replace(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @Query() query: Record<string, unknown>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Context() context: RequestContext,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return this.update(new UpdateScimUser(id, { kind: 'replace', body }, ifMatch, context), readAttributeParameters(query), reply);
+  replace(@UserWrite() write: UserWriteRequest, @Context() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.update('replace', write, context, reply);
   }
 
   @Patch(':id')
-  async patch(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @Query() query: Record<string, unknown>,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Context() context: RequestContext,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return this.update(new UpdateScimUser(id, { kind: 'patch', body }, ifMatch, context), readAttributeParameters(query), reply);
+  patch(@UserWrite() write: UserWriteRequest, @Context() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.update('patch', write, context, reply);
   }
 
   @Delete(':id')
@@ -131,10 +147,13 @@ export class ScimUsersController {
     await this.commands.execute(new DeleteScimUser(id, ifMatch, context));
   }
 
-  private async update(command: UpdateScimUser, shown: AttributeParameters, reply: FastifyReply) {
-    const view = await this.commands.execute<UpdateScimUser, ScimUserView>(command);
+  /** PUT and PATCH differ only in how the body is read (UpdateScimUser's kind). */
+  private async update(kind: UpdateScimUser['change']['kind'], write: UserWriteRequest, context: RequestContext, reply: FastifyReply) {
+    // Unreadable attribute parameters are refused before anything is written.
+    const shown = readAttributeParameters(write.query);
+    const view = await this.commands.execute<UpdateScimUser, ScimUserView>(new UpdateScimUser(write.id, { kind, body: write.body }, write.ifMatch, context));
     void reply.header('ETag', versionOf(view.revision));
-    return userResource(view, command.context, shown);
+    return userResource(view, context, shown);
   }
 }
 

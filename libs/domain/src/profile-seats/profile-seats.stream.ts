@@ -2,6 +2,7 @@ import { categoryStreamName, storedAsIs, StreamModule, StreamName } from '../str
 import {
   decideProfileSeat,
   evolveProfileSeats,
+  foldProfileSeats,
   isProfileSeatEvent,
   noSeatsTaken,
   PROFILE_SEAT_EVENT_SCHEMA_VERSIONS,
@@ -35,6 +36,7 @@ export const profileSeatsStream: StreamModule<ProfileOfTenant, ProfileSeatComman
   events: { schemaVersions: PROFILE_SEAT_EVENT_SCHEMA_VERSIONS, isEvent: isProfileSeatEvent, upcast: storedAsIs },
   initialState: noSeatsTaken,
   evolve: evolveProfileSeats,
+  fold: foldProfileSeats,
   decide: decideProfileSeat,
 };
 

@@ -1,4 +1,6 @@
 import { listedIn } from '../event-metadata';
+import { DomainRefused } from '../domain-refused';
+
 /**
  * Rule M5: a profile holds at most maxUsers users (0 = unlimited). Every user
  * takes a seat in its profile's stream, so a cap set later counts everyone;
@@ -57,9 +59,16 @@ export function evolveProfileSeats(seats: ProfileSeats, event: ProfileSeatEvent)
   return { seatsInUse: holders.size, holders };
 }
 
-/** The whole stream folded at once (one map, not a copy per event: a profile may hold many thousand seats). */
-export function foldProfileSeats(events: readonly ProfileSeatEvent[]): ProfileSeats {
-  const holders = new Map<string, string>();
+/**
+ * Many events folded at once, as evolveProfileSeats one by one would: the
+ * holders are copied once, not once per event, since a profile may hold many
+ * thousand seats and every create of it appends to its one stream. The seats
+ * folded onto are never changed.
+ */
+export function foldProfileSeats(events: readonly ProfileSeatEvent[], seats: ProfileSeats = noSeatsTaken): ProfileSeats {
+  if (events.length === 0) return seats;
+  if (!seats.holders) return { seatsInUse: events[events.length - 1].data.seatsInUse, holders: null };
+  const holders = new Map(seats.holders);
   for (const event of events) {
     if (event.type === 'ProfileSeatTaken') holders.set(event.data.userId, event.data.takenAt);
     else holders.delete(event.data.userId);
@@ -81,15 +90,8 @@ export type ProfileSeatCommand =
     }
   | { readonly type: 'ReleaseProfileSeat'; readonly data: { profileId: string; userId: string } };
 
-export class ProfileFull extends Error {
-  override readonly name = 'ProfileFull';
-  constructor(
-    readonly profileId: string,
-    readonly maxUsers: number,
-  ) {
-    super(`profile ${profileId} is full: it holds its maximum of ${maxUsers} users`);
-  }
-}
+/** Rule M5: the profile holds its maximum of users. */
+export type ProfileSeatRefusal = 'ProfileFull';
 
 export function decideProfileSeat(command: ProfileSeatCommand, seats: ProfileSeats): ProfileSeatEvent[] {
   switch (command.type) {
@@ -104,7 +106,9 @@ export function decideProfileSeat(command: ProfileSeatCommand, seats: ProfileSea
         inUse -= 1;
         released.push({ type: 'ProfileSeatReleased', data: { profileId, userId: stale, seatsInUse: inUse } });
       }
-      if (maxUsers > 0 && inUse >= maxUsers) throw new ProfileFull(profileId, maxUsers);
+      if (maxUsers > 0 && inUse >= maxUsers) {
+        throw new DomainRefused('ProfileFull', `profile ${profileId} is full: it holds its maximum of ${maxUsers} users`, { profileId, maxUsers });
+      }
       return [...released, { type: 'ProfileSeatTaken', data: { profileId, userId, takenAt: now, seatsInUse: inUse + 1 } }];
     }
     case 'ReleaseProfileSeat': {

@@ -1,6 +1,7 @@
 import type { IdpAttributes, UserPlacement } from '../user/user.events';
 import type { Profile, TenantState } from '../tenant/tenant.decider';
 import { firstMatching } from '../tenant/scim-mapping-filter';
+import { DomainRefused } from '../domain-refused';
 
 /** Rule M4's detail, word for word as the vendor words it. */
 export const NO_MAPPING_MATCHED = 'None of the SCIM Mapping matched to create user.';
@@ -15,16 +16,6 @@ export type PlacementRefusal =
   /** Rule L10: no active licence left, or the tenant holds all the users its licences allow. */
   | 'LicenceLimitReached';
 
-export class PlacementRefused extends Error {
-  override readonly name = 'PlacementRefused';
-  constructor(
-    readonly reason: PlacementRefusal,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface Placed {
   readonly placement: UserPlacement;
   readonly profile: Profile;
@@ -36,16 +27,16 @@ export interface Placed {
  */
 export function placeNewUser(tenant: TenantState, attributes: IdpAttributes): Placed {
   if (tenant.status !== 'Active' || tenant.userManagement !== 'scim') {
-    throw new PlacementRefused('ScimNotEnabled', 'the tenant does not manage its users with SCIM');
+    throw new DomainRefused('ScimNotEnabled', 'the tenant does not manage its users with SCIM');
   }
   const mapping = firstMatching(tenant.scimMappings, attributes);
-  if (!mapping) throw new PlacementRefused('NoMappingMatched', NO_MAPPING_MATCHED);
+  if (!mapping) throw new DomainRefused('NoMappingMatched', NO_MAPPING_MATCHED);
   const profile = tenant.profiles.find((p) => p.profileId === mapping.profileId);
   const storage = tenant.storages.find((s) => s.storageId === mapping.storageId);
   // Rule M7 keeps both in place; a mapping pointing nowhere matches nothing.
-  if (!profile || !storage) throw new PlacementRefused('NoMappingMatched', NO_MAPPING_MATCHED);
+  if (!profile || !storage) throw new DomainRefused('NoMappingMatched', NO_MAPPING_MATCHED);
   if (storage.health !== 'healthy') {
-    throw new PlacementRefused('StorageUnhealthy', `storage ${storage.name} (${storage.storageId}) of mapping ${mapping.name} is unhealthy`);
+    throw new DomainRefused('StorageUnhealthy', `storage ${storage.name} (${storage.storageId}) of mapping ${mapping.name} is unhealthy`);
   }
   const { mappingId, quota, sendActivationEmail } = mapping;
   return { placement: { mappingId, profileId: profile.profileId, storageId: storage.storageId, quota, sendActivationEmail }, profile };

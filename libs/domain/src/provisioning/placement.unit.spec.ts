@@ -49,7 +49,7 @@ describe('placeNewUser (rules M2–M4, M6)', () => {
 
   it("given the matching mapping's storage is unhealthy, when placing, then refused as StorageUnhealthy (rule M6)", () => {
     const tenant = tenantWith({ type: 'StorageHealthChanged', data: { storageId: 'eu', health: 'unhealthy' } });
-    expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ reason: 'StorageUnhealthy' }));
+    expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ name: 'DomainRefused', reason: 'StorageUnhealthy' }));
     expect(placeNewUser(tenant, { city: 'Lyon' }).placement.storageId).toBe('us');
   });
 
@@ -74,6 +74,6 @@ describe('placeNewUser (rules M2–M4, M6)', () => {
       type: 'UserManagementSwitchedFromScim',
       data: { to: 'manual', usersMovedTo: 'manual', deleteScimMappings: false, revokedScimTokenId: null },
     });
-    expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ reason: 'ScimNotEnabled' }));
+    expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ name: 'DomainRefused', reason: 'ScimNotEnabled' }));
   });
 });

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { listedIn } from '../event-metadata';
+import { DomainRefused } from '../domain-refused';
+
 /**
  * Rules L8 and L9: an email address (a sanitised userName, rule L2) belongs to
  * at most one user across all tenants. Each address has its own stream; the
@@ -81,17 +83,6 @@ export type EmailRefusal =
   /** Rule L9: a create or rename holds the address and has not finished; a retry later succeeds. */
   | 'EmailBeingClaimed';
 
-export class EmailReservationRefused extends Error {
-  override readonly name = 'EmailReservationRefused';
-  constructor(
-    readonly reason: EmailRefusal,
-    readonly holder: EmailHolder,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export function decideEmailReservation(command: EmailReservationCommand, state: EmailReservationState): EmailReservationEvent[] {
   switch (command.type) {
     case 'ReserveEmail': {
@@ -99,9 +90,9 @@ export function decideEmailReservation(command: EmailReservationCommand, state: 
       const holder = state.holder;
       if (!holder) return [{ type: 'EmailReserved', data: { email, userId, tenantId, reservedAt: now, replacedUserId: null } }];
       if (holder.userId === userId) return [];
-      if (holderOwnsIt) throw new EmailReservationRefused('EmailTaken', holder, 'the address belongs to another user (rule L8)');
+      if (holderOwnsIt) throw new DomainRefused('EmailTaken', 'the address belongs to another user (rule L8)', { holder });
       if (isLeased(holder, now)) {
-        throw new EmailReservationRefused('EmailBeingClaimed', holder, 'the address is being claimed by another request; retry shortly');
+        throw new DomainRefused('EmailBeingClaimed', 'the address is being claimed by another request; retry shortly', { holder });
       }
       return [{ type: 'EmailReserved', data: { email, userId, tenantId, reservedAt: now, replacedUserId: holder.userId } }];
     }

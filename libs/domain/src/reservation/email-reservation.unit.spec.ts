@@ -8,6 +8,7 @@ const reservedByU1: EmailReservationEvent = {
   type: 'EmailReserved',
   data: { email: 'ada@example.com', userId: 'u1', tenantId: 't1', reservedAt: NOW, replacedUserId: null },
 };
+const u1Holds = { userId: 'u1', tenantId: 't1', reservedAt: NOW };
 const reserve = (userId: string, holderOwnsIt: boolean, now = NOW, tenantId = 't2'): EmailReservationCommand => ({
   type: 'ReserveEmail',
   data: { email: 'ada@example.com', userId, tenantId, now, holderOwnsIt },
@@ -24,7 +25,7 @@ describe('Email reservation decider (rules L8, L9)', () => {
   });
 
   it('given an address its user owns, when another tenant reserves it, then refused as taken (rule L8)', () => {
-    given(reservedByU1).when(reserve('u2', true)).thenRefused('EmailTaken');
+    given(reservedByU1).when(reserve('u2', true)).thenRefused('EmailTaken', { holder: u1Holds });
   });
 
   it('given an address reserved by the same user, when reserved again, then nothing happens', () => {
@@ -34,7 +35,7 @@ describe('Email reservation decider (rules L8, L9)', () => {
   it('given a reservation whose user does not own the address yet, when reserved within the lease, then refused as being claimed (rule L9)', () => {
     given(reservedByU1)
       .when(reserve('u2', false, later(EMAIL_RESERVATION_LEASE_MS - 1)))
-      .thenRefused('EmailBeingClaimed');
+      .thenRefused('EmailBeingClaimed', { holder: u1Holds });
   });
 
   it('given a reservation whose user never came, when reserved after the lease, then the stale holder is replaced', () => {

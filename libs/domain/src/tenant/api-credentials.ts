@@ -1,6 +1,7 @@
 import { ApiCredentialIssued, ApiCredentialRevoked, TenantEvent } from './tenant.events';
 import { instant } from './instants';
-import { required, requiredName, SHA256_HEX, TenantCommandRefused } from './tenant-refusal';
+import { required, requiredName, SHA256_HEX } from './tenant-refusal';
+import { DomainRefused } from '../domain-refused';
 import { AdminApiCredential, Tenant } from './tenant.state';
 
 /** Rule T4: client ids and secrets for the tenant's admin API, listed beside (never as) the SCIM token. */
@@ -21,7 +22,7 @@ export function decideApiCredentials(command: ApiCredentialCommand, tenant: Tena
       const revokedAt = instant(command.data.now);
       // Only admin credentials: the SCIM entry is not one (rule T4).
       const credential = adminCredentials(tenant).find((c) => c.credentialId === command.data.credentialId);
-      if (!credential) throw new TenantCommandRefused('UnknownApiCredential', `no API credential ${command.data.credentialId}`);
+      if (!credential) throw new DomainRefused('UnknownApiCredential', `no API credential ${command.data.credentialId}`);
       if (credential.revokedAt !== null) return [];
       return [{ type: 'ApiCredentialRevoked', data: { credentialId: credential.credentialId, revokedAt } }];
     }
@@ -52,9 +53,9 @@ export function evolveApiCredentials(tenant: Tenant, event: ApiCredentialEvent):
 
 function issueApiCredential(tenant: Tenant, data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string }): TenantEvent[] {
   const credentialId = required(data.credentialId, 'InvalidApiCredential', 'credentialId');
-  if (!/^\S+$/.test(data.clientId)) throw new TenantCommandRefused('InvalidApiCredential', 'clientId must be non-empty, without spaces');
+  if (!/^\S+$/.test(data.clientId)) throw new DomainRefused('InvalidApiCredential', 'clientId must be non-empty, without spaces');
   if (!SHA256_HEX.test(data.secretHash)) {
-    throw new TenantCommandRefused('InvalidApiCredential', 'secretHash must be a lower-case SHA-256 hex digest');
+    throw new DomainRefused('InvalidApiCredential', 'secretHash must be a lower-case SHA-256 hex digest');
   }
   const name = requiredName(data.name, 'InvalidApiCredential', 'credential name');
   const issuedAt = instant(data.now);
@@ -64,11 +65,11 @@ function issueApiCredential(tenant: Tenant, data: { credentialId: string; client
   if (known) {
     const same = known.clientId === issued.clientId && known.secretHash === issued.secretHash && known.name === name && known.issuedAt === issuedAt;
     if (same) return [];
-    throw new TenantCommandRefused('ApiCredentialAlreadyExists', `API credential ${credentialId} already exists`);
+    throw new DomainRefused('ApiCredentialAlreadyExists', `API credential ${credentialId} already exists`);
   }
   // A client id is never reused, not even after revocation, so logs stay unambiguous.
   if (credentials.some((c) => c.clientId === issued.clientId)) {
-    throw new TenantCommandRefused('ClientIdTaken', `client id ${issued.clientId} is already used`);
+    throw new DomainRefused('ClientIdTaken', `client id ${issued.clientId} is already used`);
   }
   return [{ type: 'ApiCredentialIssued', data: issued }];
 }

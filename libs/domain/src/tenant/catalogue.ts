@@ -14,7 +14,8 @@ import {
   StorageHealthChanged,
   TenantEvent,
 } from './tenant.events';
-import { isCount, required, requiredName, TenantCommandRefused } from './tenant-refusal';
+import { isCount, required, requiredName } from './tenant-refusal';
+import { DomainRefused } from '../domain-refused';
 import { Profile, ScimMapping, Storage, Tenant, TenantState } from './tenant.state';
 
 /** Rule M1: a per-user quota is 0–1023 in its unit. */
@@ -71,7 +72,7 @@ export function decideCatalogue(command: CatalogueCommand, tenant: Tenant): Tena
       const known = tenant.storages.find((s) => s.storageId === storageId);
       if (known) {
         if (known.name === name && known.region === region) return [];
-        throw new TenantCommandRefused('StorageAlreadyExists', `storage ${storageId} already exists`);
+        throw new DomainRefused('StorageAlreadyExists', `storage ${storageId} already exists`);
       }
       // Rule M6 decision: a new storage is healthy until told otherwise.
       return [{ type: 'StorageAdded', data: { storageId, name, region, health: 'healthy' } }];
@@ -79,7 +80,7 @@ export function decideCatalogue(command: CatalogueCommand, tenant: Tenant): Tena
     case 'SetStorageHealth': {
       const storage = knownStorage(tenant, command.data.storageId);
       const { health } = command.data;
-      if (health !== 'healthy' && health !== 'unhealthy') throw new TenantCommandRefused('InvalidStorage', `unknown health ${String(health)}`);
+      if (health !== 'healthy' && health !== 'unhealthy') throw new DomainRefused('InvalidStorage', `unknown health ${String(health)}`);
       return health === storage.health ? [] : [{ type: 'StorageHealthChanged', data: { storageId: storage.storageId, health } }];
     }
     case 'CreateProfile': {
@@ -88,7 +89,7 @@ export function decideCatalogue(command: CatalogueCommand, tenant: Tenant): Tena
       const known = tenant.profiles.find((p) => p.profileId === profileId);
       if (known) {
         if (sameProfile(known, wanted)) return [];
-        throw new TenantCommandRefused('ProfileAlreadyExists', `profile ${profileId} already exists`);
+        throw new DomainRefused('ProfileAlreadyExists', `profile ${profileId} already exists`);
       }
       return [{ type: 'ProfileCreated', data: { profileId, ...wanted } }];
     }
@@ -99,10 +100,7 @@ export function decideCatalogue(command: CatalogueCommand, tenant: Tenant): Tena
       // Rule M7 must stay true: a storage a mapping of this profile uses cannot be taken away.
       const stranded = tenant.scimMappings.find((m) => m.profileId === profile.profileId && !wanted.storageIds.includes(m.storageId));
       if (stranded) {
-        throw new TenantCommandRefused(
-          'StorageNotAllowedForProfile',
-          `mapping ${stranded.mappingId} places users of this profile on storage ${stranded.storageId}`,
-        );
+        throw new DomainRefused('StorageNotAllowedForProfile', `mapping ${stranded.mappingId} places users of this profile on storage ${stranded.storageId}`);
       }
       return [{ type: 'ProfileChanged', data: { profileId: profile.profileId, ...wanted } }];
     }
@@ -115,7 +113,7 @@ export function decideCatalogue(command: CatalogueCommand, tenant: Tenant): Tena
       const orderedIds = [...command.data.orderedIds];
       // Rule M3: a new order names every mapping exactly once.
       if (orderedIds.length !== current.length || new Set(orderedIds).size !== orderedIds.length || !orderedIds.every((id) => current.includes(id))) {
-        throw new TenantCommandRefused('InvalidOrder', 'the order must list every current mapping exactly once');
+        throw new DomainRefused('InvalidOrder', 'the order must list every current mapping exactly once');
       }
       return orderedIds.every((id, i) => id === current[i]) ? [] : [{ type: 'ScimMappingsReordered', data: { orderedIds } }];
     }
@@ -185,16 +183,16 @@ function addScimMapping(tenant: Tenant, data: ScimMappingSpec & { attribute: str
     attribute: requiredName(data.attribute, 'InvalidMapping', 'filter attribute'),
     values: parseFilterValues(data.valuesText),
   };
-  if (filter.values.length === 0) throw new TenantCommandRefused('InvalidMapping', 'the filter needs at least one value (rule M2)');
+  if (filter.values.length === 0) throw new DomainRefused('InvalidMapping', 'the filter needs at least one value (rule M2)');
   // Rule M1: an activation email is sent unless the admin says otherwise.
   const configuration = mappingConfiguration(tenant, { ...data, sendActivationEmail: data.sendActivationEmail ?? true });
   if (tenant.removedScimMappingIds.includes(mappingId)) {
-    throw new TenantCommandRefused('MappingAlreadyExists', `mapping id ${mappingId} belonged to a removed mapping`);
+    throw new DomainRefused('MappingAlreadyExists', `mapping id ${mappingId} belonged to a removed mapping`);
   }
   const known = tenant.scimMappings.find((m) => m.mappingId === mappingId);
   if (known) {
     if (sameFilter(known.filter, filter) && sameMappingConfiguration(known, configuration)) return [];
-    throw new TenantCommandRefused('MappingAlreadyExists', `mapping ${mappingId} already exists`);
+    throw new DomainRefused('MappingAlreadyExists', `mapping ${mappingId} already exists`);
   }
   return [{ type: 'ScimMappingAdded', data: { mappingId, filter, ...configuration } }];
 }
@@ -207,7 +205,7 @@ function changeScimMapping(tenant: Tenant, data: ScimMappingSpec & { sendActivat
     values: data.valuesText === undefined ? mapping.filter.values : parseFilterValues(data.valuesText),
   };
   if (!sameFilter(mapping.filter, wantedFilter)) {
-    throw new TenantCommandRefused('MappingFilterImmutable', 'a mapping filter cannot change after creation: add a new mapping instead');
+    throw new DomainRefused('MappingFilterImmutable', 'a mapping filter cannot change after creation: add a new mapping instead');
   }
   const configuration = mappingConfiguration(tenant, data);
   if (sameMappingConfiguration(mapping, configuration)) return [];
@@ -220,14 +218,14 @@ function mappingConfiguration(tenant: Tenant, data: ScimMappingSpec & { sendActi
   const storage = knownStorage(tenant, data.storageId);
   // Rule M7: only a storage the profile may use.
   if (!profile.storageIds.includes(storage.storageId)) {
-    throw new TenantCommandRefused('StorageNotAllowedForProfile', `profile ${profile.profileId} may not use storage ${storage.storageId}`);
+    throw new DomainRefused('StorageNotAllowedForProfile', `profile ${profile.profileId} may not use storage ${storage.storageId}`);
   }
   const { amount, unit } = data.quota;
   // Rule M1: 0 (unlimited) to 1023 in MB, GB or TB.
   if (!Number.isInteger(amount) || amount < 0 || amount > MAX_QUOTA_AMOUNT || (unit !== 'MB' && unit !== 'GB' && unit !== 'TB')) {
-    throw new TenantCommandRefused('InvalidMapping', `quota must be 0–${MAX_QUOTA_AMOUNT} MB, GB or TB`);
+    throw new DomainRefused('InvalidMapping', `quota must be 0–${MAX_QUOTA_AMOUNT} MB, GB or TB`);
   }
-  if (typeof data.sendActivationEmail !== 'boolean') throw new TenantCommandRefused('InvalidMapping', 'sendActivationEmail must be a boolean');
+  if (typeof data.sendActivationEmail !== 'boolean') throw new DomainRefused('InvalidMapping', 'sendActivationEmail must be a boolean');
   return { name, profileId: profile.profileId, storageId: storage.storageId, quota: { amount, unit }, sendActivationEmail: data.sendActivationEmail };
 }
 
@@ -245,14 +243,14 @@ function sameMappingConfiguration(a: ScimMappingConfiguration, b: ScimMappingCon
 function profileConfiguration(tenant: Tenant, spec: ProfileSpec): ProfileConfiguration {
   const name = requiredName(spec.name, 'InvalidProfile', 'profile name');
   // Rule M5: 0 means unlimited.
-  if (!isCount(spec.maxUsers)) throw new TenantCommandRefused('InvalidProfile', 'maxUsers must be an integer ≥ 0');
+  if (!isCount(spec.maxUsers)) throw new DomainRefused('InvalidProfile', 'maxUsers must be an integer ≥ 0');
   const autoDelete = spec.autoDeletePreservedAfterDays;
   if (autoDelete !== null && !isCount(autoDelete)) {
-    throw new TenantCommandRefused('InvalidProfile', 'autoDeletePreservedAfterDays must be an integer ≥ 0 or null');
+    throw new DomainRefused('InvalidProfile', 'autoDeletePreservedAfterDays must be an integer ≥ 0 or null');
   }
   // A set: order and repeats carry no meaning, so they never count as a change.
   const storageIds = [...new Set(spec.storageIds)].sort();
-  if (storageIds.length === 0) throw new TenantCommandRefused('InvalidProfile', 'a profile needs at least one storage (rule M7)');
+  if (storageIds.length === 0) throw new DomainRefused('InvalidProfile', 'a profile needs at least one storage (rule M7)');
   for (const storageId of storageIds) knownStorage(tenant, storageId);
   return { name, maxUsers: spec.maxUsers, autoDeletePreservedAfterDays: autoDelete, storageIds };
 }
@@ -269,18 +267,18 @@ function sameProfile(a: ProfileConfiguration, b: ProfileConfiguration): boolean 
 
 function knownStorage(tenant: Tenant, storageId: string): Storage {
   const storage = tenant.storages.find((s) => s.storageId === storageId);
-  if (!storage) throw new TenantCommandRefused('UnknownStorage', `no storage ${storageId}`);
+  if (!storage) throw new DomainRefused('UnknownStorage', `no storage ${storageId}`);
   return storage;
 }
 
 function knownProfile(tenant: Tenant, profileId: string): Profile {
   const profile = tenant.profiles.find((p) => p.profileId === profileId);
-  if (!profile) throw new TenantCommandRefused('UnknownProfile', `no profile ${profileId}`);
+  if (!profile) throw new DomainRefused('UnknownProfile', `no profile ${profileId}`);
   return profile;
 }
 
 function knownMapping(tenant: Tenant, mappingId: string): ScimMapping {
   const mapping = tenant.scimMappings.find((m) => m.mappingId === mappingId);
-  if (!mapping) throw new TenantCommandRefused('UnknownMapping', `no SCIM mapping ${mappingId}`);
+  if (!mapping) throw new DomainRefused('UnknownMapping', `no SCIM mapping ${mappingId}`);
   return mapping;
 }

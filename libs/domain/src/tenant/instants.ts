@@ -1,4 +1,4 @@
-import { TenantCommandRefused } from './tenant-refusal';
+import { DomainRefused } from '../domain-refused';
 
 export const DAY_MS = 86_400_000;
 /** ISO 8601 with an explicit offset, so an instant never depends on the server's zone. */
@@ -7,7 +7,7 @@ const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 /** The command's clock as a canonical UTC instant (rule T2: dates shown in UTC). */
 export function instant(text: string): string {
   const parsed = parseInstant(text);
-  if (parsed === null) throw new TenantCommandRefused('InvalidTime', `not an ISO 8601 instant: ${text}`);
+  if (parsed === null) throw new DomainRefused('InvalidTime', `not an ISO 8601 instant: ${text}`);
   return parsed;
 }
 

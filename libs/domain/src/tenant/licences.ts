@@ -1,5 +1,6 @@
 import { LicenceLimitsSet, TenantEvent } from './tenant.events';
-import { isCount, TenantCommandRefused } from './tenant-refusal';
+import { isCount } from './tenant-refusal';
+import { DomainRefused } from '../domain-refused';
 import { LicenceLimits, Tenant, TenantState } from './tenant.state';
 
 /** Rule L10: the licences a tenant bought. */
@@ -9,7 +10,7 @@ export type LicenceCommand = { readonly type: 'SetLicenceLimits'; readonly data:
 export function decideLicences(command: LicenceCommand, tenant: Tenant): TenantEvent[] {
   const { activeLicences, preservedLicences } = command.data;
   if (!isCount(activeLicences) || !isCount(preservedLicences)) {
-    throw new TenantCommandRefused('InvalidTenant', 'licence counts must be integers ≥ 0');
+    throw new DomainRefused('InvalidTenant', 'licence counts must be integers ≥ 0');
   }
   const same = tenant.licences.activeLicences === activeLicences && tenant.licences.preservedLicences === preservedLicences;
   return same ? [] : [{ type: 'LicenceLimitsSet', data: { activeLicences, preservedLicences } }];

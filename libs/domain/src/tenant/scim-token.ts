@@ -8,7 +8,8 @@ import {
   TenantEvent,
 } from './tenant.events';
 import { DAY_MS, instant, queryInstant } from './instants';
-import { required, SHA256_HEX, TenantCommandRefused } from './tenant-refusal';
+import { required, SHA256_HEX } from './tenant-refusal';
+import { DomainRefused } from '../domain-refused';
 import { CurrentScimToken, Tenant, TenantState } from './tenant.state';
 
 /** Rule T2: a SCIM token is valid 365 days from its creation. */
@@ -119,16 +120,16 @@ export function expiriesWithReminderWindowOpen(now: string): { readonly after: s
 }
 
 function generateScimToken(tenant: Tenant, data: { tokenId: string; tokenHash: string; now: string }): TenantEvent[] {
-  if (tenant.userManagement !== 'scim') throw new TenantCommandRefused('ScimNotEnabled', 'switch the tenant to SCIM first');
+  if (tenant.userManagement !== 'scim') throw new DomainRefused('ScimNotEnabled', 'switch the tenant to SCIM first');
   const tokenId = required(data.tokenId, 'InvalidScimToken', 'tokenId');
-  if (!SHA256_HEX.test(data.tokenHash)) throw new TenantCommandRefused('InvalidScimToken', 'tokenHash must be a lower-case SHA-256 hex digest');
+  if (!SHA256_HEX.test(data.tokenHash)) throw new DomainRefused('InvalidScimToken', 'tokenHash must be a lower-case SHA-256 hex digest');
   const createdAt = instant(data.now);
   const current = tenant.scimToken;
   if (current) {
     // The same request again: the token is already the current one.
     if (current.tokenId === tokenId && current.tokenHash === data.tokenHash && current.createdAt === createdAt) return [];
     if (current.tokenId === tokenId || current.tokenHash === data.tokenHash) {
-      throw new TenantCommandRefused('ScimTokenReused', 'a new SCIM token needs a new id and a new secret');
+      throw new DomainRefused('ScimTokenReused', 'a new SCIM token needs a new id and a new secret');
     }
   }
   // Rule T2: valid 365 days from creation, computed from the command's clock.

@@ -1,5 +1,6 @@
 import { TenantCreated, TenantDeleted, TenantEvent, TenantRenamed } from './tenant.events';
-import { required, requiredName, TenantCommandRefused } from './tenant-refusal';
+import { required, requiredName } from './tenant-refusal';
+import { DomainRefused } from '../domain-refused';
 import { Tenant, TenantState } from './tenant.state';
 
 /** The tenant itself: created, renamed, deleted. */
@@ -11,8 +12,8 @@ export type TenantLifecycleCommand =
 export function decideTenantLifecycle(command: TenantLifecycleCommand, state: TenantState): TenantEvent[] {
   switch (command.type) {
     case 'CreateTenant': {
-      if (state.status === 'Deleted') throw new TenantCommandRefused('TenantAlreadyExists', 'a deleted tenant had this id; ids are never reused');
-      if (state.status !== 'Initial') throw new TenantCommandRefused('TenantAlreadyExists', 'tenant already exists');
+      if (state.status === 'Deleted') throw new DomainRefused('TenantAlreadyExists', 'a deleted tenant had this id; ids are never reused');
+      if (state.status !== 'Initial') throw new DomainRefused('TenantAlreadyExists', 'tenant already exists');
       const tenantId = required(command.data.tenantId, 'InvalidTenant', 'tenantId');
       const name = requiredName(command.data.name, 'InvalidTenant', 'tenant name');
       // Rule T6 decision: no method until the admin picks SCIM or AD/LDAP.
@@ -67,6 +68,6 @@ export function evolveTenantLifecycle(tenant: Tenant, event: TenantRenamed | Ten
 }
 
 export function existing(state: TenantState): Tenant {
-  if (state.status !== 'Active') throw new TenantCommandRefused('TenantNotFound', 'tenant not found');
+  if (state.status !== 'Active') throw new DomainRefused('TenantNotFound', 'tenant not found');
   return state;
 }

@@ -1,4 +1,6 @@
-/** Why the tenant's decider refused a command, in the domain's words; mapped to HTTP at the edge. */
+import { DomainRefused } from '../domain-refused';
+
+/** Why a command to the tenant was refused, in the domain's words; mapped to HTTP at the edge. */
 export type TenantRefusal =
   | 'TenantAlreadyExists'
   | 'TenantNotFound'
@@ -25,23 +27,15 @@ export type TenantRefusal =
   | 'MappingAlreadyExists'
   | 'UnknownMapping'
   | 'MappingFilterImmutable'
-  | 'InvalidOrder';
-
-export class TenantCommandRefused extends Error {
-  override readonly name = 'TenantCommandRefused';
-  constructor(
-    readonly reason: TenantRefusal,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+  | 'InvalidOrder'
+  /** Rule L10: a tenant is not deleted while any of its users is on legal hold. */
+  | 'UsersOnLegalHold';
 
 /** What `createHash('sha256').digest('hex')` produces. */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export function required(value: string, reason: TenantRefusal, what: string): string {
-  if (typeof value !== 'string' || !value.trim()) throw new TenantCommandRefused(reason, `${what} is required`);
+  if (typeof value !== 'string' || !value.trim()) throw new DomainRefused(reason, `${what} is required`);
   return value;
 }
 

@@ -98,7 +98,6 @@ export type { ProfileSpec, ScimMappingSpec } from './catalogue';
 export { licenceRefusal } from './licences';
 export type { LicensedUsers } from './licences';
 export type { AdLdapFacts } from './user-management';
-export { TenantCommandRefused } from './tenant-refusal';
 export type { TenantRefusal } from './tenant-refusal';
 export { initialTenantState } from './tenant.state';
 export type { AdminApiCredential, ApiCredentialsEntry, CurrentScimToken, LicenceLimits, Profile, ScimMapping, Storage, TenantState } from './tenant.state';

@@ -1,5 +1,6 @@
 import { TenantEvent, UserManagementSwitchedFromScim, UserManagementSwitchedToAdLdap, UserManagementSwitchedToScim } from './tenant.events';
-import { isCount, TenantCommandRefused } from './tenant-refusal';
+import { isCount } from './tenant-refusal';
+import { DomainRefused } from '../domain-refused';
 import { Tenant } from './tenant.state';
 
 /**
@@ -29,7 +30,7 @@ export function decideUserManagement(command: UserManagementCommand, tenant: Ten
       if (tenant.userManagement === 'ad_ldap') return [];
       if (tenant.userManagement === 'scim') {
         // Leaving SCIM must say what happens to users and mappings (rule T6).
-        throw new TenantCommandRefused('ScimInUse', 'the tenant uses SCIM: switch away from SCIM first');
+        throw new DomainRefused('ScimInUse', 'the tenant uses SCIM: switch away from SCIM first');
       }
       return [{ type: 'UserManagementSwitchedToAdLdap', data: { from: 'manual' } }];
     }
@@ -65,7 +66,7 @@ export function evolveUserManagement(tenant: Tenant, event: UserManagementEvent)
 function switchToScim(tenant: Tenant, facts: AdLdapFacts): TenantEvent[] {
   if (tenant.userManagement === 'scim') return [];
   if (!isCount(facts.adLdapMappings) || !isCount(facts.adLdapManagedUsers) || typeof facts.adLdapConfigured !== 'boolean') {
-    throw new TenantCommandRefused('InvalidFacts', 'AD/LDAP facts must be a boolean and two counts');
+    throw new DomainRefused('InvalidFacts', 'AD/LDAP facts must be a boolean and two counts');
   }
   // Rule T6: SCIM only when nothing of AD/LDAP is left.
   const blockers = [
@@ -73,7 +74,7 @@ function switchToScim(tenant: Tenant, facts: AdLdapFacts): TenantEvent[] {
     facts.adLdapMappings > 0 ? `${facts.adLdapMappings} AD/LDAP mapping(s) exist` : null,
     facts.adLdapManagedUsers > 0 ? `${facts.adLdapManagedUsers} AD/LDAP-managed user(s) exist` : null,
   ].filter((blocker): blocker is string => blocker !== null);
-  if (blockers.length > 0) throw new TenantCommandRefused('ScimNotAllowed', `SCIM cannot be switched on: ${blockers.join('; ')}`);
+  if (blockers.length > 0) throw new DomainRefused('ScimNotAllowed', `SCIM cannot be switched on: ${blockers.join('; ')}`);
   return [{ type: 'UserManagementSwitchedToScim', data: { from: tenant.userManagement } }];
 }
 
@@ -81,7 +82,7 @@ function switchAwayFromScim(tenant: Tenant, wanted: { to: 'manual' | 'ad_ldap'; 
   if (tenant.userManagement !== 'scim') {
     // A repeated request finds the tenant already where it wanted it.
     if (tenant.userManagement === wanted.to) return [];
-    throw new TenantCommandRefused('ScimNotEnabled', 'the tenant does not use SCIM');
+    throw new DomainRefused('ScimNotEnabled', 'the tenant does not use SCIM');
   }
   const switched: TenantEvent = {
     type: 'UserManagementSwitchedFromScim',

@@ -1,3 +1,4 @@
+import type { DomainRefusalReason, RefusalDetailsOf } from '../domain-refused';
 import type { Decider } from '../stream-module';
 
 /**
@@ -14,9 +15,12 @@ export function deciderSpec<C, E, S>(decider: Decider<C, E, S>) {
     state,
     when: (command: C) => ({
       then: (expected: E[]) => expect(decider.decide(command, state)).toEqual(expected),
-      /** Refused with this reason, in the domain's words. */
-      thenRefused: (reason: string) => expect(() => decider.decide(command, state)).toThrow(expect.objectContaining({ reason })),
-      /** For refusals that are their own error class (ProfileFull) or a caller's bug. */
+      /** Refused by a rule for this reason, in the domain's words, with these details where the reason has any. */
+      thenRefused: <R extends DomainRefusalReason>(reason: R, details?: RefusalDetailsOf<R>) =>
+        expect(() => decider.decide(command, state)).toThrow(
+          expect.objectContaining({ name: 'DomainRefused', reason, ...(details === undefined ? {} : { details }) }),
+        ),
+      /** For a caller's bug, which no rule refuses. */
       thenThrows: (error?: ThrownMatch) => expect(() => decider.decide(command, state)).toThrow(error),
       /** The state after the new events. */
       thenState: () => fold(decider.decide(command, state), state),

@@ -1,6 +1,7 @@
 import { IdpAttributes, PermanentDeletionReason, PreservedBy, ProvisionedBy, UserEvent, UserPlacement } from './user.events';
 import { addressFault, canonicalAddress } from '../text/canonical-address';
 import { fitsWidth, TEXT_WIDTH } from '../text/stored-text';
+import { DomainRefused } from '../domain-refused';
 
 /** What the IdP says a user is; the decider turns the difference into events. */
 export interface UserProfile {
@@ -64,16 +65,6 @@ export type UserCommand =
 export type UserRefusal =
   'UserAlreadyExists' | 'UserNotFound' | 'InvalidUser' | 'ReactivationForbidden' | 'UserNotPreserved' | 'UserOnLegalHold' | 'PlacementRequired';
 
-export class UserCommandRefused extends Error {
-  override readonly name = 'UserCommandRefused';
-  constructor(
-    readonly reason: UserRefusal,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Rule L2: these characters of userName are replaced by `_` before it becomes the email. */
 export function sanitiseUserName(userName: string): string {
   return userName.replace(/[?*/\\<>]/g, '_');
@@ -84,10 +75,10 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     case 'CreateUser': {
       if (state.status === 'Preserved' && state.deletedInIdp) return reassign(state, command.data.profile, command.data.active);
       if ((state.status === 'Active' || state.status === 'Preserved') && state.provisionedBy === 'admin') return adopt(state, command.data);
-      if (state.status !== 'Initial') throw new UserCommandRefused('UserAlreadyExists', 'user already exists');
+      if (state.status !== 'Initial') throw new DomainRefused('UserAlreadyExists', 'user already exists');
       const { userId, tenantId, active, placement, idpAttributes } = command.data;
       // Rule M4: an IdP never creates a user no mapping placed.
-      if (!placement) throw new UserCommandRefused('PlacementRequired', 'None of the SCIM Mapping matched to create user.');
+      if (!placement) throw new DomainRefused('PlacementRequired', 'None of the SCIM Mapping matched to create user.');
       const profile = validProfile(command.data.profile);
       const created: UserEvent = {
         type: 'UserCreated',
@@ -107,7 +98,7 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       return [...preserve, { type: 'UserDeletedInIdp', data: {} }];
     }
     case 'CreateUserByAdmin': {
-      if (state.status !== 'Initial') throw new UserCommandRefused('UserAlreadyExists', 'user already exists');
+      if (state.status !== 'Initial') throw new DomainRefused('UserAlreadyExists', 'user already exists');
       const { userId, tenantId } = command.data;
       return [
         { type: 'UserCreated', data: { userId, tenantId, ...validProfile(command.data.profile), provisionedBy: 'admin', placement: null, idpAttributes: {} } },
@@ -131,9 +122,9 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       const user = known(state);
       // Deleting a whole tenant takes its active users too; one by one, only preserved users go (rule L10).
       if (user.status !== 'Preserved' && command.data.reason !== 'tenant_deleted') {
-        throw new UserCommandRefused('UserNotPreserved', 'only a preserved user can be deleted for good');
+        throw new DomainRefused('UserNotPreserved', 'only a preserved user can be deleted for good');
       }
-      if (user.legalHold) throw new UserCommandRefused('UserOnLegalHold', 'the user is on legal hold and cannot be deleted');
+      if (user.legalHold) throw new DomainRefused('UserOnLegalHold', 'the user is on legal hold and cannot be deleted');
       return [{ type: 'UserDeletedPermanently', data: { reason: command.data.reason } }];
     }
     default: {
@@ -215,7 +206,7 @@ export function holdsEmail(state: UserState, key: string): boolean {
  */
 function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: UserProfile, active: boolean): UserEvent[] {
   if (state.preservedBy === 'admin') {
-    throw new UserCommandRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
+    throw new DomainRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
   }
   const back: UserEvent[] = [...profileChanges(state.profile, validProfile(wanted)), { type: 'UserReactivated', data: { by: 'idp' } }];
   return active ? back : [...back, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
@@ -243,22 +234,22 @@ function withoutPassword(attributes: IdpAttributes): IdpAttributes {
 export type KnownUser = Extract<UserState, { status: 'Active' | 'Preserved' }>;
 
 function known(state: UserState): KnownUser {
-  if (state.status === 'Initial' || state.status === 'Deleted') throw new UserCommandRefused('UserNotFound', 'user not found');
+  if (state.status === 'Initial' || state.status === 'Deleted') throw new DomainRefused('UserNotFound', 'user not found');
   return state;
 }
 
 function visibleToIdp(state: UserState): KnownUser {
   // After a DELETE the resource no longer exists for the IdP (rule L4 decision, RFC 7644 §3.6).
   if (state.status === 'Initial' || state.status === 'Deleted' || (state.status === 'Preserved' && state.deletedInIdp)) {
-    throw new UserCommandRefused('UserNotFound', 'user not found');
+    throw new DomainRefused('UserNotFound', 'user not found');
   }
   return state;
 }
 
 function validProfile(profile: UserProfile): UserProfile {
   // Rule L1: userName, displayName and email are mandatory.
-  if (!profile.userName.trim()) throw new UserCommandRefused('InvalidUser', 'userName is required');
-  if (!profile.displayName.trim()) throw new UserCommandRefused('InvalidUser', 'displayName is required');
+  if (!profile.userName.trim()) throw new DomainRefused('InvalidUser', 'userName is required');
+  if (!profile.displayName.trim()) throw new DomainRefused('InvalidUser', 'displayName is required');
   const userName = sanitiseUserName(profile.userName);
   const email = profile.email.trim() ? profile.email : userName;
   const valid = { ...profile, userName, email };
@@ -278,10 +269,10 @@ function refuseWhatCannotBeStored(profile: UserProfile): void {
     if (value === null) continue;
     const address = attribute === 'userName' || attribute === 'email';
     if (!fitsWidth(width, value, ...(address ? [canonicalAddress(value)] : []))) {
-      throw new UserCommandRefused('InvalidUser', `${attribute} is longer than ${width} characters${address ? ' (as compared, after case folding)' : ''}`);
+      throw new DomainRefused('InvalidUser', `${attribute} is longer than ${width} characters${address ? ' (as compared, after case folding)' : ''}`);
     }
     const fault = address ? addressFault(value) : null;
-    if (fault) throw new UserCommandRefused('InvalidUser', `${attribute} ${fault}`);
+    if (fault) throw new DomainRefused('InvalidUser', `${attribute} ${fault}`);
   }
 }
 
@@ -310,7 +301,7 @@ function statusChange(user: KnownUser, active: boolean): UserEvent[] {
   if (!active) return [];
   // Rule L6: a user preserved by an administrator stays preserved.
   if (user.preservedBy === 'admin') {
-    throw new UserCommandRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
+    throw new DomainRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
   }
   return [{ type: 'UserReactivated', data: { by: 'idp' } }];
 }

@@ -29,12 +29,11 @@ import {
   ReadStreamOptions,
   RecordedEvent,
   START_OF_ALL,
-  StreamsPartlyAppendedError,
   StreamWrite,
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
-import { checkDistinctStreams } from '../pending-append';
+import { appendStreamByStream, checkEvents } from '../appending';
 
 export interface EventStoreDbEventStoreOptions {
   /** e.g. esdb://admin:changeit@localhost:2113?tls=false */
@@ -66,7 +65,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('append needs at least one event');
+    checkEvents(events);
     let result;
     try {
       result = await this.client.appendToStream(
@@ -91,21 +90,8 @@ export class EventStoreDbEventStore implements EventStore {
     };
   }
 
-  async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
-    checkDistinctStreams(writes);
-    const results: AppendResult[] = [];
-    for (const write of writes) {
-      try {
-        results.push(await this.append(write.streamId, write.events, write.expected));
-      } catch (error) {
-        if (results.length === 0) throw error;
-        throw new StreamsPartlyAppendedError(
-          writes.slice(0, results.length).map((w) => w.streamId),
-          error,
-        );
-      }
-    }
-    return results;
+  appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    return appendStreamByStream(writes, (write) => this.append(write.streamId, write.events, write.expected));
   }
 
   /** Some appends (an idempotent retry, older servers) report no position: take the stream's last event's. */

@@ -16,7 +16,8 @@ import {
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
-import { checkDistinctStreams, PendingAppend } from '../pending-append';
+import { appendAsOneWrite, checkDistinctStreams } from '../appending';
+import { PendingAppend } from '../pending-append';
 import { AppendSignal, pollAll } from '../polling-subscription';
 
 export interface PostgresEventStoreOptions {
@@ -165,10 +166,8 @@ export class PostgresEventStore implements EventStore {
     return store;
   }
 
-  async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('append needs at least one event');
-    const [result] = await this.appendToStreams([{ streamId, events, expected }]);
-    return result;
+  append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    return appendAsOneWrite(this, streamId, events, expected);
   }
 
   async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {

@@ -13,7 +13,7 @@ import {
   SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../event-store.port';
-import { checkDistinctStreams } from '../pending-append';
+import { appendAsOneWrite, checkDistinctStreams } from '../appending';
 import { AppendSignal, pollAll } from '../polling-subscription';
 import { SqliteGroupCommit } from './sqlite-group-commit';
 
@@ -85,10 +85,8 @@ export class SqliteEventStore implements EventStore {
     return new SqliteEventStore(groupCommit, options);
   }
 
-  async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('append needs at least one event');
-    const [result] = await this.appendToStreams([{ streamId, events, expected }]);
-    return result;
+  append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    return appendAsOneWrite(this, streamId, events, expected);
   }
 
   async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {

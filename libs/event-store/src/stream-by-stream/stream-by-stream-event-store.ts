@@ -7,11 +7,10 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
-  StreamsPartlyAppendedError,
   StreamWrite,
   SubscribeOptions,
 } from '../event-store.port';
-import { checkDistinctStreams } from '../pending-append';
+import { appendStreamByStream, checkEvents } from '../appending';
 
 /** One stream's append as the store is about to make it. */
 export interface StreamAppendAttempt {
@@ -99,26 +98,13 @@ export class StreamByStreamEventStore implements EventStore {
   }
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('append needs at least one event');
+    checkEvents(events);
     return this.appendOne({ streamId, events, expected }, 0, 1);
   }
 
-  /** As EventStoreDbEventStore.appendToStreams: in order, each stream its own commit. */
-  async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
-    checkDistinctStreams(writes);
-    const results: AppendResult[] = [];
-    for (const [index, write] of writes.entries()) {
-      try {
-        results.push(await this.appendOne(write, index, writes.length));
-      } catch (error) {
-        if (results.length === 0) throw error;
-        throw new StreamsPartlyAppendedError(
-          writes.slice(0, results.length).map((w) => w.streamId),
-          error,
-        );
-      }
-    }
-    return results;
+  /** EventStoreDbEventStore's own loop: in order, each stream its own commit. */
+  appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    return appendStreamByStream(writes, (write, index) => this.appendOne(write, index, writes.length));
   }
 
   private async appendOne(write: StreamWrite, index: number, of: number): Promise<AppendResult> {

@@ -4,24 +4,15 @@ import {
   addressDigest,
   CommandMetadata,
   decideEmailReservation,
-  EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
-  EmailReservationEvent,
   EmailReservationState,
-  evolveEmailReservation,
+  emailReservationStream,
   holdsEmail,
-  initialEmailReservation,
-  isEmailReservationEvent,
 } from '@scim-ledger/domain';
 import { StreamWrite } from '@scim-ledger/event-store';
-import { DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
+import { DecidedStreams, LoadedStream, streamKindOf } from '../event-sourcing/decided-streams';
 import { UserStreams } from '../users/user-streams';
 
-const EMAIL_RESERVATIONS: StreamKind<EmailReservationState, EmailReservationEvent> = {
-  isEvent: isEmailReservationEvent,
-  // A rename there and back claims and releases again: folded onto the kept state (DecidedStreams).
-  fold: (events, state = initialEmailReservation) => events.reduce(evolveEmailReservation, state),
-  schemaVersions: EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
-};
+const EMAIL_RESERVATIONS = streamKindOf(emailReservationStream);
 
 /** An address's reservation, with what its holder's own stream says (rules L8, L9). */
 export interface LoadedReservation {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
-import { CommandMetadata, eventMetadata, EventMetadata } from '@scim-ledger/domain';
+import { CommandMetadata, eventMetadata, EventMetadata, foldOf, StreamModule } from '@scim-ledger/domain';
 import { AppendResult, EVENT_STORE, EventStore, ExpectedRevision, RecordedEvent, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { StreamTurns } from './stream-turns';
@@ -36,6 +36,25 @@ export interface StreamKind<S, E extends { readonly type: string; readonly data:
   readonly schemaVersions: Readonly<Record<E['type'], number>>;
   /** Turns a stored event of any schema version into the current shape (shared/STYLE.md point 4). */
   readonly upcast?: (stored: RecordedEvent) => E;
+}
+
+/**
+ * A domain stream module as DecidedStreams folds and writes it: its events,
+ * their versions and upcasters and its fold all come from the module, so a
+ * new stream kind needs no adapter of its own. `cacheSize` is the one thing
+ * the module cannot know: what its state weighs in this process's cache.
+ */
+export function streamKindOf<Id, C, E extends { readonly type: string; readonly data: object }, S>(
+  module: StreamModule<Id, C, E, S>,
+  cacheSize?: (state: S) => number,
+): StreamKind<S, E> {
+  return {
+    isEvent: module.events.isEvent,
+    fold: foldOf(module),
+    cacheSize,
+    schemaVersions: module.events.schemaVersions,
+    upcast: module.events.upcast,
+  };
 }
 
 /** A stream's fold as last loaded here, with the kind it was folded by. */

@@ -2,29 +2,23 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   CommandMetadata,
   decideProfileSeat,
-  foldProfileSeats,
   isProfileSeatEvent,
+  isRefusal,
   Profile,
-  PROFILE_SEAT_EVENT_SCHEMA_VERSIONS,
-  ProfileFull,
   ProfileSeatCommand,
   ProfileSeatEvent,
   ProfileSeats,
+  profileSeatsStream,
   profileSeatsStreamId,
   seatIsStale,
   seatsAfter,
 } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, ExpectedRevision, StreamWrite } from '@scim-ledger/event-store';
-import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
+import { DecidedStreams, streamKindOf } from '../event-sourcing/decided-streams';
 import { UserStreams } from '../users/user-streams';
 
-export const PROFILE_SEATS: StreamKind<ProfileSeats, ProfileSeatEvent> = {
-  isEvent: isProfileSeatEvent,
-  fold: (events, state) => (state ? seatsFoldedOnto(state, events) : foldProfileSeats(events)),
-  // A seat holder weighs far less than a user's state; a profile of 16 users weighs one more.
-  cacheSize: (seats) => 1 + (seats.holders?.size ?? 0) / 16,
-  schemaVersions: PROFILE_SEAT_EVENT_SCHEMA_VERSIONS,
-};
+// A seat holder weighs far less than a user's state; a profile of 16 users weighs one more.
+export const PROFILE_SEATS = streamKindOf(profileSeatsStream, (seats) => 1 + (seats.holders?.size ?? 0) / 16);
 
 /**
  * Seats in a profile (rule M5). Taking one reads only the stream's last event
@@ -46,7 +40,7 @@ export class ProfileSeatsService {
 
   /**
    * The write that takes a seat for `userId`, decided on the seats as they
-   * are now; null when the user holds one already. Throws ProfileFull.
+   * are now; null when the user holds one already. Throws the refusal ProfileFull.
    */
   async decideSeat(tenantId: string, profile: Profile, userId: string, metadata: CommandMetadata): Promise<StreamWrite | null> {
     const streamId = profileSeatsStreamId(tenantId, profile.profileId);
@@ -61,7 +55,7 @@ export class ProfileSeatsService {
     try {
       events = decideProfileSeat(take([]), seats);
     } catch (error) {
-      if (!(error instanceof ProfileFull)) throw error;
+      if (!isRefusal(error, 'ProfileFull')) throw error;
       // Full by the count: look at who holds the seats before refusing.
       const whole = await this.streams.load(streamId, PROFILE_SEATS);
       const stale = await this.staleHolders(whole.state, profile.profileId, metadata.now);
@@ -99,20 +93,4 @@ export class ProfileSeatsService {
     }
     return stale;
   }
-}
-
-/**
- * foldProfileSeats carried on from a fold: every create of a profile appends
- * to its seat stream, so a release (each permanent deletion) would otherwise
- * fold every seat ever taken. The kept holders are copied, never changed.
- */
-function seatsFoldedOnto(seats: ProfileSeats, events: readonly ProfileSeatEvent[]): ProfileSeats {
-  if (events.length === 0) return seats;
-  if (!seats.holders) throw new Error('only a whole fold of a seat stream can be carried on');
-  const holders = new Map(seats.holders);
-  for (const event of events) {
-    if (event.type === 'ProfileSeatTaken') holders.set(event.data.userId, event.data.takenAt);
-    else holders.delete(event.data.userId);
-  }
-  return { seatsInUse: holders.size, holders };
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { licenceRefusal, PlacementRefused, TenantState, UserEvent } from '@scim-ledger/domain';
+import { DomainRefused, licenceRefusal, TenantState, UserEvent } from '@scim-ledger/domain';
 import { TenantCommands } from '../tenants/tenant-commands';
 import { UsersReadModel } from '../reading/users.read-model';
 
@@ -22,7 +22,7 @@ export class Licences {
     // Unlimited tenants, the common case, cost no count.
     if (tenant.status !== 'Active' || tenant.licences.activeLicences === 0) return;
     const refusal = licenceRefusal(tenant, await this.users.usersByStatus(tenant.tenantId), change);
-    if (refusal) throw new PlacementRefused('LicenceLimitReached', `${refusal}; ask an administrator for more licences`);
+    if (refusal) throw new DomainRefused('LicenceLimitReached', `${refusal}; ask an administrator for more licences`);
   }
 
   /** Before appending `events` to an existing user: only a reactivation needs a licence. */

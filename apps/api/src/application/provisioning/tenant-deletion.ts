@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { tenantSubject } from '@scim-ledger/domain';
+import { DomainRefused, tenantSubject } from '@scim-ledger/domain';
 import { PERSONAL_DATA_SHREDDER, PersonalDataShredder } from '@scim-ledger/event-store';
 import { AdminRequest, TenantCommands } from '../tenants/tenant-commands';
 import { UsersReadModel } from '../reading/users.read-model';
@@ -7,16 +7,6 @@ import { PermanentDeletion } from './permanent-deletion';
 
 /** Users a tenant's deletion reads at once; it reads again until none is left. */
 const USERS_PER_PAGE = 1000;
-
-export class TenantDeletionRefused extends Error {
-  override readonly name = 'TenantDeletionRefused';
-  constructor(
-    readonly reason: 'TenantNotFound' | 'UsersOnLegalHold',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The operator deletes a tenant for good: the tenant stops at once (its
@@ -36,12 +26,12 @@ export class TenantDeletion {
 
   async delete(tenantId: string, request: AdminRequest): Promise<{ tenantId: string; usersDeleted: number }> {
     const { state } = await this.tenants.load(tenantId);
-    if (state.status === 'Initial') throw new TenantDeletionRefused('TenantNotFound', `tenant ${tenantId} not found`);
+    if (state.status === 'Initial') throw new DomainRefused('TenantNotFound', `tenant ${tenantId} not found`);
     if (state.status === 'Active') {
       // Rule L10: legal hold outranks every deletion; the operator releases the users first.
       const held = await this.users.usersOnLegalHold(tenantId);
       if (held > 0)
-        throw new TenantDeletionRefused('UsersOnLegalHold', `${held} user(s) of tenant ${tenantId} are on legal hold; release them before deleting the tenant`);
+        throw new DomainRefused('UsersOnLegalHold', `${held} user(s) of tenant ${tenantId} are on legal hold; release them before deleting the tenant`);
     }
     await this.tenants.execute(tenantId, { type: 'DeleteTenant', data: {} }, request);
     let usersDeleted = 0;

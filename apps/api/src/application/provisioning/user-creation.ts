@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CommandMetadata,
   decide,
-  EmailReservationRefused,
+  DomainRefused,
   emailKey,
   IdpAttributes,
   initialUserState,
@@ -114,7 +114,7 @@ export class UserCreation {
     if (user.by === 'idp' && holder && reservation.holderOwnsIt) {
       // Rule L8: an address is unique across all tenants.
       if (holder.tenantId !== metadata.tenantId) {
-        throw new EmailReservationRefused('EmailTaken', holder, `${user.profile.userName} belongs to a user of another tenant`);
+        throw new DomainRefused('EmailTaken', `${user.profile.userName} belongs to a user of another tenant`, { holder });
       }
       return this.decideForOwner(await this.users.load(holder.userId), user, metadata);
     }

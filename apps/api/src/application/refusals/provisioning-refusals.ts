@@ -1,20 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  CommandMetadata,
-  fitsWidth,
-  isProvisioningRefusal,
-  PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS,
-  ProvisioningRefused,
-  provisioningRefusalsStreamId,
-  TEXT_WIDTH,
-} from '@scim-ledger/domain';
-import { DecidedStreams, StreamKind } from '../event-sourcing/decided-streams';
+import { CommandMetadata, fitsWidth, ProvisioningRefused, provisioningRefusalsStream, provisioningRefusalsStreamId, TEXT_WIDTH } from '@scim-ledger/domain';
+import { DecidedStreams, streamKindOf } from '../event-sourcing/decided-streams';
 
-const REFUSALS: StreamKind<null, ProvisioningRefused> = {
-  isEvent: isProvisioningRefusal,
-  fold: () => null,
-  schemaVersions: PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS,
-};
+const REFUSALS = streamKindOf(provisioningRefusalsStream);
 
 export type RefusedOperation = ProvisioningRefused['data']['operation'];
 

@@ -1,25 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import {
-  Actor,
-  CommandMetadata,
-  decideTenant,
-  foldTenant,
-  isTenantEvent,
-  TENANT_EVENT_SCHEMA_VERSIONS,
-  TenantCommand,
-  TenantEvent,
-  TenantState,
-  tenantStreamId,
-} from '@scim-ledger/domain';
+import { Actor, CommandMetadata, decideTenant, foldTenant, TenantCommand, TenantEvent, TenantState, tenantStream, tenantStreamId } from '@scim-ledger/domain';
 import { Clock } from '@scim-ledger/platform';
-import { DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
+import { DecidedStreams, LoadedStream, streamKindOf } from '../event-sourcing/decided-streams';
 import { ReadYourWrites } from '../event-sourcing/read-your-writes';
 
-const TENANT_STREAMS: StreamKind<TenantState, TenantEvent> = {
-  isEvent: isTenantEvent,
-  fold: foldTenant,
-  schemaVersions: TENANT_EVENT_SCHEMA_VERSIONS,
-};
+const TENANT_STREAMS = streamKindOf(tenantStream);
 
 /** Who asked, for the events' metadata (rule S1). */
 export interface AdminRequest {

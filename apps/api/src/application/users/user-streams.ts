@@ -1,19 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { CommandMetadata, foldUser, isUserEvent, upcastUserEvent, USER_EVENT_SCHEMA_VERSIONS, UserEvent, userStreamId, UserState } from '@scim-ledger/domain';
+import { CommandMetadata, foldUser, UserEvent, userStream, userStreamId, UserState } from '@scim-ledger/domain';
 import { AppendResult, ExpectedRevision, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { ScimUserView } from '@scim-ledger/scim';
-import { Decided, DecidedStreams, LoadedStream, StreamKind } from '../event-sourcing/decided-streams';
+import { Decided, DecidedStreams, LoadedStream, streamKindOf } from '../event-sourcing/decided-streams';
 
 export interface LoadedUser extends LoadedStream<UserState> {
   readonly userId: string;
 }
 
-const USER_STREAMS: StreamKind<UserState, UserEvent> = {
-  isEvent: isUserEvent,
-  fold: foldUser,
-  schemaVersions: USER_EVENT_SCHEMA_VERSIONS,
-  upcast: upcastUserEvent,
-};
+const USER_STREAMS = streamKindOf(userStream);
 
 /** A user's stream: `user-<id>`. */
 @Injectable()

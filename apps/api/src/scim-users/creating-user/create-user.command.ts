@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { firstCharacters, NO_MAPPING_MATCHED, PlacementRefused, TEXT_WIDTH } from '@scim-ledger/domain';
+import { DomainRefused, firstCharacters, NO_MAPPING_MATCHED, TEXT_WIDTH } from '@scim-ledger/domain';
 import { idpAttributesOf, readScimUser, ScimUserView } from '@scim-ledger/scim';
 import { NewUser, UserCreation } from '../../application/provisioning/user-creation';
 import { viewAfter } from '../../application/users/user-streams';
@@ -38,7 +38,7 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
  * SCIM User, whose own refusal of a missing userName would say less.
  */
 function newUserFrom(body: unknown, userName: string | null): NewUser {
-  if (!userName?.trim() || !hasDisplayName(body)) throw new PlacementRefused('NoMappingMatched', NO_MAPPING_MATCHED);
+  if (!userName?.trim() || !hasDisplayName(body)) throw new DomainRefused('NoMappingMatched', NO_MAPPING_MATCHED);
   const { profile, active } = readScimUser(body);
   return { by: 'idp', profile, active, idpAttributes: idpAttributesOf(body) };
 }
