@@ -2,7 +2,8 @@ const DAY_MS = 86_400_000;
 
 /** What the read side knows of a user that the auto-delete rule reads. */
 export interface PreservedUserFacts {
-  readonly status: 'Active' | 'Preserved';
+  /** Active or Preserved (rule L4); anything else is never due. */
+  readonly status: string;
   readonly legalHold: boolean;
   /** When the user was last preserved; null while active. */
   readonly preservedAt: string | null;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { autoDeletePreservedBefore, CommandMetadata } from '@scim-ledger/domain';
+import { autoDeletePreservedBefore, CommandMetadata, isDueForAutoDeletion } from '@scim-ledger/domain';
 import { Clock } from '@scim-ledger/platform';
 import { RepeatingRun } from '../scheduling/repeating-run';
 import { APP_CONFIG, AppConfig } from '../../tokens';
@@ -53,8 +53,9 @@ export class PreservedUserAutoDelete implements OnApplicationBootstrap, OnModule
     for (const profile of profiles) {
       const preservedBefore = autoDeletePreservedBefore(profile.autoDeletePreservedAfterDays, now.toISOString());
       if (preservedBefore === null) continue;
-      const due = await this.users.preservedUsersDueForAutoDeletion({ tenantId: profile.tenantId, profileId: profile.id }, preservedBefore, BATCH);
-      for (const user of due) {
+      const candidates = await this.users.preservedUsersDueForAutoDeletion({ tenantId: profile.tenantId, profileId: profile.id }, preservedBefore, BATCH);
+      // The query finds them by the index; the rule decides, so the two can never disagree on who goes.
+      for (const user of candidates.filter((row) => isDueForAutoDeletion(row, profile.autoDeletePreservedAfterDays, now.toISOString()))) {
         const metadata: CommandMetadata = {
           tenantId: user.tenantId,
           actor: { kind: 'system', id: 'preserved-user-auto-delete' },
