@@ -2,6 +2,7 @@ import { IdpAttributes, PermanentDeletionReason, PreservedBy, ProvisionedBy, Use
 import { addressFault, canonicalAddress } from '../text/canonical-address';
 import { fitsWidth, TEXT_WIDTH } from '../text/stored-text';
 import { DomainRefused } from '../domain-refused';
+import { NO_MAPPING_MATCHED } from '../provisioning/placement';
 
 /** What the IdP says a user is; the decider turns the difference into events. */
 export interface UserProfile {
@@ -78,7 +79,7 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       if (state.status !== 'Initial') throw new DomainRefused('UserAlreadyExists', 'user already exists');
       const { userId, tenantId, active, placement, idpAttributes } = command.data;
       // Rule M4: an IdP never creates a user no mapping placed.
-      if (!placement) throw new DomainRefused('PlacementRequired', 'None of the SCIM Mapping matched to create user.');
+      if (!placement) throw new DomainRefused('PlacementRequired', NO_MAPPING_MATCHED);
       const profile = validProfile(command.data.profile);
       const created: UserEvent = {
         type: 'UserCreated',

@@ -11,31 +11,18 @@ import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
+import { CountParameter, MAX_START_INDEX, StartIndexParameter } from '../http/page-parameters';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { csvCell } from './csv-cell';
-
-/** The largest offset or revision a query takes: a 32-bit integer, far beyond any tenant's rows. */
-const MAX_START_INDEX = 2_147_483_647;
 
 /** Most rows one export holds; a larger one is narrowed by time range. */
 const MAX_EXPORT_ROWS = 100_000;
 
 export class PageQuery {
-  /** Bounded: 1e21 is an integer to JavaScript and a 500 to the database's OFFSET (issue 15, finding 8). */
-  @ApiPropertyOptional({ default: 1, maximum: MAX_START_INDEX })
-  @IsOptional()
-  @Transform(({ value }) => Number(value))
-  @IsInt()
-  @Min(1)
-  @Max(MAX_START_INDEX)
+  @StartIndexParameter()
   startIndex?: number;
 
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional()
-  @Transform(({ value }) => Number(value))
-  @IsInt()
-  @Min(0)
-  @Max(1000)
+  @CountParameter(100, 1000)
   count?: number;
 }
 

@@ -1,8 +1,7 @@
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CommandMetadata, foldText, sanitiseUserName, simpleLowerCase, UserCommand } from '@scim-ledger/domain';
 import { UserCreation } from '../../application/provisioning/user-creation';
 import { PermanentDeletion } from '../../application/provisioning/permanent-deletion';
@@ -13,11 +12,9 @@ import { UsersReadModel } from '../../application/reading/users.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
+import { CountParameter, StartIndexParameter } from '../http/page-parameters';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { TenantCommands } from '../../application/tenants/tenant-commands';
-
-/** The largest offset a list takes: a 32-bit integer, far beyond any tenant's rows. */
-const MAX_START_INDEX = 2_147_483_647;
 
 export class CreateUserBody {
   @ApiProperty({ description: 'becomes the email address (rule L2)', example: 'ada@example.com' })
@@ -61,21 +58,10 @@ export class UserSearchQuery {
   @MaxLength(200)
   q?: string;
 
-  /** Bounded: 1e21 is an integer to JavaScript and a 500 to the database's OFFSET (issue 15, finding 8). */
-  @ApiPropertyOptional({ default: 1, maximum: MAX_START_INDEX })
-  @IsOptional()
-  @Transform(({ value }) => Number(value))
-  @IsInt()
-  @Min(1)
-  @Max(MAX_START_INDEX)
+  @StartIndexParameter()
   startIndex?: number;
 
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional()
-  @Transform(({ value }) => Number(value))
-  @IsInt()
-  @Min(0)
-  @Max(200)
+  @CountParameter(50, 200)
   count?: number;
 }
 
