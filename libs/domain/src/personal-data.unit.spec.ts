@@ -1,4 +1,5 @@
-import { personalFieldsOf, SHREDDED, tenantSubject, userSubject } from './personal-data';
+import { SHREDDED, tenantSubject, userSubject } from './personal-data';
+import { personalFieldsOf } from './streams';
 
 describe('which data is personal (crypto-shredding policy)', () => {
   it("given a user's UserCreated, then its identifying fields belong to that user and read as placeholders once shredded", () => {

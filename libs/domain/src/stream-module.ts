@@ -46,9 +46,21 @@ export interface Decider<C, E, S> {
   readonly decide: (command: C, state: S) => E[];
 }
 
+/** Whose personal data an event holds, and what each personal field reads as once that subject is forgotten (crypto-shredding). */
+export interface PersonalFields {
+  readonly subjectId: string;
+  readonly placeholders: Readonly<Record<string, unknown>>;
+}
+
 export interface StreamModule<Id, C, E extends { readonly type: string }, S> extends Decider<C, E, S> {
   readonly name: StreamName<Id>;
   readonly events: StreamEvents<E>;
+  /**
+   * The personal fields of an event of this kind's stream of `id`, sealed by
+   * the event store with the subject's key (README, "Personal data"); absent
+   * for a kind whose events name no person.
+   */
+  readonly personalData?: (id: Id, event: { readonly type: string; readonly data: Record<string, unknown> }) => PersonalFields | null;
   /**
    * Many events folded onto a state at once, for a kind where that is cheaper
    * than evolving them one by one; the same state as `events.reduce(evolve, state)`,

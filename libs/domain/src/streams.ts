@@ -3,6 +3,7 @@ import { ProfileOfTenant, profileSeatsStream } from './profile-seats/profile-sea
 import { provisioningRefusalsStream } from './provisioning/provisioning-refusals.stream';
 import { tenantStream } from './tenant/tenant.stream';
 import { userStream } from './user/user.stream';
+import type { PersonalFields, StreamModule } from './stream-module';
 
 /** Which kind of stream an id names, and whose it is: for readers of `$all` (projector, verification, exports). */
 export type StreamOf =
@@ -24,5 +25,39 @@ export function streamOf(streamId: string): StreamOf | null {
   if (seats !== null) return { kind: 'profile-seats', ...seats };
   const refusalsOf = provisioningRefusalsStream.name.parse(streamId);
   if (refusalsOf !== null) return { kind: 'provisioning-refusals', tenantId: refusalsOf };
+  return null;
+}
+
+/** The event store's personal-data policy for one stream kind: none when its events name no person. */
+function personalDataPolicyOf<Id, C, E extends { readonly type: string }, S>(module: StreamModule<Id, C, E, S>): PersonalDataPolicy | null {
+  const personalData = module.personalData;
+  if (!personalData) return null;
+  return (streamId, event) => {
+    const id = module.name.parse(streamId);
+    return id === null ? null : personalData(id, event);
+  };
+}
+
+type PersonalDataPolicy = (streamId: string, event: { readonly type: string; readonly data: Record<string, unknown> }) => PersonalFields | null;
+
+/** Every stream kind's policy: a new kind's personal fields are sealed once its module says which they are and is listed here. */
+const PERSONAL_DATA_POLICIES = [
+  personalDataPolicyOf(userStream),
+  personalDataPolicyOf(tenantStream),
+  personalDataPolicyOf(emailReservationStream),
+  personalDataPolicyOf(profileSeatsStream),
+  personalDataPolicyOf(provisioningRefusalsStream),
+].filter((policy) => policy !== null);
+
+/**
+ * Crypto-shredding (README, "Personal data"): the policy the event store
+ * applies (PersonalDataPolicy in @scim-ledger/event-store), each event's
+ * personal fields as its stream kind's module says.
+ */
+export function personalFieldsOf(streamId: string, event: { readonly type: string; readonly data: Record<string, unknown> }): PersonalFields | null {
+  for (const policy of PERSONAL_DATA_POLICIES) {
+    const fields = policy(streamId, event);
+    if (fields) return fields;
+  }
   return null;
 }
