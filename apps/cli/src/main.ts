@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evolveTenant, initialTenantState, isTenantEvent, personalFieldsOf, TenantEvent, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
+import { personalFieldsOf, tenantStream, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
 import { openEventStore, RecordedEvent, sqliteWriteLock } from '@scim-ledger/event-store';
 import {
   addressClaimDifferences,
@@ -80,10 +80,10 @@ function replayUser(events: RecordedEvent[]): void {
 
 /** Each tenant event with its data and who sent it, then the tenant's state (tokens as hashes only). */
 function replayTenant(events: RecordedEvent[]): void {
-  let state = initialTenantState;
+  let state = tenantStream.initialState;
   for (const event of events) {
     const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string };
-    if (isTenantEvent(event)) state = evolveTenant(state, event as unknown as TenantEvent);
+    if (tenantStream.events.isEvent(event)) state = tenantStream.evolve(state, tenantStream.events.upcast(event));
     say(
       `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} request ${metadata.requestId ?? '?'}`,
     );

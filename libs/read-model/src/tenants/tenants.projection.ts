@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { isTenantEvent, TenantEvent, tenantIdOfStream } from '@scim-ledger/domain';
+import { TenantEvent, tenantIdOfStream, tenantStream } from '@scim-ledger/domain';
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimTokenRow } from './scim-token.row';
 import { ApiCredentialRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } from './tenant.rows';
@@ -15,8 +15,9 @@ import { ApiCredentialRow, ProfileRow, ScimMappingRow, StorageRow, TenantRow } f
  */
 export async function projectTenantEvent(manager: EntityManager, recorded: RecordedEvent): Promise<void> {
   const tenantId = tenantIdOfStream(recorded.streamId);
-  if (tenantId === null || !isTenantEvent(recorded)) return;
-  const event = recorded as unknown as TenantEvent;
+  if (tenantId === null || !tenantStream.events.isEvent(recorded)) return;
+  // Through the stream's module, so an event of an older version reads as its upcaster says.
+  const event = tenantStream.events.upcast(recorded);
   const occurredAt = String((recorded.metadata as { occurredAt?: unknown }).occurredAt ?? '');
   if (event.type === 'TenantCreated') {
     // Revision -1 until claimed below: the row must exist for the claim.

@@ -1,4 +1,4 @@
-import { emailKey, EventMetadata, isUserEvent, upcastUserEvent, UserPlacement } from '@scim-ledger/domain';
+import { emailKey, EventMetadata, UserPlacement, userStream } from '@scim-ledger/domain';
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimUserRow } from './scim-user.row';
 
@@ -9,9 +9,10 @@ import { ScimUserRow } from './scim-user.row';
  * delivery, exactly-once effect: shared/STYLE.md point 8).
  */
 export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEvent): ScimUserRow | null {
-  if (!isUserEvent(recorded)) return row;
+  if (!userStream.events.isEvent(recorded)) return row;
   if (row && recorded.revision <= row.revision) return row;
-  const event = upcastUserEvent(recorded);
+  // Through the stream's module, so an event of an older version reads as its upcaster says.
+  const event = userStream.events.upcast(recorded);
   const at = (recorded.metadata as unknown as EventMetadata).occurredAt;
   if (event.type === 'UserCreated') {
     if (row) return row;
