@@ -137,7 +137,8 @@ export function toProblem(exception: unknown): AdminProblem {
     return new AdminProblem(400, 'Bad Request', 'the request body or parameters are not valid', { errors });
   }
   if (exception instanceof HttpException) {
-    return new AdminProblem(exception.getStatus(), exception.name.replace(/Exception$/, ''), exception.message);
+    // RFC 9457's title is the status's phrase for a plain HTTP error: Nest's bare HttpException would read "Http".
+    return new AdminProblem(exception.getStatus(), STATUS_CODES[exception.getStatus()] ?? 'Error', exception.message);
   }
   const status = (exception as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -1,4 +1,5 @@
 import { DomainRefusalReason, DomainRefused, ProvisioningRefusalReason, TenantRefusal } from '@scim-ledger/domain';
+import { HttpException, NotFoundException } from '@nestjs/common';
 import { ScimError } from '@scim-ledger/scim';
 import { toProblem } from './problem-details.filter';
 import { refusalAnswered, toScimError } from './scim-exception.filter';
@@ -107,5 +108,10 @@ describe('refusals answered at the HTTP edges', () => {
     expect(refusalAnswered(new ScimError(400, 'bad', 'invalidSyntax'))?.reason).toBe('invalidSyntax');
     expect(refusalAnswered(new ScimError(412, 'stale'))?.reason).toBe('http412');
     expect(refusalAnswered(new Error('boom'))).toBeNull();
+  });
+
+  it("given Nest's own HTTP errors, when answered on the admin API, then the problem's title is the status's phrase (RFC 9457 §3.1.4), never \"Http\"", () => {
+    expect(toProblem(new HttpException('gone', 410))).toMatchObject({ status: 410, title: 'Gone' });
+    expect(toProblem(new NotFoundException('no route'))).toMatchObject({ status: 404, title: 'Not Found' });
   });
 });

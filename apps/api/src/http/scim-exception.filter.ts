@@ -26,8 +26,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
     if (request.url.startsWith('/admin/')) return this.adminErrors.catch(exception, host);
     const reply = http.getResponse<FastifyReply>();
     const error = toScimError(exception);
-    // 501 is a deliberate refusal (e.g. group pushes), not a failure worth a stack trace.
-    if (error.status >= 500 && error.status !== 501) {
+    // 501 (group pushes) and a rule's refusal (an unhealthy storage, M6: 503) are deliberate answers, not failures worth a stack trace.
+    if (error.status >= 500 && error.status !== 501 && !(exception instanceof DomainRefused)) {
       this.logger.error(`request ${request.id} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     void reply
