@@ -6,6 +6,9 @@ import { eventMetadata, personalFieldsOf, UserEvent, userStreamId } from '@scim-
 import { EventStore, openEventStore } from '@scim-ledger/event-store';
 import { claimLiveAddresses, ScimUserRow } from '@scim-ledger/read-model';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { until } from './support/polling';
+import { builtEntry } from './support/processes';
+import { TIMEOUTS } from './support/timeouts';
 
 const ROOT = join(__dirname, '..');
 const SEEDED = 400;
@@ -17,6 +20,10 @@ describe(`CLI rebuild under a serving api on ${E2E_DATABASE}`, () => {
   let drop: () => Promise<void>;
   let store: EventStore;
 
+  let cliEntry: string;
+  beforeAll(async () => {
+    cliEntry = await builtEntry('cli');
+  }, TIMEOUTS.build);
   beforeAll(async () => {
     const storage = await freshStorage();
     env = storage.env;
@@ -55,8 +62,8 @@ describe(`CLI rebuild under a serving api on ${E2E_DATABASE}`, () => {
       };
       await store.append(userStreamId(userId), [{ id: randomUUID(), type: created.type, data: created.data, metadata: { ...metadata } }], 'no_stream');
     }
-    // The in-process projector follows the appends; a test timeout ends the wait should it not.
-    while ((await t.readModel.getRepository(ScimUserRow).count()) < SEEDED) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The in-process projector follows the appends.
+    await until(async () => (await t.readModel.getRepository(ScimUserRow).count()) >= SEEDED, 60_000, `the ${SEEDED} seeded users to be projected`);
     // Seeded as events only, like users from before address claims: claimed as the one-off migration does, so verify's L8 check holds.
     await claimLiveAddresses(t.readModel, store, new Date().toISOString());
   }, 120_000);
@@ -68,7 +75,7 @@ describe(`CLI rebuild under a serving api on ${E2E_DATABASE}`, () => {
   });
 
   function cli(args: string[], extraEnv: Record<string, string> = {}) {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), ...args], {
+    const child = spawn(process.execPath, [cliEntry, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env, LOG_LEVEL: 'silent', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
