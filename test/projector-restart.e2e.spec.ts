@@ -57,7 +57,7 @@ describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
       );
     }
     live = await openReadModel(config.readModel);
-  }, 120_000);
+  }, TIMEOUTS.load);
 
   afterAll(async () => {
     await live?.destroy();
@@ -77,32 +77,36 @@ describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
     });
   }
 
-  it('given a projector killed with SIGKILL part-way, when restarted, then the read model equals a rebuild from the events', async () => {
-    const first = startProjector();
-    const exited = new Promise((resolve) => first.once('exit', resolve));
-    await until(async () => (await auditCount()) > 0, 60_000, 'the first projector to write', 5);
-    first.kill('SIGKILL');
-    await exited;
-    const atKill = await auditCount();
-    expect(atKill).toBeGreaterThan(0);
-    expect(atKill).toBeLessThan(totalEvents);
+  it(
+    'given a projector killed with SIGKILL part-way, when restarted, then the read model equals a rebuild from the events',
+    async () => {
+      const first = startProjector();
+      const exited = new Promise((resolve) => first.once('exit', resolve));
+      await until(async () => (await auditCount()) > 0, 60_000, 'the first projector to write', 5);
+      first.kill('SIGKILL');
+      await exited;
+      const atKill = await auditCount();
+      expect(atKill).toBeGreaterThan(0);
+      expect(atKill).toBeLessThan(totalEvents);
 
-    const second = startProjector();
-    await until(async () => (await auditCount()) === totalEvents, 60_000, 'the second projector to write every entry');
-    second.kill('SIGTERM');
-    await new Promise((resolve) => second.once('exit', resolve));
+      const second = startProjector();
+      await until(async () => (await auditCount()) === totalEvents, 60_000, 'the second projector to write every entry');
+      second.kill('SIGTERM');
+      await new Promise((resolve) => second.once('exit', resolve));
 
-    const rebuildStorage = await freshStorage();
-    storages.push(rebuildStorage);
-    const rebuilt = await openReadModel(loadConfig(rebuildStorage.env).readModel);
-    try {
-      await rebuildReadModel(rebuilt, store);
-      const liveRows = await live.getRepository(ScimUserRow).find();
-      expect(liveRows).toHaveLength(USERS);
-      expect(liveRows.filter((r) => r.status === 'Preserved')).toHaveLength(USERS / 3);
-      expect(await readModelDifferences(live, rebuilt)).toEqual([]);
-    } finally {
-      await rebuilt.destroy();
-    }
-  }, 180_000);
+      const rebuildStorage = await freshStorage();
+      storages.push(rebuildStorage);
+      const rebuilt = await openReadModel(loadConfig(rebuildStorage.env).readModel);
+      try {
+        await rebuildReadModel(rebuilt, store);
+        const liveRows = await live.getRepository(ScimUserRow).find();
+        expect(liveRows).toHaveLength(USERS);
+        expect(liveRows.filter((r) => r.status === 'Preserved')).toHaveLength(USERS / 3);
+        expect(await readModelDifferences(live, rebuilt)).toEqual([]);
+      } finally {
+        await rebuilt.destroy();
+      }
+    },
+    TIMEOUTS.load,
+  );
 });

@@ -16,6 +16,9 @@ export const TIMEOUTS = {
   requests: 30_000,
   /** Seeding or driving thousands of writes, sweeping every route, several apps or child processes. */
   load: 120_000,
-  /** Building the apps and killing processes under load (several instances, the kill -9 run). */
-  processes: 300_000,
 } as const;
+
+/** A time-out sized from a run count (writes, cases): a fixed start-up allowance, then a budget per run (a few times its measured cost). */
+export function sizedTimeout(runs: number, msPerRun: number): number {
+  return TIMEOUTS.appStart + runs * msPerRun;
+}
