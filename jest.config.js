@@ -19,6 +19,9 @@ const base = {
   testEnvironment: 'node',
 };
 module.exports = {
+  // Jest's default on this 2-core machine is one worker (cores - 1), and the suites mostly wait: on child
+  // processes, databases, the projector. Two workers: npm test 330 s -> 140 s here (issue 17, item 4).
+  maxWorkers: 2,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test,bench}/**/*.unit.spec.ts'] },
     { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'] },

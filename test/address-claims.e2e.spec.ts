@@ -4,6 +4,11 @@ import { addressClaimStreamId, addressDigest, eventMetadata } from '@scim-ledger
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { runCli } from './support/run-cli';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { builtEntry } from './support/processes';
+import { TIMEOUTS } from './support/timeouts';
+
+// The CLI runs built (support/processes.ts, builtEntry): built here, under the build's time-out.
+beforeAll(() => builtEntry('cli'), TIMEOUTS.build);
 
 /**
  * Issue 15, finding 4: addresses stored before they were canonical, and

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { eventMetadata, PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS, provisioningRefusalsStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { ReadModelProjector } from '@scim-ledger/read-model';
+import { createdTenant } from './support/scim-tenant';
 import { E2E_DATABASE, startTestApp, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
@@ -23,8 +24,7 @@ describe(`audit export read in chunks on ${E2E_DATABASE}`, () => {
   });
 
   it('given 2,500 entries at one instant, when exported as NDJSON, then every entry comes once, in order', async () => {
-    const created = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'chunked', name: 'Chunked' });
-    const { clientId, clientSecret } = created.body.apiCredential;
+    const { clientId, clientSecret } = await createdTenant(t, OPERATOR, { id: 'chunked', name: 'Chunked' });
     const metadata = eventMetadata(
       {
         tenantId: 'chunked',

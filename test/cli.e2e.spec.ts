@@ -10,6 +10,11 @@ import { openEventStore } from '@scim-ledger/event-store';
 import { openReadModel, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { runCli } from './support/run-cli';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
+import { builtEntry } from './support/processes';
+
+// The CLI runs built (support/processes.ts, builtEntry): built here, under the build's time-out.
+beforeAll(() => builtEntry('cli'), TIMEOUTS.build);
 
 const ROOT = join(__dirname, '..');
 const run = promisify(execFile);
@@ -37,7 +42,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
       .set('Authorization', `Bearer ${TENANT_A_TOKEN}`)
       .set('Content-Type', SCIM_JSON)
       .send(entraUser('cli@example.com', { displayName: 'Renamed by IdP' }));
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
     await drop?.();
@@ -98,7 +103,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
         .map((line) => JSON.parse(line));
       expect(lines.every((line) => line.metadata.tenantId === 'tenant-a')).toBe(true);
 
-      const imported = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), 'import', '--in', file], {
+      const imported = await run(process.execPath, [await builtEntry('cli'), 'import', '--in', file], {
         cwd: ROOT,
         env: { ...process.env, DATA_DIR: scratch, EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite', DATABASE_URL: '', LOG_LEVEL: 'silent' },
       });
@@ -118,7 +123,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
       }
       // Importing twice would mix two histories: refused.
       await expect(
-        run(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), 'import', '--in', file], {
+        run(process.execPath, [await builtEntry('cli'), 'import', '--in', file], {
           cwd: ROOT,
           env: { ...process.env, DATA_DIR: scratch, EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite', LOG_LEVEL: 'silent' },
         }),

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { userStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const UPN = 'urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName';
@@ -18,7 +19,7 @@ describe(`parallel PATCHes of one user on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     t = await startTestApp({ RATE_LIMIT_MAX: '0' });
     store = t.app.get<EventStore>(EVENT_STORE);
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -3,6 +3,7 @@ import * as secretHash from '../apps/api/src/application/tenants/secret-hash';
 import { SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const PROBLEM = 'application/problem+json';
@@ -78,7 +79,7 @@ describe(`the rate limit counts the credential, not its spelling, on ${E2E_DATAB
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000', AUTH_FAILURE_LIMIT: '0' });
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });
@@ -99,7 +100,7 @@ describe(`failed authentications never lock out a valid credential on ${E2E_DATA
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ AUTH_FAILURE_LIMIT: '3', RATE_LIMIT_WINDOW_MS: '60000', ADMIN_OPERATOR_TOKEN: OPERATOR });
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });
@@ -135,45 +136,57 @@ describe(`the Host header never reaches an answer unchecked on ${E2E_DATABASE}`,
       .set('Content-Type', SCIM_JSON)
       .send(entraUser(userName));
 
-  it('given PUBLIC_BASE_URL, when a request names another host, then Location and meta.location use PUBLIC_BASE_URL', async () => {
-    const t = await startTestApp({ PUBLIC_BASE_URL: 'https://scim.example.com/' });
-    try {
-      const created = await create(t, 'host1@example.com', 'evil.example');
-      expect(created.status).toBe(201);
-      expect(created.headers.location).toBe(`https://scim.example.com/scim/v2/Users/${created.body.id}`);
-      expect(created.body.meta.location).toBe(created.headers.location);
-      const config = await request(t.http).get('/scim/v2/ServiceProviderConfig').set('Host', 'evil.example').set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
-      expect(config.body.meta.location).toBe('https://scim.example.com/scim/v2/ServiceProviderConfig');
-    } finally {
-      await t.close();
-    }
-  });
+  it(
+    'given PUBLIC_BASE_URL, when a request names another host, then Location and meta.location use PUBLIC_BASE_URL',
+    async () => {
+      const t = await startTestApp({ PUBLIC_BASE_URL: 'https://scim.example.com/' });
+      try {
+        const created = await create(t, 'host1@example.com', 'evil.example');
+        expect(created.status).toBe(201);
+        expect(created.headers.location).toBe(`https://scim.example.com/scim/v2/Users/${created.body.id}`);
+        expect(created.body.meta.location).toBe(created.headers.location);
+        const config = await request(t.http).get('/scim/v2/ServiceProviderConfig').set('Host', 'evil.example').set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
+        expect(config.body.meta.location).toBe('https://scim.example.com/scim/v2/ServiceProviderConfig');
+      } finally {
+        await t.close();
+      }
+    },
+    TIMEOUTS.appStart,
+  );
 
-  it('given ALLOWED_HOSTS, when a request names an allowed host, then that host; when another, then the listening address', async () => {
-    const t = await startTestApp({ ALLOWED_HOSTS: 'scim.example.com, SCIM.internal:8443' });
-    try {
-      const allowed = await create(t, 'host2@example.com', 'SCIM.Example.com');
-      const allowedWithPort = await create(t, 'host3@example.com', 'scim.internal:8443');
-      const other = await create(t, 'host4@example.com', 'evil.example');
-      expect(allowed.headers.location).toBe(`http://scim.example.com/scim/v2/Users/${allowed.body.id}`);
-      expect(allowedWithPort.headers.location).toBe(`http://scim.internal:8443/scim/v2/Users/${allowedWithPort.body.id}`);
-      const { port } = new URL(other.headers.location);
-      expect(other.headers.location).toBe(`http://127.0.0.1:${port}/scim/v2/Users/${other.body.id}`);
-      expect(other.body.meta.location).toBe(other.headers.location);
-    } finally {
-      await t.close();
-    }
-  });
+  it(
+    'given ALLOWED_HOSTS, when a request names an allowed host, then that host; when another, then the listening address',
+    async () => {
+      const t = await startTestApp({ ALLOWED_HOSTS: 'scim.example.com, SCIM.internal:8443' });
+      try {
+        const allowed = await create(t, 'host2@example.com', 'SCIM.Example.com');
+        const allowedWithPort = await create(t, 'host3@example.com', 'scim.internal:8443');
+        const other = await create(t, 'host4@example.com', 'evil.example');
+        expect(allowed.headers.location).toBe(`http://scim.example.com/scim/v2/Users/${allowed.body.id}`);
+        expect(allowedWithPort.headers.location).toBe(`http://scim.internal:8443/scim/v2/Users/${allowedWithPort.body.id}`);
+        const { port } = new URL(other.headers.location);
+        expect(other.headers.location).toBe(`http://127.0.0.1:${port}/scim/v2/Users/${other.body.id}`);
+        expect(other.body.meta.location).toBe(other.headers.location);
+      } finally {
+        await t.close();
+      }
+    },
+    TIMEOUTS.appStart,
+  );
 
-  it('given neither, when a request names any host, then the listening address', async () => {
-    const t = await startTestApp();
-    try {
-      const other = await create(t, 'host5@example.com', 'evil.example');
-      expect(new URL(other.headers.location).hostname).toBe('127.0.0.1');
-    } finally {
-      await t.close();
-    }
-  });
+  it(
+    'given neither, when a request names any host, then the listening address',
+    async () => {
+      const t = await startTestApp();
+      try {
+        const other = await create(t, 'host5@example.com', 'evil.example');
+        expect(new URL(other.headers.location).hostname).toBe('127.0.0.1');
+      } finally {
+        await t.close();
+      }
+    },
+    TIMEOUTS.appStart,
+  );
 });
 
 describe('ALLOWED_HOSTS is validated at start-up', () => {

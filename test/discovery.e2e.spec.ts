@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -19,7 +20,7 @@ describe(`SCIM discovery (RFC 7644 §4) on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

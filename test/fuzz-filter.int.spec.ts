@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { emailKey } from '@scim-ledger/domain';
 import { openReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { MAX_FILTER_LENGTH, ScimError, userFilterToSql, type FilterDialect, type UserFilterSql } from '@scim-ledger/scim';
 import { createFreshPostgresDatabase } from '../libs/event-store/src/postgres/fresh-postgres-database';
+import { scimUserRow } from '../libs/read-model/src/testing/scim-user-row';
 import { FuzzShares } from './support/fuzz-shares';
 import { FILTER_DATES, FILTER_TEXTS, filterCase, fuzzParameters, fuzzRuns, fuzzTimeout, storedColumnsFilter } from './support/hostile-arbitraries';
 
@@ -105,28 +105,17 @@ const generatedUser = fc.record({
 });
 
 function rowOf(user: typeof generatedUser extends fc.Arbitrary<infer U> ? U : never, tenantId: string, id: string): ScimUserRow {
-  const email = user.email ?? user.userName;
-  return {
+  return scimUserRow({
     ...user,
     id,
     tenantId,
-    email,
-    userNameLower: emailKey(user.userName),
-    emailLower: emailKey(email),
-    status: 'Active',
-    preservedBy: null,
-    deletedInIdp: false,
-    revision: 0,
-    preservedAt: null,
-    provisionedBy: 'idp',
     mappingId: 'm',
     profileId: 'p',
     storageId: 's',
     quotaAmount: 0,
     quotaUnit: 'GB',
     sendActivationEmail: true,
-    legalHold: false,
-  };
+  });
 }
 
 describe('the same filter on SQLite and PostgreSQL', () => {

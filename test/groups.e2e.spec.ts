@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { E2E_DATABASE, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -25,7 +26,7 @@ describe(`SCIM /Groups stub on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -1,27 +1,17 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { Clock } from '@scim-ledger/platform';
 import { AuditEntryRow } from '@scim-ledger/read-model';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { PreservedUserAutoDelete } from '../apps/api/src/application/provisioning/preserved-user-auto-delete';
-import { scimTenantPlacingEveryone } from './support/scim-tenant';
+import { projectedEverythingStored } from './support/projected';
+import { addPlacement, AdminCredential, scimTenant, scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { DAY_MS, TravellingClock } from './support/travelling-clock';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const DRUVA = 'urn:ietf:params:scim:schemas:extension:Druva:2.0:User';
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const DAY_MS = 86_400_000;
-
-class TravellingClock extends Clock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  travel(ms: number): void {
-    this.offsetMs += ms;
-  }
-}
 
 /**
  * The inSync provisioning rules (shared/inSync-rules.md) through SCIM on the
@@ -31,39 +21,41 @@ class TravellingClock extends Clock {
 describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   let acmeToken: string;
-  let acme: { clientId: string; clientSecret: string };
+  let acme: AdminCredential;
   const clock = new TravellingClock();
 
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR, AUTO_DELETE_INTERVAL_MS: '0' }, clock);
-    acme = (await operator().post('/admin/v1/tenants').send({ id: 'acme', name: 'Acme' })).body.apiCredential;
-    await admin().put('/admin/v1/tenants/acme/user-management').send({ method: 'scim' });
-    await admin().post('/admin/v1/tenants/acme/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' });
-    await admin().post('/admin/v1/tenants/acme/storages').send({ id: 'us', name: 'US', region: 'us-east-1' });
-    await admin()
-      .post('/admin/v1/tenants/acme/profiles')
-      .send({ id: 'staff', name: 'Staff', maxUsers: 0, autoDeletePreservedAfterDays: 30, storageIds: ['eu', 'us'] });
-    await admin()
-      .post('/admin/v1/tenants/acme/profiles')
-      .send({ id: 'interns', name: 'Interns', maxUsers: 1, storageIds: ['eu'] });
     const quota = { amount: 10, unit: 'GB' };
-    await admin()
-      .post('/admin/v1/tenants/acme/scim-mappings')
-      .send({ id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota });
-    await admin().post('/admin/v1/tenants/acme/scim-mappings').send({
-      id: 'us-office',
-      name: 'US',
-      attribute: 'city',
-      values: 'New York, NY;Boston',
-      profileId: 'staff',
-      storageId: 'us',
-      quota,
-      sendActivationEmail: false,
-    });
-    await admin()
-      .post('/admin/v1/tenants/acme/scim-mappings')
-      .send({ id: 'interns', name: 'Interns', attribute: 'title', values: 'Intern', profileId: 'interns', storageId: 'eu', quota });
-    acmeToken = (await admin().post('/admin/v1/tenants/acme/scim-token')).body.token;
+    ({ admin: acme, token: acmeToken } = await scimTenant(
+      t,
+      OPERATOR,
+      { id: 'acme', name: 'Acme' },
+      {
+        storages: [
+          { id: 'eu', name: 'EU', region: 'eu-west-1' },
+          { id: 'us', name: 'US', region: 'us-east-1' },
+        ],
+        profiles: [
+          { id: 'staff', name: 'Staff', maxUsers: 0, autoDeletePreservedAfterDays: 30, storageIds: ['eu', 'us'] },
+          { id: 'interns', name: 'Interns', maxUsers: 1, storageIds: ['eu'] },
+        ],
+        mappings: [
+          { id: 'eng', name: 'Engineers', attribute: 'department', values: 'Engineering,R&D', profileId: 'staff', storageId: 'eu', quota },
+          {
+            id: 'us-office',
+            name: 'US',
+            attribute: 'city',
+            values: 'New York, NY;Boston',
+            profileId: 'staff',
+            storageId: 'us',
+            quota,
+            sendActivationEmail: false,
+          },
+          { id: 'interns', name: 'Interns', attribute: 'title', values: 'Intern', profileId: 'interns', storageId: 'eu', quota },
+        ],
+      },
+    ));
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -79,6 +71,13 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
     put: (url: string) => request(t.http).put(url).auth(acme.clientId, acme.clientSecret),
     delete: (url: string) => request(t.http).delete(url).auth(acme.clientId, acme.clientSecret),
   });
+  /** A profile of one seat in storage eu, and a mapping that places there the users whose `attribute` is `values`. */
+  const oneSeatBy = (attribute: string, values: string, profileId: string, name = profileId) =>
+    addPlacement(t, 'acme', acme, {
+      storages: [],
+      profiles: [{ id: profileId, name, maxUsers: 1, storageIds: ['eu'] }],
+      mappings: [{ id: profileId, name, attribute, values, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } }],
+    });
   const scim = (token: string) => ({
     post: (body: object) => request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(body),
     get: (id: string) => request(t.http).get(`/scim/v2/Users/${id}`).set('Authorization', `Bearer ${token}`),
@@ -343,20 +342,7 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
     });
 
     it('given refused creates, when the admin reads the audit trail, then each refusal is there with its reason and the IdP request id', async () => {
-      await admin()
-        .post('/admin/v1/tenants/acme/profiles')
-        .send({ id: 'one-seat', name: 'One seat', maxUsers: 1, storageIds: ['eu'] });
-      await admin()
-        .post('/admin/v1/tenants/acme/scim-mappings')
-        .send({
-          id: 'one-seat',
-          name: 'One seat',
-          attribute: 'title',
-          values: 'Solo',
-          profileId: 'one-seat',
-          storageId: 'eu',
-          quota: { amount: 0, unit: 'GB' },
-        });
+      await oneSeatBy('title', 'Solo', 'one-seat', 'One seat');
       expect((await scim(acmeToken).post(entraUser('solo1@acme.test', { title: 'Solo' }))).status).toBe(201);
 
       const refused = await scim(acmeToken).post(entraUser('unplaced@acme.test')).set('X-Request-Id', 'entra-req-0001');
@@ -365,13 +351,9 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
         .post(entraUser('solo2@acme.test', { title: 'Solo' }))
         .set('X-Request-Id', 'entra-req-0002');
       expect(full.status).toBe(403);
-      // Refusals are recorded without holding the IdP's answer for the projector: poll briefly.
-      const refusals = () => audit(t.readModel).find({ where: { tenantId: 'acme', eventType: 'ProvisioningRefused' } });
-      let entries = await refusals();
-      for (let i = 0; i < 100 && !entries.some((entry) => entry.requestId === 'entra-req-0002'); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        entries = await refusals();
-      }
+      // Refusals are appended before the answer but projected after it, without holding the IdP's answer.
+      await projectedEverythingStored(t);
+      const entries = await audit(t.readModel).find({ where: { tenantId: 'acme', eventType: 'ProvisioningRefused' } });
       const byRequest = new Map(entries.map((entry) => [entry.requestId, JSON.parse(entry.data)]));
       expect(byRequest.get('entra-req-0001')).toMatchObject({ operation: 'create', userName: 'unplaced@acme.test', reason: 'NoMappingMatched', status: 400 });
       expect(byRequest.get('entra-req-0002')).toMatchObject({ reason: 'ProfileFull', status: 403 });
@@ -413,12 +395,7 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
 
     it.each([...Array(RUNS).keys()])('run %i: given a profile with one free seat, when 30 different users race for it, then exactly one 201', async (run) => {
       const profileId = `seat-${run}`;
-      await admin()
-        .post('/admin/v1/tenants/acme/profiles')
-        .send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
-      await admin()
-        .post('/admin/v1/tenants/acme/scim-mappings')
-        .send({ id: profileId, name: profileId, attribute: 'title', values: profileId, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      await oneSeatBy('title', profileId, profileId);
       const statuses = await Promise.all(
         [...Array(30).keys()].map((i) =>
           scim(acmeToken)
@@ -433,13 +410,9 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
 
     it('given a profile with one free seat, when 10 users race for it, then the losers leave no claim behind: address, seat and user are one commit', async () => {
       const profileId = 'seat-claims';
-      await admin()
-        .post('/admin/v1/tenants/acme/profiles')
-        .send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
-      await admin()
-        .post('/admin/v1/tenants/acme/scim-mappings')
-        .send({ id: profileId, name: profileId, attribute: 'title', values: profileId, profileId, storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
+      await oneSeatBy('title', profileId, profileId);
       const count = async (eventType: string) => (await audit(t.readModel).find({ where: { eventType } })).length;
+      await projectedEverythingStored(t);
       const [claimsBefore, releasesBefore] = [await count('EmailReserved'), await count('EmailReleased')];
 
       const statuses = await Promise.all(
@@ -451,7 +424,9 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       );
 
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-      // The old path claimed each address first and gave it back after ProfileFull: ten claims, nine releases.
+      // The old path claimed each address first and gave it back after ProfileFull: ten claims, nine releases,
+      // each appended before its loser's answer, so in the read model once it holds every stored event.
+      await projectedEverythingStored(t);
       expect((await count('EmailReserved')) - claimsBefore).toBe(1);
       expect((await count('EmailReleased')) - releasesBefore).toBe(0);
       const seats = (await eventStore().readStream(`profile-seats-acme/${profileId}`)).map((e) => e.type);

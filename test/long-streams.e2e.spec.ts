@@ -6,6 +6,7 @@ import { DecidedStreams } from '../apps/api/src/application/event-sourcing/decid
 import { UserStreams } from '../apps/api/src/application/users/user-streams';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -48,7 +49,7 @@ describe(`long streams on ${E2E_DATABASE}`, () => {
       patch: (userId, operations) => as('patch', `/scim/v2/Users/${userId}`).send({ schemas: [PATCH_OP], Operations: operations }),
       get: (userId) => as('get', `/scim/v2/Users/${userId}`),
     };
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -3,7 +3,9 @@ import { SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
 import { ScimUsersReadModel } from '../apps/api/src/application/reading/scim-users.read-model';
 import { QueryTimedOut } from '../apps/api/src/application/reading/read-budget';
 import { ExpensiveReads } from '../apps/api/src/application/reading/expensive-reads';
+import { createdTenant } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 /**
  * Issue 15, finding 3: one tenant's filters stalled every tenant. A filter of
@@ -166,8 +168,7 @@ describe(`a tenant flooding expensive filters on ${E2E_DATABASE}`, () => {
     }
   });
   it("given a tenant whose expensive reads are all taken, when its admin exports the audit trail, searches users or reads a user's history or state, then 429 problem details while another tenant's lookups are served (found by the attack on issue 15)", async () => {
-    const created = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'exporter', name: 'Exporter' });
-    const { clientId, clientSecret } = created.body.apiCredential;
+    const { clientId, clientSecret } = await createdTenant(t, OPERATOR, { id: 'exporter', name: 'Exporter' });
     const user = await request(t.http)
       .post('/admin/v1/tenants/exporter/users')
       .auth(clientId, clientSecret)
@@ -219,14 +220,13 @@ describe(`an admin's user search past its time budget on ${E2E_DATABASE}`, () =>
     // budget is spent before the statement runs. On PostgreSQL a lock held by another session does the same.
     // One read worker: each statement past the budget replaces it with a fresh one, which the next statement waits for too.
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR, SCIM_QUERY_TIMEOUT_MS: E2E_DATABASE === 'postgres' ? '300' : '1', SQLITE_READ_WORKERS: '1' });
-    const tenant = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'searcher', name: 'Searcher' });
-    admin = tenant.body.apiCredential;
+    admin = await createdTenant(t, OPERATOR, { id: 'searcher', name: 'Searcher' });
     const created = await request(t.http)
       .post('/admin/v1/tenants/searcher/users')
       .auth(admin.clientId, admin.clientSecret)
       .send({ userName: 'searched@example.com', displayName: 'Searched' });
     expect(created.status).toBe(201);
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -5,6 +5,8 @@ import { openEventStore } from '@scim-ledger/event-store';
 import { runCli } from './support/run-cli';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
+import { builtEntry } from './support/processes';
+import { TIMEOUTS } from './support/timeouts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 
@@ -36,6 +38,9 @@ function csvRows(text: string): string[][] {
   }
   return rows;
 }
+
+// The CLI runs built (support/processes.ts, builtEntry): built here, under the build's time-out.
+beforeAll(() => builtEntry('cli'), TIMEOUTS.build);
 
 /** Issue 15, finding 7: what an IdP or a user name put in the events reaches no spreadsheet as a formula and no terminal as a control sequence. */
 describe(`output that others open, on ${E2E_DATABASE}`, () => {

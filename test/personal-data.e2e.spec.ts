@@ -1,13 +1,15 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
-import { EventStore, formatPosition, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore, START_OF_ALL } from '@scim-ledger/event-store';
-import { openReadModel, readModelDifferences, ReadModelProjector, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
+import { EventStore, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore } from '@scim-ledger/event-store';
+import { openReadModel, readModelDifferences, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
 import { until } from './support/polling';
-import { scimTenantPlacingEveryone } from './support/scim-tenant';
+import { projectedEverythingStored } from './support/projected';
+import { createdTenant, scimTenantPlacingEveryone } from './support/scim-tenant';
 import { everyTableAsText, namesIn } from './support/every-table';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -31,18 +33,6 @@ const asText = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (
 /** Every row of every table of the read model, as text: listed from the database, so no table is missed. */
 const readModelText = (readModel: DataSource) => everyTableAsText(readModel);
 
-/** Waits until the read model holds every event stored so far (a deletion appends after its answer's position). */
-async function projectedEverything(t: TestApp, timeoutMs = 20_000): Promise<void> {
-  const events = await rawEvents(t);
-  const last = formatPosition(events.length > 0 ? events[events.length - 1].position : START_OF_ALL);
-  const projector = new ReadModelProjector(t.readModel, undefined as unknown as EventStore);
-  const deadline = Date.now() + timeoutMs;
-  while (formatPosition(await projector.checkpoint()) !== last) {
-    if (Date.now() > deadline) throw new Error(`the read model did not reach ${last}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** What `verify` reports: the live read model against one rebuilt from the events. */
 async function verifyDifferences(t: TestApp): Promise<string[]> {
   const storage = await freshStorage();
@@ -65,7 +55,7 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     // The concurrent deletion below keeps sending with a token that stopped working: not a brute force.
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR, AUTH_FAILURE_LIMIT: '100000' });
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });
@@ -164,7 +154,7 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     expect((await scim.post(entraUser('edsger@single.test', { displayName: 'Edsger Dijkstra' }))).status).toBe(201);
 
     expect((await operator('delete', '/admin/v1/tenants/single')).body).toEqual({ tenantId: 'single', usersDeleted: 1 });
-    await projectedEverything(t);
+    await projectedEverythingStored(t);
 
     expect(await verifyDifferences(t)).toEqual([]);
     expect(namesIn(await readModelText(t.readModel), /edsger|dijkstra/)).toEqual([]);
@@ -206,7 +196,7 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     expect(answers.filter((status) => status === 201).length).toBeGreaterThan(0);
     expect(answers.filter((status) => status === 401).length).toBeGreaterThan(0);
     expect(answers.filter((status) => status >= 500)).toEqual([]);
-    await projectedEverything(t);
+    await projectedEverythingStored(t);
     const events = (await rawEvents(t)).filter((event) => event.metadata.tenantId === 'busy');
     const after = events.slice(events.findIndex((event) => event.type === 'TenantDeleted') + 1);
     // The race this is about: requests that passed authentication before TenantDeleted were refused after it.
@@ -266,11 +256,7 @@ describe(`personal data across two api processes on ${E2E_DATABASE}`, () => {
   });
 
   it('given a user whose history the second process has read, when the first deletes it for good, then the second shows it shredded at once', async () => {
-    const admin = (await request(first.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'two', name: 'Two' })).body
-      .apiCredential as {
-      clientId: string;
-      clientSecret: string;
-    };
+    const admin = await createdTenant(first, OPERATOR, { id: 'two', name: 'Two' });
     const on = (t: TestApp, method: 'post' | 'get' | 'delete', url: string) =>
       request(t.http)[method](`/admin/v1/tenants/two${url}`).auth(admin.clientId, admin.clientSecret);
     const created = await on(first, 'post', '/users').send({ userName: 'barbara@two.test', displayName: 'Barbara Liskov' });

@@ -3,9 +3,14 @@ import { comparePositions, EVENT_STORE, EventStore } from '@scim-ledger/event-st
 import { ReadModelProjector } from '@scim-ledger/read-model';
 import { runCli } from './support/run-cli';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { builtEntry } from './support/processes';
+import { TIMEOUTS } from './support/timeouts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const POISON = 'poison@example.com';
+
+// The CLI runs built (support/processes.ts, builtEntry): built here, under the build's time-out.
+beforeAll(() => builtEntry('cli'), TIMEOUTS.build);
 
 /**
  * Issue 15, finding 1(b), through the app: an event the read model cannot

@@ -8,6 +8,9 @@ import { AuditEntryRow, openReadModel, readModelDifferences, rebuildReadModel, S
 import { AppConfig, loadConfig } from '@scim-ledger/platform';
 import { E2E_DATABASE, freshStorage } from './support/test-app';
 import { userCreated } from '../libs/domain/src/testing/user-created';
+import { until } from './support/polling';
+import { builtEntry } from './support/processes';
+import { TIMEOUTS } from './support/timeouts';
 
 const USERS = 600;
 const ROOT = join(__dirname, '..');
@@ -20,6 +23,10 @@ describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
   let store: EventStore;
   let live: DataSource;
 
+  let projectorEntry: string;
+  beforeAll(async () => {
+    projectorEntry = await builtEntry('projector');
+  }, TIMEOUTS.build);
   beforeAll(async () => {
     const storage = await freshStorage();
     storages.push(storage);
@@ -50,7 +57,7 @@ describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
       );
     }
     live = await openReadModel(config.readModel);
-  }, 120_000);
+  }, TIMEOUTS.load);
 
   afterAll(async () => {
     await live?.destroy();
@@ -62,48 +69,44 @@ describe(`projector process killed mid-way on ${E2E_DATABASE}`, () => {
   const auditCount = () => live.getRepository(AuditEntryRow).count();
 
   function startProjector(): ChildProcess {
-    // node itself runs the projector (tsx only as a loader), so SIGKILL hits the projector, not a wrapper.
-    return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/projector/src/main.ts')], {
+    // node itself runs the built projector, so SIGKILL hits the projector, not a wrapper.
+    return spawn(process.execPath, [projectorEntry], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
 
-  async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
+  it(
+    'given a projector killed with SIGKILL part-way, when restarted, then the read model equals a rebuild from the events',
+    async () => {
+      const first = startProjector();
+      const exited = new Promise((resolve) => first.once('exit', resolve));
+      await until(async () => (await auditCount()) > 0, 60_000, 'the first projector to write', 5);
+      first.kill('SIGKILL');
+      await exited;
+      const atKill = await auditCount();
+      expect(atKill).toBeGreaterThan(0);
+      expect(atKill).toBeLessThan(totalEvents);
 
-  it('given a projector killed with SIGKILL part-way, when restarted, then the read model equals a rebuild from the events', async () => {
-    const first = startProjector();
-    const exited = new Promise((resolve) => first.once('exit', resolve));
-    await until(async () => (await auditCount()) > 0, 60_000);
-    first.kill('SIGKILL');
-    await exited;
-    const atKill = await auditCount();
-    expect(atKill).toBeGreaterThan(0);
-    expect(atKill).toBeLessThan(totalEvents);
+      const second = startProjector();
+      await until(async () => (await auditCount()) === totalEvents, 60_000, 'the second projector to write every entry');
+      second.kill('SIGTERM');
+      await new Promise((resolve) => second.once('exit', resolve));
 
-    const second = startProjector();
-    await until(async () => (await auditCount()) === totalEvents, 60_000);
-    second.kill('SIGTERM');
-    await new Promise((resolve) => second.once('exit', resolve));
-
-    const rebuildStorage = await freshStorage();
-    storages.push(rebuildStorage);
-    const rebuilt = await openReadModel(loadConfig(rebuildStorage.env).readModel);
-    try {
-      await rebuildReadModel(rebuilt, store);
-      const liveRows = await live.getRepository(ScimUserRow).find();
-      expect(liveRows).toHaveLength(USERS);
-      expect(liveRows.filter((r) => r.status === 'Preserved')).toHaveLength(USERS / 3);
-      expect(await readModelDifferences(live, rebuilt)).toEqual([]);
-    } finally {
-      await rebuilt.destroy();
-    }
-  }, 180_000);
+      const rebuildStorage = await freshStorage();
+      storages.push(rebuildStorage);
+      const rebuilt = await openReadModel(loadConfig(rebuildStorage.env).readModel);
+      try {
+        await rebuildReadModel(rebuilt, store);
+        const liveRows = await live.getRepository(ScimUserRow).find();
+        expect(liveRows).toHaveLength(USERS);
+        expect(liveRows.filter((r) => r.status === 'Preserved')).toHaveLength(USERS / 3);
+        expect(await readModelDifferences(live, rebuilt)).toEqual([]);
+      } finally {
+        await rebuilt.destroy();
+      }
+    },
+    TIMEOUTS.load,
+  );
 });

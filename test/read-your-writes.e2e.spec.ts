@@ -2,6 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
+import { builtEntry } from './support/processes';
 
 const ROOT = join(__dirname, '..');
 
@@ -14,18 +16,20 @@ describe(`read-your-writes with the projector as a separate process on ${E2E_DAT
   let projector: ChildProcess;
   let drop: () => Promise<void>;
 
+  // The projector runs built (support/processes.ts, builtEntry): built here, under the build's time-out.
+  beforeAll(() => builtEntry('projector'), TIMEOUTS.build);
   beforeAll(async () => {
     const storage = await freshStorage();
     drop = storage.drop;
     const env = { ...storage.env, PROJECTOR: 'external' };
     t = await startTestApp(env);
-    projector = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/projector/src/main.ts')], {
+    projector = spawn(process.execPath, [await builtEntry('projector')], {
       cwd: ROOT,
       env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await t.bootstrap();
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     if (projector && projector.exitCode === null) {
       const exited = new Promise((resolve) => projector.once('exit', resolve));

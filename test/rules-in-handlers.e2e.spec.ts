@@ -5,6 +5,7 @@ import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { until } from './support/processes';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 /**
  * Issue 17: the rules pinned in the handlers, not only in the deciders. Each
@@ -24,7 +25,7 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
     tenant = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'rules', name: 'Rules' });
     other = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'rules-other', name: 'Rules Other' });
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

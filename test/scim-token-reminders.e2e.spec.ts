@@ -2,29 +2,18 @@ import request from 'supertest';
 import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { AuditEntryRow, ScimTokenRow } from '@scim-ledger/read-model';
-import { Clock } from '@scim-ledger/platform';
 import { ScimTokenReminders } from '../apps/api/src/admin/reminders/scim-token-reminders';
 import { E2E_DATABASE, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
+import { DAY_MS, TravellingClock } from './support/travelling-clock';
+import { eventually } from './support/polling';
+import { projectedEverythingStored } from './support/projected';
+import { scimManagedTenant } from './support/scim-tenant';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const ADMIN_EMAIL = 'admin@example.com';
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const REMINDER_DUE = 'ScimTokenExpiryReminderDue';
-
-/** A clock the test moves by hand (shared/STYLE.md point 2). */
-class TravellingClock extends Clock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  travelTo(instantMs: number): void {
-    this.offsetMs = instantMs - Date.now();
-  }
-  travelDays(days: number): void {
-    this.offsetMs += days * DAY_MS;
-  }
-}
 
 interface ReceivedMail {
   readonly envelopeFrom: string;
@@ -107,18 +96,11 @@ describe(`SCIM token expiry reminders (rule T3) on ${E2E_DATABASE}`, () => {
     mailbox = await startMailbox();
     t = await startTestApp({ SMTP_URL: mailbox.url, ADMIN_NOTIFICATION_EMAIL: ADMIN_EMAIL, REMINDER_INTERVAL_MS: '0', ADMIN_OPERATOR_TOKEN: OPERATOR }, clock);
     reminders = t.app.get(ScimTokenReminders);
-    const created = await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'acme', name: 'Acme Corp' });
-    expect(created.status).toBe(201);
-    credential = created.body.apiCredential;
-    const switched = await request(t.http)
-      .put('/admin/v1/tenants/acme/user-management')
-      .auth(credential.clientId, credential.clientSecret)
-      .send({ method: 'scim' });
-    expect(switched.status).toBe(200);
+    credential = await scimManagedTenant(t, OPERATOR, { id: 'acme', name: 'Acme Corp' });
     // 100 days after the bootstrap tenants' tokens, so only acme's reminders fall in the windows below.
     clock.travelDays(100);
     token = await generateToken();
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
     await mailbox?.close();
@@ -243,7 +225,7 @@ describe(`SCIM token expiry reminders without SMTP, on the scheduler's timer, on
     // A mail server is listening, but the app is not told about it.
     mailbox = await startMailbox();
     t = await startTestApp({ REMINDER_INTERVAL_MS: '50' }, clock);
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
     await mailbox?.close();
@@ -253,16 +235,20 @@ describe(`SCIM token expiry reminders without SMTP, on the scheduler's timer, on
     const row = await t.readModel.getRepository(ScimTokenRow).findOneByOrFail({ tenantId: 'tenant-a' });
     clock.travelTo(Date.parse(row.expiresAt) - 6 * DAY_MS);
 
-    const events = await eventually(async () => {
-      const found = await t.readModel.getRepository(AuditEntryRow).findBy({ tenantId: 'tenant-a', eventType: REMINDER_DUE });
-      return found.length > 0 ? found : null;
-    });
+    const events = await eventually(
+      () => t.readModel.getRepository(AuditEntryRow).findBy({ tenantId: 'tenant-a', eventType: REMINDER_DUE }),
+      (found) => found.length > 0,
+      TIMEOUTS.background,
+      'the timer to record the 7-day reminder',
+    );
 
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0].data)).toMatchObject({ tokenId: row.tokenId, daysBefore: 7 });
     expect(mailbox.received).toHaveLength(0);
-    // Later ticks find it recorded: still one.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Later runs find it recorded: still one. A run queues after the timer's run in progress, and what it
+    // would record is appended before it returns, so once the read model holds every stored event a second shows.
+    expect(await t.app.get(ScimTokenReminders).runOnce()).toEqual([]);
+    await projectedEverythingStored(t);
     expect(await t.readModel.getRepository(AuditEntryRow).countBy({ tenantId: 'tenant-a', eventType: REMINDER_DUE })).toBe(1);
   });
 });
@@ -277,7 +263,7 @@ describe(`SCIM token expiry reminders when the mail server refuses, on ${E2E_DAT
     mailbox = await startMailbox({ refuse: true });
     t = await startTestApp({ SMTP_URL: mailbox.url, ADMIN_NOTIFICATION_EMAIL: ADMIN_EMAIL, REMINDER_INTERVAL_MS: '0' }, clock);
     reminders = t.app.get(ScimTokenReminders);
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
     await mailbox?.close();
@@ -292,18 +278,8 @@ describe(`SCIM token expiry reminders when the mail server refuses, on ${E2E_DAT
     expect(recorded).toContainEqual(expect.objectContaining({ tenantId: 'tenant-a', daysBefore: 30, delivery: 'failed' }));
     expect(await t.readModel.getRepository(AuditEntryRow).countBy({ tenantId: 'tenant-a', eventType: REMINDER_DUE })).toBe(1);
     expect(await reminders.runOnce()).toEqual([]);
+    await projectedEverythingStored(t);
     expect(await t.readModel.getRepository(AuditEntryRow).countBy({ tenantId: 'tenant-a', eventType: REMINDER_DUE })).toBe(1);
     expect((await request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${TENANT_A_TOKEN}`)).status).toBe(200);
   });
 });
-
-/** Polls until `probe` finds something, for what a timer does in the background. */
-async function eventually<T>(probe: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== null) return found;
-    if (Date.now() > deadline) throw new Error(`nothing found within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

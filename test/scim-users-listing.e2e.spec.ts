@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
@@ -13,7 +14,7 @@ describe(`listing users: .search and cursor pagination on ${E2E_DATABASE}`, () =
       const created = await post('/scim/v2/Users').send(entraUser(name, { externalId: name.startsWith('list1') ? 'special' : `ext-${name}` }));
       expect(created.status).toBe(201);
     }
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });
@@ -174,7 +175,7 @@ describe(`a configured maximum page size on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ SCIM_MAX_PAGE_SIZE: '2' });
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { AuditEntryRow, ScimUserRow } from '@scim-ledger/read-model';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -8,7 +9,7 @@ describe(`SCIM /Users walking skeleton on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -1,20 +1,15 @@
 import request from 'supertest';
-import { Clock } from '@scim-ledger/platform';
 import { CORE_USER_SCHEMA, SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
 import { registeredRoutes } from '../apps/api/src/create-app';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { until } from './support/polling';
+import { TIMEOUTS } from './support/timeouts';
+import { TravellingClock } from './support/travelling-clock';
+import { createdTenant, scimManagedTenant } from './support/scim-tenant';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const PROBLEM = 'application/problem+json';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
-/** A clock the test moves by hand (shared/STYLE.md point 2). */
-class TravellingClock extends Clock {
-  offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-}
 
 type Credential = { clientId: string; clientSecret: string; credentialId?: string };
 const basic = (c: Credential) => `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
@@ -77,21 +72,20 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     // The sweeps below fail hundreds of authentications from one address on purpose.
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR, AUTH_FAILURE_LIMIT: '0' }, clock);
-    const operator = (method: 'post', url: string) => request(t.http)[method](url).set('Authorization', `Bearer ${OPERATOR}`);
-    acme = (await operator('post', '/admin/v1/tenants').send({ id: 'acme', name: 'Acme' })).body.apiCredential;
-    globex = (await operator('post', '/admin/v1/tenants').send({ id: 'globex', name: 'Globex' })).body.apiCredential;
+    acme = await scimManagedTenant(
+      t,
+      OPERATOR,
+      { id: 'acme', name: 'Acme' },
+      {
+        storages: [{ id: 'eu', name: 'EU', region: 'eu-west-1' }],
+        profiles: [{ id: 'staff', name: 'Staff', maxUsers: 0, storageIds: ['eu'] }],
+        mappings: [{ id: 'eng', name: 'Eng', attribute: 'department', values: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } }],
+      },
+    );
+    globex = await createdTenant(t, OPERATOR, { id: 'globex', name: 'Globex' });
     const as = (c: Credential) => ({
       post: (url: string) => request(t.http).post(url).set('Authorization', basic(c)),
-      put: (url: string) => request(t.http).put(url).set('Authorization', basic(c)),
     });
-    await as(acme).put('/admin/v1/tenants/acme/user-management').send({ method: 'scim' });
-    await as(acme).post('/admin/v1/tenants/acme/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' });
-    await as(acme)
-      .post('/admin/v1/tenants/acme/profiles')
-      .send({ id: 'staff', name: 'Staff', maxUsers: 0, storageIds: ['eu'] });
-    await as(acme)
-      .post('/admin/v1/tenants/acme/scim-mappings')
-      .send({ id: 'eng', name: 'Eng', attribute: 'department', values: 'Eng', profileId: 'staff', storageId: 'eu', quota: { amount: 0, unit: 'GB' } });
     adminUserId = (await as(acme).post('/admin/v1/tenants/acme/users').send({ userName: 'mary@acme.example', displayName: 'Mary', email: 'mary@acme.example' }))
       .body.id;
     revoked = (await as(acme).post('/admin/v1/tenants/acme/api-credentials').send({ name: 'to revoke' })).body;
@@ -189,7 +183,7 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
 
   it('given a token past its 365 days, when any SCIM route is called, then 401 saying it expired (rule T3) and nothing changes', async () => {
     const before = await storedState();
-    clock.offsetMs = 366 * 86_400_000;
+    clock.travelDays(366);
     const wrong: string[] = [];
     try {
       for (const route of routes.filter((r) => SCIM_ROUTE.test(r.url))) {
@@ -197,7 +191,7 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
         if (response.status !== 401 || !/expired/.test(response.body?.detail ?? '')) wrong.push(`${route.method} ${route.url} -> ${response.status}`);
       }
     } finally {
-      clock.offsetMs = 0;
+      clock.backToNow();
     }
     expect(wrong).toEqual([]);
     expect(await storedState()).toBe(before);
@@ -313,7 +307,7 @@ describe(`rate limit per credential on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_MS: '60000', ADMIN_OPERATOR_TOKEN: OPERATOR });
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });
@@ -346,10 +340,8 @@ describe(`a SCIM token in use, rotated, on ${E2E_DATABASE}`, () => {
   let globex: Credential;
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
-    globex = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'globex', name: 'Globex' })).body
-      .apiCredential;
-    await request(t.http).put('/admin/v1/tenants/globex/user-management').set('Authorization', basic(globex)).send({ method: 'scim' });
-  });
+    globex = await scimManagedTenant(t, OPERATOR, { id: 'globex', name: 'Globex' });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });
@@ -372,7 +364,7 @@ describe(`failed authentications per address on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ AUTH_FAILURE_LIMIT: '3', RATE_LIMIT_WINDOW_MS: '60000' });
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });
@@ -391,43 +383,49 @@ describe(`failed authentications per address on ${E2E_DATABASE}`, () => {
 });
 
 describe(`logs on ${E2E_DATABASE}`, () => {
-  it('given requests full of personal data and secrets, then the logs carry every request id and none of the personal data or secrets', async () => {
-    const lines: string[] = [];
-    const t = await startTestApp({ LOG_LEVEL: 'info' }, undefined, { logDestination: { write: (line: string) => void lines.push(line) } });
-    const personal = ['zebulon.quixote@private-mail.example', 'Zebulon', 'Quixote', 'ZQ-EXTERNAL-4711', 'zq.upn@private-mail.example'];
-    const scim = (r: request.Test) => r.set('Authorization', `Bearer ${TENANT_A_TOKEN}`).set('Content-Type', SCIM_JSON);
-    const body = entraUser(personal[0], {
-      displayName: `${personal[1]} ${personal[2]}`,
-      name: { givenName: personal[1], familyName: personal[2] },
-      externalId: personal[3],
-      'urn:ietf:params:scim:schemas:extension:Druva:2.0:User': { userPrincipalName: personal[4] },
-      password: 'Pa55word-never-logged',
-    });
-    try {
-      const answers = [
-        await scim(request(t.http).post('/scim/v2/Users')).send(body),
-        await scim(request(t.http).post('/scim/v2/Users')).send(body), // 409: the refusal names nobody in the logs either
-        await scim(request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${personal[0]}"`)}`)),
-        await scim(request(t.http).post('/scim/v2/Users/.search')).send({ filter: `displayName co "${personal[1]}"` }),
-        await scim(request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${personal[0]}`)}`)), // 400
-        await request(t.http).get('/scim/v2/Users').set('Authorization', 'Bearer Pa55-wrong-token-in-logs?'),
-        await scim(request(t.http).post('/scim/v2/Users')).set('X-Request-Id', 'idp-trace-0042').send(`{"userName":"${personal[0]}"`),
-      ];
-      const id = answers[0].body.id;
-      answers.push(
-        await scim(request(t.http).patch(`/scim/v2/Users/${id}`)).send({
-          schemas: [PATCH_OP],
-          Operations: [{ op: 'replace', path: 'displayName', value: `${personal[2]} ${personal[1]}` }],
-        }),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const log = lines.join('');
-      expect(answers.map((a) => a.status)).toEqual([201, 409, 200, 200, 400, 401, 400, 200]);
-      for (const answer of answers) expect(log).toContain(String(answer.headers['x-request-id']));
-      expect(log).toContain('idp-trace-0042');
-      for (const value of [...personal, 'Pa55word-never-logged', 'Pa55-wrong-token-in-logs', TENANT_A_TOKEN]) expect(log).not.toContain(value);
-    } finally {
-      await t.close();
-    }
-  });
+  it(
+    'given requests full of personal data and secrets, then the logs carry every request id and none of the personal data or secrets',
+    async () => {
+      const lines: string[] = [];
+      const t = await startTestApp({ LOG_LEVEL: 'info' }, undefined, { logDestination: { write: (line: string) => void lines.push(line) } });
+      const personal = ['zebulon.quixote@private-mail.example', 'Zebulon', 'Quixote', 'ZQ-EXTERNAL-4711', 'zq.upn@private-mail.example'];
+      const scim = (r: request.Test) => r.set('Authorization', `Bearer ${TENANT_A_TOKEN}`).set('Content-Type', SCIM_JSON);
+      const body = entraUser(personal[0], {
+        displayName: `${personal[1]} ${personal[2]}`,
+        name: { givenName: personal[1], familyName: personal[2] },
+        externalId: personal[3],
+        'urn:ietf:params:scim:schemas:extension:Druva:2.0:User': { userPrincipalName: personal[4] },
+        password: 'Pa55word-never-logged',
+      });
+      try {
+        const answers = [
+          await scim(request(t.http).post('/scim/v2/Users')).send(body),
+          await scim(request(t.http).post('/scim/v2/Users')).send(body), // 409: the refusal names nobody in the logs either
+          await scim(request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${personal[0]}"`)}`)),
+          await scim(request(t.http).post('/scim/v2/Users/.search')).send({ filter: `displayName co "${personal[1]}"` }),
+          await scim(request(t.http).get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${personal[0]}`)}`)), // 400
+          await request(t.http).get('/scim/v2/Users').set('Authorization', 'Bearer Pa55-wrong-token-in-logs?'),
+          await scim(request(t.http).post('/scim/v2/Users')).set('X-Request-Id', 'idp-trace-0042').send(`{"userName":"${personal[0]}"`),
+        ];
+        const id = answers[0].body.id;
+        answers.push(
+          await scim(request(t.http).patch(`/scim/v2/Users/${id}`)).send({
+            schemas: [PATCH_OP],
+            Operations: [{ op: 'replace', path: 'displayName', value: `${personal[2]} ${personal[1]}` }],
+          }),
+        );
+        // Each request's last line (its completion) names its id: once every id is there, what the requests logged is in.
+        const requestIds = answers.map((answer) => String(answer.headers['x-request-id']));
+        await until(async () => requestIds.every((requestId) => lines.join('').includes(requestId)), TIMEOUTS.background, 'a log line of every request');
+        const log = lines.join('');
+        expect(answers.map((a) => a.status)).toEqual([201, 409, 200, 200, 400, 401, 400, 200]);
+        for (const answer of answers) expect(log).toContain(String(answer.headers['x-request-id']));
+        expect(log).toContain('idp-trace-0042');
+        for (const value of [...personal, 'Pa55word-never-logged', 'Pa55-wrong-token-in-logs', TENANT_A_TOKEN]) expect(log).not.toContain(value);
+      } finally {
+        await t.close();
+      }
+    },
+    TIMEOUTS.appStart,
+  );
 });

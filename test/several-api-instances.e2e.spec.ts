@@ -3,6 +3,7 @@ import { openReadModel } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
 import { AppProcess, buildApps, freePort, until } from './support/processes';
 import { E2E_DATABASE, freshStorage } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 /**
  * Issue 15, finding 2: several api processes, each with its default
@@ -68,7 +69,7 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
     for (let i = 1; i < INSTANCES; i++) instances[i].start();
     for (let i = 1; i < INSTANCES; i++) await answers(i);
     db = await openReadModel(loadConfig(env).readModel);
-  }, 180_000);
+  }, TIMEOUTS.build);
 
   afterAll(async () => {
     for (const instance of instances) await instance.stop();
@@ -119,148 +120,152 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
   };
   const revisionOf = (version: unknown) => Number(/\d+/.exec(String(version))?.[0] ?? NaN);
 
-  it('given concurrent creates, PATCHes and admin changes through every instance and the projecting one killed with SIGKILL mid-load, then no read after a 2xx is stale, no projection fails, another instance takes over and verify finds no difference', async () => {
-    const stale: string[] = [];
-    const failures: string[] = [];
-    const users: string[] = [];
-    const storages: string[] = [];
-    let patchesAfterKill = 0;
+  it(
+    'given concurrent creates, PATCHes and admin changes through every instance and the projecting one killed with SIGKILL mid-load, then no read after a 2xx is stale, no projection fails, another instance takes over and verify finds no difference',
+    async () => {
+      const stale: string[] = [];
+      const failures: string[] = [];
+      const users: string[] = [];
+      const storages: string[] = [];
+      let patchesAfterKill = 0;
 
-    const tenant = await call(0, 'POST', '/admin/v1/tenants', OPERATOR, { id: ADMINISTERED, name: 'Administered' });
-    expect(tenant.status).toBe(201);
-    const credential = tenant.json?.apiCredential as { clientId: string; clientSecret: string };
-    const ADMIN = `Basic ${Buffer.from(`${credential.clientId}:${credential.clientSecret}`).toString('base64')}`;
-    const holderAtStart = await projectingPid();
-    const pidsAtStart = instances.map((instance) => instance.pid);
+      const tenant = await call(0, 'POST', '/admin/v1/tenants', OPERATOR, { id: ADMINISTERED, name: 'Administered' });
+      expect(tenant.status).toBe(201);
+      const credential = tenant.json?.apiCredential as { clientId: string; clientSecret: string };
+      const ADMIN = `Basic ${Buffer.from(`${credential.clientId}:${credential.clientSecret}`).toString('base64')}`;
+      const holderAtStart = await projectingPid();
+      const pidsAtStart = instances.map((instance) => instance.pid);
 
-    // Creates first, through every instance; each read right after through any instance.
-    let created = 0;
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async (_, c) => {
-        while (created < CREATES) {
-          const n = created++;
-          const userName = `user-${c}-${n}@several.example`;
-          const answer = await call(anyAlive(), 'POST', '/scim/v2/Users', SCIM, {
-            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-            userName,
-            displayName: `User ${n}`,
-            emails: [{ value: userName, primary: true }],
-          });
-          if (answer.status !== 201) {
-            failures.push(`create ${n}: ${answer.status}`);
-            continue;
+      // Creates first, through every instance; each read right after through any instance.
+      let created = 0;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async (_, c) => {
+          while (created < CREATES) {
+            const n = created++;
+            const userName = `user-${c}-${n}@several.example`;
+            const answer = await call(anyAlive(), 'POST', '/scim/v2/Users', SCIM, {
+              schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+              userName,
+              displayName: `User ${n}`,
+              emails: [{ value: userName, primary: true }],
+            });
+            if (answer.status !== 201) {
+              failures.push(`create ${n}: ${answer.status}`);
+              continue;
+            }
+            const id = String(answer.json?.id);
+            users.push(id);
+            const read = await call(anyAlive(), 'GET', `/scim/v2/Users/${id}`, SCIM);
+            if (read.status !== 200) stale.push(`create ${id}: read answered ${read.status}`);
           }
-          const id = String(answer.json?.id);
-          users.push(id);
-          const read = await call(anyAlive(), 'GET', `/scim/v2/Users/${id}`, SCIM);
-          if (read.status !== 200) stale.push(`create ${id}: read answered ${read.status}`);
-        }
-      }),
-    );
-
-    // Then PATCHes and admin changes side by side; half-way the projecting instance is killed.
-    let patched = 0;
-    let changed = 0;
-    let killedPid: number | null = null;
-    let holderAtKill: number | null = null;
-    let takingOver: Promise<number> = Promise.resolve(NaN);
-    const patcher = async () => {
-      while (patched < PATCHES) {
-        const n = patched++;
-        if (n === Math.floor(PATCHES / 2)) {
-          holderAtKill = await projectingPid();
-          const victim = instances.find((instance) => instance.pid === holderAtKill) ?? instances[0];
-          killedPid = victim.pid ?? null;
-          const killedAt = Date.now();
-          await victim.stop('SIGKILL');
-          takingOver = until(async () => ![null, killedPid].includes(await projectingPid()), 30_000, 'another instance to take the projection over').then(
-            () => Date.now() - killedAt,
-            () => Infinity,
-          );
-        }
-        const id = users[n % users.length];
-        const answer = await call(anyAlive(), 'PATCH', `/scim/v2/Users/${id}`, SCIM, {
-          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-          Operations: [{ op: 'replace', path: 'displayName', value: `Name ${n}` }],
-        });
-        if (answer.status === 'no answer') continue; // cut by the kill: no answer, nothing promised
-        if (answer.status !== 200) {
-          failures.push(`patch ${n}: ${answer.status}`);
-          continue;
-        }
-        if (killedPid !== null) patchesAfterKill++;
-        const written = revisionOf(answer.etag ?? (answer.json?.meta as { version?: string })?.version);
-        const read = await call(anyAlive(), 'GET', `/scim/v2/Users/${id}`, SCIM);
-        const seen = revisionOf((read.json?.meta as { version?: string } | undefined)?.version);
-        if (read.status === 200 && !(seen >= written)) stale.push(`patch ${n} of ${id}: wrote revision ${written}, then read ${seen}`);
-      }
-    };
-    const admin = async () => {
-      while (changed < ADMIN_CHANGES) {
-        const n = changed++;
-        const tenantPath = `/admin/v1/tenants/${ADMINISTERED}`;
-        if (n % 3 === 2 && storages.length > 0) {
-          const storageId = storages[n % storages.length];
-          const health = n % 2 === 0 ? 'unhealthy' : 'healthy';
-          const answer = await call(anyAlive(), 'PUT', `${tenantPath}/storages/${storageId}/health`, OPERATOR, { health });
-          if (answer.status === 'no answer') continue;
-          if (answer.status !== 200) failures.push(`storage health ${n}: ${answer.status} ${JSON.stringify(answer.json)}`);
-        } else if (n % 3 === 1) {
-          const answer = await call(anyAlive(), 'PATCH', tenantPath, ADMIN, { name: `Several ${n}` });
-          if (answer.status === 'no answer') continue;
-          if (answer.status !== 200) failures.push(`rename ${n}: ${answer.status} ${JSON.stringify(answer.json)}`);
-        } else {
-          const storageId = `storage-${n}`;
-          const answer = await call(anyAlive(), 'POST', `${tenantPath}/storages`, ADMIN, { id: storageId, name: `Storage ${n}`, region: 'eu-west-1' });
-          if (answer.status === 'no answer') continue;
-          if (answer.status !== 201 && answer.status !== 200) {
-            failures.push(`add storage ${n}: ${answer.status} ${JSON.stringify(answer.json)}`);
-            continue;
-          }
-          storages.push(storageId);
-          const read = await call(anyAlive(), 'GET', `${tenantPath}/storages`, ADMIN);
-          const listed = ((read.json?.storages ?? []) as { id: string }[]).some((storage) => storage.id === storageId);
-          if (read.status === 200 && !listed) stale.push(`storage ${storageId}: added, then not listed`);
-        }
-      }
-    };
-    await Promise.all([...Array.from({ length: CLIENTS - 2 }, patcher), admin(), admin()]);
-
-    // A last write through a survivor: once it is visible, everything before it is projected.
-    const last = await call(anyAlive(), 'PATCH', `/scim/v2/Users/${users[0]}`, SCIM, {
-      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-      Operations: [{ op: 'replace', path: 'displayName', value: 'Last' }],
-    });
-    expect(last.status).toBe(200);
-    await until(
-      async () => (await call(anyAlive(), 'GET', `/scim/v2/Users/${users[0]}`, SCIM)).json?.displayName === 'Last',
-      20_000,
-      'the last write to be read',
-    );
-    const takeoverMs = await takingOver;
-    const holderAfterKill = await projectingPid();
-    if (process.env.SEVERAL_REPORT) {
-      process.stdout.write(
-        `${INSTANCES} instances on ${E2E_DATABASE}: ${users.length} creates, ${PATCHES} PATCHes (${patchesAfterKill} after the kill), ${ADMIN_CHANGES} admin changes; ` +
-          `${stale.length} stale reads, ${projectionErrors.length} projection errors; projection taken over ${takeoverMs} ms after the SIGKILL of pid ${killedPid} (holder ${holderAtKill}, then ${holderAfterKill})\n`,
+        }),
       );
-    }
-    const lost: string[] = [];
-    for (const id of users) if ((await call(anyAlive(), 'GET', `/scim/v2/Users/${id}`, SCIM)).status !== 200) lost.push(id);
 
-    for (const i of alive()) await instances[i].stop();
-    const verify = await new AppProcess('cli', { ...env, LOG_LEVEL: 'silent' }, ['verify']).run();
+      // Then PATCHes and admin changes side by side; half-way the projecting instance is killed.
+      let patched = 0;
+      let changed = 0;
+      let killedPid: number | null = null;
+      let holderAtKill: number | null = null;
+      let takingOver: Promise<number> = Promise.resolve(NaN);
+      const patcher = async () => {
+        while (patched < PATCHES) {
+          const n = patched++;
+          if (n === Math.floor(PATCHES / 2)) {
+            holderAtKill = await projectingPid();
+            const victim = instances.find((instance) => instance.pid === holderAtKill) ?? instances[0];
+            killedPid = victim.pid ?? null;
+            const killedAt = Date.now();
+            await victim.stop('SIGKILL');
+            takingOver = until(async () => ![null, killedPid].includes(await projectingPid()), 30_000, 'another instance to take the projection over').then(
+              () => Date.now() - killedAt,
+              () => Infinity,
+            );
+          }
+          const id = users[n % users.length];
+          const answer = await call(anyAlive(), 'PATCH', `/scim/v2/Users/${id}`, SCIM, {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [{ op: 'replace', path: 'displayName', value: `Name ${n}` }],
+          });
+          if (answer.status === 'no answer') continue; // cut by the kill: no answer, nothing promised
+          if (answer.status !== 200) {
+            failures.push(`patch ${n}: ${answer.status}`);
+            continue;
+          }
+          if (killedPid !== null) patchesAfterKill++;
+          const written = revisionOf(answer.etag ?? (answer.json?.meta as { version?: string })?.version);
+          const read = await call(anyAlive(), 'GET', `/scim/v2/Users/${id}`, SCIM);
+          const seen = revisionOf((read.json?.meta as { version?: string } | undefined)?.version);
+          if (read.status === 200 && !(seen >= written)) stale.push(`patch ${n} of ${id}: wrote revision ${written}, then read ${seen}`);
+        }
+      };
+      const admin = async () => {
+        while (changed < ADMIN_CHANGES) {
+          const n = changed++;
+          const tenantPath = `/admin/v1/tenants/${ADMINISTERED}`;
+          if (n % 3 === 2 && storages.length > 0) {
+            const storageId = storages[n % storages.length];
+            const health = n % 2 === 0 ? 'unhealthy' : 'healthy';
+            const answer = await call(anyAlive(), 'PUT', `${tenantPath}/storages/${storageId}/health`, OPERATOR, { health });
+            if (answer.status === 'no answer') continue;
+            if (answer.status !== 200) failures.push(`storage health ${n}: ${answer.status} ${JSON.stringify(answer.json)}`);
+          } else if (n % 3 === 1) {
+            const answer = await call(anyAlive(), 'PATCH', tenantPath, ADMIN, { name: `Several ${n}` });
+            if (answer.status === 'no answer') continue;
+            if (answer.status !== 200) failures.push(`rename ${n}: ${answer.status} ${JSON.stringify(answer.json)}`);
+          } else {
+            const storageId = `storage-${n}`;
+            const answer = await call(anyAlive(), 'POST', `${tenantPath}/storages`, ADMIN, { id: storageId, name: `Storage ${n}`, region: 'eu-west-1' });
+            if (answer.status === 'no answer') continue;
+            if (answer.status !== 201 && answer.status !== 200) {
+              failures.push(`add storage ${n}: ${answer.status} ${JSON.stringify(answer.json)}`);
+              continue;
+            }
+            storages.push(storageId);
+            const read = await call(anyAlive(), 'GET', `${tenantPath}/storages`, ADMIN);
+            const listed = ((read.json?.storages ?? []) as { id: string }[]).some((storage) => storage.id === storageId);
+            if (read.status === 200 && !listed) stale.push(`storage ${storageId}: added, then not listed`);
+          }
+        }
+      };
+      await Promise.all([...Array.from({ length: CLIENTS - 2 }, patcher), admin(), admin()]);
 
-    expect({ stale, projectionErrors, failures, lost }).toEqual({ stale: [], projectionErrors: [], failures: [], lost: [] });
-    expect(users).toHaveLength(CREATES);
-    expect(pidsAtStart).toContain(holderAtStart);
-    expect(killedPid).toBe(holderAtKill);
-    expect(holderAfterKill).not.toBeNull();
-    expect(holderAfterKill).not.toBe(killedPid);
-    expect(patchesAfterKill).toBeGreaterThan(0);
-    // PostgreSQL frees the lock when the killed holder's socket closes; on SQLite the lease of a process gone from this machine is taken at once.
-    expect(takeoverMs).toBeLessThan(5000);
-    expect(verify.output).toMatch(/ 0 difference\(s\)/);
-    expect(verify.code).toBe(0);
-  }, 300_000);
+      // A last write through a survivor: once it is visible, everything before it is projected.
+      const last = await call(anyAlive(), 'PATCH', `/scim/v2/Users/${users[0]}`, SCIM, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'displayName', value: 'Last' }],
+      });
+      expect(last.status).toBe(200);
+      await until(
+        async () => (await call(anyAlive(), 'GET', `/scim/v2/Users/${users[0]}`, SCIM)).json?.displayName === 'Last',
+        20_000,
+        'the last write to be read',
+      );
+      const takeoverMs = await takingOver;
+      const holderAfterKill = await projectingPid();
+      if (process.env.SEVERAL_REPORT) {
+        process.stdout.write(
+          `${INSTANCES} instances on ${E2E_DATABASE}: ${users.length} creates, ${PATCHES} PATCHes (${patchesAfterKill} after the kill), ${ADMIN_CHANGES} admin changes; ` +
+            `${stale.length} stale reads, ${projectionErrors.length} projection errors; projection taken over ${takeoverMs} ms after the SIGKILL of pid ${killedPid} (holder ${holderAtKill}, then ${holderAfterKill})\n`,
+        );
+      }
+      const lost: string[] = [];
+      for (const id of users) if ((await call(anyAlive(), 'GET', `/scim/v2/Users/${id}`, SCIM)).status !== 200) lost.push(id);
+
+      for (const i of alive()) await instances[i].stop();
+      const verify = await new AppProcess('cli', { ...env, LOG_LEVEL: 'silent' }, ['verify']).run();
+
+      expect({ stale, projectionErrors, failures, lost }).toEqual({ stale: [], projectionErrors: [], failures: [], lost: [] });
+      expect(users).toHaveLength(CREATES);
+      expect(pidsAtStart).toContain(holderAtStart);
+      expect(killedPid).toBe(holderAtKill);
+      expect(holderAfterKill).not.toBeNull();
+      expect(holderAfterKill).not.toBe(killedPid);
+      expect(patchesAfterKill).toBeGreaterThan(0);
+      // PostgreSQL frees the lock when the killed holder's socket closes; on SQLite the lease of a process gone from this machine is taken at once.
+      expect(takeoverMs).toBeLessThan(5000);
+      expect(verify.output).toMatch(/ 0 difference\(s\)/);
+      expect(verify.code).toBe(0);
+    },
+    TIMEOUTS.load,
+  );
 });

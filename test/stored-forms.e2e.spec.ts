@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createdTenant } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
@@ -15,7 +16,7 @@ describe(`stored forms on ${E2E_DATABASE}`, () => {
   let credential: { clientId: string; clientSecret: string };
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
-    credential = (await operator('post', '/admin/v1/tenants').send({ id: 'bounds', name: 'Bounds' })).body.apiCredential;
+    credential = await createdTenant(t, OPERATOR, { id: 'bounds', name: 'Bounds' });
   }, 60_000);
   afterAll(async () => {
     await t?.close();

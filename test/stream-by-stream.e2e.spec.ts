@@ -3,9 +3,15 @@ import { addressClaimStreamId, emailKey, profileSeatsStreamId } from '@scim-ledg
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { StreamByStreamEventStore } from '../libs/event-store/src/stream-by-stream/stream-by-stream-event-store';
 import { runCli } from './support/run-cli';
+import { scimTenant } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { builtEntry } from './support/processes';
+import { TIMEOUTS } from './support/timeouts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
+
+// The CLI runs built (support/processes.ts, builtEntry): built here, under the build's time-out.
+beforeAll(() => builtEntry('cli'), TIMEOUTS.build);
 
 /**
  * Creates and renames where a create's claim, seat and user are appended one
@@ -33,24 +39,26 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     // only another instance races them. It lives as long as the suite: passport's strategies are process-wide,
     // and the later app's bearer strategy (with its read model connection) serves both.
     second = await startTestApp(settings, undefined, { streamByStream: true });
-    const acme = (await request(t.http).post('/admin/v1/tenants').set('Authorization', `Bearer ${OPERATOR}`).send({ id: 'acme', name: 'Acme' })).body
-      .apiCredential;
-    const admin = (method: 'post' | 'put', url: string) => request(t.http)[method](`/admin/v1/tenants/acme${url}`).auth(acme.clientId, acme.clientSecret);
-    await admin('put', '/user-management').send({ method: 'scim' });
-    await admin('post', '/storages').send({ id: 'eu', name: 'EU', region: 'eu-west-1' });
-    for (const profileId of ['race', 'solo']) {
-      await admin('post', '/profiles').send({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] });
-      await admin('post', '/scim-mappings').send({
-        id: profileId,
-        name: profileId,
-        attribute: 'title',
-        values: profileId,
-        profileId,
-        storageId: 'eu',
-        quota: { amount: 0, unit: 'GB' },
-      });
-    }
-    acmeToken = (await admin('post', '/scim-token')).body.token;
+    // Two profiles of one seat each, a mapping to each by title.
+    const profileIds = ['race', 'solo'];
+    ({ token: acmeToken } = await scimTenant(
+      t,
+      OPERATOR,
+      { id: 'acme', name: 'Acme' },
+      {
+        storages: [{ id: 'eu', name: 'EU', region: 'eu-west-1' }],
+        profiles: profileIds.map((profileId) => ({ id: profileId, name: profileId, maxUsers: 1, storageIds: ['eu'] })),
+        mappings: profileIds.map((profileId) => ({
+          id: profileId,
+          name: profileId,
+          attribute: 'title',
+          values: profileId,
+          profileId,
+          storageId: 'eu',
+          quota: { amount: 0, unit: 'GB' },
+        })),
+      },
+    ));
   }, 60_000);
   afterEach(() => store.clearFaults());
   afterAll(async () => {

@@ -8,6 +8,8 @@ import { until } from './support/polling';
 import { runCli } from './support/run-cli';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
+import { builtEntry } from './support/processes';
+import { TIMEOUTS } from './support/timeouts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -22,6 +24,9 @@ const oktaUser = (userName: string, givenName: string, familyName: string, activ
   emails: [{ primary: true, value: userName, type: 'work' }],
   active,
 });
+
+// The CLI runs built (support/processes.ts, builtEntry): built here, under the build's time-out.
+beforeAll(() => builtEntry('cli'), TIMEOUTS.build);
 
 /**
  * Issue 6, "done when": Entra ID and Okta provision, change and preserve users;

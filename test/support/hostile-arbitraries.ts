@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { sizedTimeout } from './timeouts';
 
 /**
  * How many cases each fuzz property runs: small by default so `npm test`
@@ -15,9 +16,9 @@ export function fuzzParameters(numRuns = fuzzRuns()): fc.Parameters<unknown> {
   return { numRuns, ...(seed !== undefined ? { seed } : {}), endOnFailure: true };
 }
 
-/** A property's time-out sized from its run count: a fixed start-up allowance, then a budget per case (a few times the measured cost). */
+/** A property's time-out sized from its run count (sizedTimeout): a fixed start-up allowance, then a budget per case (a few times the measured cost). */
 export function fuzzTimeout(runs: number, msPerCase: number): number {
-  return 30_000 + runs * msPerCase;
+  return sizedTimeout(runs, msPerCase);
 }
 
 /** Strings an attacker or a broken IdP sends: any unicode, control characters, quotes, escapes, SQL and JSON fragments. */

@@ -1,14 +1,17 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { builtEntry, ROOT } from './processes';
 
-const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
 
-/** The support CLI as a real process, with these settings on top of the test's environment; never throws on a non-zero exit. */
+/**
+ * The support CLI as a real process (the built one: see builtEntry), with these settings on top of the test's
+ * environment; never throws on a non-zero exit.
+ */
 export async function runCli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = await builtEntry('cli');
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
     });

@@ -23,6 +23,7 @@ import { StorageRow, TenantRow } from './tenants/tenant.rows';
 import { ScimUserRow } from './users/scim-user.row';
 import { readModelDifferences, rebuildReadModel } from './verification';
 import { userCreated } from '../../domain/src/testing/user-created';
+import { until } from '../../../test/support/polling';
 
 const FAST: ProjectionLockTimings = { pollIntervalMs: 20, leaseTtlMs: 1000, leaseRenewMs: 100 };
 
@@ -235,7 +236,7 @@ describe.each(['sqlite', 'postgres'] as const)('projection lock and revision gua
 
         // Now another takes it from the taker (its renewals had stalled past the time-out): the next renewal notices.
         await readModel.query(`UPDATE ${PROJECTOR_LEASE_TABLE} SET holder = 'scim-ledger projector pid 1 on elsewhere 1'`);
-        await new Promise((resolve) => setTimeout(resolve, FAST.leaseRenewMs * 3));
+        await until(async () => (held as AbortSignal).aborted, FAST.leaseRenewMs * 3, 'the taker to learn it lost the lease');
         expect((held as AbortSignal).aborted).toBe(true);
       } finally {
         stop.abort();

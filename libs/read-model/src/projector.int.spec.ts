@@ -12,6 +12,8 @@ import { READ_MODEL_PROJECTIONS } from './projections';
 import { ReadModelProjector } from './projector';
 import { openReadModel } from './read-model.data-source';
 import { ScimUserRow } from './users/scim-user.row';
+import { until } from '../../../test/support/polling';
+import { TIMEOUTS } from '../../../test/support/timeouts';
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 const meta = (minute: number) =>
@@ -49,7 +51,7 @@ describe('ReadModelProjector on SQLite', () => {
     store = SqliteEventStore.open({ file });
     readModel = await openReadModel({ type: 'sqlite', file });
     projector = new ReadModelProjector(readModel, store, { writeLock: sqliteWriteLock(file) });
-  });
+  }, TIMEOUTS.appStart);
   afterEach(async () => {
     await store.close();
     await readModel.destroy();
@@ -187,7 +189,7 @@ describe('ReadModelProjector on SQLite', () => {
     const running = projector.run(stop.signal);
 
     const result = await append('u2', [created('u2', 'live@example.com')], 5);
-    while (!advanced.includes(formatPosition(result.position))) await new Promise((r) => setTimeout(r, 5));
+    await until(async () => advanced.includes(formatPosition(result.position)), 10_000, 'the projector to report result');
     stop.abort();
     await running;
 
@@ -201,7 +203,7 @@ describe('ReadModelProjector on SQLite', () => {
     const running = projector.run(stop.signal);
     await append('u1', [created('u1', 'one@example.com')], 1);
     const second = await append('u2', [created('u2', 'two@example.com')], 2);
-    while (!advanced.includes(formatPosition(second.position))) await new Promise((r) => setTimeout(r, 5));
+    await until(async () => advanced.includes(formatPosition(second.position)), 10_000, 'the projector to report second');
 
     // As a switch to tables rebuilt up to u1 would leave them: u2's row, entry and checkpoint gone.
     const [first] = await store.readAll({ maxCount: 1 });
@@ -213,7 +215,7 @@ describe('ReadModelProjector on SQLite', () => {
       }),
     );
     const third = await append('u3', [created('u3', 'three@example.com')], 3);
-    while (!advanced.includes(formatPosition(third.position))) await new Promise((r) => setTimeout(r, 5));
+    await until(async () => advanced.includes(formatPosition(third.position)), 10_000, 'the projector to report third');
     stop.abort();
     await running;
 

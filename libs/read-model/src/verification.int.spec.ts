@@ -9,6 +9,7 @@ import { openReadModel } from './read-model.data-source';
 import { ScimUserRow } from './users/scim-user.row';
 import { StorageRow } from './tenants/tenant.rows';
 import { readModelDifferences, rebuildReadModel } from './verification';
+import { TIMEOUTS } from '../../../test/support/timeouts';
 
 describe('read model verification', () => {
   let dir: string;
@@ -43,7 +44,7 @@ describe('read model verification', () => {
     await store.append(userStreamId('u1'), [{ id: randomUUID(), type: created.type, data: created.data, metadata: { ...metadata } }], 'no_stream');
     await rebuildReadModel(live, store);
     await rebuildReadModel(rebuilt, store);
-  });
+  }, TIMEOUTS.appStart);
   afterEach(async () => {
     await Promise.all([live.destroy(), rebuilt.destroy(), store.close()]);
     rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import {
 } from '@eventstore/db-client';
 import { START_OF_ALL, StreamsPartlyAppendedError } from '../event-store.port';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
+import { until } from '../../../../test/support/polling';
 
 /*
  * No EventStoreDB server runs here, so this checks only the adapter's own
@@ -180,9 +181,10 @@ describe('EventStoreDbEventStore against a fake client', () => {
         received.push(e.type);
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Waiting for what each step does, not for a time that a loaded machine may outlast.
+    await until(async () => fake.live.size === 1 && received.length === 1, 5000, 'the subscription to deliver the past and go live');
     fake.record('user-1', 'UserDeactivated');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(async () => received.length === 2, 5000, 'the live event');
     controller.abort();
 
     await consuming;

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { comparePositions, EventToAppend, ExpectedRevision, GlobalPosition, RecordedEvent, START_OF_ALL } from '../event-store.port';
 import { createFreshPostgresDatabase, FreshPostgresDatabase } from './fresh-postgres-database';
 import { PostgresEventStore } from './postgres-event-store';
+import { TIMEOUTS } from '../../../../test/support/timeouts';
 
 /*
  * The port's rule: a reader of all events never skips an event whose
@@ -16,7 +17,7 @@ describe('PostgresEventStore: readers of all events under concurrent appends', (
   beforeAll(async () => {
     database = await createFreshPostgresDatabase('scim_ledger_es_readers');
     store = await PostgresEventStore.open({ connectionString: database.url });
-  });
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await store?.close();
     await database?.drop();

@@ -3,6 +3,7 @@ import { describeEventStoreContract } from '../event-store.contract';
 import { EventStoreUnavailableError, EventToAppend, RecordedEvent } from '../event-store.port';
 import { createFreshPostgresDatabase, FreshPostgresDatabase } from './fresh-postgres-database';
 import { PostgresEventStore } from './postgres-event-store';
+import { until } from '../../../../test/support/polling';
 
 const databases: FreshPostgresDatabase[] = [];
 async function freshDatabase(): Promise<FreshPostgresDatabase> {
@@ -80,7 +81,7 @@ describe('PostgresEventStore beyond the contract', () => {
         }
       })();
       await writerSide.append('user-1', [event('First')], 'no_stream');
-      await waitUntil(() => received.length === 1);
+      await until(async () => received.length === 1, 5000, 'the first event to arrive');
       await writerSide.append('user-1', [event('Second')], 0);
 
       await consuming;
@@ -95,11 +96,3 @@ describe('PostgresEventStore beyond the contract', () => {
     await expect(PostgresEventStore.open({ connectionString: 'postgres://postgres@127.0.0.1:1/nothing' })).rejects.toBeInstanceOf(EventStoreUnavailableError);
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

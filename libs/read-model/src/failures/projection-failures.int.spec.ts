@@ -13,6 +13,7 @@ import { ScimUserRow } from '../users/scim-user.row';
 import { readModelDifferences } from '../verification';
 import { ProjectionFailureRow } from './projection-failure.row';
 import { userCreated } from '../../../domain/src/testing/user-created';
+import { until } from '../../../../test/support/polling';
 
 const POISON = 'poison@example.com';
 
@@ -94,11 +95,11 @@ describe.each(['sqlite', 'postgres'] as const)('an event the read model cannot t
   const renamed = (displayName: string): UserEvent => ({ type: 'UserRenamed', data: { displayName, givenName: null, familyName: null } });
 
   async function projectedThrough(position: GlobalPosition): Promise<void> {
-    for (;;) {
-      const row = await readModel.getRepository(ProjectionCheckpointRow).findOneBy({ name: 'read-model' });
-      if (row?.position === formatPosition(position)) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(
+      async () => (await readModel.getRepository(ProjectionCheckpointRow).findOneBy({ name: 'read-model' }))?.position === formatPosition(position),
+      30_000,
+      `the checkpoint to reach ${formatPosition(position)}`,
+    );
   }
 
   it('given a poison create among others, when projected, then it is set aside with its error, its stream waits, every other stream goes on, and verify reports it', async () => {

@@ -15,6 +15,7 @@ import { ScimUserRow } from '../users/scim-user.row';
 import { readModelDifferences, rebuildReadModel } from '../verification';
 import { RebuildProgress, RebuildRefusedError, rebuildBlueGreen } from './blue-green-rebuild';
 import { userCreated } from '../../../domain/src/testing/user-created';
+import { until } from '../../../../test/support/polling';
 
 /** A blue/green rebuild under a live projector that keeps serving and following the store, on both read-model databases. */
 describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type) => {
@@ -112,12 +113,12 @@ describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type
     return events;
   };
 
-  /** Until the live projector holds the store's last event (no timing asserted: a test timeout ends it). */
+  /** Until the live projector holds the store's last event (no timing asserted: the test's time-out bounds it). */
   async function liveCaughtUp(): Promise<void> {
     const events = await allEvents();
     const last = events[events.length - 1].position;
     const projector = new ReadModelProjector(live, store);
-    while (comparePositions(await projector.checkpoint(), last) < 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(async () => comparePositions(await projector.checkpoint(), last) >= 0, 60_000, 'the live projector to hold the last event');
   }
 
   const tableNames = async (): Promise<string[]> =>

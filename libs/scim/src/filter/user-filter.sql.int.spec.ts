@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import type { DataSource } from 'typeorm';
 import { createFreshPostgresDatabase } from '../../../event-store/src/postgres/fresh-postgres-database';
+import { scimUserRow } from '../../../read-model/src/testing/scim-user-row';
 import { userFilterToSql, userSortColumn, type FilterDialect } from './user-filter.sql';
 
 /** A read model of its own on a real database, and how to throw it away. */
@@ -36,35 +37,10 @@ async function postgresReadModel(): Promise<ReadModelUnderTest> {
   };
 }
 
+/** A row as the users projection writes it; an inactive one is preserved by the IdP, as a deactivation leaves it. */
 function user(id: string, tenantId: string, fields: Partial<ScimUserRow> & Pick<ScimUserRow, 'userName' | 'displayName' | 'createdAt'>): ScimUserRow {
-  const email = fields.email ?? fields.userName;
-  return {
-    id,
-    tenantId,
-    userNameLower: fields.userName.toLowerCase(),
-    email,
-    emailLower: email.toLowerCase(),
-    givenName: null,
-    familyName: null,
-    externalId: null,
-    userPrincipalName: null,
-    active: true,
-    status: fields.active === false ? 'Preserved' : 'Active',
-    preservedBy: fields.active === false ? 'idp' : null,
-    deletedInIdp: false,
-    preservedAt: null,
-    provisionedBy: 'idp',
-    mappingId: null,
-    profileId: null,
-    storageId: null,
-    quotaAmount: null,
-    quotaUnit: null,
-    sendActivationEmail: null,
-    legalHold: false,
-    lastModified: fields.createdAt,
-    revision: 1,
-    ...fields,
-  };
+  const preserved = fields.active === false ? ({ status: 'Preserved', preservedBy: 'idp' } as const) : {};
+  return scimUserRow({ id, tenantId, revision: 1, ...preserved, ...fields });
 }
 
 const T1 = 'tenant-1';
