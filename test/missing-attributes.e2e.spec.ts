@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { eventually } from './support/polling';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
 
@@ -74,11 +75,19 @@ describe(`missing userName or displayName, and users not the tenant's, on ${E2E_
 
     it('when the IdP POSTs a user without displayName, then its refusal is recorded as NoMappingMatched under the userName sent (rule S2)', async () => {
       await scim.post({ schemas: [CORE_USER], userName: 'recorded@missing.test' });
-      const refused = await request(t.http).get('/admin/v1/tenants/missing/audit?outcome=refused&count=1000').auth(admin.clientId, admin.clientSecret);
-      expect(refused.body.entries).toContainEqual(
-        expect.objectContaining({
-          data: expect.objectContaining({ operation: 'create', reason: 'NoMappingMatched', userName: 'recorded@missing.test', status: 400 }),
-        }),
+      // The refusal is recorded before the answer, and reaches the feed once projected (PostgreSQL may take a moment).
+      await eventually(
+        () => request(t.http).get('/admin/v1/tenants/missing/audit?outcome=refused&count=1000').auth(admin.clientId, admin.clientSecret),
+        (refused) =>
+          refused.body.entries?.some(
+            (entry: { data: Record<string, unknown> }) =>
+              entry.data.operation === 'create' &&
+              entry.data.reason === 'NoMappingMatched' &&
+              entry.data.userName === 'recorded@missing.test' &&
+              entry.data.status === 400,
+          ) === true,
+        10_000,
+        "the refusal of recorded@missing.test's create",
       );
     });
   });
