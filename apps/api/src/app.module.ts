@@ -40,6 +40,7 @@ import { ProjectionFailuresReadModel } from './application/reading/projection-fa
 import { ScimWrite } from './scim-users/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
+import { UserHistories } from './application/users/user-history';
 import { IdpUserUpdate } from './application/users/idp-user-update';
 import { UserStreams } from './application/users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
@@ -145,6 +146,7 @@ export class AppModule {
         ApiCredentialStrategy,
         UserStreams,
         UserCommands,
+        UserHistories,
         IdpUserUpdate,
         EmailReservations,
         ProfileSeatsService,

@@ -1,4 +1,4 @@
-import type { IdpAttributes, UserProfile } from '@scim-ledger/domain';
+import { type IdpAttributes, isMissing, requiredDetail, type RequiredAttributes, type UserProfile } from '@scim-ledger/domain';
 import { ScimError } from './scim-error';
 import { isStorableText } from './storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './scim-schemas';
@@ -61,7 +61,8 @@ export function readScimUser(body: unknown): ScimUserInput {
     throw new ScimError(400, `schemas must contain ${CORE_USER_SCHEMA}`, 'invalidSyntax');
   }
   const userName = optionalString(attributes.username, 'userName');
-  if (!userName || !userName.trim()) throw new ScimError(400, 'userName is required', 'invalidValue');
+  // RFC 7643 §4.1.1 makes userName required, so a User read here always has one; what counts as missing is rule L1's (the domain's).
+  if (userName === null || isMissing(userName)) throw new ScimError(400, requiredDetail('userName'), 'invalidValue');
   const name = attributes.name === undefined || attributes.name === null ? {} : lowerKeys(objectAttribute(attributes.name, 'name'));
   const druva = extension(body, DRUVA_USER_SCHEMA);
   return {
@@ -76,6 +77,21 @@ export function readScimUser(body: unknown): ScimUserInput {
     },
     active: attributes.active === undefined || attributes.active === null ? true : scimBoolean(attributes.active, 'active'),
   };
+}
+
+/**
+ * Rule L1's mandatory attributes as the body sent them, for rule M4's check
+ * on a create, made before the rest of the body is read: text, or null where
+ * the attribute is absent or not text (the vendor matches no mapping then).
+ * The first attribute of each name wins, in any case (RFC 7643 §2.1).
+ */
+export function requiredAttributesAsSent(body: unknown): RequiredAttributes {
+  const text = (name: string) => {
+    if (!isObject(body)) return null;
+    const value = Object.entries(body).find(([key]) => key.toLowerCase() === name)?.[1];
+    return typeof value === 'string' ? value : null;
+  };
+  return { userName: text('username'), displayName: text('displayname') };
 }
 
 /** Bounds on what a create keeps for mappings, so an event stays small whatever the IdP sends. */

@@ -4,32 +4,18 @@ import { ScimError, ScimUserView, versionOf } from '@scim-ledger/scim';
 import { ScimWrite } from './scim-write';
 import { Decided } from '../application/event-sourcing/decided-streams';
 import { WriteGuard } from '../application/users/idp-user-update';
-import { LoadedUser, UserStreams, viewAfter } from '../application/users/user-streams';
+import { LoadedUser, viewAfter } from '../application/users/user-streams';
 
 /**
- * The loop every write to an existing user runs: load, check tenant and
- * If-Match, decide, append at the loaded revision. Entra ID and Okta never
- * send If-Match, so a write that loses a race decides again on the fresh
- * state (a PATCH is re-applied: nothing is lost); with If-Match it gets 412.
+ * What SCIM adds around every write to an existing user (the application's
+ * UserCommands and IdpUserUpdate run it): the tenant and If-Match check, and
+ * the answer. Entra ID and Okta never send If-Match, so a write that loses a
+ * race decides again on the fresh state (a PATCH is re-applied: nothing is
+ * lost); with If-Match it gets 412.
  */
 @Injectable()
 export class ExistingUserWrite {
-  constructor(
-    private readonly streams: UserStreams,
-    private readonly write: ScimWrite,
-  ) {}
-
-  async run(
-    userId: string,
-    ifMatch: string | undefined,
-    /** The request's metadata, taken once, so its refusal (if any) and its events share one clock reading. */
-    metadata: CommandMetadata,
-    decideOn: (loaded: LoadedUser, user: KnownUser, metadata: CommandMetadata) => Promise<UserEvent[]>,
-  ): Promise<ScimUserView> {
-    const guard = this.guard(ifMatch, metadata);
-    const decided = await this.streams.decideAndAppend(userId, (loaded) => decideOn(loaded, guard.admit(loaded), metadata), metadata, guard.retry);
-    return this.answer(decided, metadata);
-  }
+  constructor(private readonly write: ScimWrite) {}
 
   /** SCIM's guard on a write: the user must be the tenant's and visible, and at the If-Match version if one was sent (else 412, never a retry). */
   guard(ifMatch: string | undefined, metadata: CommandMetadata): WriteGuard {

@@ -2,6 +2,7 @@ import type { IdpAttributes, UserPlacement } from '../user/user.events';
 import type { Profile, TenantState } from '../tenant/tenant.decider';
 import { firstMatching } from '../tenant/scim-mapping-filter';
 import { DomainRefused } from '../domain-refused';
+import { missingAttributeOf, RequiredAttributes } from '../user/required-attributes';
 
 /** Rule M4's detail, word for word as the vendor words it. */
 export const NO_MAPPING_MATCHED = 'None of the SCIM Mapping matched to create user.';
@@ -15,6 +16,15 @@ export type PlacementRefusal =
   | 'ScimNotEnabled'
   /** Rule L10: no active licence left, or the tenant holds all the users its licences allow. */
   | 'LicenceLimitReached';
+
+/**
+ * Rule M4 on an IdP's create: a user without userName or a display name
+ * (rule L1) matches no mapping, and is refused in the vendor's words before
+ * anything is placed or claimed for it.
+ */
+export function refuseUnmappableUser(user: RequiredAttributes): void {
+  if (missingAttributeOf(user)) throw new DomainRefused('NoMappingMatched', NO_MAPPING_MATCHED);
+}
 
 export interface Placed {
   readonly placement: UserPlacement;

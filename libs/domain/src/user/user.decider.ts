@@ -3,6 +3,7 @@ import { addressFault, canonicalAddress } from '../text/canonical-address';
 import { fitsWidth, TEXT_WIDTH } from '../text/stored-text';
 import { DomainRefused } from '../domain-refused';
 import { NO_MAPPING_MATCHED } from '../provisioning/placement';
+import { refuseIncompleteUser } from './required-attributes';
 
 /** What the IdP says a user is; the decider turns the difference into events. */
 export interface UserProfile {
@@ -248,9 +249,8 @@ function visibleToIdp(state: UserState): KnownUser {
 }
 
 function validProfile(profile: UserProfile): UserProfile {
-  // Rule L1: userName, displayName and email are mandatory.
-  if (!profile.userName.trim()) throw new DomainRefused('InvalidUser', 'userName is required');
-  if (!profile.displayName.trim()) throw new DomainRefused('InvalidUser', 'displayName is required');
+  // Rule L1: userName and displayName are mandatory; the email defaults to the userName.
+  refuseIncompleteUser(profile);
   const userName = sanitiseUserName(profile.userName);
   const email = profile.email.trim() ? profile.email : userName;
   const valid = { ...profile, userName, email };

@@ -1,13 +1,11 @@
 import { AuditEntry, AuditNarrowing, AuditReadModel } from '../../application/reading/audit.read-model';
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
-import { Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { StoredUserEvent, userHistory, userStateAsOf, userStreamId } from '@scim-ledger/domain';
-import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
+import { UserHistories } from '../../application/users/user-history';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
@@ -85,7 +83,7 @@ export class AuditFeedQuery extends PageQuery {
 @AdminController('audit', 'admin/v1/tenants/:tenantId')
 export class AuditController {
   constructor(
-    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly histories: UserHistories,
     private readonly expensiveReads: ExpensiveReads,
     private readonly audit: AuditReadModel,
   ) {}
@@ -96,7 +94,7 @@ export class AuditController {
     requireTenant(call.principal, tenantId);
     // The whole stream is folded, and the tenant makes it as long as it likes: an expensive read (found by the fourth attack on issue 15).
     return this.expensiveReads.run(tenantId, async () => {
-      const { entries, state } = userHistory(await this.stream(tenantId, userId));
+      const { entries, state } = (await this.histories.history(tenantId, userId)) ?? notFound(userId);
       const start = (query.startIndex ?? 1) - 1;
       const count = query.count ?? 100;
       return { userId, status: state.status, totalResults: entries.length, startIndex: start + 1, entries: entries.slice(start, start + count) };
@@ -108,8 +106,8 @@ export class AuditController {
   async state(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: StateQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return this.expensiveReads.run(tenantId, async () => {
-      const stored = await this.stream(tenantId, userId);
-      return { userId, at: query.at ?? null, revision: query.revision ?? null, state: userStateAsOf(stored, { until: query.at, revision: query.revision }) };
+      const state = (await this.histories.stateAsOf(tenantId, userId, { until: query.at, revision: query.revision })) ?? notFound(userId);
+      return { userId, at: query.at ?? null, revision: query.revision ?? null, state };
     });
   }
 
@@ -143,33 +141,12 @@ export class AuditController {
     void reply.type('text/csv; charset=utf-8');
     return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((column) => csvCell(row[column])).join(','))].join('\r\n') + '\r\n';
   }
-
-  /**
-   * The user's stored events; another tenant's user is not found, like an
-   * unknown one. Read and opened a window at a time, handing the event loop
-   * back between windows: a stream of thousands of revisions read at once held
-   * the one thread, and every tenant's lookups waited behind it.
-   */
-  private async stream(tenantId: string, userId: string): Promise<StoredUserEvent[]> {
-    const recorded: StoredUserEvent[] = [];
-    for (;;) {
-      // Shown to a person: a user another api process deleted for good reads shredded here at once, whatever this process cached.
-      const window = await this.eventStore.readStream(userStreamId(userId), {
-        fromRevision: recorded.length,
-        maxCount: STREAM_WINDOW,
-        freshPersonalDataKeys: true,
-      });
-      if (recorded.length === 0 && (window.length === 0 || window[0].data.tenantId !== tenantId))
-        throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
-      recorded.push(...window);
-      if (window.length < STREAM_WINDOW) return recorded;
-      await nextTurn();
-    }
-  }
 }
 
-/** Events a user's history or state reads at once; between two windows, other requests get the event loop. */
-const STREAM_WINDOW = 500;
+/** Another tenant's user is not found, like an unknown one. */
+function notFound(userId: string): never {
+  throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
+}
 
 const CSV_COLUMNS: ReadonlyArray<keyof AuditEntry> = [
   'occurredAt',

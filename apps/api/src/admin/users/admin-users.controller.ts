@@ -4,7 +4,6 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger'
 import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CommandMetadata, foldText, sanitiseUserName, simpleLowerCase, UserCommand } from '@scim-ledger/domain';
 import { UserCreation } from '../../application/provisioning/user-creation';
-import { PermanentDeletion } from '../../application/provisioning/permanent-deletion';
 import type { ScimUserRow } from '@scim-ledger/read-model';
 import { UserCommands } from '../../application/users/user-commands';
 import { ScimUsersReadModel } from '../../application/reading/scim-users.read-model';
@@ -18,7 +17,8 @@ import { TenantCommands } from '../../application/tenants/tenant-commands';
 
 export class CreateUserBody {
   @ApiProperty({ description: 'becomes the email address (rule L2)', example: 'ada@example.com' })
-  // Its bound is the user decider's, on the stored (canonical) form: checked once, there.
+  // The admin API's documented shape (a 400 before any rule runs); a blank one is the domain's InvalidUser (rule L1),
+  // and its bound the user decider's, on the stored (canonical) form.
   @IsString()
   @MinLength(3)
   userName: string;
@@ -72,7 +72,6 @@ export class AdminUsersController {
     private readonly userCommands: UserCommands,
     private readonly tenants: TenantCommands,
     private readonly creation: UserCreation,
-    private readonly deletion: PermanentDeletion,
     private readonly expensiveReads: ExpensiveReads,
     private readonly scimUsers: ScimUsersReadModel,
     private readonly users: UsersReadModel,
@@ -143,8 +142,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Delete a preserved user for good (rule L10); an active user is refused' })
   async deletePermanently(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    await this.row(tenantId, userId);
-    await this.deletion.delete(userId, 'deleted_by_admin', this.metadata(tenantId, call));
+    await this.userCommands.deletePermanently(userId, this.metadata(tenantId, call));
   }
 
   @Post(':userId/legal-hold')
@@ -161,11 +159,10 @@ export class AdminUsersController {
     return this.changed(tenantId, userId, { type: 'ReleaseUserFromLegalHold' }, call);
   }
 
-  /** One command on one existing user of the caller's tenant, answered with the user as it is after. */
+  /** One command on one existing user of the caller's tenant (UserCommands checks it is theirs), answered with the user as it is after. */
   private async changed(tenantId: string, userId: string, command: UserCommand, call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    await this.row(tenantId, userId);
-    await this.run(tenantId, userId, command, call);
+    await this.userCommands.execute(userId, command, this.metadata(tenantId, call));
     return adminUserView(await this.row(tenantId, userId));
   }
 
@@ -177,10 +174,6 @@ export class AdminUsersController {
     const row = await this.users.user(tenantId, userId);
     if (!row) throw new AdminProblem(404, 'Not Found', `user ${userId} not found`);
     return row;
-  }
-
-  private run(tenantId: string, userId: string, command: UserCommand, call: AdminCall): Promise<void> {
-    return this.userCommands.execute(userId, command, this.metadata(tenantId, call));
   }
 }
 

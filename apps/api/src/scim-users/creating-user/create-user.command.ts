@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DomainRefused, firstCharacters, NO_MAPPING_MATCHED, TEXT_WIDTH } from '@scim-ledger/domain';
-import { idpAttributesOf, readScimUser, ScimUserView } from '@scim-ledger/scim';
+import { firstCharacters, RequiredAttributes, refuseUnmappableUser, TEXT_WIDTH } from '@scim-ledger/domain';
+import { idpAttributesOf, readScimUser, requiredAttributesAsSent, ScimUserView } from '@scim-ledger/scim';
 import { NewUser, UserCreation } from '../../application/provisioning/user-creation';
 import { viewAfter } from '../../application/users/user-streams';
 import { RequestContext } from '../../http/request-context';
@@ -24,33 +24,23 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
 
   async execute({ body, context }: CreateScimUser): Promise<ScimUserView> {
     const metadata = this.write.metadata(context);
-    const userName = userNameOf(body);
+    const required = requiredAttributesAsSent(body);
+    // The refusal is filed under the userName sent, cut to what the audit trail holds.
+    const userName = required.userName === null ? null : firstCharacters(required.userName, TEXT_WIDTH.userAttribute);
     return this.write.recorded(metadata, { operation: 'create', userName, userId: null }, async () => {
-      const created = await this.creation.create(newUserFrom(body, userName), metadata);
+      const created = await this.creation.create(newUserFrom(body, required), metadata);
       return viewAfter(created.loaded, created.events, created.revision, metadata.now);
     });
   }
 }
 
 /**
- * The user as the IdP sent it. Rule M4: without userName or displayName no
- * mapping can match; checked on the body as sent, before it is read as a
- * SCIM User, whose own refusal of a missing userName would say less.
+ * The user as the IdP sent it. Rule M4 (the domain's) is judged on the
+ * mandatory attributes as sent, before the body is read as a SCIM User,
+ * whose own refusals of its shape would say less.
  */
-function newUserFrom(body: unknown, userName: string | null): NewUser {
-  if (!userName?.trim() || !hasDisplayName(body)) throw new DomainRefused('NoMappingMatched', NO_MAPPING_MATCHED);
+function newUserFrom(body: unknown, required: RequiredAttributes): NewUser {
+  refuseUnmappableUser(required);
   const { profile, active } = readScimUser(body);
   return { by: 'idp', profile, active, idpAttributes: idpAttributesOf(body) };
-}
-
-function userNameOf(body: unknown): string | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const entry = Object.entries(body).find(([name]) => name.toLowerCase() === 'username');
-  return typeof entry?.[1] === 'string' ? firstCharacters(entry[1], TEXT_WIDTH.userAttribute) : null;
-}
-
-function hasDisplayName(body: unknown): boolean {
-  if (typeof body !== 'object' || body === null) return false;
-  const entry = Object.entries(body).find(([name]) => name.toLowerCase() === 'displayname');
-  return typeof entry?.[1] === 'string' && entry[1].trim().length > 0;
 }

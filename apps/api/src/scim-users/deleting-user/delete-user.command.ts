@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decide } from '@scim-ledger/domain';
+import { UserCommands } from '../../application/users/user-commands';
 import { RequestContext } from '../../http/request-context';
 import { ExistingUserWrite } from '../existing-user-write';
 import { ScimWrite } from '../scim-write';
@@ -16,6 +16,7 @@ export class DeleteScimUser {
 @CommandHandler(DeleteScimUser)
 export class DeleteScimUserHandler implements ICommandHandler<DeleteScimUser, void> {
   constructor(
+    private readonly commands: UserCommands,
     private readonly existing: ExistingUserWrite,
     private readonly write: ScimWrite,
   ) {}
@@ -24,7 +25,7 @@ export class DeleteScimUserHandler implements ICommandHandler<DeleteScimUser, vo
     // The preserved user keeps its address, so the IdP's re-assignment finds it again (rule L5).
     const metadata = this.write.metadata(context);
     await this.write.recorded(metadata, { operation: 'delete', userName: null, userId }, () =>
-      this.existing.run(userId, ifMatch, metadata, async (loaded) => decide({ type: 'DeleteUserInIdp' }, loaded.state)),
+      this.commands.execute(userId, { type: 'DeleteUserInIdp' }, metadata, this.existing.guard(ifMatch, metadata)),
     );
   }
 }
