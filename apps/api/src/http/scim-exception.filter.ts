@@ -26,8 +26,9 @@ export class ScimExceptionFilter implements ExceptionFilter {
     if (request.url.startsWith('/admin/')) return this.adminErrors.catch(exception, host);
     const reply = http.getResponse<FastifyReply>();
     const error = toScimError(exception);
-    // 501 (group pushes) and a rule's refusal (an unhealthy storage, M6: 503) are deliberate answers, not failures worth a stack trace.
-    if (error.status >= 500 && error.status !== 501 && !(exception instanceof DomainRefused)) {
+    // 501 (group pushes) and a rule's 503 (an unhealthy storage, M6) are deliberate answers, not failures worth a stack trace;
+    // a refusal answered 500 (a tenant's reason under a SCIM route) is our fault, and its request id must find this line.
+    if (error.status >= 500 && error.status !== 501 && !(exception instanceof DomainRefused && error.status === 503)) {
       this.logger.error(`request ${request.id} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     void reply
