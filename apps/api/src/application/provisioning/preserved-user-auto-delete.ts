@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '../../tokens';
 import { TenantsReadModel } from '../reading/tenants.read-model';
 import { UsersReadModel } from '../reading/users.read-model';
 import { PermanentDeletion } from './permanent-deletion';
+import type { ScimUserRow } from '@scim-ledger/read-model';
 
 /** Users deleted per run at most, so one run never holds the writer long; the next run takes the rest. */
 const BATCH = 500;
@@ -53,9 +54,13 @@ export class PreservedUserAutoDelete implements OnApplicationBootstrap, OnModule
     for (const profile of profiles) {
       const preservedBefore = autoDeletePreservedBefore(profile.autoDeletePreservedAfterDays, now.toISOString());
       if (preservedBefore === null) continue;
-      const candidates = await this.users.preservedUsersDueForAutoDeletion({ tenantId: profile.tenantId, profileId: profile.id }, preservedBefore, BATCH);
-      // The query finds them by the index; the rule decides, so the two can never disagree on who goes.
-      for (const user of candidates.filter((row) => isDueForAutoDeletion(row, profile.autoDeletePreservedAfterDays, now.toISOString()))) {
+      const due = this.dueUsers(
+        { tenantId: profile.tenantId, profileId: profile.id },
+        profile.autoDeletePreservedAfterDays,
+        preservedBefore,
+        now.toISOString(),
+      );
+      for await (const user of due) {
         const metadata: CommandMetadata = {
           tenantId: user.tenantId,
           actor: { kind: 'system', id: 'preserved-user-auto-delete' },
@@ -68,5 +73,27 @@ export class PreservedUserAutoDelete implements OnApplicationBootstrap, OnModule
       }
     }
     return deleted;
+  }
+
+  /** At most BATCH users of the profile that rule L10 says are due at `now`, longest preserved first. */
+  private async *dueUsers(
+    profile: { readonly tenantId: string; readonly profileId: string },
+    autoDeletePreservedAfterDays: number | null,
+    preservedBefore: string,
+    now: string,
+  ): AsyncGenerator<ScimUserRow> {
+    let yielded = 0;
+    let after: { preservedAt: string; id: string } | null = null;
+    for (;;) {
+      const page = await this.users.usersPreservedAtOrBefore(profile, preservedBefore, after, BATCH);
+      for (const user of page) {
+        if (!isDueForAutoDeletion(user, autoDeletePreservedAfterDays, now)) continue;
+        yield user;
+        if (++yielded === BATCH) return;
+      }
+      if (page.length < BATCH) return;
+      const last = page[page.length - 1];
+      after = { preservedAt: last.preservedAt!, id: last.id };
+    }
   }
 }

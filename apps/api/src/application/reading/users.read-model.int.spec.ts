@@ -78,16 +78,22 @@ describe.each(READ_MODEL_BACKENDS)('the users read model on %s', (_backend, open
     expect(await users.usersByStatus('tenant-none')).toEqual({ active: 0, preserved: 0 });
   });
 
-  it("given a profile's preserved users, when those due for auto-deletion are asked, then preserved at or before the cut-off and not on hold, in that profile and tenant, longest preserved first (rule L10)", async () => {
-    const due = await users.preservedUsersDueForAutoDeletion({ tenantId: 'tenant-a', profileId: 'profile-1' }, CUT_OFF, 500);
-    expect(due.map((row) => row.id)).toEqual(['a-due-long-ago', 'a-due-deleted-in-idp', 'a-due-at-cut-off']);
+  it("given a profile's preserved users, when those preserved by the cut-off are asked, then each of that profile and tenant preserved at or before it, on hold or not (the rule decides), longest preserved first (rule L10)", async () => {
+    const found = await users.usersPreservedAtOrBefore({ tenantId: 'tenant-a', profileId: 'profile-1' }, CUT_OFF, null, 500);
+    expect(found.map((row) => row.id)).toEqual(['a-preserved-held', 'a-due-long-ago', 'a-due-deleted-in-idp', 'a-due-at-cut-off']);
     // Each deletion appends at the revision the read model showed.
-    expect(due.find((row) => row.id === 'a-due-at-cut-off')).toMatchObject({ tenantId: 'tenant-a', revision: 7 });
+    expect(found.find((row) => row.id === 'a-due-at-cut-off')).toMatchObject({ tenantId: 'tenant-a', revision: 7 });
   });
 
-  it('given more users due than a run takes, when asked, then the longest preserved, no more than asked', async () => {
-    const due = await users.preservedUsersDueForAutoDeletion({ tenantId: 'tenant-a', profileId: 'profile-1' }, CUT_OFF, 2);
-    expect(due.map((row) => row.id)).toEqual(['a-due-long-ago', 'a-due-deleted-in-idp']);
+  it('given more users than a page holds, when paged after the last one seen, then the next ones, no more than asked, none twice', async () => {
+    const profile = { tenantId: 'tenant-a', profileId: 'profile-1' };
+    const first = await users.usersPreservedAtOrBefore(profile, CUT_OFF, null, 2);
+    const last = first[first.length - 1];
+    const next = await users.usersPreservedAtOrBefore(profile, CUT_OFF, { preservedAt: last.preservedAt!, id: last.id }, 2);
+    expect([first.map((row) => row.id), next.map((row) => row.id)]).toEqual([
+      ['a-preserved-held', 'a-due-long-ago'],
+      ['a-due-deleted-in-idp', 'a-due-at-cut-off'],
+    ]);
   });
 
   it('given users on legal hold, active or preserved, when counted, then each of the tenant, no other', async () => {

@@ -44,27 +44,26 @@ export class UsersReadModel {
   }
 
   /**
-   * The SQL form of the domain's isDueForAutoDeletion (rule L10): the
-   * profile's users preserved at or before `preservedBefore`
-   * (autoDeletePreservedBefore) and not on legal hold, longest preserved
-   * first, at most `count`.
+   * The profile's users last preserved at or before `preservedBefore`
+   * (autoDeletePreservedBefore), longest preserved first, `count` at a time
+   * after `after`: where rule L10's auto-delete looks. Whether each is due is
+   * the domain's isDueForAutoDeletion, not this query's: it narrows by the
+   * instant only, and pages on, so users the rule keeps (on legal hold) never
+   * hold back the ones behind them.
    */
-  preservedUsersDueForAutoDeletion(
+  usersPreservedAtOrBefore(
     profile: { readonly tenantId: string; readonly profileId: string },
     preservedBefore: string,
+    after: { readonly preservedAt: string; readonly id: string } | null,
     count: number,
   ): Promise<ScimUserRow[]> {
-    return this.dataSource
+    const query = this.dataSource
       .getRepository(ScimUserRow)
       .createQueryBuilder('u')
       .where('u."tenantId" = :tenantId AND u."profileId" = :profileId', { tenantId: profile.tenantId, profileId: profile.profileId })
-      .andWhere('u.status = :status AND u."legalHold" = :held AND u."preservedAt" <= :preservedBefore', {
-        status: 'Preserved',
-        held: false,
-        preservedBefore,
-      })
-      .orderBy('u."preservedAt"', 'ASC')
-      .limit(count)
-      .getMany();
+      .andWhere('u."preservedAt" <= :preservedBefore', { preservedBefore });
+    if (after)
+      query.andWhere('(u."preservedAt" > :afterAt OR (u."preservedAt" = :afterAt AND u.id > :afterId))', { afterAt: after.preservedAt, afterId: after.id });
+    return query.orderBy('u."preservedAt"', 'ASC').addOrderBy('u.id', 'ASC').limit(count).getMany();
   }
 }
