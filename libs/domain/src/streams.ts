@@ -3,7 +3,7 @@ import { ProfileOfTenant, profileSeatsStream } from './profile-seats/profile-sea
 import { provisioningRefusalsStream } from './provisioning/provisioning-refusals.stream';
 import { tenantStream } from './tenant/tenant.stream';
 import { userStream } from './user/user.stream';
-import type { PersonalFields, StreamModule } from './stream-module';
+import type { PersonalFields } from './stream-module';
 
 /** Which kind of stream an id names, and whose it is: for readers of `$all` (projector, verification, exports). */
 export type StreamOf =
@@ -28,26 +28,30 @@ export function streamOf(streamId: string): StreamOf | null {
   return null;
 }
 
+/** What the personal-data policy reads of a stream module (as a method, so any module's entity type fits). */
+interface PersonalDataOfKind {
+  readonly name: { parse(streamId: string): unknown };
+  personalData?(id: unknown, event: { readonly type: string; readonly data: Record<string, unknown> }): PersonalFields | null;
+}
+
 /** The event store's personal-data policy for one stream kind: none when its events name no person. */
-function personalDataPolicyOf<Id, C, E extends { readonly type: string }, S>(module: StreamModule<Id, C, E, S>): PersonalDataPolicy | null {
-  const personalData = module.personalData;
-  if (!personalData) return null;
+function personalDataPolicyOf(module: PersonalDataOfKind): PersonalDataPolicy | null {
+  if (!module.personalData) return null;
   return (streamId, event) => {
     const id = module.name.parse(streamId);
-    return id === null ? null : personalData(id, event);
+    return id === null ? null : (module.personalData?.(id, event) ?? null);
   };
 }
 
 type PersonalDataPolicy = (streamId: string, event: { readonly type: string; readonly data: Record<string, unknown> }) => PersonalFields | null;
 
-/** Every stream kind's policy: a new kind's personal fields are sealed once its module says which they are and is listed here. */
-const PERSONAL_DATA_POLICIES = [
-  personalDataPolicyOf(userStream),
-  personalDataPolicyOf(tenantStream),
-  personalDataPolicyOf(emailReservationStream),
-  personalDataPolicyOf(profileSeatsStream),
-  personalDataPolicyOf(provisioningRefusalsStream),
-].filter((policy) => policy !== null);
+/**
+ * Every stream kind of the domain. A new kind is listed here: its events'
+ * personal fields are sealed by what its module says (personalData).
+ */
+export const STREAM_MODULES = [userStream, tenantStream, emailReservationStream, profileSeatsStream, provisioningRefusalsStream] as const;
+
+const PERSONAL_DATA_POLICIES = STREAM_MODULES.map((module: PersonalDataOfKind) => personalDataPolicyOf(module)).filter((policy) => policy !== null);
 
 /**
  * Crypto-shredding (README, "Personal data"): the policy the event store
