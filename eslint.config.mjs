@@ -5,8 +5,52 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+/** Node's built-in modules as they may also be imported, without the node: prefix. */
+const NODE_MODULES_BY_BARE_NAME = [
+  'fs',
+  'fs/*',
+  'http',
+  'https',
+  'http2',
+  'net',
+  'dgram',
+  'dns',
+  'tls',
+  'child_process',
+  'cluster',
+  'worker_threads',
+  'os',
+  'process',
+  'readline',
+  'timers',
+  'timers/*',
+  'v8',
+  'vm',
+];
+
 /** apps/api's route folders (SCIM and admin). */
-const API_ROUTES = ['**/admin/*', '**/scim-users/*', '**/scim-groups/*', '**/discovery/*', '**/bench-noop/*', '**/app.module', '**/create-app'];
+const ROUTE_FOLDERS = ['admin', 'scim-users', 'scim-groups', 'discovery', 'bench-noop'];
+const API_ROUTES = [...ROUTE_FOLDERS.map((folder) => `**/${folder}/*`), '**/app.module', '**/create-app'];
+
+/** A route folder imports no other: what two routes share lives below them (application/, http/, auth/). */
+const routesApart = () =>
+  ROUTE_FOLDERS.map((folder) => ({
+    files: [`apps/api/src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ROUTE_FOLDERS.filter((other) => other !== folder).map((other) => `**/${other}/*`),
+              message: 'a route never imports another route\'s folder: what both need lives below them (README, "Layers of apps/api").',
+            },
+            ...READ_MODEL_QUERIED_IN_READING,
+          ],
+        },
+      ],
+    },
+  }));
 
 const APPLICATION_KNOWS_NO_EDGE = {
   group: ['**/http/*', '**/auth/*', ...API_ROUTES],
@@ -46,13 +90,32 @@ export default tseslint.config(
     // The domain is pure (STYLE points 1, 2, 7): no framework, ORM, database or other library of the project.
     files: ['libs/domain/src/**/*.ts'],
     rules: {
+      // No clock and no chance in the domain: time and ids arrive with the command (shared/STYLE.md point 1).
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'the domain reads no clock: the time arrives with the command.' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'the domain reads no clock: the time arrives with the command.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'the domain draws no chance: ids arrive with the command.',
+        },
+        { selector: 'ImportExpression', message: 'libs/domain imports statically, so its boundaries are checked.' },
+      ],
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['@nestjs/*', 'typeorm', 'better-sqlite3', 'pg', '@eventstore/*', 'fastify', 'node:fs', 'node:fs/*', 'node:net', 'node:http'],
+              group: ['@nestjs/*', 'typeorm', 'better-sqlite3', 'pg', '@eventstore/*', 'fastify'],
               message: 'libs/domain is pure: no framework, storage or I/O (shared/STYLE.md points 1 and 7).',
+            },
+            {
+              // Node's modules do I/O, but for two pure computations: a digest and IDNA's domain mapping.
+              group: ['node:*', '!node:crypto', '!node:url', ...NODE_MODULES_BY_BARE_NAME],
+              message: "libs/domain is pure: no file, network, process or thread (shared/STYLE.md point 1); only node:crypto's digests and node:url's IDNA.",
             },
             {
               group: ['@scim-ledger/*', '**/apps/**', '**/event-store/**', '**/read-model/**', '**/scim/**', '**/platform/**'],
@@ -79,6 +142,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: READ_MODEL_QUERIED_IN_READING }],
     },
   },
+  ...routesApart(),
   {
     // apps/api's layers point one way (README, "Layers of apps/api"): below the routes nothing imports a route folder,
     // and the application layer knows no HTTP edge either.
