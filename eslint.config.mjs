@@ -126,14 +126,25 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // Libraries never reach into an app.
-    files: ['libs/**/*.ts'],
-    ignores: ['libs/domain/src/**/*.ts'],
+  // Libraries never reach into an app, and each uses only the libraries below it: the event store and the platform
+  // none, the SCIM library the domain, the read model the domain and the event store (README, Architecture).
+  ...Object.entries({ 'event-store': [], platform: [], scim: ['domain'], 'read-model': ['domain', 'event-store'] }).map(([library, below]) => ({
+    files: [`libs/${library}/**/*.ts`],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**'], message: 'a library never imports an app.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/apps/**'], message: 'a library never imports an app.' },
+            {
+              group: ['@scim-ledger/*', ...below.map((name) => `!@scim-ledger/${name}`)],
+              message: `libs/${library} uses ${below.length ? below.map((name) => `libs/${name}`).join(' and ') : 'no other library of the project'}.`,
+            },
+          ],
+        },
+      ],
     },
-  },
+  })),
   {
     // The routes and whatever else in apps/api has no boundary of its own below.
     files: ['apps/api/src/**/*.ts'],
