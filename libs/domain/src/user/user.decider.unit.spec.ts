@@ -134,6 +134,29 @@ describe('User decider', () => {
     it('given an existing user, when created again, then refused', () => {
       given(created).when(create()).thenRefused('UserAlreadyExists');
     });
+
+    // Killed mutants of `npm run test:mutation`: only a user the IdP deleted comes back on a POST.
+    it('given a user the IdP deactivated but never deleted, when the IdP creates it again, then refused as a duplicate, not reactivated (rule L5)', () => {
+      given(created, deactivated).when(create()).thenRefused('UserAlreadyExists');
+    });
+
+    it('given an address whose case-folded form outgrows the column (300 × İ), when created, then refused as invalid: the bound holds on the stored form (issue 15)', () => {
+      given()
+        .when(create({ userName: `${'İ'.repeat(300)}@example.com`, email: 'ada@example.com' }))
+        .thenRefused('InvalidUser');
+      given()
+        .when(create({ email: `${'İ'.repeat(300)}@example.com` }))
+        .thenRefused('InvalidUser');
+    });
+
+    it('given an address holding a zero-width space, when created, then refused as invalid: it would spell one mailbox twice (rule L8)', () => {
+      given()
+        .when(create({ userName: 'a\u200Bda@example.com', email: 'ada@example.com' }))
+        .thenRefused('InvalidUser');
+      given()
+        .when(create({ email: 'a\u200Bda@example.com' }))
+        .thenRefused('InvalidUser');
+    });
   });
 
   describe('UpdateUserFromIdp', () => {
@@ -145,6 +168,21 @@ describe('User decider', () => {
       given(created)
         .when(update({ displayName: 'Ada King' }))
         .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'Lovelace' } }]);
+    });
+
+    it('given a user, when only the given name or only the family name changes, then UserRenamed (rule A1: names follow the IdP)', () => {
+      given(created)
+        .when(update({ givenName: 'Augusta' }))
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada Lovelace', givenName: 'Augusta', familyName: 'Lovelace' } }]);
+      given(created)
+        .when(update({ familyName: 'King' }))
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada Lovelace', givenName: 'Ada', familyName: 'King' } }]);
+    });
+
+    it('given a user, when only its email changes, then UserEmailChanged (rule A1: the email follows the IdP)', () => {
+      given(created)
+        .when(update({ email: 'lovelace@example.com' }))
+        .then([{ type: 'UserEmailChanged', data: { userName: 'ada@example.com', email: 'lovelace@example.com' } }]);
     });
 
     it('given a user, when userName and email change domain, then UserEmailChanged on the same user (rule L3)', () => {
@@ -234,6 +272,28 @@ describe('User decider', () => {
 
     it('given an active user, when deleted for good, then refused: only preserved users can be (rule L10)', () => {
       given(created).when(deleteForGood).thenRefused('UserNotPreserved');
+    });
+
+    it("given an active user, when its tenant's deletion deletes it for good, then it is: a tenant's deletion takes its active users too", () => {
+      given(created)
+        .when({ type: 'DeleteUserPermanently', data: { reason: 'tenant_deleted' } })
+        .then([{ type: 'UserDeletedPermanently', data: { reason: 'tenant_deleted' } }]);
+    });
+
+    it('given a user, when an administrator creates the same user, then refused as a duplicate', () => {
+      given(created)
+        .when({ type: 'CreateUserByAdmin', data: { userId: 'u1', tenantId: 't1', profile: ada } })
+        .thenRefused('UserAlreadyExists');
+    });
+
+    it('given an active user, when an administrator reactivates it, then nothing happens', () => {
+      given(created).when({ type: 'ReactivateUserByAdmin' }).then([]);
+    });
+
+    it('given a user an administrator preserved and reactivated, when preserved by an administrator again, then it is preserved again (rule L6)', () => {
+      given(created, preservedByAdmin, { type: 'UserReactivated', data: { by: 'admin' } })
+        .when({ type: 'PreserveUserByAdmin' })
+        .then([preservedByAdmin]);
     });
 
     it('given a preserved user on legal hold, when deleted for good, then refused (rule L10)', () => {
