@@ -45,4 +45,18 @@ describe('Licence limits (rule L10)', () => {
     expect(licenceRefusal(tenantWithLicences(10, 10), { active: 9, preserved: 12 }, 'add-preserved')).toBeNull();
     expect(licenceRefusal(tenantWithLicences(10, 10), { active: 9, preserved: 13 }, 'add-preserved')).toMatch(/110 %/);
   });
+
+  // Which limit each change answers to (rule L10), pinned where `npm run test:mutation` found it open.
+  it('given every active licence in use, when a preserved user is added, then only the 110 % limit applies to it', () => {
+    expect(licenceRefusal(tenantWithLicences(10, 0), { active: 10, preserved: 0 }, 'add-preserved')).toBeNull();
+  });
+
+  it('given users at the 110 % limit, when a preserved user is reactivated, then it needs an active licence only: it adds no user', () => {
+    expect(licenceRefusal(tenantWithLicences(10, 0), { active: 9, preserved: 2 }, 'reactivate')).toBeNull();
+  });
+
+  it('given active and preserved users that together reach the limit, when a user is added, then refused: both count', () => {
+    // 10 licences: 11 users in all; 5 active and 6 preserved are 11.
+    expect(licenceRefusal(tenantWithLicences(10, 0), { active: 5, preserved: 6 }, 'add-preserved')).toMatch(/110 %/);
+  });
 });

@@ -23,4 +23,8 @@ describe('simpleLowerCase: lower() as PostgreSQL spells it', () => {
     }
     expect(longer).toEqual([]);
   });
+
+  it('given ASCII capitals only, when lower-cased, then they become small letters (the ASCII path)', () => {
+    expect(simpleLowerCase('ADA Lovelace')).toBe('ada lovelace');
+  });
 });
