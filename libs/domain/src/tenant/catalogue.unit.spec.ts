@@ -88,6 +88,31 @@ describe('Tenant decider', () => {
         .then([{ type: 'ProfileChanged', data: { ...globalCreated.data, maxUsers: 250, autoDeletePreservedAfterDays: 30 } }]);
     });
 
+    // Each field on its own is a change (`npm run test:mutation` found a comparison that could ignore any one of them).
+    it.each([
+      ['its name', { name: 'Worldwide' }],
+      ['its cap (rule M5)', { maxUsers: 3 }],
+      ['its auto-delete period (rule L10)', { autoDeletePreservedAfterDays: 7 }],
+      ['one storage fewer (rule M7)', { storageIds: ['s-us'] }],
+    ])('given a profile, when only %s changes, then ProfileChanged', (_, over) => {
+      const changed = { ...spec, ...over };
+      given(created, euAdded, usAdded, globalCreated)
+        .when({ type: 'UpdateProfile', data: changed })
+        .then([
+          {
+            type: 'ProfileChanged',
+            data: { ...globalCreated.data, ...over, storageIds: [...new Set(changed.storageIds)].sort() },
+          },
+        ]);
+    });
+
+    it('given a profile, when one of its storages is swapped for another (as many as before), then ProfileChanged (rule M7)', () => {
+      const apAdded: TenantEvent = { type: 'StorageAdded', data: { storageId: 's-ap', name: 'Sydney', region: 'ap-southeast-2', health: 'healthy' } };
+      given(created, euAdded, usAdded, apAdded, globalCreated)
+        .when({ type: 'UpdateProfile', data: { ...spec, storageIds: ['s-us', 's-ap'] } })
+        .then([{ type: 'ProfileChanged', data: { ...globalCreated.data, storageIds: ['s-ap', 's-us'] } }]);
+    });
+
     it('given a profile, when updated with the same storages in another order, then nothing happens', () => {
       given(created, euAdded, usAdded, globalCreated)
         .when({ type: 'UpdateProfile', data: { ...spec, storageIds: ['s-eu', 's-us'] } })
@@ -223,6 +248,21 @@ describe('Tenant decider', () => {
               },
             },
           ]);
+      });
+
+      // Each field on its own is a change (`npm run test:mutation` found a comparison that could ignore any one of them).
+      it.each([
+        ['its name', { name: 'Sales EMEA' }],
+        ['its profile', { profileId: 'p-global' }],
+        ['its quota amount', { quota: { amount: 60, unit: 'GB' as const } }],
+        ['its quota unit', { quota: { amount: 50, unit: 'TB' as const } }],
+        ['its activation email (rule M1)', { sendActivationEmail: false }],
+      ])('given a mapping, when only %s changes, then ScimMappingChanged (rule M3)', (_, over) => {
+        const { mappingId, name, profileId, storageId, quota, sendActivationEmail } = (change(over) as Extract<TenantCommand, { type: 'ChangeScimMapping' }>)
+          .data;
+        given(...setUp, salesAdded)
+          .when(change(over))
+          .then([{ type: 'ScimMappingChanged', data: { mappingId, name, profileId, storageId, quota, sendActivationEmail } }]);
       });
 
       it('given a change, then the filter in state is kept', () => {
