@@ -76,4 +76,31 @@ describe('placeNewUser (rules M2–M4, M6)', () => {
     });
     expect(() => placeNewUser(tenant, { department: 'Engineering' })).toThrow(expect.objectContaining({ name: 'DomainRefused', reason: 'ScimNotEnabled' }));
   });
+
+  // Pinned where `npm run test:mutation` found them open.
+  it('given a deleted tenant, when placing, then refused as ScimNotEnabled (rule T6)', () => {
+    expect(() => placeNewUser(tenantWith({ type: 'TenantDeleted', data: {} }), { department: 'R&D' })).toThrow(
+      expect.objectContaining({ reason: 'ScimNotEnabled' }),
+    );
+  });
+
+  it('given a mapping to the second of two profiles, when placing, then the user gets that profile, not the first (rule M2)', () => {
+    const tenant = tenantWith(
+      { type: 'ProfileCreated', data: { profileId: 'contractors', name: 'Contractors', maxUsers: 3, autoDeletePreservedAfterDays: 7, storageIds: ['eu'] } },
+      {
+        type: 'ScimMappingAdded',
+        data: {
+          mappingId: 'temps',
+          name: 'Temps',
+          filter: { attribute: 'department', values: ['Temps'] },
+          profileId: 'contractors',
+          storageId: 'eu',
+          quota: { amount: 1, unit: 'GB' },
+          sendActivationEmail: true,
+        },
+      },
+    );
+    const placed = placeNewUser(tenant, { department: 'Temps' });
+    expect([placed.placement.profileId, placed.profile.maxUsers]).toEqual(['contractors', 3]);
+  });
 });

@@ -37,4 +37,8 @@ describe('Preserved-user auto-delete (rule L10)', () => {
     // 13:00+01:00 is 12:00Z: exactly 30 days.
     expect(isDueForAutoDeletion(preservedAt('2026-11-03T13:00:00.000+01:00'), 30, NOW)).toBe(true);
   });
+
+  it('given an active user that still carries the instant it was once preserved, then not due: only a preserved user is (`npm run test:mutation`)', () => {
+    expect(isDueForAutoDeletion({ status: 'Active', legalHold: false, preservedAt: daysBefore(365) }, 30, NOW)).toBe(false);
+  });
 });
