@@ -46,6 +46,10 @@ describe('Profile seats decider (rule M5)', () => {
       .thenRefused('ProfileFull');
   });
 
+  it('given a user holding a seat of a full profile, when it takes a seat again (a retried create), then nothing: one user, one seat (`npm run test:mutation`)', () => {
+    given(taken('u1', 1), taken('u2', 2)).when(take('u1', 2)).then([]);
+  });
+
   it('given a holder, when it releases its seat, then the count drops; when it releases again, then nothing happens', () => {
     const release: ProfileSeatCommand = { type: 'ReleaseProfileSeat', data: { profileId: 'staff', userId: 'u1' } };
     const released: ProfileSeatEvent = { type: 'ProfileSeatReleased', data: { profileId: 'staff', userId: 'u1', seatsInUse: 1 } };
@@ -91,6 +95,9 @@ describe('Profile seats decider (rule M5)', () => {
       expect(seatIsStale({ takenAt: NOW, userExists: true, userDeleted: true, userProfileId: null }, 'staff', NOW)).toBe(true);
       expect(seatIsStale({ takenAt: NOW, userExists: true, userDeleted: false, userProfileId: 'other' }, 'staff', NOW)).toBe(true);
       expect(seatIsStale({ takenAt: NOW, userExists: true, userDeleted: false, userProfileId: 'staff' }, 'staff', NOW)).toBe(false);
+    });
+    it('given a holder whose user exists without a profile yet (created by hand, rule L7), then not stale: its seat is not taken from it', () => {
+      expect(seatIsStale({ takenAt: NOW, userExists: true, userDeleted: false, userProfileId: null }, 'staff', at(PROFILE_SEAT_LEASE_MS * 2))).toBe(false);
     });
   });
 });
