@@ -55,6 +55,16 @@ describe('Email reservation decider (rules L8, L9)', () => {
       .then([{ type: 'EmailReserved', data: { email: 'ada@example.com', userId: 'u2', tenantId: 't2', reservedAt: NOW, replacedUserId: null } }]);
   });
 
+  it("given a stale holder replaced, when the replaced user's release is folded after, then the address stays the new holder's (rule L8, `npm run test:mutation`)", () => {
+    const replacedByU2: EmailReservationEvent = {
+      type: 'EmailReserved',
+      data: { email: 'ada@example.com', userId: 'u2', tenantId: 't2', reservedAt: NOW, replacedUserId: 'u1' },
+    };
+    given(reservedByU1, replacedByU2, { type: 'EmailReleased', data: { email: 'ada@example.com', userId: 'u1' } })
+      .when(reserve('u3', true))
+      .thenRefused('EmailTaken');
+  });
+
   it('given a reservation by another user, when someone else releases it, then nothing happens', () => {
     given(reservedByU1)
       .when({ type: 'ReleaseEmail', data: { email: 'ada@example.com', userId: 'u2' } })
