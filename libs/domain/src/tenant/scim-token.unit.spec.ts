@@ -52,6 +52,21 @@ describe('Tenant decider', () => {
       expect(JSON.stringify(state)).not.toContain(HASH_A);
     });
 
+    // Pinned where `npm run test:mutation` found them open.
+    it('given admin credentials but no SCIM token yet, when one is generated, then the list gains its SCIM entry beside them (rule T4)', () => {
+      const state = active(given(created, scimOn, adminIssued).when(generate('tok1', HASH_A)).thenState());
+      expect(state.apiCredentials.map((entry) => entry.kind).sort()).toEqual(['admin', 'scim']);
+    });
+
+    it("given a rotation, when the previous token's use or reminder is recorded late, then the current token's last use and reminders are untouched (rules T2, T3)", () => {
+      const rotated = given(created, scimOn, tokenGenerated).when(generate('tok2', HASH_B)).thenState();
+      const late: TenantEvent[] = [
+        { type: 'ScimTokenUsed', data: { tokenId: 'tok1', usedAt: '2025-06-02T00:00:00.000Z' } },
+        { type: 'ScimTokenExpiryReminderDue', data: { tokenId: 'tok1', daysBefore: 30, expiresAt: EXPIRES, dueAt: '2025-06-02T00:00:00.000Z' } },
+      ];
+      expect(active(foldTenant(late, rotated)).scimToken).toMatchObject({ tokenId: 'tok2', lastUsedAt: null, remindersRecorded: [] });
+    });
+
     it('given a rotation, then the one SCIM entry of the credentials list is updated in place (rule T4)', () => {
       const state = active(given(created, scimOn, tokenGenerated, adminIssued).when(generate('tok2', HASH_B)).thenState());
       expect(state.apiCredentials).toEqual([
