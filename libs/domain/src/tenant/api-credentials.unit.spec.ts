@@ -24,6 +24,36 @@ describe('Tenant decider', () => {
       given(created, adminIssued).when(issue()).then([]);
     });
 
+    // Two credentials at once, pinned where `npm run test:mutation` found them open.
+    const second: TenantEvent = {
+      type: 'ApiCredentialIssued',
+      data: { credentialId: 'c2', clientId: 'client-2', secretHash: HASH_C, name: 'Monitoring', issuedAt: NOW },
+    };
+
+    it('given a credential, when a second is issued with its own id and client id, then it is issued', () => {
+      given(created, adminIssued)
+        .when(issue({ credentialId: 'c2', clientId: 'client-2', name: 'Monitoring' }))
+        .then([second]);
+    });
+
+    it('given two credentials, when the second is revoked, then only it is revoked, the first still works', () => {
+      const revokeSecond: TenantCommand = { type: 'RevokeApiCredential', data: { credentialId: 'c2', now: '2025-04-01T00:00:00.000Z' } };
+      given(created, adminIssued, second)
+        .when(revokeSecond)
+        .then([{ type: 'ApiCredentialRevoked', data: { credentialId: 'c2', revokedAt: '2025-04-01T00:00:00.000Z' } }]);
+      const state = active(given(created, adminIssued, second).when(revokeSecond).thenState());
+      expect(state.apiCredentials.map((entry) => (entry.kind === 'admin' ? [entry.credentialId, entry.revokedAt] : entry.kind))).toEqual([
+        ['c1', null],
+        ['c2', '2025-04-01T00:00:00.000Z'],
+      ]);
+    });
+
+    it('given a credential, when issued again with its id under another name, then refused: not the same credential', () => {
+      given(created, adminIssued)
+        .when(issue({ name: 'Something else' }))
+        .thenRefused('ApiCredentialAlreadyExists');
+    });
+
     it('given a credential, when another is issued with its id, then refused', () => {
       given(created, adminIssued)
         .when(issue({ clientId: 'client-2' }))
