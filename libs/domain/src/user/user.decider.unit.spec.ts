@@ -361,6 +361,19 @@ describe('User decider', () => {
       expect(upcast.data).toMatchObject({ provisionedBy: 'admin', placement: null });
     });
 
+    it('given a stored v1 UserCreated by the operator, or one stored before events carried a version, when upcast, then each reads as v1 did (`npm run test:mutation`)', () => {
+      const byOperator = upcastUserEvent({
+        type: 'UserCreated',
+        data: { userId: 'u1' },
+        metadata: { schemaVersion: 1, actor: { kind: 'operator', id: 'op' } },
+      });
+      const unversioned = upcastUserEvent({ type: 'UserCreated', data: { userId: 'u1' }, metadata: { actor: { kind: 'scim-token', id: 'tok' } } });
+      expect([byOperator.data, unversioned.data]).toMatchObject([
+        { provisionedBy: 'admin', placement: null },
+        { provisionedBy: 'idp', placement: null, idpAttributes: {} },
+      ]);
+    });
+
     it('given a stored v1 UserDeletedPermanently, when upcast, then an administrator deleted it', () => {
       expect(upcastUserEvent({ type: 'UserDeletedPermanently', data: {}, metadata: { schemaVersion: 1 } })).toEqual({
         type: 'UserDeletedPermanently',
