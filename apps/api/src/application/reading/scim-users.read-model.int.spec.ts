@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { openReadModel, ScimUserRow } from '@scim-ledger/read-model';
+import { scimUserRow } from '../../../../../libs/read-model/src/testing/scim-user-row';
 import type { ReadModelConfig } from '@scim-ledger/platform';
 import { createFreshPostgresDatabase } from '../../../../../libs/event-store/src/postgres/fresh-postgres-database';
 import { userFilterToSql } from '@scim-ledger/scim';
@@ -11,37 +12,19 @@ import { ScimUsersReadModel, UserPageRequest } from './scim-users.read-model';
 import { SqliteReadWorkers } from './sqlite-read-workers';
 
 function userRow(i: number, tenantId = 'tenant-a'): ScimUserRow {
-  const userName = `user${String(i).padStart(3, '0')}@example.com`;
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
-  return Object.assign(new ScimUserRow(), {
+  return scimUserRow({
     id: `id-${tenantId}-${i}`,
     tenantId,
-    userName,
-    userNameLower: userName,
-    email: userName,
-    emailLower: userName,
+    userName: `user${String(i).padStart(3, '0')}@example.com`,
     displayName: i % 3 === 0 ? `Grace ${i}` : `Ada ${i}`,
     givenName: i % 4 === 0 ? null : 'Given',
     familyName: 'Family',
     externalId: `ext-${i}`,
-    userPrincipalName: null,
     active: i % 2 === 0,
-    status: 'Active',
-    preservedBy: null,
     deletedInIdp: i % 10 === 9,
-    preservedAt: null,
-    provisionedBy: 'idp',
-    mappingId: null,
-    profileId: null,
-    storageId: null,
-    quotaAmount: null,
-    quotaUnit: null,
-    sendActivationEmail: null,
-    legalHold: false,
-    createdAt: at,
-    lastModified: at,
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
     revision: i,
-  } satisfies Partial<ScimUserRow>);
+  });
 }
 
 const requests: Array<[string, UserPageRequest]> = [

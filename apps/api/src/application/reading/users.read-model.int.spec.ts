@@ -1,4 +1,5 @@
 import { ScimUserRow } from '@scim-ledger/read-model';
+import { scimUserRow } from '../../../../../libs/read-model/src/testing/scim-user-row';
 import { OpenedReadModel, READ_MODEL_BACKENDS } from './testing/read-model-backends';
 import { UsersReadModel } from './users.read-model';
 
@@ -6,39 +7,23 @@ const CUT_OFF = '2026-06-01T00:00:00.000Z';
 const justAfter = (iso: string) => new Date(Date.parse(iso) + 1).toISOString();
 const daysBefore = (iso: string, days: number) => new Date(Date.parse(iso) - days * 86_400_000).toISOString();
 
-/** A user as the projection writes it; `changes` says what a test is about. */
+/** A user as the projection writes it, placed by a mapping; `changes` says what a test is about. */
 function user(id: string, changes: Partial<ScimUserRow> = {}): ScimUserRow {
-  const at = '2026-01-01T00:00:00.000Z';
-  return Object.assign(new ScimUserRow(), {
+  return scimUserRow({
     id,
     tenantId: 'tenant-a',
     userName: `${id}@example.com`,
-    userNameLower: `${id}@example.com`,
-    email: `${id}@example.com`,
-    emailLower: `${id}@example.com`,
     displayName: id,
-    givenName: null,
-    familyName: null,
-    externalId: null,
-    userPrincipalName: null,
-    active: true,
-    status: 'Active',
-    preservedBy: null,
-    deletedInIdp: false,
-    preservedAt: null,
-    provisionedBy: 'idp',
+    createdAt: '2026-01-01T00:00:00.000Z',
     mappingId: 'mapping-1',
     profileId: 'profile-1',
     storageId: 'storage-1',
     quotaAmount: 10,
     quotaUnit: 'GB',
     sendActivationEmail: true,
-    legalHold: false,
-    createdAt: at,
-    lastModified: at,
     revision: 3,
     ...changes,
-  } satisfies ScimUserRow);
+  });
 }
 
 const preserved = (id: string, preservedAt: string, changes: Partial<ScimUserRow> = {}) =>

@@ -1,4 +1,5 @@
 import { CommandMetadata, foldUser, UserEvent } from '@scim-ledger/domain';
+import { userCreated } from '../../../../../libs/domain/src/testing/user-created';
 import type { ReadYourWrites } from '../event-sourcing/read-your-writes';
 import type { Licences } from '../provisioning/licences';
 import type { PermanentDeletion } from '../provisioning/permanent-deletion';
@@ -14,23 +15,7 @@ const metadata: CommandMetadata = {
   now: '2026-01-01T00:00:00.000Z',
 };
 
-const createdIn = (tenantId: string): UserEvent => ({
-  type: 'UserCreated',
-  data: {
-    userId: 'u1',
-    tenantId,
-    userName: 'ada@example.com',
-    email: 'ada@example.com',
-    displayName: 'Ada',
-    givenName: null,
-    familyName: null,
-    externalId: null,
-    userPrincipalName: null,
-    provisionedBy: 'admin',
-    placement: null,
-    idpAttributes: {},
-  },
-});
+const createdIn = (tenantId: string): UserEvent => userCreated('u1', 'ada@example.com', { tenantId, displayName: 'Ada', provisionedBy: 'admin' });
 
 /** UserCommands over a user's stream holding `past`, recording what it appends and deletes. */
 function commandsOn(...past: UserEvent[]) {

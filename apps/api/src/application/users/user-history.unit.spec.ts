@@ -1,25 +1,10 @@
 import type { EventStore, ReadStreamOptions, RecordedEvent } from '@scim-ledger/event-store';
+import { userCreated } from '../../../../../libs/domain/src/testing/user-created';
 import { UserHistories } from './user-history';
 
 /** A user's stream of `renames + 1` events: created in tenant t1, then renamed again and again. */
 function streamOf(renames: number): RecordedEvent[] {
-  const created = {
-    type: 'UserCreated',
-    data: {
-      userId: 'u1',
-      tenantId: 't1',
-      userName: 'ada@example.com',
-      email: 'ada@example.com',
-      displayName: 'Ada',
-      givenName: null,
-      familyName: null,
-      externalId: null,
-      userPrincipalName: null,
-      provisionedBy: 'idp',
-      placement: null,
-      idpAttributes: {},
-    },
-  };
+  const created = userCreated('u1', 'ada@example.com', { displayName: 'Ada' });
   const renamed = (i: number) => ({ type: 'UserRenamed', data: { displayName: `Ada ${i}`, givenName: null, familyName: null } });
   return [created, ...Array.from({ length: renames }, (_, i) => renamed(i + 1))].map((event, revision) => ({
     ...event,
