@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { userCreated } from '../../domain/src/testing/user-created';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,23 +22,14 @@ const meta = (minute: number) =>
     { tenantId: 't1', actor: { kind: 'scim-token', id: 'token-1' }, requestId: `req-${minute}`, userAgent: 'Okta', clientAddress: '10.0.0.1', now: at(minute) },
     1,
   );
-const created = (userId: string, userName: string): UserEvent => ({
-  type: 'UserCreated',
-  data: {
-    userId,
-    tenantId: 't1',
-    userName,
-    email: userName,
+const created = (userId: string, userName: string): UserEvent =>
+  userCreated(userId, userName, {
     displayName: 'Ada',
     givenName: 'Ada',
-    familyName: null,
     externalId: 'x1',
-    userPrincipalName: null,
-    provisionedBy: 'idp',
     placement: { mappingId: 'eng', profileId: 'staff', storageId: 'eu', quota: { amount: 5, unit: 'GB' }, sendActivationEmail: false },
     idpAttributes: { department: 'Engineering' },
-  },
-});
+  });
 
 describe('ReadModelProjector on SQLite', () => {
   let dir: string;
