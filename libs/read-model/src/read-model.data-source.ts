@@ -16,8 +16,52 @@ export const READ_MODEL_ENTITIES = [
   ProjectionFailureRow,
 ];
 
+/**
+ * Opens the read model, creating or updating its tables first if need be.
+ * The api and the projector (or several api instances) start at once on one
+ * database, as docker-compose starts them, and each synchronises the schema:
+ * two at once left the loser stopped, with a duplicate key in pg_type on
+ * PostgreSQL and "database is locked" on SQLite (whose busy timeout cannot
+ * help a transaction that read the schema before another process changed it).
+ * So they take turns, and the later ones find the tables and have nothing to do.
+ */
 export async function openReadModel(database: ReadModelDatabase): Promise<DataSource> {
-  return readModelDataSource(database).initialize();
+  const dataSource = await readModelDataSource(database, { synchronize: false }).initialize();
+  try {
+    await (database.type === 'sqlite' ? synchronizeRetryingWhileLocked(dataSource) : synchronizeUnderAdvisoryLock(dataSource));
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+async function synchronizeUnderAdvisoryLock(dataSource: DataSource): Promise<void> {
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock(hashtext('scim-ledger read model schema'))");
+    try {
+      await dataSource.synchronize();
+    } finally {
+      await lock.query("SELECT pg_advisory_unlock(hashtext('scim-ledger read model schema'))");
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+/** SQLite has no advisory lock: a synchronisation that lost the race to another process's is rolled back and run again. */
+async function synchronizeRetryingWhileLocked(dataSource: DataSource): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dataSource.synchronize();
+    } catch (error) {
+      const locked = /SQLITE_BUSY|database is locked/.test(`${(error as { code?: string }).code} ${(error as Error).message}`);
+      if (!locked || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+    }
+  }
 }
 
 /**
