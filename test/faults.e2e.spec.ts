@@ -70,7 +70,7 @@ describe(`api and projector killed with SIGKILL under load on ${E2E_DATABASE}`, 
     await until(
       async () => (await fetch(`${base}/scim/v2/ServiceProviderConfig`, { headers: { authorization: `Bearer ${TOKEN}` } })).status === 200,
       60_000,
-      `the api to answer\n${api.output}`,
+      () => `the api to answer (${api.running ? 'running' : 'exited'}); its output:\n${api.output}`,
     );
   }
 

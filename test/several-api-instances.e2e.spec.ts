@@ -81,7 +81,7 @@ describe(`${INSTANCES} api processes on one ${E2E_DATABASE} database`, () => {
     await until(
       async () => (await fetch(`${bases[i]}/scim/v2/ServiceProviderConfig`, { headers: { authorization: `Bearer ${TOKEN}` } })).status === 200,
       60_000,
-      `instance ${i} to answer\n${instances[i].output}`,
+      () => `instance ${i} to answer (${instances[i].running ? 'running' : 'exited'}); its output:\n${instances[i].output}`,
     );
   }
 

@@ -4,7 +4,7 @@
  * naming what was awaited. A wait never returns silently at its deadline, so a
  * check after it cannot pass on a state that never came.
  */
-export async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
+export async function until(condition: () => Promise<boolean>, timeoutMs: number, what: WaitedFor, intervalMs = 20): Promise<void> {
   await eventually(
     () => condition().catch(() => false),
     (held) => held,
@@ -14,13 +14,17 @@ export async function until(condition: () => Promise<boolean>, timeoutMs: number
   );
 }
 
+/** What a wait is for; a function is read at the deadline, so it can name what happened meanwhile (a process's output). */
+type WaitedFor = string | (() => string);
+
 /** Reads until `done` holds for what was read, and returns that; fails at the deadline with the last value read. */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string, intervalMs = 20): Promise<T> {
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: WaitedFor, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last read: ${describe(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}; last read: ${describe(value)}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
