@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { eventually } from './support/polling';
+import { projectedEverythingStored } from './support/projected';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
@@ -392,6 +393,34 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
       expect(response.status).toBe(404);
       expect((await as(victim.credential).get(`${victim.url}/users?q=alan`)).body.users[0].status).toBe('Active');
     });
+
+    // The route's tenant guard lets the intruder through on its own tenant's URL: only the user commands' check
+    // on the user's stream stands between it and the victim's user (the attack on issue 17 removed that check
+    // and every test still passed, since the answer's read-model lookup said 404 after the command was appended).
+    it.each([
+      ['POST', 'preserve'],
+      ['POST', 'reactivate'],
+      ['POST', 'legal-hold'],
+      ['DELETE', 'legal-hold'],
+      ['DELETE', ''],
+    ])(
+      "given another tenant's user id, when the intruder %ss /users/<id>/%s on its own tenant's URL, then 404 and not one event on that user",
+      async (method, action) => {
+        const { victim, intruder } = await givenTwoUsersAndIntruder();
+        const target = (await as(victim.credential).get(`${victim.url}/users?q=alan`)).body.users[0];
+        const history = async () => (await as(victim.credential).get(`${victim.url}/users/${target.id}/history`)).body;
+        const before = await history();
+
+        const response = await as(intruder.credential)[method.toLowerCase() as 'post' | 'delete'](
+          `${intruder.url}/users/${target.id}${action ? `/${action}` : ''}`,
+        );
+
+        expect(response.status).toBe(404);
+        await projectedEverythingStored(t);
+        expect((await history()).totalResults).toBe(before.totalResults);
+        expect((await as(victim.credential).get(`${victim.url}/users/${target.id}`)).body).toMatchObject({ status: 'Active', legalHold: false });
+      },
+    );
   });
 
   it('given a body that breaks validation, when posted, then 400 problem+json listing the errors', async () => {
