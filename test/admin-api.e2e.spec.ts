@@ -421,6 +421,25 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
         expect((await as(victim.credential).get(`${victim.url}/users/${target.id}`)).body).toMatchObject({ status: 'Active', legalHold: false });
       },
     );
+
+    it("given another tenant's preserved user, when the intruder deletes it for good on its own tenant's URL, then 404 and the user and its personal data stay", async () => {
+      const { victim, intruder } = await givenTwoUsersAndIntruder();
+      const created = await as(victim.credential)
+        .post(`${victim.url}/users`)
+        .send({ userName: victim.address('kept-by-victim'), displayName: 'Kept By Victim' });
+      expect(created.status).toBe(201);
+      expect((await as(victim.credential).post(`${victim.url}/users/${created.body.id}/preserve`)).status).toBe(200);
+
+      const response = await as(intruder.credential).delete(`${intruder.url}/users/${created.body.id}`);
+
+      expect(response.status).toBe(404);
+      await projectedEverythingStored(t);
+      expect((await as(victim.credential).get(`${victim.url}/users/${created.body.id}`)).body).toMatchObject({
+        status: 'Preserved',
+        userName: victim.address('kept-by-victim'),
+        displayName: 'Kept By Victim',
+      });
+    });
   });
 
   it('given a body that breaks validation, when posted, then 400 problem+json listing the errors', async () => {
