@@ -351,12 +351,21 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
         .post(entraUser('solo2@acme.test', { title: 'Solo' }))
         .set('X-Request-Id', 'entra-req-0002');
       expect(full.status).toBe(403);
+      // Rule S2 names an unhealthy storage among the refusals the admin must see (the attack on issue 17: not recording a 503 passed every test).
+      await operator().put('/admin/v1/tenants/acme/storages/eu/health').send({ health: 'unhealthy' });
+      try {
+        const outage = await scim(acmeToken).post(engineer('during-outage-s2@acme.test')).set('X-Request-Id', 'entra-req-0003');
+        expect(outage.status).toBe(503);
+      } finally {
+        await operator().put('/admin/v1/tenants/acme/storages/eu/health').send({ health: 'healthy' });
+      }
       // Refusals are appended before the answer but projected after it, without holding the IdP's answer.
       await projectedEverythingStored(t);
       const entries = await audit(t.readModel).find({ where: { tenantId: 'acme', eventType: 'ProvisioningRefused' } });
       const byRequest = new Map(entries.map((entry) => [entry.requestId, JSON.parse(entry.data)]));
       expect(byRequest.get('entra-req-0001')).toMatchObject({ operation: 'create', userName: 'unplaced@acme.test', reason: 'NoMappingMatched', status: 400 });
       expect(byRequest.get('entra-req-0002')).toMatchObject({ reason: 'ProfileFull', status: 403 });
+      expect(byRequest.get('entra-req-0003')).toMatchObject({ operation: 'create', reason: 'StorageUnhealthy', status: 503 });
     });
   });
 
