@@ -204,5 +204,29 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
       const [recorded] = await refusalOf(attempt.requestId);
       expect({ operation: recorded.data.operation, reason: recorded.data.reason }).toEqual({ operation: 'create', reason: 'UserAlreadyExists' });
     }, 30_000);
+
+    // Rule S2 names conflicts among what the admin sees: a rename's 409 left no trace with its record skipped (the attack on issue 17).
+    it.each([
+      ['PATCH', 'patch'],
+      ['PUT', 'replace'],
+    ])(
+      "given an address another tenant's user holds, when a user is renamed onto it by %s, then 409 uniqueness recorded under the user as the address being taken",
+      async (method, operation) => {
+        const holder = scim(other.token);
+        const taken = `rename-target-${operation}@example.com`;
+        expect((await holder.post('/scim/v2/Users').send(entraUser(taken))).status).toBe(201);
+        const userId = await create(`rename-source-${operation}@example.com`);
+        const attempt = scim(tenant.token);
+        const refused =
+          method === 'PATCH'
+            ? await attempt.patch(`/scim/v2/Users/${userId}`).send(rename(taken))
+            : await attempt.put(`/scim/v2/Users/${userId}`).send(entraUser(taken));
+        expect({ status: refused.status, scimType: refused.body.scimType }).toEqual({ status: 409, scimType: 'uniqueness' });
+        expect(
+          (await refusalOf(attempt.requestId)).map((entry) => ({ userId: entry.userId, operation: entry.data.operation, reason: entry.data.reason })),
+        ).toEqual([{ userId, operation, reason: 'EmailTaken' }]);
+      },
+      30_000,
+    );
   });
 });
