@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { userStreamId } from '@scim-ledger/domain';
-import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
+import { eventMetadata, USER_EVENT_SCHEMA_VERSIONS, userStreamId } from '@scim-ledger/domain';
+import { EVENT_STORE, EventStore, EventStoreUnavailableError, ExpectedRevision } from '@scim-ledger/event-store';
 import { until } from './support/processes';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
@@ -120,6 +120,58 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
       expect(retried.status).toBe(201);
       const taken = await scim(other.token).post('/scim/v2/Users').send(entraUser('after-rename@example.com'));
       expect({ status: taken.status, scimType: taken.body.scimType }).toEqual({ status: 409, scimType: 'uniqueness' });
+    }, 60_000);
+  });
+
+  describe('a rename that lost a race and then failed (rule L9)', () => {
+    it("given a rename whose first append lost to another instance's write and whose retry could not be recorded, when another tenant creates the new address, then 201: the claim the first attempt made was given back", async () => {
+      const userId = await create('lost-race-before@example.com');
+      const stream = userStreamId(userId);
+      const store = t.app.get<EventStore>(EVENT_STORE);
+      const append = store.append.bind(store);
+      const appendToStreams = store.appendToStreams.bind(store);
+      let appendsToTheUser = 0;
+      // The first attempt's append: another instance's write lands just before it (one process takes turns on a
+      // stream, so the race is planted), and it loses. The retry's append: the event store fails.
+      const through = async <T>(expected: ExpectedRevision | undefined, go: () => Promise<T>): Promise<T> => {
+        if (expected === undefined) return go();
+        const call = ++appendsToTheUser;
+        if (call === 1) {
+          const hold = { type: 'UserPlacedOnLegalHold', data: {} };
+          const metadata = eventMetadata(
+            {
+              tenantId: 'rules',
+              actor: { kind: 'admin-credential', id: 'another-instance' },
+              requestId: 'racing-write',
+              userAgent: null,
+              clientAddress: null,
+              now: new Date().toISOString(),
+            },
+            USER_EVENT_SCHEMA_VERSIONS.UserPlacedOnLegalHold,
+          );
+          await append(stream, [{ id: randomUUID(), ...hold, metadata: { ...metadata } }], expected);
+        }
+        if (call === 2) throw new EventStoreUnavailableError('the event store went away (planted by the test)');
+        return go();
+      };
+      const spies = [
+        jest
+          .spyOn(store, 'append')
+          .mockImplementation((streamId, events, expected) => through(streamId === stream ? expected : undefined, () => append(streamId, events, expected))),
+        jest
+          .spyOn(store, 'appendToStreams')
+          .mockImplementation((writes) => through(writes.find((write) => write.streamId === stream)?.expected, () => appendToStreams(writes))),
+      ];
+      let answered: request.Response;
+      try {
+        answered = await scim(tenant.token).patch(`/scim/v2/Users/${userId}`).send(rename('lost-race-after@example.com'));
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+
+      expect({ status: answered.status, appendsToTheUser }).toEqual({ status: 503, appendsToTheUser: 2 });
+      const created = await scim(other.token).post('/scim/v2/Users').send(entraUser('lost-race-after@example.com'));
+      expect(created.status).toBe(201);
     }, 60_000);
   });
 
