@@ -158,6 +158,53 @@ describe(`what IdPs and their tools really send, on ${E2E_DATABASE}`, () => {
     });
   });
 
+  describe("Entra's unquoted filter values ([tutorial Example 1]: externalId eq jyoung)", () => {
+    it('given a user, when Entra filters externalId eq <bare word>, then that user', async () => {
+      const { id, externalId } = await givenUser();
+      const resources = expectListResponse(await entra.get(`/scim/v2/Users${filterQuery(`externalId eq ${externalId}`)}`), '/scim/v2', 1);
+      expect(resources[0]).toMatchObject({ id, externalId });
+    });
+
+    it('given a user, when Entra filters userName eq <bare address>, then that user, as with the quoted address', async () => {
+      const { id, userName } = await givenUser();
+      const resources = expectListResponse(await entra.get(`/scim/v2/Users${filterQuery(`userName eq ${userName.toUpperCase()}`)}`), '/scim/v2', 1);
+      expect(resources[0]).toMatchObject({ id, userName });
+    });
+
+    it('given a user, when a bare value is joined with active eq true, then the boolean still compares as a boolean', async () => {
+      const { id, externalId } = await givenUser();
+      const active = expectListResponse(await entra.get(`/scim/v2/Users${filterQuery(`externalId eq ${externalId} and active eq true`)}`), '/scim/v2', 1);
+      expect(active[0]).toMatchObject({ id });
+      expectListResponse(await entra.get(`/scim/v2/Users${filterQuery(`(externalId eq ${externalId}) and active eq false`)}`), '/scim/v2', 0);
+    });
+
+    it('given a user, when the bare value sits in a value path, then it matches too', async () => {
+      const { id, externalId } = await givenUser();
+      const resources = expectListResponse(
+        await entra.get(`/scim/v2/Users${filterQuery(`emails[value eq ${externalId}@example.com] or externalId eq ${externalId}`)}`),
+        '/scim/v2',
+        1,
+      );
+      expect(resources[0]).toMatchObject({ id });
+    });
+
+    it.each([
+      ['two bare words', 'displayName eq Joy Young'],
+      ['a quote inside a bare word', 'externalId eq jy"oung'],
+      ['a bracket instead of a value', 'externalId eq [jyoung]'],
+      ['a parenthesis instead of a value', 'externalId eq (jyoung)'],
+      ['a bare number for a string', 'externalId eq 12345'],
+      ['a bare true for a string', 'externalId eq true'],
+      ['a bare word for a boolean', 'active eq yes'],
+      ['a bare word and no operator', 'externalId jyoung'],
+      ['a bare word after pr', 'externalId pr jyoung'],
+    ])('when the filter holds %s, then 400 invalidFilter', async (_, filter) => {
+      const response = await entra.get(`/scim/v2/Users${filterQuery(filter)}`);
+      expectScimError(response, 400);
+      expect(response.body.scimType).toBe('invalidFilter');
+    });
+  });
+
   describe('/serviceConfiguration, the SCIMReferenceCode alias of /ServiceProviderConfig', () => {
     it.each(BASES)('when the IdP GETs %s/serviceConfiguration, then the same body as /ServiceProviderConfig', async (base) => {
       const canonical = await entra.get(`${base}/ServiceProviderConfig`);
