@@ -97,13 +97,16 @@ describe(`what IdPs and their tools really send, on ${E2E_DATABASE}`, () => {
         expectScimError(await entra.get(`${base}/users/${id.toUpperCase()}`), 404);
       });
 
-      it.each(['serviceproviderconfig', 'SERVICEPROVIDERCONFIG', 'ServiceProviderConfig/'])('when the IdP GETs /%s, then the ServiceProviderConfig', async (spelling) => {
-        const canonical = await entra.get(`${base}/ServiceProviderConfig`);
-        expectStatus(canonical, 200);
-        const response = await entra.get(`${base}/${spelling}`);
-        expectStatus(response, 200);
-        expect(response.body).toEqual(canonical.body);
-      });
+      it.each(['serviceproviderconfig', 'SERVICEPROVIDERCONFIG', 'ServiceProviderConfig/'])(
+        'when the IdP GETs /%s, then the ServiceProviderConfig',
+        async (spelling) => {
+          const canonical = await entra.get(`${base}/ServiceProviderConfig`);
+          expectStatus(canonical, 200);
+          const response = await entra.get(`${base}/${spelling}`);
+          expectStatus(response, 200);
+          expect(response.body).toEqual(canonical.body);
+        },
+      );
 
       it('when the IdP GETs /schemas/ and /resourcetypes/User, then the discovery documents', async () => {
         const schemas = await entra.get(`${base}/schemas/`);
@@ -140,9 +143,15 @@ describe(`what IdPs and their tools really send, on ${E2E_DATABASE}`, () => {
 
     it('when the operator names a tenant id in another case, then 404, and in its own case 200: admin path params keep their case', async () => {
       const licences = (tenantId: string) =>
-        request(t.http).put(`/Admin/V1/Tenants/${tenantId}/licences`).set('Authorization', `Bearer ${OPERATOR}`).send({ activeLicences: 0, preservedLicences: 0 });
+        request(t.http)
+          .put(`/Admin/V1/Tenants/${tenantId}/licences`)
+          .set('Authorization', `Bearer ${OPERATOR}`)
+          .send({ activeLicences: 0, preservedLicences: 0 });
       const other = await licences('TENANT-A');
-      expect({ status: other.status, type: other.headers['content-type'] }).toEqual({ status: 404, type: expect.stringMatching(/^application\/problem\+json/) });
+      expect({ status: other.status, type: other.headers['content-type'] }).toEqual({
+        status: 404,
+        type: expect.stringMatching(/^application\/problem\+json/),
+      });
       expect((await licences('tenant-a')).status).toBe(200);
     });
 

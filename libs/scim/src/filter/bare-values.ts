@@ -14,8 +14,7 @@
  * whole, so nothing inside one is ever rewritten.
  */
 
-const QUOTED_OR_BARE_COMPARISON =
-  /"(?:[^"\\]|\\[\s\S])*"|(?<=^|[\s([]|\]\.)([^\s"()[\]]+\s+(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+)([^\s"()[\]]+)(?=[\s)\]]|$)/gi;
+const QUOTED_OR_BARE_COMPARISON = /"(?:[^"\\]|\\[\s\S])*"|(?<=^|[\s([]|\]\.)([^\s"()[\]]+\s+(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+)([^\s"()[\]]+)(?=[\s)\]]|$)/gi;
 
 /** RFC 7159 §3 and §6: the JSON literals and numbers, which a compValue may be without quotes. */
 const JSON_LITERAL = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?)$/;
