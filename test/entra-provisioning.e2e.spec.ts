@@ -573,8 +573,14 @@ describe(`Microsoft Entra ID provisioning flow on ${E2E_DATABASE}`, () => {
 
     it('Example 1: given no such user, when Entra queries externalId eq "jyoung", then zero results', async () => {
       const { externalId } = newJoyYoung();
-      // The tutorial prints the value unquoted; RFC 7644 §3.4.2.2 requires quotes and Entra sends them.
+      // RFC 7644 §3.4.2.2 requires quotes, and Entra sends them; the next case replays the query as the tutorial prints it.
       expectListResponse(await entra.get(`${SCIM}/Users${filterQuery(`externalId eq "${externalId}"`)}`), SCIM, 0);
+    });
+
+    it('Example 1 as printed, unquoted (issue 18, item 5): given Joy Young, when Entra queries externalId eq jyoung without quotes, then her', async () => {
+      const joy = await givenJoyYoung();
+      const resources = expectListResponse(await entra.get(`${SCIM}/Users${filterQuery(`externalId eq ${joy.externalId}`)}`), SCIM, 1);
+      expect(resources[0]).toMatchObject({ id: joy.id, externalId: joy.externalId });
     });
 
     it('Example 2: when Entra POSTs the user with null attributes and a misspelt extension URN, then 201', async () => {

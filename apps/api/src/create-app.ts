@@ -15,6 +15,7 @@ import { parseJsonBodies } from './http/json-body';
 import { limitFailedAuthentications, limitRequestRates } from './http/rate-limit';
 import { addSecurityHeaders } from './http/security-headers';
 import { answerOrigins } from './http/public-origin';
+import { isAdminUrl, isScimUserListUrl, ROUTER_OPTIONS } from './http/api-paths';
 
 /** A route as Fastify registered it: the security tests walk every one, so a new route cannot be forgotten. */
 export interface RegisteredRoute {
@@ -33,15 +34,14 @@ function requestId(header: string | string[] | undefined): string {
   return typeof header === 'string' && /^[\w.:-]{1,100}$/.test(header) ? header : randomUUID();
 }
 
-/** The SCIM Users list, under both base paths (rule T1). */
-const SCIM_USER_LIST = /^\/(?:scim\/v2|insync\/scim)\/Users\/?(?:\?|$)/;
-
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxBodyBytes,
     genReqId: (request: IncomingMessage) => requestId(request.headers['x-request-id']),
     frameworkErrors: frameworkError as never,
     clientErrorHandler: answerClientError,
+    // IdPs and their tools send `/users`, `/Users/?filter=…` (issue 18, item 5).
+    routerOptions: ROUTER_OPTIONS,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
@@ -72,7 +72,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     // A filter over its budget is refused here, before the rest of the request's way: a flood of such refusals held the
     // one thread long enough to slow other tenants' lookups past 50 ms on PostgreSQL (issue 15, finding 3).
     const filter = request.method === 'GET' ? (request.query as { filter?: unknown } | undefined)?.filter : undefined;
-    if (typeof filter === 'string' && SCIM_USER_LIST.test(request.url)) refuseFilterOverBudget(filter);
+    if (typeof filter === 'string' && isScimUserListUrl(request.url)) refuseFilterOverBudget(filter);
     // IdPs send a JSON content type on bodiless DELETEs and GETs; an empty body is no body, not bad JSON.
     const length = request.headers['content-length'];
     if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) {
@@ -82,8 +82,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // Every SCIM answer is a SCIM message, so it says so (RFC 7644 §8.1); the admin API and its OpenAPI document answer plain JSON.
   fastify.addHook('onSend', async (request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json') && !request.url.startsWith('/admin/'))
-      void reply.header('content-type', SCIM_CONTENT_TYPE);
+    if (typeof type === 'string' && type.startsWith('application/json') && !isAdminUrl(request.url)) void reply.header('content-type', SCIM_CONTENT_TYPE);
     return payload;
   });
   // The admin API's OpenAPI document, generated from the controllers and DTOs.

@@ -24,7 +24,8 @@ import { APP_CONFIG, AppConfig } from '../tokens';
 export class ScimDiscoveryController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  @Get('ServiceProviderConfig')
+  // Microsoft's SCIMReferenceCode also serves it as /serviceConfiguration, and its Postman collection asks for that (issue 18, item 5).
+  @Get(['ServiceProviderConfig', 'serviceConfiguration'])
   serviceProviderConfig(@Query() query: Record<string, unknown>, @Context() context: RequestContext) {
     refuseFilter(query);
     return serviceProviderConfig(context.scimBaseUrl, { maxResults: this.config.maxPageSize });

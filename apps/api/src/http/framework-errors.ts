@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
+import { isAdminUrl } from './api-paths';
 import { PROBLEM_CONTENT_TYPE } from './problem-details.filter';
 
 /**
@@ -11,7 +12,7 @@ import { PROBLEM_CONTENT_TYPE } from './problem-details.filter';
 export function frameworkError(error: { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode === 414 ? 414 : 400;
   const detail = status === 414 ? 'a segment of the URL path is too long' : 'the URL is not valid';
-  if (request.url.startsWith('/admin/')) {
+  if (isAdminUrl(request.url)) {
     void reply
       .status(status)
       .header('content-type', PROBLEM_CONTENT_TYPE)

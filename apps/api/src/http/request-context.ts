@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { firstCharacters, TEXT_WIDTH } from '@scim-ledger/domain';
 import type { ScimPrincipal } from '../auth/scim-tokens';
 import { requestOrigin } from './public-origin';
+import { scimPrefixOf } from './api-paths';
 
 /** Who is calling and from where: becomes the events' metadata (rule S1). */
 export interface RequestContext {
@@ -26,11 +27,11 @@ export function userAgentOf(request: FastifyRequest): string | null {
   return firstCharacters(header, TEXT_WIDTH.userAgent).replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
-export const SCIM_PREFIXES = ['scim/v2', 'insync/scim'] as const;
+export { SCIM_PREFIXES } from './api-paths';
 
+/** The base URL the answer's locations use: the base path the request came in under, spelled as the routes are. */
 export function scimBaseUrl(request: FastifyRequest): string {
-  const prefix = SCIM_PREFIXES.find((p) => request.url.startsWith(`/${p}`)) ?? SCIM_PREFIXES[0];
-  return `${requestOrigin(request)}/${prefix}`;
+  return `${requestOrigin(request)}/${scimPrefixOf(request.url)}`;
 }
 
 export const Context = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestContext => {

@@ -5,6 +5,7 @@ import type { AnsweredRefusal } from '../application/refusals/provisioning-refus
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { isAdminUrl } from './api-paths';
 import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
 import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../application/reading/expensive-reads';
 import { QueryTimedOut } from '../application/reading/read-budget';
@@ -23,7 +24,7 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     // What fails before an admin route runs (rate limit, body parsing, unknown admin path)
     // reaches this global filter too; the admin API answers in its own format (RFC 9457).
-    if (request.url.startsWith('/admin/')) return this.adminErrors.catch(exception, host);
+    if (isAdminUrl(request.url)) return this.adminErrors.catch(exception, host);
     const reply = http.getResponse<FastifyReply>();
     const error = toScimError(exception);
     // 501 (group pushes) and a rule's 503 (an unhealthy storage, M6) are deliberate answers, not failures worth a stack trace;

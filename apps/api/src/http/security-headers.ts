@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { isAdminDocsUrl } from './api-paths';
 
 /**
  * Headers every answer carries (OWASP secure headers): SCIM and admin answers
@@ -13,7 +14,7 @@ export function addSecurityHeaders(fastify: FastifyInstance): void {
     void reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     void reply.header('Referrer-Policy', 'no-referrer');
     void reply.header('X-Frame-Options', 'DENY');
-    if (!request.url.startsWith('/admin/docs')) {
+    if (!isAdminDocsUrl(request.url)) {
       void reply.header('Cache-Control', 'no-store');
       void reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
     }

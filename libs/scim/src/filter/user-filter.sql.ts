@@ -1,4 +1,5 @@
 import { parse, type Filter } from 'scim2-parse-filter';
+import { quoteBareValues } from './bare-values';
 import { ScimError } from '../scim-error';
 import { emailKey, foldText, sanitiseUserName, SIMPLE_LOWER_SQL_FUNCTION } from '@scim-ledger/domain';
 import { isStorableText } from '../storable-text';
@@ -146,7 +147,7 @@ function parseFilter(text: string): Filter {
   // scim2-parse-filter silently drops a "]." that no sub-attribute follows.
   if (/\]\.(?!\s*\w)/.test(skeleton)) throw invalidFilter('malformed filter: "]." must be followed by a sub-attribute');
   try {
-    return parse(protectEscapedBackslashes(text));
+    return parse(protectEscapedBackslashes(quoteBareValues(text)));
   } catch (error) {
     throw invalidFilter(`malformed filter (RFC 7644 §3.4.2.2): ${error instanceof Error ? error.message : String(error)}`);
   }

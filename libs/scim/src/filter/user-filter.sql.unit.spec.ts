@@ -29,7 +29,11 @@ describe('userFilterToSql', () => {
       ['a dangling and', 'userName eq "a" and', /malformed filter/],
       ['trailing words', 'userName eq "a" extra', /malformed filter/],
       ['an unknown operator', 'userName like "a"', /malformed filter/],
-      ['an unquoted string', 'userName eq ada', /malformed filter/],
+      ['two bare words', 'displayName eq Ada Lovelace', /malformed filter/],
+      ['a quote inside a bare word', 'externalId eq jy"oung', /malformed filter/],
+      ['a bracket in place of a value', 'externalId eq [jyoung]', /malformed filter/],
+      ['a parenthesis in place of a value', 'externalId eq (jyoung)', /malformed filter/],
+      ['a bare word after pr', 'externalId pr jyoung', /malformed filter/],
       ['an empty filter', '   ', /empty/],
       ['"]." with nothing after it', 'emails[type eq "work"].', /sub-attribute/],
       ['an invalid JSON escape', 'userName eq "a\\q"', /not a valid JSON string/],
@@ -57,6 +61,8 @@ describe('userFilterToSql', () => {
       ['a number for a string', 'userName eq 42', /userName is a string/],
       ['a boolean for a string', 'externalId eq true', /externalId is a string/],
       ['a word for a boolean', 'active eq "yes"', /active is a boolean/],
+      ['a bare word for a boolean', 'active eq yes', /active is a boolean/],
+      ['a bare number for a string', 'externalId eq 12345', /externalId is a string/],
       ['a number for a boolean', 'active eq 1', /active is a boolean/],
       ['a number for a dateTime', 'meta.created gt 2026', /dateTime/],
       ['a non-date for a dateTime', 'meta.lastModified gt "yesterday"', /xsd:dateTime/],
@@ -103,6 +109,30 @@ describe('userFilterToSql', () => {
 
     it('given parentheses inside a quoted value, when translated, then they do not count as nesting', () => {
       givenFilter(`displayName eq "${'('.repeat(40)}"`).thenSql('simple_lower("u"."displayName") = simple_lower(:f0)', { f0: '('.repeat(40) });
+    });
+  });
+
+  describe("Entra's unquoted values (issue 18, item 5): a bare word is the string it spells", () => {
+    it.each([
+      ['externalId eq jyoung', '"u"."externalId" IS NOT NULL AND "u"."externalId" = :f0', { f0: 'jyoung' }],
+      ['userName eq Ada@Example.com', '"u"."userNameLower" = :f0', { f0: 'ada@example.com' }],
+      ['externalId eq 0123', '"u"."externalId" IS NOT NULL AND "u"."externalId" = :f0', { f0: '0123' }],
+      ['externalId eq a\\b', '"u"."externalId" IS NOT NULL AND "u"."externalId" = :f0', { f0: 'a\\b' }],
+      ['active eq True', '"u"."active" = :f0', { f0: true }],
+    ])('given %s, when translated, then it compares with the word as a string', (filter, sql, params) => {
+      givenFilter(filter).thenSql(sql.includes('IS NOT NULL') ? `(${sql})` : sql, params);
+    });
+
+    it('given a bare value beside quoted ones, a boolean and a value path, when translated, then only the bare words are quoted', () => {
+      givenFilter('(emails[type eq work].value eq ada@example.com or displayName eq "x eq y") and active eq true').thenSql(
+        '(("u"."emailLower" = :f0 OR simple_lower("u"."displayName") = simple_lower(:f1)) AND "u"."active" = :f2)',
+        { f0: 'ada@example.com', f1: 'x eq y', f2: true },
+      );
+    });
+
+    it('given a bare value inside a value path, when translated, then it is compared as the quoted one is', () => {
+      const bare = userFilterToSql('emails[type eq home].value eq ada@example.com', 'sqlite');
+      expect(bare).toEqual(userFilterToSql('emails[type eq "home"].value eq "ada@example.com"', 'sqlite'));
     });
   });
 
