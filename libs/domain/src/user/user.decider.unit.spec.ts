@@ -181,6 +181,12 @@ describe('User decider', () => {
           .then([derived('Ms. Ada King', { givenName: null, familyName: null })]);
       });
 
+      it('given no user, when created with name parts that each fit but whose derived display name does not, then refused: the bound holds on the form stored', () => {
+        given()
+          .when(create({ displayName: '', givenName: 'a'.repeat(300), familyName: 'b'.repeat(300) }))
+          .thenRefused('InvalidUser');
+      });
+
       it('given no user, when created with neither displayName nor a usable name, then refused as an invalid user saying it could not be derived', () => {
         given()
           .when(create({ displayName: '', givenName: ' ', familyName: null, formattedName: '' }))
