@@ -123,23 +123,26 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect(lower.status).toBe(400);
     });
 
-    it('given no mapping matches, when the IdP creates a user, then 400 with the exact detail of rule M4 and nothing stored', async () => {
+    it("given no mapping matches, when the IdP creates a user, then 400 in rule M4's words, then the mappings tried on the values sent, and nothing stored", async () => {
       const refused = await scim(acmeToken).post(entraUser('nomatch@acme.test', { [ENTERPRISE]: { department: 'Sales' } }));
       expect(refused.status).toBe(400);
       expect(refused.body).toEqual({
         schemas: [ERROR_SCHEMA],
         status: '400',
         scimType: 'invalidValue',
-        detail: 'None of the SCIM Mapping matched to create user.',
+        detail:
+          'None of the SCIM Mapping matched to create user. Mappings tried, in order: "Engineers" on department (sent: "Sales"); "US" on city (not sent); "Interns" on title (not sent).',
       });
       expect((await scim(acmeToken).filter('nomatch@acme.test')).body.totalResults).toBe(0);
     });
 
-    it('given a user without displayName, when created, then the same M4 detail', async () => {
-      const { displayName: _omitted, ...withoutDisplayName } = engineer('nodisplay@acme.test');
+    it("given a user without displayName or a name, when created, then rule M4's words, then what is missing", async () => {
+      const { displayName: _omitted, name: _none, ...withoutDisplayName } = engineer('nodisplay@acme.test');
       const refused = await scim(acmeToken).post(withoutDisplayName);
       expect(refused.status).toBe(400);
-      expect(refused.body.detail).toBe('None of the SCIM Mapping matched to create user.');
+      expect(refused.body.detail).toBe(
+        'None of the SCIM Mapping matched to create user. displayName is required, and name has no givenName, familyName or formatted to derive it from',
+      );
     });
 
     it('given the mapped storage is unhealthy, when the IdP creates a user, then 503 with Retry-After; existing users are untouched (rule M6)', async () => {

@@ -51,6 +51,8 @@ describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
     await t?.close();
   });
 
+  /** What a GET afterwards must return: the user written (or derived), whatever port the request's URL names. */
+  const asRead = (user: Record<string, unknown>) => ({ ...user, meta: { ...(user.meta as object), location: expect.any(String) } });
   const userRow = (id: string) => t.readModel.getRepository(ScimUserRow).findOneByOrFail({ id });
 
   let users = 0;
@@ -241,6 +243,38 @@ describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
       const user = expectUserResponse(response, SCIM);
       expect(user).toMatchObject({ id, userName, name: { givenName: 'Another', familyName: 'User' }, active: true });
       expect((user.meta as Record<string, unknown>).version).not.toBe((retrieved.meta as Record<string, unknown>).version);
+    });
+
+    it('[ref "Update the User"] when Okta PUTs its documented body, which has no displayName, then 200 with the display name derived from the name (rule L1), and a GET returns it', async () => {
+      const { id, userName } = await givenUser('created');
+
+      // [ref] the PUT exactly as the SCIM 2.0 reference shows it: name with a middleName, no displayName.
+      const response = await okta.put(`${SCIM}/Users/${id}`, {
+        schemas: [CORE_USER_SCHEMA],
+        id,
+        userName,
+        name: { givenName: 'Another', middleName: 'Excited', familyName: 'User' },
+        emails: [{ primary: true, value: userName, type: 'work', display: userName }],
+        active: true,
+        groups: [],
+        meta: { resourceType: 'User' },
+      });
+
+      const user = expectUserResponse(response, SCIM);
+      expect(user).toMatchObject({ id, userName, displayName: 'Another User', name: { givenName: 'Another', familyName: 'User' }, active: true });
+      expect(expectUserResponse(await okta.get(`${SCIM}/Users/${id}`), SCIM)).toEqual(asRead(user));
+    });
+
+    it('[ref "Create the User", RFC 7643 §4.1] when Okta POSTs a user with userName and name but no displayName, then 201 with the derived display name, which a GET and a filter return', async () => {
+      const userName = uniqueUserName();
+      const { displayName: _notSent, ...profile } = oktaProfile(userName);
+
+      const created = expectUserResponse(await okta.post(`${SCIM}/Users`, profile), SCIM, 201);
+
+      expect(created).toMatchObject({ userName, displayName: 'Test User', name: { givenName: 'Test', familyName: 'User' } });
+      expect(expectUserResponse(await okta.get(`${SCIM}/Users/${created.id}`), SCIM)).toEqual(asRead(created));
+      const found = await okta.get(`${SCIM}/Users${filterQuery(`displayName eq "Test User" and userName eq "${userName}"`)}`);
+      expect(expectListResponse(found, SCIM, 1)[0].id).toBe(created.id);
     });
 
     it('[protocol "Update account details"] when Okta PUTs a body carrying id, a foreign meta and a password, then 200, our meta stands and no password is kept', async () => {

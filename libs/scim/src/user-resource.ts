@@ -1,4 +1,4 @@
-import { type IdpAttributes, isMissing, requiredDetail, type RequiredAttributes, type UserProfile } from '@scim-ledger/domain';
+import { type IdpAttributes, isMissing, requiredDetail, type RequiredAttributes, type UserProfile, type WantedProfile } from '@scim-ledger/domain';
 import { ScimError } from './scim-error';
 import { isStorableText } from './storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './scim-schemas';
@@ -44,7 +44,8 @@ export function toScimUser(view: ScimUserView, location: string): ScimUserResour
 }
 
 export interface ScimUserInput {
-  readonly profile: UserProfile;
+  /** Without displayName, its displayName is '' and the domain derives one from the name (rule L1). */
+  readonly profile: WantedProfile;
   readonly active: boolean;
 }
 
@@ -72,6 +73,7 @@ export function readScimUser(body: unknown): ScimUserInput {
       displayName: optionalString(attributes.displayname, 'displayName') ?? '',
       givenName: optionalString(name.givenname, 'name.givenName'),
       familyName: optionalString(name.familyname, 'name.familyName'),
+      formattedName: optionalString(name.formatted, 'name.formatted'),
       externalId: optionalString(attributes.externalid, 'externalId'),
       userPrincipalName: optionalString(druva.userprincipalname, 'userPrincipalName'),
     },
@@ -80,18 +82,30 @@ export function readScimUser(body: unknown): ScimUserInput {
 }
 
 /**
- * Rule L1's mandatory attributes as the body sent them, for rule M4's check
- * on a create, made before the rest of the body is read: text, or null where
- * the attribute is absent or not text (the vendor matches no mapping then).
- * The first attribute of each name wins, in any case (RFC 7643 §2.1).
+ * Rule L1's mandatory attributes as the body sent them, with the name parts
+ * a missing display name derives from, for rule M4's check on a create, made
+ * before the rest of the body is read: text, or null where the attribute is
+ * absent or not text (the vendor matches no mapping then). The first
+ * attribute of each name wins, in any case (RFC 7643 §2.1).
  */
 export function requiredAttributesAsSent(body: unknown): RequiredAttributes {
-  const text = (name: string) => {
-    if (!isObject(body)) return null;
-    const value = Object.entries(body).find(([key]) => key.toLowerCase() === name)?.[1];
-    return typeof value === 'string' ? value : null;
+  const name = attributeOf(body, 'name');
+  return {
+    userName: textIn(body, 'username'),
+    displayName: textIn(body, 'displayname'),
+    givenName: textIn(name, 'givenname'),
+    familyName: textIn(name, 'familyname'),
+    formattedName: textIn(name, 'formatted'),
   };
-  return { userName: text('username'), displayName: text('displayname') };
+}
+
+function attributeOf(object: unknown, lowerName: string): unknown {
+  return isObject(object) ? Object.entries(object).find(([key]) => key.toLowerCase() === lowerName)?.[1] : undefined;
+}
+
+function textIn(object: unknown, lowerName: string): string | null {
+  const value = attributeOf(object, lowerName);
+  return typeof value === 'string' ? value : null;
 }
 
 /** Bounds on what a create keeps for mappings, so an event stays small whatever the IdP sends. */

@@ -41,10 +41,54 @@ describe('placeNewUser (rules M2–M4, M6)', () => {
     expect(() => placeNewUser(tenantWith(), { city: 'paris, fr' })).toThrow(NO_MAPPING_MATCHED);
   });
 
-  it('given no matching mapping, when placing, then refused with the exact detail of rule M4', () => {
-    expect(() => placeNewUser(tenantWith(), { department: 'Sales' })).toThrow(
-      expect.objectContaining({ reason: 'NoMappingMatched', message: NO_MAPPING_MATCHED }),
+  it("given no matching mapping, when placing, then refused in rule M4's words, then which mappings were tried, in order, on which values sent", () => {
+    expect(() => placeNewUser(tenantWith(), { department: 'Sales', title: 'Engineer' })).toThrow(
+      expect.objectContaining({
+        reason: 'NoMappingMatched',
+        message: `${NO_MAPPING_MATCHED} Mappings tried, in order: "Engineers" on department (sent: "Sales"); "Paris" on city (not sent).`,
+      }),
     );
+  });
+
+  it('given a value sent unquoted, when no mapping matches, then the detail shows it as compared', () => {
+    expect(() => placeNewUser(tenantWith(), { department: 42 })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('"Engineers" on department (sent: "42")') }),
+    );
+  });
+
+  it("given a tenant without mappings, when placing, then refused in rule M4's words, then that there is none to try", () => {
+    const tenant = tenantWith({ type: 'ScimMappingRemoved', data: { mappingId: 'eng' } }, { type: 'ScimMappingRemoved', data: { mappingId: 'paris' } });
+    expect(() => placeNewUser(tenant, { department: 'Sales' })).toThrow(
+      expect.objectContaining({ reason: 'NoMappingMatched', message: `${NO_MAPPING_MATCHED} The tenant has no SCIM mapping.` }),
+    );
+  });
+
+  it('given many mappings and long values, when none matches, then the detail names the first ten and counts the rest, each value cut', () => {
+    const more: TenantEvent[] = Array.from({ length: 12 }, (_, i) => ({
+      type: 'ScimMappingAdded',
+      data: {
+        mappingId: `m${i}`,
+        name: `Mapping ${i}`,
+        filter: { attribute: 'department', values: ['Nobody'] },
+        profileId: 'staff',
+        storageId: 'eu',
+        quota: { amount: 0, unit: 'GB' },
+        sendActivationEmail: true,
+      },
+    }));
+    const refusal = (() => {
+      try {
+        placeNewUser(tenantWith(...more), { department: 'x'.repeat(500) });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(refusal.startsWith(`${NO_MAPPING_MATCHED} Mappings tried, in order: "Engineers" on department (sent: "${'x'.repeat(64)}…")`)).toBe(true);
+    expect(refusal).toContain('"Mapping 7" on department');
+    expect(refusal).not.toContain('"Mapping 8"');
+    expect(refusal.endsWith('; and 4 more.')).toBe(true);
+    expect(refusal.length).toBeLessThan(2000);
   });
 
   it("given the matching mapping's storage is unhealthy, when placing, then refused as StorageUnhealthy (rule M6)", () => {

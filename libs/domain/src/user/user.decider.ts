@@ -2,8 +2,8 @@ import { IdpAttributes, PermanentDeletionReason, PreservedBy, ProvisionedBy, Use
 import { addressFault, canonicalAddress } from '../text/canonical-address';
 import { fitsWidth, TEXT_WIDTH } from '../text/stored-text';
 import { DomainRefused } from '../domain-refused';
-import { NO_MAPPING_MATCHED } from '../provisioning/placement';
-import { refuseIncompleteUser } from './required-attributes';
+import { noMappingMatched } from '../provisioning/placement';
+import { displayNameToKeep } from './required-attributes';
 
 /** What the IdP says a user is; the decider turns the difference into events. */
 export interface UserProfile {
@@ -33,6 +33,15 @@ export type UserState =
   | (UserIdentity & { readonly status: 'Active' })
   | (UserIdentity & { readonly status: 'Preserved'; readonly preservedBy: PreservedBy; readonly deletedInIdp: boolean });
 
+/**
+ * A profile as a request brings it: a blank displayName is an absent one,
+ * derived then from the name (rule L1, revised); name.formatted comes only to
+ * derive it from and is not kept.
+ */
+export interface WantedProfile extends UserProfile {
+  readonly formattedName?: string | null;
+}
+
 export const initialUserState: UserState = { status: 'Initial' };
 
 export type UserCommand =
@@ -46,17 +55,17 @@ export type UserCommand =
       readonly data: {
         userId: string;
         tenantId: string;
-        profile: UserProfile;
+        profile: WantedProfile;
         active: boolean;
         placement: UserPlacement | null;
         idpAttributes: IdpAttributes;
       };
     }
   /** PUT and PATCH from the IdP: the full profile and status it wants. */
-  | { readonly type: 'UpdateUserFromIdp'; readonly data: { profile: UserProfile; active: boolean } }
+  | { readonly type: 'UpdateUserFromIdp'; readonly data: { profile: WantedProfile; active: boolean } }
   | { readonly type: 'DeleteUserInIdp' }
   /** An administrator creates a user by hand (it becomes SCIM-managed later by adoption, rule L7). */
-  | { readonly type: 'CreateUserByAdmin'; readonly data: { userId: string; tenantId: string; profile: UserProfile } }
+  | { readonly type: 'CreateUserByAdmin'; readonly data: { userId: string; tenantId: string; profile: WantedProfile } }
   | { readonly type: 'PreserveUserByAdmin' }
   | { readonly type: 'ReactivateUserByAdmin' }
   | { readonly type: 'PlaceUserOnLegalHold' }
@@ -80,7 +89,7 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       if (state.status !== 'Initial') throw new DomainRefused('UserAlreadyExists', 'user already exists');
       const { userId, tenantId, active, placement, idpAttributes } = command.data;
       // Rule M4: an IdP never creates a user no mapping placed.
-      if (!placement) throw new DomainRefused('PlacementRequired', NO_MAPPING_MATCHED);
+      if (!placement) throw new DomainRefused('PlacementRequired', noMappingMatched('No mapping placed the user.'));
       const profile = validProfile(command.data.profile);
       const created: UserEvent = {
         type: 'UserCreated',
@@ -206,7 +215,7 @@ export function holdsEmail(state: UserState, key: string): boolean {
  * Rule L5: the IdP assigning a deleted user again brings the preserved user
  * back, history intact, instead of creating a second one; rule L6 still holds.
  */
-function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: UserProfile, active: boolean): UserEvent[] {
+function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: WantedProfile, active: boolean): UserEvent[] {
   if (state.preservedBy === 'admin') {
     throw new DomainRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
   }
@@ -248,12 +257,13 @@ function visibleToIdp(state: UserState): KnownUser {
   return state;
 }
 
-function validProfile(profile: UserProfile): UserProfile {
-  // Rule L1: userName and displayName are mandatory; the email defaults to the userName.
-  refuseIncompleteUser(profile);
+function validProfile(wanted: WantedProfile): UserProfile {
+  // Rule L1: userName and a display name are mandatory, the display name derived from the name when absent; the email defaults to the userName.
+  const displayName = displayNameToKeep(wanted);
+  const { formattedName: _derivedFromOnly, ...profile } = wanted;
   const userName = sanitiseUserName(profile.userName);
   const email = profile.email.trim() ? profile.email : userName;
-  const valid = { ...profile, userName, email };
+  const valid = { ...profile, displayName, userName, email };
   refuseWhatCannotBeStored(valid);
   return valid;
 }

@@ -1,4 +1,4 @@
-import { decide, emailKey, evolve, foldUser, initialUserState, sanitiseUserName, UserCommand, UserProfile, UserState } from './user.decider';
+import { decide, emailKey, evolve, foldUser, initialUserState, sanitiseUserName, UserCommand, UserProfile, UserState, WantedProfile } from './user.decider';
 import { upcastUserEvent, UserEvent, UserPlacement } from './user.events';
 import { userStream } from './user.stream';
 import { deciderSpec } from '../testing/decider-spec';
@@ -35,14 +35,14 @@ const deletedInIdp: UserEvent = { type: 'UserDeletedInIdp', data: {} };
 /** given past events, when a command, then new events (or a refusal). */
 const { given } = deciderSpec(userStream);
 const deleteForGood: UserCommand = { type: 'DeleteUserPermanently', data: { reason: 'deleted_by_admin' } };
-const update = (profile: Partial<UserProfile>, active = true): UserCommand => ({
+const update = (profile: Partial<WantedProfile>, active = true): UserCommand => ({
   type: 'UpdateUserFromIdp',
   data: { profile: { ...ada, ...profile }, active },
 });
 
 describe('User decider', () => {
   describe('CreateUser', () => {
-    const create = (profile: Partial<UserProfile> = {}, active = true): UserCommand => ({
+    const create = (profile: Partial<WantedProfile> = {}, active = true): UserCommand => ({
       type: 'CreateUser',
       data: { userId: 'u1', tenantId: 't1', profile: { ...ada, ...profile }, active, placement, idpAttributes },
     });
@@ -100,9 +100,9 @@ describe('User decider', () => {
       given(createdByAdmin, preservedByAdmin).when(create()).thenRefused('ReactivationForbidden');
     });
 
-    it('given no user, when created without displayName, then refused as invalid (rule L1)', () => {
+    it('given no user, when created without displayName and without a name, then refused as invalid (rule L1)', () => {
       given()
-        .when(create({ displayName: '  ' }))
+        .when(create({ displayName: '  ', givenName: null, familyName: null }))
         .thenRefused('InvalidUser');
     });
 
@@ -156,6 +156,42 @@ describe('User decider', () => {
       given()
         .when(create({ email: 'a\u200Bda@example.com' }))
         .thenRefused('InvalidUser');
+    });
+    describe('without displayName (rule L1, revised: derived from name)', () => {
+      const derived = (displayName: string, name: { givenName: string | null; familyName: string | null }): UserEvent => ({
+        type: 'UserCreated',
+        data: { ...created.data, displayName, ...name },
+      });
+
+      it('given no user, when created with givenName and familyName but no displayName, then the display name kept is "givenName familyName", trimmed', () => {
+        given()
+          .when(create({ displayName: '', givenName: ' Ada ', familyName: 'Lovelace ' }))
+          .then([derived('Ada Lovelace', { givenName: ' Ada ', familyName: 'Lovelace ' })]);
+      });
+
+      it('given no user, when created with only one name part, then that part alone is the display name', () => {
+        given()
+          .when(create({ displayName: ' ', familyName: null }))
+          .then([derived('Ada', { givenName: 'Ada', familyName: null })]);
+      });
+
+      it('given no user, when created with name.formatted only, then the formatted name is the display name, and nothing else of it is kept here', () => {
+        given()
+          .when(create({ displayName: '', givenName: null, familyName: null, formattedName: 'Ms. Ada King' }))
+          .then([derived('Ms. Ada King', { givenName: null, familyName: null })]);
+      });
+
+      it('given no user, when created with name parts that each fit but whose derived display name does not, then refused: the bound holds on the form stored', () => {
+        given()
+          .when(create({ displayName: '', givenName: 'a'.repeat(300), familyName: 'b'.repeat(300) }))
+          .thenRefused('InvalidUser');
+      });
+
+      it('given no user, when created with neither displayName nor a usable name, then refused as an invalid user saying it could not be derived', () => {
+        given()
+          .when(create({ displayName: '', givenName: ' ', familyName: null, formattedName: '' }))
+          .thenRefused('InvalidUser');
+      });
     });
   });
 
@@ -222,6 +258,30 @@ describe('User decider', () => {
       given(created, deactivated, deletedInIdp)
         .when(update({ displayName: 'X' }))
         .thenRefused('UserNotFound');
+    });
+
+    it('given a user, when a PUT comes without displayName (as Okta sends it), then the display name is derived from the name sent', () => {
+      given(created)
+        .when(update({ displayName: '', givenName: 'Another' }))
+        .then([{ type: 'UserRenamed', data: { displayName: 'Another Lovelace', givenName: 'Another', familyName: 'Lovelace' } }]);
+    });
+
+    it('given a user whose display name is its name, when a PUT without displayName repeats the name, then nothing happens', () => {
+      given(created)
+        .when(update({ displayName: '' }))
+        .then([]);
+    });
+
+    it('given a user, when an update without displayName brings only name.formatted, then that is the display name', () => {
+      given(created)
+        .when(update({ displayName: '', givenName: null, familyName: null, formattedName: 'Ada King' }))
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: null, familyName: null } }]);
+    });
+
+    it('given a user, when an update leaves neither displayName nor a usable name, then refused as an invalid user, and nothing changes', () => {
+      given(created)
+        .when(update({ displayName: ' ', givenName: null, familyName: '' }))
+        .thenRefused('InvalidUser');
     });
 
     it('given no user, when updated, then not found', () => {

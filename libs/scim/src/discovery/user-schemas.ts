@@ -84,15 +84,23 @@ export const CORE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
       { required: true, uniqueness: 'server' },
     ),
     complexAttribute('name', "The parts of the user's real name. Only givenName and familyName are stored.", [
-      attribute('formatted', 'string', NAME_PART('The full name as displayed.', false)),
+      attribute(
+        'formatted',
+        'string',
+        `${NAME_PART('The full name as displayed.', false)} A displayName absent is derived from it when givenName and familyName are (rule L1).`,
+      ),
       attribute('familyName', 'string', NAME_PART('Family (last) name.', true)),
       attribute('givenName', 'string', NAME_PART('Given (first) name.', true)),
       attribute('middleName', 'string', NAME_PART('Middle name(s).', false)),
       attribute('honorificPrefix', 'string', NAME_PART('Honorific prefix such as "Ms.".', false)),
       attribute('honorificSuffix', 'string', NAME_PART('Honorific suffix such as "III".', false)),
     ]),
-    // RFC 7643 makes displayName optional; scim-ledger refuses a user without one (rule L1).
-    attribute('displayName', 'string', 'Name of the user for display. Required by scim-ledger (rule L1). Stored.', { required: true }),
+    // RFC 7643 makes displayName optional; scim-ledger derives one from name when it is absent (rule L1, revised).
+    attribute(
+      'displayName',
+      'string',
+      'Name of the user for display. Stored. When absent, derived from name: "givenName familyName" (either alone), else name.formatted; a user with neither is refused (rules L1, M4).',
+    ),
     attribute('nickName', 'string', `Casual name of the user. ${NOT_STORED}`),
     attribute('profileUrl', 'reference', `URL of the user's online profile. ${NOT_STORED}`, {
       referenceTypes: ['external'],

@@ -34,6 +34,8 @@ describe('User schema definitions (RFC 7643 §7, §8.7.1)', () => {
   it.each([
     ['id', { caseExact: true, mutability: 'readOnly', returned: 'always' }],
     ['userName', { required: true, caseExact: false, uniqueness: 'server', returned: 'default' }],
+    // Rule L1, revised: an IdP may leave displayName out (RFC 7643 makes it optional); it is derived from name then.
+    ['displayName', { required: false, returned: 'default', description: expect.stringContaining('derived from name') }],
     ['password', { mutability: 'writeOnly', returned: 'never', caseExact: true }],
     ['groups', { mutability: 'readOnly', multiValued: true }],
     ['meta', { mutability: 'readOnly', returned: 'default' }],

@@ -13,7 +13,7 @@ import {
   UserCommand,
   UserEvent,
   UserPlacement,
-  UserProfile,
+  WantedProfile,
 } from '@scim-ledger/domain';
 import { AppendResult, EVENT_STORE, EventStore, StreamsPartlyAppendedError, StreamWrite, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { newUserId } from '@scim-ledger/platform';
@@ -25,10 +25,14 @@ import { TenantCommands } from '../tenants/tenant-commands';
 import { LoadedUser, UserStreams } from '../users/user-streams';
 import { Licences } from './licences';
 
-/** A user the IdP assigned to the app (rule L1), or one an administrator made by hand (manual provisioning). */
+/**
+ * A user the IdP assigned to the app (rule L1), or one an administrator made
+ * by hand (manual provisioning), as the request brings it: the user decider
+ * derives a display name absent from the name (rule L1).
+ */
 export type NewUser =
-  | { readonly by: 'idp'; readonly profile: UserProfile; readonly active: boolean; readonly idpAttributes: IdpAttributes }
-  | { readonly by: 'admin'; readonly profile: UserProfile };
+  | { readonly by: 'idp'; readonly profile: WantedProfile; readonly active: boolean; readonly idpAttributes: IdpAttributes }
+  | { readonly by: 'admin'; readonly profile: WantedProfile };
 
 /** The user's stream as the create decided on it, what it appended there, and the revision it is at now. */
 export interface CreatedUser {

@@ -36,8 +36,9 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
 
 /**
  * The user as the IdP sent it. Rule M4 (the domain's) is judged on the
- * mandatory attributes as sent, before the body is read as a SCIM User,
- * whose own refusals of its shape would say less.
+ * mandatory attributes as sent, with the name a display name derives from,
+ * before the body is read as a SCIM User, whose own refusals of its shape
+ * would say less. The display name kept is the user decider's (rule L1).
  */
 function newUserFrom(body: unknown, required: RequiredAttributes): NewUser {
   refuseUnmappableUser(required);
