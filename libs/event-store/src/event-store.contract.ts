@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { until } from '../../../test/support/polling';
 import {
   comparePositions,
   EventStore,
@@ -209,6 +210,7 @@ export function describeEventStoreContract(backend: string, openStore: () => Pro
         // Stream by stream: the write before the stale one stays, and the caller is told which.
         await expect(attempt).rejects.toBeInstanceOf(StreamsPartlyAppendedError);
         await expect(attempt).rejects.toMatchObject({ appended: [stream('n1')], cause: { name: 'WrongExpectedRevisionError', streamId: stream('n2') } });
+        expect((await store.readStream(stream('n1'))).map((e) => e.type)).toEqual(['Claimed']);
       }
       expect((await store.readStream(stream('n2'))).map((e) => e.type)).toEqual(['Taken']);
       expect(await store.readStream(stream('n3'))).toEqual([]);
@@ -285,19 +287,11 @@ export function describeEventStoreContract(backend: string, openStore: () => Pro
           if (received.length === 3) controller.abort();
         }
       })();
-      await waitUntil(() => received.length >= 1);
+      await until(async () => received.length >= 1, 5000, 'the subscription to deliver the event after its checkpoint');
       await store.append(stream('s'), [event('Live1'), event('Live2')], 1);
 
       await consuming;
       expect(received).toEqual(['AfterCheckpoint', 'Live1', 'Live2']);
     });
   });
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
