@@ -79,7 +79,8 @@ interface ReadModelUnderTest {
 
 async function readModel(dialect: FilterDialect): Promise<ReadModelUnderTest> {
   if (dialect === 'postgres') {
-    const database = await createFreshPostgresDatabase('scim_ledger_fuzz_filter');
+    // In a natural-language collation, so that a comparison that forgot its binary COLLATE answers differently from SQLite.
+    const database = await createFreshPostgresDatabase('scim_ledger_fuzz_filter', { naturalLanguageCollation: true });
     const dataSource = await openReadModel({ type: 'postgres', url: database.url });
     return { dataSource, discard: async () => (await dataSource.destroy(), await database.drop()) };
   }
