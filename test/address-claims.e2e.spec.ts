@@ -56,36 +56,40 @@ describe(`address claims migrated on ${E2E_DATABASE}`, () => {
     },
   });
 
-  it('given a user without a claim and one claimed under the older lower-cased key, when verified, migrated and verified again, then the claims are mended and the addresses are unique', async () => {
-    const eventStore = t.app.get<EventStore>(EVENT_STORE);
-    // A user from before claims existed: its claim given back leaves the address unclaimed, as then.
-    const unclaimed = (await create(TENANT_A_TOKEN, 'before-claims@example.com')).body.id;
-    await eventStore.append(addressClaimStreamId('before-claims@example.com'), [claimEvent('EmailReleased', 'before-claims@example.com', unclaimed)], 'any');
-    // A user an older version claimed under its lower-cased (not canonical) key.
-    const fullwidth = 'Ｌegacy@example.com';
-    const legacy = (await create(TENANT_A_TOKEN, fullwidth)).body.id;
-    await eventStore.append(addressClaimStreamId('legacy@example.com'), [claimEvent('EmailReleased', 'legacy@example.com', legacy)], 'any');
-    await eventStore.append(addressClaimStreamId(fullwidth.toLowerCase()), [claimEvent('EmailReserved', fullwidth.toLowerCase(), legacy)], 'any');
-    const claimed = (await create(TENANT_A_TOKEN, 'claimed@example.com')).body.id;
-    expect([unclaimed, legacy, claimed].every(Boolean)).toBe(true);
+  it(
+    'given a user without a claim and one claimed under the older lower-cased key, when verified, migrated and verified again, then the claims are mended and the addresses are unique',
+    async () => {
+      const eventStore = t.app.get<EventStore>(EVENT_STORE);
+      // A user from before claims existed: its claim given back leaves the address unclaimed, as then.
+      const unclaimed = (await create(TENANT_A_TOKEN, 'before-claims@example.com')).body.id;
+      await eventStore.append(addressClaimStreamId('before-claims@example.com'), [claimEvent('EmailReleased', 'before-claims@example.com', unclaimed)], 'any');
+      // A user an older version claimed under its lower-cased (not canonical) key.
+      const fullwidth = 'Ｌegacy@example.com';
+      const legacy = (await create(TENANT_A_TOKEN, fullwidth)).body.id;
+      await eventStore.append(addressClaimStreamId('legacy@example.com'), [claimEvent('EmailReleased', 'legacy@example.com', legacy)], 'any');
+      await eventStore.append(addressClaimStreamId(fullwidth.toLowerCase()), [claimEvent('EmailReserved', fullwidth.toLowerCase(), legacy)], 'any');
+      const claimed = (await create(TENANT_A_TOKEN, 'claimed@example.com')).body.id;
+      expect([unclaimed, legacy, claimed].every(Boolean)).toBe(true);
 
-    const before = await runCli(env, 'verify');
-    expect(before.code).toBe(1);
-    expect(before.stdout).toContain(`user ${unclaimed} is live but the claim is missing`);
-    expect(before.stdout).toContain(`user ${legacy} is live but the claim is missing`);
-    expect(before.stdout).not.toContain(claimed);
-    expect(before.stdout).not.toContain('before-claims@');
+      const before = await runCli(env, 'verify');
+      expect(before.code).toBe(1);
+      expect(before.stdout).toContain(`user ${unclaimed} is live but the claim is missing`);
+      expect(before.stdout).toContain(`user ${legacy} is live but the claim is missing`);
+      expect(before.stdout).not.toContain(claimed);
+      expect(before.stdout).not.toContain('before-claims@');
 
-    const migrated = await runCli(env, 'claim-addresses');
-    expect(migrated).toMatchObject({ code: 0 });
-    expect(migrated.stdout).toContain('2 address(es) claimed, 1 older claim(s) given back');
-    expect((await runCli(env, 'claim-addresses')).stdout).toContain('0 address(es) claimed, 0 older claim(s) given back');
+      const migrated = await runCli(env, 'claim-addresses');
+      expect(migrated).toMatchObject({ code: 0 });
+      expect(migrated.stdout).toContain('2 address(es) claimed, 1 older claim(s) given back');
+      expect((await runCli(env, 'claim-addresses')).stdout).toContain('0 address(es) claimed, 0 older claim(s) given back');
 
-    const after = await runCli(env, 'verify');
-    expect(after.stdout).toContain('0 difference(s)');
-    expect(after.code).toBe(0);
-    // The claims now hold: another tenant cannot take either address.
-    expect((await create(TENANT_B_TOKEN, 'before-claims@example.com')).status).toBe(409);
-    expect((await create(TENANT_B_TOKEN, 'legacy@example.com')).status).toBe(409);
-  }, 120_000);
+      const after = await runCli(env, 'verify');
+      expect(after.stdout).toContain('0 difference(s)');
+      expect(after.code).toBe(0);
+      // The claims now hold: another tenant cannot take either address.
+      expect((await create(TENANT_B_TOKEN, 'before-claims@example.com')).status).toBe(409);
+      expect((await create(TENANT_B_TOKEN, 'legacy@example.com')).status).toBe(409);
+    },
+    TIMEOUTS.load,
+  );
 });

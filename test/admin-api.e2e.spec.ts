@@ -2,6 +2,7 @@ import request from 'supertest';
 import { eventually } from './support/polling';
 import { projectedEverythingStored } from './support/projected';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 
@@ -17,7 +18,7 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
 
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
-  }, 30_000);
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -15,6 +15,7 @@ import {
   patchOp,
 } from './support/idp-requests';
 import { E2E_DATABASE, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 /*
  * Microsoft Entra ID provisioning a user, request by request, as its docs show
@@ -82,7 +83,7 @@ describe(`Microsoft Entra ID provisioning flow on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     t = await startTestApp();
     entra = entraClient(t, TENANT_A_TOKEN);
-  }, 30_000);
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -13,6 +13,7 @@ import {
 } from './support/idp-requests';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, startTestApp, TENANT_B_TOKEN, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
 
 /*
  * Okta provisioning a user, request by request, as its docs show
@@ -46,7 +47,7 @@ describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
     okta = oktaClient(t, TENANT_B_TOKEN);
-  }, 30_000);
+  }, TIMEOUTS.appStart);
   afterAll(async () => {
     await t?.close();
   });

@@ -114,50 +114,58 @@ describe(`output that others open, on ${E2E_DATABASE}`, () => {
     expect(feed.body.entries.map((entry: { userAgent: string }) => entry.userAgent)).toEqual(['Okta\u00c2\ufffd31m\u00c2\ufffdx']);
   });
 
-  it('given a user whose stored name holds terminal escapes, when support replays it, then every control character is shown escaped', async () => {
-    // Written to the store directly, as `cli import` of a crafted file would: the CLI must be safe whatever the api let in.
-    const hostile = 'mallory\u001b]0;owned\u0007\u001b[2J\u009b31m\u007f\u202eexe.txt@open.test';
-    const userId = randomUUID();
-    const store = await openEventStore(t.config.eventStore, personalFieldsOf);
-    try {
-      const data = {
-        userId,
-        tenantId: 'open',
-        userName: hostile,
-        email: hostile,
-        displayName: `Display ${hostile}`,
-        givenName: null,
-        familyName: null,
-        externalId: null,
-        userPrincipalName: null,
-        provisionedBy: 'scim',
-        placement: null,
-      };
-      const metadata = {
-        tenantId: 'open',
-        actor: { kind: 'scim-token', id: `tok\u001b[31m` },
-        requestId: 'req-hostile',
-        userAgent: hostile,
-        clientAddress: null,
-        occurredAt: new Date().toISOString(),
-        schemaVersion: 2,
-      };
-      await store.append(userStreamId(userId), [{ id: randomUUID(), type: 'UserCreated', data, metadata }], 'no_stream');
-    } finally {
-      await store.close();
-    }
+  it(
+    'given a user whose stored name holds terminal escapes, when support replays it, then every control character is shown escaped',
+    async () => {
+      // Written to the store directly, as `cli import` of a crafted file would: the CLI must be safe whatever the api let in.
+      const hostile = 'mallory\u001b]0;owned\u0007\u001b[2J\u009b31m\u007f\u202eexe.txt@open.test';
+      const userId = randomUUID();
+      const store = await openEventStore(t.config.eventStore, personalFieldsOf);
+      try {
+        const data = {
+          userId,
+          tenantId: 'open',
+          userName: hostile,
+          email: hostile,
+          displayName: `Display ${hostile}`,
+          givenName: null,
+          familyName: null,
+          externalId: null,
+          userPrincipalName: null,
+          provisionedBy: 'scim',
+          placement: null,
+        };
+        const metadata = {
+          tenantId: 'open',
+          actor: { kind: 'scim-token', id: `tok\u001b[31m` },
+          requestId: 'req-hostile',
+          userAgent: hostile,
+          clientAddress: null,
+          occurredAt: new Date().toISOString(),
+          schemaVersion: 2,
+        };
+        await store.append(userStreamId(userId), [{ id: randomUUID(), type: 'UserCreated', data, metadata }], 'no_stream');
+      } finally {
+        await store.close();
+      }
 
-    const { code, stdout, stderr } = await runCli(env, 'replay', 'user', userId);
+      const { code, stdout, stderr } = await runCli(env, 'replay', 'user', userId);
 
-    expect([code, stderr]).toEqual([0, '']);
-    expect(stdout).toContain('mallory\\u001b]0;owned\\u0007\\u001b[2J\\u009b31m\\u007f\\u202eexe.txt@open.test');
-    expect(stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
-  }, 30_000);
+      expect([code, stderr]).toEqual([0, '']);
+      expect(stdout).toContain('mallory\\u001b]0;owned\\u0007\\u001b[2J\\u009b31m\\u007f\\u202eexe.txt@open.test');
+      expect(stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    },
+    TIMEOUTS.requests,
+  );
 
-  it('given an unknown id full of escapes, when replayed, then the error message shows them escaped too', async () => {
-    const { code, stdout, stderr } = await runCli(env, 'replay', 'user', 'nobody\u001b[2J');
-    expect(code).not.toBe(0);
-    expect(stderr + stdout).toContain('nobody\\u001b[2J');
-    expect(stderr + stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
-  }, 30_000);
+  it(
+    'given an unknown id full of escapes, when replayed, then the error message shows them escaped too',
+    async () => {
+      const { code, stdout, stderr } = await runCli(env, 'replay', 'user', 'nobody\u001b[2J');
+      expect(code).not.toBe(0);
+      expect(stderr + stdout).toContain('nobody\\u001b[2J');
+      expect(stderr + stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    },
+    TIMEOUTS.requests,
+  );
 });

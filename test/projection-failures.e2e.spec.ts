@@ -58,36 +58,40 @@ describe(`a stream set aside by the projector, on ${E2E_DATABASE}`, () => {
   });
   const operator = (method: 'get' | 'post', url: string) => request(t.http)[method](url).set('Authorization', `Bearer ${OPERATOR}`);
 
-  it('given a create the read model refuses, when other tenants go on writing, then they are read at once, the operator sees the failure, verify reports it and a retry after the fix applies it', async () => {
-    const poisoned = await scim(TENANT_A_TOKEN).post(POISON);
-    expect(poisoned.status).toBe(201);
-    // Read-your-writes had what it waits for, not its time-out: the checkpoint moved past the event set aside.
-    const [creation] = await t.app.get<EventStore>(EVENT_STORE).readStream(`user-${poisoned.body.id}`);
-    expect(comparePositions(await t.app.get(ReadModelProjector).checkpoint(), creation.position)).toBeGreaterThanOrEqual(0);
-    expect(
-      await scim(TENANT_A_TOKEN)
-        .get(poisoned.body.id)
-        .then((r) => r.status),
-    ).toBe(404);
+  it(
+    'given a create the read model refuses, when other tenants go on writing, then they are read at once, the operator sees the failure, verify reports it and a retry after the fix applies it',
+    async () => {
+      const poisoned = await scim(TENANT_A_TOKEN).post(POISON);
+      expect(poisoned.status).toBe(201);
+      // Read-your-writes had what it waits for, not its time-out: the checkpoint moved past the event set aside.
+      const [creation] = await t.app.get<EventStore>(EVENT_STORE).readStream(`user-${poisoned.body.id}`);
+      expect(comparePositions(await t.app.get(ReadModelProjector).checkpoint(), creation.position)).toBeGreaterThanOrEqual(0);
+      expect(
+        await scim(TENANT_A_TOKEN)
+          .get(poisoned.body.id)
+          .then((r) => r.status),
+      ).toBe(404);
 
-    const other = await scim(TENANT_B_TOKEN).post('other-tenant@example.com');
-    expect(other.status).toBe(201);
-    expect((await scim(TENANT_B_TOKEN).filter('other-tenant@example.com')).body.totalResults).toBe(1);
+      const other = await scim(TENANT_B_TOKEN).post('other-tenant@example.com');
+      expect(other.status).toBe(201);
+      expect((await scim(TENANT_B_TOKEN).filter('other-tenant@example.com')).body.totalResults).toBe(1);
 
-    const listed = await operator('get', '/admin/v1/projection-failures');
-    expect(listed.status).toBe(200);
-    expect(listed.body).toMatchObject({ totalResults: 1, failures: [{ streamId: `user-${poisoned.body.id}`, revision: 0, eventType: 'UserCreated' }] });
-    const tenantView = await request(t.http).get('/admin/v1/projection-failures').set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
-    expect(tenantView.status).toBeGreaterThanOrEqual(401);
+      const listed = await operator('get', '/admin/v1/projection-failures');
+      expect(listed.status).toBe(200);
+      expect(listed.body).toMatchObject({ totalResults: 1, failures: [{ streamId: `user-${poisoned.body.id}`, revision: 0, eventType: 'UserCreated' }] });
+      const tenantView = await request(t.http).get('/admin/v1/projection-failures').set('Authorization', `Bearer ${TENANT_A_TOKEN}`);
+      expect(tenantView.status).toBeGreaterThanOrEqual(401);
 
-    const verify = await runCli(env, 'verify');
-    expect(verify.code).toBe(1);
-    expect(verify.stdout).toContain(`projection failure: user-${poisoned.body.id} at revision 0`);
+      const verify = await runCli(env, 'verify');
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toContain(`projection failure: user-${poisoned.body.id} at revision 0`);
 
-    await t.readModel.query(E2E_DATABASE === 'postgres' ? 'DROP TRIGGER refuse_poison ON scim_users' : 'DROP TRIGGER refuse_poison');
-    const retried = await operator('post', '/admin/v1/projection-failures/retry');
-    expect(retried.body).toEqual({ cleared: [`user-${poisoned.body.id}`], failing: [] });
-    expect((await scim(TENANT_A_TOKEN).get(poisoned.body.id)).body.userName).toBe(POISON);
-    expect((await operator('get', '/admin/v1/projection-failures')).body.totalResults).toBe(0);
-  }, 120_000);
+      await t.readModel.query(E2E_DATABASE === 'postgres' ? 'DROP TRIGGER refuse_poison ON scim_users' : 'DROP TRIGGER refuse_poison');
+      const retried = await operator('post', '/admin/v1/projection-failures/retry');
+      expect(retried.body).toEqual({ cleared: [`user-${poisoned.body.id}`], failing: [] });
+      expect((await scim(TENANT_A_TOKEN).get(poisoned.body.id)).body.userName).toBe(POISON);
+      expect((await operator('get', '/admin/v1/projection-failures')).body.totalResults).toBe(0);
+    },
+    TIMEOUTS.load,
+  );
 });

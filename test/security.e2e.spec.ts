@@ -155,100 +155,120 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
     expect(adminWrites.filter((r) => !(`${r.method} ${r.url}` in ADMIN_BODIES))).toEqual([]);
   });
 
-  it('given no, a wrong, a revoked or a rotated-away credential, or an admin credential, when any SCIM route is called, then 401 in SCIM form and nothing changes', async () => {
-    const before = await storedState();
-    const refusedWith = [
-      null,
-      'Bearer wrong-token-0123456789abcdef',
-      `Bearer ${rotatedAwayScimToken}`,
-      basic(acme),
-      `Bearer ${OPERATOR}`,
-      'Bearer ',
-      'Basic Og==',
-    ];
-    const wrong: string[] = [];
-    const scimRoutes = routes.filter((r) => SCIM_ROUTE.test(r.url));
-    expect(scimRoutes.length).toBeGreaterThanOrEqual(30);
-    for (const route of scimRoutes) {
-      for (const authorization of refusedWith) {
-        const response = await send(route.method, route.url, authorization);
-        if (response.status !== 401 || response.body?.schemas?.[0] !== SCIM_ERROR_SCHEMA || !/^Bearer/.test(response.headers['www-authenticate'] ?? '')) {
-          wrong.push(`${route.method} ${route.url} with ${authorization?.slice(0, 12)} -> ${response.status}`);
+  it(
+    'given no, a wrong, a revoked or a rotated-away credential, or an admin credential, when any SCIM route is called, then 401 in SCIM form and nothing changes',
+    async () => {
+      const before = await storedState();
+      const refusedWith = [
+        null,
+        'Bearer wrong-token-0123456789abcdef',
+        `Bearer ${rotatedAwayScimToken}`,
+        basic(acme),
+        `Bearer ${OPERATOR}`,
+        'Bearer ',
+        'Basic Og==',
+      ];
+      const wrong: string[] = [];
+      const scimRoutes = routes.filter((r) => SCIM_ROUTE.test(r.url));
+      expect(scimRoutes.length).toBeGreaterThanOrEqual(30);
+      for (const route of scimRoutes) {
+        for (const authorization of refusedWith) {
+          const response = await send(route.method, route.url, authorization);
+          if (response.status !== 401 || response.body?.schemas?.[0] !== SCIM_ERROR_SCHEMA || !/^Bearer/.test(response.headers['www-authenticate'] ?? '')) {
+            wrong.push(`${route.method} ${route.url} with ${authorization?.slice(0, 12)} -> ${response.status}`);
+          }
         }
       }
-    }
-    expect(wrong).toEqual([]);
-    expect(await storedState()).toBe(before);
-  }, 120_000);
+      expect(wrong).toEqual([]);
+      expect(await storedState()).toBe(before);
+    },
+    TIMEOUTS.load,
+  );
 
-  it('given a token past its 365 days, when any SCIM route is called, then 401 saying it expired (rule T3) and nothing changes', async () => {
-    const before = await storedState();
-    clock.travelDays(366);
-    const wrong: string[] = [];
-    try {
+  it(
+    'given a token past its 365 days, when any SCIM route is called, then 401 saying it expired (rule T3) and nothing changes',
+    async () => {
+      const before = await storedState();
+      clock.travelDays(366);
+      const wrong: string[] = [];
+      try {
+        for (const route of routes.filter((r) => SCIM_ROUTE.test(r.url))) {
+          const response = await send(route.method, route.url, `Bearer ${TENANT_A_TOKEN}`);
+          if (response.status !== 401 || !/expired/.test(response.body?.detail ?? '')) wrong.push(`${route.method} ${route.url} -> ${response.status}`);
+        }
+      } finally {
+        clock.backToNow();
+      }
+      expect(wrong).toEqual([]);
+      expect(await storedState()).toBe(before);
+    },
+    TIMEOUTS.load,
+  );
+
+  it(
+    "given another tenant's SCIM token, when any SCIM route names tenant A's user, then 404, and no answer shows tenant A's user",
+    async () => {
+      const before = await storedState();
+      const wrong: string[] = [];
       for (const route of routes.filter((r) => SCIM_ROUTE.test(r.url))) {
-        const response = await send(route.method, route.url, `Bearer ${TENANT_A_TOKEN}`);
-        if (response.status !== 401 || !/expired/.test(response.body?.detail ?? '')) wrong.push(`${route.method} ${route.url} -> ${response.status}`);
+        const response = await send(route.method, route.url, `Bearer ${TENANT_B_TOKEN}`);
+        const answer = JSON.stringify(response.body ?? '');
+        const leaks = answer.includes(scimUserId) || answer.includes('ada@tenant-a.example');
+        const namesUser = route.url.includes(':id') && /\/Users\//.test(route.url);
+        // A POST creates B's own user; a PUT or PATCH or DELETE of A's id must not reach A's user.
+        if (leaks || (namesUser && response.status !== 404)) wrong.push(`${route.method} ${route.url} -> ${response.status}${leaks ? ' (shows A)' : ''}`);
       }
-    } finally {
-      clock.backToNow();
-    }
-    expect(wrong).toEqual([]);
-    expect(await storedState()).toBe(before);
-  }, 120_000);
+      expect(wrong).toEqual([]);
+      const after = JSON.parse(await storedState());
+      const aUser = (s: { users: Array<{ id: string }> }) => JSON.stringify(s.users.find((u) => u.id === scimUserId));
+      expect(aUser(after)).toBe(aUser(JSON.parse(before)));
+    },
+    TIMEOUTS.load,
+  );
 
-  it("given another tenant's SCIM token, when any SCIM route names tenant A's user, then 404, and no answer shows tenant A's user", async () => {
-    const before = await storedState();
-    const wrong: string[] = [];
-    for (const route of routes.filter((r) => SCIM_ROUTE.test(r.url))) {
-      const response = await send(route.method, route.url, `Bearer ${TENANT_B_TOKEN}`);
-      const answer = JSON.stringify(response.body ?? '');
-      const leaks = answer.includes(scimUserId) || answer.includes('ada@tenant-a.example');
-      const namesUser = route.url.includes(':id') && /\/Users\//.test(route.url);
-      // A POST creates B's own user; a PUT or PATCH or DELETE of A's id must not reach A's user.
-      if (leaks || (namesUser && response.status !== 404)) wrong.push(`${route.method} ${route.url} -> ${response.status}${leaks ? ' (shows A)' : ''}`);
-    }
-    expect(wrong).toEqual([]);
-    const after = JSON.parse(await storedState());
-    const aUser = (s: { users: Array<{ id: string }> }) => JSON.stringify(s.users.find((u) => u.id === scimUserId));
-    expect(aUser(after)).toBe(aUser(JSON.parse(before)));
-  }, 120_000);
-
-  it('given no, a wrong, a revoked credential, a wrong secret or a SCIM token, when any admin route is called, then 401 as problem details and nothing changes', async () => {
-    const before = await storedState();
-    const refusedWith = [
-      null,
-      'Bearer wrong-operator-0123456789',
-      basic(revoked),
-      basic({ clientId: acme.clientId, clientSecret: `${acme.clientSecret}x` }),
-      `Bearer ${TENANT_A_TOKEN}`,
-      `Bearer ${acmeScimToken}`,
-      basic({ clientId: 'nobody', clientSecret: 'x' }),
-    ];
-    const wrong: string[] = [];
-    for (const route of routes.filter((r) => ADMIN_ROUTE.test(r.url))) {
-      for (const authorization of refusedWith) {
-        const response = await send(route.method, route.url, authorization);
-        if (response.status !== 401 || !String(response.headers['content-type']).startsWith(PROBLEM)) {
-          wrong.push(`${route.method} ${route.url} with ${authorization?.slice(0, 12)} -> ${response.status}`);
+  it(
+    'given no, a wrong, a revoked credential, a wrong secret or a SCIM token, when any admin route is called, then 401 as problem details and nothing changes',
+    async () => {
+      const before = await storedState();
+      const refusedWith = [
+        null,
+        'Bearer wrong-operator-0123456789',
+        basic(revoked),
+        basic({ clientId: acme.clientId, clientSecret: `${acme.clientSecret}x` }),
+        `Bearer ${TENANT_A_TOKEN}`,
+        `Bearer ${acmeScimToken}`,
+        basic({ clientId: 'nobody', clientSecret: 'x' }),
+      ];
+      const wrong: string[] = [];
+      for (const route of routes.filter((r) => ADMIN_ROUTE.test(r.url))) {
+        for (const authorization of refusedWith) {
+          const response = await send(route.method, route.url, authorization);
+          if (response.status !== 401 || !String(response.headers['content-type']).startsWith(PROBLEM)) {
+            wrong.push(`${route.method} ${route.url} with ${authorization?.slice(0, 12)} -> ${response.status}`);
+          }
         }
       }
-    }
-    expect(wrong).toEqual([]);
-    expect(await storedState()).toBe(before);
-  }, 120_000);
+      expect(wrong).toEqual([]);
+      expect(await storedState()).toBe(before);
+    },
+    TIMEOUTS.load,
+  );
 
-  it("given another tenant's API credential, when any admin route names acme, then 404 (403 on operator routes) and nothing changes", async () => {
-    const before = await storedState();
-    const wrong: string[] = [];
-    for (const route of routes.filter((r) => ADMIN_ROUTE.test(r.url))) {
-      const response = await send(route.method, route.url, basic(globex));
-      const expected = route.url.includes(':tenantId') ? 404 : 403;
-      if (response.status !== expected) wrong.push(`${route.method} ${route.url} -> ${response.status} ${JSON.stringify(response.body).slice(0, 100)}`);
-    }
-    expect(wrong).toEqual([]);
-    expect(await storedState()).toBe(before);
-  }, 120_000);
+  it(
+    "given another tenant's API credential, when any admin route names acme, then 404 (403 on operator routes) and nothing changes",
+    async () => {
+      const before = await storedState();
+      const wrong: string[] = [];
+      for (const route of routes.filter((r) => ADMIN_ROUTE.test(r.url))) {
+        const response = await send(route.method, route.url, basic(globex));
+        const expected = route.url.includes(':tenantId') ? 404 : 403;
+        if (response.status !== expected) wrong.push(`${route.method} ${route.url} -> ${response.status} ${JSON.stringify(response.body).slice(0, 100)}`);
+      }
+      expect(wrong).toEqual([]);
+      expect(await storedState()).toBe(before);
+    },
+    TIMEOUTS.load,
+  );
 
   it('given every credential ever issued, then the database holds none of them in clear, only hashes', async () => {
     const secrets = [

@@ -107,47 +107,55 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     expect(await eventTypes(claimOf(userName))).toEqual(['EmailReserved']);
   });
 
-  it('given a create held after its claim, when a create through the second api instance takes the last seat, then the first gets 403 and gives its address back (rules M5, L8)', async () => {
-    const seats = profileSeatsStreamId('acme', 'race');
-    const held = store.holdNext(({ write }) => write.streamId === seats);
-    const slow = scim(acmeToken)
-      .post(entraUser('slow@acme.test', { title: 'race' }))
-      .then((answer) => answer);
-    expect(await held.reached).toMatchObject({ index: 1, of: 3 });
-    expect(await eventTypes(claimOf('slow@acme.test'))).toEqual(['EmailReserved']);
+  it(
+    'given a create held after its claim, when a create through the second api instance takes the last seat, then the first gets 403 and gives its address back (rules M5, L8)',
+    async () => {
+      const seats = profileSeatsStreamId('acme', 'race');
+      const held = store.holdNext(({ write }) => write.streamId === seats);
+      const slow = scim(acmeToken)
+        .post(entraUser('slow@acme.test', { title: 'race' }))
+        .then((answer) => answer);
+      expect(await held.reached).toMatchObject({ index: 1, of: 3 });
+      expect(await eventTypes(claimOf('slow@acme.test'))).toEqual(['EmailReserved']);
 
-    const fast = await scim(acmeToken, () => second).post(entraUser('fast@acme.test', { title: 'race' }));
-    held.release();
+      const fast = await scim(acmeToken, () => second).post(entraUser('fast@acme.test', { title: 'race' }));
+      held.release();
 
-    expect(fast.status).toBe(201);
-    expect((await slow).status).toBe(403);
-    expect(await eventTypes(seats)).toEqual(['ProfileSeatTaken']);
-    expect(await eventTypes(claimOf('slow@acme.test'))).toEqual(['EmailReserved', 'EmailReleased']);
-    // Within the claim's lease: without the give-back tenant B would get 409.
-    expect((await scim(TENANT_B_TOKEN).post(entraUser('slow@acme.test'))).status).toBe(201);
-    await expectVerified();
-  }, 30_000);
+      expect(fast.status).toBe(201);
+      expect((await slow).status).toBe(403);
+      expect(await eventTypes(seats)).toEqual(['ProfileSeatTaken']);
+      expect(await eventTypes(claimOf('slow@acme.test'))).toEqual(['EmailReserved', 'EmailReleased']);
+      // Within the claim's lease: without the give-back tenant B would get 409.
+      expect((await scim(TENANT_B_TOKEN).post(entraUser('slow@acme.test'))).status).toBe(201);
+      await expectVerified();
+    },
+    TIMEOUTS.requests,
+  );
 
-  it('given a create that fails at the user stream after its claim and seat were appended, then 503, both are given back and the retry gets 201 in the one-seat profile', async () => {
-    const body = entraUser('solo@acme.test', { title: 'solo' });
-    failUserStreamOnce();
+  it(
+    'given a create that fails at the user stream after its claim and seat were appended, then 503, both are given back and the retry gets 201 in the one-seat profile',
+    async () => {
+      const body = entraUser('solo@acme.test', { title: 'solo' });
+      failUserStreamOnce();
 
-    const failed = await scim(acmeToken).post(body);
+      const failed = await scim(acmeToken).post(body);
 
-    expect(failed.status).toBe(503);
-    expect(store.failedWrites.at(-1)?.streamId).toMatch(/^user-/);
-    expect(await eventTypes(claimOf('solo@acme.test'))).toEqual(['EmailReserved', 'EmailReleased']);
-    expect(await eventTypes(profileSeatsStreamId('acme', 'solo'))).toEqual(['ProfileSeatTaken', 'ProfileSeatReleased']);
-    expect(await scim(acmeToken).found('solo@acme.test')).toBe(0);
+      expect(failed.status).toBe(503);
+      expect(store.failedWrites.at(-1)?.streamId).toMatch(/^user-/);
+      expect(await eventTypes(claimOf('solo@acme.test'))).toEqual(['EmailReserved', 'EmailReleased']);
+      expect(await eventTypes(profileSeatsStreamId('acme', 'solo'))).toEqual(['ProfileSeatTaken', 'ProfileSeatReleased']);
+      expect(await scim(acmeToken).found('solo@acme.test')).toBe(0);
 
-    // Within the claims' lease: without the give-back the address would answer 409 and the profile 403.
-    const retried = await scim(acmeToken).post(body);
+      // Within the claims' lease: without the give-back the address would answer 409 and the profile 403.
+      const retried = await scim(acmeToken).post(body);
 
-    expect(retried.status).toBe(201);
-    expect(await scim(acmeToken).found('solo@acme.test')).toBe(1);
-    expect((await scim(acmeToken).get(retried.body.id)).body.userName).toBe('solo@acme.test');
-    await expectVerified();
-  }, 30_000);
+      expect(retried.status).toBe(201);
+      expect(await scim(acmeToken).found('solo@acme.test')).toBe(1);
+      expect((await scim(acmeToken).get(retried.body.id)).body.userName).toBe('solo@acme.test');
+      await expectVerified();
+    },
+    TIMEOUTS.requests,
+  );
 
   it("given tenant A's create that fails at the user stream, when tenant B creates that address, then 201: the claim went back (rule L8)", async () => {
     failUserStreamOnce();
@@ -160,19 +168,23 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     expect((await scim(TENANT_A_TOKEN).post(entraUser('handed-over@x.test'))).status).toBe(409);
   });
 
-  it('given renames, one failing at the user stream after the new address was claimed, then the failed one gives the address back and the user keeps its name (rules L3, L9)', async () => {
-    const user = (await scim(TENANT_A_TOKEN).post(entraUser('first-name@x.test'))).body;
-    expect((await scim(TENANT_A_TOKEN).rename(user.id, 'second-name@x.test')).status).toBe(200);
-    failUserStreamOnce();
+  it(
+    'given renames, one failing at the user stream after the new address was claimed, then the failed one gives the address back and the user keeps its name (rules L3, L9)',
+    async () => {
+      const user = (await scim(TENANT_A_TOKEN).post(entraUser('first-name@x.test'))).body;
+      expect((await scim(TENANT_A_TOKEN).rename(user.id, 'second-name@x.test')).status).toBe(200);
+      failUserStreamOnce();
 
-    expect((await scim(TENANT_A_TOKEN).rename(user.id, 'third-name@x.test')).status).toBe(503);
+      expect((await scim(TENANT_A_TOKEN).rename(user.id, 'third-name@x.test')).status).toBe(503);
 
-    expect((await scim(TENANT_A_TOKEN).get(user.id)).body.userName).toBe('second-name@x.test');
-    expect(await scim(TENANT_A_TOKEN).found('second-name@x.test')).toBe(1);
-    // The old address went back with the rename, the failed rename's new one by its give-back.
-    expect((await scim(TENANT_B_TOKEN).post(entraUser('first-name@x.test'))).status).toBe(201);
-    expect((await scim(TENANT_B_TOKEN).post(entraUser('third-name@x.test'))).status).toBe(201);
-    expect((await scim(TENANT_B_TOKEN).post(entraUser('second-name@x.test'))).status).toBe(409);
-    await expectVerified();
-  }, 30_000);
+      expect((await scim(TENANT_A_TOKEN).get(user.id)).body.userName).toBe('second-name@x.test');
+      expect(await scim(TENANT_A_TOKEN).found('second-name@x.test')).toBe(1);
+      // The old address went back with the rename, the failed rename's new one by its give-back.
+      expect((await scim(TENANT_B_TOKEN).post(entraUser('first-name@x.test'))).status).toBe(201);
+      expect((await scim(TENANT_B_TOKEN).post(entraUser('third-name@x.test'))).status).toBe(201);
+      expect((await scim(TENANT_B_TOKEN).post(entraUser('second-name@x.test'))).status).toBe(409);
+      await expectVerified();
+    },
+    TIMEOUTS.requests,
+  );
 });

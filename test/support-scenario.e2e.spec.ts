@@ -120,27 +120,31 @@ describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
     expect(refused).toEqual([expect.objectContaining({ requestId: 'okta-5', data: expect.objectContaining({ status: 409, scimType: 'uniqueness' }) })]);
   });
 
-  it('given every revision of each user, then the state as of it (admin API) is what replay --revision prints, and the last one is what SCIM serves', async () => {
-    for (const userId of Object.values(users)) {
-      const revisions = (await get(`/admin/v1/tenants/case/users/${userId}/history`)).body.totalResults as number;
-      for (let revision = 0; revision < revisions; revision++) {
-        const asOf = (await get(`/admin/v1/tenants/case/users/${userId}/state?revision=${revision}`)).body.state;
-        const replayed = await cli(env, 'replay', 'user', userId, '--revision', String(revision));
-        expect(replayed.code).toBe(0);
-        expect(JSON.parse(/^state: (.*)$/m.exec(replayed.stdout)![1])).toEqual(asOf);
+  it(
+    'given every revision of each user, then the state as of it (admin API) is what replay --revision prints, and the last one is what SCIM serves',
+    async () => {
+      for (const userId of Object.values(users)) {
+        const revisions = (await get(`/admin/v1/tenants/case/users/${userId}/history`)).body.totalResults as number;
+        for (let revision = 0; revision < revisions; revision++) {
+          const asOf = (await get(`/admin/v1/tenants/case/users/${userId}/state?revision=${revision}`)).body.state;
+          const replayed = await cli(env, 'replay', 'user', userId, '--revision', String(revision));
+          expect(replayed.code).toBe(0);
+          expect(JSON.parse(/^state: (.*)$/m.exec(replayed.stdout)![1])).toEqual(asOf);
+        }
       }
-    }
-    const now = (await get(`/admin/v1/tenants/case/users/${users.entra}/state`)).body.state;
-    const served = (await request(t.http).get(`/scim/v2/Users/${users.entra}`).set('Authorization', `Bearer ${token}`)).body;
-    expect({ userName: served.userName, displayName: served.displayName, active: served.active }).toEqual({
-      userName: now.profile.userName,
-      displayName: now.profile.displayName,
-      active: now.status === 'Active',
-    });
-    // Deleted in Okta: gone for the IdP (404), kept as Preserved (rule L4), which is what its state says.
-    expect((await get(`/admin/v1/tenants/case/users/${users.okta}/state`)).body.state).toMatchObject({ status: 'Preserved', deletedInIdp: true });
-    expect((await request(t.http).get(`/scim/v2/Users/${users.okta}`).set('Authorization', `Bearer ${token}`)).status).toBe(404);
-  }, 120_000);
+      const now = (await get(`/admin/v1/tenants/case/users/${users.entra}/state`)).body.state;
+      const served = (await request(t.http).get(`/scim/v2/Users/${users.entra}`).set('Authorization', `Bearer ${token}`)).body;
+      expect({ userName: served.userName, displayName: served.displayName, active: served.active }).toEqual({
+        userName: now.profile.userName,
+        displayName: now.profile.displayName,
+        active: now.status === 'Active',
+      });
+      // Deleted in Okta: gone for the IdP (404), kept as Preserved (rule L4), which is what its state says.
+      expect((await get(`/admin/v1/tenants/case/users/${users.okta}/state`)).body.state).toMatchObject({ status: 'Preserved', deletedInIdp: true });
+      expect((await request(t.http).get(`/scim/v2/Users/${users.okta}`).set('Authorization', `Bearer ${token}`)).status).toBe(404);
+    },
+    TIMEOUTS.load,
+  );
 
   it('given the live read model, then verify folds the events again and finds no difference', async () => {
     const verified = await cli(env, 'verify');
@@ -148,55 +152,63 @@ describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
     expect(verified.code).toBe(0);
   }, 60_000);
 
-  it('given a blue/green rebuild while the api serves, then SCIM and the admin API answer as before it, and verify still finds nothing', async () => {
-    // supertest listens on a new port per request, and meta.location carries it.
-    const listed = async () =>
-      ((await request(t.http).get('/scim/v2/Users?count=100').set('Authorization', `Bearer ${token}`)).body.Resources as Array<{ meta: object }>).map(
-        ({ meta: { location: _location, ...meta }, ...user }: { meta: { location?: string } }) => ({ ...user, meta }),
-      );
-    const before = {
-      list: await listed(),
-      feed: (await get('/admin/v1/tenants/case/audit?count=1000')).body.entries,
-      history: (await get(`/admin/v1/tenants/case/users/${users.okta}/history`)).body,
-    };
-
-    const rebuilt = await cli(env, 'rebuild');
-
-    expect(rebuilt.code).toBe(0);
-    expect(rebuilt.stderr).toMatch(/rebuild projecting: \d+\/\d+ events/);
-    expect(rebuilt.stdout).toMatch(/\d+ events projected into fresh tables and switched over/);
-    expect(before.list).toHaveLength(1);
-    expect(await listed()).toEqual(before.list);
-    expect((await get('/admin/v1/tenants/case/audit?count=1000')).body.entries).toEqual(before.feed);
-    expect((await get(`/admin/v1/tenants/case/users/${users.okta}/history`)).body).toEqual(before.history);
-    const verified = await cli(env, 'verify');
-    expect(verified.stdout).toMatch(/ 0 difference\(s\)/);
-  }, 120_000);
-
-  it('given the tenant exported, when imported into a fresh embedded instance, then that instance projects the same users and the same audit trail', async () => {
-    const scratch = mkdtempSync(join(tmpdir(), 'scim-ledger-case-'));
-    let copy: TestApp | undefined;
-    try {
-      const file = join(scratch, 'case.ndjson');
-      expect((await cli(env, 'export', '--tenant', 'case', '--out', file)).code).toBe(0);
-      const laptop = { DATA_DIR: join(scratch, 'laptop'), EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite', DATABASE_URL: '' };
-      expect((await cli(laptop, 'import', '--in', file)).code).toBe(0);
-
-      // The README's first command on a laptop: the app on the embedded default, projecting what was imported.
-      copy = await startTestApp({ DATA_DIR: laptop.DATA_DIR, EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite' });
-      await waitUntilCaughtUp(copy.readModel, await auditCount(t.readModel, 'case'));
-      const usersOf = async (ds: DataSource) => ds.getRepository(ScimUserRow).find({ where: { tenantId: 'case' }, order: { id: 'ASC' } });
-      expect(await usersOf(copy.readModel)).toEqual(await usersOf(t.readModel));
-      const trailOf = async (ds: DataSource) =>
-        (await ds.getRepository(AuditEntryRow).find({ where: { tenantId: 'case' }, order: { occurredAt: 'ASC', streamId: 'ASC', streamRevision: 'ASC' } })).map(
-          ({ id: _id, globalPosition: _position, ...entry }) => entry,
+  it(
+    'given a blue/green rebuild while the api serves, then SCIM and the admin API answer as before it, and verify still finds nothing',
+    async () => {
+      // supertest listens on a new port per request, and meta.location carries it.
+      const listed = async () =>
+        ((await request(t.http).get('/scim/v2/Users?count=100').set('Authorization', `Bearer ${token}`)).body.Resources as Array<{ meta: object }>).map(
+          ({ meta: { location: _location, ...meta }, ...user }: { meta: { location?: string } }) => ({ ...user, meta }),
         );
-      expect(await trailOf(copy.readModel)).toEqual(await trailOf(t.readModel));
-    } finally {
-      await copy?.close();
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  }, 120_000);
+      const before = {
+        list: await listed(),
+        feed: (await get('/admin/v1/tenants/case/audit?count=1000')).body.entries,
+        history: (await get(`/admin/v1/tenants/case/users/${users.okta}/history`)).body,
+      };
+
+      const rebuilt = await cli(env, 'rebuild');
+
+      expect(rebuilt.code).toBe(0);
+      expect(rebuilt.stderr).toMatch(/rebuild projecting: \d+\/\d+ events/);
+      expect(rebuilt.stdout).toMatch(/\d+ events projected into fresh tables and switched over/);
+      expect(before.list).toHaveLength(1);
+      expect(await listed()).toEqual(before.list);
+      expect((await get('/admin/v1/tenants/case/audit?count=1000')).body.entries).toEqual(before.feed);
+      expect((await get(`/admin/v1/tenants/case/users/${users.okta}/history`)).body).toEqual(before.history);
+      const verified = await cli(env, 'verify');
+      expect(verified.stdout).toMatch(/ 0 difference\(s\)/);
+    },
+    TIMEOUTS.load,
+  );
+
+  it(
+    'given the tenant exported, when imported into a fresh embedded instance, then that instance projects the same users and the same audit trail',
+    async () => {
+      const scratch = mkdtempSync(join(tmpdir(), 'scim-ledger-case-'));
+      let copy: TestApp | undefined;
+      try {
+        const file = join(scratch, 'case.ndjson');
+        expect((await cli(env, 'export', '--tenant', 'case', '--out', file)).code).toBe(0);
+        const laptop = { DATA_DIR: join(scratch, 'laptop'), EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite', DATABASE_URL: '' };
+        expect((await cli(laptop, 'import', '--in', file)).code).toBe(0);
+
+        // The README's first command on a laptop: the app on the embedded default, projecting what was imported.
+        copy = await startTestApp({ DATA_DIR: laptop.DATA_DIR, EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite' });
+        await waitUntilCaughtUp(copy.readModel, await auditCount(t.readModel, 'case'));
+        const usersOf = async (ds: DataSource) => ds.getRepository(ScimUserRow).find({ where: { tenantId: 'case' }, order: { id: 'ASC' } });
+        expect(await usersOf(copy.readModel)).toEqual(await usersOf(t.readModel));
+        const trailOf = async (ds: DataSource) =>
+          (
+            await ds.getRepository(AuditEntryRow).find({ where: { tenantId: 'case' }, order: { occurredAt: 'ASC', streamId: 'ASC', streamRevision: 'ASC' } })
+          ).map(({ id: _id, globalPosition: _position, ...entry }) => entry);
+        expect(await trailOf(copy.readModel)).toEqual(await trailOf(t.readModel));
+      } finally {
+        await copy?.close();
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+    TIMEOUTS.load,
+  );
 });
 
 async function auditCount(readModel: DataSource, tenantId: string): Promise<number> {
