@@ -325,6 +325,34 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect(twelfth.status).toBe(403);
       expect(twelfth.body.detail).toMatch(/110 %/);
     });
+
+    /**
+     * A tenant of its own with one active and one preserved licence (110 % of
+     * 2 is 2 users), already holding `active` active users created by the IdP.
+     * The handlers each check the limit their own way; these tests pin each
+     * (the attack on issue 17 removed them one at a time and every test passed).
+     */
+    const oneActiveLicence = async (id: string) => {
+      const { admin: lic, token } = await scimTenantPlacingEveryone(t, OPERATOR, { id, name: `Licensed ${id}` });
+      const set = await operator().put(`/admin/v1/tenants/${id}/licences`).send({ activeLicences: 1, preservedLicences: 1 });
+      expect(set.body.licences).toEqual({ activeLicences: 1, preservedLicences: 1 });
+      const licAdmin = (method: 'post' | 'get', url: string) => request(t.http)[method](`/admin/v1/tenants/${id}${url}`).auth(lic.clientId, lic.clientSecret);
+      return { token, licAdmin };
+    };
+
+    it('given every active licence in use, when the IdP creates an inactive user, then it is created up to the 110 % cap, and one more is refused (rule L10)', async () => {
+      const { token } = await oneActiveLicence('lic-inactive');
+      expect((await scim(token).post(entraUser('in-use@lic-inactive.test'))).status).toBe(201);
+
+      // An inactive user needs no active licence, only room under the cap.
+      const inactive = await scim(token).post(entraUser('inactive@lic-inactive.test', { active: false }));
+      expect(inactive.status).toBe(201);
+      expect(inactive.body.active).toBe(false);
+      const overCap = await scim(token).post(entraUser('inactive2@lic-inactive.test', { active: false }));
+      expect(overCap.status).toBe(403);
+      expect(overCap.body.detail).toMatch(/110 %/);
+    });
+
   });
 
   describe('capacity (rule M5) and refusals for the admin (rule S2)', () => {
