@@ -353,6 +353,17 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect(overCap.body.detail).toMatch(/110 %/);
     });
 
+    it('given every active licence in use, when the admin creates a user by hand, then 422 LicenceLimitReached and no user is made (rule L10)', async () => {
+      const { token, licAdmin } = await oneActiveLicence('lic-manual');
+      expect((await scim(token).post(entraUser('in-use@lic-manual.test'))).status).toBe(201);
+
+      const manual = await licAdmin('post', '/users').send({ userName: 'by-hand@lic-manual.test', displayName: 'By Hand' });
+      expect(manual.status).toBe(422);
+      expect(manual.body).toMatchObject({ title: 'LicenceLimitReached', detail: expect.stringMatching(/active licences/) });
+      const users = (await licAdmin('get', '/users')).body;
+      expect(users.users.map((user: { userName: string }) => user.userName)).toEqual(['in-use@lic-manual.test']);
+    });
+
   });
 
   describe('capacity (rule M5) and refusals for the admin (rule S2)', () => {
