@@ -364,6 +364,19 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect(users.users.map((user: { userName: string }) => user.userName)).toEqual(['in-use@lic-manual.test']);
     });
 
+    it('given every active licence in use, when the IdP POSTs a deleted (preserved) user again, then 403 and the user stays preserved (rules L5, L10)', async () => {
+      const { token, licAdmin } = await oneActiveLicence('lic-repost');
+      const gone = await scim(token).post(entraUser('gone@lic-repost.test'));
+      expect((await scim(token).delete(gone.body.id)).status).toBe(204);
+      expect((await scim(token).post(entraUser('in-use@lic-repost.test'))).status).toBe(201);
+
+      // Re-assignment (rule L5) is a reactivation, and finds no active licence.
+      const again = await scim(token).post(entraUser('gone@lic-repost.test'));
+      expect(again.status).toBe(403);
+      expect(again.body.detail).toMatch(/active licences/);
+      expect((await licAdmin('get', `/users/${gone.body.id}`)).body.status).toBe('Preserved');
+    });
+
   });
 
   describe('capacity (rule M5) and refusals for the admin (rule S2)', () => {
