@@ -377,6 +377,17 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect((await licAdmin('get', `/users/${gone.body.id}`)).body.status).toBe('Preserved');
     });
 
+    it('given every active licence in use, when the admin reactivates a preserved user, then 422 LicenceLimitReached and the user stays preserved (rule L10)', async () => {
+      const { token, licAdmin } = await oneActiveLicence('lic-reactivate');
+      const kept = await scim(token).post(entraUser('kept@lic-reactivate.test'));
+      expect((await licAdmin('post', `/users/${kept.body.id}/preserve`)).status).toBe(200);
+      expect((await scim(token).post(entraUser('in-use@lic-reactivate.test'))).status).toBe(201);
+
+      const reactivated = await licAdmin('post', `/users/${kept.body.id}/reactivate`);
+      expect(reactivated.status).toBe(422);
+      expect(reactivated.body).toMatchObject({ title: 'LicenceLimitReached', detail: expect.stringMatching(/active licences/) });
+      expect((await licAdmin('get', `/users/${kept.body.id}`)).body.status).toBe('Preserved');
+    });
   });
 
   describe('capacity (rule M5) and refusals for the admin (rule S2)', () => {
