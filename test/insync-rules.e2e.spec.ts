@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEntryRow } from '@scim-ledger/read-model';
+import { profileSeatsStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { PreservedUserAutoDelete } from '../apps/api/src/application/provisioning/preserved-user-auto-delete';
 import { projectedEverythingStored } from './support/projected';
@@ -402,6 +403,25 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       await scim(acmeToken).patch(first.body.id, [{ op: 'replace', path: 'active', value: false }]);
       expect((await admin().delete(`/admin/v1/tenants/acme/users/${first.body.id}`)).status).toBe(204);
       expect((await scim(acmeToken).post(entraUser('intern2@acme.test', { title: 'Intern' }))).status).toBe(201);
+    });
+
+    it('given a user holding the one seat of its profile, when the admin deletes it for good, then its seat is given back at once, not left for the next create to reclaim (rule M5)', async () => {
+      await oneSeatBy('title', 'Leaver', 'leavers');
+      const seats = profileSeatsStreamId('acme', 'leavers');
+      const leaver = await scim(acmeToken).post(entraUser('leaver@acme.test', { title: 'Leaver' }));
+      await scim(acmeToken).patch(leaver.body.id, [{ op: 'replace', path: 'active', value: false }]);
+
+      expect((await admin().delete(`/admin/v1/tenants/acme/users/${leaver.body.id}`)).status).toBe(204);
+
+      // The seat stream's last event says how many seats are in use: a create reads only that while the profile has room.
+      const seatEvents = async () => (await eventStore().readStream(seats)).map((e) => [e.type, (e.data as { userId: string }).userId]);
+      expect(await seatEvents()).toEqual([
+        ['ProfileSeatTaken', leaver.body.id],
+        ['ProfileSeatReleased', leaver.body.id],
+      ]);
+      const next = await scim(acmeToken).post(entraUser('joiner@acme.test', { title: 'Leaver' }));
+      expect(next.status).toBe(201);
+      expect((await eventStore().readStream(seats)).map((e) => e.type)).toEqual(['ProfileSeatTaken', 'ProfileSeatReleased', 'ProfileSeatTaken']);
     });
 
     it('given refused creates, when the admin reads the audit trail, then each refusal is there with its reason and the IdP request id', async () => {
