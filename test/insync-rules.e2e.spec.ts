@@ -4,6 +4,7 @@ import { AuditEntryRow } from '@scim-ledger/read-model';
 import { profileSeatsStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { PreservedUserAutoDelete } from '../apps/api/src/application/provisioning/preserved-user-auto-delete';
+import { UsersReadModel } from '../apps/api/src/application/reading/users.read-model';
 import { projectedEverythingStored } from './support/projected';
 import { addPlacement, AdminCredential, scimTenant, scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
@@ -298,6 +299,50 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect(JSON.stringify(claims)).not.toMatch(/@acme\.test|@a\.test|@x\.test/);
       // A user on legal hold cannot be deleted by hand either.
       expect((await admin().delete(`/admin/v1/tenants/acme/users/${held.body.id}`)).status).toBe(409);
+    });
+
+    it('given a due preserved user, when the IdP reactivates and disables it again after the auto-delete read it, then it is left alone: preserved anew, not yet due (rule L10)', async () => {
+      const { admin: racing, token } = await scimTenant(
+        t,
+        OPERATOR,
+        { id: 'auto-delete-race', name: 'Auto-delete race' },
+        {
+          storages: [{ id: 'main', name: 'Main', region: 'local' }],
+          profiles: [{ id: 'monthly', name: 'Monthly', maxUsers: 0, autoDeletePreservedAfterDays: 30, storageIds: ['main'] }],
+          mappings: [{ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'monthly', storageId: 'main', quota: { amount: 0, unit: 'GB' } }],
+        },
+      );
+      const user = await scim(token).post(entraUser('comes-back@auto-delete-race.test'));
+      await scim(token).patch(user.body.id, [{ op: 'replace', path: 'active', value: false }]);
+      // The job reads the due users, then the IdP's two writes land before it deletes: its facts are stale.
+      const users = t.app.get(UsersReadModel);
+      const read = users.usersPreservedAtOrBefore.bind(users);
+      let raced = false;
+      const spy = jest.spyOn(users, 'usersPreservedAtOrBefore').mockImplementation(async (profile, ...rest) => {
+        const page = await read(profile, ...rest);
+        if (profile.tenantId === 'auto-delete-race' && page.some((row) => row.id === user.body.id) && !raced) {
+          raced = true;
+          expect((await scim(token).patch(user.body.id, [{ op: 'replace', path: 'active', value: true }])).status).toBe(200);
+          expect((await scim(token).patch(user.body.id, [{ op: 'replace', path: 'active', value: false }])).status).toBe(200);
+        }
+        return page;
+      });
+      const period = 31 * DAY_MS;
+      clock.travel(period);
+      const journeyStart = clock.now().getTime();
+      try {
+        const deleted = await t.app.get(PreservedUserAutoDelete).runOnce();
+
+        expect(raced).toBe(true);
+        expect(deleted).not.toContain(user.body.id);
+        const view = (await request(t.http).get(`/admin/v1/tenants/auto-delete-race/users/${user.body.id}`).auth(racing.clientId, racing.clientSecret)).body;
+        expect(view.status).toBe('Preserved');
+        expect(Date.parse(view.preservedAt)).toBeGreaterThanOrEqual(journeyStart);
+      } finally {
+        spy.mockRestore();
+        // Back by the journey only: the suite's clock is where the tests before left it.
+        clock.travel(-period);
+      }
     });
   });
 
