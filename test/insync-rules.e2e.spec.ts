@@ -1,8 +1,10 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEntryRow } from '@scim-ledger/read-model';
+import { profileSeatsStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { PreservedUserAutoDelete } from '../apps/api/src/application/provisioning/preserved-user-auto-delete';
+import { UsersReadModel } from '../apps/api/src/application/reading/users.read-model';
 import { projectedEverythingStored } from './support/projected';
 import { addPlacement, AdminCredential, scimTenant, scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
@@ -301,6 +303,50 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       // A user on legal hold cannot be deleted by hand either.
       expect((await admin().delete(`/admin/v1/tenants/acme/users/${held.body.id}`)).status).toBe(409);
     });
+
+    it('given a due preserved user, when the IdP reactivates and disables it again after the auto-delete read it, then it is left alone: preserved anew, not yet due (rule L10)', async () => {
+      const { admin: racing, token } = await scimTenant(
+        t,
+        OPERATOR,
+        { id: 'auto-delete-race', name: 'Auto-delete race' },
+        {
+          storages: [{ id: 'main', name: 'Main', region: 'local' }],
+          profiles: [{ id: 'monthly', name: 'Monthly', maxUsers: 0, autoDeletePreservedAfterDays: 30, storageIds: ['main'] }],
+          mappings: [{ id: 'all', name: 'All', attribute: '*', values: '*', profileId: 'monthly', storageId: 'main', quota: { amount: 0, unit: 'GB' } }],
+        },
+      );
+      const user = await scim(token).post(entraUser('comes-back@auto-delete-race.test'));
+      await scim(token).patch(user.body.id, [{ op: 'replace', path: 'active', value: false }]);
+      // The job reads the due users, then the IdP's two writes land before it deletes: its facts are stale.
+      const users = t.app.get(UsersReadModel);
+      const read = users.usersPreservedAtOrBefore.bind(users);
+      let raced = false;
+      const spy = jest.spyOn(users, 'usersPreservedAtOrBefore').mockImplementation(async (profile, ...rest) => {
+        const page = await read(profile, ...rest);
+        if (profile.tenantId === 'auto-delete-race' && page.some((row) => row.id === user.body.id) && !raced) {
+          raced = true;
+          expect((await scim(token).patch(user.body.id, [{ op: 'replace', path: 'active', value: true }])).status).toBe(200);
+          expect((await scim(token).patch(user.body.id, [{ op: 'replace', path: 'active', value: false }])).status).toBe(200);
+        }
+        return page;
+      });
+      const period = 31 * DAY_MS;
+      clock.travel(period);
+      const journeyStart = clock.now().getTime();
+      try {
+        const deleted = await t.app.get(PreservedUserAutoDelete).runOnce();
+
+        expect(raced).toBe(true);
+        expect(deleted).not.toContain(user.body.id);
+        const view = (await request(t.http).get(`/admin/v1/tenants/auto-delete-race/users/${user.body.id}`).auth(racing.clientId, racing.clientSecret)).body;
+        expect(view.status).toBe('Preserved');
+        expect(Date.parse(view.preservedAt)).toBeGreaterThanOrEqual(journeyStart);
+      } finally {
+        spy.mockRestore();
+        // Back by the journey only: the suite's clock is where the tests before left it.
+        clock.travel(-period);
+      }
+    });
   });
 
   describe('licences (rule L10)', () => {
@@ -328,6 +374,69 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       expect(twelfth.status).toBe(403);
       expect(twelfth.body.detail).toMatch(/110 %/);
     });
+
+    /**
+     * A tenant of its own with one active and one preserved licence (110 % of
+     * 2 is 2 users), already holding `active` active users created by the IdP.
+     * The handlers each check the limit their own way; these tests pin each
+     * (the attack on issue 17 removed them one at a time and every test passed).
+     */
+    const oneActiveLicence = async (id: string) => {
+      const { admin: lic, token } = await scimTenantPlacingEveryone(t, OPERATOR, { id, name: `Licensed ${id}` });
+      const set = await operator().put(`/admin/v1/tenants/${id}/licences`).send({ activeLicences: 1, preservedLicences: 1 });
+      expect(set.body.licences).toEqual({ activeLicences: 1, preservedLicences: 1 });
+      const licAdmin = (method: 'post' | 'get', url: string) => request(t.http)[method](`/admin/v1/tenants/${id}${url}`).auth(lic.clientId, lic.clientSecret);
+      return { token, licAdmin };
+    };
+
+    it('given every active licence in use, when the IdP creates an inactive user, then it is created up to the 110 % cap, and one more is refused (rule L10)', async () => {
+      const { token } = await oneActiveLicence('lic-inactive');
+      expect((await scim(token).post(entraUser('in-use@lic-inactive.test'))).status).toBe(201);
+
+      // An inactive user needs no active licence, only room under the cap.
+      const inactive = await scim(token).post(entraUser('inactive@lic-inactive.test', { active: false }));
+      expect(inactive.status).toBe(201);
+      expect(inactive.body.active).toBe(false);
+      const overCap = await scim(token).post(entraUser('inactive2@lic-inactive.test', { active: false }));
+      expect(overCap.status).toBe(403);
+      expect(overCap.body.detail).toMatch(/110 %/);
+    });
+
+    it('given every active licence in use, when the admin creates a user by hand, then 422 LicenceLimitReached and no user is made (rule L10)', async () => {
+      const { token, licAdmin } = await oneActiveLicence('lic-manual');
+      expect((await scim(token).post(entraUser('in-use@lic-manual.test'))).status).toBe(201);
+
+      const manual = await licAdmin('post', '/users').send({ userName: 'by-hand@lic-manual.test', displayName: 'By Hand' });
+      expect(manual.status).toBe(422);
+      expect(manual.body).toMatchObject({ title: 'LicenceLimitReached', detail: expect.stringMatching(/active licences/) });
+      const users = (await licAdmin('get', '/users')).body;
+      expect(users.users.map((user: { userName: string }) => user.userName)).toEqual(['in-use@lic-manual.test']);
+    });
+
+    it('given every active licence in use, when the IdP POSTs a deleted (preserved) user again, then 403 and the user stays preserved (rules L5, L10)', async () => {
+      const { token, licAdmin } = await oneActiveLicence('lic-repost');
+      const gone = await scim(token).post(entraUser('gone@lic-repost.test'));
+      expect((await scim(token).delete(gone.body.id)).status).toBe(204);
+      expect((await scim(token).post(entraUser('in-use@lic-repost.test'))).status).toBe(201);
+
+      // Re-assignment (rule L5) is a reactivation, and finds no active licence.
+      const again = await scim(token).post(entraUser('gone@lic-repost.test'));
+      expect(again.status).toBe(403);
+      expect(again.body.detail).toMatch(/active licences/);
+      expect((await licAdmin('get', `/users/${gone.body.id}`)).body.status).toBe('Preserved');
+    });
+
+    it('given every active licence in use, when the admin reactivates a preserved user, then 422 LicenceLimitReached and the user stays preserved (rule L10)', async () => {
+      const { token, licAdmin } = await oneActiveLicence('lic-reactivate');
+      const kept = await scim(token).post(entraUser('kept@lic-reactivate.test'));
+      expect((await licAdmin('post', `/users/${kept.body.id}/preserve`)).status).toBe(200);
+      expect((await scim(token).post(entraUser('in-use@lic-reactivate.test'))).status).toBe(201);
+
+      const reactivated = await licAdmin('post', `/users/${kept.body.id}/reactivate`);
+      expect(reactivated.status).toBe(422);
+      expect(reactivated.body).toMatchObject({ title: 'LicenceLimitReached', detail: expect.stringMatching(/active licences/) });
+      expect((await licAdmin('get', `/users/${kept.body.id}`)).body.status).toBe('Preserved');
+    });
   });
 
   describe('capacity (rule M5) and refusals for the admin (rule S2)', () => {
@@ -342,6 +451,25 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
       await scim(acmeToken).patch(first.body.id, [{ op: 'replace', path: 'active', value: false }]);
       expect((await admin().delete(`/admin/v1/tenants/acme/users/${first.body.id}`)).status).toBe(204);
       expect((await scim(acmeToken).post(entraUser('intern2@acme.test', { title: 'Intern' }))).status).toBe(201);
+    });
+
+    it('given a user holding the one seat of its profile, when the admin deletes it for good, then its seat is given back at once, not left for the next create to reclaim (rule M5)', async () => {
+      await oneSeatBy('title', 'Leaver', 'leavers');
+      const seats = profileSeatsStreamId('acme', 'leavers');
+      const leaver = await scim(acmeToken).post(entraUser('leaver@acme.test', { title: 'Leaver' }));
+      await scim(acmeToken).patch(leaver.body.id, [{ op: 'replace', path: 'active', value: false }]);
+
+      expect((await admin().delete(`/admin/v1/tenants/acme/users/${leaver.body.id}`)).status).toBe(204);
+
+      // The seat stream's last event says how many seats are in use: a create reads only that while the profile has room.
+      const seatEvents = async () => (await eventStore().readStream(seats)).map((e) => [e.type, (e.data as { userId: string }).userId]);
+      expect(await seatEvents()).toEqual([
+        ['ProfileSeatTaken', leaver.body.id],
+        ['ProfileSeatReleased', leaver.body.id],
+      ]);
+      const next = await scim(acmeToken).post(entraUser('joiner@acme.test', { title: 'Leaver' }));
+      expect(next.status).toBe(201);
+      expect((await eventStore().readStream(seats)).map((e) => e.type)).toEqual(['ProfileSeatTaken', 'ProfileSeatReleased', 'ProfileSeatTaken']);
     });
 
     it('given refused creates, when the admin reads the audit trail, then each refusal is there with its reason and the IdP request id', async () => {

@@ -238,8 +238,15 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
         const refused = await deletion.delete(`/scim/v2/Users/${userId}`).set('If-Match', 'W/"999"');
         expect(refused.status).toBe(412);
         expect(
-          (await refusalOf(deletion.requestId)).map((entry) => ({ userId: entry.userId, operation: entry.data.operation, status: entry.data.status })),
-        ).toEqual([{ userId, operation: 'delete', status: 412 }]);
+          (await refusalOf(deletion.requestId)).map((entry) => ({
+            userId: entry.userId,
+            operation: entry.data.operation,
+            reason: entry.data.reason,
+            status: entry.data.status,
+            detail: entry.data.detail,
+          })),
+          // A stale version is no domain refusal: its reason is the status, and the detail says what was stale.
+        ).toEqual([{ userId, operation: 'delete', reason: 'http412', status: 412, detail: 'the user changed since the version in If-Match' }]);
         expect((await scim(tenant.token).post('/scim/v2/Users').send(entraUser('stale-delete@example.com'))).status).toBe(409);
       },
       TIMEOUTS.requests,

@@ -53,6 +53,22 @@ describe(`versions, concurrency and token expiry on ${E2E_DATABASE}`, () => {
     expect((await scim.get(`/scim/v2/Users/${user.id}`)).status).toBe(200);
   });
 
+  it('given If-Match: *, when PATCH, PUT and DELETE, then each applies at whatever version the user is (RFC 7232 §3.1)', async () => {
+    const user = (await scim.post('/scim/v2/Users').send(entraUser('any-version@example.com'))).body;
+
+    const patched = await scim.patch(`/scim/v2/Users/${user.id}`).set('If-Match', '*').send(rename('Patched'));
+    expect({ status: patched.status, etag: patched.headers.etag }).toEqual({ status: 200, etag: 'W/"1"' });
+    const put = await scim
+      .put(`/scim/v2/Users/${user.id}`)
+      .set('If-Match', '*')
+      .send(entraUser('any-version@example.com', { displayName: 'Put' }));
+    expect({ status: put.status, etag: put.headers.etag, displayName: put.body.displayName }).toEqual({ status: 200, etag: 'W/"2"', displayName: 'Put' });
+    // Among other tags too: a list matches when any of its tags does.
+    const deleted = await scim.delete(`/scim/v2/Users/${user.id}`).set('If-Match', 'W/"0", *');
+    expect(deleted.status).toBe(204);
+    expect((await scim.get(`/scim/v2/Users/${user.id}`)).status).toBe(404);
+  });
+
   it('given a PATCH of the read-only id, when sent, then 400 mutability and nothing changes', async () => {
     const user = (await scim.post('/scim/v2/Users').send(entraUser('readonly@example.com'))).body;
     const response = await scim.patch(`/scim/v2/Users/${user.id}`).send({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'id', value: 'other' }] });

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { addressClaimStreamId, emailKey, profileSeatsStreamId } from '@scim-ledger/domain';
+import { addressClaimStreamId, emailKey, PROFILE_SEAT_LEASE_MS, profileSeatsStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { StreamByStreamEventStore } from '../libs/event-store/src/stream-by-stream/stream-by-stream-event-store';
 import { runCli } from './support/run-cli';
@@ -7,6 +7,7 @@ import { scimTenant } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 import { builtEntry } from './support/processes';
 import { TIMEOUTS } from './support/timeouts';
+import { TravellingClock } from './support/travelling-clock';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 
@@ -27,20 +28,21 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
   let drop: () => Promise<void>;
   let store: StreamByStreamEventStore;
   let acmeToken: string;
+  const clock = new TravellingClock();
 
   beforeAll(async () => {
     const storage = await freshStorage();
     env = storage.env;
     drop = storage.drop;
     const settings = { ...env, ADMIN_OPERATOR_TOKEN: OPERATOR, AUTO_DELETE_INTERVAL_MS: '0', REMINDER_INTERVAL_MS: '0' };
-    t = await startTestApp(settings, undefined, { streamByStream: true });
+    t = await startTestApp(settings, clock, { streamByStream: true });
     store = t.streamByStream!;
     // A second api instance on the same database: within one instance a profile's seat claims take turns, so
     // only another instance races them. It lives as long as the suite: passport's strategies are process-wide,
     // and the later app's bearer strategy (with its read model connection) serves both.
     second = await startTestApp(settings, undefined, { streamByStream: true });
-    // Two profiles of one seat each, a mapping to each by title.
-    const profileIds = ['race', 'solo'];
+    // Profiles of one seat each, a mapping to each by title.
+    const profileIds = ['race', 'solo', 'abandoned'];
     ({ token: acmeToken } = await scimTenant(
       t,
       OPERATOR,
@@ -60,7 +62,10 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
       },
     ));
   }, 60_000);
-  afterEach(() => store.clearFaults());
+  afterEach(() => {
+    store.clearFaults();
+    clock.backToNow();
+  });
   afterAll(async () => {
     await second?.close();
     await t?.close();
@@ -156,6 +161,35 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     },
     TIMEOUTS.requests,
   );
+
+  it("given a create that fails at the user stream and whose seat give-back fails too, when the seat's lease passes, then the next create takes the seat over (rule M5)", async () => {
+    const seats = profileSeatsStreamId('acme', 'abandoned');
+    // The user never comes, and the seat's give-back (the seat stream's own single append) is lost as well.
+    store.failWhen(({ write, of }) => write.streamId.startsWith('user-') || (write.streamId === seats && of === 1), 2);
+    expect((await scim(acmeToken).post(entraUser('never-came@acme.test', { title: 'abandoned' }))).status).toBe(503);
+    expect(store.failedWrites.slice(-2).map((write) => write.streamId)).toEqual([expect.stringMatching(/^user-/), seats]);
+    expect(await eventTypes(seats)).toEqual(['ProfileSeatTaken']);
+    store.clearFaults();
+
+    // Within the lease the seat may still be the create's, slow rather than dead: the profile is full.
+    const withinLease = await scim(acmeToken).post(entraUser('came@acme.test', { title: 'abandoned' }));
+    expect(withinLease.status).toBe(403);
+    expect(withinLease.body.detail).toContain('abandoned');
+
+    clock.travel(PROFILE_SEAT_LEASE_MS + 1_000);
+    const afterLease = await scim(acmeToken).post(entraUser('came@acme.test', { title: 'abandoned' }));
+
+    expect(afterLease.status).toBe(201);
+    // The seat of the user that never came is freed, then taken by the one that came.
+    const seatEvents = await t.app.get<EventStore>(EVENT_STORE).readStream(seats);
+    expect(seatEvents.map((e) => [e.type, (e.data as { userId: string }).userId])).toEqual([
+      ['ProfileSeatTaken', seatEvents[0].data.userId],
+      ['ProfileSeatReleased', seatEvents[0].data.userId],
+      ['ProfileSeatTaken', afterLease.body.id],
+    ]);
+    expect(await scim(acmeToken).found('came@acme.test')).toBe(1);
+    await expectVerified();
+  }, 30_000);
 
   it("given tenant A's create that fails at the user stream, when tenant B creates that address, then 201: the claim went back (rule L8)", async () => {
     failUserStreamOnce();
