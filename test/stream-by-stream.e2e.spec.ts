@@ -189,7 +189,7 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     ]);
     expect(await scim(acmeToken).found('came@acme.test')).toBe(1);
     await expectVerified();
-  }, 30_000);
+  }, TIMEOUTS.requests);
 
   it("given tenant A's create that fails at the user stream, when tenant B creates that address, then 201: the claim went back (rule L8)", async () => {
     failUserStreamOnce();
