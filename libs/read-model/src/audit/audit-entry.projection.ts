@@ -22,6 +22,8 @@ export function auditEntryFor(event: RecordedEvent): Omit<AuditEntryRow, 'id'> |
     userAgent: metadata.userAgent ?? null,
     clientAddress: metadata.clientAddress ?? null,
     data: JSON.stringify(event.data),
+    addressDigest: null,
+    emailDigest: null,
   };
 }
 
