@@ -47,27 +47,25 @@ describe.each(READ_MODEL_BACKENDS)('the audit read model on %s', (_backend, open
   beforeAll(async () => {
     opened = await open('scim_ledger_audit_read_model');
     audit = new AuditReadModel(new ScimUsersReadModel(opened.dataSource, { queryTimeoutMs: 5000, sqliteReadWorkers: 0, readModel: opened.config }));
-    await opened.dataSource
-      .getRepository(AuditEntryRow)
-      .insert([
-        entry(0, 'UserCreated', 0, { userName: 'ada@example.com' }),
-        entry(1, 'ProvisioningRefused', 10, { reason: 'ProfileFull' }),
-        entry(2, 'ScimTokenRotated', 20, { tokenId: 'token-2', tokenHash: 'a'.repeat(64), secretHash: 'b'.repeat(64) }),
-        entry(3, 'UserPreserved', 30),
-        entry(0, 'UserCreated', 15, {}, 'tenant-b'),
-        // Leo's address: refused twice before a user held it (the refusals name no user), then Leo, renamed away
-        // from it, and Lea, who took it after him; another tenant refused the same address.
-        entry(0, 'ProvisioningRefused', 40, {}, 'tenant-a', { userId: null, streamId: 'refusals-a', userName: 'leo@acme.com' }),
-        entry(1, 'ProvisioningRefused', 41, {}, 'tenant-a', { userId: null, streamId: 'refusals-a', userName: 'somebody@acme.com' }),
-        entry(0, 'UserCreated', 42, {}, 'tenant-a', { userId: 'leo', streamId: 'user-leo', userName: 'Leo@Acme.com', email: 'leo.private@mail.test' }),
-        entry(1, 'UserPreserved', 43, {}, 'tenant-a', { userId: 'leo', streamId: 'user-leo' }),
-        entry(2, 'UserEmailChanged', 44, {}, 'tenant-a', { userId: 'leo', streamId: 'user-leo', userName: 'leon@acme.com', email: 'leon@acme.com' }),
-        entry(3, 'UserReactivated', 45, {}, 'tenant-a', { userId: 'leo', streamId: 'user-leo' }),
-        entry(0, 'UserCreated', 46, {}, 'tenant-a', { userId: 'lea', streamId: 'user-lea', userName: 'leo@acme.com', email: 'leo@acme.com' }),
-        entry(2, 'ProvisioningRefused', 47, {}, 'tenant-a', { userId: null, streamId: 'refusals-a', userName: 'leo@acme.com' }),
-        entry(0, 'ProvisioningRefused', 48, {}, 'tenant-b', { userId: null, streamId: 'refusals-b', userName: 'leo@acme.com' }),
-        entry(0, 'UserCreated', 49, {}, 'tenant-b', { userId: 'leo-b', streamId: 'user-leo-b', userName: 'leo@acme.com' }),
-      ]);
+    await opened.dataSource.getRepository(AuditEntryRow).insert([
+      entry(0, 'UserCreated', 0, { userName: 'ada@example.com' }),
+      entry(1, 'ProvisioningRefused', 10, { reason: 'ProfileFull' }),
+      entry(2, 'ScimTokenRotated', 20, { tokenId: 'token-2', tokenHash: 'a'.repeat(64), secretHash: 'b'.repeat(64) }),
+      entry(3, 'UserPreserved', 30),
+      entry(0, 'UserCreated', 15, {}, 'tenant-b'),
+      // Leo's address: refused twice before a user held it (the refusals name no user), then Leo, renamed away
+      // from it, and Lea, who took it after him; another tenant refused the same address.
+      entry(0, 'ProvisioningRefused', 40, {}, 'tenant-a', { userId: null, streamId: 'refusals-a', userName: 'leo@acme.com' }),
+      entry(1, 'ProvisioningRefused', 41, {}, 'tenant-a', { userId: null, streamId: 'refusals-a', userName: 'somebody@acme.com' }),
+      entry(0, 'UserCreated', 42, {}, 'tenant-a', { userId: 'leo', streamId: 'user-leo', userName: 'Leo@Acme.com', email: 'leo.private@mail.test' }),
+      entry(1, 'UserPreserved', 43, {}, 'tenant-a', { userId: 'leo', streamId: 'user-leo' }),
+      entry(2, 'UserEmailChanged', 44, {}, 'tenant-a', { userId: 'leo', streamId: 'user-leo', userName: 'leon@acme.com', email: 'leon@acme.com' }),
+      entry(3, 'UserReactivated', 45, {}, 'tenant-a', { userId: 'leo', streamId: 'user-leo' }),
+      entry(0, 'UserCreated', 46, {}, 'tenant-a', { userId: 'lea', streamId: 'user-lea', userName: 'leo@acme.com', email: 'leo@acme.com' }),
+      entry(2, 'ProvisioningRefused', 47, {}, 'tenant-a', { userId: null, streamId: 'refusals-a', userName: 'leo@acme.com' }),
+      entry(0, 'ProvisioningRefused', 48, {}, 'tenant-b', { userId: null, streamId: 'refusals-b', userName: 'leo@acme.com' }),
+      entry(0, 'UserCreated', 49, {}, 'tenant-b', { userId: 'leo-b', streamId: 'user-leo-b', userName: 'leo@acme.com' }),
+    ]);
   });
   afterAll(() => opened?.close());
 
