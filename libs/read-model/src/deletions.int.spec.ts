@@ -17,6 +17,7 @@ import {
 import { SqliteEventStore } from '@scim-ledger/event-store';
 import { createFreshPostgresDatabase, FreshPostgresDatabase } from '../../event-store/src/postgres/fresh-postgres-database';
 import { everyTableAsText, namesIn } from '../../../test/support/every-table';
+import { auditAddressDigest } from './audit/audit-address';
 import { AuditEntryRow } from './audit/audit-entry.row';
 import { ReadModelProjector, REDACTED_AUDIT_DATA } from './projector';
 import { openReadModel, ReadModelDatabase } from './read-model.data-source';
@@ -192,6 +193,7 @@ describe.each(['sqlite', 'postgres'] as const)('a deleted tenant in the read mod
  * its history, where everything reads redacted.
  */
 const USER_DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: object }]> = [
+  [provisioningRefusalsStreamId(TENANT), refused('ada@doomed.test')],
   [userStreamId('u-gone'), userCreated('u-gone', 'ada@doomed.test')],
   [userStreamId('u-gone'), { type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } }],
   [
@@ -220,6 +222,18 @@ describe.each(['sqlite', 'postgres'] as const)('a user deleted for good in the r
         ['UserCreated', REDACTED_AUDIT_DATA],
         ['UserDeletedPermanently', REDACTED_AUDIT_DATA],
         ['ProvisioningRefused', REDACTED_AUDIT_DATA],
+      ]);
+      // Its address is forgotten with its data (issue 18, item 6); the refused create before it is the tenant's
+      // record, readable as long as the tenant's key is, and keeps its digest, as the other user keeps theirs.
+      expect(history.map((entry) => [entry.addressDigest, entry.emailDigest])).toEqual([
+        [null, null],
+        [null, null],
+        [null, null],
+      ]);
+      const rest = await live.getRepository(AuditEntryRow).find({ where: { tenantId: TENANT }, order: { id: 'ASC' } });
+      expect(rest.filter((entry) => entry.userId !== 'u-gone').map((entry) => [entry.eventType, entry.addressDigest, entry.emailDigest])).toEqual([
+        ['ProvisioningRefused', auditAddressDigest('ada@doomed.test'), null],
+        ['UserCreated', auditAddressDigest('other@doomed.test'), auditAddressDigest('other@doomed.test')],
       ]);
     }
   }, 60_000);

@@ -2,6 +2,7 @@ export * from './users/scim-user.row';
 export * from './users/users.projection';
 export * from './audit/audit-entry.row';
 export * from './audit/audit-entry.projection';
+export * from './audit/audit-address';
 export * from './checkpoints/projection-checkpoint.row';
 export * from './read-model.data-source';
 export * from './projector';

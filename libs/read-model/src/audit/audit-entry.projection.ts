@@ -1,5 +1,6 @@
-import { EventMetadata, userIdOfStream } from '@scim-ledger/domain';
+import { EventMetadata, isProvisioningRefusal, userIdOfStream, userStream } from '@scim-ledger/domain';
 import { formatPosition, RecordedEvent } from '@scim-ledger/event-store';
+import { auditAddressDigest } from './audit-address';
 import { AuditEntryRow } from './audit-entry.row';
 
 /** Every event becomes one audit entry carrying its metadata (rule S1). */
@@ -22,7 +23,24 @@ export function auditEntryFor(event: RecordedEvent): Omit<AuditEntryRow, 'id'> |
     userAgent: metadata.userAgent ?? null,
     clientAddress: metadata.clientAddress ?? null,
     data: JSON.stringify(event.data),
+    ...addressDigestsOf(event),
   };
+}
+
+/**
+ * The digests of the addresses the event names, by which the admin finds it
+ * (issue 18, item 6): a refusal's userName, a user's userName and email where
+ * it takes them. An event read shredded holds placeholders, nobody's address.
+ */
+function addressDigestsOf(event: RecordedEvent): Pick<AuditEntryRow, 'addressDigest' | 'emailDigest'> {
+  const none = { addressDigest: null, emailDigest: null };
+  if (event.metadata.personalData === 'shredded') return none;
+  const digest = (address: string | null) => (address ? auditAddressDigest(address) : null);
+  if (isProvisioningRefusal(event)) return { addressDigest: digest(event.data.userName), emailDigest: null };
+  if (!userStream.events.isEvent(event)) return none;
+  const upcast = userStream.events.upcast(event);
+  if (upcast.type !== 'UserCreated' && upcast.type !== 'UserEmailChanged') return none;
+  return { addressDigest: digest(upcast.data.userName), emailDigest: digest(upcast.data.email) };
 }
 
 function refusedUserId(event: RecordedEvent): string | null {

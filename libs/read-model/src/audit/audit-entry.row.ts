@@ -6,6 +6,8 @@ import { TEXT_WIDTH } from '@scim-ledger/domain';
 @Index('audit_trail_event', ['streamId', 'streamRevision'], { unique: true })
 @Index('audit_trail_tenant_time', ['tenantId', 'occurredAt'])
 @Index('audit_trail_user', ['userId', 'streamRevision'])
+@Index('audit_trail_address', ['tenantId', 'addressDigest'])
+@Index('audit_trail_email', ['tenantId', 'emailDigest'])
 export class AuditEntryRow {
   @PrimaryGeneratedColumn()
   id: number;
@@ -51,4 +53,17 @@ export class AuditEntryRow {
 
   @Column({ type: 'text' })
   data: string;
+
+  /**
+   * The digest (auditAddressDigest) of the userName the event names: a
+   * refusal's, or a user's on its creation and address change; what the
+   * admin's search by address finds. Null when the event names none, or once
+   * its user is deleted for good (README, "Personal data").
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  addressDigest: string | null;
+
+  /** The same for the email the event names beside the userName. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  emailDigest: string | null;
 }

@@ -9,6 +9,14 @@ import { AuditEntryRow } from './audit-entry.row';
 export const REDACTED_AUDIT_DATA = JSON.stringify({ redacted: 'the user was deleted for good (rule L10)' });
 
 /**
+ * What an entry of a user deleted for good keeps of its data: the marker, and
+ * no address digest. A digest of a known address confirms it (README,
+ * "Personal data"), so it goes when the data it was taken from can no longer
+ * be read; a search by the address then finds none of the user's entries.
+ */
+const FORGOTTEN = { data: REDACTED_AUDIT_DATA, addressDigest: null, emailDigest: null } as const;
+
+/**
  * The audit trail (rules S1-S3): one entry per event, but none for a deleted
  * tenant's events other than its deletion's own trail, and no readable
  * personal data for a user deleted for good (rule L10), also in entries
@@ -38,9 +46,9 @@ export const auditTrailProjection: Projection = {
     );
     const rowless = new Set(entries.map((entry) => entry.userId).filter((id): id is string => id !== null && !userRows.get(id) && !deletedForGood.has(id)));
     const deletedBefore = await usersDeletedForGood(manager, [...rowless]);
-    const redacted = entries.map((entry) => (entry.userId !== null && deletedBefore.has(entry.userId) ? { ...entry, data: REDACTED_AUDIT_DATA } : entry));
+    const redacted = entries.map((entry) => (entry.userId !== null && deletedBefore.has(entry.userId) ? { ...entry, ...FORGOTTEN } : entry));
     await insertRows(manager, AuditEntryRow, redacted, 'ignore-duplicates');
-    if (deletedForGood.size > 0) await manager.update(AuditEntryRow, { userId: In([...deletedForGood]) }, { data: REDACTED_AUDIT_DATA });
+    if (deletedForGood.size > 0) await manager.update(AuditEntryRow, { userId: In([...deletedForGood]) }, FORGOTTEN);
   },
 };
 

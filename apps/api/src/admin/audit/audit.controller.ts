@@ -11,6 +11,7 @@ import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
 import { CountParameter, MAX_START_INDEX, StartIndexParameter } from '../http/page-parameters';
 import { AdminProblem } from '../../http/problem-details.filter';
+import { IsSearchedAddress } from '../http/searched-address';
 import { csvCell } from './csv-cell';
 
 /** Most rows one export holds; a larger one is narrowed by time range. */
@@ -73,6 +74,15 @@ export class AuditFeedQuery extends PageQuery {
   @IsIn(['accepted', 'refused'])
   outcome?: 'accepted' | 'refused';
 
+  @ApiPropertyOptional({
+    description:
+      'an address (userName or email), matched exactly in any case and Unicode form (its key, rule L8), never as a part: the refusals that named it and every entry of each user who holds or held it',
+    example: 'leo@acme.com',
+  })
+  @IsOptional()
+  @IsSearchedAddress()
+  q?: string;
+
   @ApiPropertyOptional({ enum: ['json', 'ndjson', 'csv'], default: 'json', description: 'ndjson and csv export every matching entry' })
   @IsOptional()
   @IsIn(['json', 'ndjson', 'csv'])
@@ -127,6 +137,7 @@ export class AuditController {
       eventType: query.eventType,
       actorId: query.actorId,
       outcome: query.outcome,
+      address: query.q,
     };
     const format = query.format ?? 'json';
     if (format === 'json') return this.audit.feedPage(tenantId, narrowing, { startIndex: query.startIndex ?? 1, count: query.count ?? 100 });

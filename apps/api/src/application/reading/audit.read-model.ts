@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AuditEntryRow } from '@scim-ledger/read-model';
+import { auditAddressDigest, type AuditEntryRow } from '@scim-ledger/read-model';
 import { ReadModelStatements, ScimUsersReadModel } from './scim-users.read-model';
 
 /** What a tenant's audit feed narrows by (all optional). */
@@ -15,6 +15,11 @@ export interface AuditNarrowing {
   readonly actorId?: string;
   /** refused: only refused provisioning attempts (rule S2). */
   readonly outcome?: 'accepted' | 'refused';
+  /**
+   * An address (userName or email), matched exactly on its key (emailKey):
+   * the refusals that named it and every entry of each user who held it.
+   */
+  readonly address?: string;
 }
 
 /** One entry of the audit feed as the admin sees it: who, when, from where, and what the event says (rules S1, S2). */
@@ -95,6 +100,14 @@ function whereOf(tenantId: string, narrowing: AuditNarrowing): { where: string; 
   if (narrowing.eventType) narrow('a."eventType" = :eventType', 'eventType', narrowing.eventType);
   if (narrowing.actorId) narrow('a."actorId" = :actorId', 'actorId', narrowing.actorId);
   if (narrowing.outcome) narrow(`a."eventType" ${narrowing.outcome === 'refused' ? '=' : '<>'} :refused`, 'refused', REFUSED);
+  // By digest, as the projection stored it (the trail holds no address column in clear): an entry naming the
+  // address, or any entry of a user of the tenant that one of those names, before or after it held the address.
+  if (narrowing.address !== undefined)
+    narrow(
+      `(a."addressDigest" = :address OR a."emailDigest" = :address OR a."userId" IN (SELECT h."userId" FROM audit_trail h WHERE h."tenantId" = :tenantId AND (h."addressDigest" = :address OR h."emailDigest" = :address) AND h."userId" IS NOT NULL))`,
+      'address',
+      auditAddressDigest(narrowing.address),
+    );
   return { where: conditions.join(' AND '), params };
 }
 
