@@ -162,34 +162,38 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     TIMEOUTS.requests,
   );
 
-  it("given a create that fails at the user stream and whose seat give-back fails too, when the seat's lease passes, then the next create takes the seat over (rule M5)", async () => {
-    const seats = profileSeatsStreamId('acme', 'abandoned');
-    // The user never comes, and the seat's give-back (the seat stream's own single append) is lost as well.
-    store.failWhen(({ write, of }) => write.streamId.startsWith('user-') || (write.streamId === seats && of === 1), 2);
-    expect((await scim(acmeToken).post(entraUser('never-came@acme.test', { title: 'abandoned' }))).status).toBe(503);
-    expect(store.failedWrites.slice(-2).map((write) => write.streamId)).toEqual([expect.stringMatching(/^user-/), seats]);
-    expect(await eventTypes(seats)).toEqual(['ProfileSeatTaken']);
-    store.clearFaults();
+  it(
+    "given a create that fails at the user stream and whose seat give-back fails too, when the seat's lease passes, then the next create takes the seat over (rule M5)",
+    async () => {
+      const seats = profileSeatsStreamId('acme', 'abandoned');
+      // The user never comes, and the seat's give-back (the seat stream's own single append) is lost as well.
+      store.failWhen(({ write, of }) => write.streamId.startsWith('user-') || (write.streamId === seats && of === 1), 2);
+      expect((await scim(acmeToken).post(entraUser('never-came@acme.test', { title: 'abandoned' }))).status).toBe(503);
+      expect(store.failedWrites.slice(-2).map((write) => write.streamId)).toEqual([expect.stringMatching(/^user-/), seats]);
+      expect(await eventTypes(seats)).toEqual(['ProfileSeatTaken']);
+      store.clearFaults();
 
-    // Within the lease the seat may still be the create's, slow rather than dead: the profile is full.
-    const withinLease = await scim(acmeToken).post(entraUser('came@acme.test', { title: 'abandoned' }));
-    expect(withinLease.status).toBe(403);
-    expect(withinLease.body.detail).toContain('abandoned');
+      // Within the lease the seat may still be the create's, slow rather than dead: the profile is full.
+      const withinLease = await scim(acmeToken).post(entraUser('came@acme.test', { title: 'abandoned' }));
+      expect(withinLease.status).toBe(403);
+      expect(withinLease.body.detail).toContain('abandoned');
 
-    clock.travel(PROFILE_SEAT_LEASE_MS + 1_000);
-    const afterLease = await scim(acmeToken).post(entraUser('came@acme.test', { title: 'abandoned' }));
+      clock.travel(PROFILE_SEAT_LEASE_MS + 1_000);
+      const afterLease = await scim(acmeToken).post(entraUser('came@acme.test', { title: 'abandoned' }));
 
-    expect(afterLease.status).toBe(201);
-    // The seat of the user that never came is freed, then taken by the one that came.
-    const seatEvents = await t.app.get<EventStore>(EVENT_STORE).readStream(seats);
-    expect(seatEvents.map((e) => [e.type, (e.data as { userId: string }).userId])).toEqual([
-      ['ProfileSeatTaken', seatEvents[0].data.userId],
-      ['ProfileSeatReleased', seatEvents[0].data.userId],
-      ['ProfileSeatTaken', afterLease.body.id],
-    ]);
-    expect(await scim(acmeToken).found('came@acme.test')).toBe(1);
-    await expectVerified();
-  }, TIMEOUTS.requests);
+      expect(afterLease.status).toBe(201);
+      // The seat of the user that never came is freed, then taken by the one that came.
+      const seatEvents = await t.app.get<EventStore>(EVENT_STORE).readStream(seats);
+      expect(seatEvents.map((e) => [e.type, (e.data as { userId: string }).userId])).toEqual([
+        ['ProfileSeatTaken', seatEvents[0].data.userId],
+        ['ProfileSeatReleased', seatEvents[0].data.userId],
+        ['ProfileSeatTaken', afterLease.body.id],
+      ]);
+      expect(await scim(acmeToken).found('came@acme.test')).toBe(1);
+      await expectVerified();
+    },
+    TIMEOUTS.requests,
+  );
 
   it("given tenant A's create that fails at the user stream, when tenant B creates that address, then 201: the claim went back (rule L8)", async () => {
     failUserStreamOnce();
