@@ -119,8 +119,12 @@ describe(`PATCH paths against the advertised schemas, on ${E2E_DATABASE}`, () =>
     [`${ENTERPRISE}:manager`, { value: 'babbage' }],
     ['manager', { value: 'babbage' }],
     ['active', 'True'],
-  ])("given Entra's or Okta's documented path %s, when PATCHed, then 200", async (path, value) => {
-    const answer = await patch(ada, [{ op: 'replace', path, value }]);
-    expect([answer.status, answer.body.scimType]).toEqual([200, undefined]);
-  }, TIMEOUTS.requests);
+  ])(
+    "given Entra's or Okta's documented path %s, when PATCHed, then 200",
+    async (path, value) => {
+      const answer = await patch(ada, [{ op: 'replace', path, value }]);
+      expect([answer.status, answer.body.scimType]).toEqual([200, undefined]);
+    },
+    TIMEOUTS.requests,
+  );
 });

@@ -479,7 +479,12 @@ const validOperation: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
  * are the fewer.
  */
 const hostileValuePath = fc
-  .tuple(fc.constantFrom('emails', 'phoneNumbers'), fc.constantFrom('value', 'type', 'display'), hostileString, fc.constantFrom('', '.value', '.type', '.primary'))
+  .tuple(
+    fc.constantFrom('emails', 'phoneNumbers'),
+    fc.constantFrom('value', 'type', 'display'),
+    hostileString,
+    fc.constantFrom('', '.value', '.type', '.primary'),
+  )
   .map(([attribute, sub, junk, tail]) => `${attribute}[${sub} eq ${JSON.stringify(junk)}]${tail}`);
 /** Writable paths /Schemas advertises that the valid operations do not aim at, many not stored, some in another case. */
 const advertisedPath = fc.constantFrom(

@@ -45,7 +45,11 @@ describe('resolvePatchPath', () => {
   });
 
   it('given the core URN in front of a core attribute, when resolved, then that attribute of the core schema', () => {
-    expect(resolvePatchPath(`${CORE}:name.givenName`)).toMatchObject({ schema: { id: CORE }, attribute: { name: 'name' }, subAttribute: { name: 'givenName' } });
+    expect(resolvePatchPath(`${CORE}:name.givenName`)).toMatchObject({
+      schema: { id: CORE },
+      attribute: { name: 'name' },
+      subAttribute: { name: 'givenName' },
+    });
   });
 
   it('given a sub-attribute after a value filter, when resolved, then the multi-valued attribute and its sub-attribute', () => {
@@ -86,7 +90,7 @@ describe('resolvePatchPath', () => {
     expect(resolvePatchPath(ENTERPRISE.toLowerCase())).toEqual({ schema: expect.objectContaining({ id: ENTERPRISE }) });
   });
 
-  it('given a value filter that does not parse, when resolved, then the attribute only: the syntax is the PATCH parser\'s to refuse', () => {
+  it("given a value filter that does not parse, when resolved, then the attribute only: the syntax is the PATCH parser's to refuse", () => {
     expect(resolvePatchPath('emails[type eq').attribute?.name).toBe('emails');
   });
 });

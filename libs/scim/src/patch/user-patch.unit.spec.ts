@@ -97,7 +97,9 @@ describe('applyUserPatch and the advertised schemas (issue 18, item 4)', () => {
   });
 
   it.each(['remove', 'add'])('given an %s of an undefined attribute, when applied, then 400 invalidPath as well', (op) => {
-    expect(() => applyUserPatch(current, patch(op === 'remove' ? { op, path: 'shoeSize' } : { op, path: 'shoeSize', value: '9' }))).toThrow(expect.objectContaining({ scimType: 'invalidPath' }));
+    expect(() => applyUserPatch(current, patch(op === 'remove' ? { op, path: 'shoeSize' } : { op, path: 'shoeSize', value: '9' }))).toThrow(
+      expect.objectContaining({ scimType: 'invalidPath' }),
+    );
   });
 
   it('given a path-less value with an attribute no schema defines, when applied, then accepted (IdPs send what admins mapped) and the rest lands', () => {
@@ -111,7 +113,10 @@ describe('applyUserPatch and the advertised schemas (issue 18, item 4)', () => {
   });
 
   it('given the paths in another case, when applied, then they land (RFC 7643 §2.1)', () => {
-    const result = applyUserPatch(current, patch({ op: 'replace', path: 'NAME.GIVENNAME', value: 'Augusta' }, { op: 'replace', path: 'DisplayName', value: 'A. King' }));
+    const result = applyUserPatch(
+      current,
+      patch({ op: 'replace', path: 'NAME.GIVENNAME', value: 'Augusta' }, { op: 'replace', path: 'DisplayName', value: 'A. King' }),
+    );
     expect([result.profile.givenName, result.profile.displayName]).toEqual(['Augusta', 'A. King']);
   });
 });
