@@ -64,8 +64,8 @@ it(`given malformed bodies and queries on ${E2E_DATABASE}, then each gets a SCIM
       .filter((body) => typeof body === 'object' && body !== null && !Array.isArray(body) && !('schemas' in body))
       .map((body) => `post .search ${JSON.stringify(body).slice(0, 60)}`),
     // PATCH operations that change nothing the user has (the user is unchanged below): a null active, an absent email,
-    // a path outside the schema, the enterprise manager (not kept yet: issue 18).
-    ...[17, 18, 20, 23].map((i) => `patch ${JSON.stringify(bodies[i]).slice(0, 60)}`),
+    // the enterprise manager (not kept yet: issue 18). A path outside every advertised schema is refused (issue 18, item 4).
+    ...[17, 18, 23].map((i) => `patch ${JSON.stringify(bodies[i]).slice(0, 60)}`),
     // RFC 7644 §3.4.2.4: a negative count is taken as 0; empty or unknown attribute names select nothing more.
     'GET count=-5',
     'GET attributes=,,,',

@@ -2,12 +2,11 @@ import { scimPatch, ScimPatchOperation, ScimError as PatchLibraryError } from 's
 import { ScimError, ScimType } from '../scim-error';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
 import { isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
+import { resolvePatchPath } from './patch-path';
 
 export const MAX_PATCH_OPERATIONS = 100;
 /** A path names one attribute, perhaps with a value filter: a filter's own bound is enough (RFC 7644 §7: limit resource use). */
 export const MAX_PATCH_PATH_LENGTH = 1024;
-/** id, meta and groups are readOnly on a User (RFC 7643 §3.1, §4.1.2), with or without the core URN. */
-const READ_ONLY_PATH = /^(urn:ietf:params:scim:schemas:core:2\.0:User:)?(id|meta|groups)(\.|\[|$)/i;
 const EXTENSION_URNS = [DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, CORE_USER_SCHEMA];
 
 /**
@@ -87,10 +86,9 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
     throw new ScimError(400, `a PATCH path may be at most ${MAX_PATCH_PATH_LENGTH} characters`, 'invalidPath');
   }
   const path = typeof raw.path === 'string' && raw.path.trim() !== '' ? raw.path.trim() : undefined;
-  if (path && READ_ONLY_PATH.test(path)) {
-    // RFC 7644 §3.5.2: modifying a readOnly attribute is refused with mutability.
-    throw new ScimError(400, `${path} is read-only`, 'mutability');
-  }
+  // Issue 18, item 4: a path names an attribute /Schemas defines (else invalidPath), never a readOnly one (else
+  // mutability). A path-less value's keys are not checked: IdPs send attributes admins mapped (rule A3).
+  if (path) resolvePatchPath(path);
   if (op === 'remove') {
     if (!path) throw new ScimError(400, 'remove needs a path', 'noTarget');
     return [{ op, path, ...(raw.value !== undefined ? { value: raw.value } : {}) }];

@@ -1,6 +1,6 @@
 import { ScimError } from '../scim-error';
 import { DRUVA_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
-import { toScimUser } from '../user-resource';
+import { readScimUser, toScimUser } from '../user-resource';
 import { applyUserPatch } from './user-patch';
 
 const current = toScimUser(
@@ -81,5 +81,42 @@ describe('applyUserPatch', () => {
 
   it('given a body without Operations, when applied, then 400 invalidSyntax', () => {
     expect(() => applyUserPatch(current, { schemas: [PATCH_OP_SCHEMA] })).toThrow(expect.objectContaining({ scimType: 'invalidSyntax' }));
+  });
+});
+
+describe('applyUserPatch and the advertised schemas (issue 18, item 4)', () => {
+  it.each([
+    ['nickname2', 'nickname2'],
+    ['name.nope', 'name.nope'],
+    ['emails[kind eq "work"].value', 'emails.kind'],
+    ['urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:x', 'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:x'],
+  ])('given a replace of %s, which no schema in /Schemas defines, when applied, then 400 invalidPath naming it', (path, named) => {
+    expect(() => applyUserPatch(current, patch({ op: 'replace', path: 'displayName', value: 'Ada King' }, { op: 'replace', path, value: 'x' }))).toThrow(
+      expect.objectContaining({ status: 400, scimType: 'invalidPath', detail: expect.stringContaining(`"${named}"`) }),
+    );
+  });
+
+  it.each(['remove', 'add'])('given an %s of an undefined attribute, when applied, then 400 invalidPath as well', (op) => {
+    expect(() => applyUserPatch(current, patch(op === 'remove' ? { op, path: 'shoeSize' } : { op, path: 'shoeSize', value: '9' }))).toThrow(
+      expect.objectContaining({ scimType: 'invalidPath' }),
+    );
+  });
+
+  it('given a path-less value with an attribute no schema defines, when applied, then accepted (IdPs send what admins mapped) and the rest lands', () => {
+    const result = applyUserPatch(current, patch({ op: 'replace', value: { shoeSize: '9', 'custom.thing': 'x', displayName: 'Ada King' } }));
+    expect(result.profile.displayName).toBe('Ada King');
+  });
+
+  it('given a path to a defined attribute that is not stored, when applied, then accepted and the user unchanged, as before', () => {
+    const result = applyUserPatch(current, patch({ op: 'replace', path: 'addresses[type eq "work"].locality', value: 'Lyon' }));
+    expect(result.profile).toEqual(readScimUser(current).profile);
+  });
+
+  it('given the paths in another case, when applied, then they land (RFC 7643 §2.1)', () => {
+    const result = applyUserPatch(
+      current,
+      patch({ op: 'replace', path: 'NAME.GIVENNAME', value: 'Augusta' }, { op: 'replace', path: 'DisplayName', value: 'A. King' }),
+    );
+    expect([result.profile.givenName, result.profile.displayName]).toEqual(['Augusta', 'A. King']);
   });
 });
