@@ -119,6 +119,8 @@ describe(`PATCH paths against the advertised schemas, on ${E2E_DATABASE}`, () =>
     [`${ENTERPRISE}:manager`, { value: 'babbage' }],
     ['manager', { value: 'babbage' }],
     ['active', 'True'],
+    // Rule A3: a mapping-only attribute of the Druva extension, which Entra sends again when the user's city changes.
+    ['urn:ietf:params:scim:schemas:extension:Druva:2.0:User:city', 'Lyon'],
   ])(
     "given Entra's or Okta's documented path %s, when PATCHed, then 200",
     async (path, value) => {

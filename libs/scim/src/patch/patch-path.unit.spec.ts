@@ -44,6 +44,13 @@ describe('resolvePatchPath', () => {
     expect(resolvePatchPath(path).attribute?.name).toBe(name);
   });
 
+  it.each([`${DRUVA}:city`, `${DRUVA.toLowerCase()}:Country`, `${DRUVA}:costCentre`])(
+    'given %s, an attribute the Druva extension carries for the mappings only, when resolved, then the Druva schema: accepted, not refused (rule A3)',
+    (path) => {
+      expect(resolvePatchPath(path)).toEqual({ schema: expect.objectContaining({ id: DRUVA }) });
+    },
+  );
+
   it('given the core URN in front of a core attribute, when resolved, then that attribute of the core schema', () => {
     expect(resolvePatchPath(`${CORE}:name.givenName`)).toMatchObject({
       schema: { id: CORE },
