@@ -35,7 +35,8 @@ export function auditEntryFor(event: RecordedEvent): Omit<AuditEntryRow, 'id'> |
 function addressDigestsOf(event: RecordedEvent): Pick<AuditEntryRow, 'addressDigest' | 'emailDigest'> {
   const none = { addressDigest: null, emailDigest: null };
   if (event.metadata.personalData === 'shredded') return none;
-  const digest = (address: string | null) => (address ? auditAddressDigest(address) : null);
+  // An event is data from the past: anything but a non-empty string names no address (and must not stop the projector).
+  const digest = (address: unknown) => (typeof address === 'string' && address !== '' ? auditAddressDigest(address) : null);
   if (isProvisioningRefusal(event)) return { addressDigest: digest(event.data.userName), emailDigest: null };
   if (!userStream.events.isEvent(event)) return none;
   const upcast = userStream.events.upcast(event);
