@@ -65,6 +65,17 @@ describe('the audit entry of an event, by the addresses it names (issue 18, item
     expect(digestsOf(refused)).toEqual({ addressDigest: null, emailDigest: null });
   });
 
+  it('given a stored refusal whose userName is not a string, then no digest, and the entry is still made', () => {
+    const odd = recorded(provisioningRefusalsStreamId('acme'), 'ProvisioningRefused', {
+      operation: 'create',
+      userName: 42,
+      userId: null,
+      reason: 'http400',
+      status: 400,
+    });
+    expect(digestsOf(odd)).toEqual({ addressDigest: null, emailDigest: null });
+  });
+
   it("given a user's creation and address change, then the digests of the userName and the email; given an event naming neither, then none", () => {
     expect(digestsOf(recorded(userStreamId('u-leo'), 'UserCreated', created('leo@acme.com', 'Leo.Private@mail.test')))).toEqual({
       addressDigest: auditAddressDigest('leo@acme.com'),
