@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { AuditEntryRow, ScimTokenRow } from '@scim-ledger/read-model';
 import { ScimTokenReminders } from '../apps/api/src/admin/reminders/scim-token-reminders';
+import { TenantCommands } from '../apps/api/src/application/tenants/tenant-commands';
 import { E2E_DATABASE, startTestApp, TENANT_A_TOKEN, TestApp } from './support/test-app';
 import { TIMEOUTS } from './support/timeouts';
 import { DAY_MS, TravellingClock } from './support/travelling-clock';
@@ -281,5 +282,45 @@ describe(`SCIM token expiry reminders when the mail server refuses, on ${E2E_DAT
     await projectedEverythingStored(t);
     expect(await t.readModel.getRepository(AuditEntryRow).countBy({ tenantId: 'tenant-a', eventType: REMINDER_DUE })).toBe(1);
     expect((await request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${TENANT_A_TOKEN}`)).status).toBe(200);
+  });
+});
+
+describe(`SCIM token expiry reminders of several tenants due at once, on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let reminders: ScimTokenReminders;
+  const clock = new TravellingClock();
+
+  beforeAll(async () => {
+    // The two bootstrap tenants get their tokens at the same start, so their windows open together.
+    t = await startTestApp({ REMINDER_INTERVAL_MS: '0' }, clock);
+    reminders = t.app.get(ScimTokenReminders);
+  }, TIMEOUTS.appStart);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const remindedTenants = (recorded: Array<{ tenantId: string; daysBefore: number }>) => recorded.map((r) => `${r.tenantId} ${r.daysBefore}`).sort();
+
+  it('given two tenants whose tokens expire in 29 days, when the scheduler looks, then each gets its 30-day reminder (rule T3)', async () => {
+    const row = await t.readModel.getRepository(ScimTokenRow).findOneByOrFail({ tenantId: 'tenant-a' });
+    clock.travelTo(Date.parse(row.expiresAt) - 29 * DAY_MS);
+
+    expect(remindedTenants(await reminders.runOnce())).toEqual(['tenant-a 30', 'tenant-b 30']);
+  });
+
+  it("given one tenant whose reminder fails, when the scheduler looks, then the other tenant is still reminded (rule T3: one tenant's failure keeps no other's back)", async () => {
+    const row = await t.readModel.getRepository(ScimTokenRow).findOneByOrFail({ tenantId: 'tenant-a' });
+    clock.travelTo(Date.parse(row.expiresAt) - 6 * DAY_MS);
+    const tenants = t.app.get(TenantCommands);
+    const load = tenants.load.bind(tenants);
+    const spy = jest.spyOn(tenants, 'load').mockImplementation(async (tenantId) => {
+      if (tenantId === 'tenant-a') throw new Error("tenant-a's stream could not be read (planted by the test)");
+      return load(tenantId);
+    });
+    try {
+      expect(remindedTenants(await reminders.runOnce())).toEqual(['tenant-b 7']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
