@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { personalFieldsOf } from '@scim-ledger/domain';
+import { personalFieldsOf, provisioningRefusalsStreamId, SHREDDED } from '@scim-ledger/domain';
 import { EventStore, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore } from '@scim-ledger/event-store';
 import { openReadModel, readModelDifferences, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
@@ -144,6 +144,12 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
       expect(stream[0].data).toMatchObject({ userName: '(shredded)', email: '(shredded)', displayName: '(shredded)' });
       expect(stream[0].metadata.personalData).toBe('shredded');
       expect(stream.map((e) => e.type)).toEqual(['UserCreated', 'UserDeletedPermanently']);
+      // A refused create names nobody who became a user: it is sealed under the tenant's own key, forgotten with the
+      // tenant (the attack on issue 17: with that key kept, katherine's address stayed readable through a replay).
+      const refusals = (await store.readStream(provisioningRefusalsStreamId('doomed'))).filter((e) => e.type === 'ProvisioningRefused');
+      expect(refusals.map((e) => [e.data.operation, e.data.userName, e.data.detail, e.metadata.personalData])).toEqual([
+        ['create', null, SHREDDED, 'shredded'],
+      ]);
     } finally {
       await store.close();
     }
