@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf, provisioningRefusalsStreamId, SHREDDED } from '@scim-ledger/domain';
-import { EventStore, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore } from '@scim-ledger/event-store';
+import { EventStore, EventStoreUnavailableError, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore } from '@scim-ledger/event-store';
+import { PermanentDeletion } from '../apps/api/src/application/provisioning/permanent-deletion';
 import { openReadModel, readModelDifferences, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
 import { until } from './support/polling';
@@ -150,6 +151,45 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
       expect(refusals.map((e) => [e.data.operation, e.data.userName, e.data.detail, e.metadata.personalData])).toEqual([
         ['create', null, SHREDDED, 'shredded'],
       ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given a tenant deletion cut short at its second user, when the operator deletes the tenant again, then the rest is finished: that user deleted for good, its people unreadable', async () => {
+    const { scim } = await scimTenant('interrupted');
+    const first = (await scim.post(entraUser('ida@interrupted.test', { displayName: 'Ida Rhodes' }))).body.id as string;
+    const second = (await scim.post(entraUser('mary@interrupted.test', { displayName: 'Mary Somerville' }))).body.id as string;
+    await projectedEverythingStored(t);
+    const deletion = t.app.get(PermanentDeletion);
+    const deleteUser = deletion.delete.bind(deletion);
+    let cut = false;
+    const deletedBeforeTheCut: string[] = [];
+    const spy = jest.spyOn(deletion, 'delete').mockImplementation(async (userId, reason, metadata) => {
+      if (userId === second && !cut) {
+        cut = true;
+        throw new EventStoreUnavailableError('the event store went away mid-deletion (planted by the test)');
+      }
+      if (!cut) deletedBeforeTheCut.push(userId);
+      return deleteUser(userId, reason, metadata);
+    });
+    try {
+      expect((await operator('delete', '/admin/v1/tenants/interrupted')).status).toBe(503);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(cut).toBe(true);
+
+    const again = await operator('delete', '/admin/v1/tenants/interrupted');
+
+    // The users are deleted in the read model's order: the second user, and the first if it came after, were left.
+    expect([again.status, again.body]).toEqual([200, { tenantId: 'interrupted', usersDeleted: 2 - deletedBeforeTheCut.length }]);
+    await projectedEverythingStored(t);
+    expect(namesIn(await readModelText(t.readModel), /ida|rhodes|mary|somerville/)).toEqual([]);
+    const store = await openEventStore(t.config.eventStore, personalFieldsOf);
+    try {
+      for (const userId of [first, second])
+        expect((await store.readStream(`user-${userId}`)).map((e) => e.type)).toEqual(['UserCreated', 'UserDeletedPermanently']);
     } finally {
       await store.close();
     }
