@@ -6,6 +6,7 @@ import { until } from './support/processes';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
 import { TIMEOUTS } from './support/timeouts';
+import { TravellingClock } from './support/travelling-clock';
 
 /**
  * Issue 17: the rules pinned in the handlers, not only in the deciders. Each
@@ -20,9 +21,11 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
   let t: TestApp;
   let tenant: { admin: { clientId: string; clientSecret: string }; token: string };
   let other: { admin: { clientId: string; clientSecret: string }; token: string };
+  // Moves only when a test says so (past a claim's lease).
+  const clock = new TravellingClock();
 
   beforeAll(async () => {
-    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR }, clock);
     tenant = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'rules', name: 'Rules' });
     other = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'rules-other', name: 'Rules Other' });
   }, TIMEOUTS.appStart);
@@ -292,6 +295,23 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
         expect(refused.status).toBe(409);
         const [recorded] = await refusalOf(attempt.requestId);
         expect({ operation: recorded.data.operation, reason: recorded.data.reason }).toEqual({ operation: 'create', reason: 'UserAlreadyExists' });
+      },
+      TIMEOUTS.requests,
+    );
+
+    it(
+      "given an address another tenant's IdP user holds, when an administrator creates a user with it by hand after the claim's lease has passed, then 409 EmailTaken, not a second holder (rule L8 on the admin's side)",
+      async () => {
+        expect((await scim(other.token).post('/scim/v2/Users').send(entraUser('held-for-admin@example.com'))).status).toBe(201);
+        // Past the claim's lease: only the holder's own state still says the address is taken.
+        clock.travel(10 * 60_000);
+
+        const byHand = await request(t.http)
+          .post('/admin/v1/tenants/rules/users')
+          .auth(tenant.admin.clientId, tenant.admin.clientSecret)
+          .send({ userName: 'Held-For-Admin@Example.com', displayName: 'Second Holder' });
+
+        expect([byHand.status, byHand.body.title]).toEqual([409, 'EmailTaken']);
       },
       TIMEOUTS.requests,
     );
