@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
@@ -94,6 +94,35 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
     expect(stdout).toContain('ScimMappingAdded');
     expect(stdout).not.toContain(TENANT_A_TOKEN);
   });
+
+  it(
+    "given one user of tenant A, when exported with --user for tenant A, then the tenant's stream first and that user's events; for tenant B, refused and nothing written (rule S3's support case stays in its tenant)",
+    async () => {
+      const scratch = mkdtempSync(join(tmpdir(), 'scim-ledger-export-user-'));
+      try {
+        const ownFile = join(scratch, 'own.ndjson');
+        const own = await cli('export', '--tenant', 'tenant-a', '--user', userId, '--out', ownFile);
+        expect(own.code).toBe(0);
+        const lines = readFileSync(ownFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { streamId: string; metadata: { tenantId: string } });
+        // The tenant's events first, so that an import has its mappings; then only this user's.
+        expect([...new Set(lines.map((line) => line.streamId))]).toEqual(['tenant-tenant-a', `user-${userId}`]);
+        expect(lines.every((line) => line.metadata.tenantId === 'tenant-a')).toBe(true);
+
+        // The attack on issue 17 dropped the tenant check: tenant A's user, names and addresses opened, went into B's case.
+        const otherFile = join(scratch, 'other.ndjson');
+        const other = await cli('export', '--tenant', 'tenant-b', '--user', userId, '--out', otherFile);
+        expect(other.code).not.toBe(0);
+        expect(other.stderr).toContain(`no user ${userId} in tenant tenant-b`);
+        expect(existsSync(otherFile) ? readFileSync(otherFile, 'utf8') : '').toBe('');
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+    TIMEOUTS.requests,
+  );
 
   it('given tenant A exported, when imported into a fresh embedded instance, then its events rebuild the same users', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'scim-ledger-import-'));
