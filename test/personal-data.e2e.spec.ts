@@ -1,7 +1,16 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf, provisioningRefusalsStreamId, SHREDDED } from '@scim-ledger/domain';
-import { EventStore, EventStoreUnavailableError, openEventStore, PostgresEventStore, RecordedEvent, SqliteEventStore } from '@scim-ledger/event-store';
+import {
+  EventStore,
+  EventStoreUnavailableError,
+  openEventStore,
+  PERSONAL_DATA_SHREDDER,
+  PersonalDataShredder,
+  PostgresEventStore,
+  RecordedEvent,
+  SqliteEventStore,
+} from '@scim-ledger/event-store';
 import { PermanentDeletion } from '../apps/api/src/application/provisioning/permanent-deletion';
 import { openReadModel, readModelDifferences, rebuildReadModel, ScimUserRow } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
@@ -91,6 +100,33 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     expect((await scim.get(`/scim/v2/Users/${created.body.id}`)).body.userName).toBe('marie.curie@sealed.test');
     const history = await as('get', `/admin/v1/tenants/sealed/users/${created.body.id}/history`);
     expect(JSON.stringify(history.body)).toContain('Marie Curie');
+  });
+
+  it('given a deletion for good whose shredding failed after it was recorded, when the admin deletes the user again, then the shredding is finished (rule L10)', async () => {
+    const { as, scim } = await scimTenant('unshredded');
+    const id = (await scim.post(entraUser('hedy@unshredded.test', { displayName: 'Hedy Lamarr' }))).body.id as string;
+    await scim.patch(id, [{ op: 'Replace', path: 'active', value: 'False' }]);
+    const shredder = t.app.get<PersonalDataShredder>(PERSONAL_DATA_SHREDDER);
+    const spy = jest.spyOn(shredder, 'forget').mockRejectedValueOnce(new EventStoreUnavailableError('the key store went away (planted by the test)'));
+    try {
+      expect((await as('delete', `/admin/v1/tenants/unshredded/users/${id}`)).status).toBe(503);
+    } finally {
+      spy.mockRestore();
+    }
+
+    // The retry finds the deletion recorded: it finishes the shredding, then answers as for a user already gone.
+    const again = await as('delete', `/admin/v1/tenants/unshredded/users/${id}`);
+
+    expect(again.status).toBe(404);
+    const store = await openEventStore(t.config.eventStore, personalFieldsOf);
+    try {
+      const events = await store.readStream(`user-${id}`);
+      expect(events.map((e) => e.type)).toEqual(['UserCreated', 'UserPreserved', 'UserDeletedPermanently']);
+      expect(events[0].metadata.personalData).toBe('shredded');
+      expect(namesIn(asText(events), /hedy|lamarr/)).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('given a preserved user, when the admin deletes it for good, then its history reads shredded, no table names it, and its address is free again', async () => {

@@ -46,7 +46,11 @@ export class UserCommands {
 
   /** An administrator deletes a preserved user of the tenant for good (rule L10). */
   async deletePermanently(userId: string, metadata: CommandMetadata): Promise<void> {
-    tenantsUser(metadata.tenantId).admit(await this.streams.load(userId));
+    const loaded = await this.streams.load(userId);
+    // A user of this tenant deleted for good already goes on to PermanentDeletion: if a failure cut its shredding
+    // short, the admin's retry finishes it there, then gets the same 404. Every other user must be the tenant's.
+    const deletedHere = loaded.state.status === 'Deleted' && loaded.state.tenantId === metadata.tenantId;
+    if (!deletedHere) tenantsUser(metadata.tenantId).admit(loaded);
     await this.deletion.delete(userId, 'deleted_by_admin', metadata);
   }
 }
