@@ -423,6 +423,19 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
       },
     );
 
+    it("given another tenant's users, when the intruder lists, searches or reads users on its own tenant's URL, then none of them shows", async () => {
+      const { victim, intruder } = await givenTwoUsersAndIntruder();
+      const target = (await as(victim.credential).get(`${victim.url}/users?q=alan`)).body.users[0];
+
+      const listed = await as(intruder.credential).get(`${intruder.url}/users?count=200`);
+      const searched = await as(intruder.credential).get(`${intruder.url}/users?q=alan`);
+      const read = await as(intruder.credential).get(`${intruder.url}/users/${target.id}`);
+
+      expect([listed.status, searched.status, read.status]).toEqual([200, 200, 404]);
+      expect(listed.body.users.map((u: { tenantId?: string; id: string }) => u.id)).not.toContain(target.id);
+      expect(searched.body.total).toBe(0);
+    });
+
     it("given another tenant's preserved user, when the intruder deletes it for good on its own tenant's URL, then 404 and the user and its personal data stay", async () => {
       const { victim, intruder } = await givenTwoUsersAndIntruder();
       const created = await as(victim.credential)
