@@ -456,6 +456,24 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     });
   });
 
+  it.each([
+    [true, []],
+    [false, ['eng']],
+  ])(
+    'given a SCIM tenant with a token, when its admin switches it to manual with deleteScimMappings %s, then its token stops at once and its mappings are %j (rule T6)',
+    async (deleteScimMappings, mappingsLeft) => {
+      const { credential, url } = await givenSetUpTenant();
+      const token = (await as(credential).post(`${url}/scim-token`)).body.token as string;
+      expect((await request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+
+      const switched = await as(credential).put(`${url}/user-management`).send({ method: 'manual', deleteScimMappings });
+
+      expect([switched.status, switched.body.userManagement]).toEqual([200, 'manual']);
+      expect((await request(t.http).get('/scim/v2/Users').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+      expect((await as(credential).get(`${url}/scim-mappings`)).body.scimMappings.map((m: { id: string }) => m.id)).toEqual(mappingsLeft);
+    },
+  );
+
   it('given a body that breaks validation, when posted, then 400 problem+json listing the errors', async () => {
     const { credential, url } = await givenTenant();
     const response = await as(credential).post(`${url}/profiles`).send({ id: 'Bad Id', name: '', maxUsers: -1, storageIds: [] });
