@@ -188,6 +188,9 @@ describe(`SCIM token expiry reminders (rule T3) on ${E2E_DATABASE}`, () => {
 
     expect(mailbox.received).toHaveLength(3);
     expect(await reminderEvents('acme')).toHaveLength(3);
+    // What tells the admin why provisioning stopped (rule T2): the token shows as expired.
+    const shown = await request(t.http).get('/admin/v1/tenants/acme/scim-token').auth(credential.clientId, credential.clientSecret);
+    expect([shown.status, shown.body.tokenId, shown.body.status]).toEqual([200, token.tokenId, 'expired']);
   });
 
   it('given a regenerated token, then nothing until its own 30-day window, which reminds about the new expiry', async () => {
