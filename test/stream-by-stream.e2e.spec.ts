@@ -28,6 +28,7 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
   let drop: () => Promise<void>;
   let store: StreamByStreamEventStore;
   let acmeToken: string;
+  let acmeAdmin: { clientId: string; clientSecret: string };
   const clock = new TravellingClock();
 
   beforeAll(async () => {
@@ -42,8 +43,8 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
     // and the later app's bearer strategy (with its read model connection) serves both.
     second = await startTestApp(settings, undefined, { streamByStream: true });
     // Profiles of one seat each, a mapping to each by title.
-    const profileIds = ['race', 'solo', 'abandoned'];
-    ({ token: acmeToken } = await scimTenant(
+    const profileIds = ['race', 'solo', 'abandoned', 'left-by-deleted'];
+    ({ token: acmeToken, admin: acmeAdmin } = await scimTenant(
       t,
       OPERATOR,
       { id: 'acme', name: 'Acme' },
@@ -191,6 +192,28 @@ describe(`creates and renames appended stream by stream on ${E2E_DATABASE}`, () 
       ]);
       expect(await scim(acmeToken).found('came@acme.test')).toBe(1);
       await expectVerified();
+    },
+    TIMEOUTS.requests,
+  );
+
+  it(
+    'given a user deleted for good whose seat give-back failed, when the next create comes into its full profile, then it takes the seat over at once: a deleted holder is stale (rule M5)',
+    async () => {
+      const seats = profileSeatsStreamId('acme', 'left-by-deleted');
+      const holder = await scim(acmeToken).post(entraUser('deleted-holder@acme.test', { title: 'left-by-deleted' }));
+      expect(holder.status).toBe(201);
+      const admin = (method: 'post' | 'delete', url: string) => request(t.http)[method](url).auth(acmeAdmin.clientId, acmeAdmin.clientSecret);
+      expect((await admin('post', `/admin/v1/tenants/acme/users/${holder.body.id}/preserve`)).status).toBe(200);
+      // The deletion is recorded, then its seat's give-back (the seat stream's own append) is lost, as by a process that died.
+      store.failWhen(({ write }) => write.streamId === seats, 1);
+      expect((await admin('delete', `/admin/v1/tenants/acme/users/${holder.body.id}`)).status).toBe(503);
+      expect(await eventTypes(seats)).toEqual(['ProfileSeatTaken']);
+      store.clearFaults();
+
+      const next = await scim(acmeToken).post(entraUser('next-in-line@acme.test', { title: 'left-by-deleted' }));
+
+      expect(next.status).toBe(201);
+      expect(await eventTypes(seats)).toEqual(['ProfileSeatTaken', 'ProfileSeatReleased', 'ProfileSeatTaken']);
     },
     TIMEOUTS.requests,
   );
