@@ -474,6 +474,43 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
     },
   );
 
+  const scimPost = (token: string, body: object) =>
+    request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(body);
+
+  it("given a profile's cap, when the admin changes it by PUT, then creates stop at the new cap and go on once it is raised (rule M5)", async () => {
+    const { credential, url, address } = await givenSetUpTenant();
+    const token = (await as(credential).post(`${url}/scim-token`)).body.token as string;
+    const create = (local: string) => scimPost(token, engineer(address(local), local));
+    const capped = await as(credential)
+      .put(`${url}/profiles/staff`)
+      .send({ name: 'Staff', maxUsers: 1, storageIds: ['eu'] });
+    expect([capped.status, capped.body.maxUsers]).toEqual([200, 1]);
+
+    expect((await create('first')).status).toBe(201);
+    const full = await create('second');
+    expect([full.status, full.body.detail]).toEqual([403, expect.stringContaining('profile staff is full')]);
+
+    expect(
+      (
+        await as(credential)
+          .put(`${url}/profiles/staff`)
+          .send({ name: 'Staff', maxUsers: 2, storageIds: ['eu'] })
+      ).status,
+    ).toBe(200);
+    expect((await create('second')).status).toBe(201);
+  });
+
+  it("given a mapping, when the admin deletes it, then it is gone and a user it would have placed is refused with rule M4's words", async () => {
+    const { credential, url, address } = await givenSetUpTenant();
+    const token = (await as(credential).post(`${url}/scim-token`)).body.token as string;
+
+    expect((await as(credential).delete(`${url}/scim-mappings/eng`)).status).toBe(204);
+
+    expect((await as(credential).get(`${url}/scim-mappings`)).body.scimMappings).toEqual([]);
+    const refused = await scimPost(token, engineer(address('unmapped'), 'Unmapped'));
+    expect([refused.status, refused.body.detail]).toEqual([400, expect.stringMatching(/^None of the SCIM Mapping matched to create user\./)]);
+  });
+
   it('given a body that breaks validation, when posted, then 400 problem+json listing the errors', async () => {
     const { credential, url } = await givenTenant();
     const response = await as(credential).post(`${url}/profiles`).send({ id: 'Bad Id', name: '', maxUsers: -1, storageIds: [] });
