@@ -113,6 +113,10 @@ describe(`the rules in the SCIM handlers on ${E2E_DATABASE}`, () => {
           const racing = await scim(other.token).post('/scim/v2/Users').send(entraUser('after-rename@example.com'));
           expect({ status: racing.status, scimType: racing.body.scimType }).toEqual({ status: 409, scimType: 'uniqueness' });
           expect(Number(racing.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+          // Recorded as the address being claimed, not as taken: the admin reads that a retry will do (the second attack on issue 17).
+          const sameTenant = scim(tenant.token);
+          expect((await sameTenant.post('/scim/v2/Users').send(entraUser('after-rename@example.com'))).status).toBe(409);
+          expect((await refusalOf(sameTenant.requestId)).map((entry) => entry.data.reason)).toEqual(['EmailBeingClaimed']);
 
           release();
           const answered = await renamed;
