@@ -122,6 +122,8 @@ describe(`personal data on ${E2E_DATABASE}`, () => {
     try {
       const events = await store.readStream(`user-${id}`);
       expect(events.map((e) => e.type)).toEqual(['UserCreated', 'UserPreserved', 'UserDeletedPermanently']);
+      // Who deleted it, as the history tells support (not the auto-delete job's reason).
+      expect(events[2].data.reason).toBe('deleted_by_admin');
       expect(events[0].metadata.personalData).toBe('shredded');
       expect(namesIn(asText(events), /hedy|lamarr/)).toEqual([]);
     } finally {
