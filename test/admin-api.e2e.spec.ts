@@ -11,7 +11,7 @@ const PROBLEM = 'application/problem+json';
 const engineer = (userName: string, displayName: string) =>
   entraUser(userName, { displayName, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Engineering' } });
 
-type Credential = { clientId: string; clientSecret: string };
+type Credential = { credentialId: string; clientId: string; clientSecret: string };
 
 describe(`admin API on ${E2E_DATABASE}`, () => {
   let t: TestApp;
@@ -331,6 +331,9 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
       const { credential, url, scimToken, graceId: userId } = await givenUser();
       const preserved = await as(credential).post(`${url}/users/${userId}/preserve`);
       expect(preserved.body).toMatchObject({ status: 'Preserved', preservedBy: 'admin' });
+      // Rule S1, who preserved it: the history names the administrator's own credential.
+      const history = (await as(credential).get(`${url}/users/${userId}/history`)).body;
+      expect(history.entries.at(-1)).toMatchObject({ type: 'UserPreserved', actor: { kind: 'admin-credential', id: credential.credentialId } });
 
       const attempt = await scim(scimToken)
         .patch(`/scim/v2/Users/${userId}`)
