@@ -1,5 +1,6 @@
 import { provisioningRefusalsStreamId, userStreamId } from '@scim-ledger/domain';
 import type { RecordedEvent } from '@scim-ledger/event-store';
+import { userCreated } from '../../../domain/src/testing/user-created';
 import { auditAddressDigest } from './audit-address';
 import { auditEntryFor } from './audit-entry.projection';
 
@@ -17,20 +18,7 @@ function recorded(streamId: string, type: string, data: Record<string, unknown>,
   };
 }
 
-const created = (userName: string, email: string) => ({
-  userId: 'u-leo',
-  tenantId: 'acme',
-  userName,
-  email,
-  displayName: 'Leo',
-  givenName: null,
-  familyName: null,
-  externalId: null,
-  userPrincipalName: null,
-  provisionedBy: 'idp',
-  placement: null,
-  idpAttributes: {},
-});
+const created = (userName: string, email: string) => userCreated('u-leo', userName, { tenantId: 'acme', email, displayName: 'Leo' }).data;
 
 const digestsOf = (event: RecordedEvent) => {
   const entry = auditEntryFor(event);
