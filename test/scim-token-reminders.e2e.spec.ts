@@ -326,4 +326,31 @@ describe(`SCIM token expiry reminders of several tenants due at once, on ${E2E_D
       spy.mockRestore();
     }
   });
+
+  it("given another instance recording the reminder between this run's read and its append, when this run re-decides, then it records and mails nothing (rule T3: at most once across instances)", async () => {
+    const row = await t.readModel.getRepository(ScimTokenRow).findOneByOrFail({ tenantId: 'tenant-b' });
+    clock.travelTo(Date.parse(row.expiresAt) - 12 * HOUR_MS);
+    const tenants = t.app.get(TenantCommands);
+    const execute = tenants.execute.bind(tenants);
+    let raced = 0;
+    const spy = jest.spyOn(tenants, 'execute').mockImplementation(async (tenantId, command, request) => {
+      if (tenantId === 'tenant-b' && raced === 0) {
+        raced++;
+        // The other instance's run, with the same facts, lands first.
+        await execute(tenantId, command, { ...request, requestId: 'reminder-other-instance' });
+      }
+      return execute(tenantId, command, request);
+    });
+    try {
+      const recorded = await reminders.runOnce();
+      expect(raced).toBe(1);
+      expect(recorded.filter((reminder) => reminder.tenantId === 'tenant-b')).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+    // A reminder was due, and only the other instance recorded it.
+    await projectedEverythingStored(t);
+    const due = await t.readModel.getRepository(AuditEntryRow).findBy({ tenantId: 'tenant-b', eventType: REMINDER_DUE, requestId: 'reminder-other-instance' });
+    expect(due.map((entry) => JSON.parse(entry.data).daysBefore)).toEqual([1]);
+  });
 });
