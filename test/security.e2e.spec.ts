@@ -378,6 +378,36 @@ describe(`a SCIM token in use, rotated, on ${E2E_DATABASE}`, () => {
     expect((await list(first)).status).toBe(401);
     expect((await list(second)).status).toBe(200);
   });
+
+  it('given an IdP using its token without pause, when the admin rotates it, then every request that starts after the rotation is answered is refused (rule T2, "at once")', async () => {
+    const rotate = async () => (await request(t.http).post('/admin/v1/tenants/globex/scim-token').set('Authorization', basic(globex))).body.token as string;
+    const old = await rotate();
+    let rotatedAt = Number.POSITIVE_INFINITY;
+    let stop = false;
+    const afterRotation: number[] = [];
+    // Requests in flight while the rotation is recorded and projected: one that looks the token up in between must not
+    // put the old row back in the token cache (the second attack on issue 17 moved the cache's drop before the projection).
+    const idp = async () => {
+      while (!stop) {
+        const startedAt = performance.now();
+        const status = (await request(t.http).get('/scim/v2/ServiceProviderConfig').set('Authorization', `Bearer ${old}`)).status;
+        if (startedAt > rotatedAt) afterRotation.push(status);
+      }
+    };
+    const clients = [idp(), idp(), idp()];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    await rotate();
+    rotatedAt = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop = true;
+    await Promise.all(clients);
+
+    expect(afterRotation.length).toBeGreaterThan(0);
+    // Refused: 401, then 429 once the address has failed too often (the failed-authentication limit).
+    expect(afterRotation[0]).toBe(401);
+    expect(afterRotation.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+  });
 });
 
 describe(`failed authentications per address on ${E2E_DATABASE}`, () => {
