@@ -322,8 +322,23 @@ describe(`admin API on ${E2E_DATABASE}`, () => {
       const { credential, url, address } = (await givenTwoUsersAndIntruder()).victim;
       const found = await as(credential).get(`${url}/users?q=HOPPER`);
       expect(found.body.users.map((u: { userName: string }) => u.userName)).toEqual([address('grace')]);
-      const active = await as(credential).get(`${url}/users?status=Active`);
-      expect(active.body.total).toBeGreaterThanOrEqual(2);
+      // A preserved user of this test's own, so each status has users to tell apart (the second attack on issue 17: the
+      // filter ignored passed a count that the whole list met).
+      const made = await as(credential)
+        .post(`${url}/users`)
+        .send({ userName: address('status-probe'), displayName: 'Status Probe' });
+      expect((await as(credential).post(`${url}/users/${made.body.id}/preserve`)).status).toBe(200);
+      const statusesOf = async (status: string) =>
+        ((await as(credential).get(`${url}/users?status=${status}&count=200`)).body.users as Array<{ id: string; status: string }>).map((u) => [
+          u.id,
+          u.status,
+        ]);
+      const active = await statusesOf('Active');
+      const preserved = await statusesOf('Preserved');
+      expect(active.length).toBeGreaterThanOrEqual(2);
+      expect(active.filter(([, status]) => status !== 'Active')).toEqual([]);
+      expect(preserved).toContainEqual([made.body.id, 'Preserved']);
+      expect(preserved.filter(([, status]) => status !== 'Preserved')).toEqual([]);
       expect((await as(credential).get(`${url}/users?status=Gone`)).status).toBe(400);
     });
 
