@@ -31,7 +31,10 @@ export function scimPrefixOf(url: string): (typeof SCIM_PREFIXES)[number] {
   return SCIM_PREFIXES.find((prefix) => path.startsWith(`/${prefix}/`) || path === `/${prefix}`) ?? SCIM_PREFIXES[0];
 }
 
+// Built from SCIM_PREFIXES (letters and slashes only), so a third base path is added in one place.
+const SCIM_USER_LIST = new RegExp(`^/(?:${SCIM_PREFIXES.join('|')})/Users/?(?:\\?|$)`, 'i');
+
 /** The SCIM Users list under both base paths, in any case, with or without a trailing slash. */
 export function isScimUserListUrl(url: string): boolean {
-  return /^\/(?:scim\/v2|insync\/scim)\/Users\/?(?:\?|$)/i.test(url);
+  return SCIM_USER_LIST.test(url);
 }
