@@ -65,7 +65,7 @@ describe(`audit history and replay on ${E2E_DATABASE}`, () => {
     expect(history.body.totalResults).toBe(3);
     expect(history.body.entries.map((entry: { summary: string }) => entry.summary)).toEqual([
       'Created as ada@hist.test by Microsoft Entra ID in profile all on storage main (mapping all), request entra-1',
-      'Renamed to "Ada King" by Microsoft Entra ID, request entra-2',
+      'Changed displayName to "Ada King" by Microsoft Entra ID, request entra-2',
       'Preserved: deactivated by Microsoft Entra ID, request entra-3',
     ]);
     expect(history.body.entries[2]).toMatchObject({

@@ -14,6 +14,7 @@ const current = toScimUser(
       familyName: 'Lovelace',
       externalId: 'x1',
       userPrincipalName: 'ada@corp.example',
+      attributes: {},
     },
     active: true,
     created: '2026-01-01T00:00:00.000Z',
@@ -36,10 +37,14 @@ const keptOf = (user: ReturnType<typeof readScimUser>) => ({ profile: user.profi
  */
 function expectStorableUser(result: ReturnType<typeof readScimUser>): void {
   expect(typeof result.active).toBe('boolean');
-  for (const [key, value] of Object.entries(result.profile)) {
+  const { attributes, ...named } = result.profile;
+  for (const [key, value] of Object.entries(named)) {
     if (value === null) continue;
     expect([key, typeof value]).toEqual([key, 'string']);
   }
+  // The other kept attributes (rule A1): JSON the read model stores as text, and no password (rule L11).
+  expect(JSON.parse(JSON.stringify(attributes))).toEqual(attributes);
+  expect(Object.keys(attributes).map((name) => name.toLowerCase())).not.toContain('password');
   expect(result.profile.userName.trim()).not.toBe('');
 }
 

@@ -166,14 +166,15 @@ describe(`inSync provisioning rules on ${E2E_DATABASE}`, () => {
   });
 
   describe('attributes (rules A2, A3, L11)', () => {
-    it('given an extension department, a company and a password, when created, then only the UPN is stored; the rest is kept in the creation event, never the password', async () => {
+    it('given an enterprise department, a Druva country, a company and a password, when created, then the department and the UPN are stored (A1, A2); the rest is kept in the creation event only (A3), never the password', async () => {
       const created = await scim(acmeToken).post(
         engineer('attrs@acme.test', { company: 'Acme', password: 'hunter2', [DRUVA]: { userPrincipalName: 'attrs@corp.acme', country: 'FR' } }),
       );
       expect(created.status).toBe(201);
       const fetched = await scim(acmeToken).get(created.body.id);
       expect(fetched.body[DRUVA]).toEqual({ userPrincipalName: 'attrs@corp.acme' });
-      expect(JSON.stringify(fetched.body)).not.toMatch(/company|country|hunter2|Engineering/);
+      expect(fetched.body['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).toEqual({ department: 'Engineering' });
+      expect(JSON.stringify(fetched.body)).not.toMatch(/company|country|hunter2/);
       const [creation] = await eventStore().readStream(`user-${created.body.id}`);
       expect(creation.data.idpAttributes).toMatchObject({ department: 'Engineering', company: 'Acme', country: 'FR' });
       expect(JSON.stringify([creation.data, creation.metadata])).not.toContain('hunter2');

@@ -131,6 +131,8 @@ describe(`missing userName or displayName, and users not the tenant's, on ${E2E_
           { op: 'replace', path: 'displayName', value: ' ' },
           { op: 'replace', path: 'name.givenName', value: '' },
           { op: 'remove', path: 'name.familyName' },
+          // Kept since issue 18 (rule A1): with it a display name would be derived (rule L1).
+          { op: 'remove', path: 'name.formatted' },
         ],
         DISPLAY_NAME_REQUIRED,
       ],

@@ -58,6 +58,7 @@ describe(`CLI rebuild under a serving api on ${E2E_DATABASE}`, () => {
           provisionedBy: 'idp',
           placement: null,
           idpAttributes: {},
+          attributes: {},
         },
       };
       await store.append(userStreamId(userId), [{ id: randomUUID(), type: created.type, data: created.data, metadata: { ...metadata } }], 'no_stream');

@@ -9,6 +9,7 @@ export * from './provisioning/provisioning-refusals.stream';
 export * from './user/user.events';
 export * from './user/user.decider';
 export * from './user/required-attributes';
+export * from './user/user-attributes';
 export * from './tenant/tenant.events';
 export * from './tenant/scim-mapping-filter';
 // decide/evolve are the user decider's names above; the tenant's are re-exported under their own.

@@ -48,6 +48,7 @@ const userCreated = (userId: string, userName: string) => ({
     provisionedBy: 'idp',
     placement: null,
     idpAttributes: {},
+    attributes: {},
   },
 });
 const refused = (userName: string) => ({

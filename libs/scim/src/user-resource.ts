@@ -2,6 +2,7 @@ import { type IdpAttributes, isMissing, requiredDetail, type RequiredAttributes,
 import { ScimError } from './scim-error';
 import { isStorableText } from './storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './scim-schemas';
+import { readKeptAttributes } from './attributes/kept-attributes';
 
 /** What the HTTP layer knows of a user, from the read model or from its stream. */
 export interface ScimUserView {
@@ -20,18 +21,27 @@ export const versionOf = (revision: number) => `W/"${revision}"`;
 
 export function toScimUser(view: ScimUserView, location: string): ScimUserResource {
   const { profile } = view;
-  const name: Record<string, string> = {};
+  const { name: keptName, emails: keptEmails, [ENTERPRISE_USER_SCHEMA]: enterprise, ...kept } = profile.attributes;
+  const name: Record<string, unknown> = isObject(keptName) ? { ...keptName } : {};
   if (profile.givenName !== null) name.givenName = profile.givenName;
   if (profile.familyName !== null) name.familyName = profile.familyName;
-  return {
-    schemas: profile.userPrincipalName !== null ? [CORE_USER_SCHEMA, DRUVA_USER_SCHEMA] : [CORE_USER_SCHEMA],
+  const derivedEmails = keptEmails === undefined || keptEmails === null;
+  const resource: ScimUserResource = {
+    schemas: [
+      CORE_USER_SCHEMA,
+      ...(enterprise !== undefined ? [ENTERPRISE_USER_SCHEMA] : []),
+      ...(profile.userPrincipalName !== null ? [DRUVA_USER_SCHEMA] : []),
+    ],
     id: view.id,
     ...(profile.externalId !== null ? { externalId: profile.externalId } : {}),
     userName: profile.userName,
     ...(Object.keys(name).length > 0 ? { name } : {}),
     displayName: profile.displayName,
-    emails: [{ value: profile.email, type: 'work', primary: true }],
+    ...kept,
+    // Rule L1: a user sent without emails has one, its userName, shown as the primary work email.
+    emails: derivedEmails ? [{ value: profile.email, type: 'work', primary: true }] : keptEmails,
     active: view.active,
+    ...(enterprise !== undefined ? { [ENTERPRISE_USER_SCHEMA]: enterprise } : {}),
     ...(profile.userPrincipalName !== null ? { [DRUVA_USER_SCHEMA]: { userPrincipalName: profile.userPrincipalName } } : {}),
     meta: {
       resourceType: 'User',
@@ -41,18 +51,34 @@ export function toScimUser(view: ScimUserView, location: string): ScimUserResour
       version: versionOf(view.revision),
     },
   };
+  if (derivedEmails) RESOURCES_WITH_DERIVED_EMAILS.add(resource);
+  return resource;
+}
+
+/**
+ * The representations whose emails were derived from the userName, not sent:
+ * a PATCH that leaves them untouched must not store them as if the IdP had
+ * sent them (a history entry "emails added" on every deactivation of an old user).
+ */
+const RESOURCES_WITH_DERIVED_EMAILS = new WeakSet<object>();
+
+export function hasDerivedEmails(resource: ScimUserResource): boolean {
+  return RESOURCES_WITH_DERIVED_EMAILS.has(resource);
 }
 
 export interface ScimUserInput {
   /** Without displayName, its displayName is '' and the domain derives one from the name (rule L1). */
   readonly profile: WantedProfile;
   readonly active: boolean;
+  /** Rule A4: what the body sent that is not kept (see readKeptAttributes). */
+  readonly notKept: readonly string[];
 }
 
 /**
- * Reads the attributes scim-ledger keeps (rule A1) from a POST or PUT body.
- * Everything else (password, groups, unknown attributes) is ignored, never
- * stored (rules A3, L11).
+ * Reads the attributes scim-ledger keeps (rule A1) from a POST or PUT body:
+ * the profile's own and, by the User schemas, every other one. What no schema
+ * defines, the Druva extension's own and a password are not kept and are
+ * named in notKept (rules A3, A4, L11); read-only ones (id, meta, groups) are ignored.
  */
 export function readScimUser(body: unknown): ScimUserInput {
   if (!isObject(body)) throw new ScimError(400, 'the request body must be a SCIM User object', 'invalidSyntax');
@@ -66,6 +92,7 @@ export function readScimUser(body: unknown): ScimUserInput {
   if (userName === null || isMissing(userName)) throw new ScimError(400, requiredDetail('userName'), 'invalidValue');
   const name = attributes.name === undefined || attributes.name === null ? {} : lowerKeys(objectAttribute(attributes.name, 'name'));
   const druva = extension(body, DRUVA_USER_SCHEMA);
+  const { attributes: kept, notKept } = readKeptAttributes(body);
   return {
     profile: {
       userName,
@@ -76,7 +103,9 @@ export function readScimUser(body: unknown): ScimUserInput {
       formattedName: optionalString(name.formatted, 'name.formatted'),
       externalId: optionalString(attributes.externalid, 'externalId'),
       userPrincipalName: optionalString(druva.userprincipalname, 'userPrincipalName'),
+      attributes: kept,
     },
+    notKept,
     active: attributes.active === undefined || attributes.active === null ? true : scimBoolean(attributes.active, 'active'),
   };
 }

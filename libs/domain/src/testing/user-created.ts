@@ -23,6 +23,7 @@ export function userCreated(userId: string, userName: string, overrides: Partial
       provisionedBy: 'idp',
       placement: null,
       idpAttributes: {},
+      attributes: {},
       ...overrides,
     },
   };

@@ -2,6 +2,7 @@ import type { EventMetadata } from '../event-metadata';
 import { evolve, initialUserState, UserState } from './user.decider';
 import type { StoredEvent } from '../stream-module';
 import { upcastUserEvent, UserEvent } from './user.events';
+import { attributePathName, sameValue, UserAttributes, UserAttributeValue } from './user-attributes';
 
 /** One stored event of a user's stream, as the history reads it. */
 export interface StoredUserEvent extends StoredEvent {
@@ -42,6 +43,7 @@ export function userHistory(stored: readonly StoredUserEvent[]): { entries: Hist
     const current = upcastUserEvent(event);
     const next = evolve(state, current);
     const requestId = metadata.requestId ?? null;
+    const changes = attributeChanges(state, next);
     entries.push({
       revision: event.revision,
       type: event.type,
@@ -50,8 +52,8 @@ export function userHistory(stored: readonly StoredUserEvent[]): { entries: Hist
       userAgent: metadata.userAgent ?? null,
       clientAddress: metadata.clientAddress ?? null,
       requestId,
-      summary: `${summaryOf(current, whoActed(metadata))}${requestId ? `, request ${requestId}` : ''}`,
-      changes: attributeChanges(state, next),
+      summary: `${summaryOf(current, whoActed(metadata), changes)}${requestId ? `, request ${requestId}` : ''}`,
+      changes,
     });
     state = next;
   }
@@ -94,7 +96,7 @@ function whoActed(metadata: Partial<EventMetadata>): string {
   }
 }
 
-function summaryOf(event: UserEvent, who: string): string {
+function summaryOf(event: UserEvent, who: string, changes: readonly AttributeChange[]): string {
   switch (event.type) {
     case 'UserCreated': {
       const placed = event.data.placement;
@@ -104,7 +106,9 @@ function summaryOf(event: UserEvent, who: string): string {
     case 'UserAdoptedByIdp':
       return `Adopted by ${who}: the user made by hand is now SCIM-managed`;
     case 'UserRenamed':
-      return `Renamed to "${event.data.displayName}" by ${who}`;
+    case 'UserAttributesChanged':
+      // What really changed, from the diff: a new givenName alone is not "renamed to" the display name it kept.
+      return changes.length > 0 ? `Changed ${changes.map(changeInWords).join(', ')} by ${who}` : `Attributes sent again unchanged by ${who}`;
     case 'UserEmailChanged':
       return `Email changed to ${event.data.email} by ${who}`;
     case 'UserExternalIdChanged':
@@ -133,14 +137,24 @@ function summaryOf(event: UserEvent, who: string): string {
   }
 }
 
+/** `title to "Engineer"`, `nickName removed`, a list or an object by its name alone: one line stays one line. */
+function changeInWords(change: AttributeChange): string {
+  if (change.to === null) return `${change.attribute} removed`;
+  if (typeof change.to === 'string') return `${change.attribute} to ${JSON.stringify(change.to.length > 60 ? `${change.to.slice(0, 59)}…` : change.to)}`;
+  if (typeof change.to === 'boolean' || typeof change.to === 'number') return `${change.attribute} to ${String(change.to)}`;
+  return change.attribute;
+}
+
 /** The user's attributes, flat, so two states compare attribute by attribute. */
 function attributesOf(state: UserState): Record<string, unknown> {
   if (state.status === 'Initial') return {};
   if (state.status === 'Deleted') return { status: 'Deleted' };
   const placement = state.placement;
+  const { attributes, ...profile } = state.profile;
   return {
     status: state.status,
-    ...state.profile,
+    ...profile,
+    ...flattened([], attributes),
     provisionedBy: state.provisionedBy,
     legalHold: state.legalHold,
     preservedBy: state.status === 'Preserved' ? state.preservedBy : null,
@@ -156,5 +170,17 @@ function attributesOf(state: UserState): Record<string, unknown> {
 function attributeChanges(before: UserState, after: UserState): AttributeChange[] {
   const [from, to] = [attributesOf(before), attributesOf(after)];
   const names = [...new Set([...Object.keys(from), ...Object.keys(to)])];
-  return names.filter((name) => from[name] !== to[name]).map((name) => ({ attribute: name, from: from[name] ?? null, to: to[name] ?? null }));
+  return names
+    .filter((name) => !sameValue((from[name] ?? null) as UserAttributeValue, (to[name] ?? null) as UserAttributeValue))
+    .map((name) => ({ attribute: name, from: from[name] ?? null, to: to[name] ?? null }));
+}
+
+/** The kept attributes by their names as a person reads them (name.middleName, urn:…:User:department); a multi-valued one whole. */
+function flattened(path: readonly string[], attributes: UserAttributes): Record<string, UserAttributeValue> {
+  const flat: Record<string, UserAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) Object.assign(flat, flattened([...path, name], value as UserAttributes));
+    else flat[attributePathName([...path, name])] = value;
+  }
+  return flat;
 }

@@ -37,7 +37,7 @@ describe('userHistory (rules S1, S3)', () => {
     const { entries } = userHistory(stream);
     expect(entries.map((entry) => entry.summary)).toEqual([
       'Created as ada@x.test by Microsoft Entra ID in profile staff on storage eu (mapping eng), request req-0',
-      'Renamed to "Ada King" by Microsoft Entra ID, request req-1',
+      'Changed displayName to "Ada King" by Microsoft Entra ID, request req-1',
       'Preserved: deactivated by Microsoft Entra ID, request req-2',
       'Reactivated by an administrator (credential cred-9), request req-3',
     ]);

@@ -1,6 +1,7 @@
 import { IdpAttributes, PermanentDeletionReason, PreservedBy, ProvisionedBy, UserEvent, UserPlacement } from './user.events';
 import { addressFault, canonicalAddress } from '../text/canonical-address';
 import { fitsWidth, TEXT_WIDTH } from '../text/stored-text';
+import { attributeChanges, refuseUnstorableAttributes, UserAttributes, withAttributeChanges } from './user-attributes';
 import { DomainRefused } from '../domain-refused';
 import { noMappingMatched } from '../provisioning/placement';
 import { displayNameToKeep } from './required-attributes';
@@ -14,6 +15,8 @@ export interface UserProfile {
   readonly familyName: string | null;
   readonly externalId: string | null;
   readonly userPrincipalName: string | null;
+  /** Everything else of the User the IdP sent, kept as sent (rule A1, revised). */
+  readonly attributes: UserAttributes;
 }
 
 interface UserIdentity {
@@ -162,6 +165,9 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       return { ...state, legalHold: false };
     case 'UserRenamed':
       return withProfile(state, event.data);
+    case 'UserAttributesChanged':
+      if (state.status === 'Initial' || state.status === 'Deleted') return state;
+      return { ...state, profile: { ...state.profile, attributes: withAttributeChanges(state.profile.attributes, event.data.changes) } };
     case 'UserEmailChanged':
       return withProfile(state, event.data);
     case 'UserExternalIdChanged':
@@ -265,6 +271,7 @@ function validProfile(wanted: WantedProfile): UserProfile {
   const email = profile.email.trim() ? profile.email : userName;
   const valid = { ...profile, displayName, userName, email };
   refuseWhatCannotBeStored(valid);
+  refuseUnstorableAttributes(valid.attributes);
   return valid;
 }
 
@@ -276,7 +283,8 @@ function validProfile(wanted: WantedProfile): UserProfile {
  */
 function refuseWhatCannotBeStored(profile: UserProfile): void {
   const width = TEXT_WIDTH.userAttribute;
-  for (const [attribute, value] of Object.entries(profile) as [keyof UserProfile, string | null][]) {
+  const { attributes: _boundedApart, ...named } = profile;
+  for (const [attribute, value] of Object.entries(named) as [keyof UserProfile, string | null][]) {
     if (value === null) continue;
     const address = attribute === 'userName' || attribute === 'email';
     if (!fitsWidth(width, value, ...(address ? [canonicalAddress(value)] : []))) {
@@ -302,6 +310,8 @@ function profileChanges(current: UserProfile, wanted: UserProfile): UserEvent[] 
   if (current.userPrincipalName !== wanted.userPrincipalName) {
     events.push({ type: 'UserPrincipalNameChanged', data: { userPrincipalName: wanted.userPrincipalName } });
   }
+  const changes = attributeChanges(current.attributes, wanted.attributes);
+  if (changes.length > 0) events.push({ type: 'UserAttributesChanged', data: { changes } });
   return events;
 }
 

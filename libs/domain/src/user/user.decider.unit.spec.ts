@@ -11,6 +11,7 @@ const ada: UserProfile = {
   familyName: 'Lovelace',
   externalId: 'entra-object-1',
   userPrincipalName: null,
+  attributes: {},
 };
 const placement: UserPlacement = {
   mappingId: 'eng',

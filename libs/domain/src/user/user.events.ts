@@ -1,6 +1,7 @@
 import { listedIn } from '../event-metadata';
 import type { StoredEvent } from '../stream-module';
 import type { Quota } from '../tenant/tenant.events';
+import type { UserAttributeChange, UserAttributes } from './user-attributes';
 
 /**
  * Event types are stable past-tense strings, independent of class names, each
@@ -25,7 +26,7 @@ export interface UserPlacement {
  */
 export type IdpAttributes = Readonly<Record<string, string | number | boolean>>;
 
-/** Version 2 added provisionedBy, placement and idpAttributes (see upcastUserEvent). */
+/** Version 2 added provisionedBy, placement and idpAttributes; version 3 the kept attributes (rule A1; see upcastUserEvent). */
 export interface UserCreated {
   readonly type: 'UserCreated';
   readonly data: {
@@ -41,7 +42,18 @@ export interface UserCreated {
     readonly provisionedBy: ProvisionedBy;
     readonly placement: UserPlacement | null;
     readonly idpAttributes: IdpAttributes;
+    readonly attributes: UserAttributes;
   };
+}
+
+/**
+ * Rule A1: attributes kept beside the profile changed (title, phoneNumbers,
+ * name.middleName, the enterprise department…), each with its value before
+ * and after, so the history shows a diff (issue 18, item 2).
+ */
+export interface UserAttributesChanged {
+  readonly type: 'UserAttributesChanged';
+  readonly data: { readonly changes: readonly UserAttributeChange[] };
 }
 
 /** Rule L7: the IdP pushed the email of a user an administrator created; that user is now SCIM-managed. */
@@ -123,6 +135,7 @@ export type UserEvent =
   | UserReleasedFromLegalHold
   | UserCreated
   | UserRenamed
+  | UserAttributesChanged
   | UserEmailChanged
   | UserExternalIdChanged
   | UserPrincipalNameChanged
@@ -133,11 +146,12 @@ export type UserEvent =
 export type UserEventType = UserEvent['type'];
 
 export const USER_EVENT_SCHEMA_VERSIONS: Readonly<Record<UserEventType, number>> = {
-  UserCreated: 2,
+  UserCreated: 3,
   UserAdoptedByIdp: 1,
   UserPlacedOnLegalHold: 1,
   UserReleasedFromLegalHold: 1,
   UserRenamed: 1,
+  UserAttributesChanged: 1,
   UserEmailChanged: 1,
   UserExternalIdChanged: 1,
   UserPrincipalNameChanged: 1,
@@ -156,6 +170,7 @@ export function isUserEvent(event: { type: string }): event is UserEvent {
  * the current shape of a stored user event, whatever version wrote it.
  * - UserCreated v1 had no provisionedBy, placement or idpAttributes: the
  *   actor tells who provisioned it; v1 users were never placed by a mapping.
+ * - UserCreated v2 had no kept attributes: only the profile was stored then (rule A1 before issue 18).
  * - UserDeletedPermanently v1 had no reason: only administrators deleted then.
  */
 export function upcastUserEvent(stored: StoredEvent): UserEvent {
@@ -163,7 +178,10 @@ export function upcastUserEvent(stored: StoredEvent): UserEvent {
   if (stored.type === 'UserCreated' && version < 2) {
     const actor = stored.metadata.actor as { kind?: string } | undefined;
     const provisionedBy: ProvisionedBy = actor?.kind === 'admin-credential' || actor?.kind === 'operator' ? 'admin' : 'idp';
-    return { type: 'UserCreated', data: { ...(stored.data as UserCreated['data']), provisionedBy, placement: null, idpAttributes: {} } };
+    return { type: 'UserCreated', data: { ...(stored.data as UserCreated['data']), provisionedBy, placement: null, idpAttributes: {}, attributes: {} } };
+  }
+  if (stored.type === 'UserCreated' && version < 3) {
+    return { type: 'UserCreated', data: { ...(stored.data as UserCreated['data']), attributes: {} } };
   }
   if (stored.type === 'UserDeletedPermanently' && version < 2) {
     return { type: 'UserDeletedPermanently', data: { reason: 'deleted_by_admin' } };

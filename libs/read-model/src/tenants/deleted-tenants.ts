@@ -58,4 +58,5 @@ export const USER_COLUMNS_WITHOUT_A_PERSON = {
   familyName: null,
   externalId: null,
   userPrincipalName: null,
+  attributes: '{}',
 } as const satisfies Partial<ScimUserRow>;

@@ -14,6 +14,7 @@ export function scimUserRow(fields: Pick<ScimUserRow, 'id' | 'tenantId' | 'userN
     familyName: null,
     externalId: null,
     userPrincipalName: null,
+    attributes: '{}',
     active: true,
     status: 'Active',
     preservedBy: null,

@@ -58,6 +58,14 @@ export class ScimUserRow {
   @Column({ type: 'boolean' })
   active: boolean;
 
+  /**
+   * Every other attribute of the User the IdP sent, as the user's events keep
+   * it (rule A1): JSON text on both databases, which the filters read with
+   * their JSON functions (json_extract / jsonb). A user created before issue 18 has none.
+   */
+  @Column({ type: 'text', default: '{}' })
+  attributes: string;
+
   /** Active or Preserved (rule L4). */
   @Column({ type: 'varchar', length: 16 })
   status: 'Active' | 'Preserved';

@@ -1,4 +1,4 @@
-import { emailKey, EventMetadata, UserPlacement, userStream } from '@scim-ledger/domain';
+import { emailKey, EventMetadata, UserAttributes, UserPlacement, userStream, withAttributeChanges } from '@scim-ledger/domain';
 import { RecordedEvent } from '@scim-ledger/event-store';
 import { ScimUserRow } from './scim-user.row';
 
@@ -29,6 +29,7 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
       familyName: d.familyName,
       externalId: d.externalId,
       userPrincipalName: d.userPrincipalName,
+      attributes: JSON.stringify(d.attributes),
       active: true,
       status: 'Active',
       preservedBy: null,
@@ -47,6 +48,8 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
   switch (event.type) {
     case 'UserRenamed':
       return { ...next, ...event.data };
+    case 'UserAttributesChanged':
+      return { ...next, attributes: JSON.stringify(withAttributeChanges(JSON.parse(row.attributes) as UserAttributes, event.data.changes)) };
     case 'UserEmailChanged':
       return {
         ...next,

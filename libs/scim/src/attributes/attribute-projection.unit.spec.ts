@@ -18,6 +18,7 @@ function storedUser(): Record<string, unknown> {
         familyName: 'Lovelace',
         externalId: 'entra-object-id',
         userPrincipalName: 'ada@corp.example.com',
+        attributes: {},
       },
       active: true,
       created: '2026-01-02T03:04:05.000Z',

@@ -34,7 +34,24 @@ export interface AttributeDefinition {
   readonly referenceTypes?: readonly string[];
   /** RFC 7643 §2.3.8: only for type "complex"; a sub-attribute is never complex itself. */
   readonly subAttributes?: readonly AttributeDefinition[];
+  /**
+   * Not served: the scim_users column that keeps the attribute, for the few
+   * the backup service reads (rules A1, A2). Every other attribute a client may
+   * write is kept in the user's attribute document, where filters read it too.
+   */
+  readonly column?: UserColumn;
 }
+
+/** The scim_users columns that keep an attribute of the User resource on their own. */
+export type UserColumn =
+  'id' | 'externalId' | 'userName' | 'displayName' | 'givenName' | 'familyName' | 'userPrincipalName' | 'active' | 'createdAt' | 'lastModified';
+
+/**
+ * What becomes of an attribute an extension does not list (rule A3: the Druva
+ * extension carries whatever the tenant's mappings read, city, country…): it
+ * is accepted, read by the mappings on a create, and never stored or returned.
+ */
+export type UnlistedAttributes = 'refused' | 'mapping-only';
 
 /** A resource schema (RFC 7643 §7), served by /Schemas. */
 export interface SchemaDefinition {
@@ -42,6 +59,8 @@ export interface SchemaDefinition {
   readonly name: string;
   readonly description: string;
   readonly attributes: readonly AttributeDefinition[];
+  /** Absent: an attribute the schema does not list is not one of its attributes. */
+  readonly unlistedAttributes?: UnlistedAttributes;
 }
 
 type Characteristics = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'description'>>;

@@ -2,16 +2,15 @@ import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../
 import { attribute, AttributeDefinition, complexAttribute, SchemaDefinition } from './schema-definition';
 
 /*
- * The User schemas as data: /Schemas serves them and the attribute projection
- * reads their "returned" characteristics, so both say the same thing.
+ * The User schemas as data, the one definition of the User resource:
+ * /Schemas serves them, the SCIM layer reads and validates a request's
+ * attributes by them (kept-attributes.ts), the attribute projection reads
+ * their "returned", and the filter translation their types, caseExact and
+ * where each is kept (a column, or the user's attribute document).
  *
- * Characteristics follow RFC 7643 §8.7.1. Descriptions say honestly what
- * scim-ledger keeps: only what toScimUser returns is stored (rules A1, A2);
- * every other standard attribute is accepted and ignored (rule A3), so an IdP
- * mapping it gets no error but never sees it come back.
+ * Characteristics follow RFC 7643 §8.7.1. Every attribute a client may write
+ * is kept as sent and returned (rule A1, revised); password never (L11).
  */
-
-const NOT_STORED = 'Accepted but not stored by scim-ledger (rule A3), so never returned.';
 
 /** RFC 7643 §2.4: the sub-attributes of a multi-valued attribute. */
 function multiValuedMembers(valueDescription: string, types: readonly string[] | undefined, valueType: 'string' | 'reference' | 'binary' = 'string') {
@@ -26,8 +25,8 @@ function multiValuedMembers(valueDescription: string, types: readonly string[] |
   ];
 }
 
-function unstoredMultiValued(name: string, what: string, types?: readonly string[], valueType?: 'reference' | 'binary') {
-  return complexAttribute(name, `${what} ${NOT_STORED}`, multiValuedMembers(`One of the user's ${name}.`, types, valueType), {
+function multiValued(name: string, what: string, types?: readonly string[], valueType?: 'reference' | 'binary') {
+  return complexAttribute(name, `${what} Every value is kept as sent.`, multiValuedMembers(`One of the user's ${name}.`, types, valueType), {
     multiValued: true,
   });
 }
@@ -44,17 +43,19 @@ export const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [
     mutability: 'readOnly',
     returned: 'always',
     uniqueness: 'server',
+    column: 'id',
   }),
   attribute('externalId', 'string', "The identity provider's own identifier for the user (Entra ID sends the object id). Stored.", {
     caseExact: true,
+    column: 'externalId',
   }),
   complexAttribute(
     'meta',
     'Resource metadata maintained by scim-ledger.',
     [
       attribute('resourceType', 'string', 'The resource type, "User".', { caseExact: true, mutability: 'readOnly' }),
-      attribute('created', 'dateTime', 'When the user was created.', { mutability: 'readOnly' }),
-      attribute('lastModified', 'dateTime', 'When the user last changed.', { mutability: 'readOnly' }),
+      attribute('created', 'dateTime', 'When the user was created.', { mutability: 'readOnly', column: 'createdAt' }),
+      attribute('lastModified', 'dateTime', 'When the user last changed.', { mutability: 'readOnly', column: 'lastModified' }),
       attribute('location', 'reference', "The URI of the user's resource.", {
         referenceTypes: ['uri'],
         caseExact: true,
@@ -69,49 +70,41 @@ export const COMMON_ATTRIBUTES: readonly AttributeDefinition[] = [
   ),
 ];
 
-const NAME_PART = (part: string, stored: boolean) => `${part} ${stored ? 'Stored.' : NOT_STORED}`;
-
 export const CORE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
   id: CORE_USER_SCHEMA,
   name: 'User',
-  description: 'User account (RFC 7643 §4.1).',
+  description: 'User account (RFC 7643 §4.1). Every attribute a client may write is kept as sent and returned (rule A1).',
   attributes: [
     ...COMMON_ATTRIBUTES,
     attribute(
       'userName',
       'string',
       'Unique sign-in name of the user. Stored; it also becomes the user\'s email address with each of ? * / \\ < > replaced by "_" (rules L1, L2).',
-      { required: true, uniqueness: 'server' },
+      { required: true, uniqueness: 'server', column: 'userName' },
     ),
-    complexAttribute('name', "The parts of the user's real name. Only givenName and familyName are stored.", [
-      attribute(
-        'formatted',
-        'string',
-        `${NAME_PART('The full name as displayed.', false)} A displayName absent is derived from it when givenName and familyName are (rule L1).`,
-      ),
-      attribute('familyName', 'string', NAME_PART('Family (last) name.', true)),
-      attribute('givenName', 'string', NAME_PART('Given (first) name.', true)),
-      attribute('middleName', 'string', NAME_PART('Middle name(s).', false)),
-      attribute('honorificPrefix', 'string', NAME_PART('Honorific prefix such as "Ms.".', false)),
-      attribute('honorificSuffix', 'string', NAME_PART('Honorific suffix such as "III".', false)),
+    complexAttribute('name', "The parts of the user's real name.", [
+      attribute('formatted', 'string', 'The full name as displayed. A displayName absent is derived from it when givenName and familyName are (rule L1).'),
+      attribute('familyName', 'string', 'Family (last) name.', { column: 'familyName' }),
+      attribute('givenName', 'string', 'Given (first) name.', { column: 'givenName' }),
+      attribute('middleName', 'string', 'Middle name(s).'),
+      attribute('honorificPrefix', 'string', 'Honorific prefix such as "Ms.".'),
+      attribute('honorificSuffix', 'string', 'Honorific suffix such as "III".'),
     ]),
     // RFC 7643 makes displayName optional; scim-ledger derives one from name when it is absent (rule L1, revised).
     attribute(
       'displayName',
       'string',
-      'Name of the user for display. Stored. When absent, derived from name: "givenName familyName" (either alone), else name.formatted; a user with neither is refused (rules L1, M4).',
+      'Name of the user for display. When absent, derived from name: "givenName familyName" (either alone), else name.formatted; a user with neither is refused (rules L1, M4).',
+      { column: 'displayName' },
     ),
-    attribute('nickName', 'string', `Casual name of the user. ${NOT_STORED}`),
-    attribute('profileUrl', 'reference', `URL of the user's online profile. ${NOT_STORED}`, {
-      referenceTypes: ['external'],
-      caseExact: true,
-    }),
-    attribute('title', 'string', `Job title. ${NOT_STORED}`),
-    attribute('userType', 'string', `Relationship of the user to the organisation, e.g. "Employee". ${NOT_STORED}`),
-    attribute('preferredLanguage', 'string', `Preferred language, e.g. "en-US". ${NOT_STORED}`),
-    attribute('locale', 'string', `Locale for formatting dates, numbers and currency. ${NOT_STORED}`),
-    attribute('timezone', 'string', `Time zone in IANA ("Olson") form. ${NOT_STORED}`),
-    attribute('active', 'boolean', "The user's administrative status. Stored; false preserves the user, true reactivates it (rule L4)."),
+    attribute('nickName', 'string', 'Casual name of the user.'),
+    attribute('profileUrl', 'reference', "URL of the user's online profile.", { referenceTypes: ['external'], caseExact: true }),
+    attribute('title', 'string', 'Job title.'),
+    attribute('userType', 'string', 'Relationship of the user to the organisation, e.g. "Employee".'),
+    attribute('preferredLanguage', 'string', 'Preferred language, e.g. "en-US".'),
+    attribute('locale', 'string', 'Locale for formatting dates, numbers and currency.'),
+    attribute('timezone', 'string', 'Time zone in IANA ("Olson") form.'),
+    attribute('active', 'boolean', "The user's administrative status. false preserves the user, true reactivates it (rule L4).", { column: 'active' }),
     // RFC 7643 §4.1.1: writeOnly and never returned; scim-ledger does not even keep it (rule L11).
     attribute('password', 'string', 'Cleartext password. Accepted and ignored: scim-ledger does not sync passwords (rule L11).', {
       caseExact: true,
@@ -120,16 +113,16 @@ export const CORE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
     }),
     complexAttribute(
       'emails',
-      'Email addresses. scim-ledger stores one (the primary, else the work, else the first; the userName when none is sent) and returns it as the primary work email (rule L1).',
+      "Email addresses, every one kept as sent. The primary (else the work, else the first; the userName when none is sent) is the user's inSync email (rule L1).",
       multiValuedMembers('An email address.', ['work', 'home', 'other']),
       { multiValued: true },
     ),
-    unstoredMultiValued('phoneNumbers', 'Phone numbers.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
-    unstoredMultiValued('ims', 'Instant messaging addresses.', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
-    unstoredMultiValued('photos', 'URLs of photos of the user.', ['photo', 'thumbnail'], 'reference'),
+    multiValued('phoneNumbers', 'Phone numbers.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
+    multiValued('ims', 'Instant messaging addresses.', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
+    multiValued('photos', 'URLs of photos of the user.', ['photo', 'thumbnail'], 'reference'),
     complexAttribute(
       'addresses',
-      `Postal addresses. ${NOT_STORED}`,
+      'Postal addresses. Every value is kept as sent.',
       [
         attribute('formatted', 'string', 'The full address as printed on a label.'),
         attribute('streetAddress', 'string', 'Street, house number and similar.'),
@@ -142,10 +135,10 @@ export const CORE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
       ],
       { multiValued: true },
     ),
-    // RFC 7643 §4.1.2: groups are read-only on the User; scim-ledger has no groups at all.
+    // RFC 7643 §4.1.2: groups are read-only on the User; scim-ledger has no groups yet.
     complexAttribute(
       'groups',
-      'Groups the user belongs to. scim-ledger does not support groups, so this is never present.',
+      'Groups the user belongs to. Read-only; scim-ledger does not serve groups yet, so this is never present.',
       [
         attribute('value', 'string', 'The id of the group.', { caseExact: true, mutability: 'readOnly' }),
         attribute('$ref', 'reference', 'The URI of the group.', { referenceTypes: ['Group'], caseExact: true, mutability: 'readOnly' }),
@@ -157,44 +150,46 @@ export const CORE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
       ],
       { multiValued: true, mutability: 'readOnly' },
     ),
-    unstoredMultiValued('entitlements', 'Things the user is entitled to.'),
-    unstoredMultiValued('roles', 'Roles of the user.'),
-    unstoredMultiValued('x509Certificates', 'X.509 certificates issued to the user.', undefined, 'binary'),
+    multiValued('entitlements', 'Things the user is entitled to.'),
+    multiValued('roles', 'Roles of the user.'),
+    multiValued('x509Certificates', 'X.509 certificates issued to the user.', undefined, 'binary'),
   ],
 };
 
 export const ENTERPRISE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
   id: ENTERPRISE_USER_SCHEMA,
   name: 'EnterpriseUser',
-  description: `Enterprise user extension (RFC 7643 §4.3). Accepted because identity providers send it; none of its attributes is stored (rule A3).`,
+  description: 'Enterprise user extension (RFC 7643 §4.3). Every attribute is kept as sent and returned (rule A1).',
   attributes: [
-    attribute('employeeNumber', 'string', `Identifier the organisation gives the employee. ${NOT_STORED}`),
-    attribute('costCenter', 'string', `Cost center. ${NOT_STORED}`),
-    attribute('organization', 'string', `Organisation. ${NOT_STORED}`),
-    attribute('division', 'string', `Division. ${NOT_STORED}`),
-    attribute('department', 'string', `Department. ${NOT_STORED}`),
-    complexAttribute('manager', `The user's manager. ${NOT_STORED}`, [
-      attribute('value', 'string', "The id of the manager's User resource.", { required: true, caseExact: true }),
-      attribute('$ref', 'reference', "The URI of the manager's User resource.", { required: true, referenceTypes: ['User'] }),
+    attribute('employeeNumber', 'string', 'Identifier the organisation gives the employee.'),
+    attribute('costCenter', 'string', 'Cost center.'),
+    attribute('organization', 'string', 'Organisation.'),
+    attribute('division', 'string', 'Division.'),
+    attribute('department', 'string', 'Department.'),
+    complexAttribute('manager', "The user's manager.", [
+      attribute('value', 'string', "The id of the manager's User resource.", { caseExact: true }),
+      attribute('$ref', 'reference', "The URI of the manager's User resource.", { referenceTypes: ['User'] }),
       attribute('displayName', 'string', "The manager's display name.", { mutability: 'readOnly' }),
     ]),
   ],
 };
 
-/** Rule A2: the vendor's extension; only userPrincipalName is kept. */
+/** Rule A2: the vendor's extension; userPrincipalName is kept, anything else only read by the mappings (A3). */
 export const DRUVA_USER_SCHEMA_DEFINITION: SchemaDefinition = {
   id: DRUVA_USER_SCHEMA,
   name: 'DruvaUser',
   description:
-    'Druva inSync user extension. userPrincipalName is stored; any other attribute sent in this extension (e.g. city, country, department) is accepted but not stored (rule A3).',
+    'Druva inSync user extension. userPrincipalName is stored. Any other attribute sent in this extension (e.g. city, country, department) is write-only: SCIM mappings read it when the user is created, and it is never stored or returned (rule A3, returned "never").',
   attributes: [
     // readWrite for SCIM: the IdP is the only writer; an administrator cannot change it (rule A2).
     attribute(
       'userPrincipalName',
       'string',
       "The user's principal name (UPN) in the identity provider. Stored; only the identity provider can change it, never an administrator (rule A2).",
+      { column: 'userPrincipalName' },
     ),
   ],
+  unlistedAttributes: 'mapping-only',
 };
 
 /** Every resource schema /Schemas serves, in the order it lists them. */

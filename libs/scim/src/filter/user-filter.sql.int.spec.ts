@@ -54,6 +54,19 @@ const USERS: ScimUserRow[] = [
     familyName: 'Lovelace',
     externalId: 'ext-ADA',
     userPrincipalName: 'ada@corp.example',
+    // Kept attributes (rule A1), as the users projection writes them from UserCreated.
+    attributes: JSON.stringify({
+      title: 'Countess',
+      nickName: 'Ada',
+      name: { formatted: 'Ada King, Countess of Lovelace', middleName: 'Augusta' },
+      emails: [
+        { value: 'Ada.Lovelace@Example.com', type: 'work', primary: true },
+        { value: 'ada@home.example', type: 'home' },
+      ],
+      phoneNumbers: [{ value: '+44 20 1234', type: 'work' }],
+      addresses: [{ locality: 'London', country: 'GB', type: 'work', primary: true }],
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Analytical Engines', employeeNumber: '1815', manager: { value: 'u03' } },
+    }),
     createdAt: '2026-01-01T08:00:00.000Z',
     lastModified: '2026-01-05T00:00:00.000Z',
   }),
@@ -79,6 +92,17 @@ const USERS: ScimUserRow[] = [
     givenName: 'Linus',
     externalId: 'EXT-linus',
     userPrincipalName: 'Linus@Corp.example',
+    attributes: JSON.stringify({
+      title: 'Kernel Hacker',
+      addresses: [
+        { locality: 'Lyon', type: 'home' },
+        { locality: 'Helsinki', type: 'work' },
+      ],
+      phoneNumbers: [
+        { value: '+358 2', type: 'work' },
+        { value: '+358 1', type: 'mobile', primary: true },
+      ],
+    }),
     createdAt: '2026-01-04T08:00:00.000Z',
   }),
   user('u05', T1, {
@@ -175,7 +199,11 @@ const FILTERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['emails[type eq "work"].value eq "b.liskov@mail.example"', ['u06']],
   ['emails[type eq "work"].value co "LISKOV"', ['u06']],
   ['emails[type eq "work" and primary eq true]', ALL],
-  ['emails[type eq "home"]', []],
+  ['emails[type eq "home"]', ['u01']],
+  // Every email is kept (rule A1): a value path needs one value to meet all of it.
+  ['emails[type eq "home"].value eq "ADA@home.example"', ['u01']],
+  ['emails[type eq "work"].value eq "ada@home.example"', []],
+  ['emails eq "ada@home.example"', ['u01']],
   ['emails[value co "example.org" or value sw "b."]', ['u03', 'u06']],
   ['emails.primary eq false', []],
   // meta: instants compared in stored UTC form.
@@ -188,12 +216,31 @@ const FILTERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   // Druva extension (rule A2).
   ['urn:ietf:params:scim:schemas:extension:Druva:2.0:User:userPrincipalName eq "LINUS@corp.EXAMPLE"', ['u04']],
   ['urn:ietf:params:scim:schemas:extension:druva:2.0:user:userprincipalname pr', ['u01', 'u04']],
-  // Attributes we do not store are absent for everyone.
-  ['title eq "CEO"', []],
-  ['title ne "CEO"', ALL],
-  ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr', []],
-  ['phoneNumbers[type eq "work"]', []],
-  ['not (phoneNumbers pr)', ALL],
+  // Kept attributes (rule A1), in the attribute document: absent is null.
+  ['title eq "countess"', ['u01']],
+  ['title pr', ['u01', 'u04']],
+  ['title ne "Countess"', except('u01')],
+  ['title sw "KERNEL"', ['u04']],
+  ['nickName eq "Ada"', ['u01']],
+  ['name.formatted co "countess"', ['u01']],
+  ['name.middleName eq "augusta"', ['u01']],
+  ['addresses[locality eq "Lyon"]', ['u04']],
+  ['addresses[locality eq "lyon" and type eq "work"]', []],
+  ['addresses.locality eq "Helsinki"', ['u04']],
+  ['addresses[type eq "work" and primary eq true]', ['u01']],
+  ['phoneNumbers pr', ['u01', 'u04']],
+  ['not (phoneNumbers pr)', except('u01', 'u04')],
+  ['phoneNumbers[type eq "mobile" and primary eq true]', ['u04']],
+  ['phoneNumbers.value sw "+358"', ['u04']],
+  ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr', ['u01']],
+  ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "analytical engines"', ['u01']],
+  ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "u03"', ['u01']],
+  // manager.value is case-exact (RFC 7643 §4.3); Entra ID names it bare (its SCIM compatibility notes).
+  ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "U03"', []],
+  ['manager eq "u03"', ['u01']],
+  // Groups are read-only and no user has one yet (issue 19).
+  ['groups[type eq "direct"]', []],
+  ['ims pr', []],
   // and, or, not, parentheses.
   ['userName sw "a" and active eq true', ['u01', 'u03']],
   ['active eq false or name.familyName eq "piaf"', ['u02', 'u05', 'u07', 'u08']],
@@ -247,6 +294,23 @@ describe.each([
       .orderBy(userSortColumn('userName', dialect), 'ASC')
       .getRawMany<{ id: string }>();
     expect(rows.map((r) => r.id)).toEqual(['u01', 'u03', 'u06', 'u07', 'u02', 'u04', 'u08', 'u05']);
+  });
+
+  it.each([
+    ['title', ['u01', 'u04']],
+    // A multi-valued attribute sorts by its primary value, else its first (RFC 7644 §3.4.2.3): Linus's primary is +358 1.
+    ['phoneNumbers', ['u04', 'u01']],
+  ])('given sortBy=%s, a kept attribute, when the users that have it are ordered, then %j', async (sortBy, expected) => {
+    const { sql, params } = userFilterToSql(`${sortBy} pr`, dialect);
+    const rows = await readModel.dataSource
+      .getRepository(ScimUserRow)
+      .createQueryBuilder('u')
+      .select('u.id', 'id')
+      .where('u."tenantId" = :tenant', { tenant: T1 })
+      .andWhere(sql, params)
+      .orderBy(userSortColumn(sortBy, dialect), 'ASC')
+      .getRawMany<{ id: string }>();
+    expect(rows.map((r) => r.id)).toEqual(expected);
   });
 
   it('given sortBy=displayName and a filter, when a page of entities is read, then the LOWER() expression orders it', async () => {

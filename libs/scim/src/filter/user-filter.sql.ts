@@ -3,7 +3,10 @@ import { quoteBareValues } from './bare-values';
 import { ScimError } from '../scim-error';
 import { emailKey, foldText, sanitiseUserName, SIMPLE_LOWER_SQL_FUNCTION } from '@scim-ledger/domain';
 import { isStorableText } from '../storable-text';
-import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
+import { documentValue, hasValues, memberValue, sortValueOf, valuesOf } from './user-document.sql';
+import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
+import { AttributeDefinition, SchemaDefinition, UserColumn } from '../discovery/schema-definition';
+import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user-schemas';
 
 export type FilterDialect = 'sqlite' | 'postgres';
 
@@ -47,9 +50,9 @@ export const MAX_FILTER_TERMS = 50;
 export const MAX_UNINDEXED_FILTER_TERMS = 10;
 
 /** What the read model's indexes serve: `eq` on these (lower-cased copies where case-insensitive). */
-const INDEXED_EQUALITY = new Set<UserColumn>(['id', 'externalId', 'userName', 'email']);
+const INDEXED_EQUALITY = new Set<FilterColumn>(['id', 'externalId', 'userName']);
 /** Of those, the ones no two users of a tenant share: the id, and userName (its address is claimed, rule L8). */
-const UNIQUE_EQUALITY = new Set<UserColumn>(['id', 'userName']);
+const UNIQUE_EQUALITY = new Set<FilterColumn>(['id', 'userName']);
 
 /**
  * Translates an RFC 7644 §3.4.2.2 filter on the User resource into SQL over
@@ -82,7 +85,17 @@ export function userFilterToSql(filter: string, dialect: FilterDialect, alias = 
  */
 export function userSortColumn(sortBy: string, dialect: FilterDialect, alias = 'u'): string {
   const path = canonicalPath(sortBy.trim());
-  const attribute = USER_ATTRIBUTES.get(path === 'emails' ? 'emails.value' : path);
+  // The primary email is the user's address (rule L1), kept in its column: emails sort by it.
+  if (path === 'emails' || path === 'emails.value') return `${quoteIdentifier(alias)}.${quoteIdentifier('emailLower')}`;
+  const attribute = USER_ATTRIBUTES.get(path);
+  if (attribute?.kind === 'complex' && attribute.multiValued && attribute.path) {
+    return sortValueOf(dialect, alias, attribute.path);
+  }
+  if (attribute?.kind === 'member' && attribute.key === 'value' && attribute.of.path) return sortValueOf(dialect, alias, attribute.of.path);
+  if (attribute?.kind === 'document') {
+    const value = documentValue(dialect, alias, attribute.path, attribute.type);
+    return attribute.caseExact || attribute.type !== 'string' ? value : sqlLower(dialect, value);
+  }
   if (!attribute || attribute.kind !== 'column') {
     throw new ScimError(400, `users cannot be sorted by "${sortBy}"`, 'invalidValue');
   }
@@ -112,7 +125,7 @@ const tooManyTerms = () => invalidFilter(`the filter has more than ${MAX_FILTER_
 const tooManyUnindexedTerms = () =>
   invalidFilter(
     `the filter has more than ${MAX_UNINDEXED_FILTER_TERMS} comparisons that read every user (co, sw, ew, ne, gt, ge, lt, le, pr, ` +
-      `or eq on an attribute other than id, externalId, userName and emails.value); at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`,
+      `or eq on an attribute other than id, externalId and userName); at most ${MAX_UNINDEXED_FILTER_TERMS} are allowed`,
   );
 
 /** A JSON string literal exactly as the scim2-parse-filter tokenizer finds it. */
@@ -147,10 +160,35 @@ function parseFilter(text: string): Filter {
   // scim2-parse-filter silently drops a "]." that no sub-attribute follows.
   if (/\]\.(?!\s*\w)/.test(skeleton)) throw invalidFilter('malformed filter: "]." must be followed by a sub-attribute');
   try {
-    return parse(protectEscapedBackslashes(quoteBareValues(text)));
+    return parse(protectEscapedBackslashes(sameValueAfterValuePath(quoteBareValues(text))));
   } catch (error) {
     throw invalidFilter(`malformed filter (RFC 7644 §3.4.2.2): ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * `emails[type eq "work"].value eq "x"` (Entra ID matches users by it; RFC 7644
+ * §3.5.2's path grammar, not §3.4.2.2's) asks for one work email that is "x".
+ * scim2-parse-filter reads it as `emails[type eq "work"] and emails.value eq "x"`,
+ * which two different emails would meet, so it is rewritten first as the
+ * filter it means: `emails[(type eq "work") and value eq "x"]`.
+ */
+function sameValueAfterValuePath(text: string): string {
+  // Quoted values masked at the same length, so that positions in the mask are positions in the text.
+  const mask = text.replace(QUOTED_LITERAL, (literal) => `"${'x'.repeat(literal.length - 2)}"`);
+  const comparison = /([A-Za-z][\w$:.-]*)\[([^[\]]*)\]\.([A-Za-z$][\w$]*)(\s+(?:pr(?=[\s)]|$)|(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+(?:"x*"|[^\s()[\]]+)))/gi;
+  let rewritten = '';
+  let copied = 0;
+  for (const match of mask.matchAll(comparison)) {
+    const at = match.index;
+    const [whole, attribute, inner, subAttribute, test] = match;
+    const original = (from: number, length: number) => text.slice(from, from + length);
+    const innerAt = at + attribute.length + 1;
+    const testAt = at + whole.length - test.length;
+    rewritten += `${text.slice(copied, at)}${attribute}[(${original(innerAt, inner.length)}) and ${subAttribute}${original(testAt, test.length)}]`;
+    copied = at + whole.length;
+  }
+  return rewritten + text.slice(copied);
 }
 
 function bracketDepth(skeleton: string): number {
@@ -187,36 +225,44 @@ function decodeCompValue(value: string): string {
 
 // ---------------------------------------------------------------------------
 // What the User resource offers to filter on (RFC 7643 §4.1, §4.3) and where
-// scim_users keeps it.
+// scim_users keeps it: read from the User schemas /Schemas serves, so a
+// filter knows every attribute they define, by their types and caseExact.
 
 type ValueType = 'string' | 'boolean' | 'dateTime';
-type UserColumn =
-  | 'id'
-  | 'externalId'
-  | 'userName'
-  | 'userNameLower'
-  | 'displayName'
-  | 'givenName'
-  | 'familyName'
-  | 'email'
-  | 'emailLower'
-  | 'userPrincipalName'
-  | 'active'
-  | 'createdAt'
-  | 'lastModified';
+/** The schema's columns, and the projection's folded copy of userName beside it. */
+type FilterColumn = UserColumn | 'userNameLower' | 'email';
 
 interface ColumnAttribute {
   readonly kind: 'column';
   readonly name: string;
   readonly type: ValueType;
-  readonly column: UserColumn;
+  readonly column: FilterColumn;
   readonly nullable: boolean;
   readonly caseExact: boolean;
   /** The projection's copy under the address key (emailKey), indexed. */
-  readonly lowerColumn?: UserColumn;
+  readonly lowerColumn?: FilterColumn;
 }
 
-/** The same for every user: a fixed value, or null for what we do not store. */
+/** A single-valued attribute kept in the user's attribute document, at its path there. */
+interface DocumentAttribute {
+  readonly kind: 'document';
+  readonly name: string;
+  readonly type: ValueType;
+  readonly path: readonly string[];
+  readonly caseExact: boolean;
+}
+
+/** A sub-attribute of each value of a multi-valued attribute (emails.type), compared on one value at a time. */
+interface ValueMember {
+  readonly kind: 'member';
+  readonly name: string;
+  readonly type: ValueType;
+  readonly key: string;
+  readonly caseExact: boolean;
+  readonly of: ComplexAttribute;
+}
+
+/** The same for every user: a fixed value, or null for what no user has (groups, until issue 19). */
 interface ConstantAttribute {
   readonly kind: 'constant';
   readonly name: string;
@@ -231,8 +277,8 @@ interface ComplexAttribute {
   readonly multiValued: boolean;
   /** Keys of the sub-attributes; `pr` is true when one of them is present. */
   readonly members: readonly string[];
-  /** Multi-valued and kept by us (emails: exactly one value per user, rule L1). */
-  readonly stored: boolean;
+  /** Where the document keeps a multi-valued attribute's values; absent for one no user has. */
+  readonly path?: readonly string[];
 }
 
 interface UnfilterableAttribute {
@@ -241,79 +287,93 @@ interface UnfilterableAttribute {
   readonly reason: string;
 }
 
-type UserAttribute = ColumnAttribute | ConstantAttribute | ComplexAttribute | UnfilterableAttribute;
+type UserAttribute = ColumnAttribute | DocumentAttribute | ValueMember | ConstantAttribute | ComplexAttribute | UnfilterableAttribute;
 
 const USER_ATTRIBUTES = new Map<string, UserAttribute>();
 
 function define(key: string, attribute: UserAttribute): void {
   USER_ATTRIBUTES.set(key.toLowerCase(), attribute);
 }
-function column(name: string, type: ValueType, column: UserColumn, options: Partial<ColumnAttribute> = {}): void {
-  define(name, { kind: 'column', name, type, column, nullable: false, caseExact: false, ...options });
-}
-function constant(name: string, type: ValueType, value: string | boolean | null, caseExact = false): void {
-  define(name, { kind: 'constant', name, type, value, caseExact });
-}
-function complex(name: string, subAttributes: readonly string[], multiValued: boolean, stored = false, separator = '.'): void {
-  const members = subAttributes.map((sub) => `${name}${separator}${sub}`.toLowerCase());
-  define(name, { kind: 'complex', name, multiValued, members, stored });
-}
-/**
- * Well-known User attributes scim-ledger does not keep (rules A1, A3): every
- * user has them absent, so they behave as null (`pr` false, `eq` false,
- * `ne` true), not as an error: an IdP probing them gets an honest empty
- * answer instead of a failed sync.
- */
-function unstored(name: string, type: ValueType = 'string'): void {
-  constant(name, type, null);
-}
-function unstoredMultiValued(name: string, subAttributes: readonly string[]): void {
-  complex(name, subAttributes, true);
-  for (const sub of subAttributes) unstored(`${name}.${sub}`, sub === 'primary' ? 'boolean' : 'string');
+
+const valueTypeOf = (definition: AttributeDefinition): ValueType =>
+  definition.type === 'boolean' ? 'boolean' : definition.type === 'dateTime' ? 'dateTime' : 'string';
+
+/** Where each attribute of a schema is kept: its column, the document under `path`, or nowhere (read-only and unset). */
+function defineSchema(schema: SchemaDefinition, prefix: string, path: readonly string[]): void {
+  for (const definition of schema.attributes) defineAttribute(definition, `${prefix}${definition.name}`, [...path, definition.name]);
 }
 
-column('id', 'string', 'id', { caseExact: true });
-column('externalId', 'string', 'externalId', { caseExact: true, nullable: true });
-column('userName', 'string', 'userName', { lowerColumn: 'userNameLower' });
-column('displayName', 'string', 'displayName');
-complex('name', ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'], false);
-column('name.givenName', 'string', 'givenName', { nullable: true });
-column('name.familyName', 'string', 'familyName', { nullable: true });
-for (const name of ['name.formatted', 'name.middleName', 'name.honorificPrefix', 'name.honorificSuffix']) unstored(name);
-for (const name of ['nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone']) unstored(name);
-column('active', 'boolean', 'active');
-define('password', { kind: 'unfilterable', name: 'password', reason: 'is never returned (RFC 7643 §4.1.1)' });
-// The read model keeps one email per user; the resource shows it as the primary work email.
-complex('emails', ['value', 'display', 'type', 'primary'], true, true);
-column('emails.value', 'string', 'email', { lowerColumn: 'emailLower' });
-constant('emails.display', 'string', null);
-constant('emails.type', 'string', 'work');
-constant('emails.primary', 'boolean', true);
-for (const name of ['phoneNumbers', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates']) {
-  unstoredMultiValued(name, ['value', 'display', 'type', 'primary']);
-}
-unstoredMultiValued('addresses', ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type', 'primary']);
-unstoredMultiValued('groups', ['value', '$ref', 'display', 'type']);
-complex('meta', ['resourceType', 'created', 'lastModified', 'location', 'version'], false);
-constant('meta.resourceType', 'string', 'User', true);
-column('meta.created', 'dateTime', 'createdAt');
-column('meta.lastModified', 'dateTime', 'lastModified');
-for (const name of ['meta.location', 'meta.version']) {
-  define(name, { kind: 'unfilterable', name, reason: 'is not kept in a form that can be filtered' });
+function defineAttribute(definition: AttributeDefinition, name: string, path: readonly string[]): void {
+  const type = valueTypeOf(definition);
+  const { caseExact } = definition;
+  if (definition.returned === 'never') {
+    define(name, { kind: 'unfilterable', name, reason: 'is never returned (RFC 7643 §4.1.1)' });
+  } else if (definition.type === 'complex') {
+    const subAttributes = definition.subAttributes ?? [];
+    // Groups are read-only and derived from Groups, which no user has yet: every sub-attribute is absent.
+    const kept = definition.mutability !== 'readOnly' || name === 'meta';
+    const complex: ComplexAttribute = {
+      kind: 'complex',
+      name,
+      multiValued: definition.multiValued,
+      members: subAttributes.map((sub) => `${name}.${sub.name}`.toLowerCase()),
+      ...(definition.multiValued && kept ? { path } : {}),
+    };
+    define(name, complex);
+    for (const sub of subAttributes) {
+      const subName = `${name}.${sub.name}`;
+      if (definition.multiValued) {
+        define(
+          subName,
+          kept ? { kind: 'member', name: subName, type: valueTypeOf(sub), key: sub.name, caseExact: sub.caseExact, of: complex } : constant(subName, sub),
+        );
+      } else {
+        defineAttribute(sub, subName, [...path, sub.name]);
+      }
+    }
+  } else if (definition.column) {
+    const nullable = !['id', 'userName', 'displayName', 'active', 'createdAt', 'lastModified'].includes(definition.column);
+    define(name, {
+      kind: 'column',
+      name,
+      type,
+      column: definition.column,
+      nullable,
+      caseExact,
+      ...(definition.column === 'userName' ? { lowerColumn: 'userNameLower' as const } : {}),
+    });
+  } else if (definition.mutability === 'readOnly') {
+    // meta's are the server's and not kept apart; manager.displayName is the server's to set, and it sets none.
+    if (name === 'meta.resourceType') define(name, { kind: 'constant', name, type, value: 'User', caseExact: true });
+    else define(name, name.startsWith('meta.') ? unfilterable(name) : constant(name, definition));
+  } else {
+    define(name, { kind: 'document', name, type, path, caseExact });
+  }
 }
 
-const ENTERPRISE_ATTRIBUTES = ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager'];
-complex(ENTERPRISE_USER_SCHEMA, ENTERPRISE_ATTRIBUTES, false, false, ':');
-for (const name of ENTERPRISE_ATTRIBUTES.filter((a) => a !== 'manager')) unstored(`${ENTERPRISE_USER_SCHEMA}:${name}`);
-// Entra ID checks a manager with `manager eq "<id>"`, by the bare name and as a plain
-// string (its SCIM compatibility notes): read as manager.value, which is not kept.
-unstored(`${ENTERPRISE_USER_SCHEMA}:manager`);
-unstored('manager');
-for (const sub of ['value', '$ref', 'displayName']) unstored(`${ENTERPRISE_USER_SCHEMA}:manager.${sub}`);
+function constant(name: string, definition: AttributeDefinition): ConstantAttribute {
+  return { kind: 'constant', name, type: valueTypeOf(definition), value: null, caseExact: definition.caseExact };
+}
 
-// Rule A2: the Druva extension carries the user principal name.
-complex(DRUVA_USER_SCHEMA, ['userPrincipalName'], false, false, ':');
-column(`${DRUVA_USER_SCHEMA}:userPrincipalName`, 'string', 'userPrincipalName', { nullable: true });
+function unfilterable(name: string): UnfilterableAttribute {
+  return { kind: 'unfilterable', name, reason: 'is not kept in a form that can be filtered' };
+}
+
+defineSchema(CORE_USER_SCHEMA_DEFINITION, '', []);
+for (const extension of RESOURCE_SCHEMAS.filter((schema) => schema !== CORE_USER_SCHEMA_DEFINITION)) {
+  define(extension.id, {
+    kind: 'complex',
+    name: extension.id,
+    multiValued: false,
+    members: extension.attributes.map((attribute) => `${extension.id}:${attribute.name}`.toLowerCase()),
+  });
+  defineSchema(extension, `${extension.id}:`, [extension.id]);
+}
+// Entra ID checks a manager with `manager eq "<id>"`, by the bare name and as a plain string (its SCIM
+// compatibility notes): the enterprise manager's value.
+const managerValue = USER_ATTRIBUTES.get(`${ENTERPRISE_USER_SCHEMA}:manager.value`.toLowerCase())!;
+define(`${ENTERPRISE_USER_SCHEMA}:manager`, managerValue);
+define('manager', managerValue);
 
 /** Attribute names are case-insensitive and core ones may carry their schema URN (RFC 7644 §3.10). */
 function canonicalPath(attrPath: string): string {
@@ -330,6 +390,8 @@ type ComparisonOperator = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' 
 /** Where attribute names resolve: the resource, or one value of a multi-valued attribute inside `[...]`. */
 interface Scope {
   readonly parent: ComplexAttribute | null;
+  /** Inside `[...]`: the row of the one value the inner filter is about. */
+  readonly element?: string;
 }
 const TOP_LEVEL: Scope = { parent: null };
 
@@ -346,6 +408,8 @@ class FilterTranslation {
   private uniqueValueTerms = 0;
   /** How many `not`s enclose the term being translated: a negated equality matches nearly every row, no index serves it. */
   private negations = 0;
+  /** Value rows named so far: each value path and sub-attribute comparison has its own. */
+  private elements = 0;
 
   constructor(
     private readonly dialect: FilterDialect,
@@ -394,7 +458,7 @@ class FilterTranslation {
       case 'pr': {
         const attribute = this.resolve(node.attrPath, scope);
         this.counted(attribute, 'pr');
-        return this.present(attribute);
+        return this.present(attribute, scope);
       }
       case 'eq':
       case 'ne':
@@ -420,10 +484,22 @@ class FilterTranslation {
     if (attribute.kind !== 'complex' || !attribute.multiValued) {
       throw invalidFilter(`"${attrPath}[...]" needs a multi-valued attribute`);
     }
-    const condition = this.filter(inner, { parent: attribute }, depth + 1);
-    // Every user has exactly one email (rule L1), so "some email matches" is the condition itself;
-    // an attribute we do not store has no values for any of them to match.
-    return attribute.stored ? condition : FALSE;
+    // One value must match the whole inner filter (RFC 7644 §3.4.2.2): `emails[type eq "work" and value co "@x"]`.
+    const element = this.elementName();
+    const condition = this.filter(inner, { parent: attribute, element }, depth + 1);
+    // An attribute no user has (groups, until issue 19) has no values for any of them to match.
+    return attribute.path ? this.someValue(attribute, element, condition) : FALSE;
+  }
+
+  /** Whether one of the attribute's values meets `condition`, written over the value row `element`. */
+  private someValue(attribute: ComplexAttribute, element: string, condition: string): string {
+    if (condition === FALSE) return FALSE;
+    const where = condition === TRUE ? '' : ` WHERE ${condition}`;
+    return `EXISTS (SELECT 1 FROM ${valuesOf(this.dialect, this.alias, attribute.path!, element)}${where})`;
+  }
+
+  private elementName(): string {
+    return `v${this.elements++}`;
   }
 
   private resolve(attrPath: string, scope: Scope): UserAttribute {
@@ -441,7 +517,7 @@ class FilterTranslation {
   }
 
   /** RFC 7644 §3.4.2.2 pr: a non-empty value, or a complex attribute with one present sub-attribute. */
-  private present(attribute: UserAttribute): string {
+  private present(attribute: UserAttribute, scope: Scope = TOP_LEVEL): string {
     switch (attribute.kind) {
       case 'constant':
         return attribute.value === null || attribute.value === '' ? FALSE : TRUE;
@@ -450,7 +526,12 @@ class FilterTranslation {
         if (attribute.type !== 'string') return attribute.nullable ? `${column} IS NOT NULL` : TRUE;
         return attribute.nullable ? `(${column} IS NOT NULL AND ${column} <> '')` : `${column} <> ''`;
       }
+      case 'document':
+        return nonEmpty(documentValue(this.dialect, this.alias, attribute.path, attribute.type), attribute.type);
+      case 'member':
+        return this.onValues(attribute, scope, (element) => nonEmpty(memberValue(this.dialect, element, attribute.key, attribute.type), attribute.type));
       case 'complex': {
+        if (attribute.multiValued) return attribute.path ? hasValues(this.dialect, this.alias, attribute.path) : FALSE;
         const members = attribute.members.map((key) => this.present(USER_ATTRIBUTES.get(key)!)).filter((sql) => sql !== FALSE);
         if (members.includes(TRUE)) return TRUE;
         return members.length === 0 ? FALSE : `(${members.join(' OR ')})`;
@@ -458,6 +539,17 @@ class FilterTranslation {
       case 'unfilterable':
         return FALSE;
     }
+  }
+
+  /**
+   * A condition on one value's sub-attribute: inside `[...]` on the value in
+   * scope; outside, on any value (RFC 7644 §3.4.2.2: `emails.type eq "work"`
+   * matches a user with a work email).
+   */
+  private onValues(member: ValueMember, scope: Scope, condition: (element: string) => string): string {
+    if (scope.element !== undefined) return condition(scope.element);
+    const element = this.elementName();
+    return member.of.path ? this.someValue(member.of, element, condition(element)) : FALSE;
   }
 
   private compare(attrPath: string, op: ComparisonOperator, rawValue: unknown, scope: Scope): string {
@@ -468,22 +560,43 @@ class FilterTranslation {
       if (!value) throw invalidFilter(`${attribute.name} is complex: filter on one of its sub-attributes`);
       attribute = value;
     }
-    if (attribute.kind !== 'column' && attribute.kind !== 'constant') throw invalidFilter(`${attribute.name} cannot be compared`);
+    if (attribute.kind === 'complex' || attribute.kind === 'unfilterable') throw invalidFilter(`${attribute.name} cannot be compared`);
     // `eq null` reads every user as `pr` does.
     this.counted(attribute, rawValue === null ? 'pr' : op);
 
     if (rawValue === null) {
       // `eq null` / `ne null` ask whether the attribute is absent; nothing else compares with null.
       if (op !== 'eq' && op !== 'ne') throw invalidFilter(`"${op}" cannot compare ${attribute.name} with null`);
-      const present = this.present(attribute);
+      const present = this.present(attribute, scope);
       return op === 'ne' ? present : negate(present);
     }
     const value = this.typedValue(attribute, op, rawValue);
-    return attribute.kind === 'constant' ? (matchesConstant(attribute, op, value) ? TRUE : FALSE) : this.compareColumn(attribute, op, value);
+    switch (attribute.kind) {
+      case 'constant':
+        return matchesConstant(attribute, op, value) ? TRUE : FALSE;
+      case 'column':
+        return this.compareColumn(attribute, op, value);
+      case 'document':
+        return this.compareOptional(documentValue(this.dialect, this.alias, attribute.path, attribute.type), attribute, op, value);
+      case 'member': {
+        const member = attribute;
+        // ne on a value is "has a value that differs"; `not (emails.type eq "work")` is the one for "has no work email".
+        return this.onValues(member, scope, (element) => this.compareOptional(memberValue(this.dialect, element, member.key, member.type), member, op, value));
+      }
+    }
+  }
+
+  /** A comparison with a value that may be absent (NULL): absent matches no comparison but ne, so that NOT and ne include it. */
+  private compareOptional(target: string, attribute: DocumentAttribute | ValueMember, op: ComparisonOperator, value: string | boolean): string {
+    const comparison =
+      typeof value === 'boolean'
+        ? `${target} ${op === 'eq' ? '=' : '<>'} ${this.param(String(value))}`
+        : this.textComparison(target, attribute.type === 'string' && !attribute.caseExact, op, value);
+    return op === 'ne' ? `(${target} IS NULL OR ${comparison})` : `(${target} IS NOT NULL AND ${comparison})`;
   }
 
   /** Checks the compValue against the attribute's type (RFC 7643 §2.3) and normalises it. */
-  private typedValue(attribute: ColumnAttribute | ConstantAttribute, op: ComparisonOperator, raw: unknown): string | boolean {
+  private typedValue(attribute: ColumnAttribute | ConstantAttribute | DocumentAttribute | ValueMember, op: ComparisonOperator, raw: unknown): string | boolean {
     switch (attribute.type) {
       case 'boolean': {
         // RFC 7644 §3.4.2.2: gt, ge, lt, le on a boolean are an invalidFilter; so are co, sw, ew.
@@ -527,22 +640,33 @@ class FilterTranslation {
       ? this.column(attribute.column)
       : attribute.lowerColumn
         ? this.column(attribute.lowerColumn)
-        : sqlLower(this.dialect, this.column(attribute.column));
-    const operand = (v: string) => (!caseInsensitive || attribute.lowerColumn ? this.param(v) : sqlLower(this.dialect, this.param(v)));
+        : this.column(attribute.column);
+    // The folded copy is compared as it is; any other case-insensitive text is lower-cased on both sides.
+    return this.textComparison(target, caseInsensitive && !attribute.lowerColumn, op, value, caseInsensitive);
+  }
+
+  /**
+   * A text comparison of `target` with `value`: lower-cased on both sides by
+   * one mapping on both databases (sqlLower) when `lowerBoth`; `foldedLike`
+   * says a substring test is case-insensitive (LIKE) even where the target is a folded copy.
+   */
+  private textComparison(target: string, lowerBoth: boolean, op: ComparisonOperator, value: string, foldedLike = lowerBoth): string {
+    const compared = lowerBoth ? sqlLower(this.dialect, target) : target;
+    const operand = (v: string) => (lowerBoth ? sqlLower(this.dialect, this.param(v)) : this.param(v));
     switch (op) {
       case 'eq':
-        return `${target} = ${operand(value)}`;
+        return `${compared} = ${operand(value)}`;
       case 'ne':
-        return `${target} <> ${operand(value)}`;
+        return `${compared} <> ${operand(value)}`;
       case 'gt':
       case 'ge':
       case 'lt':
       case 'le':
-        return `${this.binaryOrder(target)} ${{ gt: '>', ge: '>=', lt: '<', le: '<=' }[op]} ${operand(value)}`;
+        return `${this.binaryOrder(compared)} ${{ gt: '>', ge: '>=', lt: '<', le: '<=' }[op]} ${operand(value)}`;
       case 'co':
       case 'sw':
       case 'ew':
-        return caseInsensitive ? `${target} LIKE ${operand(likePattern(op, value))} ESCAPE '\\'` : this.caseExactSubstring(target, op, value);
+        return foldedLike ? `${compared} LIKE ${operand(likePattern(op, value))} ESCAPE '\\'` : this.caseExactSubstring(compared, op, value);
     }
   }
 
@@ -570,7 +694,7 @@ class FilterTranslation {
     return this.dialect === 'postgres' ? `${target} COLLATE "C"` : target;
   }
 
-  private column(name: UserColumn): string {
+  private column(name: FilterColumn): string {
     return `${quoteIdentifier(this.alias)}.${quoteIdentifier(name)}`;
   }
 
@@ -588,6 +712,11 @@ function junction(op: 'and' | 'or', operands: readonly string[]): string {
   const rest = operands.filter((sql) => sql !== neutral);
   if (rest.length === 0) return neutral;
   return rest.length === 1 ? rest[0] : `(${rest.join(op === 'and' ? ' AND ' : ' OR ')})`;
+}
+
+/** `pr` of a value that may be absent: a text must also be non-empty (RFC 7644 §3.4.2.2). Never NULL. */
+function nonEmpty(expression: string, type: ValueType): string {
+  return type === 'string' ? `COALESCE(${expression}, '') <> ''` : `${expression} IS NOT NULL`;
 }
 
 function negate(sql: string): string {

@@ -124,10 +124,8 @@ describe('userFilterToSql', () => {
     });
 
     it('given a bare value beside quoted ones, a boolean and a value path, when translated, then only the bare words are quoted', () => {
-      givenFilter('(emails[type eq work].value eq ada@example.com or displayName eq "x eq y") and active eq true').thenSql(
-        '(("u"."emailLower" = :f0 OR simple_lower("u"."displayName") = simple_lower(:f1)) AND "u"."active" = :f2)',
-        { f0: 'ada@example.com', f1: 'x eq y', f2: true },
-      );
+      const { params } = userFilterToSql('(emails[type eq work].value eq ada@example.com or displayName eq "x eq y") and active eq true', 'sqlite');
+      expect(params).toEqual({ f0: 'work', f1: 'ada@example.com', f2: 'x eq y', f3: true });
     });
 
     it('given a bare value inside a value path, when translated, then it is compared as the quoted one is', () => {
@@ -182,18 +180,27 @@ describe('userFilterToSql', () => {
       givenFilter('active eq "True"').thenSql('"u"."active" = :f0', { f0: true });
     });
 
-    it('given emails[type eq "work"].value eq a value, when translated, then the lower-cased email is compared', () => {
-      givenFilter('emails[type eq "work"].value eq "Ada@Example.com"').thenSql('"u"."emailLower" = :f0', { f0: 'ada@example.com' });
+    it('given emails[type eq "work"].value eq a value, when translated, then one value must be both (not a work email and another that is the address)', () => {
+      const { sql } = userFilterToSql('emails[type eq "work"].value eq "Ada@Example.com"', 'sqlite');
+      expect(sql.match(/EXISTS/g)).toHaveLength(1);
+      expect(sql).toContain(`json_extract(v0.value, '$."type"')`);
+      expect(sql).toContain(`json_extract(v0.value, '$."value"')`);
     });
 
-    it('given a value path on an attribute we do not store, when translated, then it matches nothing', () => {
-      givenFilter('phoneNumbers[type eq "work"]').thenSql('1 = 0');
+    it('given a value path on groups, which no user has yet, when translated, then it matches nothing', () => {
+      givenFilter('groups[type eq "direct"]').thenSql('1 = 0');
+      givenFilter('groups.display eq "Staff"').thenSql('1 = 0');
+      givenFilter('groups.display ne "Staff"').thenSql('1 = 1');
     });
 
-    it('given an unstored attribute, when compared, then it behaves as null: eq false, ne true, pr false', () => {
-      givenFilter('title eq "CEO"').thenSql('1 = 0');
-      givenFilter('title ne "CEO"').thenSql('1 = 1');
-      givenFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr').thenSql('1 = 0');
+    it('given a kept attribute (rule A1), when compared, then its value in the attribute document is, absent counting as null', () => {
+      givenFilter('title eq "CEO"').thenSql(
+        `(json_extract("u"."attributes", '$."title"') IS NOT NULL AND simple_lower(json_extract("u"."attributes", '$."title"')) = simple_lower(:f0))`,
+        { f0: 'CEO' },
+      );
+      givenFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr').thenSql(
+        `COALESCE(json_extract("u"."attributes", '$."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"."department"'), '') <> ''`,
+      );
     });
 
     it('given eq null and ne null, when translated, then absent (not pr) and present', () => {
@@ -229,7 +236,8 @@ describe('the filter complexity budget (issue 15, finding 3)', () => {
 
   it.each([
     ['userName eq "a"', 1, 0],
-    ['emails eq "a" or externalId eq "b" or id eq "c" or emails[value eq "d"]', 4, 0],
+    // Every email is kept (rule A1) in the attribute document, which no index serves.
+    ['emails eq "a" or externalId eq "b" or id eq "c" or emails[value eq "d"]', 4, 2],
     ['displayName eq "a"', 1, 1],
     ['userName co "a" and userName sw "b" and userName ne "c" and meta.created gt "2026-01-01"', 4, 4],
     // Decided without the database, but an always-true term leaves the tenant to scan (found by the attack on issue 15).
@@ -323,7 +331,11 @@ describe('userSortColumn', () => {
     expect(userSortColumn('displayName', 'sqlite')).toBe('simple_lower("u"."displayName")');
   });
 
-  it.each(['title', 'favouriteColour', 'name', 'meta.version'])('given sortBy=%s, when resolved, then 400 invalidValue', (sortBy) => {
+  it('given sortBy=title, a kept attribute (rule A1), when resolved, then its lower-cased value in the attribute document', () => {
+    expect(userSortColumn('title', 'sqlite')).toBe(`simple_lower(json_extract("u"."attributes", '$."title"'))`);
+  });
+
+  it.each(['password', 'favouriteColour', 'name', 'meta.version'])('given sortBy=%s, when resolved, then 400 invalidValue', (sortBy) => {
     expect(() => userSortColumn(sortBy, 'postgres')).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
   });
 });

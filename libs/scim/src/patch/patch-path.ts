@@ -3,7 +3,6 @@ import { AttributeDefinition, SchemaDefinition } from '../discovery/schema-defin
 import { RESOURCE_SCHEMAS } from '../discovery/user-schemas';
 import { quoteBareValues } from '../filter/bare-values';
 import { ScimError } from '../scim-error';
-import { DRUVA_USER_SCHEMA } from '../scim-schemas';
 
 /** What a PATCH path (RFC 7644 §3.5.2) targets, as the schemas /Schemas serves define it. */
 export interface PatchTarget {
@@ -32,8 +31,8 @@ export function resolvePatchPath(path: string): PatchTarget {
   const name = /^[^.[]*/.exec(rest)?.[0] ?? '';
   const found = schema ? inSchema(schema, name) : unqualified(name);
   // Rule A3: the Druva extension carries whatever attributes the tenant's mappings read (city, country…), as its
-  // /Schemas description says; after the create they are accepted and not stored, never refused.
-  if (!found && schema?.id === DRUVA_USER_SCHEMA) return { schema };
+  // definition says; after the create they are accepted and not stored, never refused.
+  if (!found && schema?.unlistedAttributes === 'mapping-only') return { schema };
   if (!found) throw notDefined(`${prefix}${name}`);
   const { attribute } = found;
   if (attribute.mutability === 'readOnly') throw new ScimError(400, `${path} is read-only`, 'mutability');

@@ -1,13 +1,16 @@
 import { scimPatch, ScimPatchOperation, ScimError as PatchLibraryError } from 'scim-patch';
 import { ScimError, ScimType } from '../scim-error';
-import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
-import { isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
+import { CORE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
+import { RESOURCE_SCHEMAS } from '../discovery/user-schemas';
+import { hasDerivedEmails, isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
+import { sameValue, type UserAttributeValue } from '@scim-ledger/domain';
 import { resolvePatchPath } from './patch-path';
 
 export const MAX_PATCH_OPERATIONS = 100;
 /** A path names one attribute, perhaps with a value filter: a filter's own bound is enough (RFC 7644 §7: limit resource use). */
 export const MAX_PATCH_PATH_LENGTH = 1024;
-const EXTENSION_URNS = [DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, CORE_USER_SCHEMA];
+/** The core schema last: each extension's URN begins with no other's, but the core's is checked for its own prefix. */
+const SCHEMA_URNS = [...RESOURCE_SCHEMAS.map((schema) => schema.id).filter((id) => id !== CORE_USER_SCHEMA), CORE_USER_SCHEMA];
 
 /**
  * Applies an RFC 7644 §3.5.2 PATCH to a user's SCIM representation with the
@@ -25,7 +28,11 @@ export function applyUserPatch(current: ScimUserResource, body: unknown): ScimUs
       throw asScimError(error);
     }
   }
-  return readScimUser(patched);
+  const wanted = readScimUser(patched);
+  if (!hasDerivedEmails(current) || !sameValue(patched.emails as UserAttributeValue, current.emails as UserAttributeValue)) return wanted;
+  // Emails the user never had sent (derived from its userName, rule L1) and the PATCH left alone stay derived.
+  const { emails: _derived, ...attributes } = wanted.profile.attributes;
+  return { ...wanted, profile: { ...wanted.profile, attributes } };
 }
 
 /**
@@ -85,10 +92,12 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
   if (typeof raw.path === 'string' && raw.path.length > MAX_PATCH_PATH_LENGTH) {
     throw new ScimError(400, `a PATCH path may be at most ${MAX_PATCH_PATH_LENGTH} characters`, 'invalidPath');
   }
-  const path = typeof raw.path === 'string' && raw.path.trim() !== '' ? raw.path.trim() : undefined;
+  let path = typeof raw.path === 'string' && raw.path.trim() !== '' ? raw.path.trim() : undefined;
   // Issue 18, item 4: a path names an attribute /Schemas defines (else invalidPath), never a readOnly one (else
   // mutability). A path-less value's keys are not checked: IdPs send attributes admins mapped (rule A3).
-  if (path) resolvePatchPath(path);
+  const target = path ? resolvePatchPath(path) : undefined;
+  // Entra ID PATCHes the enterprise manager by its bare name (its tutorial's example 5): the path is the extension's.
+  if (path && target && target.schema.id !== CORE_USER_SCHEMA && !/^urn:/i.test(path)) path = `${target.schema.id}:${path}`;
   if (op === 'remove') {
     if (!path) throw new ScimError(400, 'remove needs a path', 'noTarget');
     return [{ op, path, ...(raw.value !== undefined ? { value: raw.value } : {}) }];
@@ -110,7 +119,7 @@ function splitPathlessValue(op: 'add' | 'replace', value: Record<string, unknown
   const withPath: ScimPatchOperation[] = [];
   for (const [key, raw] of Object.entries(value)) {
     const v = /^active$/i.test(key) ? booleanish(raw) : raw;
-    const urn = EXTENSION_URNS.find((u) => key.toLowerCase().startsWith(`${u.toLowerCase()}:`));
+    const urn = SCHEMA_URNS.find((u) => key.toLowerCase().startsWith(`${u.toLowerCase()}:`));
     if (urn === CORE_USER_SCHEMA) withPath.push({ op, path: key.slice(urn.length + 1), value: v });
     else if (urn || key.includes('.')) withPath.push({ op, path: key, value: v });
     else plain[key] = v;

@@ -1,6 +1,6 @@
 import { ScimError } from '../scim-error';
 import { DRUVA_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
-import { readScimUser, toScimUser } from '../user-resource';
+import { toScimUser } from '../user-resource';
 import { applyUserPatch } from './user-patch';
 
 const current = toScimUser(
@@ -14,6 +14,7 @@ const current = toScimUser(
       familyName: 'Lovelace',
       externalId: 'x1',
       userPrincipalName: null,
+      attributes: {},
     },
     active: true,
     created: '2026-01-01T00:00:00.000Z',
@@ -107,9 +108,9 @@ describe('applyUserPatch and the advertised schemas (issue 18, item 4)', () => {
     expect(result.profile.displayName).toBe('Ada King');
   });
 
-  it('given a path to a defined attribute that is not stored, when applied, then accepted and the user unchanged, as before', () => {
+  it('given a user without addresses, when Entra ID replaces addresses[type eq "work"].locality, then the work address is kept with it (rule A1) and the derived emails stay derived', () => {
     const result = applyUserPatch(current, patch({ op: 'replace', path: 'addresses[type eq "work"].locality', value: 'Lyon' }));
-    expect(result.profile).toEqual(readScimUser(current).profile);
+    expect(result.profile.attributes).toEqual({ addresses: [{ type: 'work', locality: 'Lyon' }] });
   });
 
   it('given the paths in another case, when applied, then they land (RFC 7643 §2.1)', () => {

@@ -117,6 +117,7 @@ export class AdminUsersController {
       familyName: null,
       externalId: null,
       userPrincipalName: null,
+      attributes: {},
     };
     // The SCIM create's own: the address is claimed with the user, in one append (rule L8).
     const created = await this.creation.create({ by: 'admin', profile }, this.metadata(tenantId, call));

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
+import type { UserAttributes } from '@scim-ledger/domain';
 import { hydratedRow, ScimUserRow } from '@scim-ledger/read-model';
 import { type FilterDialect, ScimUserView, sqlLower, userFilterToSql, UserFilterSql, userSortColumn } from '@scim-ledger/scim';
 import { APP_CONFIG, AppConfig, READ_MODEL } from '../../tokens';
@@ -286,7 +287,7 @@ function sqliteValues(values: Record<string, unknown>): Record<string, unknown> 
 /** The columns of a view, as the database returns them: SQLite has no booleans. */
 type ViewColumns = Pick<
   ScimUserRow,
-  'id' | 'userName' | 'email' | 'displayName' | 'givenName' | 'familyName' | 'externalId' | 'userPrincipalName' | 'createdAt' | 'lastModified'
+  'id' | 'userName' | 'email' | 'displayName' | 'givenName' | 'familyName' | 'externalId' | 'userPrincipalName' | 'attributes' | 'createdAt' | 'lastModified'
 > & {
   readonly active: boolean | number;
   readonly revision: number | string;
@@ -301,6 +302,7 @@ const VIEW_COLUMNS = [
   'familyName',
   'externalId',
   'userPrincipalName',
+  'attributes',
   'active',
   'createdAt',
   'lastModified',
@@ -324,6 +326,7 @@ export function viewOfRow(row: ScimUserRow): ScimUserView {
       familyName: row.familyName,
       externalId: row.externalId,
       userPrincipalName: row.userPrincipalName,
+      attributes: JSON.parse(row.attributes) as UserAttributes,
     },
     active: row.active,
     created: row.createdAt,
