@@ -443,7 +443,7 @@ describe('User decider', () => {
     });
 
     it('given a current-version event, when upcast, then it is unchanged', () => {
-      expect(upcastUserEvent({ ...created, metadata: { schemaVersion: 2 } })).toEqual(created);
+      expect(upcastUserEvent({ ...created, metadata: { schemaVersion: 3 } })).toEqual(created);
     });
 
     it('given the initial state, when a non-creating event arrives, then the state stays initial', () => {
