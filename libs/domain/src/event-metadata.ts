@@ -1,3 +1,5 @@
+import { firstCharacters } from './text/stored-text';
+
 /**
  * Who changed what, from where, and when (rule S1). Time and ids arrive with
  * the command, so deciders stay pure and a replay is deterministic.
@@ -17,6 +19,12 @@ export interface CommandMetadata {
   readonly clientAddress: string | null;
   /** ISO 8601 UTC instant at which the command was accepted. */
   readonly now: string;
+  /**
+   * Rule A4: what the request sent that is not kept on the user (attributes no
+   * schema defines, the Druva extension's mapping-only ones, a password), by
+   * name; every event and refusal of the request carries it.
+   */
+  readonly ignoredAttributes?: readonly string[];
 }
 
 export interface EventMetadata {
@@ -27,6 +35,8 @@ export interface EventMetadata {
   readonly clientAddress: string | null;
   readonly occurredAt: string;
   readonly schemaVersion: number;
+  /** Only when the request sent any (rule A4): see CommandMetadata. */
+  readonly ignoredAttributes?: readonly string[];
 }
 
 export function eventMetadata(command: CommandMetadata, schemaVersion: number): EventMetadata {
@@ -38,7 +48,20 @@ export function eventMetadata(command: CommandMetadata, schemaVersion: number): 
     clientAddress: command.clientAddress,
     occurredAt: command.now,
     schemaVersion,
+    ...(command.ignoredAttributes && command.ignoredAttributes.length > 0 ? { ignoredAttributes: boundedNames(command.ignoredAttributes) } : {}),
   };
+}
+
+/** Bounds on what a request's ignored names add to each of its events, whatever it sent. */
+export const MAX_IGNORED_ATTRIBUTE_NAMES = 20;
+const MAX_IGNORED_ATTRIBUTE_NAME = 200;
+
+function boundedNames(names: readonly string[]): string[] {
+  const cut = (name: string) => (name.length > MAX_IGNORED_ATTRIBUTE_NAME ? `${firstCharacters(name, MAX_IGNORED_ATTRIBUTE_NAME - 1)}…` : name);
+  const shown = [...new Set(names)].map(cut);
+  return shown.length <= MAX_IGNORED_ATTRIBUTE_NAMES
+    ? shown
+    : [...shown.slice(0, MAX_IGNORED_ATTRIBUTE_NAMES), `…and ${shown.length - MAX_IGNORED_ATTRIBUTE_NAMES} more`];
 }
 
 /** Whether a stored event is one of the types a schema-version table lists: each stream kind's `is…Event`. */

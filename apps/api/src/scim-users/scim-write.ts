@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CommandMetadata } from '@scim-ledger/domain';
+import type { ScimUserInput } from '@scim-ledger/scim';
 import { GlobalPosition } from '@scim-ledger/event-store';
 import { Clock } from '@scim-ledger/platform';
 import { ReadYourWrites } from '../application/event-sourcing/read-your-writes';
@@ -41,4 +42,20 @@ export class ScimWrite {
       throw error;
     }
   }
+}
+
+/**
+ * Rule A4: what the request sent and is not kept goes into the metadata of
+ * every event it appends, and of its refusal: noted as soon as it is known
+ * (before the body's other checks, so a refusal names them too; for a PATCH,
+ * on the attempt that appends), before the append takes the metadata.
+ */
+export function noteIgnored(metadata: CommandMetadata, names: readonly string[]): void {
+  Object.assign(metadata, { ignoredAttributes: names });
+}
+
+/** The profile and status a read request wants, its not-kept attributes noted (noteIgnored). */
+export function tracedIn(metadata: CommandMetadata, input: ScimUserInput): { profile: ScimUserInput['profile']; active: boolean } {
+  noteIgnored(metadata, input.notKept);
+  return { profile: input.profile, active: input.active };
 }

@@ -23,6 +23,7 @@ export function auditEntryFor(event: RecordedEvent): Omit<AuditEntryRow, 'id'> |
     userAgent: metadata.userAgent ?? null,
     clientAddress: metadata.clientAddress ?? null,
     data: JSON.stringify(event.data),
+    ignoredAttributes: Array.isArray(metadata.ignoredAttributes) && metadata.ignoredAttributes.length > 0 ? JSON.stringify(metadata.ignoredAttributes) : null,
     ...addressDigestsOf(event),
   };
 }

@@ -54,6 +54,10 @@ export class AuditEntryRow {
   @Column({ type: 'text' })
   data: string;
 
+  /** Rule A4: the attributes the request sent that are not kept on the user, as a JSON list; null when none. */
+  @Column({ type: 'text', nullable: true })
+  ignoredAttributes: string | null;
+
   /**
    * The digest (auditAddressDigest) of the userName the event names: a
    * refusal's, or a user's on its creation and address change; what the

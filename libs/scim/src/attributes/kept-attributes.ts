@@ -39,7 +39,7 @@ export function readKeptAttributes(body: Record<string, unknown>): KeptAttribute
     }
     const definition = namedIn(CORE_USER_SCHEMA_DEFINITION.attributes, key);
     if (!definition) {
-      reading.notKept.push(key);
+      reading.note(key);
       continue;
     }
     const kept = reading.attribute(definition, value, definition.name);
@@ -48,8 +48,27 @@ export function readKeptAttributes(body: Record<string, unknown>): KeptAttribute
   return { attributes, notKept: reading.notKept };
 }
 
+/**
+ * What a POST or PUT body sends that is not kept, also when the body is
+ * refused for something else (rule A4: the refusal names them too); a body
+ * whose attributes cannot be read names none, its refusal says why.
+ */
+export function attributesNotKeptIn(body: unknown): readonly string[] {
+  if (!isPlainObject(body)) return [];
+  try {
+    return readKeptAttributes(body).notKept;
+  } catch {
+    return [];
+  }
+}
+
 class AttributesReading {
   readonly notKept: string[] = [];
+
+  /** A name as the audit trail can keep it: a key holding U+0000 or a lone surrogate is named by what it is. */
+  note(name: string): void {
+    this.notKept.push(isStorableText(name) ? name : '(an attribute name that is not valid text)');
+  }
 
   extension(schema: SchemaDefinition, value: unknown): Record<string, UserAttributeValue> | null {
     if (value === null || value === undefined) return null;
@@ -59,7 +78,7 @@ class AttributesReading {
       const definition = namedIn(schema.attributes, key);
       if (!definition) {
         // Rule A3: the Druva extension's other attributes only feed the mappings of a create.
-        this.notKept.push(`${schema.id}:${key}`);
+        this.note(`${schema.id}:${key}`);
         continue;
       }
       const read = this.attribute(definition, inner, `${schema.id}:${definition.name}`);
@@ -72,7 +91,7 @@ class AttributesReading {
   attribute(definition: AttributeDefinition, value: unknown, path: string): UserAttributeValue {
     if (value === null || value === undefined || definition.mutability === 'readOnly') return null;
     if (definition.returned === 'never') {
-      this.notKept.push(path);
+      this.note(path);
       return null;
     }
     if (definition.column) return null;
@@ -103,7 +122,7 @@ class AttributesReading {
     for (const [key, inner] of firstOfEachName(value)) {
       const sub = namedIn(definition.subAttributes ?? [], key);
       if (!sub) {
-        this.notKept.push(`${path}.${key}`);
+        this.note(`${path}.${key}`);
         continue;
       }
       if (inner === null || inner === undefined || sub.column) continue;

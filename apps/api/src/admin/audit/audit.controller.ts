@@ -172,4 +172,5 @@ const CSV_COLUMNS: ReadonlyArray<keyof AuditEntry> = [
   'streamId',
   'streamRevision',
   'data',
+  'ignoredAttributes',
 ];

@@ -35,6 +35,7 @@ function entry(
     userAgent: 'Okta SCIM',
     clientAddress: '192.0.2.1',
     data: JSON.stringify(data),
+    ignoredAttributes: null,
     addressDigest: addressed.userName ? auditAddressDigest(addressed.userName) : null,
     emailDigest: addressed.email ? auditAddressDigest(addressed.email) : null,
   } satisfies Omit<AuditEntryRow, 'id'>);

@@ -36,6 +36,8 @@ export interface AuditEntry {
   readonly streamId: string;
   readonly streamRevision: number;
   readonly data: unknown;
+  /** Rule A4: what the request sent that is not kept on the user. */
+  readonly ignoredAttributes: readonly string[];
 }
 
 const REFUSED = 'ProvisioningRefused';
@@ -146,6 +148,7 @@ function auditEntry(row: AuditEntryRow): AuditEntry {
     streamId: row.streamId,
     streamRevision: row.streamRevision,
     data: withoutHashes(JSON.parse(row.data)),
+    ignoredAttributes: row.ignoredAttributes === null ? [] : (JSON.parse(row.ignoredAttributes) as string[]),
   };
 }
 

@@ -1,9 +1,9 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { applyUserPatch, readScimUser, ScimUserInput, ScimUserResource, ScimUserView, toScimUser } from '@scim-ledger/scim';
+import { applyUserPatch, attributesNotKeptIn, readScimUser, ScimUserInput, ScimUserResource, ScimUserView, toScimUser } from '@scim-ledger/scim';
 import { RequestContext } from '../../http/request-context';
 import { IdpUserUpdate } from '../../application/users/idp-user-update';
 import { ExistingUserWrite } from '../existing-user-write';
-import { ScimWrite } from '../scim-write';
+import { noteIgnored, ScimWrite, tracedIn } from '../scim-write';
 import { viewAfter } from '../../application/users/user-streams';
 
 /** PUT (whole resource) and PATCH (operations) both end as "the IdP wants this profile and status". */
@@ -27,11 +27,12 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
 
   execute({ userId, change, ifMatch, context }: UpdateScimUser): Promise<ScimUserView> {
     const metadata = this.write.metadata(context);
+    if (change.kind === 'replace') noteIgnored(metadata, attributesNotKeptIn(change.body));
     return this.write.recorded(metadata, { operation: change.kind, userName: null, userId }, async () => {
       const decided = await this.updates.update(
         userId,
         // PATCH applies to the state just loaded, on every attempt.
-        (loaded) => wanted(change, toScimUser(viewAfter(loaded, [], loaded.revision as number, metadata.now), '')),
+        (loaded) => tracedIn(metadata, wanted(change, toScimUser(viewAfter(loaded, [], loaded.revision as number, metadata.now), ''))),
         this.existing.guard(ifMatch, metadata),
         metadata,
       );
