@@ -53,12 +53,13 @@ export function hasValues(dialect: FilterDialect, alias: string, path: readonly 
 }
 
 /**
- * The value a multi-valued attribute sorts by (RFC 7644 §3.4.2.3): the
- * `value` of its primary value, else of its first.
+ * The value a multi-valued attribute sorts by (RFC 7644 §3.4.2.3): its
+ * sub-attribute `key` (`value` for the attribute itself) of its primary
+ * value, else of its first.
  */
-export function sortValueOf(dialect: FilterDialect, alias: string, path: readonly string[]): string {
+export function sortValueOf(dialect: FilterDialect, alias: string, path: readonly string[], key: string): string {
   const primary = memberValue(dialect, 's', 'primary', 'boolean');
-  return `(SELECT ${memberValue(dialect, 's', 'value', 'string')} FROM ${valuesOf(dialect, alias, path, 's')} ORDER BY COALESCE(${primary} = 'true', ${dialect === 'postgres' ? 'false' : '0'}) DESC, s.n LIMIT 1)`;
+  return `(SELECT ${memberValue(dialect, 's', key, 'string')} FROM ${valuesOf(dialect, alias, path, 's')} ORDER BY COALESCE(${primary} = 'true', ${dialect === 'postgres' ? 'false' : '0'}) DESC, s.n LIMIT 1)`;
 }
 
 function sqlitePath(path: readonly string[]): string {

@@ -64,6 +64,7 @@ const USERS: ScimUserRow[] = [
         { value: 'ada@home.example', type: 'home' },
       ],
       phoneNumbers: [{ value: '+44 20 1234', type: 'work' }],
+      roles: [{ value: 'analyst' }],
       addresses: [{ locality: 'London', country: 'GB', type: 'work', primary: true }],
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Analytical Engines', employeeNumber: '1815', manager: { value: 'u03' } },
     }),
@@ -94,6 +95,7 @@ const USERS: ScimUserRow[] = [
     userPrincipalName: 'Linus@Corp.example',
     attributes: JSON.stringify({
       title: 'Kernel Hacker',
+      roles: [{ value: 'Benevolent' }],
       addresses: [
         { locality: 'Lyon', type: 'home' },
         { locality: 'Helsinki', type: 'work' },
@@ -300,8 +302,12 @@ describe.each([
     ['title', ['u01', 'u04']],
     // A multi-valued attribute sorts by its primary value, else its first (RFC 7644 §3.4.2.3): Linus's primary is +358 1.
     ['phoneNumbers', ['u04', 'u01']],
+    // A sub-attribute sorts by itself of the primary value, else the first: London (Ada's primary address), Lyon.
+    ['addresses.locality', ['u01', 'u04']],
+    // Case-insensitively, as roles.value is (RFC 7644 §3.4.2.3): "analyst" before "Benevolent", though "B" < "a" in code points.
+    ['roles', ['u01', 'u04']],
   ])('given sortBy=%s, a kept attribute, when the users that have it are ordered, then %j', async (sortBy, expected) => {
-    const { sql, params } = userFilterToSql(`${sortBy} pr`, dialect);
+    const { sql, params } = userFilterToSql(`${sortBy.split('.')[0]} pr`, dialect);
     const rows = await readModel.dataSource
       .getRepository(ScimUserRow)
       .createQueryBuilder('u')

@@ -88,10 +88,13 @@ export function userSortColumn(sortBy: string, dialect: FilterDialect, alias = '
   // The primary email is the user's address (rule L1), kept in its column: emails sort by it.
   if (path === 'emails' || path === 'emails.value') return `${quoteIdentifier(alias)}.${quoteIdentifier('emailLower')}`;
   const attribute = USER_ATTRIBUTES.get(path);
-  if (attribute?.kind === 'complex' && attribute.multiValued && attribute.path) {
-    return sortValueOf(dialect, alias, attribute.path);
+  // A multi-valued attribute sorts by its value's `value`, a sub-attribute by itself, of the primary value else the first.
+  const member = attribute?.kind === 'complex' && attribute.multiValued ? USER_ATTRIBUTES.get(`${attribute.name}.value`.toLowerCase()) : attribute;
+  if (member?.kind === 'member' && member.of.path) {
+    const value = sortValueOf(dialect, alias, member.of.path, member.key);
+    // RFC 7644 §3.4.2.3: a case-insensitive attribute sorts case-insensitively.
+    return member.caseExact || member.type !== 'string' ? value : sqlLower(dialect, value);
   }
-  if (attribute?.kind === 'member' && attribute.key === 'value' && attribute.of.path) return sortValueOf(dialect, alias, attribute.of.path);
   if (attribute?.kind === 'document') {
     const value = documentValue(dialect, alias, attribute.path, attribute.type);
     return attribute.caseExact || attribute.type !== 'string' ? value : sqlLower(dialect, value);
