@@ -148,7 +148,9 @@ describe(`audit history and replay on ${E2E_DATABASE}`, () => {
     const csv = await get(`/admin/v1/tenants/hist/audit?format=csv&userId=${ada}`);
     expect(csv.headers['content-type']).toContain('text/csv');
     const rows = csv.text.trim().split('\r\n');
-    expect(rows[0]).toBe('occurredAt,eventType,outcome,userId,actorKind,actorId,userAgent,clientAddress,requestId,streamId,streamRevision,data,ignoredAttributes');
+    expect(rows[0]).toBe(
+      'occurredAt,eventType,outcome,userId,actorKind,actorId,userAgent,clientAddress,requestId,streamId,streamRevision,data,ignoredAttributes',
+    );
     expect(rows).toHaveLength(4);
     expect(rows[2]).toMatch(/,"\{.*""displayName"":""Ada King"".*\}",[^,]*$/);
   });

@@ -1,4 +1,12 @@
-import { type IdpAttributes, isMissing, requiredDetail, type RequiredAttributes, type UserProfile, type WantedProfile } from '@scim-ledger/domain';
+import {
+  type IdpAttributes,
+  isMissing,
+  type UserAttributeValue,
+  requiredDetail,
+  type RequiredAttributes,
+  type UserProfile,
+  type WantedProfile,
+} from '@scim-ledger/domain';
 import { ScimError } from './scim-error';
 import { isStorableText } from './storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './scim-schemas';
@@ -96,7 +104,7 @@ export function readScimUser(body: unknown): ScimUserInput {
   return {
     profile: {
       userName,
-      email: primaryEmail(attributes.emails) ?? userName,
+      email: primaryEmail(kept.emails) ?? userName,
       displayName: optionalString(attributes.displayname, 'displayName') ?? '',
       givenName: optionalString(name.givenname, 'name.givenName'),
       familyName: optionalString(name.familyname, 'name.familyName'),
@@ -177,15 +185,12 @@ export function scimBoolean(value: unknown, attribute: string): boolean {
   throw new ScimError(400, `${attribute} must be a boolean`, 'invalidValue');
 }
 
-function primaryEmail(emails: unknown): string | null {
-  if (emails === undefined || emails === null) return null;
-  if (!Array.isArray(emails)) throw new ScimError(400, 'emails must be an array', 'invalidValue');
-  const entries = emails.map((e) => lowerKeys(objectAttribute(e, 'emails')));
-  const chosen =
-    entries.find((e) => e.primary === true || (typeof e.primary === 'string' && e.primary.toLowerCase() === 'true')) ??
-    entries.find((e) => e.type === 'work') ??
-    entries[0];
-  return chosen ? optionalString(chosen.value, 'emails.value') : null;
+/** The inSync email (rule L1) from the emails as kept: the primary, else the work one, else the first. */
+function primaryEmail(emails: UserAttributeValue | undefined): string | null {
+  if (!Array.isArray(emails)) return null;
+  const entries = emails.filter(isObject) as Record<string, UserAttributeValue>[];
+  const chosen = entries.find((e) => e.primary === true) ?? entries.find((e) => e.type === 'work') ?? entries[0];
+  return chosen && typeof chosen.value === 'string' ? chosen.value : null;
 }
 
 function extension(body: Record<string, unknown>, urn: string): Record<string, unknown> {

@@ -34,9 +34,9 @@ describe('a user stream written before issue 18 (UserCreated v1 and v2)', () => 
     expect(entries.map((entry) => entry.summary.replace(/ by .*/, ''))).toEqual([
       'Created as ada@acme.test',
       'Changed displayName to "Ada King", familyName to "King"',
-      'Email changed to ada.king@acme.test',
-      'External id changed',
-      'User principal name changed',
+      'Changed userName to "ada.king@acme.test", email to "ada.king@acme.test"',
+      'Changed externalId to "entra-object-2"',
+      'Changed userPrincipalName to "ada@corp.acme"',
       'Preserved: deactivated',
       'Placed on legal hold',
       'Reactivated',

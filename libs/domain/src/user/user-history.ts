@@ -107,14 +107,11 @@ function summaryOf(event: UserEvent, who: string, changes: readonly AttributeCha
       return `Adopted by ${who}: the user made by hand is now SCIM-managed`;
     case 'UserRenamed':
     case 'UserAttributesChanged':
+    case 'UserEmailChanged':
+    case 'UserExternalIdChanged':
+    case 'UserPrincipalNameChanged':
       // What really changed, from the diff: a new givenName alone is not "renamed to" the display name it kept.
       return changes.length > 0 ? `Changed ${changes.map(changeInWords).join(', ')} by ${who}` : `Attributes sent again unchanged by ${who}`;
-    case 'UserEmailChanged':
-      return `Email changed to ${event.data.email} by ${who}`;
-    case 'UserExternalIdChanged':
-      return `External id changed by ${who}`;
-    case 'UserPrincipalNameChanged':
-      return `User principal name changed by ${who}`;
     case 'UserPreserved':
       if (event.data.cause === 'preserved_by_admin') return `Preserved by ${who}: the IdP cannot reactivate it`;
       return `Preserved: ${event.data.cause === 'deleted_in_idp' ? 'deleted' : 'deactivated'} by ${who}`;

@@ -1,6 +1,6 @@
 import { parse, type Filter } from 'scim2-parse-filter';
 import { AttributeDefinition, SchemaDefinition } from '../discovery/schema-definition';
-import { RESOURCE_SCHEMAS } from '../discovery/user-schemas';
+import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user-schemas';
 import { quoteBareValues } from '../filter/bare-values';
 import { ScimError } from '../scim-error';
 
@@ -10,6 +10,13 @@ export interface PatchTarget {
   /** Absent when the path is an extension's URN alone: the extension's attributes together. */
   readonly attribute?: AttributeDefinition;
   readonly subAttribute?: AttributeDefinition;
+  /**
+   * The path in the schema's spelling (RFC 7643 §2.1: names and URNs are
+   * case-insensitive, but the PATCH library compares keys exactly, so
+   * `NAME.GIVENNAME` would write a second `name`): extension attributes under
+   * their URN, core ones without it, a value filter as sent.
+   */
+  readonly canonical: string;
 }
 
 /**
@@ -26,29 +33,33 @@ export function resolvePatchPath(path: string): PatchTarget {
   const qualified = qualifiedBy(path);
   if (qualified === null) throw notDefined(beforeFilter(path));
   const { schema, prefix } = qualified;
-  if (schema && prefix === path) return { schema };
+  if (schema && prefix === path) return { schema, canonical: schema.id };
   const rest = path.slice(prefix.length);
   const name = /^[^.[]*/.exec(rest)?.[0] ?? '';
   const found = schema ? inSchema(schema, name) : unqualified(name);
   // Rule A3: the Druva extension carries whatever attributes the tenant's mappings read (city, country…), as its
   // definition says; after the create they are accepted and not stored, never refused.
-  if (!found && schema?.unlistedAttributes === 'mapping-only') return { schema };
+  if (!found && schema?.unlistedAttributes === 'mapping-only') return { schema, canonical: `${schema.id}:${rest}` };
   if (!found) throw notDefined(`${prefix}${name}`);
   const { attribute } = found;
+  const qualifier = found.schema === CORE_USER_SCHEMA_DEFINITION ? '' : `${found.schema.id}:`;
   if (attribute.mutability === 'readOnly') throw new ScimError(400, `${path} is read-only`, 'mutability');
   const sentName = `${prefix}${name}`;
   let after = rest.slice(name.length);
+  let valueFilter = '';
   if (after.startsWith('[')) {
     const close = closingBracket(after);
-    if (close < 0) return found;
+    if (close < 0) return { ...found, canonical: path };
     refuseUndefinedInFilter(attribute, after.slice(1, close), sentName);
+    valueFilter = `[${inSchemaSpelling(after.slice(1, close), attribute.subAttributes ?? [])}]`;
     after = after.slice(close + 1);
   }
-  if (!after.startsWith('.')) return found;
+  const canonicalAttribute = `${qualifier}${attribute.name}${valueFilter}`;
+  if (!after.startsWith('.')) return { ...found, canonical: `${canonicalAttribute}${after}` };
   const subName = after.slice(1);
   const subAttribute = namedIn(attribute.subAttributes ?? [], subName);
   if (!subAttribute) throw notDefined(`${sentName}.${subName}`);
-  return { ...found, subAttribute };
+  return { ...found, subAttribute, canonical: `${canonicalAttribute}.${subAttribute.name}` };
 }
 
 const notDefined = (named: string) =>
@@ -111,6 +122,15 @@ function comparedNames(filter: Filter): string[] {
     default:
       return [(filter as { attrPath: string }).attrPath];
   }
+}
+
+/** A value filter's attribute names in the schema's spelling (`TYPE eq "work"` → `type eq "work"`); values untouched. */
+function inSchemaSpelling(filterText: string, subAttributes: readonly AttributeDefinition[]): string {
+  const QUOTED = /"(?:[^"\\]|\\[\s\S])*"/g;
+  const quoted = filterText.match(QUOTED) ?? [];
+  const masked = filterText.replace(QUOTED, '""');
+  let next = 0;
+  return masked.replace(/[A-Za-z$][\w$]*/g, (word) => namedIn(subAttributes, word)?.name ?? word).replace(/""/g, () => quoted[next++] ?? '""');
 }
 
 /** Where the bracket opening `text` closes, quoted values skipped; -1 when it never does. */

@@ -47,7 +47,7 @@ describe('resolvePatchPath', () => {
   it.each([`${DRUVA}:city`, `${DRUVA.toLowerCase()}:Country`, `${DRUVA}:costCentre`])(
     'given %s, an attribute the Druva extension carries for the mappings only, when resolved, then the Druva schema: accepted, not refused (rule A3)',
     (path) => {
-      expect(resolvePatchPath(path)).toEqual({ schema: expect.objectContaining({ id: DRUVA }) });
+      expect(resolvePatchPath(path)).toEqual({ schema: expect.objectContaining({ id: DRUVA }), canonical: `${DRUVA}:${path.split(':').pop()}` });
     },
   );
 
@@ -94,8 +94,22 @@ describe('resolvePatchPath', () => {
   );
 
   it('given an advertised extension URN alone, when resolved, then the schema itself (its attributes replaced together)', () => {
-    expect(resolvePatchPath(ENTERPRISE.toLowerCase())).toEqual({ schema: expect.objectContaining({ id: ENTERPRISE }) });
+    expect(resolvePatchPath(ENTERPRISE.toLowerCase())).toEqual({ schema: expect.objectContaining({ id: ENTERPRISE }), canonical: ENTERPRISE });
   });
+
+  it.each([
+    ['NAME.GIVENNAME', 'name.givenName'],
+    [`${ENTERPRISE.toUpperCase()}:COSTCENTER`, `${ENTERPRISE}:costCenter`],
+    ['manager', `${ENTERPRISE}:manager`],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:UserName', 'userName'],
+    ['Emails[TYPE eq "Other"].Value', 'emails[type eq "Other"].value'],
+    ['addresses[type eq "work" and Locality eq "TYPE"].Formatted', 'addresses[type eq "work" and locality eq "TYPE"].formatted'],
+  ])(
+    'given the path %s, when resolved, then it is written %s: the PATCH library compares names exactly (findings F2, F3, F12 of the attack on issue 18)',
+    (path, canonical) => {
+      expect(resolvePatchPath(path).canonical).toBe(canonical);
+    },
+  );
 
   it("given a value filter that does not parse, when resolved, then the attribute only: the syntax is the PATCH parser's to refuse", () => {
     expect(resolvePatchPath('emails[type eq').attribute?.name).toBe('emails');

@@ -1,7 +1,9 @@
 import { scimPatch, ScimPatchOperation, ScimError as PatchLibraryError } from 'scim-patch';
 import { ScimError, ScimType } from '../scim-error';
 import { CORE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
-import { RESOURCE_SCHEMAS } from '../discovery/user-schemas';
+import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user-schemas';
+import type { AttributeDefinition } from '../discovery/schema-definition';
+import { namedIn } from '../attributes/kept-attributes';
 import { hasDerivedEmails, isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
 import { sameValue, type UserAttributeValue } from '@scim-ledger/domain';
 import { resolvePatchPath } from './patch-path';
@@ -28,11 +30,29 @@ export function applyUserPatch(current: ScimUserResource, body: unknown): ScimUs
       throw asScimError(error);
     }
   }
-  const wanted = readScimUser(patched);
+  const wanted = readScimUser(withTheNewPrimary(current, patched));
   if (!hasDerivedEmails(current) || !sameValue(patched.emails as UserAttributeValue, current.emails as UserAttributeValue)) return wanted;
   // Emails the user never had sent (derived from its userName, rule L1) and the PATCH left alone stay derived.
   const { emails: _derived, ...attributes } = wanted.profile.attributes;
   return { ...wanted, profile: { ...wanted.profile, attributes } };
+}
+
+/**
+ * RFC 7644 §3.5.2: a PATCH that makes a value primary makes the others not
+ * primary. Of a multi-valued attribute with more than one primary value after
+ * the operations, the values that were primary before are demoted; two new
+ * primaries in one PATCH are still two, and refused (RFC 7643 §2.4).
+ */
+function withTheNewPrimary(current: ScimUserResource, patched: ScimUserResource): ScimUserResource {
+  const isPrimary = (value: unknown) => isObject(value) && (value.primary === true || (typeof value.primary === 'string' && /^true$/i.test(value.primary)));
+  const demoted: Record<string, unknown> = {};
+  for (const [name, values] of Object.entries(patched)) {
+    if (!Array.isArray(values) || values.filter(isPrimary).length < 2) continue;
+    const before = Array.isArray(current[name]) ? (current[name] as unknown[]).filter(isPrimary) : [];
+    const wasPrimary = (value: unknown) => before.some((old) => sameValue(old as UserAttributeValue, value as UserAttributeValue));
+    demoted[name] = values.map((value) => (isPrimary(value) && wasPrimary(value) ? { ...(value as object), primary: false } : value));
+  }
+  return Object.keys(demoted).length > 0 ? { ...patched, ...demoted } : patched;
 }
 
 /**
@@ -95,14 +115,17 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
   let path = typeof raw.path === 'string' && raw.path.trim() !== '' ? raw.path.trim() : undefined;
   // Issue 18, item 4: a path names an attribute /Schemas defines (else invalidPath), never a readOnly one (else
   // mutability). A path-less value's keys are not checked: IdPs send attributes admins mapped (rule A3).
-  const target = path ? resolvePatchPath(path) : undefined;
-  // Entra ID PATCHes the enterprise manager by its bare name (its tutorial's example 5): the path is the extension's.
-  if (path && target && target.schema.id !== CORE_USER_SCHEMA && !/^urn:/i.test(path)) path = `${target.schema.id}:${path}`;
+  // In the schema's spelling, so the PATCH library finds what is there: an enterprise attribute under its URN (Entra ID
+  // PATCHes `manager` by its bare name, its tutorial's example 5), `NAME.GIVENNAME` as name.givenName.
+  if (path) path = resolvePatchPath(path).canonical;
   if (op === 'remove') {
     if (!path) throw new ScimError(400, 'remove needs a path', 'noTarget');
     return [{ op, path, ...(raw.value !== undefined ? { value: raw.value } : {}) }];
   }
   if (raw.value === undefined) throw new ScimError(400, `${op} needs a value`, 'invalidValue');
+  // RFC 7643 §2.5: null is unassigned, so a replace with null empties the attribute (the PATCH library would fail on a
+  // multi-valued one with a TypeError's text). active is left to read as before: it is never unassigned.
+  if (path && op === 'replace' && raw.value === null && !/^active$/i.test(path)) return [{ op: 'remove', path }];
   if (path) return [{ op, path, value: /^active$/i.test(path) ? booleanish(raw.value) : raw.value }];
   if (!isObject(raw.value)) throw new ScimError(400, `${op} without a path needs an object value`, 'invalidValue');
   return splitPathlessValue(op, raw.value);
@@ -120,11 +143,57 @@ function splitPathlessValue(op: 'add' | 'replace', value: Record<string, unknown
   for (const [key, raw] of Object.entries(value)) {
     const v = /^active$/i.test(key) ? booleanish(raw) : raw;
     const urn = SCHEMA_URNS.find((u) => key.toLowerCase().startsWith(`${u.toLowerCase()}:`));
-    if (urn === CORE_USER_SCHEMA) withPath.push({ op, path: key.slice(urn.length + 1), value: v });
-    else if (urn || key.includes('.')) withPath.push({ op, path: key, value: v });
-    else plain[key] = v;
+    if (urn === CORE_USER_SCHEMA) withPath.push({ op, path: definedPath(key.slice(urn.length + 1)), value: v });
+    else if (urn || key.includes('.')) withPath.push({ op, path: definedPath(key), value: v });
+    else {
+      const [name, canonical] = inSchemaSpelling(key, v);
+      // RFC 7644 §3.5.2.3: a complex attribute's sub-attributes not sent are left unchanged, as with a path naming it
+      // (`{"name": {"givenName": …}}` keeps familyName; an extension's object keeps its other attributes).
+      if (isObject(canonical) && singleValuedComplex(name)) withPath.push({ op, path: name, value: canonical });
+      else plain[name] = canonical;
+    }
   }
   return Object.keys(plain).length > 0 ? [{ op, value: plain }, ...withPath] : withPath;
+}
+
+/**
+ * A path-less value's dotted or URN key as a path in the schema's spelling; a
+ * key no schema defines stays as sent, to be ignored and named (rule A4),
+ * never refused (issue 18, item 4: IdPs send attributes admins mapped).
+ */
+function definedPath(key: string): string {
+  try {
+    return resolvePatchPath(key).canonical;
+  } catch {
+    return key;
+  }
+}
+
+function singleValuedComplex(name: string): boolean {
+  if (RESOURCE_SCHEMAS.some((schema) => schema.id === name && schema !== CORE_USER_SCHEMA_DEFINITION)) return true;
+  const definition = namedIn(CORE_USER_SCHEMA_DEFINITION.attributes, name);
+  return definition?.type === 'complex' && !definition.multiValued;
+}
+
+/** A path-less value's attribute, its name and the names inside it, in the schema's spelling (RFC 7643 §2.1). */
+function inSchemaSpelling(key: string, value: unknown): [string, unknown] {
+  const extension = RESOURCE_SCHEMAS.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
+  if (extension) return [extension.id, namesIn(extension.attributes, value)];
+  const definition = namedIn(CORE_USER_SCHEMA_DEFINITION.attributes, key);
+  if (!definition) return [key, value];
+  return [definition.name, definition.subAttributes ? namesIn(definition.subAttributes, value) : value];
+}
+
+function namesIn(attributes: readonly AttributeDefinition[], value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => namesIn(attributes, item));
+  if (!isObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => {
+      const definition = namedIn(attributes, key);
+      if (!definition) return [key, inner];
+      return [definition.name, definition.subAttributes ? namesIn(definition.subAttributes, inner) : inner];
+    }),
+  );
 }
 
 function booleanish(value: unknown): unknown {

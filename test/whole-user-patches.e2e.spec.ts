@@ -1,0 +1,117 @@
+import request from 'supertest';
+import { scimTenantPlacingEveryone } from './support/scim-tenant';
+import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
+import { TIMEOUTS } from './support/timeouts';
+
+const OPERATOR = 'operator-token-0123456789abcdef';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+type ScimUser = Record<string, unknown> & { id: string };
+
+/**
+ * PATCHes of the kept attributes (issue 18, item 1) as IdPs send them, each
+ * on a user of its own: names in any case (RFC 7643 §2.1), a new primary that
+ * demotes the old one (RFC 7644 §3.5.2), null as unassigned (RFC 7643 §2.5).
+ * Found by the attack on issue 18 (F1, F2, F3, F11, F12): each answered 200
+ * and lost data, or refused what an IdP sends every cycle.
+ */
+describe(`PATCHes of the whole User, on ${E2E_DATABASE}`, () => {
+  let t: TestApp;
+  let token: string;
+  let users = 0;
+
+  const scim = () => ({
+    post: (body: object) => request(t.http).post('/scim/v2/Users').set('Authorization', `Bearer ${token}`).set('Content-Type', SCIM_JSON).send(body),
+    patch: (id: string, Operations: object[]) =>
+      request(t.http)
+        .patch(`/scim/v2/Users/${id}`)
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', SCIM_JSON)
+        .send({ schemas: [PATCH_OP], Operations }),
+    get: async (id: string) => (await request(t.http).get(`/scim/v2/Users/${id}`).set('Authorization', `Bearer ${token}`)).body as ScimUser,
+  });
+  /** A user of the test's own, as Entra ID sends one, with what the test adds. */
+  const givenUser = async (extra: Record<string, unknown>): Promise<ScimUser> => {
+    const created = await scim().post(entraUser(`user${++users}@patches.test`, extra));
+    expect(created.status).toBe(201);
+    return created.body as ScimUser;
+  };
+  const patched = async (id: string, operations: object[]) => {
+    const answer = await scim().patch(id, operations);
+    expect({ status: answer.status, body: answer.status === 200 ? 'a user' : answer.body }).toEqual({ status: 200, body: 'a user' });
+    return scim().get(id);
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR });
+    ({ token } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'patches', name: 'Patches' }));
+  }, TIMEOUTS.appStart);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('given a primary work email, when a PATCH adds a home email as primary, then the home one is primary and the work one no longer (F1)', async () => {
+    const user = await givenUser({});
+    const work = (user.emails as object[])[0];
+    const read = await patched(user.id, [{ op: 'add', path: 'emails', value: [{ value: `home${users}@mail.test`, type: 'home', primary: true }] }]);
+    expect(read.emails).toEqual([
+      { ...work, primary: false },
+      { value: `home${users}@mail.test`, type: 'home', primary: true },
+    ]);
+  });
+
+  it('given a PATCH adding two primary phone numbers at once, then 400 invalidValue: two primaries the IdP sent (RFC 7643 §2.4)', async () => {
+    const user = await givenUser({});
+    const answer = await scim().patch(user.id, [
+      {
+        op: 'add',
+        path: 'phoneNumbers',
+        value: [
+          { value: '1', primary: true },
+          { value: '2', primary: true },
+        ],
+      },
+    ]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.scimType).toBe('invalidValue');
+  });
+
+  it.each([
+    ['NAME.GIVENNAME', [{ op: 'replace', path: 'NAME.GIVENNAME', value: 'New' }]],
+    ['a path-less NAME', [{ op: 'replace', value: { NAME: { GIVENNAME: 'New' } } }]],
+  ])('given a name with a middle name, when %s is replaced, then only the given name changes (F2)', async (_, operations) => {
+    const user = await givenUser({ name: { givenName: 'Gee', familyName: 'Eff', middleName: 'M' } });
+    expect((await patched(user.id, operations)).name).toEqual({ givenName: 'New', familyName: 'Eff', middleName: 'M' });
+  });
+
+  it.each([
+    ['the URN in capitals', `${ENTERPRISE.toUpperCase()}:costCenter`],
+    ['the attribute in capitals', `${ENTERPRISE}:COSTCENTER`],
+  ])('given an enterprise costCenter, when a PATCH replaces it with %s, then it changes (F3)', async (_, path) => {
+    const user = await givenUser({ [ENTERPRISE]: { costCenter: 'Old' } });
+    expect((await patched(user.id, [{ op: 'replace', path, value: 'CC' }]))[ENTERPRISE]).toEqual({ costCenter: 'CC' });
+  });
+
+  it("given Entra's attribute table paths with a capital sub-attribute, when a user's other email and office change, then both change and the inSync email stays (F12)", async () => {
+    const user = await givenUser({
+      emails: [
+        { value: `work${users + 1}@patches.test`, type: 'work', primary: true },
+        { value: 'p1@x.example.com', type: 'other' },
+      ],
+      addresses: [{ type: 'other', formatted: 'Office 12' }],
+    });
+    await patched(user.id, [{ op: 'Replace', path: 'emails[type eq "other"].Value', value: 'p2@x.example.com' }]);
+    const read = await patched(user.id, [{ op: 'Replace', path: 'addresses[type eq "other"].Formatted', value: 'Office 13' }]);
+    expect(read.emails).toEqual([
+      { value: `work${users}@patches.test`, type: 'work', primary: true },
+      { value: 'p2@x.example.com', type: 'other' },
+    ]);
+    expect(read.addresses).toEqual([{ type: 'other', formatted: 'Office 13' }]);
+  });
+
+  it('given phone numbers, when a PATCH replaces phoneNumbers with null, then they are gone (RFC 7643 §2.5: unassigned), not a TypeError (F11)', async () => {
+    const user = await givenUser({ phoneNumbers: [{ value: '555', type: 'work' }] });
+    expect(await patched(user.id, [{ op: 'replace', path: 'phoneNumbers', value: null }])).not.toHaveProperty('phoneNumbers');
+  });
+});
