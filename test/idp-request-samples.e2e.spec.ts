@@ -314,8 +314,13 @@ describe(`Request samples of the Entra ID and Okta docs, read back, on ${E2E_DAT
         expectUserResponse(response, SCIM);
         const read = await readBack(entra, id);
         expect(read).toMatchObject({ name: { familyName: 'updatedFamilyName' }, emails: [expect.objectContaining({ value: updatedEmail, type: 'work' })] });
-        // name.formatted and the derived displayName stay as stored: the PATCH touched neither.
-        expectReadBack(read, { ...withWorkEmail(written, updatedEmail), name: { ...(written.name as ScimObject), familyName: 'updatedFamilyName' } });
+        // name.formatted stays as stored (the PATCH did not touch it); the display name, derived from the name on the create
+        // (rule L1), follows the name (the attack on issue 18, F7), as the tutorial's response shows its formatted name doing.
+        expectReadBack(read, {
+          ...withWorkEmail(written, updatedEmail),
+          name: { ...(written.name as ScimObject), familyName: 'updatedFamilyName' },
+          displayName: 'givenName updatedFamilyName',
+        });
       });
 
       it('Update User [Single-valued properties]: when Entra replaces userName, then 200, same id, and a GET returns the new userName and the rest as written (rule L3)', async () => {

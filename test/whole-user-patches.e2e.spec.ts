@@ -114,4 +114,19 @@ describe(`PATCHes of the whole User, on ${E2E_DATABASE}`, () => {
     const user = await givenUser({ phoneNumbers: [{ value: '555', type: 'work' }] });
     expect(await patched(user.id, [{ op: 'replace', path: 'phoneNumbers', value: null }])).not.toHaveProperty('phoneNumbers');
   });
+
+  it('given a user created without displayName (derived from name, rule L1), when a PATCH changes only name.givenName, then the display name follows the name (F7)', async () => {
+    const created = await scim().post({
+      ...entraUser(`derived${++users}@patches.test`),
+      displayName: undefined,
+      name: { givenName: 'Ada', familyName: 'Lovelace' },
+    });
+    expect(created.body.displayName).toBe('Ada Lovelace');
+    expect((await patched(created.body.id, [{ op: 'replace', path: 'name.givenName', value: 'Augusta' }])).displayName).toBe('Augusta Lovelace');
+  });
+
+  it('given a user whose display name is its own, when a PATCH changes only name.givenName, then the display name stays', async () => {
+    const user = await givenUser({ displayName: 'The Countess', name: { givenName: 'Ada', familyName: 'Lovelace' } });
+    expect((await patched(user.id, [{ op: 'replace', path: 'name.givenName', value: 'Augusta' }])).displayName).toBe('The Countess');
+  });
 });

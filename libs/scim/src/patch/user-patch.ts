@@ -5,7 +5,7 @@ import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user
 import type { AttributeDefinition } from '../discovery/schema-definition';
 import { namedIn } from '../attributes/kept-attributes';
 import { hasDerivedEmails, isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
-import { sameValue, type UserAttributeValue } from '@scim-ledger/domain';
+import { derivedDisplayName, sameValue, type UserAttributeValue } from '@scim-ledger/domain';
 import { resolvePatchPath } from './patch-path';
 
 export const MAX_PATCH_OPERATIONS = 100;
@@ -30,12 +30,40 @@ export function applyUserPatch(current: ScimUserResource, body: unknown): ScimUs
       throw asScimError(error);
     }
   }
-  const wanted = readScimUser(withTheNewPrimary(current, patched));
+  const read = readScimUser(withTheNewPrimary(current, patched));
+  const wanted = withDisplayNameFollowingName(current, operations, read);
   if (!hasDerivedEmails(current) || !sameValue(patched.emails as UserAttributeValue, current.emails as UserAttributeValue)) return wanted;
   // Emails the user never had sent (derived from its userName, rule L1) and the PATCH left alone stay derived.
   const { emails: _derived, ...attributes } = wanted.profile.attributes;
   return { ...wanted, profile: { ...wanted.profile, attributes } };
 }
+
+/**
+ * Rule L1: a display name that is the one the user's name gives follows the
+ * name when a PATCH changes the name and leaves the display name alone (an
+ * IdP without a displayName mapping PATCHes name.givenName only; found by the
+ * attack on issue 18, F7). A PUT says what it wants, so only a PATCH does
+ * this; a name that gives none leaves the display name as it was.
+ */
+function withDisplayNameFollowingName(current: ScimUserResource, operations: readonly ScimPatchOperation[], wanted: ScimUserInput): ScimUserInput {
+  const touchesDisplayName = operations.some((operation) =>
+    'path' in operation && typeof operation.path === 'string'
+      ? /^displayName$/i.test(operation.path)
+      : isObject((operation as { value?: unknown }).value) && Object.keys((operation as { value: object }).value).some((key) => /^displayName$/i.test(key)),
+  );
+  if (touchesDisplayName) return wanted;
+  const currentName = isObject(current.name) ? current.name : {};
+  const before = derivedDisplayName({
+    givenName: text(currentName.givenName),
+    familyName: text(currentName.familyName),
+    formattedName: text(currentName.formatted),
+  });
+  const after = derivedDisplayName(wanted.profile);
+  if (before === null || after === null || current.displayName !== before) return wanted;
+  return { ...wanted, profile: { ...wanted.profile, displayName: after } };
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : null);
 
 /**
  * RFC 7644 §3.5.2: a PATCH that makes a value primary makes the others not
