@@ -270,7 +270,7 @@ function validProfile(wanted: WantedProfile): UserProfile {
   const userName = sanitiseUserName(profile.userName);
   const email = profile.email.trim() ? profile.email : userName;
   const valid = { ...profile, displayName, userName, email };
-  refuseWhatCannotBeStored(valid);
+  refuseWhatCannotBeStored(valid, displayName !== wanted.displayName);
   refuseUnstorableAttributes(valid.attributes);
   return valid;
 }
@@ -281,14 +281,16 @@ function validProfile(wanted: WantedProfile): UserProfile {
  * model keeps beside them for lookups (issue 15: 300 × İ fits 512 characters
  * but folds to 612). Characters, as PostgreSQL's varchar counts them.
  */
-function refuseWhatCannotBeStored(profile: UserProfile): void {
+function refuseWhatCannotBeStored(profile: UserProfile, displayNameDerived: boolean): void {
   const width = TEXT_WIDTH.userAttribute;
   const { attributes: _boundedApart, ...named } = profile;
   for (const [attribute, value] of Object.entries(named) as [keyof UserProfile, string | null][]) {
     if (value === null) continue;
     const address = attribute === 'userName' || attribute === 'email';
     if (!fitsWidth(width, value, ...(address ? [canonicalAddress(value)] : []))) {
-      throw new DomainRefused('InvalidUser', `${attribute} is longer than ${width} characters${address ? ' (as compared, after case folding)' : ''}`);
+      // A display name the IdP did not send is named as what it is: the IdP's admin looks for it in the request otherwise.
+      const named = attribute === 'displayName' && displayNameDerived ? 'displayName (derived from name, rule L1)' : attribute;
+      throw new DomainRefused('InvalidUser', `${named} is longer than ${width} characters${address ? ' (as compared, after case folding)' : ''}`);
     }
     const fault = address ? addressFault(value) : null;
     if (fault) throw new DomainRefused('InvalidUser', `${attribute} ${fault}`);

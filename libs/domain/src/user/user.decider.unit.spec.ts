@@ -182,10 +182,13 @@ describe('User decider', () => {
           .then([derived('Ms. Ada King', { givenName: null, familyName: null })]);
       });
 
-      it('given no user, when created with name parts that each fit but whose derived display name does not, then refused: the bound holds on the form stored', () => {
+      it('given no user, when created with name parts that each fit but whose derived display name does not, then refused, naming the display name as derived: the bound holds on the form stored', () => {
         given()
           .when(create({ displayName: '', givenName: 'a'.repeat(300), familyName: 'b'.repeat(300) }))
           .thenRefused('InvalidUser');
+        expect(() => decide(create({ displayName: '', givenName: 'a'.repeat(300), familyName: 'b'.repeat(300) }), initialUserState)).toThrow(
+          'displayName (derived from name, rule L1) is longer than 512 characters',
+        );
       });
 
       it('given no user, when created with neither displayName nor a usable name, then refused as an invalid user saying it could not be derived', () => {
