@@ -145,6 +145,8 @@ describe(`SCIM discovery (RFC 7644 §4) on ${E2E_DATABASE}`, () => {
           returned: 'default',
           uniqueness: 'none',
         },
+        // Rule A3's examples: write-only, never returned.
+        ...['city', 'country', 'department'].map((name) => expect.objectContaining({ name, mutability: 'writeOnly', returned: 'never' })),
       ]);
     });
 

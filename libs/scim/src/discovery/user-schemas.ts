@@ -188,6 +188,13 @@ export const DRUVA_USER_SCHEMA_DEFINITION: SchemaDefinition = {
       "The user's principal name (UPN) in the identity provider. Stored; only the identity provider can change it, never an administrator (rule A2).",
       { column: 'userPrincipalName' },
     ),
+    // Rule A3's examples, listed so that /Schemas says what becomes of them; any other name is treated alike (unlistedAttributes).
+    ...['city', 'country', 'department'].map((name) =>
+      attribute(name, 'string', `Read by the SCIM mappings when the user is created (rule A3); never stored or returned.`, {
+        mutability: 'writeOnly',
+        returned: 'never',
+      }),
+    ),
   ],
   unlistedAttributes: 'mapping-only',
 };

@@ -102,6 +102,8 @@ describe('User schema definitions (RFC 7643 §7, §8.7.1)', () => {
         returned: 'default',
         uniqueness: 'none',
       },
+      // Rule A3's examples: write-only, never returned.
+      ...['city', 'country', 'department'].map((name) => expect.objectContaining({ name, mutability: 'writeOnly', returned: 'never' })),
     ]);
     expect(JSON.stringify(resource)).not.toContain('null');
   });

@@ -310,7 +310,7 @@ function defineAttribute(definition: AttributeDefinition, name: string, path: re
   const type = valueTypeOf(definition);
   const { caseExact } = definition;
   if (definition.returned === 'never') {
-    define(name, { kind: 'unfilterable', name, reason: 'is never returned (RFC 7643 §4.1.1)' });
+    define(name, { kind: 'unfilterable', name, reason: 'is never returned (its schema says returned "never"), so it cannot be filtered on' });
   } else if (definition.type === 'complex') {
     const subAttributes = definition.subAttributes ?? [];
     // Groups are read-only and derived from Groups, which no user has yet: every sub-attribute is absent.
