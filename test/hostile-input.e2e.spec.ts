@@ -67,10 +67,10 @@ it(`given malformed bodies and queries on ${E2E_DATABASE}, then each gets a SCIM
     // its userName, rule L1), the enterprise manager as Entra ID sends it, a plain id (kept since issue 18: two changes
     // below). A path outside every advertised schema is refused (issue 18, item 4).
     ...[17, 18, 23].map((i) => `patch ${JSON.stringify(bodies[i]).slice(0, 60)}`),
-    // RFC 7644 §3.4.2.4: a negative count is taken as 0; empty or unknown attribute names select nothing more.
+    // RFC 7644 §3.4.2.4: a negative count is taken as 0; empty attribute names select nothing more (1,000 names are over
+    // the bound on the list: a 400).
     'GET count=-5',
     'GET attributes=,,,',
-    `GET excludedAttributes=${'a,'.repeat(1000)}`.slice(0, 64),
   ];
   for (const body of bodies) {
     for (const [method, url] of [

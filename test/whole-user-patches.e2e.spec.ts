@@ -129,4 +129,55 @@ describe(`PATCHes of the whole User, on ${E2E_DATABASE}`, () => {
     const user = await givenUser({ displayName: 'The Countess', name: { givenName: 'Ada', familyName: 'Lovelace' } });
     expect((await patched(user.id, [{ op: 'replace', path: 'name.givenName', value: 'Augusta' }])).displayName).toBe('The Countess');
   });
+
+  it('given a user, when a PATCH adds one phone number as an object, not in a list, then it is added (RFC 7644 §3.5.2.1; F15)', async () => {
+    const user = await givenUser({ phoneNumbers: [{ value: '1', type: 'work' }] });
+    const read = await patched(user.id, [{ op: 'add', path: 'phoneNumbers', value: { value: '2', type: 'mobile' } }]);
+    expect(read.phoneNumbers).toEqual([
+      { value: '1', type: 'work' },
+      { value: '2', type: 'mobile' },
+    ]);
+  });
+
+  it('given a user, when a PUT sends the same emails in another order, then nothing changes: no new revision (RFC 7643 §2.4; F17)', async () => {
+    const emails = [
+      { value: `first${users + 1}@patches.test`, type: 'work', primary: true },
+      { value: 'second@mail.test', type: 'home' },
+    ];
+    const user = await givenUser({ emails });
+    const put = await request(t.http)
+      .put(`/scim/v2/Users/${user.id}`)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', SCIM_JSON)
+      .send({ ...entraUser(user.userName as string), emails: [...emails].reverse() });
+    expect(put.status).toBe(200);
+    expect(put.body.meta.version).toBe((user.meta as { version: string }).version);
+  });
+
+  it('given a path-less value of more keys than a PATCH may carry operations, then 400 tooMany before any is applied (F21)', async () => {
+    const user = await givenUser({});
+    const value = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`phoneNumbers[type eq "t${i}"].value`, String(i)]));
+    const answer = await scim().patch(user.id, [{ op: 'add', value }]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.scimType).toBe('tooMany');
+  });
+
+  it("given attributes within every value's bound that take more than a user may in all, when created, then 400 invalidValue saying the bound (F13)", async () => {
+    const long = 'x'.repeat(500);
+    const phoneNumbers = Array.from({ length: 100 }, (_, i) => ({ value: `${i}`, display: long, type: 'work' }));
+    const answer = await scim().post(entraUser(`big${++users}@patches.test`, { phoneNumbers }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ scimType: 'invalidValue', detail: expect.stringContaining('at most 32768 are allowed') });
+  });
+
+  it('given a search naming more attributes than the bound, then 400 invalidValue, not a frozen event loop (F22)', async () => {
+    const names = Array.from({ length: 201 }, (_, i) => `name.x${i}`);
+    const answer = await request(t.http)
+      .post('/scim/v2/Users/.search')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', SCIM_JSON)
+      .send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], attributes: names });
+    expect(answer.status).toBe(400);
+    expect(answer.body.scimType).toBe('invalidValue');
+  });
 });

@@ -1,5 +1,5 @@
 import { DomainRefused } from '../domain-refused';
-import { fitsWidth, TEXT_WIDTH } from '../text/stored-text';
+import { characterCount, fitsWidth, TEXT_WIDTH } from '../text/stored-text';
 
 /**
  * Rule A1 (revised): every attribute of the core User schema and of the
@@ -27,6 +27,13 @@ export interface UserAttributeChange {
 
 /** Issue 18, item 7: what one multi-valued attribute may hold, so an event stays small whatever an IdP sends. */
 export const MAX_ATTRIBUTE_VALUES = 100;
+/**
+ * What a user's kept attributes may take in all, as the JSON the read model
+ * stores: the per-value bounds alone let a user reach 1.45 MB, a list page
+ * 260 MB, and nine such reads ended the api (the attack on issue 18, F13).
+ * Users of Entra ID and Okta take a few kilobytes.
+ */
+export const MAX_ATTRIBUTES_TEXT = 32_768;
 
 const isRecord = (value: UserAttributeValue | undefined): value is { readonly [name: string]: UserAttributeValue } =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -52,11 +59,20 @@ function collectChanges(path: readonly string[], current: UserAttributes, wanted
   }
 }
 
-/** JSON equality: key order does not count, array order does (an IdP's order of values is kept). */
+/**
+ * JSON equality in which neither key order nor the order of a multi-valued
+ * attribute's values counts (RFC 7643 §2.4: they are unordered): an IdP that
+ * sends the same values in another order changes nothing (the attack on issue 18, F17).
+ */
 export function sameValue(a: UserAttributeValue, b: UserAttributeValue): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    const unmatched = [...b];
+    return a.every((item) => {
+      const at = unmatched.findIndex((other) => sameValue(item, other));
+      return at >= 0 && unmatched.splice(at, 1).length === 1;
+    });
   }
   if (isRecord(a) && isRecord(b)) {
     const keys = Object.keys(a);
@@ -106,4 +122,8 @@ export function refuseUnstorableAttributes(attributes: UserAttributes): void {
     }
   };
   for (const [name, value] of Object.entries(attributes)) visit([name], value);
+  const stored = characterCount(JSON.stringify(attributes));
+  if (stored > MAX_ATTRIBUTES_TEXT) {
+    throw new DomainRefused('InvalidUser', `the user's attributes take ${stored} characters as stored; at most ${MAX_ATTRIBUTES_TEXT} are allowed`);
+  }
 }

@@ -83,7 +83,11 @@ export const CORE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
       { required: true, uniqueness: 'server', column: 'userName' },
     ),
     complexAttribute('name', "The parts of the user's real name.", [
-      attribute('formatted', 'string', 'The full name as displayed. A displayName absent is derived from it when givenName and familyName are (rule L1).'),
+      attribute(
+        'formatted',
+        'string',
+        'The full name as displayed. A displayName absent is derived from it when neither givenName nor familyName is there (rule L1).',
+      ),
       attribute('familyName', 'string', 'Family (last) name.', { column: 'familyName' }),
       attribute('givenName', 'string', 'Given (first) name.', { column: 'givenName' }),
       attribute('middleName', 'string', 'Middle name(s).'),

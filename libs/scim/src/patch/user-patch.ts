@@ -124,10 +124,24 @@ function patchOperations(body: unknown): ScimPatchOperation[] {
   }
   const operations = body.Operations ?? body.operations;
   if (!Array.isArray(operations)) throw new ScimError(400, 'Operations must be an array', 'invalidSyntax');
-  if (operations.length > MAX_PATCH_OPERATIONS) {
-    throw new ScimError(400, `a PATCH may carry at most ${MAX_PATCH_OPERATIONS} operations`, 'tooMany');
-  }
-  return operations.flatMap(normaliseOperation).map(refusePrototypeKeys);
+  if (operations.length > MAX_PATCH_OPERATIONS) tooManyOperations();
+  // A path-less value becomes an operation per dotted or URN key: the bound holds on the operations applied, counted
+  // before any is resolved (a value of 12,000 value-path keys held the event loop 35 s: the attack on issue 18, F21).
+  const keys = operations.reduce((count: number, operation) => count + pathlessKeys(operation), 0);
+  if (keys > MAX_PATCH_OPERATIONS) tooManyOperations();
+  const normalised = operations.flatMap(normaliseOperation);
+  if (normalised.length > MAX_PATCH_OPERATIONS) tooManyOperations();
+  return normalised.map(refusePrototypeKeys);
+}
+
+function tooManyOperations(): never {
+  throw new ScimError(400, `a PATCH may carry at most ${MAX_PATCH_OPERATIONS} operations, each key of a value without a path counting as one`, 'tooMany');
+}
+
+/** The attributes a path-less operation's value names: each may become an operation of its own. */
+function pathlessKeys(operation: unknown): number {
+  if (!isObject(operation) || operation.path !== undefined || !isObject(operation.value)) return 0;
+  return Object.keys(operation.value).length;
 }
 
 function normaliseOperation(raw: unknown): ScimPatchOperation[] {
@@ -145,7 +159,8 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
   // mutability). A path-less value's keys are not checked: IdPs send attributes admins mapped (rule A3).
   // In the schema's spelling, so the PATCH library finds what is there: an enterprise attribute under its URN (Entra ID
   // PATCHes `manager` by its bare name, its tutorial's example 5), `NAME.GIVENNAME` as name.givenName.
-  if (path) path = resolvePatchPath(path).canonical;
+  const target = path ? resolvePatchPath(path) : undefined;
+  if (target) path = target.canonical;
   if (op === 'remove') {
     if (!path) throw new ScimError(400, 'remove needs a path', 'noTarget');
     return [{ op, path, ...(raw.value !== undefined ? { value: raw.value } : {}) }];
@@ -154,7 +169,9 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
   // RFC 7643 §2.5: null is unassigned, so a replace with null empties the attribute (the PATCH library would fail on a
   // multi-valued one with a TypeError's text). active is left to read as before: it is never unassigned.
   if (path && op === 'replace' && raw.value === null && !/^active$/i.test(path)) return [{ op: 'remove', path }];
-  if (path) return [{ op, path, value: /^active$/i.test(path) ? booleanish(raw.value) : raw.value }];
+  // RFC 7644 §3.5.2.1: one value added to a multi-valued attribute may come as itself, not in a list (the attack on issue 18, F15).
+  const oneValue = target?.attribute?.multiValued && !target.subAttribute && !path?.includes('[') && !Array.isArray(raw.value) && raw.value !== null;
+  if (path) return [{ op, path, value: /^active$/i.test(path) ? booleanish(raw.value) : oneValue ? [raw.value] : raw.value }];
   if (!isObject(raw.value)) throw new ScimError(400, `${op} without a path needs an object value`, 'invalidValue');
   return splitPathlessValue(op, raw.value);
 }
