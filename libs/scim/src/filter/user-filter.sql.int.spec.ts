@@ -240,6 +240,7 @@ const FILTERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   // manager.value is case-exact (RFC 7643 §4.3); Entra ID names it bare (its SCIM compatibility notes).
   ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "U03"', []],
   ['manager eq "u03"', ['u01']],
+  ['manager.value eq "u03"', ['u01']],
   // Groups are read-only and no user has one yet (issue 19).
   ['groups[type eq "direct"]', []],
   ['ims pr', []],

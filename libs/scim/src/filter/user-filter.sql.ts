@@ -377,6 +377,7 @@ for (const extension of RESOURCE_SCHEMAS.filter((schema) => schema !== CORE_USER
 const managerValue = USER_ATTRIBUTES.get(`${ENTERPRISE_USER_SCHEMA}:manager.value`.toLowerCase())!;
 define(`${ENTERPRISE_USER_SCHEMA}:manager`, managerValue);
 define('manager', managerValue);
+define('manager.value', managerValue);
 
 /** Attribute names are case-insensitive and core ones may carry their schema URN (RFC 7644 §3.10). */
 function canonicalPath(attrPath: string): string {

@@ -59,6 +59,8 @@ export function resolvePatchPath(path: string): PatchTarget {
   const subName = after.slice(1);
   const subAttribute = namedIn(attribute.subAttributes ?? [], subName);
   if (!subAttribute) throw notDefined(`${sentName}.${subName}`);
+  // The server's to set (manager.displayName), as a read-only attribute is (the attack on issue 18, F16).
+  if (subAttribute.mutability === 'readOnly') throw new ScimError(400, `${path} is read-only`, 'mutability');
   return { ...found, subAttribute, canonical: `${canonicalAttribute}.${subAttribute.name}` };
 }
 

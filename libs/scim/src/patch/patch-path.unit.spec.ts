@@ -116,4 +116,8 @@ describe('resolvePatchPath', () => {
   it("given a value filter that does not parse, when resolved, then the attribute only: the syntax is the PATCH parser's to refuse", () => {
     expect(resolvePatchPath('emails[type eq').attribute?.name).toBe('emails');
   });
+
+  it('given the enterprise manager.displayName, which the server sets, when resolved, then 400 mutability as for any read-only attribute', () => {
+    expect(() => resolvePatchPath(`${ENTERPRISE}:manager.displayName`)).toThrow(expect.objectContaining({ status: 400, scimType: 'mutability' }));
+  });
 });
