@@ -180,4 +180,45 @@ describe(`PATCHes of the whole User, on ${E2E_DATABASE}`, () => {
     expect(answer.status).toBe(400);
     expect(answer.body.scimType).toBe('invalidValue');
   });
+
+  it.each([
+    ['a path-less value holding the extension as an object', [{ op: 'replace', value: { [ENTERPRISE]: { department: 'D9' } } }]],
+    ['the URN as the path', [{ op: 'replace', path: ENTERPRISE, value: { department: 'D9' } }]],
+    ['the URN in another case as the path', [{ op: 'add', path: ENTERPRISE.toLowerCase(), value: { Department: 'D9' } }]],
+  ])(
+    'given an enterprise department and costCenter, when a PATCH sets the department by %s, then it changes and the costCenter stays (B4)',
+    async (_, operations) => {
+      const user = await givenUser({ [ENTERPRISE]: { department: 'D', costCenter: 'C' } });
+      expect((await patched(user.id, operations))[ENTERPRISE]).toEqual({ department: 'D9', costCenter: 'C' });
+    },
+  );
+
+  it('given an enterprise extension, when a PATCH removes the URN, then the extension is gone (RFC 7644 §3.5.2.2; B4)', async () => {
+    const user = await givenUser({ [ENTERPRISE]: { department: 'D', costCenter: 'C' } });
+    const read = await patched(user.id, [{ op: 'remove', path: ENTERPRISE }]);
+    expect(read).not.toHaveProperty(ENTERPRISE);
+    expect(read.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:User']);
+  });
+
+  it.each([
+    ['a value filter on an undefined sub-attribute', { 'emails[foo eq "x"].value': '1' }, 'invalidPath'],
+    ['a key longer than a path may be', { [`emails[value eq "${'a'.repeat(1100)}"].display`]: 'D' }, 'invalidPath'],
+  ])('given a path-less value keyed by %s, when PATCHed, then 400 %s and nothing added (B8, B9)', async (_, value, scimType) => {
+    const user = await givenUser({});
+    const answer = await scim().patch(user.id, [{ op: 'replace', value }]);
+    expect({ status: answer.status, scimType: answer.body.scimType }).toEqual({ status: 400, scimType });
+    expect((await scim().get(user.id)).emails).toEqual(user.emails);
+  });
+
+  it('given a user created without emails, when a PUT writes back exactly what a GET returned, then no change: the derived email stays derived (B3)', async () => {
+    const created = await scim().post({ ...entraUser(`noemail${++users}@patches.test`), emails: undefined });
+    const { meta: _meta, ...asRead } = await scim().get(created.body.id);
+    const put = await request(t.http)
+      .put(`/scim/v2/Users/${created.body.id}`)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', SCIM_JSON)
+      .send(asRead);
+    expect(put.status).toBe(200);
+    expect(put.body.meta.version).toBe(created.body.meta.version);
+  });
 });

@@ -1,6 +1,7 @@
 import {
   type IdpAttributes,
   isMissing,
+  sameValue,
   type UserAttributeValue,
   requiredDetail,
   type RequiredAttributes,
@@ -72,6 +73,18 @@ const RESOURCES_WITH_DERIVED_EMAILS = new WeakSet<object>();
 
 export function hasDerivedEmails(resource: ScimUserResource): boolean {
   return RESOURCES_WITH_DERIVED_EMAILS.has(resource);
+}
+
+/**
+ * What a client that writes back a representation of `current` wants: emails
+ * derived from the userName, sent back unchanged (Okta's GET, then PUT), stay
+ * derived, not stored as if the IdP had sent them (the second attack on issue 18, B3).
+ */
+export function withDerivedEmailsKept(current: ScimUserResource, wanted: ScimUserInput): ScimUserInput {
+  const emails = wanted.profile.attributes.emails;
+  if (!hasDerivedEmails(current) || emails === undefined || !sameValue(emails, current.emails as UserAttributeValue)) return wanted;
+  const { emails: _derived, ...attributes } = wanted.profile.attributes;
+  return { ...wanted, profile: { ...wanted.profile, attributes } };
 }
 
 export interface ScimUserInput {

@@ -104,9 +104,10 @@ export function attributePathName(path: readonly string[]): string {
  * Every bound on the document, checked once, here, on the form it is stored
  * in (the read model keeps it as JSON text): each text at most
  * TEXT_WIDTH.userAttribute characters, each multi-valued attribute at most
- * MAX_ATTRIBUTE_VALUES values.
+ * MAX_ATTRIBUTE_VALUES values, all of it at most MAX_ATTRIBUTES_TEXT
+ * characters unless it is an existing user's (`current`) that does not grow.
  */
-export function refuseUnstorableAttributes(attributes: UserAttributes): void {
+export function refuseUnstorableAttributes(attributes: UserAttributes, current?: UserAttributes): void {
   const visit = (path: readonly string[], value: UserAttributeValue): void => {
     if (typeof value === 'string') {
       if (!fitsWidth(TEXT_WIDTH.userAttribute, value)) {
@@ -123,7 +124,10 @@ export function refuseUnstorableAttributes(attributes: UserAttributes): void {
   };
   for (const [name, value] of Object.entries(attributes)) visit([name], value);
   const stored = characterCount(JSON.stringify(attributes));
-  if (stored > MAX_ATTRIBUTES_TEXT) {
+  // A user kept over the bound before it existed may still change, as long as it does not grow: deactivating it must
+  // never be refused (the second attack on issue 18, B1).
+  const grows = current === undefined || stored > characterCount(JSON.stringify(current));
+  if (stored > MAX_ATTRIBUTES_TEXT && grows) {
     throw new DomainRefused('InvalidUser', `the user's attributes take ${stored} characters as stored; at most ${MAX_ATTRIBUTES_TEXT} are allowed`);
   }
 }

@@ -103,7 +103,7 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     }
     case 'UpdateUserFromIdp': {
       const user = visibleToIdp(state);
-      return [...profileChanges(user.profile, validProfile(command.data.profile)), ...statusChange(user, command.data.active)];
+      return [...profileChanges(user.profile, validProfile(command.data.profile, user.profile)), ...statusChange(user, command.data.active)];
     }
     case 'DeleteUserInIdp': {
       const user = visibleToIdp(state);
@@ -225,7 +225,7 @@ function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: Wa
   if (state.preservedBy === 'admin') {
     throw new DomainRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
   }
-  const back: UserEvent[] = [...profileChanges(state.profile, validProfile(wanted)), { type: 'UserReactivated', data: { by: 'idp' } }];
+  const back: UserEvent[] = [...profileChanges(state.profile, validProfile(wanted, state.profile)), { type: 'UserReactivated', data: { by: 'idp' } }];
   return active ? back : [...back, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
 }
 
@@ -239,7 +239,7 @@ function adopt(state: KnownUser, data: Extract<UserCommand, { type: 'CreateUser'
     type: 'UserAdoptedByIdp',
     data: { placement: state.placement ? null : data.placement, idpAttributes: withoutPassword(data.idpAttributes) },
   };
-  return [adopted, ...profileChanges(state.profile, validProfile(data.profile)), ...statusChange(state, data.active)];
+  return [adopted, ...profileChanges(state.profile, validProfile(data.profile, state.profile)), ...statusChange(state, data.active)];
 }
 
 /** Rule L11: a password is never stored, not even among the attributes kept for mappings. */
@@ -263,7 +263,8 @@ function visibleToIdp(state: UserState): KnownUser {
   return state;
 }
 
-function validProfile(wanted: WantedProfile): UserProfile {
+/** `current`: the user's profile as it stands, for a change of an existing user. */
+function validProfile(wanted: WantedProfile, current?: UserProfile): UserProfile {
   // Rule L1: userName and a display name are mandatory, the display name derived from the name when absent; the email defaults to the userName.
   const displayName = displayNameToKeep(wanted);
   const { formattedName: _derivedFromOnly, ...profile } = wanted;
@@ -271,7 +272,7 @@ function validProfile(wanted: WantedProfile): UserProfile {
   const email = profile.email.trim() ? profile.email : userName;
   const valid = { ...profile, displayName, userName, email };
   refuseWhatCannotBeStored(valid, displayName !== wanted.displayName);
-  refuseUnstorableAttributes(valid.attributes);
+  refuseUnstorableAttributes(valid.attributes, current?.attributes);
   return valid;
 }
 

@@ -2,9 +2,9 @@ import { scimPatch, ScimPatchOperation, ScimError as PatchLibraryError } from 's
 import { ScimError, ScimType } from '../scim-error';
 import { CORE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
 import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user-schemas';
-import type { AttributeDefinition } from '../discovery/schema-definition';
+import type { AttributeDefinition, SchemaDefinition } from '../discovery/schema-definition';
 import { namedIn } from '../attributes/kept-attributes';
-import { hasDerivedEmails, isObject, readScimUser, ScimUserInput, ScimUserResource } from '../user-resource';
+import { isObject, readScimUser, ScimUserInput, ScimUserResource, withDerivedEmailsKept } from '../user-resource';
 import { derivedDisplayName, sameValue, type UserAttributeValue } from '@scim-ledger/domain';
 import { resolvePatchPath } from './patch-path';
 
@@ -31,11 +31,8 @@ export function applyUserPatch(current: ScimUserResource, body: unknown): ScimUs
     }
   }
   const read = readScimUser(withTheNewPrimary(current, patched));
-  const wanted = withDisplayNameFollowingName(current, operations, read);
-  if (!hasDerivedEmails(current) || !sameValue(patched.emails as UserAttributeValue, current.emails as UserAttributeValue)) return wanted;
   // Emails the user never had sent (derived from its userName, rule L1) and the PATCH left alone stay derived.
-  const { emails: _derived, ...attributes } = wanted.profile.attributes;
-  return { ...wanted, profile: { ...wanted.profile, attributes } };
+  return withDerivedEmailsKept(current, withDisplayNameFollowingName(current, operations, read));
 }
 
 /**
@@ -161,6 +158,10 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
   // PATCHes `manager` by its bare name, its tutorial's example 5), `NAME.GIVENNAME` as name.givenName.
   const target = path ? resolvePatchPath(path) : undefined;
   if (target) path = target.canonical;
+  // The path is an extension's URN alone: its attributes, one operation each (see extensionOperations).
+  if (target && !target.attribute && target.canonical === target.schema.id && target.schema !== CORE_USER_SCHEMA_DEFINITION) {
+    return extensionOperations(op === 'remove' ? 'replace' : op, target.schema, op === 'remove' ? null : raw.value);
+  }
   if (op === 'remove') {
     if (!path) throw new ScimError(400, 'remove needs a path', 'noTarget');
     return [{ op, path, ...(raw.value !== undefined ? { value: raw.value } : {}) }];
@@ -188,12 +189,14 @@ function splitPathlessValue(op: 'add' | 'replace', value: Record<string, unknown
   for (const [key, raw] of Object.entries(value)) {
     const v = /^active$/i.test(key) ? booleanish(raw) : raw;
     const urn = SCHEMA_URNS.find((u) => key.toLowerCase().startsWith(`${u.toLowerCase()}:`));
-    if (urn === CORE_USER_SCHEMA) withPath.push({ op, path: definedPath(key.slice(urn.length + 1)), value: v });
-    else if (urn || key.includes('.')) withPath.push({ op, path: definedPath(key), value: v });
+    const extension = RESOURCE_SCHEMAS.find((schema) => schema !== CORE_USER_SCHEMA_DEFINITION && schema.id.toLowerCase() === key.toLowerCase());
+    if (extension) withPath.push(...extensionOperations(op, extension, v));
+    else if (urn === CORE_USER_SCHEMA) withPath.push({ op, path: definedPath(key.slice(urn.length + 1)), value: v });
+    else if (urn || key.includes('.') || key.includes('[')) withPath.push({ op, path: definedPath(key), value: v });
     else {
       const [name, canonical] = inSchemaSpelling(key, v);
       // RFC 7644 §3.5.2.3: a complex attribute's sub-attributes not sent are left unchanged, as with a path naming it
-      // (`{"name": {"givenName": …}}` keeps familyName; an extension's object keeps its other attributes).
+      // (`{"name": {"givenName": …}}` keeps familyName).
       if (isObject(canonical) && singleValuedComplex(name)) withPath.push({ op, path: name, value: canonical });
       else plain[name] = canonical;
     }
@@ -202,14 +205,33 @@ function splitPathlessValue(op: 'add' | 'replace', value: Record<string, unknown
 }
 
 /**
- * A path-less value's dotted or URN key as a path in the schema's spelling; a
- * key no schema defines stays as sent, to be ignored and named (rule A4),
- * never refused (issue 18, item 4: IdPs send attributes admins mapped).
+ * An extension's attributes as a value (RFC 7643 §3.3: a fragment holds them
+ * under the URN), path-less or at the URN's path: one operation per attribute
+ * under `urn:…:attribute`, since the PATCH library reads the URN's own dots
+ * as a path and changed nothing (the second attack on issue 18, B4). null
+ * there unassigns the extension's attributes the value could name: all of them.
+ */
+function extensionOperations(op: 'add' | 'replace', extension: SchemaDefinition, value: unknown): ScimPatchOperation[] {
+  if (value === null) return extension.attributes.map((attribute) => ({ op: 'remove' as const, path: `${extension.id}:${attribute.name}` }));
+  if (!isObject(value)) throw new ScimError(400, `${extension.id} must be an object of its attributes`, 'invalidValue');
+  return Object.entries(value).map(([key, inner]) => ({ op, path: definedPath(`${extension.id}:${key}`), value: inner }));
+}
+
+/**
+ * A path-less value's dotted or URN key as a path in the schema's spelling,
+ * bounded as a path is (the second attack on issue 18, B9: an 889 KB key was
+ * parsed and echoed). A key no schema defines stays as sent, to be ignored and
+ * named (rule A4), never refused (issue 18, item 4: IdPs send attributes admins
+ * mapped); a key with a value filter is a path in all but name, and one naming
+ * an undefined sub-attribute selects nothing: 400 invalidPath, as with `path`
+ * (B8: it added a new email).
  */
 function definedPath(key: string): string {
+  if (key.length > MAX_PATCH_PATH_LENGTH) throw new ScimError(400, `a PATCH path may be at most ${MAX_PATCH_PATH_LENGTH} characters`, 'invalidPath');
   try {
     return resolvePatchPath(key).canonical;
-  } catch {
+  } catch (error) {
+    if (key.includes('[')) throw error;
     return key;
   }
 }

@@ -1,5 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CommandMetadata, fitsWidth, ProvisioningRefused, provisioningRefusalsStream, provisioningRefusalsStreamId, TEXT_WIDTH } from '@scim-ledger/domain';
+import {
+  CommandMetadata,
+  firstCharacters,
+  fitsWidth,
+  ProvisioningRefused,
+  provisioningRefusalsStream,
+  provisioningRefusalsStreamId,
+  TEXT_WIDTH,
+} from '@scim-ledger/domain';
 import { DecidedStreams, streamKindOf } from '../event-sourcing/decided-streams';
 
 const REFUSALS = streamKindOf(provisioningRefusalsStream);
@@ -13,6 +21,9 @@ export interface RefusedAttempt {
 }
 
 /** Why (the domain's reason) and what the IdP was answered: chosen at the HTTP edge. */
+/** What a refusal keeps of its answer's detail. */
+export const MAX_REFUSAL_DETAIL = 2_000;
+
 export type AnsweredRefusal = Pick<ProvisioningRefused['data'], 'reason' | 'status' | 'scimType' | 'detail'>;
 
 /**
@@ -28,7 +39,10 @@ export class ProvisioningRefusals {
   async record(metadata: CommandMetadata, attempt: RefusedAttempt, answered: AnsweredRefusal): Promise<void> {
     // The audit trail files a refusal under its user: an id longer than any user's names none (it stays in the detail).
     const userId = attempt.userId !== null && fitsWidth(TEXT_WIDTH.userId, attempt.userId) ? attempt.userId : null;
-    const refused: ProvisioningRefused = { type: 'ProvisioningRefused', data: { ...attempt, userId, ...answered } };
+    // A detail that quotes what was sent is cut: a refusal is kept for good, and one of 1 MB made audit pages of 57 MB
+    // (the second attack on issue 18, B9).
+    const detail = answered.detail.length > MAX_REFUSAL_DETAIL ? `${firstCharacters(answered.detail, MAX_REFUSAL_DETAIL - 1)}…` : answered.detail;
+    const refused: ProvisioningRefused = { type: 'ProvisioningRefused', data: { ...attempt, userId, ...answered, detail } };
     try {
       // Refusals never conflict with each other: any revision will do.
       await this.streams.append(provisioningRefusalsStreamId(metadata.tenantId), REFUSALS, [refused], 'any', metadata);

@@ -1,5 +1,14 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { applyUserPatch, attributesNotKeptIn, readScimUser, ScimUserInput, ScimUserResource, ScimUserView, toScimUser } from '@scim-ledger/scim';
+import {
+  applyUserPatch,
+  attributesNotKeptIn,
+  readScimUser,
+  ScimUserInput,
+  ScimUserResource,
+  ScimUserView,
+  toScimUser,
+  withDerivedEmailsKept,
+} from '@scim-ledger/scim';
 import { RequestContext } from '../../http/request-context';
 import { IdpUserUpdate } from '../../application/users/idp-user-update';
 import { ExistingUserWrite } from '../existing-user-write';
@@ -42,5 +51,5 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
 }
 
 function wanted(change: UpdateScimUser['change'], current: ScimUserResource): ScimUserInput {
-  return change.kind === 'replace' ? readScimUser(change.body) : applyUserPatch(current, change.body);
+  return change.kind === 'replace' ? withDerivedEmailsKept(current, readScimUser(change.body)) : applyUserPatch(current, change.body);
 }
