@@ -249,11 +249,15 @@ function unlessEmptied(original: unknown, projected: unknown): unknown {
  * event loop 26 s (the attack on issue 18, F22).
  */
 export const MAX_ATTRIBUTE_NAMES = 200;
+/** And as long in all as a filter may be twice: 200 names of 4,000 dotted characters each still held it 4.6 s (B11). */
+export const MAX_ATTRIBUTE_LIST_LENGTH = 8_192;
 
 function singleList(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new ScimError(400, `${name} must be given once, as a comma-separated list`, 'invalidValue');
-  if (value.split(',').length > MAX_ATTRIBUTE_NAMES) throw new ScimError(400, `${name} may name at most ${MAX_ATTRIBUTE_NAMES} attributes`, 'invalidValue');
+  if (value.length > MAX_ATTRIBUTE_LIST_LENGTH || value.split(',').length > MAX_ATTRIBUTE_NAMES) {
+    throw new ScimError(400, `${name} may name at most ${MAX_ATTRIBUTE_NAMES} attributes, in at most ${MAX_ATTRIBUTE_LIST_LENGTH} characters`, 'invalidValue');
+  }
   return nonEmpty(value);
 }
 
