@@ -90,4 +90,20 @@ describe(`attributes not kept, traced in the audit feed, on ${E2E_DATABASE}`, ()
     await scim('patch', `/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'nickName', value: 'Ned' }] }, 'patch-ned');
     expect(await feed('patch-ned')).toEqual([expect.objectContaining({ eventType: 'UserAttributesChanged', ignoredAttributes: [] })]);
   });
+
+  it('given a user, when a PATCH sends only a Druva attribute after the create (mapping-only, rule A3), then nothing changes but an event names it (B2)', async () => {
+    const id = (await scim('post', '', entraUser('ivy@ignored.test'), 'create-ivy')).body.id as string;
+    const answer = await scim('patch', `/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: `${DRUVA}:city`, value: 'Lyon' }] }, 'patch-ivy');
+    expect(answer.status).toBe(200);
+    expect(await feed('patch-ivy')).toEqual([
+      expect.objectContaining({ eventType: 'UserAttributesIgnored', ignoredAttributes: [`${DRUVA}:city`], data: { names: [`${DRUVA}:city`] } }),
+    ]);
+  });
+
+  it('given a user, when a PUT repeats it with only a password added (Okta), then no event at all: a password is ignored by design (rule L11)', async () => {
+    const body = entraUser('oz@ignored.test');
+    const id = (await scim('post', '', body, 'create-oz')).body.id as string;
+    expect((await scim('put', `/${id}`, { ...body, password: 'hunter2' }, 'put-oz')).status).toBe(200);
+    expect(await feed('put-oz')).toEqual([]);
+  });
 });

@@ -56,7 +56,8 @@ export function eventMetadata(command: CommandMetadata, schemaVersion: number): 
 export const MAX_IGNORED_ATTRIBUTE_NAMES = 20;
 const MAX_IGNORED_ATTRIBUTE_NAME = 200;
 
-function boundedNames(names: readonly string[]): string[] {
+/** At most MAX_IGNORED_ATTRIBUTE_NAMES names, once each, each cut to 200 characters, and how many more there were. */
+export function boundedNames(names: readonly string[]): string[] {
   const cut = (name: string) => (name.length > MAX_IGNORED_ATTRIBUTE_NAME ? `${firstCharacters(name, MAX_IGNORED_ATTRIBUTE_NAME - 1)}…` : name);
   const shown = [...new Set(names)].map(cut);
   return shown.length <= MAX_IGNORED_ATTRIBUTE_NAMES

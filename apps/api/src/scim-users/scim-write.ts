@@ -55,7 +55,10 @@ export function noteIgnored(metadata: CommandMetadata, names: readonly string[])
 }
 
 /** The profile and status a read request wants, its not-kept attributes noted (noteIgnored). */
-export function tracedIn(metadata: CommandMetadata, input: ScimUserInput): { profile: ScimUserInput['profile']; active: boolean } {
+export function tracedIn(
+  metadata: CommandMetadata,
+  input: ScimUserInput,
+): { profile: ScimUserInput['profile']; active: boolean; ignoredAttributes: readonly string[] } {
   noteIgnored(metadata, input.notKept);
-  return { profile: input.profile, active: input.active };
+  return { profile: input.profile, active: input.active, ignoredAttributes: input.notKept };
 }

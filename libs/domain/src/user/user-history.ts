@@ -103,6 +103,8 @@ function summaryOf(event: UserEvent, who: string, changes: readonly AttributeCha
       const where = placed ? ` in profile ${placed.profileId} on storage ${placed.storageId} (mapping ${placed.mappingId})` : '';
       return `Created as ${event.data.userName} by ${who}${where}`;
     }
+    case 'UserAttributesIgnored':
+      return `Sent attributes that are not kept (rule A3, A4), nothing changed: ${event.data.names.join(', ')}, by ${who}`;
     case 'UserAdoptedByIdp':
       return `Adopted by ${who}: the user made by hand is now SCIM-managed`;
     case 'UserRenamed':

@@ -3,6 +3,7 @@ import { addressFault, canonicalAddress } from '../text/canonical-address';
 import { fitsWidth, TEXT_WIDTH } from '../text/stored-text';
 import { attributeChanges, refuseUnstorableAttributes, UserAttributes, withAttributeChanges } from './user-attributes';
 import { DomainRefused } from '../domain-refused';
+import { boundedNames } from '../event-metadata';
 import { noMappingMatched } from '../provisioning/placement';
 import { displayNameToKeep } from './required-attributes';
 
@@ -65,7 +66,11 @@ export type UserCommand =
       };
     }
   /** PUT and PATCH from the IdP: the full profile and status it wants. */
-  | { readonly type: 'UpdateUserFromIdp'; readonly data: { profile: WantedProfile; active: boolean } }
+  | {
+      readonly type: 'UpdateUserFromIdp';
+      /** ignoredAttributes: what the request sent that is not kept (rule A4), recorded when nothing else changes. */
+      readonly data: { profile: WantedProfile; active: boolean; ignoredAttributes?: readonly string[] };
+    }
   | { readonly type: 'DeleteUserInIdp' }
   /** An administrator creates a user by hand (it becomes SCIM-managed later by adoption, rule L7). */
   | { readonly type: 'CreateUserByAdmin'; readonly data: { userId: string; tenantId: string; profile: WantedProfile } }
@@ -103,7 +108,10 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     }
     case 'UpdateUserFromIdp': {
       const user = visibleToIdp(state);
-      return [...profileChanges(user.profile, validProfile(command.data.profile, user.profile)), ...statusChange(user, command.data.active)];
+      const changes = [...profileChanges(user.profile, validProfile(command.data.profile, user.profile)), ...statusChange(user, command.data.active)];
+      // Rule A4: a request whose only content is ignored leaves its trace; a password alone is ignored by design (L11).
+      const ignored = boundedNames((command.data.ignoredAttributes ?? []).filter((name) => name.toLowerCase() !== 'password'));
+      return changes.length === 0 && ignored.length > 0 ? [{ type: 'UserAttributesIgnored', data: { names: ignored } }] : changes;
     }
     case 'DeleteUserInIdp': {
       const user = visibleToIdp(state);
@@ -168,6 +176,8 @@ export function evolve(state: UserState, event: UserEvent): UserState {
     case 'UserAttributesChanged':
       if (state.status === 'Initial' || state.status === 'Deleted') return state;
       return { ...state, profile: { ...state.profile, attributes: withAttributeChanges(state.profile.attributes, event.data.changes) } };
+    case 'UserAttributesIgnored':
+      return state;
     case 'UserEmailChanged':
       return withProfile(state, event.data);
     case 'UserExternalIdChanged':

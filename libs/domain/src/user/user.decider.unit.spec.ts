@@ -204,6 +204,26 @@ describe('User decider', () => {
       given(created).when(update({})).then([]);
     });
 
+    it('given a user, when the same profile is sent with attributes that are not kept, then UserAttributesIgnored naming them (rule A4); with a password alone, nothing (L11)', () => {
+      const withIgnored = (names: string[]): UserCommand => {
+        const same = update({}) as Extract<UserCommand, { type: 'UpdateUserFromIdp' }>;
+        return { type: 'UpdateUserFromIdp', data: { ...same.data, ignoredAttributes: names } };
+      };
+      given(created)
+        .when(withIgnored(['company', 'password']))
+        .then([{ type: 'UserAttributesIgnored', data: { names: ['company'] } }]);
+      given(created)
+        .when(withIgnored(['password']))
+        .then([]);
+    });
+
+    it('given a user, when the display name changes with an ignored attribute beside it, then only UserRenamed (the request metadata names the rest)', () => {
+      const renamed = update({ displayName: 'Ada King' }) as Extract<UserCommand, { type: 'UpdateUserFromIdp' }>;
+      given(created)
+        .when({ ...renamed, data: { ...renamed.data, ignoredAttributes: ['company'] } })
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'Lovelace' } }]);
+    });
+
     it('given a user, when the display name changes, then UserRenamed', () => {
       given(created)
         .when(update({ displayName: 'Ada King' }))

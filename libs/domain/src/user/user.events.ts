@@ -56,6 +56,16 @@ export interface UserAttributesChanged {
   readonly data: { readonly changes: readonly UserAttributeChange[] };
 }
 
+/**
+ * Rule A4: a PUT or PATCH whose only content is not kept on the user (the
+ * Druva extension's city after the create, an attribute no schema defines):
+ * nothing changed, and this says what was sent, so that support finds it.
+ */
+export interface UserAttributesIgnored {
+  readonly type: 'UserAttributesIgnored';
+  readonly data: { readonly names: readonly string[] };
+}
+
 /** Rule L7: the IdP pushed the email of a user an administrator created; that user is now SCIM-managed. */
 export interface UserAdoptedByIdp {
   readonly type: 'UserAdoptedByIdp';
@@ -136,6 +146,7 @@ export type UserEvent =
   | UserCreated
   | UserRenamed
   | UserAttributesChanged
+  | UserAttributesIgnored
   | UserEmailChanged
   | UserExternalIdChanged
   | UserPrincipalNameChanged
@@ -152,6 +163,7 @@ export const USER_EVENT_SCHEMA_VERSIONS: Readonly<Record<UserEventType, number>>
   UserReleasedFromLegalHold: 1,
   UserRenamed: 1,
   UserAttributesChanged: 1,
+  UserAttributesIgnored: 1,
   UserEmailChanged: 1,
   UserExternalIdChanged: 1,
   UserPrincipalNameChanged: 1,

@@ -16,6 +16,8 @@ const USER_EVENT_PERSONAL_FIELDS: Partial<Record<UserEventType, Readonly<Record<
     attributes: {},
   },
   UserAttributesChanged: { changes: [] },
+  // Names a client chose: they may name a person as well as any value may.
+  UserAttributesIgnored: { names: [] },
   UserAdoptedByIdp: { idpAttributes: {} },
   UserRenamed: { displayName: SHREDDED, givenName: null, familyName: null },
   UserEmailChanged: { userName: SHREDDED, email: SHREDDED },

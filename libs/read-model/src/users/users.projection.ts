@@ -48,6 +48,9 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
   switch (event.type) {
     case 'UserRenamed':
       return { ...next, ...event.data };
+    case 'UserAttributesIgnored':
+      // Nothing of the user changed; its revision (meta.version) did.
+      return next;
     case 'UserAttributesChanged':
       return { ...next, attributes: JSON.stringify(withAttributeChanges(JSON.parse(row.attributes) as UserAttributes, event.data.changes)) };
     case 'UserEmailChanged':
