@@ -223,4 +223,33 @@ describe(`PATCHes of the whole User, on ${E2E_DATABASE}`, () => {
     expect(put.status).toBe(200);
     expect(put.body.meta.version).toBe(created.body.meta.version);
   });
+
+  it('given two emails, when a PATCH replaces emails.primary with true without a filter, then 400 invalidValue: every value would be primary (B6)', async () => {
+    const user = await givenUser({
+      emails: [
+        { value: `w${users + 1}@patches.test`, type: 'work', primary: true },
+        { value: 'h@mail.test', type: 'home' },
+      ],
+    });
+    const answer = await scim().patch(user.id, [{ op: 'replace', path: 'emails.primary', value: true }]);
+    expect({ status: answer.status, scimType: answer.body.scimType }).toEqual({ status: 400, scimType: 'invalidValue' });
+    expect((await scim().get(user.id)).emails).toEqual(user.emails);
+  });
+
+  it('given an email in mixed case, when a PATCH removes it naming it in lower case, then it is removed, as a GET filter would find it (F23)', async () => {
+    const user = await givenUser({
+      emails: [
+        { value: `w${users + 1}@patches.test`, type: 'work', primary: true },
+        { value: 'Proxy@Example.com', type: 'other' },
+      ],
+    });
+    const read = await patched(user.id, [{ op: 'remove', path: 'emails[value eq "proxy@example.com"]' }]);
+    expect(read.emails).toEqual([(user.emails as object[])[0]]);
+  });
+
+  it('given a work email, when a PATCH replaces emails[type eq "WORK"].value, then the work email changes and no second one is added (B14)', async () => {
+    const user = await givenUser({});
+    const read = await patched(user.id, [{ op: 'replace', path: 'emails[type eq "WORK"].value', value: `renamed${users}@patches.test` }]);
+    expect(read.emails).toEqual([{ value: `renamed${users}@patches.test`, type: 'work', primary: true }]);
+  });
 });

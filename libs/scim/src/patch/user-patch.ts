@@ -21,7 +21,7 @@ const SCHEMA_URNS = [...RESOURCE_SCHEMAS.map((schema) => schema.id).filter((id) 
  * path-less value), and reads back what scim-ledger keeps.
  */
 export function applyUserPatch(current: ScimUserResource, body: unknown): ScimUserInput {
-  const operations = patchOperations(body);
+  const operations = patchOperations(body).map((operation) => withStoredSpelling(operation, current));
   let patched: ScimUserResource = current;
   if (operations.length > 0) {
     try {
@@ -30,7 +30,7 @@ export function applyUserPatch(current: ScimUserResource, body: unknown): ScimUs
       throw asScimError(error);
     }
   }
-  const read = readScimUser(withTheNewPrimary(current, patched));
+  const read = readScimUser(withTheNewPrimary(current, patched, operations));
   // Emails the user never had sent (derived from its userName, rule L1) and the PATCH left alone stay derived.
   return withDerivedEmailsKept(current, withDisplayNameFollowingName(current, operations, read));
 }
@@ -63,16 +63,54 @@ function withDisplayNameFollowingName(current: ScimUserResource, operations: rea
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
 
 /**
+ * A value filter in a PATCH path selects values as a GET filter does (RFC
+ * 7644 §3.5.2 → §3.4.2.2): a case-insensitive sub-attribute compared with
+ * `eq` matches in any case. The PATCH library compares exactly, so such a
+ * literal is written as the user's value spells it (`emails[value eq
+ * "ADA@x"]` selects `ada@x`; `[type eq "WORK"]` replaces the work email
+ * instead of adding a second one: the attacks on issue 18, F23 and B14).
+ */
+function withStoredSpelling(operation: ScimPatchOperation, current: ScimUserResource): ScimPatchOperation {
+  const path = 'path' in operation && typeof operation.path === 'string' ? operation.path : '';
+  const valuePath = /^([^[\]]+)\[(.*)\](.*)$/s.exec(path);
+  if (!valuePath) return operation;
+  const [, name, filter, rest] = valuePath;
+  const definition = namedIn(CORE_USER_SCHEMA_DEFINITION.attributes, name);
+  const values = Array.isArray(current[name]) ? (current[name] as unknown[]).filter(isObject) : [];
+  if (!definition?.multiValued || values.length === 0) return operation;
+  const respelled = filter.replace(/([A-Za-z$][\w$]*)(\s+eq\s+)("(?:[^"\\]|\\[\s\S])*")/gi, (term, attribute: string, eq: string, literal: string) => {
+    const sub = namedIn(definition.subAttributes ?? [], attribute);
+    if (!sub || sub.caseExact || sub.type !== 'string') return term;
+    let wanted: string;
+    try {
+      wanted = JSON.parse(literal) as string;
+    } catch {
+      return term; // not JSON: the PATCH library refuses it
+    }
+    const stored = values.map((value) => value[sub.name]).filter((value): value is string => typeof value === 'string');
+    if (stored.includes(wanted)) return term;
+    const spelled = stored.find((value) => value.toLowerCase() === wanted.toLowerCase());
+    return spelled === undefined ? term : `${attribute}${eq}${JSON.stringify(spelled)}`;
+  });
+  return { ...operation, path: `${name}[${respelled}]${rest}` } as ScimPatchOperation;
+}
+
+/**
  * RFC 7644 §3.5.2: a PATCH that makes a value primary makes the others not
  * primary. Of a multi-valued attribute with more than one primary value after
  * the operations, the values that were primary before are demoted; two new
  * primaries in one PATCH are still two, and refused (RFC 7643 §2.4).
  */
-function withTheNewPrimary(current: ScimUserResource, patched: ScimUserResource): ScimUserResource {
+function withTheNewPrimary(current: ScimUserResource, patched: ScimUserResource, operations: readonly ScimPatchOperation[]): ScimUserResource {
   const isPrimary = (value: unknown) => isObject(value) && (value.primary === true || (typeof value.primary === 'string' && /^true$/i.test(value.primary)));
+  // `emails.primary` without a filter sets every value's primary (RFC 7644 §3.5.2.3): which one is meant is not said,
+  // so that stays two primaries, refused, instead of the last value winning (the second attack on issue 18, B6).
+  const everyValue = new Set(
+    operations.flatMap((operation) => ('path' in operation && typeof operation.path === 'string' ? [/^([^.[]+)\.primary$/i.exec(operation.path)?.[1]] : [])),
+  );
   const demoted: Record<string, unknown> = {};
   for (const [name, values] of Object.entries(patched)) {
-    if (!Array.isArray(values) || values.filter(isPrimary).length < 2) continue;
+    if (!Array.isArray(values) || values.filter(isPrimary).length < 2 || everyValue.has(name)) continue;
     const before = Array.isArray(current[name]) ? (current[name] as unknown[]).filter(isPrimary) : [];
     const wasPrimary = (value: unknown) => before.some((old) => sameValue(old as UserAttributeValue, value as UserAttributeValue));
     demoted[name] = values.map((value) => (isPrimary(value) && wasPrimary(value) ? { ...(value as object), primary: false } : value));
