@@ -252,4 +252,16 @@ describe(`PATCHes of the whole User, on ${E2E_DATABASE}`, () => {
     const read = await patched(user.id, [{ op: 'replace', path: 'emails[type eq "WORK"].value', value: `renamed${users}@patches.test` }]);
     expect(read.emails).toEqual([{ value: `renamed${users}@patches.test`, type: 'work', primary: true }]);
   });
+
+  it('given one attribute under two spellings with different values, when PUT or PATCHed, then 400 invalidValue naming it, and nothing changes (B7)', async () => {
+    const user = await givenUser({ title: 'Before' });
+    const put = await request(t.http)
+      .put(`/scim/v2/Users/${user.id}`)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', SCIM_JSON)
+      .send({ ...entraUser(user.userName as string), title: 'A', TITLE: 'B' });
+    const patch = await scim().patch(user.id, [{ op: 'replace', value: { nickName: 'n1', NICKNAME: 'n2' } }]);
+    expect([put.status, put.body.scimType, patch.status, patch.body.scimType]).toEqual([400, 'invalidValue', 400, 'invalidValue']);
+    expect((await scim().get(user.id)).title).toBe('Before');
+  });
 });

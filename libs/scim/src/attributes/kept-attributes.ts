@@ -146,14 +146,29 @@ function scalar(definition: AttributeDefinition, value: unknown, path: string): 
   return value;
 }
 
-/** Attribute names are case-insensitive (RFC 7643 §2.1): of two spellings of one name, the first counts. */
+/**
+ * Attribute names are case-insensitive (RFC 7643 §2.1), so `title` and
+ * `TITLE` in one object are one attribute sent twice: with one value, kept
+ * once; with two, 400 naming it, since neither can be said to be the one
+ * meant (the second attack on issue 18, B7: PUT kept the first, PATCH the last).
+ */
 function firstOfEachName(object: Record<string, unknown>): [string, unknown][] {
-  const seen = new Set<string>();
-  return Object.entries(object).filter(([key]) => {
+  const seen = new Map<string, [string, unknown]>();
+  return Object.entries(object).filter(([key, value]) => {
     const lower = key.toLowerCase();
-    if (seen.has(lower)) return false;
-    seen.add(lower);
-    return true;
+    const earlier = seen.get(lower);
+    if (!earlier) {
+      seen.set(lower, [key, value]);
+      return true;
+    }
+    if (JSON.stringify(earlier[1]) !== JSON.stringify(value)) {
+      throw new ScimError(
+        400,
+        `${earlier[0]} is sent twice, as ${earlier[0]} and ${key}, with different values (attribute names are case-insensitive)`,
+        'invalidValue',
+      );
+    }
+    return false;
   });
 }
 

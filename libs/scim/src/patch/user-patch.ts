@@ -233,6 +233,9 @@ function splitPathlessValue(op: 'add' | 'replace', value: Record<string, unknown
     else if (urn || key.includes('.') || key.includes('[')) withPath.push({ op, path: definedPath(key), value: v });
     else {
       const [name, canonical] = inSchemaSpelling(key, v);
+      if (name in plain && JSON.stringify(plain[name]) !== JSON.stringify(canonical)) {
+        throw new ScimError(400, `${name} is sent twice in one value, with different values (attribute names are case-insensitive)`, 'invalidValue');
+      }
       // RFC 7644 §3.5.2.3: a complex attribute's sub-attributes not sent are left unchanged, as with a path naming it
       // (`{"name": {"givenName": …}}` keeps familyName).
       if (isObject(canonical) && singleValuedComplex(name)) withPath.push({ op, path: name, value: canonical });
