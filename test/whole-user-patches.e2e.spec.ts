@@ -264,4 +264,9 @@ describe(`PATCHes of the whole User, on ${E2E_DATABASE}`, () => {
     expect([put.status, put.body.scimType, patch.status, patch.body.scimType]).toEqual([400, 'invalidValue', 400, 'invalidValue']);
     expect((await scim().get(user.id)).title).toBe('Before');
   });
+
+  it('given a display name the IdP sent that equals what the name gives, when a PATCH changes only name.givenName, then the display name stays as sent (B5)', async () => {
+    const user = await givenUser({ displayName: 'Ada Lovelace', name: { givenName: 'Ada', familyName: 'Lovelace' } });
+    expect((await patched(user.id, [{ op: 'replace', path: 'name.givenName', value: 'Augusta' }])).displayName).toBe('Ada Lovelace');
+  });
 });

@@ -21,6 +21,8 @@ export interface ScimUserView {
   readonly created: string;
   readonly lastModified: string;
   readonly revision: number;
+  /** Rule L1: whether the display name was derived from name (the user's stream knows; null where it does not). */
+  readonly displayNameDerived?: boolean | null;
 }
 
 export type ScimUserResource = Record<string, unknown> & { id: string; meta: Record<string, unknown> };
@@ -61,7 +63,15 @@ export function toScimUser(view: ScimUserView, location: string): ScimUserResour
     },
   };
   if (derivedEmails) RESOURCES_WITH_DERIVED_EMAILS.add(resource);
+  if (typeof view.displayNameDerived === 'boolean') DISPLAY_NAME_DERIVED.set(resource, view.displayNameDerived);
   return resource;
+}
+
+/** Whether a representation's display name was derived from its name, when its user's events say (rule L1). */
+const DISPLAY_NAME_DERIVED = new WeakMap<object, boolean>();
+
+export function displayNameDerivedIn(resource: ScimUserResource): boolean | undefined {
+  return DISPLAY_NAME_DERIVED.get(resource);
 }
 
 /**

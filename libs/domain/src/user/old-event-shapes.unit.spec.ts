@@ -18,8 +18,9 @@ const stream = JSON.parse(readFileSync(join(fixtures, 'user-stream-before-issue-
 };
 const foldedBefore = JSON.parse(readFileSync(join(fixtures, 'user-stream-before-issue-18.folded.json'), 'utf8')) as Record<'first' | 'placed', UserState>;
 
-/** The state before, with what this version keeps and that version did not: no kept attributes. */
-const withNoKeptAttributes = (state: UserState) => ('profile' in state ? { ...state, profile: { ...state.profile, attributes: {} } } : state);
+/** The state before, with what this version keeps and that version did not: no kept attributes, and not knowing whether its display name was derived. */
+const withNoKeptAttributes = (state: UserState) =>
+  'profile' in state ? { ...state, profile: { ...state.profile, attributes: {} }, displayNameDerived: null } : state;
 
 describe('a user stream written before issue 18 (UserCreated v1 and v2)', () => {
   it.each([

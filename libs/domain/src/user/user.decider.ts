@@ -5,7 +5,7 @@ import { attributeChanges, refuseUnstorableAttributes, UserAttributes, withAttri
 import { DomainRefused } from '../domain-refused';
 import { boundedNames } from '../event-metadata';
 import { noMappingMatched } from '../provisioning/placement';
-import { displayNameToKeep } from './required-attributes';
+import { displayNameToKeep, isMissing } from './required-attributes';
 
 /** What the IdP says a user is; the decider turns the difference into events. */
 export interface UserProfile {
@@ -28,6 +28,12 @@ interface UserIdentity {
   readonly provisionedBy: ProvisionedBy;
   readonly placement: UserPlacement | null;
   readonly legalHold: boolean;
+  /**
+   * Rule L1: whether the display name was derived from name rather than sent,
+   * so that a PATCH of the name moves it only then; null where the events are
+   * older than the flag.
+   */
+  readonly displayNameDerived: boolean | null;
 }
 
 export type UserState =
@@ -101,14 +107,22 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       const profile = validProfile(command.data.profile);
       const created: UserEvent = {
         type: 'UserCreated',
-        data: { userId, tenantId, ...profile, provisionedBy: 'idp', placement, idpAttributes: withoutPassword(idpAttributes) },
+        data: {
+          userId,
+          tenantId,
+          ...profile,
+          provisionedBy: 'idp',
+          placement,
+          idpAttributes: withoutPassword(idpAttributes),
+          displayNameDerived: isMissing(command.data.profile.displayName),
+        },
       };
       // A user pushed inactive is kept but preserved from the start (rule L4).
       return active ? [created] : [created, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
     }
     case 'UpdateUserFromIdp': {
       const user = visibleToIdp(state);
-      const changes = [...profileChanges(user.profile, validProfile(command.data.profile, user.profile)), ...statusChange(user, command.data.active)];
+      const changes = [...profileChanges(user.profile, validProfile(command.data.profile, user.profile), isMissing(command.data.profile.displayName)), ...statusChange(user, command.data.active)];
       // Rule A4: a request whose only content is ignored leaves its trace; a password alone is ignored by design (L11).
       const ignored = boundedNames((command.data.ignoredAttributes ?? []).filter((name) => name.toLowerCase() !== 'password'));
       return changes.length === 0 && ignored.length > 0 ? [{ type: 'UserAttributesIgnored', data: { names: ignored } }] : changes;
@@ -123,7 +137,18 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       if (state.status !== 'Initial') throw new DomainRefused('UserAlreadyExists', 'user already exists');
       const { userId, tenantId } = command.data;
       return [
-        { type: 'UserCreated', data: { userId, tenantId, ...validProfile(command.data.profile), provisionedBy: 'admin', placement: null, idpAttributes: {} } },
+        {
+          type: 'UserCreated',
+          data: {
+            userId,
+            tenantId,
+            ...validProfile(command.data.profile),
+            provisionedBy: 'admin',
+            placement: null,
+            idpAttributes: {},
+            displayNameDerived: isMissing(command.data.profile.displayName),
+          },
+        },
       ];
     }
     case 'PreserveUserByAdmin': {
@@ -159,8 +184,8 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
 export function evolve(state: UserState, event: UserEvent): UserState {
   switch (event.type) {
     case 'UserCreated': {
-      const { userId, tenantId, provisionedBy, placement, idpAttributes: _unstored, ...profile } = event.data;
-      return { status: 'Active', userId, tenantId, profile, provisionedBy, placement, legalHold: false };
+      const { userId, tenantId, provisionedBy, placement, idpAttributes: _unstored, displayNameDerived, ...profile } = event.data;
+      return { status: 'Active', userId, tenantId, profile, provisionedBy, placement, legalHold: false, displayNameDerived: displayNameDerived ?? null };
     }
     case 'UserAdoptedByIdp':
       if (state.status === 'Initial' || state.status === 'Deleted') return state;
@@ -171,8 +196,11 @@ export function evolve(state: UserState, event: UserEvent): UserState {
     case 'UserReleasedFromLegalHold':
       if (state.status === 'Initial' || state.status === 'Deleted') return state;
       return { ...state, legalHold: false };
-    case 'UserRenamed':
-      return withProfile(state, event.data);
+    case 'UserRenamed': {
+      const { displayNameDerived, ...names } = event.data;
+      const renamed = withProfile(state, names);
+      return renamed.status === 'Active' || renamed.status === 'Preserved' ? { ...renamed, displayNameDerived: displayNameDerived ?? null } : renamed;
+    }
     case 'UserAttributesChanged':
       if (state.status === 'Initial' || state.status === 'Deleted') return state;
       return { ...state, profile: { ...state.profile, attributes: withAttributeChanges(state.profile.attributes, event.data.changes) } };
@@ -189,8 +217,8 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       return { ...state, status: 'Preserved', preservedBy: event.data.by, deletedInIdp: false };
     case 'UserReactivated': {
       if (state.status === 'Initial' || state.status === 'Deleted') return state;
-      const { userId, tenantId, profile, provisionedBy, placement, legalHold } = state;
-      return { status: 'Active', userId, tenantId, profile, provisionedBy, placement, legalHold };
+      const { userId, tenantId, profile, provisionedBy, placement, legalHold, displayNameDerived } = state;
+      return { status: 'Active', userId, tenantId, profile, provisionedBy, placement, legalHold, displayNameDerived };
     }
     case 'UserDeletedInIdp':
       if (state.status !== 'Preserved') return state;
@@ -235,7 +263,7 @@ function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: Wa
   if (state.preservedBy === 'admin') {
     throw new DomainRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
   }
-  const back: UserEvent[] = [...profileChanges(state.profile, validProfile(wanted, state.profile)), { type: 'UserReactivated', data: { by: 'idp' } }];
+  const back: UserEvent[] = [...profileChanges(state.profile, validProfile(wanted, state.profile), isMissing(wanted.displayName)), { type: 'UserReactivated', data: { by: 'idp' } }];
   return active ? back : [...back, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
 }
 
@@ -249,7 +277,7 @@ function adopt(state: KnownUser, data: Extract<UserCommand, { type: 'CreateUser'
     type: 'UserAdoptedByIdp',
     data: { placement: state.placement ? null : data.placement, idpAttributes: withoutPassword(data.idpAttributes) },
   };
-  return [adopted, ...profileChanges(state.profile, validProfile(data.profile, state.profile)), ...statusChange(state, data.active)];
+  return [adopted, ...profileChanges(state.profile, validProfile(data.profile, state.profile), isMissing(data.profile.displayName)), ...statusChange(state, data.active)];
 }
 
 /** Rule L11: a password is never stored, not even among the attributes kept for mappings. */
@@ -308,11 +336,11 @@ function refuseWhatCannotBeStored(profile: UserProfile, displayNameDerived: bool
   }
 }
 
-function profileChanges(current: UserProfile, wanted: UserProfile): UserEvent[] {
+function profileChanges(current: UserProfile, wanted: UserProfile, displayNameDerived: boolean): UserEvent[] {
   const events: UserEvent[] = [];
   if (current.displayName !== wanted.displayName || current.givenName !== wanted.givenName || current.familyName !== wanted.familyName) {
     const { displayName, givenName, familyName } = wanted;
-    events.push({ type: 'UserRenamed', data: { displayName, givenName, familyName } });
+    events.push({ type: 'UserRenamed', data: { displayName, givenName, familyName, displayNameDerived } });
   }
   if (current.userName !== wanted.userName || current.email !== wanted.email) {
     events.push({ type: 'UserEmailChanged', data: { userName: wanted.userName, email: wanted.email } });

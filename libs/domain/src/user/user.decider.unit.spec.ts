@@ -23,11 +23,11 @@ const placement: UserPlacement = {
 const idpAttributes = { department: 'Engineering', city: 'Paris' };
 const created: UserEvent = {
   type: 'UserCreated',
-  data: { userId: 'u1', tenantId: 't1', ...ada, provisionedBy: 'idp', placement, idpAttributes },
+  data: { userId: 'u1', tenantId: 't1', ...ada, provisionedBy: 'idp', placement, idpAttributes, displayNameDerived: false },
 };
 const createdByAdmin: UserEvent = {
   type: 'UserCreated',
-  data: { userId: 'u1', tenantId: 't1', ...ada, provisionedBy: 'admin', placement: null, idpAttributes: {} },
+  data: { userId: 'u1', tenantId: 't1', ...ada, provisionedBy: 'admin', placement: null, idpAttributes: {}, displayNameDerived: false },
 };
 const deactivated: UserEvent = { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } };
 const preservedByAdmin: UserEvent = { type: 'UserPreserved', data: { by: 'admin', cause: 'preserved_by_admin' } };
@@ -89,7 +89,7 @@ describe('User decider', () => {
         .when(create({ displayName: 'Ada from Entra' }))
         .then([
           { type: 'UserAdoptedByIdp', data: { placement, idpAttributes } },
-          { type: 'UserRenamed', data: { displayName: 'Ada from Entra', givenName: 'Ada', familyName: 'Lovelace' } },
+          { type: 'UserRenamed', data: { displayName: 'Ada from Entra', givenName: 'Ada', familyName: 'Lovelace', displayNameDerived: false } },
         ]);
     });
 
@@ -117,7 +117,7 @@ describe('User decider', () => {
       given(created, deactivated, deletedInIdp)
         .when(create({ displayName: 'Ada Returns' }))
         .then([
-          { type: 'UserRenamed', data: { displayName: 'Ada Returns', givenName: 'Ada', familyName: 'Lovelace' } },
+          { type: 'UserRenamed', data: { displayName: 'Ada Returns', givenName: 'Ada', familyName: 'Lovelace', displayNameDerived: false } },
           { type: 'UserReactivated', data: { by: 'idp' } },
         ]);
     });
@@ -161,7 +161,7 @@ describe('User decider', () => {
     describe('without displayName (rule L1, revised: derived from name)', () => {
       const derived = (displayName: string, name: { givenName: string | null; familyName: string | null }): UserEvent => ({
         type: 'UserCreated',
-        data: { ...created.data, displayName, ...name },
+        data: { ...created.data, displayName, ...name, displayNameDerived: true },
       });
 
       it('given no user, when created with givenName and familyName but no displayName, then the display name kept is "givenName familyName", trimmed', () => {
@@ -221,22 +221,22 @@ describe('User decider', () => {
       const renamed = update({ displayName: 'Ada King' }) as Extract<UserCommand, { type: 'UpdateUserFromIdp' }>;
       given(created)
         .when({ ...renamed, data: { ...renamed.data, ignoredAttributes: ['company'] } })
-        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'Lovelace' } }]);
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'Lovelace', displayNameDerived: false } }]);
     });
 
     it('given a user, when the display name changes, then UserRenamed', () => {
       given(created)
         .when(update({ displayName: 'Ada King' }))
-        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'Lovelace' } }]);
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: 'Ada', familyName: 'Lovelace', displayNameDerived: false } }]);
     });
 
     it('given a user, when only the given name or only the family name changes, then UserRenamed (rule A1: names follow the IdP)', () => {
       given(created)
         .when(update({ givenName: 'Augusta' }))
-        .then([{ type: 'UserRenamed', data: { displayName: 'Ada Lovelace', givenName: 'Augusta', familyName: 'Lovelace' } }]);
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada Lovelace', givenName: 'Augusta', familyName: 'Lovelace', displayNameDerived: false } }]);
       given(created)
         .when(update({ familyName: 'King' }))
-        .then([{ type: 'UserRenamed', data: { displayName: 'Ada Lovelace', givenName: 'Ada', familyName: 'King' } }]);
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada Lovelace', givenName: 'Ada', familyName: 'King', displayNameDerived: false } }]);
     });
 
     it('given a user, when only its email changes, then UserEmailChanged (rule A1: the email follows the IdP)', () => {
@@ -287,7 +287,7 @@ describe('User decider', () => {
     it('given a user, when a PUT comes without displayName (as Okta sends it), then the display name is derived from the name sent', () => {
       given(created)
         .when(update({ displayName: '', givenName: 'Another' }))
-        .then([{ type: 'UserRenamed', data: { displayName: 'Another Lovelace', givenName: 'Another', familyName: 'Lovelace' } }]);
+        .then([{ type: 'UserRenamed', data: { displayName: 'Another Lovelace', givenName: 'Another', familyName: 'Lovelace', displayNameDerived: true } }]);
     });
 
     it('given a user whose display name is its name, when a PUT without displayName repeats the name, then nothing happens', () => {
@@ -299,7 +299,7 @@ describe('User decider', () => {
     it('given a user, when an update without displayName brings only name.formatted, then that is the display name', () => {
       given(created)
         .when(update({ displayName: '', givenName: null, familyName: null, formattedName: 'Ada King' }))
-        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: null, familyName: null } }]);
+        .then([{ type: 'UserRenamed', data: { displayName: 'Ada King', givenName: null, familyName: null, displayNameDerived: true } }]);
     });
 
     it('given a user, when an update leaves neither displayName nor a usable name, then refused as an invalid user, and nothing changes', () => {
@@ -426,6 +426,8 @@ describe('User decider', () => {
         provisionedBy: 'idp',
         placement,
         legalHold: false,
+        // A rename written before the flag: whether its display name was derived is not known.
+        displayNameDerived: null,
         profile: { ...ada, displayName: 'Ada King', familyName: 'King' },
       });
     });

@@ -43,6 +43,8 @@ export interface UserCreated {
     readonly placement: UserPlacement | null;
     readonly idpAttributes: IdpAttributes;
     readonly attributes: UserAttributes;
+    /** Rule L1: the display name was derived from name, not sent; absent in events written before. */
+    readonly displayNameDerived?: boolean;
   };
 }
 
@@ -86,7 +88,13 @@ export interface UserReleasedFromLegalHold {
 /** Display name or name parts changed in the IdP (rule L3). */
 export interface UserRenamed {
   readonly type: 'UserRenamed';
-  readonly data: { readonly displayName: string; readonly givenName: string | null; readonly familyName: string | null };
+  readonly data: {
+    readonly displayName: string;
+    readonly givenName: string | null;
+    readonly familyName: string | null;
+    /** As UserCreated's; absent in events written before issue 18. */
+    readonly displayNameDerived?: boolean;
+  };
 }
 
 /** userName and with it the inSync email changed; the identity stays (rule L3). */

@@ -46,8 +46,11 @@ export function projectUserEvent(row: ScimUserRow | null, recorded: RecordedEven
   if (!row) return null;
   const next: ScimUserRow = { ...row, lastModified: at, revision: recorded.revision };
   switch (event.type) {
-    case 'UserRenamed':
-      return { ...next, ...event.data };
+    case 'UserRenamed': {
+      // Whether the display name was derived matters to the next PATCH (the stream's), not to the read model.
+      const { displayName, givenName, familyName } = event.data;
+      return { ...next, displayName, givenName, familyName };
+    }
     case 'UserAttributesIgnored':
       // Nothing of the user changed; its revision (meta.version) did.
       return next;

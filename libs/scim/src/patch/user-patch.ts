@@ -4,7 +4,7 @@ import { CORE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
 import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user-schemas';
 import type { AttributeDefinition, SchemaDefinition } from '../discovery/schema-definition';
 import { namedIn } from '../attributes/kept-attributes';
-import { isObject, readScimUser, ScimUserInput, ScimUserResource, withDerivedEmailsKept } from '../user-resource';
+import { displayNameDerivedIn, isObject, readScimUser, ScimUserInput, ScimUserResource, withDerivedEmailsKept } from '../user-resource';
 import { derivedDisplayName, sameValue, type UserAttributeValue } from '@scim-ledger/domain';
 import { resolvePatchPath } from './patch-path';
 
@@ -56,7 +56,10 @@ function withDisplayNameFollowingName(current: ScimUserResource, operations: rea
     formattedName: text(currentName.formatted),
   });
   const after = derivedDisplayName(wanted.profile);
-  if (before === null || after === null || current.displayName !== before) return wanted;
+  // Whether the display name was derived is what the user's events say; for a user whose events are older than that, a
+  // display name equal to what its name gives is taken as derived.
+  const derived = displayNameDerivedIn(current) ?? current.displayName === before;
+  if (before === null || after === null || !derived) return wanted;
   return { ...wanted, profile: { ...wanted.profile, displayName: after } };
 }
 

@@ -56,5 +56,6 @@ export function viewAfter(loaded: LoadedUser, events: readonly UserEvent[], revi
     created: loaded.created ?? now,
     lastModified: events.length > 0 ? now : (loaded.lastModified ?? now),
     revision,
+    displayNameDerived: state.displayNameDerived,
   };
 }
