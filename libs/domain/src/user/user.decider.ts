@@ -122,7 +122,10 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     }
     case 'UpdateUserFromIdp': {
       const user = visibleToIdp(state);
-      const changes = [...profileChanges(user.profile, validProfile(command.data.profile, user.profile), isMissing(command.data.profile.displayName)), ...statusChange(user, command.data.active)];
+      const changes = [
+        ...profileChanges(user.profile, validProfile(command.data.profile, user.profile), isMissing(command.data.profile.displayName)),
+        ...statusChange(user, command.data.active),
+      ];
       // Rule A4: a request whose only content is ignored leaves its trace; a password alone is ignored by design (L11).
       const ignored = boundedNames((command.data.ignoredAttributes ?? []).filter((name) => name.toLowerCase() !== 'password'));
       return changes.length === 0 && ignored.length > 0 ? [{ type: 'UserAttributesIgnored', data: { names: ignored } }] : changes;
@@ -263,7 +266,10 @@ function reassign(state: Extract<UserState, { status: 'Preserved' }>, wanted: Wa
   if (state.preservedBy === 'admin') {
     throw new DomainRefused('ReactivationForbidden', 'user was preserved by an administrator and cannot be reactivated from the IdP');
   }
-  const back: UserEvent[] = [...profileChanges(state.profile, validProfile(wanted, state.profile), isMissing(wanted.displayName)), { type: 'UserReactivated', data: { by: 'idp' } }];
+  const back: UserEvent[] = [
+    ...profileChanges(state.profile, validProfile(wanted, state.profile), isMissing(wanted.displayName)),
+    { type: 'UserReactivated', data: { by: 'idp' } },
+  ];
   return active ? back : [...back, { type: 'UserPreserved', data: { by: 'idp', cause: 'deactivated' } }];
 }
 
@@ -277,7 +283,11 @@ function adopt(state: KnownUser, data: Extract<UserCommand, { type: 'CreateUser'
     type: 'UserAdoptedByIdp',
     data: { placement: state.placement ? null : data.placement, idpAttributes: withoutPassword(data.idpAttributes) },
   };
-  return [adopted, ...profileChanges(state.profile, validProfile(data.profile, state.profile), isMissing(data.profile.displayName)), ...statusChange(state, data.active)];
+  return [
+    adopted,
+    ...profileChanges(state.profile, validProfile(data.profile, state.profile), isMissing(data.profile.displayName)),
+    ...statusChange(state, data.active),
+  ];
 }
 
 /** Rule L11: a password is never stored, not even among the attributes kept for mappings. */
