@@ -11,6 +11,7 @@ import {
   expectStatus,
   expectUserResponse,
   filterQuery,
+  oktaReferencePut,
   oktaClient,
 } from './support/idp-requests';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
@@ -539,16 +540,7 @@ describe(`Request samples of the Entra ID and Okta docs, read back, on ${E2E_DAT
     });
 
     /** "Update the User": the PUT body Okta sends, with this user's id and userName. */
-    const putBody = (id: string, userName: string): ScimObject => ({
-      schemas: [CORE_USER_SCHEMA],
-      id,
-      userName,
-      name: { givenName: 'Another', middleName: 'Excited', familyName: 'User' },
-      emails: [{ primary: true, value: userName, type: 'work', display: userName }],
-      active: true,
-      groups: [],
-      meta: { resourceType: 'User' },
-    });
+    const putBody = (id: string, userName: string): ScimObject => oktaReferencePut(id, userName);
     /**
      * A PUT replaces the user (RFC 7644 §3.5.1): what Okta reads back is the PUT body, the display name it
      * leaves out derived from the name sent (rule L1), and nothing of the create it left out (externalId, locale).

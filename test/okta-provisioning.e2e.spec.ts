@@ -9,6 +9,7 @@ import {
   expectUserResponse,
   filterQuery,
   oktaClient,
+  oktaReferencePut,
   patchOp,
 } from './support/idp-requests';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
@@ -250,16 +251,7 @@ describe(`Okta provisioning flow on ${E2E_DATABASE}`, () => {
       const { id, userName } = await givenUser('created');
 
       // [ref] the PUT exactly as the SCIM 2.0 reference shows it: name with a middleName, no displayName.
-      const response = await okta.put(`${SCIM}/Users/${id}`, {
-        schemas: [CORE_USER_SCHEMA],
-        id,
-        userName,
-        name: { givenName: 'Another', middleName: 'Excited', familyName: 'User' },
-        emails: [{ primary: true, value: userName, type: 'work', display: userName }],
-        active: true,
-        groups: [],
-        meta: { resourceType: 'User' },
-      });
+      const response = await okta.put(`${SCIM}/Users/${id}`, oktaReferencePut(id, userName));
 
       const user = expectUserResponse(response, SCIM);
       expect(user).toMatchObject({ id, userName, displayName: 'Another User', name: { givenName: 'Another', familyName: 'User' }, active: true });

@@ -75,6 +75,23 @@ export function oktaClient(t: TestApp, token: string): IdpClient {
 }
 
 /** `?filter=…` percent-encoded as a client library does, then any further parameters. */
+/**
+ * Okta's SCIM 2.0 reference, "Update the User": the PUT exactly as it shows it
+ * (name with a middleName, no displayName), for a user's id and userName.
+ */
+export function oktaReferencePut(id: string, userName: string): Record<string, unknown> {
+  return {
+    schemas: [CORE_USER_SCHEMA],
+    id,
+    userName,
+    name: { givenName: 'Another', middleName: 'Excited', familyName: 'User' },
+    emails: [{ primary: true, value: userName, type: 'work', display: userName }],
+    active: true,
+    groups: [],
+    meta: { resourceType: 'User' },
+  };
+}
+
 export function filterQuery(filter: string, extra = ''): string {
   return `?filter=${encodeURIComponent(filter)}${extra}`;
 }
