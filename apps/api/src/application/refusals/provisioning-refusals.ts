@@ -20,10 +20,10 @@ export interface RefusedAttempt {
   readonly userId: string | null;
 }
 
-/** Why (the domain's reason) and what the IdP was answered: chosen at the HTTP edge. */
 /** What a refusal keeps of its answer's detail. */
 export const MAX_REFUSAL_DETAIL = 2_000;
 
+/** Why (the domain's reason) and what the IdP was answered: chosen at the HTTP edge. */
 export type AnsweredRefusal = Pick<ProvisioningRefused['data'], 'reason' | 'status' | 'scimType' | 'detail'>;
 
 /**
