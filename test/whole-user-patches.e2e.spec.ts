@@ -123,6 +123,8 @@ describe(`PATCHes of the whole User, on ${E2E_DATABASE}`, () => {
     });
     expect(created.body.displayName).toBe('Ada Lovelace');
     expect((await patched(created.body.id, [{ op: 'replace', path: 'name.givenName', value: 'Augusta' }])).displayName).toBe('Augusta Lovelace');
+    // Still derived after following the name once.
+    expect((await patched(created.body.id, [{ op: 'replace', path: 'name.familyName', value: 'King' }])).displayName).toBe('Augusta King');
   });
 
   it('given a user whose display name is its own, when a PATCH changes only name.givenName, then the display name stays', async () => {

@@ -60,7 +60,9 @@ function withDisplayNameFollowingName(current: ScimUserResource, operations: rea
   // display name equal to what its name gives is taken as derived.
   const derived = displayNameDerivedIn(current) ?? current.displayName === before;
   if (before === null || after === null || !derived) return wanted;
-  return { ...wanted, profile: { ...wanted.profile, displayName: after } };
+  if (after === current.displayName) return wanted;
+  // Absent, so that the domain derives it (rule L1) and keeps it marked derived for the next PATCH.
+  return { ...wanted, profile: { ...wanted.profile, displayName: '' } };
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
