@@ -13,5 +13,8 @@ export function mutationRun(name, { mutate, timeoutMS }) {
     concurrency: 2,
     timeoutMS,
     ignoreStatic: true,
+    // A re-run after new tests re-tests only the mutants those tests reach: a whole handlers' run takes over an hour.
+    incremental: true,
+    incrementalFile: `reports/mutation/${name}-incremental.json`,
   };
 }
