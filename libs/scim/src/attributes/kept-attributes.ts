@@ -1,5 +1,5 @@
 import type { UserAttributes, UserAttributeValue } from '@scim-ledger/domain';
-import { AttributeDefinition, SchemaDefinition } from '../discovery/schema-definition';
+import { AttributeDefinition, namedIn, SchemaDefinition } from '../discovery/schema-definition';
 import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user-schemas';
 import { ScimError } from '../scim-error';
 import { isStorableText } from '../storable-text';
@@ -170,11 +170,6 @@ function firstOfEachName(object: Record<string, unknown>): [string, unknown][] {
     }
     return false;
   });
-}
-
-export function namedIn(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
-  const wanted = name.toLowerCase();
-  return attributes.find((attribute) => attribute.name.toLowerCase() === wanted);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

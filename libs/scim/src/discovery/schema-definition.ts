@@ -94,3 +94,9 @@ export function complexAttribute(
 ): AttributeDefinition {
   return attribute(name, 'complex', description, { ...characteristics, subAttributes });
 }
+
+/** The attribute of that name among these, compared case-insensitively (RFC 7643 §2.1). */
+export function namedIn(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
+  const wanted = name.toLowerCase();
+  return attributes.find((attribute) => attribute.name.toLowerCase() === wanted);
+}

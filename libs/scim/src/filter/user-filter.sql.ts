@@ -235,7 +235,7 @@ function decodeCompValue(value: string): string {
 
 type ValueType = 'string' | 'boolean' | 'dateTime';
 /** The schema's columns, and the projection's folded copy of userName beside it. */
-type FilterColumn = UserColumn | 'userNameLower' | 'email';
+type FilterColumn = UserColumn | 'userNameLower';
 
 interface ColumnAttribute {
   readonly kind: 'column';

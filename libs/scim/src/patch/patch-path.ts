@@ -1,5 +1,5 @@
 import { parse, type Filter } from 'scim2-parse-filter';
-import { AttributeDefinition, SchemaDefinition } from '../discovery/schema-definition';
+import { AttributeDefinition, namedIn, SchemaDefinition } from '../discovery/schema-definition';
 import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user-schemas';
 import { quoteBareValues } from '../filter/bare-values';
 import { ScimError } from '../scim-error';
@@ -94,11 +94,6 @@ function unqualified(name: string): { schema: SchemaDefinition; attribute: Attri
 function inSchema(schema: SchemaDefinition, name: string): { schema: SchemaDefinition; attribute: AttributeDefinition } | undefined {
   const attribute = namedIn(schema.attributes, name);
   return attribute && { schema, attribute };
-}
-
-function namedIn(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
-  const wanted = name.toLowerCase();
-  return attributes.find((attribute) => attribute.name.toLowerCase() === wanted);
 }
 
 /** The attribute names a value filter compares are sub-attributes of the multi-valued attribute it filters. */

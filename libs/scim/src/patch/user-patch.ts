@@ -2,8 +2,7 @@ import { scimPatch, ScimPatchOperation, ScimError as PatchLibraryError } from 's
 import { ScimError, ScimType } from '../scim-error';
 import { CORE_USER_SCHEMA, PATCH_OP_SCHEMA } from '../scim-schemas';
 import { CORE_USER_SCHEMA_DEFINITION, RESOURCE_SCHEMAS } from '../discovery/user-schemas';
-import type { AttributeDefinition, SchemaDefinition } from '../discovery/schema-definition';
-import { namedIn } from '../attributes/kept-attributes';
+import { type AttributeDefinition, namedIn, type SchemaDefinition } from '../discovery/schema-definition';
 import { displayNameDerivedIn, isObject, readScimUser, ScimUserInput, ScimUserResource, withDerivedEmailsKept } from '../user-resource';
 import { derivedDisplayName, sameValue, type UserAttributeValue } from '@scim-ledger/domain';
 import { resolvePatchPath } from './patch-path';
@@ -174,6 +173,10 @@ function patchOperations(body: unknown): ScimPatchOperation[] {
   return normalised.map(refusePrototypeKeys);
 }
 
+function refuseLongPath(path: string): void {
+  if (path.length > MAX_PATCH_PATH_LENGTH) throw new ScimError(400, `a PATCH path may be at most ${MAX_PATCH_PATH_LENGTH} characters`, 'invalidPath');
+}
+
 function tooManyOperations(): never {
   throw new ScimError(400, `a PATCH may carry at most ${MAX_PATCH_OPERATIONS} operations, each key of a value without a path counting as one`, 'tooMany');
 }
@@ -191,9 +194,7 @@ function normaliseOperation(raw: unknown): ScimPatchOperation[] {
     throw new ScimError(400, `unknown PATCH op ${JSON.stringify(raw.op)}: use add, replace or remove`, 'invalidSyntax');
   }
   if (raw.path !== undefined && typeof raw.path !== 'string') throw new ScimError(400, 'path must be a string', 'invalidPath');
-  if (typeof raw.path === 'string' && raw.path.length > MAX_PATCH_PATH_LENGTH) {
-    throw new ScimError(400, `a PATCH path may be at most ${MAX_PATCH_PATH_LENGTH} characters`, 'invalidPath');
-  }
+  if (typeof raw.path === 'string') refuseLongPath(raw.path);
   let path = typeof raw.path === 'string' && raw.path.trim() !== '' ? raw.path.trim() : undefined;
   // Issue 18, item 4: a path names an attribute /Schemas defines (else invalidPath), never a readOnly one (else
   // mutability). A path-less value's keys are not checked: IdPs send attributes admins mapped (rule A3).
@@ -273,7 +274,7 @@ function extensionOperations(op: 'add' | 'replace', extension: SchemaDefinition,
  * (B8: it added a new email).
  */
 function definedPath(key: string): string {
-  if (key.length > MAX_PATCH_PATH_LENGTH) throw new ScimError(400, `a PATCH path may be at most ${MAX_PATCH_PATH_LENGTH} characters`, 'invalidPath');
+  refuseLongPath(key);
   try {
     return resolvePatchPath(key).canonical;
   } catch (error) {
@@ -283,15 +284,12 @@ function definedPath(key: string): string {
 }
 
 function singleValuedComplex(name: string): boolean {
-  if (RESOURCE_SCHEMAS.some((schema) => schema.id === name && schema !== CORE_USER_SCHEMA_DEFINITION)) return true;
   const definition = namedIn(CORE_USER_SCHEMA_DEFINITION.attributes, name);
   return definition?.type === 'complex' && !definition.multiValued;
 }
 
-/** A path-less value's attribute, its name and the names inside it, in the schema's spelling (RFC 7643 §2.1). */
+/** A path-less value's core attribute, its name and the names inside it, in the schema's spelling (RFC 7643 §2.1). */
 function inSchemaSpelling(key: string, value: unknown): [string, unknown] {
-  const extension = RESOURCE_SCHEMAS.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
-  if (extension) return [extension.id, namesIn(extension.attributes, value)];
   const definition = namedIn(CORE_USER_SCHEMA_DEFINITION.attributes, key);
   if (!definition) return [key, value];
   return [definition.name, definition.subAttributes ? namesIn(definition.subAttributes, value) : value];
