@@ -5,5 +5,5 @@ export * from './patch/user-patch';
 export * from './filter/user-filter.sql';
 export * from './discovery';
 export * from './attributes/attribute-projection';
-export { attributesNotKeptIn } from './attributes/kept-attributes';
+export { keptAttributesIfReadable, type KeptAttributesAsSent } from './attributes/kept-attributes';
 export * from './storable-text';

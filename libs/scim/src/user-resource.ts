@@ -11,7 +11,7 @@ import {
 import { ScimError } from './scim-error';
 import { isStorableText } from './storable-text';
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './scim-schemas';
-import { readKeptAttributes } from './attributes/kept-attributes';
+import { type KeptAttributesAsSent, readKeptAttributes } from './attributes/kept-attributes';
 
 /** What the HTTP layer knows of a user, from the read model or from its stream. */
 export interface ScimUserView {
@@ -111,7 +111,7 @@ export interface ScimUserInput {
  * defines, the Druva extension's own and a password are not kept and are
  * named in notKept (rules A3, A4, L11); read-only ones (id, meta, groups) are ignored.
  */
-export function readScimUser(body: unknown): ScimUserInput {
+export function readScimUser(body: unknown, keptAsRead?: KeptAttributesAsSent): ScimUserInput {
   if (!isObject(body)) throw new ScimError(400, 'the request body must be a SCIM User object', 'invalidSyntax');
   const attributes = lowerKeys(body);
   const schemas = attributes.schemas;
@@ -123,7 +123,8 @@ export function readScimUser(body: unknown): ScimUserInput {
   if (userName === null || isMissing(userName)) throw new ScimError(400, requiredDetail('userName'), 'invalidValue');
   const name = attributes.name === undefined || attributes.name === null ? {} : lowerKeys(objectAttribute(attributes.name, 'name'));
   const druva = extension(body, DRUVA_USER_SCHEMA);
-  const { attributes: kept, notKept } = readKeptAttributes(body);
+  // Read once: a handler that read the kept attributes first (to trace them, rule A4) hands them on.
+  const { attributes: kept, notKept } = keptAsRead ?? readKeptAttributes(body);
   return {
     profile: {
       userName,

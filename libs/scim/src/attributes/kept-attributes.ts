@@ -49,16 +49,17 @@ export function readKeptAttributes(body: Record<string, unknown>): KeptAttribute
 }
 
 /**
- * What a POST or PUT body sends that is not kept, also when the body is
- * refused for something else (rule A4: the refusal names them too); a body
- * whose attributes cannot be read names none, its refusal says why.
+ * A POST or PUT body's kept attributes read once, before the body's other
+ * checks, so that a refusal names what was not kept too (rule A4) and the
+ * read itself is handed on to readScimUser; null for a body whose attributes
+ * cannot be read (readScimUser then refuses it saying why).
  */
-export function attributesNotKeptIn(body: unknown): readonly string[] {
-  if (!isPlainObject(body)) return [];
+export function keptAttributesIfReadable(body: unknown): KeptAttributesAsSent | null {
+  if (!isPlainObject(body)) return null;
   try {
-    return readKeptAttributes(body).notKept;
+    return readKeptAttributes(body);
   } catch {
-    return [];
+    return null;
   }
 }
 

@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CommandMetadata, firstCharacters, RequiredAttributes, refuseUnmappableUser, TEXT_WIDTH } from '@scim-ledger/domain';
-import { attributesNotKeptIn, idpAttributesOf, readScimUser, requiredAttributesAsSent, ScimUserView } from '@scim-ledger/scim';
+import { idpAttributesOf, keptAttributesIfReadable, KeptAttributesAsSent, readScimUser, requiredAttributesAsSent, ScimUserView } from '@scim-ledger/scim';
 import { NewUser, UserCreation } from '../../application/provisioning/user-creation';
 import { viewAfter } from '../../application/users/user-streams';
 import { RequestContext } from '../../http/request-context';
@@ -24,12 +24,13 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
 
   async execute({ body, context }: CreateScimUser): Promise<ScimUserView> {
     const metadata = this.write.metadata(context);
-    noteIgnored(metadata, attributesNotKeptIn(body));
+    const kept = keptAttributesIfReadable(body);
+    noteIgnored(metadata, kept?.notKept ?? []);
     const required = requiredAttributesAsSent(body);
     // The refusal is filed under the userName sent, cut to what the audit trail holds.
     const userName = required.userName === null ? null : firstCharacters(required.userName, TEXT_WIDTH.userAttribute);
     return this.write.recorded(metadata, { operation: 'create', userName, userId: null }, async () => {
-      const created = await this.creation.create(newUserFrom(body, required, metadata), metadata);
+      const created = await this.creation.create(newUserFrom(body, required, kept, metadata), metadata);
       return viewAfter(created.loaded, created.events, created.revision, metadata.now);
     });
   }
@@ -41,8 +42,8 @@ export class CreateScimUserHandler implements ICommandHandler<CreateScimUser, Sc
  * before the body is read as a SCIM User, whose own refusals of its shape
  * would say less. The display name kept is the user decider's (rule L1).
  */
-function newUserFrom(body: unknown, required: RequiredAttributes, metadata: CommandMetadata): NewUser {
+function newUserFrom(body: unknown, required: RequiredAttributes, kept: KeptAttributesAsSent | null, metadata: CommandMetadata): NewUser {
   refuseUnmappableUser(required);
-  const { profile, active } = tracedIn(metadata, readScimUser(body));
+  const { profile, active } = tracedIn(metadata, readScimUser(body, kept ?? undefined));
   return { by: 'idp', profile, active, idpAttributes: idpAttributesOf(body) };
 }

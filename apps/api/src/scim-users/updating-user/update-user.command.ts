@@ -1,7 +1,8 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
   applyUserPatch,
-  attributesNotKeptIn,
+  keptAttributesIfReadable,
+  KeptAttributesAsSent,
   readScimUser,
   ScimUserInput,
   ScimUserResource,
@@ -36,12 +37,13 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
 
   execute({ userId, change, ifMatch, context }: UpdateScimUser): Promise<ScimUserView> {
     const metadata = this.write.metadata(context);
-    if (change.kind === 'replace') noteIgnored(metadata, attributesNotKeptIn(change.body));
+    const kept = change.kind === 'replace' ? keptAttributesIfReadable(change.body) : null;
+    noteIgnored(metadata, kept?.notKept ?? []);
     return this.write.recorded(metadata, { operation: change.kind, userName: null, userId }, async () => {
       const decided = await this.updates.update(
         userId,
         // PATCH applies to the state just loaded, on every attempt.
-        (loaded) => tracedIn(metadata, wanted(change, toScimUser(viewAfter(loaded, [], loaded.revision as number, metadata.now), ''))),
+        (loaded) => tracedIn(metadata, wanted(change, toScimUser(viewAfter(loaded, [], loaded.revision as number, metadata.now), ''), kept)),
         this.existing.guard(ifMatch, metadata),
         metadata,
       );
@@ -50,6 +52,6 @@ export class UpdateScimUserHandler implements ICommandHandler<UpdateScimUser, Sc
   }
 }
 
-function wanted(change: UpdateScimUser['change'], current: ScimUserResource): ScimUserInput {
-  return change.kind === 'replace' ? withDerivedEmailsKept(current, readScimUser(change.body)) : applyUserPatch(current, change.body);
+function wanted(change: UpdateScimUser['change'], current: ScimUserResource, kept: KeptAttributesAsSent | null): ScimUserInput {
+  return change.kind === 'replace' ? withDerivedEmailsKept(current, readScimUser(change.body, kept ?? undefined)) : applyUserPatch(current, change.body);
 }
