@@ -2,6 +2,7 @@ import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { PassportModule } from '@nestjs/passport';
 import { LoggerModule } from 'nestjs-pino';
+import { standardOutput } from './standard-output';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, openEventStore, PERSONAL_DATA_SHREDDER, sqliteWriteLock } from '@scim-ledger/event-store';
@@ -73,7 +74,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         PassportModule,
         LoggerModule.forRoot({
-          pinoHttp: withDestination(overrides.logDestination, {
+          pinoHttp: withDestination(overrides.logDestination ?? standardOutput(), {
             level: config.logLevel,
             // Fastify already assigned the request id (X-Request-Id or a new UUID).
             genReqId: (request) => (request as unknown as { id: string }).id,
@@ -178,6 +179,6 @@ function logsRequests(level: string): boolean {
   return ['info', 'debug', 'trace'].includes(level);
 }
 
-function withDestination<T>(destination: { write(line: string): void } | undefined, options: T): T | [T, { write(line: string): void }] {
-  return destination ? [options, destination] : options;
+function withDestination<T>(destination: { write(line: string): void }, options: T): [T, { write(line: string): void }] {
+  return [options, destination];
 }
