@@ -31,6 +31,7 @@ const ADMIN_BODIES: Record<string, unknown> = {
   'POST /admin/v1/projection-failures/retry': {},
   'POST /admin/v1/tenants/:tenantId/api-credentials': { name: 'stolen' },
   'POST /admin/v1/tenants/:tenantId/api-credentials/:credentialId/revoke': {},
+  'POST /admin/v1/tenants/:tenantId/recovery-credentials': { reason: 'letting myself in' },
   'POST /admin/v1/tenants/:tenantId/storages': { id: 'x', name: 'x', region: 'x' },
   'PUT /admin/v1/tenants/:tenantId/storages/:storageId/health': { health: 'unhealthy' },
   'POST /admin/v1/tenants/:tenantId/profiles': { id: 'x', name: 'x', maxUsers: 0, storageIds: ['eu'] },

@@ -142,6 +142,8 @@ export class TenantsController {
       "Issue a recovery API credential into a tenant (operator), saying why: for a tenant that lost its secret or an imported support case. The secret is shown once; the tenant's audit trail shows who issued it and why",
   })
   async recover(@Param('tenantId') tenantId: string, @Body() body: RecoveryCredentialBody, @Call() call: AdminCall) {
+    // Another tenant's id answers 404 like an unknown one; a tenant may not let itself in.
+    if (call.principal.kind !== 'operator') requireTenant(call.principal, tenantId);
     requireOperator(call.principal);
     return this.issueCredential(tenantId, 'recovery', call, body.reason);
   }
