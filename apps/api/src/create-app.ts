@@ -15,7 +15,7 @@ import { parseJsonBodies } from './http/json-body';
 import { limitFailedAuthentications, limitRequestRates } from './http/rate-limit';
 import { addSecurityHeaders } from './http/security-headers';
 import { answerOrigins } from './http/public-origin';
-import { isAdminUrl, isScimUserListUrl, ROUTER_OPTIONS } from './http/api-paths';
+import { isScimUrl, isScimUserListUrl, ROUTER_OPTIONS } from './http/api-paths';
 
 /** A route as Fastify registered it: the security tests walk every one, so a new route cannot be forgotten. */
 export interface RegisteredRoute {
@@ -79,10 +79,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       delete request.headers['content-type'];
     }
   });
-  // Every SCIM answer is a SCIM message, so it says so (RFC 7644 §8.1); the admin API and its OpenAPI document answer plain JSON.
+  // Every SCIM answer is a SCIM message, so it says so (RFC 7644 §8.1); the admin API, its OpenAPI document, the probes
+  // and the rest answer plain JSON.
   fastify.addHook('onSend', async (request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json') && !isAdminUrl(request.url)) void reply.header('content-type', SCIM_CONTENT_TYPE);
+    if (typeof type === 'string' && type.startsWith('application/json') && isScimUrl(request.url)) void reply.header('content-type', SCIM_CONTENT_TYPE);
     return payload;
   });
   // The admin API's OpenAPI document, generated from the controllers and DTOs.

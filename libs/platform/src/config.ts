@@ -234,6 +234,17 @@ class Environment {
   @Max(64)
   SQLITE_READ_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 
+  /**
+   * GET /health/ready answers 503 once the oldest event the read model does not hold yet is older than this
+   * (issue 20, item 1): the api then serves reads staler than an IdP expects. 0: the projector's lag is not checked.
+   */
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  READY_MAX_PROJECTOR_LAG_MS = 30_000;
+
   /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
   @IsOptional()
   @IsIn(['0', '1'])
@@ -286,6 +297,8 @@ export interface AppConfig {
   readonly queryTimeoutMs: number;
   /** Worker threads answering expensive reads on a SQLite read model file; 0: the main thread. */
   readonly sqliteReadWorkers: number;
+  /** What GET /health/ready checks beyond the databases answering (issue 20, item 1). */
+  readonly readiness: { readonly maxProjectorLagMs: number };
 }
 
 export interface ExpensiveReadsConfig {
@@ -359,6 +372,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     queryTimeoutMs: parsed.SCIM_QUERY_TIMEOUT_MS,
     sqliteReadWorkers: parsed.SQLITE_READ_WORKERS,
+    readiness: { maxProjectorLagMs: parsed.READY_MAX_PROJECTOR_LAG_MS },
   };
 }
 
