@@ -54,6 +54,7 @@ import { UserCreation } from './application/provisioning/user-creation';
 import { ProfileSeatsService } from './application/profile-seats/profile-seats.service';
 import { ProvisioningRefusals } from './application/refusals/provisioning-refusals';
 import { HealthController } from './operations/probes/health.controller';
+import { MetricsController } from './operations/metrics/metrics.controller';
 import { Readiness } from './operations/probes/readiness';
 import { ProjectorLag } from './operations/projector-lag';
 import { ReadModelHealthReadModel } from './application/reading/read-model-health.read-model';
@@ -113,6 +114,7 @@ export class AppModule {
         AuditController,
         ProjectionFailuresController,
         HealthController,
+        MetricsController,
         ...(config.benchNoopRoute ? [BenchNoopController] : []),
       ],
       providers: [

@@ -14,6 +14,7 @@ import { frameworkError } from './http/framework-errors';
 import { parseJsonBodies } from './http/json-body';
 import { limitFailedAuthentications, limitRequestRates } from './http/rate-limit';
 import { addSecurityHeaders } from './http/security-headers';
+import { measureRequests } from './http/http-metrics';
 import { answerOrigins } from './http/public-origin';
 import { isScimUrl, isScimUserListUrl, ROUTER_OPTIONS } from './http/api-paths';
 
@@ -61,6 +62,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   fastify.removeContentTypeParser('text/plain');
   // RFC 7644 §3.1: clients may send application/scim+json; both JSON types are parsed with a nesting bound.
   parseJsonBodies(fastify, config.maxBodyBytes);
+  measureRequests(fastify);
   limitFailedAuthentications(fastify, config);
   await limitRequestRates(fastify, config);
   addSecurityHeaders(fastify);

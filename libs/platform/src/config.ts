@@ -245,6 +245,12 @@ class Environment {
   @Max(86_400_000)
   READY_MAX_PROJECTOR_LAG_MS = 30_000;
 
+  /** Bearer token Prometheus sends to GET /metrics (issue 20, item 2); unset, the route is open (keep it off the internet). */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
   /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
   @IsOptional()
   @IsIn(['0', '1'])
@@ -299,6 +305,8 @@ export interface AppConfig {
   readonly sqliteReadWorkers: number;
   /** What GET /health/ready checks beyond the databases answering (issue 20, item 1). */
   readonly readiness: { readonly maxProjectorLagMs: number };
+  /** GET /metrics answers only with this bearer token; undefined: to anyone. */
+  readonly metricsToken: string | undefined;
 }
 
 export interface ExpensiveReadsConfig {
@@ -373,6 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queryTimeoutMs: parsed.SCIM_QUERY_TIMEOUT_MS,
     sqliteReadWorkers: parsed.SQLITE_READ_WORKERS,
     readiness: { maxProjectorLagMs: parsed.READY_MAX_PROJECTOR_LAG_MS },
+    metricsToken: parsed.METRICS_TOKEN,
   };
 }
 
