@@ -41,6 +41,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     genReqId: (request: IncomingMessage) => requestId(request.headers['x-request-id']),
     frameworkErrors: frameworkError as never,
     clientErrorHandler: answerClientError,
+    // Behind a TLS-terminating proxy (issue 20, item 4): request.ip is then the client's, for the rate limits, the
+    // failed-authentication limit and the audit trail; request.protocol follows X-Forwarded-Proto.
+    trustProxy: typeof config.trustProxy === 'object' ? [...config.trustProxy] : config.trustProxy,
     // IdPs and their tools send `/users`, `/Users/?filter=…` (issue 18, item 5).
     routerOptions: ROUTER_OPTIONS,
   });
