@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { PassportModule } from '@nestjs/passport';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { standardOutput } from './standard-output';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, openEventStore, PERSONAL_DATA_SHREDDER, sqliteWriteLock } from '@scim-ledger/event-store';
@@ -81,7 +82,7 @@ export class AppModule {
         PassportModule,
         TerminusModule.forRoot(),
         LoggerModule.forRoot({
-          pinoHttp: withDestination(overrides.logDestination, {
+          pinoHttp: withDestination(overrides.logDestination ?? standardOutput(), {
             level: config.logLevel,
             // A line per probe and per scrape would drown the requests that matter (issue 20, items 1 and 2).
             // The middleware layer (middie) may have cut the URL to what its mount left over; originalUrl is what was sent.
@@ -198,6 +199,6 @@ function logsRequests(level: string): boolean {
   return ['info', 'debug', 'trace'].includes(level);
 }
 
-function withDestination<T>(destination: { write(line: string): void } | undefined, options: T): T | [T, { write(line: string): void }] {
-  return destination ? [options, destination] : options;
+function withDestination<T>(destination: { write(line: string): void }, options: T): [T, { write(line: string): void }] {
+  return [options, destination];
 }

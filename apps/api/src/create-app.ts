@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@scim-ledger/platform';
 import { refuseFilterOverBudget, SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA, ScimError } from '@scim-ledger/scim';
 import { AppModule, AppOverrides } from './app.module';
+import { StartUpLinesAtDebug } from './start-up-lines';
 import { ScimExceptionFilter } from './http/scim-exception.filter';
 import { frameworkError } from './http/framework-errors';
 import { parseJsonBodies } from './http/json-body';
@@ -52,7 +53,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     // Our own JSON parser (parseJsonBodies) replaces Nest's, which would bound size but not nesting.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartUpLinesAtDebug(app.get(Logger)));
   app.useGlobalFilters(new ScimExceptionFilter());
   // @nestjs/platform-fastify ships its own copy of Fastify's types; the instance is the same.
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;

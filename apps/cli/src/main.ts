@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:f
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { personalFieldsOf, tenantStream, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
 import { openEventStore, RecordedEvent, sqliteWriteLock } from '@scim-ledger/event-store';
 import {
@@ -18,7 +18,7 @@ import {
   RebuildRefusedError,
 } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
-import { ExportedEvent, exportedEvents, importEvents } from './event-export';
+import { ExportedEvent, exportedEvents, importEvents, issueSupportCredential } from './event-export';
 import { rebuildProgressDisplay } from './rebuild-progress';
 import { complain, say, terminalLines } from './terminal-text';
 
@@ -219,8 +219,14 @@ program
       const events = (async function* () {
         for await (const line of lines) if (line.trim()) yield JSON.parse(line) as ExportedEvent;
       })();
-      const { streams, events: count } = await importEvents(eventStore, events);
+      const { streams, events: count, tenantIds } = await importEvents(eventStore, events);
       say(`${count} event(s) in ${streams} stream(s) imported; start the api to project them`);
+      for (const tenantId of tenantIds) {
+        const credential = await issueSupportCredential(eventStore, tenantId, `support case imported from ${basename(options.in)}`, new Date().toISOString());
+        if (credential) {
+          say(`admin API credential for tenant "${tenantId}" (shown once): client id ${credential.clientId}, secret ${credential.secret}`);
+        }
+      }
     } finally {
       await eventStore.close();
     }

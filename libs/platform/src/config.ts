@@ -52,6 +52,11 @@ class Environment {
 
   @IsOptional()
   @IsString()
+  @MinLength(16)
+  SCIM_BOOTSTRAP_API_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
   @MinLength(1)
   SCIM_BOOTSTRAP_TENANT = 'default';
 
@@ -287,6 +292,8 @@ export interface AppConfig {
   /** The largest page a SCIM list serves, whatever `count` asks (RFC 7644 §3.4.2.4). */
   readonly maxPageSize: number;
   readonly bootstrapToken: string | undefined;
+  /** The secret of the bootstrap tenant's admin API credential, when the operator chooses it (like the SCIM token). */
+  readonly bootstrapApiSecret: string | undefined;
   readonly bootstrapTenant: string;
   readonly publicBaseUrl: string | undefined;
   /** Lower-cased `host` or `host:port` values a request's Host header may name to be used in URLs; empty: none. */
@@ -375,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     projectorLock: { pollIntervalMs: parsed.PROJECTOR_LOCK_POLL_MS, leaseTtlMs: parsed.PROJECTOR_LEASE_TTL_MS, leaseRenewMs: leaseRenewMs(parsed) },
     maxPageSize: parsed.SCIM_MAX_PAGE_SIZE,
     bootstrapToken: parsed.SCIM_BOOTSTRAP_TOKEN,
+    bootstrapApiSecret: parsed.SCIM_BOOTSTRAP_API_SECRET,
     bootstrapTenant: parsed.SCIM_BOOTSTRAP_TENANT,
     publicBaseUrl: parsed.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     allowedHosts: parseAllowedHosts(parsed.ALLOWED_HOSTS),

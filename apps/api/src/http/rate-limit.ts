@@ -1,9 +1,8 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppConfig } from '@scim-ledger/platform';
+import { AppConfig, sha256Hex } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
 import { credentialKey, presentedCredential } from '../auth/authorization-header';
-import { sha256Hex } from '../application/tenants/secret-hash';
 import { isProbeUrl } from './api-paths';
 
 /**

@@ -1,9 +1,9 @@
 import { Controller, Get, Headers, Inject, OnModuleInit, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { collectDefaultMetrics, Gauge, register } from 'prom-client';
+import { sameHash, sha256Hex } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
 import { presentedCredential } from '../../auth/authorization-header';
-import { sameHash, sha256Hex } from '../../application/tenants/secret-hash';
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { ProjectorLag } from '../projector-lag';
 
