@@ -14,8 +14,11 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 type Credential = { clientId: string; clientSecret: string; credentialId?: string };
 const basic = (c: Credential) => `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
 
-/** Routes anyone may read: the admin API's OpenAPI document and its Swagger UI. */
-const PUBLIC_ROUTE = /^\/admin\/docs(\/|-yaml$|$)/;
+/**
+ * Routes anyone may read: the admin API's OpenAPI document and its Swagger UI, the probes (issue 20, item 1), which
+ * say whether the databases answer and nothing more, and the metrics, closed by METRICS_TOKEN when it is set (item 2).
+ */
+const PUBLIC_ROUTE = /^\/admin\/docs(\/|-yaml$|$)|^\/health\/(live|ready)$|^\/metrics$/;
 const SCIM_ROUTE = /^\/(scim\/v2|insync\/scim)\//;
 const ADMIN_ROUTE = /^\/admin\/v1\//;
 
