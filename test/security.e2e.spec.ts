@@ -476,6 +476,16 @@ describe(`logs on ${E2E_DATABASE}`, () => {
         for (const answer of answers) expect(log).toContain(String(answer.headers['x-request-id']));
         expect(log).toContain('idp-trace-0042');
         for (const value of [...personal, 'Pa55word-never-logged', 'Pa55-wrong-token-in-logs', TENANT_A_TOKEN]) expect(log).not.toContain(value);
+        // Issue 20, item 7: each request's line names the tenant it acted for; a request no credential opened names none
+        // (the wrong token, and the body that is not JSON: refused by the parser before its credential is checked).
+        const requestLines = log
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as { req?: { id: string }; res?: unknown; tenantId?: string })
+          .filter((line) => line.req !== undefined && line.res !== undefined);
+        const tenantOf = (answer: { headers: Record<string, string> }) =>
+          requestLines.find((line) => line.req!.id === answer.headers['x-request-id'])?.tenantId;
+        expect(answers.map(tenantOf)).toEqual(['tenant-a', 'tenant-a', 'tenant-a', 'tenant-a', 'tenant-a', undefined, undefined, 'tenant-a']);
       } finally {
         await t.close();
       }

@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { standardOutput } from './standard-output';
+import { requestLogTenant } from './http/request-log-tenant';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, openEventStore, PERSONAL_DATA_SHREDDER, sqliteWriteLock } from '@scim-ledger/event-store';
@@ -89,6 +90,7 @@ export class AppModule {
             autoLogging: { ignore: (request) => isQuietUrl((request as { originalUrl?: string }).originalUrl ?? request.url ?? '') },
             // Fastify already assigned the request id (X-Request-Id or a new UUID).
             genReqId: (request) => (request as unknown as { id: string }).id,
+            customProps: (request) => requestLogTenant(request),
             // No tokens and no personal data in logs: the query string can hold a userName filter.
             serializers: {
               req: (request: { id: string; method: string; url: string }) => ({

@@ -18,9 +18,8 @@ import {
   rebuildReadModel,
   RebuildRefusedError,
 } from '@scim-ledger/read-model';
-import { loadConfig } from '@scim-ledger/platform';
+import { jsonLogs, loadConfig } from '@scim-ledger/platform';
 import { ExportedEvent, exportedEvents, importEvents, issueSupportCredential } from './event-export';
-import { cliLogger } from './cli-logger';
 import { rebuildProgressDisplay } from './rebuild-progress';
 import { complain, say, terminalLines } from './terminal-text';
 
@@ -286,7 +285,7 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-Logger.overrideLogger(cliLogger(process.env.LOG_LEVEL ?? 'info'));
+Logger.overrideLogger(jsonLogs(process.env.LOG_LEVEL ?? 'info', 2));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   complain((error as Error)?.message ?? String(error));
