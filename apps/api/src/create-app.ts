@@ -104,10 +104,28 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     .setTitle('scim-ledger admin API')
     .setDescription('Tenants, SCIM tokens, API credentials, storages, profiles and SCIM mappings. Errors are RFC 9457 problem details.')
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the operator token (ADMIN_OPERATOR_TOKEN)' }, 'operator')
+    // Not a JWT (Nest's default bearerFormat): a random secret compared by its hash.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'the operator token (ADMIN_OPERATOR_TOKEN)' }, 'operator')
     .addBasicAuth({ type: 'http', scheme: 'basic', description: "a tenant's API credential: client id and secret" }, 'api-credential')
     .build();
   const document = SwaggerModule.createDocument(app, openApi);
+  // RFC 9457 §3.1: the members every admin error carries (the routes' error responses refer to it).
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...document.components?.schemas,
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status'],
+        properties: {
+          type: { type: 'string', description: 'a URI naming the problem type; about:blank when the status says it all' },
+          title: { type: 'string', description: 'the status text' },
+          status: { type: 'integer', description: 'the HTTP status' },
+          detail: { type: 'string', description: 'what went wrong with this request, and what fixes it' },
+        },
+      },
+    },
+  };
   document.paths = Object.fromEntries(Object.entries(document.paths).filter(([path]) => path.startsWith('/admin/')));
   SwaggerModule.setup('admin/docs', app, document, { jsonDocumentUrl: 'admin/docs/openapi.json' });
   app.enableShutdownHooks();
