@@ -1,14 +1,14 @@
 import { AuditEntry, AuditNarrowing, AuditReadModel } from '../../application/reading/audit.read-model';
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { Get, Param, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { UserHistories } from '../../application/users/user-history';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController, OperatorRoute, TenantRoute } from '../http/admin-controller';
+import { AdminController, TenantRoute } from '../http/admin-controller';
 import { CountParameter, MAX_START_INDEX, StartIndexParameter } from '../http/page-parameters';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { IsSearchedAddress } from '../http/searched-address';

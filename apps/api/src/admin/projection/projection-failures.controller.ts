@@ -3,7 +3,7 @@ import { ReadModelProjector } from '@scim-ledger/read-model';
 import { ProjectionFailuresReadModel } from '../../application/reading/projection-failures.read-model';
 import { requireOperator } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController, OperatorRoute, TenantRoute } from '../http/admin-controller';
+import { AdminController, OperatorRoute } from '../http/admin-controller';
 
 /**
  * The streams the projector set aside (issue 15, finding 1): the operator

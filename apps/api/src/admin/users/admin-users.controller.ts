@@ -1,6 +1,6 @@
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CommandMetadata, foldText, sanitiseUserName, simpleLowerCase, UserCommand } from '@scim-ledger/domain';
 import { UserCreation } from '../../application/provisioning/user-creation';
@@ -10,7 +10,7 @@ import { ScimUsersReadModel } from '../../application/reading/scim-users.read-mo
 import { UsersReadModel } from '../../application/reading/users.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController, OperatorRoute, TenantRoute } from '../http/admin-controller';
+import { AdminController, TenantRoute } from '../http/admin-controller';
 import { CountParameter, StartIndexParameter } from '../http/page-parameters';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { TenantCommands } from '../../application/tenants/tenant-commands';
