@@ -156,7 +156,8 @@ export function refuseFilterOverBudget(text: string): void {
   if (operators.filter((word) => !/eq/i.test(word)).length > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
 }
 
-function parseFilter(text: string): Filter {
+/** A filter's tree (RFC 7644 §3.4.2.2), within the bounds above; a malformed one is a 400 invalidFilter. Groups' filters are parsed by it too. */
+export function parseFilter(text: string): Filter {
   if (typeof text !== 'string' || !text.trim()) throw invalidFilter('the filter is empty');
   refuseFilterOverBudget(text);
   const skeleton = text.replace(QUOTED_LITERAL, '""');
@@ -216,7 +217,8 @@ function protectEscapedBackslashes(text: string): string {
   return text.replace(QUOTED_LITERAL, (literal) => literal.replace(/\\([\s\S])/g, (pair, escaped: string) => (escaped === '\\' ? '\\u005c' : pair)));
 }
 
-function decodeCompValue(value: string): string {
+/** A filter's string value as JSON decodes it (RFC 7644 §3.4.2.2). */
+export function decodeCompValue(value: string): string {
   let decoded: string;
   try {
     decoded = JSON.parse(`"${value.replace(/"/g, '\\"')}"`) as string;

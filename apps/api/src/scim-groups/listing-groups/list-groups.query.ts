@@ -1,0 +1,52 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { ScimError } from '@scim-ledger/scim';
+import { GroupPage, ScimGroupsReadModel } from '../../application/reading/scim-groups.read-model';
+import { APP_CONFIG, AppConfig } from '../../tokens';
+
+/**
+ * GET /Groups and POST /Groups/.search: filter and index pagination
+ * (startIndex/count), in creation order. The parameters arrive as query-string
+ * text or as a SearchRequest's JSON values.
+ */
+export class ListScimGroups {
+  constructor(
+    readonly tenantId: string,
+    readonly parameters: Record<string, unknown>,
+    readonly withMembers: boolean,
+  ) {}
+}
+
+@QueryHandler(ListScimGroups)
+export class ListScimGroupsHandler implements IQueryHandler<ListScimGroups, GroupPage & { startIndex: number }> {
+  constructor(
+    private readonly groups: ScimGroupsReadModel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute({ tenantId, parameters, withMembers }: ListScimGroups): Promise<GroupPage & { startIndex: number }> {
+    const filter = text(parameters.filter, 'filter');
+    if (parameters.sortBy !== undefined) throw new ScimError(400, 'groups are listed in creation order; sortBy is not supported for them', 'invalidValue');
+    if (parameters.cursor !== undefined)
+      throw new ScimError(400, 'groups are paged with startIndex and count; cursors are not supported for them', 'invalidValue');
+    // RFC 7644 §3.4.2.4: startIndex below 1 is read as 1, a negative count as 0; a page holds at most SCIM_MAX_PAGE_SIZE.
+    const count = Math.min(this.config.maxPageSize, Math.max(0, integer(parameters.count, 'count') ?? this.config.maxPageSize));
+    const startIndex = Math.max(1, integer(parameters.startIndex, 'startIndex') ?? 1);
+    const page = await this.groups.page(tenantId, { filter: filter === '' ? undefined : filter, startIndex, count, withMembers });
+    return { ...page, startIndex };
+  }
+}
+
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ScimError(400, `${name} must be given once, as a string`, name === 'filter' ? 'invalidFilter' : 'invalidValue');
+  return value;
+}
+
+function integer(value: unknown, name: string): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  const given = text(value, name);
+  if (given === undefined || given === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(given)) throw new ScimError(400, `${name} must be an integer`, 'invalidValue');
+  return Number(given);
+}
