@@ -274,6 +274,35 @@ describe(`SCIM /Groups on ${E2E_DATABASE}`, () => {
     expect((await scim.patch('/scim/v2/Groups/unknown-id').send(patchOf({ op: 'add', path: 'members', value: [] }))).status).toBe(404);
   });
 
+  describe("a user's read-only groups (RFC 7643 §4.1.2, rule G1)", () => {
+    it('given a user in two groups, when the user is read, then groups lists both as direct memberships; after a removal, one', async () => {
+      const user = await createUser();
+      const first = await createGroup([user], 'Member Of A');
+      const second = await createGroup([user], 'Member Of B');
+      const got = await scim.get(`/scim/v2/Users/${user}`);
+      expect(got.body.groups).toEqual([
+        { value: first, $ref: expect.stringMatching(new RegExp(`/scim/v2/Groups/${first}$`)), display: 'Member Of A', type: 'direct' },
+        { value: second, $ref: expect.stringMatching(new RegExp(`/scim/v2/Groups/${second}$`)), display: 'Member Of B', type: 'direct' },
+      ]);
+      const listed = await scim.get(`/scim/v2/Users?filter=${encodeURIComponent(`id eq "${user}"`)}`);
+      expect(listed.body.Resources[0].groups.map((g: { value: string }) => g.value)).toEqual([first, second]);
+      await scim.patch(`/scim/v2/Groups/${first}`).send(patchOf({ op: 'remove', path: `members[value eq "${user}"]` }));
+      expect((await scim.get(`/insync/scim/Users/${user}`)).body.groups.map((g: { value: string }) => g.value)).toEqual([second]);
+    });
+
+    it('given a user, when a PATCH changes its groups, then 400 mutability; when a PUT sends groups, they are ignored', async () => {
+      const user = await createUser();
+      const group = await createGroup([], 'Not Through Users');
+      const patched = await scim.patch(`/scim/v2/Users/${user}`).send(patchOf({ op: 'add', path: 'groups', value: [{ value: group }] }));
+      expect(patched.status).toBe(400);
+      expect(patched.body.scimType).toBe('mutability');
+      const current = (await scim.get(`/scim/v2/Users/${user}`)).body;
+      const put = await scim.put(`/scim/v2/Users/${user}`).send({ ...current, groups: [{ value: group }] });
+      expect(put.status).toBe(200);
+      expect((await scim.get(`/scim/v2/Users/${user}`)).body.groups).toBeUndefined();
+    });
+  });
+
   describe('listing', () => {
     let member: string;
     let target: string;

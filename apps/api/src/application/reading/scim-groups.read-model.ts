@@ -98,11 +98,27 @@ export class ScimGroupsReadModel {
 
   /** A user's read-only `groups` (RFC 7643 §4.1.2), from the membership rows' index on tenant and user. */
   async groupsOf(tenantId: string, userId: string): Promise<{ value: string; display: string }[]> {
-    return this.run<{ value: string; display: string }>(
-      `SELECT g.id AS value, g."displayName" AS display FROM ${this.table(ScimGroupMemberRow)} m JOIN ${this.table(ScimGroupRow)} g ON g.id = m."groupId" ` +
-        `WHERE m."tenantId" = :tenantId AND m."userId" = :userId ORDER BY g."displayNameLower" ASC, g.id ASC`,
-      { tenantId, userId },
-    );
+    return (await this.groupsOfUsers(tenantId, [userId])).get(userId) ?? [];
+  }
+
+  /** The `groups` of a page of users, in one statement per thousand users. */
+  async groupsOfUsers(tenantId: string, userIds: readonly string[]): Promise<Map<string, { value: string; display: string }[]>> {
+    const groups = new Map<string, { value: string; display: string }[]>();
+    for (let i = 0; i < userIds.length; i += IDS_PER_STATEMENT) {
+      const ids = userIds.slice(i, i + IDS_PER_STATEMENT);
+      const rows = await this.run<{ userId: string; value: string; display: string }>(
+        `SELECT m."userId" AS "userId", g.id AS value, g."displayName" AS display FROM ${this.table(ScimGroupMemberRow)} m ` +
+          `JOIN ${this.table(ScimGroupRow)} g ON g.id = m."groupId" WHERE m."tenantId" = :tenantId AND m."userId" IN (:...ids) ` +
+          `ORDER BY g."displayNameLower" ASC, g.id ASC`,
+        { tenantId, ids },
+      );
+      for (const row of rows) {
+        const list = groups.get(row.userId) ?? [];
+        list.push({ value: row.value, display: row.display });
+        groups.set(row.userId, list);
+      }
+    }
+    return groups;
   }
 
   private async membersOf(groupIds: readonly string[]): Promise<Map<string, { value: string; display: string | null }[]>> {
