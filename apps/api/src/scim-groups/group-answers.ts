@@ -66,7 +66,8 @@ export class GroupAnswers {
       id: state.groupId,
       displayName: state.displayName,
       externalId: state.externalId,
-      members: withMembers ? ids.map((value) => ({ value, display: names.get(value) ?? null })) : null,
+      // A member deleted for good since it was added has no row, so no membership row either (rule L10): not shown, as a GET would not.
+      members: withMembers ? ids.filter((value) => names.has(value)).map((value) => ({ value, display: names.get(value) ?? null })) : null,
       created: written.created,
       lastModified: written.lastModified,
       revision: written.revision,

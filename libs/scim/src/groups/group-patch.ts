@@ -1,7 +1,7 @@
 import type { MembershipChange } from '@scim-ledger/domain';
 import { PATCH_OP_SCHEMA } from '../scim-schemas';
 import { ScimError } from '../scim-error';
-import { decodeCompValue } from '../filter/user-filter.sql';
+import { isStorableText } from '../storable-text';
 import { isObject } from '../user-resource';
 import { displayNameOf, externalIdOf, groupAttributeName, memberIdsOf } from './group-resource';
 
@@ -57,10 +57,22 @@ function applyOperation(patch: { displayName?: string; externalId?: string | nul
   const member = MEMBER_VALUE_PATH.exec(path.trim());
   if (member) {
     if (op !== 'remove') throw invalidPath(`${op} of "${path}" is not supported: add or replace members through the path "members"`);
-    patch.membership.push({ op: 'remove', userIds: [decodeCompValue(member[1])] });
+    patch.membership.push({ op: 'remove', userIds: [memberIdIn(member[1], path)] });
     return;
   }
   applyToAttribute(patch, op, groupAttributeName(path.trim()), operation.value, false);
+}
+
+/** The id in `members[value eq "…"]`, a JSON string (RFC 7644 §3.4.2.2). */
+function memberIdIn(literal: string, path: string): string {
+  let id: unknown;
+  try {
+    id = JSON.parse(`"${literal}"`);
+  } catch {
+    id = null;
+  }
+  if (typeof id !== 'string' || !isStorableText(id)) throw invalidPath(`the value in "${path}" is not a valid JSON string`);
+  return id;
 }
 
 function applyToAttribute(

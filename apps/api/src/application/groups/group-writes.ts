@@ -31,7 +31,8 @@ import { ReadYourWrites } from '../event-sourcing/read-your-writes';
 import { StreamTurns } from '../event-sourcing/stream-turns';
 import { ScimGroupsReadModel } from '../reading/scim-groups.read-model';
 
-const GROUPS = streamKindOf(groupStream);
+/** A group's fold weighs in the cache by its members, as a profile's seats do by their holders. */
+const GROUPS = streamKindOf(groupStream, (state) => 1 + (state.status === 'Active' ? state.members.size / 16 : 0));
 const NAME_CLAIMS = streamKindOf(groupNameClaimStream);
 
 /** A write that lost a race decides again on the fresh streams; past this many it gives up (409). */
