@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { provisioningRefusalsStreamId } from '@scim-ledger/domain';
+import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 import { TIMEOUTS } from './support/timeouts';
 
@@ -160,6 +162,20 @@ describe(`SCIM /Groups on ${E2E_DATABASE}`, () => {
     expect(patched.body).toMatchObject({ scimType: 'invalidValue', detail: expect.stringContaining('no-such-user') });
     expect(await membersOf(id)).toEqual([member]);
     expect((await scim.get(`/scim/v2/Groups/${id}`)).headers.etag).toBe('W/"0"');
+    // Rule S2: both refusals are recorded, as the IdP was answered.
+    const refusals = await t.app.get<EventStore>(EVENT_STORE).readStream(provisioningRefusalsStreamId('tenant-a'));
+    expect(refusals.map((event) => event.data)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          operation: 'create',
+          reason: 'UnknownGroupMember',
+          status: 400,
+          scimType: 'invalidValue',
+          detail: expect.stringContaining(stranger),
+        }),
+        expect.objectContaining({ operation: 'patch', reason: 'UnknownGroupMember', status: 400, detail: expect.stringContaining('no-such-user') }),
+      ]),
+    );
   });
 
   describe("Entra ID's PATCH forms", () => {
