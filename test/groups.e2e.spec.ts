@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { provisioningRefusalsStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
+import { ProjectionFailureRow } from '@scim-ledger/read-model';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 import { TIMEOUTS } from './support/timeouts';
 
@@ -387,4 +388,8 @@ describe(`SCIM /Groups on ${E2E_DATABASE}`, () => {
     },
     TIMEOUTS.load,
   );
+
+  it('given every group request above, then the projector set no event aside (each projection read every group event)', async () => {
+    expect(await t.readModel.getRepository(ProjectionFailureRow).find()).toEqual([]);
+  });
 });
