@@ -15,6 +15,7 @@ export interface GroupNameClaimed {
   readonly data: {
     readonly tenantId: string;
     readonly groupId: string;
+    readonly claimedAt: string;
     /** The holder that no longer held the name (its create never completed, on a store that appends stream by stream). */
     readonly replacedGroupId: string | null;
   };
@@ -38,8 +39,16 @@ export function isGroupNameClaimEvent(event: { type: string }): event is GroupNa
 }
 
 export interface GroupNameClaimState {
-  readonly holder: { readonly groupId: string; readonly tenantId: string } | null;
+  readonly holder: { readonly groupId: string; readonly tenantId: string; readonly claimedAt: string } | null;
 }
+
+/**
+ * How long a claim whose group does not hold the name yet stays its writer's:
+ * on a store that appends stream by stream (EventStoreDB) the claim lands
+ * before the group's own event, and a second create in between must not take
+ * the name over (as an address's lease, rule L9).
+ */
+export const GROUP_NAME_CLAIM_LEASE_MS = 60_000;
 
 export const initialGroupNameClaim: GroupNameClaimState = { holder: null };
 
@@ -50,6 +59,7 @@ export type GroupNameClaimCommand =
         tenantId: string;
         groupId: string;
         displayName: string;
+        now: string;
         /** Fact from the holder's own stream: is that group, as it stands, named so? */
         holderHoldsIt: boolean;
       };
@@ -64,12 +74,15 @@ export function groupNameDigest(tenantId: string, nameKey: string): string {
 export function decideGroupNameClaim(command: GroupNameClaimCommand, state: GroupNameClaimState): GroupNameClaimEvent[] {
   switch (command.type) {
     case 'ClaimGroupName': {
-      const { tenantId, groupId, displayName, holderHoldsIt } = command.data;
+      const { tenantId, groupId, displayName, now, holderHoldsIt } = command.data;
       const holder = state.holder;
-      if (!holder) return [{ type: 'GroupNameClaimed', data: { tenantId, groupId, replacedGroupId: null } }];
+      if (!holder) return [{ type: 'GroupNameClaimed', data: { tenantId, groupId, claimedAt: now, replacedGroupId: null } }];
       if (holder.groupId === groupId) return [];
       if (holderHoldsIt) throw new DomainRefused('GroupNameTaken', `a group named "${displayName}" exists already`);
-      return [{ type: 'GroupNameClaimed', data: { tenantId, groupId, replacedGroupId: holder.groupId } }];
+      if (Date.parse(now) - Date.parse(holder.claimedAt) < GROUP_NAME_CLAIM_LEASE_MS) {
+        throw new DomainRefused('GroupNameTaken', `a group named "${displayName}" is being created or renamed by another request`);
+      }
+      return [{ type: 'GroupNameClaimed', data: { tenantId, groupId, claimedAt: now, replacedGroupId: holder.groupId } }];
     }
     case 'ReleaseGroupName':
       return state.holder?.groupId === command.data.groupId ? [{ type: 'GroupNameReleased', data: command.data }] : [];
@@ -83,7 +96,7 @@ export function decideGroupNameClaim(command: GroupNameClaimCommand, state: Grou
 export function evolveGroupNameClaim(state: GroupNameClaimState, event: GroupNameClaimEvent): GroupNameClaimState {
   switch (event.type) {
     case 'GroupNameClaimed':
-      return { holder: { groupId: event.data.groupId, tenantId: event.data.tenantId } };
+      return { holder: { groupId: event.data.groupId, tenantId: event.data.tenantId, claimedAt: event.data.claimedAt } };
     case 'GroupNameReleased':
       return state.holder?.groupId === event.data.groupId ? { holder: null } : state;
     default: {

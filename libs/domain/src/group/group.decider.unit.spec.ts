@@ -183,10 +183,12 @@ describe('Group decider (rule G1)', () => {
 
 describe('Group name claim (rule G1: one display name per tenant)', () => {
   const { given: givenClaim } = deciderSpec({ initialState: initialGroupNameClaim, evolve: evolveGroupNameClaim, decide: decideGroupNameClaim });
-  const claim = (groupId: string, holderHoldsIt = true) =>
-    ({ type: 'ClaimGroupName', data: { tenantId: 't1', groupId, displayName: 'Engineering', holderHoldsIt } }) as const;
-  const claimed = (groupId: string, replacedGroupId: string | null = null) =>
-    ({ type: 'GroupNameClaimed', data: { tenantId: 't1', groupId, replacedGroupId } }) as const;
+  const NOW = '2026-12-01T10:00:00.000Z';
+  const claim = (groupId: string, holderHoldsIt = true, now = NOW) =>
+    ({ type: 'ClaimGroupName', data: { tenantId: 't1', groupId, displayName: 'Engineering', now, holderHoldsIt } }) as const;
+  const claimed = (groupId: string, replacedGroupId: string | null = null, claimedAt = NOW) =>
+    ({ type: 'GroupNameClaimed', data: { tenantId: 't1', groupId, claimedAt, replacedGroupId } }) as const;
+  const LATER = '2026-12-01T10:01:00.000Z';
 
   it('given a free name, when claimed, then GroupNameClaimed', () => {
     givenClaim()
@@ -202,10 +204,14 @@ describe('Group name claim (rule G1: one display name per tenant)', () => {
     givenClaim(claimed('g1')).when(claim('g2')).thenRefused('GroupNameTaken');
   });
 
-  it('given the holder no longer has the name, when claimed, then taken over', () => {
+  it('given the holder no longer has the name and its lease is over, when claimed, then taken over', () => {
     givenClaim(claimed('g1'))
-      .when(claim('g2', false))
-      .then([claimed('g2', 'g1')]);
+      .when(claim('g2', false, LATER))
+      .then([claimed('g2', 'g1', LATER)]);
+  });
+
+  it('given a claim whose group does not hold the name yet (a create in flight, stream by stream), when claimed within its lease, then refused', () => {
+    givenClaim(claimed('g1')).when(claim('g2', false)).thenRefused('GroupNameTaken');
   });
 
   it('given the holder released it, when claimed, then GroupNameClaimed', () => {

@@ -155,7 +155,7 @@ export class GroupWrites {
    * Appends one attempt's writes; a lost race decides again (unless `retry`
    * says otherwise). Only a store that appends stream by stream (EventStoreDB)
    * can fail after a claim: the claim then names a group whose stream does not
-   * hold the name, and the next claimer takes it over.
+   * hold the name, and a claimer after its lease takes it over.
    */
   private async appendRetrying(
     attempt: () => Promise<{
@@ -209,7 +209,7 @@ export class GroupWrites {
     const loaded = await this.streams.load(streamId, NAME_CLAIMS);
     const holder = loaded.state.holder;
     const holderHoldsIt = holder !== null && holder.groupId !== groupId && (await this.holdsName(holder.groupId, tenantId, key));
-    const events = decideGroupNameClaim({ type: 'ClaimGroupName', data: { tenantId, groupId, displayName, holderHoldsIt } }, loaded.state);
+    const events = decideGroupNameClaim({ type: 'ClaimGroupName', data: { tenantId, groupId, displayName, now: metadata.now, holderHoldsIt } }, loaded.state);
     return events.length === 0 ? null : this.streams.write(streamId, NAME_CLAIMS, events, loaded.revision, metadata);
   }
 
