@@ -28,8 +28,8 @@ const NODE_MODULES_BY_BARE_NAME = [
   'vm',
 ];
 
-/** apps/api's route folders (SCIM and admin). */
-const ROUTE_FOLDERS = ['admin', 'scim-users', 'scim-groups', 'discovery', 'bench-noop'];
+/** apps/api's route folders (SCIM, admin, and the probes and metrics of operations/). */
+const ROUTE_FOLDERS = ['admin', 'scim-users', 'scim-groups', 'discovery', 'bench-noop', 'operations'];
 const API_ROUTES = [...ROUTE_FOLDERS.map((folder) => `**/${folder}/*`), '**/app.module', '**/create-app'];
 
 /** A route folder imports no other: what two routes share lives below them (application/, http/, auth/). */

@@ -87,6 +87,62 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
     TIMEOUTS.requests,
   );
 
+  it('given --version, when run, then it prints the version of package.json and exits 0', async () => {
+    const { code, stdout } = await cli('--version');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('given --json, when a user is replayed, then one JSON document: each event with its summary and changes, and the state', async () => {
+    const { code, stdout } = await cli('replay', 'user', userId, '--json');
+    expect(code).toBe(0);
+    const replayed = JSON.parse(stdout);
+    expect(replayed).toMatchObject({ kind: 'user', id: userId, replayed: 2, total: 2, state: { status: 'Active' } });
+    expect(replayed.entries.map((entry: { type: string }) => entry.type)).toEqual(['UserCreated', 'UserRenamed']);
+    expect(replayed.entries[1].changes).toContainEqual({ attribute: 'displayName', from: 'Display cli@example.com', to: 'Renamed by IdP' });
+    const tenant = JSON.parse((await cli('replay', 'tenant', 'tenant-a', '--json')).stdout);
+    expect(tenant).toMatchObject({ kind: 'tenant', id: 'tenant-a', state: { status: 'Active' } });
+    expect(JSON.stringify(tenant)).not.toContain(TENANT_A_TOKEN);
+  });
+
+  it('given --json, when verified, then one JSON document with the events folded and no difference', async () => {
+    const { code, stdout } = await cli('verify', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ events: expect.any(Number), differences: [] });
+  }, 60_000);
+
+  it(
+    'given mistakes, when run, then one line says what, without the whole help text',
+    async () => {
+      const unknown = await cli('replay', 'user', 'no-such-user');
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.stderr).toContain('no events for user no-such-user');
+      expect(unknown.stderr).not.toContain('Usage:');
+      const scratch = mkdtempSync(join(tmpdir(), 'scim-ledger-export-'));
+      try {
+        const file = join(scratch, 'taken.ndjson');
+        expect((await cli('export', '--tenant', 'tenant-a', '--out', file)).code).toBe(0);
+        const before = readFileSync(file, 'utf8');
+        const again = await cli('export', '--tenant', 'tenant-a', '--out', file);
+        expect(again.code).not.toBe(0);
+        expect(again.stderr).toContain('exists: export never overwrites a file');
+        expect(again.stderr).not.toContain('Usage:');
+        expect(readFileSync(file, 'utf8')).toBe(before);
+        // An unknown user leaves no empty file behind, so the next try is not refused as "exists".
+        const missing = join(scratch, 'missing.ndjson');
+        const unknownUser = await cli('export', '--tenant', 'tenant-a', '--user', 'no-such-user', '--out', missing);
+        expect(unknownUser.code).not.toBe(0);
+        expect(unknownUser.stderr.trim().split('\n')).toEqual(['no user no-such-user in tenant tenant-a']);
+        expect(existsSync(missing)).toBe(false);
+        const json = await cli('export', '--tenant', 'tenant-a', '--out', join(scratch, 'json.ndjson'), '--json');
+        expect(JSON.parse(json.stdout)).toEqual({ file: join(scratch, 'json.ndjson'), events: before.trim().split('\n').length });
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+    TIMEOUTS.requests,
+  );
+
   it('given a tenant, when replayed, then its configuration events show and the token only as a hash', async () => {
     const { code, stdout } = await cli('replay', 'tenant', 'tenant-a');
     expect(code).toBe(0);

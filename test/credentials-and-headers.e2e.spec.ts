@@ -1,5 +1,5 @@
 import request from 'supertest';
-import * as secretHash from '../apps/api/src/application/tenants/secret-hash';
+import * as secretHash from '../libs/platform/src/secret-hash';
 import { SCIM_ERROR_SCHEMA } from '@scim-ledger/scim';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';

@@ -14,8 +14,11 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 type Credential = { clientId: string; clientSecret: string; credentialId?: string };
 const basic = (c: Credential) => `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
 
-/** Routes anyone may read: the admin API's OpenAPI document and its Swagger UI. */
-const PUBLIC_ROUTE = /^\/admin\/docs(\/|-yaml$|$)/;
+/**
+ * Routes anyone may read: the admin API's OpenAPI document and its Swagger UI, the probes (issue 20, item 1), which
+ * say whether the databases answer and nothing more, and the metrics, closed by METRICS_TOKEN when it is set (item 2).
+ */
+const PUBLIC_ROUTE = /^\/admin\/docs(\/|-yaml$|$)|^\/health\/(live|ready)$|^\/metrics$/;
 const SCIM_ROUTE = /^\/(scim\/v2|insync\/scim)\//;
 const ADMIN_ROUTE = /^\/admin\/v1\//;
 
@@ -31,6 +34,7 @@ const ADMIN_BODIES: Record<string, unknown> = {
   'POST /admin/v1/projection-failures/retry': {},
   'POST /admin/v1/tenants/:tenantId/api-credentials': { name: 'stolen' },
   'POST /admin/v1/tenants/:tenantId/api-credentials/:credentialId/revoke': {},
+  'POST /admin/v1/tenants/:tenantId/recovery-credentials': { reason: 'letting myself in' },
   'POST /admin/v1/tenants/:tenantId/storages': { id: 'x', name: 'x', region: 'x' },
   'PUT /admin/v1/tenants/:tenantId/storages/:storageId/health': { health: 'unhealthy' },
   'POST /admin/v1/tenants/:tenantId/profiles': { id: 'x', name: 'x', maxUsers: 0, storageIds: ['eu'] },

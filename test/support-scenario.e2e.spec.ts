@@ -190,18 +190,36 @@ describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
         const file = join(scratch, 'case.ndjson');
         expect((await cli(env, 'export', '--tenant', 'case', '--out', file)).code).toBe(0);
         const laptop = { DATA_DIR: join(scratch, 'laptop'), EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite', DATABASE_URL: '' };
-        expect((await cli(laptop, 'import', '--in', file)).code).toBe(0);
+        const imported = await cli(laptop, 'import', '--in', file);
+        expect(imported.code).toBe(0);
+        // Issue 20, item 3: the engineer gets a way into the imported tenant, printed once.
+        const [, clientId, clientSecret] = /credential for tenant "case" \(shown once\): client id (\S+), secret (\S+)/.exec(imported.stdout) ?? [];
+        expect(clientId).toMatch(/^case\./);
 
         // The README's first command on a laptop: the app on the embedded default, projecting what was imported.
         copy = await startTestApp({ DATA_DIR: laptop.DATA_DIR, EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite' });
-        await waitUntilCaughtUp(copy.readModel, await auditCount(t.readModel, 'case'));
+        const original = await auditCount(t.readModel, 'case');
+        await waitUntilCaughtUp(copy.readModel, original + 1);
         const usersOf = async (ds: DataSource) => ds.getRepository(ScimUserRow).find({ where: { tenantId: 'case' }, order: { id: 'ASC' } });
         expect(await usersOf(copy.readModel)).toEqual(await usersOf(t.readModel));
         const trailOf = async (ds: DataSource) =>
           (
             await ds.getRepository(AuditEntryRow).find({ where: { tenantId: 'case' }, order: { occurredAt: 'ASC', streamId: 'ASC', streamRevision: 'ASC' } })
           ).map(({ id: _id, globalPosition: _position, ...entry }) => entry);
-        expect(await trailOf(copy.readModel)).toEqual(await trailOf(t.readModel));
+        const copied = await trailOf(copy.readModel);
+        expect(copied.slice(0, original)).toEqual(await trailOf(t.readModel));
+        // The credential's issuance is the one entry more, saying who issued it and why.
+        expect(copied.slice(original)).toEqual([
+          expect.objectContaining({
+            eventType: 'ApiCredentialIssued',
+            actorKind: 'system',
+            actorId: 'cli import',
+            data: expect.stringContaining('support case imported from case.ndjson'),
+          }),
+        ]);
+        const history = await request(copy.http).get(`/admin/v1/tenants/case/users/${users.entra}/history`).auth(clientId, clientSecret);
+        expect(history.status).toBe(200);
+        expect(history.body.entries).toHaveLength(4);
       } finally {
         await copy?.close();
         rmSync(scratch, { recursive: true, force: true });

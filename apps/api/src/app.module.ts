@@ -1,7 +1,9 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { PassportModule } from '@nestjs/passport';
+import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { standardOutput } from './standard-output';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, openEventStore, PERSONAL_DATA_SHREDDER, sqliteWriteLock } from '@scim-ledger/event-store';
@@ -60,6 +62,12 @@ import { PreservedUserAutoDelete } from './application/provisioning/preserved-us
 import { UserCreation } from './application/provisioning/user-creation';
 import { ProfileSeatsService } from './application/profile-seats/profile-seats.service';
 import { ProvisioningRefusals } from './application/refusals/provisioning-refusals';
+import { HealthController } from './operations/probes/health.controller';
+import { MetricsController } from './operations/metrics/metrics.controller';
+import { Readiness } from './operations/probes/readiness';
+import { ProjectorLag } from './operations/projector-lag';
+import { ReadModelHealthReadModel } from './application/reading/read-model-health.read-model';
+import { isMetricsUrl, isProbeUrl } from './http/api-paths';
 
 /** How often a write waiting for read-your-writes looks at an external projector's checkpoint. */
 const CHECKPOINT_POLL_MS = 5;
@@ -80,9 +88,13 @@ export class AppModule {
       imports: [
         CqrsModule.forRoot(),
         PassportModule,
+        TerminusModule.forRoot(),
         LoggerModule.forRoot({
-          pinoHttp: withDestination(overrides.logDestination, {
+          pinoHttp: withDestination(overrides.logDestination ?? standardOutput(), {
             level: config.logLevel,
+            // A line per probe and per scrape would drown the requests that matter (issue 20, items 1 and 2).
+            // The middleware layer (middie) may have cut the URL to what its mount left over; originalUrl is what was sent.
+            autoLogging: { ignore: (request) => isQuietUrl((request as { originalUrl?: string }).originalUrl ?? request.url ?? '') },
             // Fastify already assigned the request id (X-Request-Id or a new UUID).
             genReqId: (request) => (request as unknown as { id: string }).id,
             // No tokens and no personal data in logs: the query string can hold a userName filter.
@@ -110,6 +122,8 @@ export class AppModule {
         AdminUsersController,
         AuditController,
         ProjectionFailuresController,
+        HealthController,
+        MetricsController,
         ...(config.benchNoopRoute ? [BenchNoopController] : []),
       ],
       providers: [
@@ -185,15 +199,22 @@ export class AppModule {
         DeleteScimGroupHandler,
         GetScimGroupHandler,
         ListScimGroupsHandler,
+        ProjectorLag,
+        ReadModelHealthReadModel,
+        Readiness,
       ],
     };
   }
+}
+
+function isQuietUrl(url: string): boolean {
+  return isProbeUrl(url) || isMetricsUrl(url);
 }
 
 function logsRequests(level: string): boolean {
   return ['info', 'debug', 'trace'].includes(level);
 }
 
-function withDestination<T>(destination: { write(line: string): void } | undefined, options: T): T | [T, { write(line: string): void }] {
-  return destination ? [options, destination] : options;
+function withDestination<T>(destination: { write(line: string): void }, options: T): [T, { write(line: string): void }] {
+  return [options, destination];
 }

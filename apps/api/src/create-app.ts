@@ -9,13 +9,15 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@scim-ledger/platform';
 import { refuseFilterOverBudget, SCIM_CONTENT_TYPE, SCIM_ERROR_SCHEMA, ScimError } from '@scim-ledger/scim';
 import { AppModule, AppOverrides } from './app.module';
+import { StartUpLinesAtDebug } from './start-up-lines';
 import { ScimExceptionFilter } from './http/scim-exception.filter';
 import { frameworkError } from './http/framework-errors';
 import { parseJsonBodies } from './http/json-body';
 import { limitFailedAuthentications, limitRequestRates } from './http/rate-limit';
 import { addSecurityHeaders } from './http/security-headers';
+import { measureRequests } from './http/http-metrics';
 import { answerOrigins } from './http/public-origin';
-import { isAdminUrl, isScimUserListUrl, ROUTER_OPTIONS } from './http/api-paths';
+import { isScimUrl, isScimUserListUrl, ROUTER_OPTIONS } from './http/api-paths';
 
 /** A route as Fastify registered it: the security tests walk every one, so a new route cannot be forgotten. */
 export interface RegisteredRoute {
@@ -40,6 +42,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     genReqId: (request: IncomingMessage) => requestId(request.headers['x-request-id']),
     frameworkErrors: frameworkError as never,
     clientErrorHandler: answerClientError,
+    // Behind a TLS-terminating proxy (issue 20, item 4): request.ip is then the client's, for the rate limits, the
+    // failed-authentication limit and the audit trail; request.protocol follows X-Forwarded-Proto.
+    trustProxy: typeof config.trustProxy === 'object' ? [...config.trustProxy] : config.trustProxy,
     // IdPs and their tools send `/users`, `/Users/?filter=…` (issue 18, item 5).
     routerOptions: ROUTER_OPTIONS,
   });
@@ -48,7 +53,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     // Our own JSON parser (parseJsonBodies) replaces Nest's, which would bound size but not nesting.
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartUpLinesAtDebug(app.get(Logger)));
   app.useGlobalFilters(new ScimExceptionFilter());
   // @nestjs/platform-fastify ships its own copy of Fastify's types; the instance is the same.
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
@@ -61,6 +66,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   fastify.removeContentTypeParser('text/plain');
   // RFC 7644 §3.1: clients may send application/scim+json; both JSON types are parsed with a nesting bound.
   parseJsonBodies(fastify, config.maxBodyBytes);
+  measureRequests(fastify);
   limitFailedAuthentications(fastify, config);
   await limitRequestRates(fastify, config);
   addSecurityHeaders(fastify);
@@ -79,10 +85,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       delete request.headers['content-type'];
     }
   });
-  // Every SCIM answer is a SCIM message, so it says so (RFC 7644 §8.1); the admin API and its OpenAPI document answer plain JSON.
+  // Every SCIM answer is a SCIM message, so it says so (RFC 7644 §8.1); the admin API, its OpenAPI document, the probes
+  // and the rest answer plain JSON.
   fastify.addHook('onSend', async (request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json') && !isAdminUrl(request.url)) void reply.header('content-type', SCIM_CONTENT_TYPE);
+    if (typeof type === 'string' && type.startsWith('application/json') && isScimUrl(request.url)) void reply.header('content-type', SCIM_CONTENT_TYPE);
     return payload;
   });
   // The admin API's OpenAPI document, generated from the controllers and DTOs.

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { Command, InvalidArgumentError } from 'commander';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { personalFieldsOf, tenantStream, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
+import { basename, dirname, join } from 'node:path';
+import { personalFieldsOf, TenantState, tenantStream, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
 import { openEventStore, RecordedEvent, sqliteWriteLock } from '@scim-ledger/event-store';
 import {
   addressClaimDifferences,
@@ -18,7 +19,8 @@ import {
   RebuildRefusedError,
 } from '@scim-ledger/read-model';
 import { loadConfig } from '@scim-ledger/platform';
-import { ExportedEvent, exportedEvents, importEvents } from './event-export';
+import { ExportedEvent, exportedEvents, importEvents, issueSupportCredential } from './event-export';
+import { cliLogger } from './cli-logger';
 import { rebuildProgressDisplay } from './rebuild-progress';
 import { complain, say, terminalLines } from './terminal-text';
 
@@ -29,7 +31,9 @@ import { complain, say, terminalLines } from './terminal-text';
 const program = new Command()
   .name('scim-ledger')
   .description('Support tooling for scim-ledger: replay a user or a tenant, verify the read model against the events')
-  .showHelpAfterError()
+  .version(packageVersion(), '-V, --version', 'print the version of scim-ledger')
+  // A mistake is one line saying what and a pointer to the help, never the whole help text (issue 20, item 7).
+  .showHelpAfterError('(run with --help for the usage)')
   // Commander's own help and errors echo arguments: made safe like every other line (issue 15, finding 7).
   .configureOutput({
     writeOut: (text) => process.stdout.write(terminalLines(text)),
@@ -46,7 +50,8 @@ program
     if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a revision is a whole number');
     return Number(value);
   })
-  .action(async (kind: string, id: string, options: { until?: string; revision?: number }) => {
+  .option('--json', 'print one JSON document (the events, each with its summary and changes, and the state) instead of lines')
+  .action(async (kind: string, id: string, options: { until?: string; revision?: number; json?: boolean }) => {
     if (kind !== 'user' && kind !== 'tenant') program.error(`cannot replay "${kind}": use user or tenant`);
     if (options.until !== undefined && Number.isNaN(Date.parse(options.until))) program.error(`--until ${options.until} is not an ISO 8601 instant`);
     const eventStore = await openEventStore(loadConfig().eventStore, personalFieldsOf);
@@ -59,6 +64,11 @@ program
         if (options.revision !== undefined && event.revision > options.revision) return false;
         return until === null || (occurredAt !== undefined && Date.parse(occurredAt) <= until);
       });
+      if (options.json) {
+        const replayed = kind === 'user' ? userHistory(shown) : { entries: shown.map(tenantEntry), state: tenantStateAfter(shown) };
+        process.stdout.write(`${JSON.stringify({ kind, id, replayed: shown.length, total: recorded.length, ...replayed })}\n`);
+        return;
+      }
       if (kind === 'user') replayUser(shown);
       else replayTenant(shown);
       say(`${shown.length} of ${recorded.length} event(s) replayed`);
@@ -78,24 +88,43 @@ function replayUser(events: RecordedEvent[]): void {
   say(`state: ${JSON.stringify(state)}`);
 }
 
+/** A tenant event as --json shows it: who, when, which request, its data (its global position is the store's). */
+function tenantEntry(event: RecordedEvent) {
+  const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string };
+  return {
+    revision: event.revision,
+    occurredAt: metadata.occurredAt ?? null,
+    type: event.type,
+    actor: metadata.actor ?? null,
+    requestId: metadata.requestId ?? null,
+    data: event.data,
+  };
+}
+
+/** The tenant's state after these of its events (tokens and secrets as hashes only). */
+function tenantStateAfter(events: RecordedEvent[]): TenantState {
+  let state = tenantStream.initialState;
+  for (const event of events) if (tenantStream.events.isEvent(event)) state = tenantStream.evolve(state, tenantStream.events.upcast(event));
+  return state;
+}
+
 /** Each tenant event with its data and who sent it, then the tenant's state (tokens as hashes only). */
 function replayTenant(events: RecordedEvent[]): void {
-  let state = tenantStream.initialState;
   for (const event of events) {
     const metadata = event.metadata as { occurredAt?: string; actor?: { kind: string; id: string }; requestId?: string };
-    if (tenantStream.events.isEvent(event)) state = tenantStream.evolve(state, tenantStream.events.upcast(event));
     say(
       `#${event.revision} ${metadata.occurredAt ?? '?'} ${event.type} by ${metadata.actor?.kind ?? '?'}:${metadata.actor?.id ?? '?'} request ${metadata.requestId ?? '?'}`,
     );
     say(`    data: ${JSON.stringify(event.data)}`);
   }
-  say(`state: ${JSON.stringify(state)}`);
+  say(`state: ${JSON.stringify(tenantStateAfter(events))}`);
 }
 
 program
   .command('verify')
   .description('rebuild the read model from the events into a scratch database and report every difference from the live one (exit 1 if any)')
-  .action(async () => {
+  .option('--json', 'print one JSON document: the events folded and every difference')
+  .action(async (options: { json?: boolean }) => {
     const config = loadConfig();
     const scratch = mkdtempSync(join(tmpdir(), 'scim-ledger-verify-'));
     const eventStore = await openEventStore(config.eventStore, personalFieldsOf);
@@ -105,8 +134,11 @@ program
       const events = await rebuildReadModel(rebuilt, eventStore);
       // The read model, then rule L8 as the events hold it: every live address held by exactly one claim, its user's.
       const differences = [...(await readModelDifferences(live, rebuilt)), ...(await addressClaimDifferences(rebuilt, eventStore))];
-      for (const difference of differences) say(difference);
-      say(`${events} events folded; ${differences.length} difference(s)`);
+      if (options.json) process.stdout.write(`${JSON.stringify({ events, differences })}\n`);
+      else {
+        for (const difference of differences) say(difference);
+        say(`${events} events folded; ${differences.length} difference(s)`);
+      }
       process.exitCode = differences.length === 0 ? 0 : 1;
     } finally {
       await Promise.all([eventStore.close(), live.destroy(), rebuilt.destroy()]);
@@ -191,18 +223,29 @@ program
   .description("write a tenant's events, or one user's with its tenant's, to an NDJSON file (one event a line)")
   .requiredOption('--tenant <id>', 'the tenant')
   .option('--user <id>', 'only this user (and the tenant stream, for its mappings)')
-  .requiredOption('--out <file>', 'the NDJSON file to write')
-  .action(async (options: { tenant: string; user?: string; out: string }) => {
+  .requiredOption('--out <file>', 'the NDJSON file to write (never overwritten)')
+  .option('--json', 'print one JSON document (the file and the events written) instead of a line')
+  .action(async (options: { tenant: string; user?: string; out: string; json?: boolean }) => {
+    if (existsSync(options.out)) program.error(`${options.out} exists: export never overwrites a file, choose another --out`);
     const eventStore = await openEventStore(loadConfig().eventStore, personalFieldsOf);
     try {
       const out = createWriteStream(options.out, { flags: 'wx' });
+      await once(out, 'open');
       let written = 0;
-      for await (const event of exportedEvents(eventStore, { tenantId: options.tenant, userId: options.user })) {
-        if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
-        written += 1;
+      try {
+        for await (const event of exportedEvents(eventStore, { tenantId: options.tenant, userId: options.user })) {
+          if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
+          written += 1;
+        }
+        await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      } catch (error) {
+        // An unknown user or a store that failed midway leaves no half-written file behind to be mistaken for an export.
+        out.destroy();
+        rmSync(options.out, { force: true });
+        throw error;
       }
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      say(`${written} event(s) written to ${options.out}`);
+      if (options.json) process.stdout.write(`${JSON.stringify({ file: options.out, events: written })}\n`);
+      else say(`${written} event(s) written to ${options.out}`);
     } finally {
       await eventStore.close();
     }
@@ -219,12 +262,31 @@ program
       const events = (async function* () {
         for await (const line of lines) if (line.trim()) yield JSON.parse(line) as ExportedEvent;
       })();
-      const { streams, events: count } = await importEvents(eventStore, events);
+      const { streams, events: count, tenantIds } = await importEvents(eventStore, events);
       say(`${count} event(s) in ${streams} stream(s) imported; start the api to project them`);
+      for (const tenantId of tenantIds) {
+        const credential = await issueSupportCredential(eventStore, tenantId, `support case imported from ${basename(options.in)}`, new Date().toISOString());
+        if (credential) {
+          say(`admin API credential for tenant "${tenantId}" (shown once): client id ${credential.clientId}, secret ${credential.secret}`);
+        }
+      }
     } finally {
       await eventStore.close();
     }
   });
+
+/** scim-ledger's version, from the package.json above this file (in the sources and in dist/). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'scim-ledger' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
+Logger.overrideLogger(cliLogger(process.env.LOG_LEVEL ?? 'info'));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   complain((error as Error)?.message ?? String(error));

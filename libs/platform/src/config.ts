@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -48,6 +49,11 @@ class Environment {
   @IsString()
   @MinLength(16)
   SCIM_BOOTSTRAP_TOKEN?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  SCIM_BOOTSTRAP_API_SECRET?: string;
 
   @IsOptional()
   @IsString()
@@ -234,6 +240,31 @@ class Environment {
   @Max(64)
   SQLITE_READ_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 
+  /**
+   * GET /health/ready answers 503 once the oldest event the read model does not hold yet is older than this
+   * (issue 20, item 1): the api then serves reads staler than an IdP expects. 0: the projector's lag is not checked.
+   */
+  @IsOptional()
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  READY_MAX_PROJECTOR_LAG_MS = 30_000;
+
+  /**
+   * Which proxies in front of the api to believe about the client's address (X-Forwarded-For) and scheme
+   * (X-Forwarded-Proto), as Fastify's trustProxy takes it: a hop count, `true`, or addresses and CIDRs (issue 20, item 4).
+   */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
+  /** Bearer token Prometheus sends to GET /metrics (issue 20, item 2); unset, the route is open (keep it off the internet). */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
   /** bench/: serve GET /scim/v2/bench-noop, the framework ceiling the filtered GETs are compared with. Never in production. */
   @IsOptional()
   @IsIn(['0', '1'])
@@ -261,6 +292,8 @@ export interface AppConfig {
   /** The largest page a SCIM list serves, whatever `count` asks (RFC 7644 §3.4.2.4). */
   readonly maxPageSize: number;
   readonly bootstrapToken: string | undefined;
+  /** The secret of the bootstrap tenant's admin API credential, when the operator chooses it (like the SCIM token). */
+  readonly bootstrapApiSecret: string | undefined;
   readonly bootstrapTenant: string;
   readonly publicBaseUrl: string | undefined;
   /** Lower-cased `host` or `host:port` values a request's Host header may name to be used in URLs; empty: none. */
@@ -286,7 +319,19 @@ export interface AppConfig {
   readonly queryTimeoutMs: number;
   /** Worker threads answering expensive reads on a SQLite read model file; 0: the main thread. */
   readonly sqliteReadWorkers: number;
+  /** What GET /health/ready checks beyond the databases answering (issue 20, item 1). */
+  readonly readiness: { readonly maxProjectorLagMs: number };
+  /**
+   * Fastify's trustProxy: false (the socket's address is the client's), true (the left-most X-Forwarded-For), a hop
+   * count, or the proxies' addresses and CIDRs. Decides request.ip: the rate limits', the failure limit's and the
+   * audit trail's client address.
+   */
+  readonly trustProxy: TrustProxy;
+  /** GET /metrics answers only with this bearer token; undefined: to anyone. */
+  readonly metricsToken: string | undefined;
 }
+
+export type TrustProxy = boolean | number | readonly string[];
 
 export interface ExpensiveReadsConfig {
   readonly perTenant: number;
@@ -337,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     projectorLock: { pollIntervalMs: parsed.PROJECTOR_LOCK_POLL_MS, leaseTtlMs: parsed.PROJECTOR_LEASE_TTL_MS, leaseRenewMs: leaseRenewMs(parsed) },
     maxPageSize: parsed.SCIM_MAX_PAGE_SIZE,
     bootstrapToken: parsed.SCIM_BOOTSTRAP_TOKEN,
+    bootstrapApiSecret: parsed.SCIM_BOOTSTRAP_API_SECRET,
     bootstrapTenant: parsed.SCIM_BOOTSTRAP_TENANT,
     publicBaseUrl: parsed.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     allowedHosts: parseAllowedHosts(parsed.ALLOWED_HOSTS),
@@ -359,6 +405,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     queryTimeoutMs: parsed.SCIM_QUERY_TIMEOUT_MS,
     sqliteReadWorkers: parsed.SQLITE_READ_WORKERS,
+    readiness: { maxProjectorLagMs: parsed.READY_MAX_PROJECTOR_LAG_MS },
+    metricsToken: parsed.METRICS_TOKEN,
+    trustProxy: parseTrustProxy(parsed.TRUST_PROXY),
   };
 }
 
@@ -383,6 +432,34 @@ export function parseAllowedHosts(text: string | undefined): string[] {
       throw new ConfigError(`ALLOWED_HOSTS: ${JSON.stringify(entry.trim())} is not a host or host:port (comma-separated, no scheme or path)`);
     }
     return host;
+  });
+}
+
+/** proxy-addr's names for address ranges, which Fastify's trustProxy list accepts beside addresses and CIDRs. */
+const NAMED_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY as Fastify's trustProxy takes it. A typo must stop start-up:
+ * a list entry Fastify could not read would trust nobody (every client one
+ * address again), and a bad `true` would let any client choose its address.
+ */
+export function parseTrustProxy(text: string | undefined): TrustProxy {
+  const value = text?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  return value.split(',').map((entry) => {
+    const range = entry.trim();
+    if (NAMED_RANGES.includes(range)) return range;
+    const [address, prefix, extra] = range.split('/');
+    const version = isIP(address ?? '');
+    const fits = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (version === 0 || !fits || extra !== undefined) {
+      throw new ConfigError(
+        `TRUST_PROXY: ${JSON.stringify(range)} is not an address, a CIDR or one of ${NAMED_RANGES.join(', ')} (or set a hop count, true or false)`,
+      );
+    }
+    return range;
   });
 }
 

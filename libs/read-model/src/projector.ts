@@ -12,6 +12,7 @@ import { ProjectionFailureRow } from './failures/projection-failure.row';
 import type { Projection, ProjectedBatch } from './projection';
 import { READ_MODEL_PROJECTIONS } from './projections';
 import { insertRows, placeholders, quote, selectByIds } from './sql/bulk-rows';
+import { projectorBatchDuration, projectorBatchSize } from './projector-metrics';
 import { tenantOfEvent, tenantsDeletedBy } from './tenants/deleted-tenants';
 import { DeletedTenantRow } from './tenants/tenant.rows';
 
@@ -190,13 +191,19 @@ export class ReadModelProjector {
   async apply(events: readonly RecordedEvent[], expected?: GlobalPosition): Promise<GlobalPosition | null> {
     if (events.length === 0) return null;
     let position: GlobalPosition | null;
+    const timer = projectorBatchDuration.startTimer();
     try {
       position = await this.exclusive(() => this.dataSource.transaction((manager) => this.applyIn(manager, events, expected)));
     } catch (error) {
-      if (!isDeterministicFailure(error)) throw error;
+      if (!isDeterministicFailure(error)) {
+        timer({ outcome: 'failed' });
+        throw error;
+      }
       // One event of the batch cannot be applied: find it by applying the batch one event at a time.
       position = await this.applyOneByOne(events, expected);
     }
+    timer({ outcome: 'applied' });
+    projectorBatchSize.observe(events.length);
     if (position) this.advanced.emit('advanced', position);
     return position;
   }

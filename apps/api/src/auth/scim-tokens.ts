@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Clock } from '@scim-ledger/platform';
+import { Clock, sameHash, sha256Hex } from '@scim-ledger/platform';
 import type { ScimTokenRow } from '@scim-ledger/read-model';
 import { TenantCommands } from '../application/tenants/tenant-commands';
 import { TenantsReadModel } from '../application/reading/tenants.read-model';
-import { sameHash, sha256Hex } from '../application/tenants/secret-hash';
 
 export interface ScimPrincipal {
   readonly tenantId: string;

@@ -38,3 +38,25 @@ const SCIM_USER_LIST = new RegExp(`^/(?:${SCIM_PREFIXES.join('|')})/Users/?(?:\\
 export function isScimUserListUrl(url: string): boolean {
   return SCIM_USER_LIST.test(url);
 }
+
+/** `/scim` and `/insync/scim` and what lies under them: the two base paths (SCIM_PREFIXES) and their parents' SCIM part. */
+const SCIM_URL = /^\/(?:insync\/)?scim(?:[/?]|$)/i;
+
+/**
+ * Under a SCIM base path (or `/scim` itself): answered as SCIM, errors as SCIM
+ * Errors (RFC 7644 §3.12). Anything neither SCIM nor admin (`/`, `/health/…`,
+ * `/metrics`, an unknown path) answers plain JSON (issue 20, item 1).
+ */
+export function isScimUrl(url: string): boolean {
+  return SCIM_URL.test(url);
+}
+
+/** The probes (issue 20, item 1): no credential, left out of the rate limits and the request log. */
+export function isProbeUrl(url: string): boolean {
+  return /^\/health\/(?:live|ready)\/?(?:\?|$)/i.test(url);
+}
+
+/** Prometheus' scrape (issue 20, item 2): left out of the request log, which would hold a line per scrape. */
+export function isMetricsUrl(url: string): boolean {
+  return /^\/metrics\/?(?:\?|$)/i.test(url);
+}

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
-import { isAdminUrl } from './api-paths';
+import { isAdminUrl, isScimUrl } from './api-paths';
 import { PROBLEM_CONTENT_TYPE } from './problem-details.filter';
 
 /**
@@ -17,6 +18,13 @@ export function frameworkError(error: { statusCode?: number }, request: FastifyR
       .status(status)
       .header('content-type', PROBLEM_CONTENT_TYPE)
       .send({ type: 'about:blank', title: status === 414 ? 'URI Too Long' : 'Bad Request', status, detail });
+    return;
+  }
+  if (!isScimUrl(request.url)) {
+    void reply
+      .status(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send({ statusCode: status, error: STATUS_CODES[status], message: detail });
     return;
   }
   void reply.status(status).header('content-type', SCIM_CONTENT_TYPE).send(new ScimError(status, detail).toBody());

@@ -1,9 +1,9 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppConfig } from '@scim-ledger/platform';
+import { AppConfig, sha256Hex } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
 import { credentialKey, presentedCredential } from '../auth/authorization-header';
-import { sha256Hex } from '../application/tenants/secret-hash';
+import { isProbeUrl } from './api-paths';
 
 /**
  * One budget per credential: the key is the hash of the credential as parsed
@@ -20,6 +20,8 @@ export async function limitRequestRates(fastify: FastifyInstance, config: AppCon
     global: true,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
+    // An orchestrator probes every few seconds from one address: a probe refused 429 would take a healthy instance out.
+    allowList: (request: FastifyRequest) => isProbeUrl(request.url),
     keyGenerator: (request: FastifyRequest) => {
       const credential = presentedCredential(request.headers.authorization);
       return credential ? `credential:${sha256Hex(credentialKey(credential))}` : `address:${request.ip}`;
@@ -63,6 +65,8 @@ export function limitFailedAuthentications(fastify: FastifyInstance, config: App
   const windowMs = config.rateLimit.windowMs;
   const failures = new Map<string, { count: number; endsAt: number }>();
   fastify.addHook('onRequest', async (request) => {
+    // The probes carry no credential: behind a guesser's NAT they would otherwise get 429 and fail the instance.
+    if (isProbeUrl(request.url)) return;
     const window = failures.get(request.ip);
     const now = Date.now();
     if (window && window.endsAt > now && window.count >= limit) {

@@ -5,7 +5,8 @@ import type { AnsweredRefusal } from '../application/refusals/provisioning-refus
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '@scim-ledger/event-store';
 import { SCIM_CONTENT_TYPE, ScimError } from '@scim-ledger/scim';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { isAdminUrl } from './api-paths';
+import { isAdminUrl, isScimUrl } from './api-paths';
+import { answerPlainly } from './plain-errors';
 import { isStorageUnavailable, RETRY_AFTER_SECONDS } from './storage-unavailable';
 import { EXPENSIVE_READS_RETRY_AFTER_SECONDS, ExpensiveReadsRefused } from '../application/reading/expensive-reads';
 import { QueryTimedOut } from '../application/reading/read-budget';
@@ -25,6 +26,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
     // What fails before an admin route runs (rate limit, body parsing, unknown admin path)
     // reaches this global filter too; the admin API answers in its own format (RFC 9457).
     if (isAdminUrl(request.url)) return this.adminErrors.catch(exception, host);
+    // Outside both APIs (`/`, `/foo`, the probes) a client is no SCIM client: a plain HTTP answer (issue 20, item 1).
+    if (!isScimUrl(request.url)) return answerPlainly(exception, request, http.getResponse<FastifyReply>());
     const reply = http.getResponse<FastifyReply>();
     const error = toScimError(exception);
     // 501 (group pushes) and a rule's 503 (an unhealthy storage, M6) are deliberate answers, not failures worth a stack trace;

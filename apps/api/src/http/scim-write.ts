@@ -7,6 +7,7 @@ import { ReadYourWrites } from '../application/event-sourcing/read-your-writes';
 import { ProvisioningRefusals, RefusedAttempt } from '../application/refusals/provisioning-refusals';
 import { RequestContext } from './request-context';
 import { refusalAnswered } from './scim-exception.filter';
+import { scimRefusals, scimWrites } from '../application/observability/metrics';
 
 /** What every SCIM write needs around the decider: metadata in, read-your-writes and its refusal (if any) out. */
 @Injectable()
@@ -34,10 +35,16 @@ export class ScimWrite {
 
   /** Runs a SCIM write and records its refusal (rule S2), as the IdP is answered, before the error goes back. */
   async recorded<T>(metadata: CommandMetadata, attempt: RefusedAttempt, write: () => Promise<T>): Promise<T> {
+    const counted = { tenant: metadata.tenantId, operation: attempt.operation };
     try {
-      return await write();
+      const result = await write();
+      scimWrites.inc({ ...counted, outcome: 'succeeded' });
+      return result;
     } catch (error) {
       const answered = refusalAnswered(error);
+      // Counted as the IdP is answered (issue 20, item 2): a refusal it can act on, or our own failure.
+      scimWrites.inc({ ...counted, outcome: answered ? 'refused' : 'failed' });
+      if (answered) scimRefusals.inc({ reason: answered.reason });
       if (answered) await this.refusals.record(metadata, attempt, answered);
       throw error;
     }

@@ -4,11 +4,15 @@ import { required, requiredName, SHA256_HEX } from './tenant-refusal';
 import { DomainRefused } from '../domain-refused';
 import { AdminApiCredential, Tenant } from './tenant.state';
 
-/** Rule T4: client ids and secrets for the tenant's admin API, listed beside (never as) the SCIM token. */
+/**
+ * Rule T4: client ids and secrets for the tenant's admin API, listed beside
+ * (never as) the SCIM token. `reason` says why the operator issued one into
+ * the tenant (a recovery credential): the audit trail shows who and why.
+ */
 export type ApiCredentialCommand =
   | {
       readonly type: 'IssueApiCredential';
-      readonly data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string };
+      readonly data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string; reason?: string | null };
     }
   | { readonly type: 'RevokeApiCredential'; readonly data: { credentialId: string; now: string } };
 
@@ -51,7 +55,10 @@ export function evolveApiCredentials(tenant: Tenant, event: ApiCredentialEvent):
   }
 }
 
-function issueApiCredential(tenant: Tenant, data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string }): TenantEvent[] {
+function issueApiCredential(
+  tenant: Tenant,
+  data: { credentialId: string; clientId: string; secretHash: string; name: string; now: string; reason?: string | null },
+): TenantEvent[] {
   const credentialId = required(data.credentialId, 'InvalidApiCredential', 'credentialId');
   if (!/^\S+$/.test(data.clientId)) throw new DomainRefused('InvalidApiCredential', 'clientId must be non-empty, without spaces');
   if (!SHA256_HEX.test(data.secretHash)) {
@@ -59,11 +66,17 @@ function issueApiCredential(tenant: Tenant, data: { credentialId: string; client
   }
   const name = requiredName(data.name, 'InvalidApiCredential', 'credential name');
   const issuedAt = instant(data.now);
-  const issued = { credentialId, clientId: data.clientId, secretHash: data.secretHash, name, issuedAt };
+  const reason = data.reason === undefined || data.reason === null ? null : requiredName(data.reason, 'InvalidApiCredential', 'the reason for this credential');
+  const issued = { credentialId, clientId: data.clientId, secretHash: data.secretHash, name, issuedAt, reason };
   const credentials = adminCredentials(tenant);
   const known = credentials.find((c) => c.credentialId === credentialId);
   if (known) {
-    const same = known.clientId === issued.clientId && known.secretHash === issued.secretHash && known.name === name && known.issuedAt === issuedAt;
+    const same =
+      known.clientId === issued.clientId &&
+      known.secretHash === issued.secretHash &&
+      known.name === name &&
+      known.issuedAt === issuedAt &&
+      known.reason === reason;
     if (same) return [];
     throw new DomainRefused('ApiCredentialAlreadyExists', `API credential ${credentialId} already exists`);
   }

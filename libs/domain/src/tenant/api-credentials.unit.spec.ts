@@ -1,10 +1,13 @@
+import { tenantStream } from './tenant.stream';
 import { TenantCommand } from './tenant.decider';
 import { TenantEvent } from './tenant.events';
 import { active, adminIssued, created, given, HASH_A, HASH_C, NOW, scimOn, tokenGenerated } from '../testing/tenant-history';
 
 describe('Tenant decider', () => {
   describe('API credentials (rule T4: not the SCIM token)', () => {
-    const issue = (over: Partial<{ credentialId: string; clientId: string; secretHash: string; name: string; now: string }> = {}): TenantCommand => ({
+    const issue = (
+      over: Partial<{ credentialId: string; clientId: string; secretHash: string; name: string; now: string; reason: string }> = {},
+    ): TenantCommand => ({
       type: 'IssueApiCredential',
       data: { credentialId: 'c1', clientId: 'client-1', secretHash: HASH_C, name: ' Backup reports ', now: NOW, ...over },
     });
@@ -20,6 +23,30 @@ describe('Tenant decider', () => {
       expect(state.scimToken?.tokenHash).toBe(HASH_A);
     });
 
+    it("given a tenant, when the operator issues a recovery credential saying why, then the event keeps the reason for the tenant's audit trail", () => {
+      given(created)
+        .when(issue({ credentialId: 'c9', clientId: 'client-9', name: 'recovery', reason: '  ticket 4711: the admin lost the secret ' }))
+        .then([
+          {
+            type: 'ApiCredentialIssued',
+            data: {
+              credentialId: 'c9',
+              clientId: 'client-9',
+              secretHash: HASH_C,
+              name: 'recovery',
+              issuedAt: NOW,
+              reason: 'ticket 4711: the admin lost the secret',
+            },
+          },
+        ]);
+    });
+
+    it('given a tenant, when a credential is issued with a blank reason, then refused: a recovery says why', () => {
+      given(created)
+        .when(issue({ reason: '   ' }))
+        .thenRefused('InvalidApiCredential');
+    });
+
     it('given a credential, when the same issue arrives again, then nothing happens', () => {
       given(created, adminIssued).when(issue()).then([]);
     });
@@ -27,7 +54,7 @@ describe('Tenant decider', () => {
     // Two credentials at once, pinned where `npm run test:mutation` found them open.
     const second: TenantEvent = {
       type: 'ApiCredentialIssued',
-      data: { credentialId: 'c2', clientId: 'client-2', secretHash: HASH_C, name: 'Monitoring', issuedAt: NOW },
+      data: { credentialId: 'c2', clientId: 'client-2', secretHash: HASH_C, name: 'Monitoring', issuedAt: NOW, reason: null },
     };
 
     it('given a credential, when a second is issued with its own id and client id, then it is issued', () => {
@@ -91,5 +118,21 @@ describe('Tenant decider', () => {
         .when({ type: 'RevokeApiCredential', data: { credentialId: 'tok1', now: NOW } })
         .thenRefused('UnknownApiCredential');
     });
+  });
+});
+
+describe('ApiCredentialIssued as stored before it said why (version 1)', () => {
+  it('given a version 1 event, when it is read, then it reads as a credential issued without a reason', () => {
+    const stored = {
+      type: 'ApiCredentialIssued',
+      data: { credentialId: 'c1', clientId: 'client-1', secretHash: HASH_C, name: 'Backup reports', issuedAt: NOW },
+      metadata: { schemaVersion: 1 },
+    };
+    expect(tenantStream.events.upcast(stored)).toEqual({ type: 'ApiCredentialIssued', data: { ...stored.data, reason: null } });
+  });
+
+  it('given a version 2 event, when it is read, then its reason stays', () => {
+    const stored = { type: 'ApiCredentialIssued', data: { ...adminIssued.data, reason: 'ticket 4711' }, metadata: { schemaVersion: 2 } };
+    expect(tenantStream.events.upcast(stored)).toEqual({ type: 'ApiCredentialIssued', data: stored.data });
   });
 });

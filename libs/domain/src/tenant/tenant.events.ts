@@ -1,3 +1,4 @@
+import type { StoredEvent } from '../stream-module';
 import { listedIn } from '../event-metadata';
 import type { ScimMappingFilter } from './scim-mapping-filter';
 
@@ -121,6 +122,9 @@ export interface ScimTokenExpiryReminderDue {
 /**
  * A client id and secret for the tenant's admin API; only the secret's
  * SHA-256 is kept (the secret is shown once). Not the SCIM token (rule T4).
+ * Version 2 says why the operator issued one into a tenant (a recovery
+ * credential, the bootstrap tenant's first one, an imported support case);
+ * null for one a tenant's admin issued itself, and for every version 1 event.
  */
 export interface ApiCredentialIssued {
   readonly type: 'ApiCredentialIssued';
@@ -130,6 +134,7 @@ export interface ApiCredentialIssued {
     readonly secretHash: string;
     readonly name: string;
     readonly issuedAt: string;
+    readonly reason: string | null;
   };
 }
 
@@ -265,7 +270,7 @@ export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, numb
   ScimTokenRotated: 1,
   ScimTokenUsed: 1,
   ScimTokenExpiryReminderDue: 1,
-  ApiCredentialIssued: 1,
+  ApiCredentialIssued: 2,
   ApiCredentialRevoked: 1,
   StorageAdded: 1,
   StorageHealthChanged: 1,
@@ -279,4 +284,13 @@ export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, numb
 
 export function isTenantEvent(event: { type: string }): event is TenantEvent {
   return listedIn(TENANT_EVENT_SCHEMA_VERSIONS, event);
+}
+
+/** The current shape of a stored tenant event: old versions are upcast on read, never rewritten (shared/STYLE.md point 4). */
+export function upcastTenantEvent(stored: StoredEvent): TenantEvent {
+  const version = typeof stored.metadata.schemaVersion === 'number' ? stored.metadata.schemaVersion : 1;
+  if (stored.type === 'ApiCredentialIssued' && version < 2) {
+    return { type: 'ApiCredentialIssued', data: { ...(stored.data as Omit<ApiCredentialIssued['data'], 'reason'>), reason: null } };
+  }
+  return { type: stored.type, data: stored.data } as unknown as TenantEvent;
 }

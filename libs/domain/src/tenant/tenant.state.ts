@@ -33,6 +33,8 @@ export interface AdminApiCredential {
   readonly secretHash: string;
   readonly name: string;
   readonly issuedAt: string;
+  /** Why the operator issued it into the tenant (a recovery credential); null for the tenant's own. */
+  readonly reason: string | null;
   readonly revokedAt: string | null;
 }
 

@@ -1,13 +1,12 @@
-import { categoryStreamName, storedAsIs, StreamModule } from '../stream-module';
+import { categoryStreamName, StreamModule } from '../stream-module';
 import { decide, evolve, TenantCommand } from './tenant.decider';
-import { isTenantEvent, TENANT_EVENT_SCHEMA_VERSIONS, TenantEvent } from './tenant.events';
+import { isTenantEvent, TENANT_EVENT_SCHEMA_VERSIONS, TenantEvent, upcastTenantEvent } from './tenant.events';
 import { initialTenantState, TenantState } from './tenant.state';
 
 /** One tenant, one stream: `tenant-<tenantId>`, every concern of the tenant in it. */
 export const tenantStream: StreamModule<string, TenantCommand, TenantEvent, TenantState> = {
   name: categoryStreamName('tenant'),
-  // Every tenant event is still at version 1: nothing to upcast yet.
-  events: { schemaVersions: TENANT_EVENT_SCHEMA_VERSIONS, isEvent: isTenantEvent, upcast: storedAsIs },
+  events: { schemaVersions: TENANT_EVENT_SCHEMA_VERSIONS, isEvent: isTenantEvent, upcast: upcastTenantEvent },
   initialState: initialTenantState,
   evolve,
   decide,

@@ -34,7 +34,7 @@ export const reminded = (daysBefore: 30 | 7 | 1, tokenId = 'tok1'): TenantEvent 
 });
 export const adminIssued: TenantEvent = {
   type: 'ApiCredentialIssued',
-  data: { credentialId: 'c1', clientId: 'client-1', secretHash: HASH_C, name: 'Backup reports', issuedAt: NOW },
+  data: { credentialId: 'c1', clientId: 'client-1', secretHash: HASH_C, name: 'Backup reports', issuedAt: NOW, reason: null },
 };
 export const euAdded: TenantEvent = { type: 'StorageAdded', data: { storageId: 's-eu', name: 'Frankfurt', region: 'eu-central-1', health: 'healthy' } };
 export const usAdded: TenantEvent = { type: 'StorageAdded', data: { storageId: 's-us', name: 'Virginia', region: 'us-east-1', health: 'healthy' } };

@@ -17,6 +17,8 @@ export const TEXT_WIDTH = {
   region: 100,
   /** A mapping's accepted values as entered (kept in a text column, bounded so an event stays small). */
   mappingValues: 2000,
+  /** Why the operator issued a credential into a tenant (a recovery credential), kept in its event. */
+  credentialReason: 500,
   /** The User-Agent kept in event metadata and the audit trail. */
   userAgent: 500,
 } as const;

@@ -15,6 +15,7 @@ import { readyBatches } from '../ready-batches';
 import { PERSONAL_DATA_KEY_STREAM_PREFIX } from './eventstoredb-personal-data-keys';
 import { PersonalDataKeys, SUBJECT_KEY_BYTES, SubjectKey } from './personal-data-keys.port';
 import { isSealedPersonalData, open, seal, SealedPersonalData } from './sealing';
+import { timedAppend } from '../event-store-metrics';
 
 /** Which fields of an event are personal, whose they are, and what stays in their place. */
 export interface PersonalFields {
@@ -57,13 +58,16 @@ export class PersonalDataProtectingEventStore implements EventStore {
     if (inner.approximateEventCount) this.approximateEventCount = () => inner.approximateEventCount!();
   }
 
+  /** Every process appends through here, whatever the backend: the one place append latency is measured. */
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    return this.inner.append(streamId, await this.sealAll(streamId, events), expected);
+    return timedAppend(this.backend, async () => this.inner.append(streamId, await this.sealAll(streamId, events), expected));
   }
 
   /** One commit for several streams stays one commit: each stream's events are sealed first. */
   async appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
-    return this.inner.appendToStreams(await Promise.all(writes.map(async (write) => ({ ...write, events: await this.sealAll(write.streamId, write.events) }))));
+    return timedAppend(this.backend, async () =>
+      this.inner.appendToStreams(await Promise.all(writes.map(async (write) => ({ ...write, events: await this.sealAll(write.streamId, write.events) })))),
+    );
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {

@@ -19,6 +19,7 @@ import {
 import { appendAsOneWrite, checkDistinctStreams } from '../appending';
 import { PendingAppend } from '../pending-append';
 import { AppendSignal, pollAll } from '../polling-subscription';
+import { groupCommitSize } from '../event-store-metrics';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -188,6 +189,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async commitGroup(group: readonly PendingAppend[]): Promise<void> {
+    groupCommitSize.observe({ backend: this.backend }, group.length);
     if (group.length === 1) {
       const [one] = group;
       await this.appendAlone(one.writes).then(one.resolve, one.reject);

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Mutex } from 'async-mutex';
 import { sqliteWriteLock } from '../sqlite-write-lock';
 import { openSqliteFile } from './open-sqlite-file';
+import { groupCommitSize } from '../event-store-metrics';
 
 interface QueuedWork {
   readonly work: () => unknown;
@@ -67,6 +68,7 @@ export class SqliteGroupCommit {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    groupCommitSize.observe({ backend: 'sqlite' }, batch.length);
     const outcomes: Outcome[] = [];
     try {
       // BEGIN IMMEDIATE takes the write lock before anything is read, so a

@@ -13,7 +13,7 @@ import { openReadModel, ReadModelDatabase } from '../read-model.data-source';
 import { TenantRow } from '../tenants/tenant.rows';
 import { ScimUserRow } from '../users/scim-user.row';
 import { readModelDifferences, rebuildReadModel } from '../verification';
-import { RebuildProgress, RebuildRefusedError, rebuildBlueGreen } from './blue-green-rebuild';
+import { RebuildProgress, RebuildRefusedError, rebuildBlueGreen, rebuildSwitching } from './blue-green-rebuild';
 import { userCreated } from '../../../domain/src/testing/user-created';
 import { until } from '../../../../test/support/polling';
 
@@ -181,6 +181,21 @@ describe.each(['sqlite', 'postgres'] as const)('blue/green rebuild on %s', (type
 
     expect(await live.getRepository(ScimUserRow).count()).toBe(25);
     expect(await live.driver.createSchemaBuilder().log()).toMatchObject({ upQueries: [] });
+  }, 120_000);
+
+  it('given a rebuild, then it reports switching (for GET /health/ready) from its switch phase until it gives its claim up, and not before or after', async () => {
+    await appendTenant();
+    await appendUsers(10);
+    const seen: Record<string, boolean[]> = {};
+    expect(await rebuildSwitching(live)).toBe(false);
+    await rebuildBlueGreen(live, database, store, {
+      writeLock,
+      batchSize: 4,
+      onProgress: async (step) => void (seen[step.phase] ??= []).push(await rebuildSwitching(live)),
+    });
+    expect(new Set(seen.projecting)).toEqual(new Set([false]));
+    expect(new Set([...seen.switching, ...seen.finishing])).toEqual(new Set([true]));
+    expect(await rebuildSwitching(live)).toBe(false);
   }, 120_000);
 
   it('given another rebuild holding a fresh claim, when a rebuild starts, then it is refused and the live tables are untouched', async () => {

@@ -15,6 +15,8 @@ const CLAIM_TABLE = 'read_model_rebuild_claim';
 const HEARTBEAT_MS = 5_000;
 /** A claim not renewed for this long belongs to a rebuild that died: the next one takes over. */
 export const CLAIM_STALE_AFTER_MS = 60_000;
+/** The claim table's second row: the rebuild that holds the claim (row 1) is switching over. */
+const SWITCH_MARK = 2;
 /** Writes keep coming; each attempt catches up first, so the gap a retry must close is a few events. */
 const MAX_SWITCH_ATTEMPTS = 50;
 
@@ -113,6 +115,13 @@ export async function rebuildBlueGreen(
     const indexing = Date.now() - started;
 
     started = Date.now();
+    // From here until the claim is given up, the live tables are switched out and (SQLite) rebuilt without their
+    // indexes for a while: GET /health/ready says so (rebuildSwitching), so a load balancer sends requests elsewhere.
+    await sql.write(
+      `INSERT INTO ${q(CLAIM_TABLE)} (id, owner, heartbeat_at) VALUES (${SWITCH_MARK}, ${sql.p(1)}, ${sql.p(2)}) ` +
+        `ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, heartbeat_at = excluded.heartbeat_at`,
+      [owner, new Date().toISOString()],
+    );
     let attempts = 0;
     for (;;) {
       attempts += 1;
@@ -139,8 +148,28 @@ export async function rebuildBlueGreen(
   } finally {
     clearInterval(heartbeat);
     if (target?.isInitialized) await target.destroy();
-    await sql.write(`DELETE FROM ${q(CLAIM_TABLE)} WHERE id = 1 AND owner = ${sql.p(1)}`, [owner]).catch(() => undefined);
+    await sql.write(`DELETE FROM ${q(CLAIM_TABLE)} WHERE id IN (1, ${SWITCH_MARK}) AND owner = ${sql.p(1)}`, [owner]).catch(() => undefined);
   }
+}
+
+/**
+ * Whether a rebuild is switching the live tables over now (or, on SQLite,
+ * building their indexes after the switch): its switch mark names the owner
+ * of a claim renewed within CLAIM_STALE_AFTER_MS. A rebuild that died while
+ * switching stops counting once its claim goes stale.
+ */
+export async function rebuildSwitching(live: DataSource): Promise<boolean> {
+  const sql = new Statements(live);
+  const exists = sql.sqlite
+    ? ((await live.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, [CLAIM_TABLE])) as unknown[]).length > 0
+    : ((await live.query(`SELECT to_regclass($1) AS name`, [CLAIM_TABLE])) as { name: string | null }[])[0]?.name !== null;
+  if (!exists) return false;
+  const rows = (await live.query(
+    `SELECT mark.owner FROM ${q(CLAIM_TABLE)} mark JOIN ${q(CLAIM_TABLE)} held ON held.id = 1 AND held.owner = mark.owner ` +
+      `WHERE mark.id = ${SWITCH_MARK} AND held.heartbeat_at >= ${sql.p(1)}`,
+    [new Date(Date.now() - CLAIM_STALE_AFTER_MS).toISOString()],
+  )) as unknown[];
+  return rows.length > 0;
 }
 
 /**

@@ -2,7 +2,7 @@ import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { randomBytes } from 'node:crypto';
 import { AdminProblem } from '../../http/problem-details.filter';
-import { sameHash, sha256Hex } from '../../application/tenants/secret-hash';
+import { sameHash, sha256Hex } from '@scim-ledger/platform';
 import { HeaderBasicStrategy, HeaderBearerStrategy } from '../../auth/header-strategies';
 import { failedAuthenticationRefusal } from '../../http/rate-limit';
 import { APP_CONFIG, AppConfig } from '../../tokens';

@@ -84,6 +84,17 @@ export class ApiCredentialBody {
   name: string;
 }
 
+export class RecoveryCredentialBody {
+  @ApiProperty({
+    description: "why the operator issues a credential into this tenant; the tenant's audit trail shows it",
+    example: 'ticket 4711: the admin lost the secret',
+  })
+  @IsString()
+  @Matches(/\S/, { message: 'reason must say why the credential is issued' })
+  @FitsColumn(TEXT_WIDTH.credentialReason)
+  reason: string;
+}
+
 export class StorageBody {
   @ApiProperty({ description: `storage id (${ID_RULE})`, example: 'eu-primary' })
   @Matches(ID, { message: `id must be ${ID_RULE}` })

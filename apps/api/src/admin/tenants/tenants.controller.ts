@@ -3,12 +3,12 @@ import { ApiOperation } from '@nestjs/swagger';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { TenantRow } from '@scim-ledger/read-model';
 import { TenantsReadModel } from '../../application/reading/tenants.read-model';
-import { sha256Hex } from '../../application/tenants/secret-hash';
+import { newApiCredential, sha256Hex } from '@scim-ledger/platform';
 import { requireOperator, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
 import { AdminProblem } from '../../http/problem-details.filter';
-import { CreateTenantBody, TenantSettingsBody, UserManagementBody, ApiCredentialBody, LicencesBody } from './admin.dto';
+import { CreateTenantBody, TenantSettingsBody, UserManagementBody, ApiCredentialBody, LicencesBody, RecoveryCredentialBody } from './admin.dto';
 import { TenantDeletion } from '../../application/provisioning/tenant-deletion';
 import { TenantCommands } from '../../application/tenants/tenant-commands';
 
@@ -136,6 +136,18 @@ export class TenantsController {
     return this.issueCredential(tenantId, body.name, call);
   }
 
+  @Post('tenants/:tenantId/recovery-credentials')
+  @ApiOperation({
+    summary:
+      "Issue a recovery API credential into a tenant (operator), saying why: for a tenant that lost its secret or an imported support case. The secret is shown once; the tenant's audit trail shows who issued it and why",
+  })
+  async recover(@Param('tenantId') tenantId: string, @Body() body: RecoveryCredentialBody, @Call() call: AdminCall) {
+    // Another tenant's id answers 404 like an unknown one; a tenant may not let itself in.
+    if (call.principal.kind !== 'operator') requireTenant(call.principal, tenantId);
+    requireOperator(call.principal);
+    return this.issueCredential(tenantId, 'recovery', call, body.reason);
+  }
+
   @Post('tenants/:tenantId/api-credentials/:credentialId/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke an API credential; it stops working at once' })
@@ -145,13 +157,11 @@ export class TenantsController {
     return this.credentials(tenantId, call);
   }
 
-  private async issueCredential(tenantId: string, name: string, call: AdminCall) {
-    const secret = randomBytes(32).toString('base64url');
-    const credentialId = randomUUID();
-    const clientId = `${tenantId}.${randomBytes(6).toString('hex')}`;
+  private async issueCredential(tenantId: string, name: string, call: AdminCall, reason: string | null = null) {
+    const { credentialId, clientId, secret, secretHash } = newApiCredential(tenantId);
     await this.tenants.execute(
       tenantId,
-      { type: 'IssueApiCredential', data: { credentialId, clientId, secretHash: sha256Hex(secret), name, now: this.tenants.now() } },
+      { type: 'IssueApiCredential', data: { credentialId, clientId, secretHash, name, now: this.tenants.now(), reason } },
       call.request,
     );
     return { credentialId, clientId, clientSecret: secret };

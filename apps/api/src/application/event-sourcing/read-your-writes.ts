@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GlobalPosition } from '@scim-ledger/event-store';
 import { ReadModelFreshness } from '@scim-ledger/read-model';
 import { APP_CONFIG, AppConfig } from '../../tokens';
+import { readYourWritesTimeouts, readYourWritesWait } from '../observability/metrics';
 
 /**
  * Holds a write's answer until the read model has it, so the caller's next
@@ -18,7 +19,10 @@ export class ReadYourWrites {
   ) {}
 
   async visible(position: GlobalPosition, requestId: string): Promise<void> {
+    const waited = readYourWritesWait.startTimer();
     const fresh = await this.freshness.waitFor(position, this.config.readYourWritesTimeoutMs);
+    waited({ outcome: fresh ? 'visible' : 'timed_out' });
+    if (!fresh) readYourWritesTimeouts.inc();
     if (!fresh) this.logger.warn(`request ${requestId}: read model did not reach the write within ${this.config.readYourWritesTimeoutMs} ms`);
   }
 }
