@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { provisioningRefusalsStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
-import { ProjectionFailureRow } from '@scim-ledger/read-model';
+import { ProjectionFailureRow, ScimGroupMemberRow } from '@scim-ledger/read-model';
+import { PermanentDeletion } from '../apps/api/src/application/provisioning/permanent-deletion';
 import { E2E_DATABASE, entraUser, SCIM_JSON, startTestApp, TENANT_A_TOKEN, TENANT_B_TOKEN, TestApp } from './support/test-app';
 import { TIMEOUTS } from './support/timeouts';
 
@@ -318,6 +319,28 @@ describe(`SCIM /Groups on ${E2E_DATABASE}`, () => {
       expect(put.status).toBe(200);
       expect((await scim.get(`/scim/v2/Users/${user}`)).body.groups).toBeUndefined();
     });
+  });
+
+  it('given a member deleted for good (rule L10), then no membership row of it is left, the group no longer lists it, and a PUT answers without it', async () => {
+    const [kept, gone] = [await createUser(), await createUser()];
+    const id = await createGroup([kept, gone], 'Outlives A Member');
+    const metadata = {
+      tenantId: 'tenant-a',
+      actor: { kind: 'operator', id: 'test' },
+      requestId: 'req-delete-for-good',
+      userAgent: null,
+      clientAddress: null,
+      now: new Date().toISOString(),
+    };
+    // Rule G1: the IdP's DELETE preserves the user and leaves its membership; only the deletion for good removes it.
+    expect((await scim.delete(`/scim/v2/Users/${gone}`)).status).toBe(204);
+    expect(await t.readModel.getRepository(ScimGroupMemberRow).countBy({ userId: gone })).toBe(1);
+    expect(await t.app.get(PermanentDeletion).delete(gone, 'deleted_by_admin', metadata as never)).toBe(true);
+    expect(await t.readModel.getRepository(ScimGroupMemberRow).countBy({ userId: gone })).toBe(0);
+    expect(await membersOf(id)).toEqual([kept]);
+    const put = await scim.put(`/scim/v2/Groups/${id}`).send({ schemas: [GROUP], displayName: 'Outlives A Member', members: [{ value: kept }] });
+    expect(put.status).toBe(200);
+    expect(put.body.members.map((m: { value: string }) => m.value)).toEqual([kept]);
   });
 
   describe('listing', () => {
