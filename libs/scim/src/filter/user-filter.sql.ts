@@ -269,7 +269,7 @@ interface ValueMember {
   readonly of: ComplexAttribute;
 }
 
-/** The same for every user: a fixed value, or null for what no user has (groups, until issue 19). */
+/** The same for every user: a fixed value, or null for what no filter reads yet (groups: kept as Groups' members, not translated). */
 interface ConstantAttribute {
   readonly kind: 'constant';
   readonly name: string;
@@ -317,7 +317,7 @@ function defineAttribute(definition: AttributeDefinition, name: string, path: re
     define(name, { kind: 'unfilterable', name, reason: 'is never returned (its schema says returned "never"), so it cannot be filtered on' });
   } else if (definition.type === 'complex') {
     const subAttributes = definition.subAttributes ?? [];
-    // Groups are read-only and derived from Groups, which no user has yet: every sub-attribute is absent.
+    // Groups are read-only and derived from the Groups' members, which the user filter does not read yet: every sub-attribute filters as absent.
     const kept = definition.mutability !== 'readOnly' || name === 'meta';
     const complex: ComplexAttribute = {
       kind: 'complex',
@@ -495,7 +495,7 @@ class FilterTranslation {
     // One value must match the whole inner filter (RFC 7644 §3.4.2.2): `emails[type eq "work" and value co "@x"]`.
     const element = this.elementName();
     const condition = this.filter(inner, { parent: attribute, element }, depth + 1);
-    // An attribute no user has (groups, until issue 19) has no values for any of them to match.
+    // An attribute the filter does not read (groups, from the Groups' members) has no values for any of them to match.
     return attribute.path ? this.someValue(attribute, element, condition) : FALSE;
   }
 
