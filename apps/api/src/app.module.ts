@@ -28,6 +28,14 @@ import { ReadYourWrites } from './application/event-sourcing/read-your-writes';
 import { ProjectorLifecycle } from './projector-lifecycle';
 import { BenchNoopController } from './bench-noop/bench-noop.controller';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
+import { CreateScimGroupHandler } from './scim-groups/creating-group/create-group.command';
+import { DeleteScimGroupHandler } from './scim-groups/deleting-group/delete-group.command';
+import { GetScimGroupHandler } from './scim-groups/getting-group/get-group.query';
+import { ListScimGroupsHandler } from './scim-groups/listing-groups/list-groups.query';
+import { UpdateScimGroupHandler } from './scim-groups/updating-group/update-group.command';
+import { GroupAnswers } from './scim-groups/group-answers';
+import { GroupWrites } from './application/groups/group-writes';
+import { ScimGroupsReadModel } from './application/reading/scim-groups.read-model';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
 import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.command';
 import { ExistingUserWrite } from './scim-users/existing-user-write';
@@ -40,7 +48,7 @@ import { UsersReadModel } from './application/reading/users.read-model';
 import { TenantsReadModel } from './application/reading/tenants.read-model';
 import { AuditReadModel } from './application/reading/audit.read-model';
 import { ProjectionFailuresReadModel } from './application/reading/projection-failures.read-model';
-import { ScimWrite } from './scim-users/scim-write';
+import { ScimWrite } from './http/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
 import { UserHistories } from './application/users/user-history';
@@ -185,6 +193,14 @@ export class AppModule {
         DeleteScimUserHandler,
         GetScimUserHandler,
         ListScimUsersHandler,
+        GroupWrites,
+        GroupAnswers,
+        ScimGroupsReadModel,
+        CreateScimGroupHandler,
+        UpdateScimGroupHandler,
+        DeleteScimGroupHandler,
+        GetScimGroupHandler,
+        ListScimGroupsHandler,
         ProjectorLag,
         ReadModelHealthReadModel,
         Readiness,
