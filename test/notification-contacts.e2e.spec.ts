@@ -63,7 +63,7 @@ describe(`notification contacts through the admin API on ${E2E_DATABASE}`, () =>
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
       actorKind: 'admin-credential',
-      actorId: acme.credentialId,
+      actorId: (acme as AdminCredential & { credentialId: string }).credentialId,
       data: { contacts: ['it-admins@acme.example', 'Ada@Acme.example'] },
     });
   });

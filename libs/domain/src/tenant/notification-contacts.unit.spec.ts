@@ -70,8 +70,11 @@ describe('Tenant decider', () => {
     });
 
     it('given the event, then its contacts are personal data sealed with the tenant’s key, shredded as an empty list', () => {
-      expect(tenantStream.personalData?.('t1', contactsSet('ops@acme.example'))).toEqual({ subjectId: 'tenant:t1', placeholders: { contacts: [] } });
-      expect(tenantStream.personalData?.('t1', created)).toBeNull();
+      expect(tenantStream.personalData?.('t1', { type: 'NotificationContactsSet', data: { contacts: ['ops@acme.example'] } })).toEqual({
+        subjectId: 'tenant:t1',
+        placeholders: { contacts: [] },
+      });
+      expect(tenantStream.personalData?.('t1', { type: 'TenantCreated', data: { tenantId: 't1' } })).toBeNull();
     });
   });
 });
