@@ -506,6 +506,40 @@ describe(`SCIM token expiry reminders without ADMIN_NOTIFICATION_EMAIL, on ${E2E
     expect((await reminders.runOnce()).filter((r) => r.tenantId === 'umbrella').map((r) => [r.attempt, r.delivery])).toEqual([[1, 'mailed']]);
     expect(mailbox.received.filter((mail) => mail.subject.includes('Umbrella')).map((mail) => mail.envelopeTo)).toEqual([['alice@umbrella.example']]);
   });
+  it("given another instance taking the retry between this run's read and its append, when this run re-decides, then it takes and mails nothing (one mail per attempt across instances)", async () => {
+    const admin = await scimManagedTenant(t, OPERATOR, { id: 'hooli', name: 'Hooli' });
+    const generated = await request(t.http).post('/admin/v1/tenants/hooli/scim-token').auth(admin.clientId, admin.clientSecret);
+    clock.travelTo(Date.parse(generated.body.expiresAt) - 29 * DAY_MS);
+    // No contacts and no fallback: the first attempt fails, and a retry is due after its back-off.
+    expect((await reminders.runOnce()).filter((r) => r.tenantId === 'hooli').map((r) => r.delivery)).toEqual(['failed']);
+    const failed = await t.readModel.getRepository(AuditEntryRow).findOneByOrFail({ tenantId: 'hooli', eventType: 'ScimTokenExpiryReminderDeliveryFailed' });
+    await request(t.http)
+      .put('/admin/v1/tenants/hooli/notification-contacts')
+      .auth(admin.clientId, admin.clientSecret)
+      .send({ contacts: ['gavin@hooli.example'] });
+    clock.travelTo(Date.parse(JSON.parse(failed.data).nextAttemptAt));
+    const tenants = t.app.get(TenantCommands);
+    const execute = tenants.execute.bind(tenants);
+    let raced = 0;
+    const spy = jest.spyOn(tenants, 'execute').mockImplementation(async (tenantId, command, request) => {
+      if (tenantId === 'hooli' && typeof command !== 'function' && command.type === 'RetryScimTokenExpiryReminder' && raced === 0) {
+        raced++;
+        // The other instance's run, with the same facts, takes the attempt first.
+        await execute(tenantId, command, { ...request, requestId: 'reminder-other-instance' });
+      }
+      return execute(tenantId, command, request);
+    });
+    try {
+      expect((await reminders.runOnce()).filter((r) => r.tenantId === 'hooli')).toEqual([]);
+      expect(raced).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(mailbox.received.filter((mail) => mail.envelopeTo.includes('gavin@hooli.example'))).toEqual([]);
+    await projectedEverythingStored(t);
+    const retried = await t.readModel.getRepository(AuditEntryRow).findBy({ tenantId: 'hooli', eventType: 'ScimTokenExpiryReminderRetried' });
+    expect(retried.map((entry) => [entry.requestId, JSON.parse(entry.data).attempt])).toEqual([['reminder-other-instance', 2]]);
+  });
 });
 
 describe(`SCIM token expiry reminders of several tenants due at once, on ${E2E_DATABASE}`, () => {
