@@ -1,4 +1,4 @@
-import { Body, Get, Param, Put } from '@nestjs/common';
+import { Body, Get, Inject, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString } from 'class-validator';
 import { MAX_NOTIFICATION_CONTACTS } from '@scim-ledger/domain';
@@ -7,6 +7,7 @@ import { AdminCall, Call } from '../http/admin-call';
 import { AdminController } from '../http/admin-controller';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { TenantCommands } from '../../application/tenants/tenant-commands';
+import { APP_CONFIG, AppConfig } from '../../tokens';
 
 /**
  * Duplicates are dropped by the domain, so a list may be longer than the
@@ -37,10 +38,16 @@ export class NotificationContactsBody {
  */
 @AdminController('notification contacts', 'admin/v1/tenants/:tenantId')
 export class NotificationContactsController {
-  constructor(private readonly tenants: TenantCommands) {}
+  constructor(
+    private readonly tenants: TenantCommands,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get('notification-contacts')
-  @ApiOperation({ summary: "Where the tenant's SCIM token expiry reminders go (rule T3); none: to the operator's address" })
+  @ApiOperation({
+    summary:
+      "Where the tenant's SCIM token expiry reminders go (rule T3): `remindersGoTo` is `contacts`, `operator` (none set: the operator's address) or `nobody` (none set and no operator address)",
+  })
   async contacts(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return this.view(tenantId);
@@ -60,6 +67,12 @@ export class NotificationContactsController {
   private async view(tenantId: string) {
     const { state } = await this.tenants.load(tenantId);
     if (state.status !== 'Active') throw new AdminProblem(404, 'Not Found', `tenant ${tenantId} not found`);
-    return { contacts: state.notificationContacts, fallsBackToOperator: state.notificationContacts.length === 0 };
+    return { contacts: state.notificationContacts, remindersGoTo: this.remindersGoTo(state.notificationContacts) };
+  }
+
+  /** Tells the admin of a tenant that would get no reminder (no contacts, no operator fallback), never the operator's address. */
+  private remindersGoTo(contacts: readonly string[]): 'contacts' | 'operator' | 'nobody' {
+    if (contacts.length > 0) return 'contacts';
+    return this.config.expiryReminders.email?.fallbackTo ? 'operator' : 'nobody';
   }
 }
