@@ -7,7 +7,7 @@ export default mutationRun('handlers', {
     'apps/api/src/scim-users/**/*.command.ts',
     'apps/api/src/scim-users/existing-user-write.ts',
     // Records every refused write (rule S2): the attack on issue 17 found it outside the run.
-    'apps/api/src/scim-users/scim-write.ts',
+    'apps/api/src/http/scim-write.ts',
     'apps/api/src/application/{address-claims,profile-seats,provisioning,refusals,users,tenants}/*.ts',
     '!apps/api/src/application/**/*.spec.ts',
   ],

@@ -136,6 +136,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
         expect(existsSync(missing)).toBe(false);
         const json = await cli('export', '--tenant', 'tenant-a', '--out', join(scratch, 'json.ndjson'), '--json');
         expect(JSON.parse(json.stdout)).toEqual({ file: join(scratch, 'json.ndjson'), events: before.trim().split('\n').length });
+        expect(json.stderr).toContain(`export writing: ${before.trim().split('\n').length} events`);
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }
@@ -197,6 +198,7 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
         env: { ...process.env, DATA_DIR: scratch, EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite', DATABASE_URL: '', LOG_LEVEL: 'silent' },
       });
       expect(imported.stdout).toContain(`${lines.length} event(s)`);
+      expect(imported.stderr).toContain(`import appending: ${lines.length} events`);
 
       const store = await openEventStore({ type: 'sqlite', file: join(scratch, 'scim-ledger.sqlite') }, personalFieldsOf);
       const rebuilt = await openReadModel({ type: 'sqlite', file: join(scratch, 'rebuilt.sqlite') });
@@ -222,9 +224,11 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
     }
   }, 60_000);
 
-  it('given a read model that matches the events, when verified, then exit 0 with no difference', async () => {
-    const { code, stdout } = await cli('verify');
+  it('given a read model that matches the events, when verified, then exit 0 with no difference, its progress on stderr', async () => {
+    const { code, stdout, stderr } = await cli('verify');
     expect(stdout).toContain('0 difference(s)');
+    // Not a terminal here: plain progress lines (issue 20, item 7), the last with every event.
+    expect(stderr).toMatch(/^verify projecting: (\d+)\/\1 events \(100%\), \d+ events\/s, ETA 0s$/m);
     expect(code).toBe(0);
   });
 

@@ -73,14 +73,23 @@ describe(`SCIM discovery (RFC 7644 §4) on ${E2E_DATABASE}`, () => {
       });
     });
 
-    it('given GET /ResourceTypes, then a ListResponse with only User, its endpoint and both optional extensions', async () => {
+    it('given GET /ResourceTypes, then a ListResponse with User, its endpoint and both optional extensions, and Group (rule G1)', async () => {
       const response = await get(`${prefix}/ResourceTypes`);
 
       expect(response.status).toBe(200);
       expect(response.headers['content-type']).toContain(SCIM_JSON);
-      expect(response.body).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 1, itemsPerPage: 1, startIndex: 1 });
-      // Groups are not implemented, so no Group resource type invites an IdP to push them.
-      expect(response.body.Resources.map((type: { id: string }) => type.id)).toEqual(['User']);
+      expect(response.body).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 2, itemsPerPage: 2, startIndex: 1 });
+      expect(response.body.Resources.map((type: { id: string }) => type.id)).toEqual(['User', 'Group']);
+      expect(response.body.Resources[1]).toEqual({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+        id: 'Group',
+        name: 'Group',
+        description: expect.any(String),
+        endpoint: '/Groups',
+        schema: 'urn:ietf:params:scim:schemas:core:2.0:Group',
+        schemaExtensions: [],
+        meta: { resourceType: 'ResourceType', location: expect.stringMatching(new RegExp(`${prefix}/ResourceTypes/Group$`)) },
+      });
       expect(response.body.Resources[0]).toEqual({
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
         id: 'User',
@@ -106,20 +115,20 @@ describe(`SCIM discovery (RFC 7644 §4) on ${E2E_DATABASE}`, () => {
       expect(new URL(response.body.meta.location).pathname).toBe(`${prefix}/ResourceTypes/User`);
     });
 
-    it.each(['Group', 'Nope'])('given GET /ResourceTypes/%s, then 404 as a SCIM error', async (name) => {
+    it.each(['Nope'])('given GET /ResourceTypes/%s, then 404 as a SCIM error', async (name) => {
       const response = await get(`${prefix}/ResourceTypes/${name}`);
       expect(response.status).toBe(404);
       expect(response.headers['content-type']).toContain(SCIM_JSON);
       expect(response.body).toEqual({ schemas: [ERROR], status: '404', detail: expect.stringContaining(name) });
     });
 
-    it('given GET /Schemas, then a ListResponse of the core User, enterprise and Druva schemas, each located where GET finds it', async () => {
+    it('given GET /Schemas, then a ListResponse of the core User, enterprise, Druva and Group schemas, each located where GET finds it', async () => {
       const response = await get(`${prefix}/Schemas`);
 
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 3, itemsPerPage: 3, startIndex: 1 });
+      expect(response.body).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 4, itemsPerPage: 4, startIndex: 1 });
       const ids = response.body.Resources.map((schema: { id: string }) => schema.id);
-      expect(ids).toEqual([CORE_USER, ENTERPRISE_USER, DRUVA_USER]);
+      expect(ids).toEqual([CORE_USER, ENTERPRISE_USER, DRUVA_USER, 'urn:ietf:params:scim:schemas:core:2.0:Group']);
       for (const schema of response.body.Resources) {
         expect(schema.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:Schema']);
         expect(schema.meta.resourceType).toBe('Schema');
@@ -164,14 +173,24 @@ describe(`SCIM discovery (RFC 7644 §4) on ${E2E_DATABASE}`, () => {
       expect(attributeOf(emails.subAttributes!, 'type')).toMatchObject({ canonicalValues: ['work', 'home', 'other'] });
     });
 
-    it.each([
-      ['an unknown URI', 'urn:example:params:scim:schemas:extension:Shoes:2.0:User'],
-      ['the Group schema, which is not served', 'urn:ietf:params:scim:schemas:core:2.0:Group'],
-    ])('given GET /Schemas/{%s}, then 404 as a SCIM error', async (_, uri) => {
-      const response = await get(`${prefix}/Schemas/${uri}`);
-      expect(response.status).toBe(404);
-      expect(response.body).toMatchObject({ schemas: [ERROR], status: '404' });
+    it('given GET /Schemas/{Group URN}, then displayName (required, unique) and members with value, $ref, display and type (RFC 7643 §4.2)', async () => {
+      const response = await get(`${prefix}/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group`);
+      expect(response.status).toBe(200);
+      const attributes: AttributeRepresentation[] = response.body.attributes;
+      expect(attributeOf(attributes, 'displayName')).toMatchObject({ type: 'string', required: true, uniqueness: 'server' });
+      const members = attributeOf(attributes, 'members')!;
+      expect(members).toMatchObject({ type: 'complex', multiValued: true });
+      expect(members.subAttributes!.map((sub) => sub.name)).toEqual(['value', '$ref', 'display', 'type']);
     });
+
+    it.each([['an unknown URI', 'urn:example:params:scim:schemas:extension:Shoes:2.0:User']])(
+      'given GET /Schemas/{%s}, then 404 as a SCIM error',
+      async (_, uri) => {
+        const response = await get(`${prefix}/Schemas/${uri}`);
+        expect(response.status).toBe(404);
+        expect(response.body).toMatchObject({ schemas: [ERROR], status: '404' });
+      },
+    );
 
     it.each(['/ServiceProviderConfig', '/ResourceTypes', '/Schemas', '/ResourceTypes/User', `/Schemas/${DRUVA_USER}`])(
       'given a filter on %s, then 403 as a SCIM error, so a client never assumes its conditions held (RFC 7644 §4)',
@@ -189,10 +208,15 @@ describe(`SCIM discovery (RFC 7644 §4) on ${E2E_DATABASE}`, () => {
     const types = await get('/scim/v2/ResourceTypes?startIndex=2&count=0');
 
     expect(schemas.status).toBe(200);
-    expect(schemas.body).toMatchObject({ totalResults: 3, itemsPerPage: 3, startIndex: 1 });
-    expect(schemas.body.Resources.map((s: { id: string }) => s.id)).toEqual([CORE_USER, ENTERPRISE_USER, DRUVA_USER]);
-    expect(types.body).toMatchObject({ totalResults: 1, itemsPerPage: 1, startIndex: 1 });
-    expect(types.body.Resources).toHaveLength(1);
+    expect(schemas.body).toMatchObject({ totalResults: 4, itemsPerPage: 4, startIndex: 1 });
+    expect(schemas.body.Resources.map((s: { id: string }) => s.id)).toEqual([
+      CORE_USER,
+      ENTERPRISE_USER,
+      DRUVA_USER,
+      'urn:ietf:params:scim:schemas:core:2.0:Group',
+    ]);
+    expect(types.body).toMatchObject({ totalResults: 2, itemsPerPage: 2, startIndex: 1 });
+    expect(types.body.Resources).toHaveLength(2);
   });
 
   it('given /Schemas, then no characteristic is null (Entra ID schema discovery) and each extension of the User type is served', async () => {

@@ -260,6 +260,36 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
   );
 
   it(
+    'given the OpenAPI document, then each admin route names the one kind of credential that opens it, and the other kind gets 403 there (issue 20, item 8)',
+    async () => {
+      const document = (await request(t.http).get('/admin/docs/openapi.json')).body as {
+        paths: Record<string, Record<string, { security?: Array<Record<string, unknown>>; responses: Record<string, { content?: object }> }>>;
+        components: { securitySchemes: Record<string, { bearerFormat?: string }> };
+      };
+      expect(document.components.securitySchemes.operator.bearerFormat).not.toBe('JWT');
+      const before = await storedState();
+      const wrong: string[] = [];
+      for (const route of routes.filter((r) => ADMIN_ROUTE.test(r.url))) {
+        const operation = document.paths[route.url.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
+        const schemes = (operation?.security ?? []).flatMap((requirement) => Object.keys(requirement));
+        if (schemes.length !== 1 || !['operator', 'api-credential'].includes(schemes[0])) {
+          wrong.push(`${route.method} ${route.url} documents ${JSON.stringify(schemes)}`);
+          continue;
+        }
+        if (!operation!.responses['401']?.content || !('application/problem+json' in operation!.responses['401'].content)) {
+          wrong.push(`${route.method} ${route.url} documents no problem-details 401`);
+        }
+        const otherKind = schemes[0] === 'operator' ? basic(acme) : `Bearer ${OPERATOR}`;
+        const response = await send(route.method, route.url, otherKind);
+        if (response.status !== 403) wrong.push(`${route.method} ${route.url} (${schemes[0]}) with the other kind -> ${response.status}`);
+      }
+      expect(wrong).toEqual([]);
+      expect(await storedState()).toBe(before);
+    },
+    TIMEOUTS.load,
+  );
+
+  it(
     "given another tenant's API credential, when any admin route names acme, then 404 (403 on operator routes) and nothing changes",
     async () => {
       const before = await storedState();
@@ -477,6 +507,16 @@ describe(`logs on ${E2E_DATABASE}`, () => {
         for (const answer of answers) expect(log).toContain(String(answer.headers['x-request-id']));
         expect(log).toContain('idp-trace-0042');
         for (const value of [...personal, 'Pa55word-never-logged', 'Pa55-wrong-token-in-logs', TENANT_A_TOKEN]) expect(log).not.toContain(value);
+        // Issue 20, item 7: each request's line names the tenant it acted for; a request no credential opened names none
+        // (the wrong token, and the body that is not JSON: refused by the parser before its credential is checked).
+        const requestLines = log
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as { req?: { id: string }; res?: unknown; tenantId?: string })
+          .filter((line) => line.req !== undefined && line.res !== undefined);
+        const tenantOf = (answer: { headers: Record<string, string> }) =>
+          requestLines.find((line) => line.req!.id === answer.headers['x-request-id'])?.tenantId;
+        expect(answers.map(tenantOf)).toEqual(['tenant-a', 'tenant-a', 'tenant-a', 'tenant-a', 'tenant-a', undefined, undefined, 'tenant-a']);
       } finally {
         await t.close();
       }

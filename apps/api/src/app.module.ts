@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { standardOutput } from './standard-output';
+import { requestLogTenant } from './http/request-log-tenant';
 import { DataSource } from 'typeorm';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore, openEventStore, PERSONAL_DATA_SHREDDER, sqliteWriteLock } from '@scim-ledger/event-store';
@@ -28,6 +29,14 @@ import { ReadYourWrites } from './application/event-sourcing/read-your-writes';
 import { ProjectorLifecycle } from './projector-lifecycle';
 import { BenchNoopController } from './bench-noop/bench-noop.controller';
 import { ScimGroupsController } from './scim-groups/scim-groups.controller';
+import { CreateScimGroupHandler } from './scim-groups/creating-group/create-group.command';
+import { DeleteScimGroupHandler } from './scim-groups/deleting-group/delete-group.command';
+import { GetScimGroupHandler } from './scim-groups/getting-group/get-group.query';
+import { ListScimGroupsHandler } from './scim-groups/listing-groups/list-groups.query';
+import { UpdateScimGroupHandler } from './scim-groups/updating-group/update-group.command';
+import { GroupAnswers } from './scim-groups/group-answers';
+import { GroupWrites } from './application/groups/group-writes';
+import { ScimGroupsReadModel } from './application/reading/scim-groups.read-model';
 import { CreateScimUserHandler } from './scim-users/creating-user/create-user.command';
 import { DeleteScimUserHandler } from './scim-users/deleting-user/delete-user.command';
 import { ExistingUserWrite } from './scim-users/existing-user-write';
@@ -40,7 +49,7 @@ import { UsersReadModel } from './application/reading/users.read-model';
 import { TenantsReadModel } from './application/reading/tenants.read-model';
 import { AuditReadModel } from './application/reading/audit.read-model';
 import { ProjectionFailuresReadModel } from './application/reading/projection-failures.read-model';
-import { ScimWrite } from './scim-users/scim-write';
+import { ScimWrite } from './http/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
 import { UserHistories } from './application/users/user-history';
@@ -90,6 +99,7 @@ export class AppModule {
             autoLogging: { ignore: (request) => isQuietUrl((request as { originalUrl?: string }).originalUrl ?? request.url ?? '') },
             // Fastify already assigned the request id (X-Request-Id or a new UUID).
             genReqId: (request) => (request as unknown as { id: string }).id,
+            customProps: (request) => requestLogTenant(request),
             // No tokens and no personal data in logs: the query string can hold a userName filter.
             serializers: {
               req: (request: { id: string; method: string; url: string }) => ({
@@ -185,6 +195,14 @@ export class AppModule {
         DeleteScimUserHandler,
         GetScimUserHandler,
         ListScimUsersHandler,
+        GroupWrites,
+        GroupAnswers,
+        ScimGroupsReadModel,
+        CreateScimGroupHandler,
+        UpdateScimGroupHandler,
+        DeleteScimGroupHandler,
+        GetScimGroupHandler,
+        ListScimGroupsHandler,
         ProjectorLag,
         ReadModelHealthReadModel,
         Readiness,

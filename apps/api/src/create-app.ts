@@ -15,6 +15,7 @@ import { frameworkError } from './http/framework-errors';
 import { parseJsonBodies } from './http/json-body';
 import { limitFailedAuthentications, limitRequestRates } from './http/rate-limit';
 import { addSecurityHeaders } from './http/security-headers';
+import { noteRequestTenants } from './http/request-log-tenant';
 import { measureRequests } from './http/http-metrics';
 import { answerOrigins } from './http/public-origin';
 import { isScimUrl, isScimUserListUrl, ROUTER_OPTIONS } from './http/api-paths';
@@ -50,10 +51,15 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
+    // A provider that cannot start (a database not there) rejects here, and main says why in one line (issue 20,
+    // item 7): Nest's own report of it (a stack, in colour) stays in the buffer that is never flushed then.
+    abortOnError: false,
+    autoFlushLogs: false,
     // Our own JSON parser (parseJsonBodies) replaces Nest's, which would bound size but not nesting.
     bodyParser: false,
   });
   app.useLogger(new StartUpLinesAtDebug(app.get(Logger)));
+  app.flushLogs();
   app.useGlobalFilters(new ScimExceptionFilter());
   // @nestjs/platform-fastify ships its own copy of Fastify's types; the instance is the same.
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
@@ -70,6 +76,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   limitFailedAuthentications(fastify, config);
   await limitRequestRates(fastify, config);
   addSecurityHeaders(fastify);
+  noteRequestTenants(fastify);
   answerOrigins(fastify, config);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
@@ -97,10 +104,28 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     .setTitle('scim-ledger admin API')
     .setDescription('Tenants, SCIM tokens, API credentials, storages, profiles and SCIM mappings. Errors are RFC 9457 problem details.')
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the operator token (ADMIN_OPERATOR_TOKEN)' }, 'operator')
+    // Not a JWT (Nest's default bearerFormat): a random secret compared by its hash.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'the operator token (ADMIN_OPERATOR_TOKEN)' }, 'operator')
     .addBasicAuth({ type: 'http', scheme: 'basic', description: "a tenant's API credential: client id and secret" }, 'api-credential')
     .build();
   const document = SwaggerModule.createDocument(app, openApi);
+  // RFC 9457 §3.1: the members every admin error carries (the routes' error responses refer to it).
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...document.components?.schemas,
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status'],
+        properties: {
+          type: { type: 'string', description: 'a URI naming the problem type; about:blank when the status says it all' },
+          title: { type: 'string', description: 'the status text' },
+          status: { type: 'integer', description: 'the HTTP status' },
+          detail: { type: 'string', description: 'what went wrong with this request, and what fixes it' },
+        },
+      },
+    },
+  };
   document.paths = Object.fromEntries(Object.entries(document.paths).filter(([path]) => path.startsWith('/admin/')));
   SwaggerModule.setup('admin/docs', app, document, { jsonDocumentUrl: 'admin/docs/openapi.json' });
   app.enableShutdownHooks();

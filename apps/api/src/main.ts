@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@scim-ledger/platform';
+import { loadConfig, startUpFailureLine } from '@scim-ledger/platform';
 import { BootstrapApiCredential, BootstrapTenant } from './application/tenants/bootstrap-tenant';
 import { createApp } from './create-app';
 import { standardOutput } from './standard-output';
@@ -54,6 +54,6 @@ function apiCredentialLines(credential: BootstrapApiCredential, base: string): s
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? 'configuration error: ' : ''}${(error as Error).stack ?? error}\n`);
+  process.stderr.write(`${startUpFailureLine('scim-ledger api', error)}\n`);
   process.exit(1);
 });

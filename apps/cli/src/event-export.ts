@@ -35,7 +35,11 @@ export async function* exportedEvents(store: EventStore, scope: { tenantId: stri
  * A stream exported with gaps (claims shared with other tenants' events) is
  * appended in order without them.
  */
-export async function importEvents(store: EventStore, events: AsyncIterable<ExportedEvent>): Promise<{ streams: number; events: number; tenantIds: string[] }> {
+export async function importEvents(
+  store: EventStore,
+  events: AsyncIterable<ExportedEvent>,
+  onAppended: (appended: number) => void = () => undefined,
+): Promise<{ streams: number; events: number; tenantIds: string[] }> {
   const lastRevision = new Map<string, StreamRevision>();
   let count = 0;
   for await (const event of events) {
@@ -43,6 +47,7 @@ export async function importEvents(store: EventStore, events: AsyncIterable<Expo
     const appended = await store.append(event.streamId, [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }], expected);
     lastRevision.set(event.streamId, appended.nextExpectedRevision);
     count += 1;
+    onAppended(count);
   }
   const tenantIds = [...lastRevision.keys()].map(tenantIdOfStream).filter((id): id is string => id !== null);
   return { streams: lastRevision.size, events: count, tenantIds };

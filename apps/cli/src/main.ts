@@ -18,10 +18,9 @@ import {
   rebuildReadModel,
   RebuildRefusedError,
 } from '@scim-ledger/read-model';
-import { loadConfig } from '@scim-ledger/platform';
+import { jsonLogs, loadConfig } from '@scim-ledger/platform';
 import { ExportedEvent, exportedEvents, importEvents, issueSupportCredential } from './event-export';
-import { cliLogger } from './cli-logger';
-import { rebuildProgressDisplay } from './rebuild-progress';
+import { commandProgressDisplay } from './command-progress';
 import { complain, say, terminalLines } from './terminal-text';
 
 /**
@@ -131,7 +130,12 @@ program
     const live = await openReadModel(config.readModel);
     const rebuilt = await openReadModel({ type: 'sqlite', file: join(scratch, 'rebuilt.sqlite') });
     try {
-      const events = await rebuildReadModel(rebuilt, eventStore);
+      const progress = commandProgressDisplay(process.stderr, Date.now, 'verify');
+      const total = (await eventStore.approximateEventCount?.()) ?? null;
+      const events = await rebuildReadModel(rebuilt, eventStore, undefined, (applied) =>
+        progress.update({ phase: 'projecting', applied, total: total === null ? null : Math.max(total, applied) }),
+      );
+      progress.stop();
       // The read model, then rule L8 as the events hold it: every live address held by exactly one claim, its user's.
       const differences = [...(await readModelDifferences(live, rebuilt)), ...(await addressClaimDifferences(rebuilt, eventStore))];
       if (options.json) process.stdout.write(`${JSON.stringify({ events, differences })}\n`);
@@ -195,7 +199,7 @@ program
     const config = loadConfig();
     const eventStore = await openEventStore(config.eventStore, personalFieldsOf);
     const live = await openReadModel(config.readModel);
-    const progress = rebuildProgressDisplay(process.stderr);
+    const progress = commandProgressDisplay(process.stderr);
     try {
       const report = await rebuildBlueGreen(live, config.readModel, eventStore, {
         batchSize: config.projectorBatchSize,
@@ -231,14 +235,18 @@ program
     try {
       const out = createWriteStream(options.out, { flags: 'wx' });
       await once(out, 'open');
+      const progress = commandProgressDisplay(process.stderr, Date.now, 'export');
       let written = 0;
       try {
         for await (const event of exportedEvents(eventStore, { tenantId: options.tenant, userId: options.user })) {
           if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
           written += 1;
+          progress.update({ phase: 'writing', applied: written, total: null });
         }
+        progress.stop();
         await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
       } catch (error) {
+        progress.stop();
         // An unknown user or a store that failed midway leaves no half-written file behind to be mistaken for an export.
         out.destroy();
         rmSync(options.out, { force: true });
@@ -262,7 +270,13 @@ program
       const events = (async function* () {
         for await (const line of lines) if (line.trim()) yield JSON.parse(line) as ExportedEvent;
       })();
-      const { streams, events: count, tenantIds } = await importEvents(eventStore, events);
+      const progress = commandProgressDisplay(process.stderr, Date.now, 'import');
+      const {
+        streams,
+        events: count,
+        tenantIds,
+      } = await importEvents(eventStore, events, (applied) => progress.update({ phase: 'appending', applied, total: null }));
+      progress.stop();
       say(`${count} event(s) in ${streams} stream(s) imported; start the api to project them`);
       for (const tenantId of tenantIds) {
         const credential = await issueSupportCredential(eventStore, tenantId, `support case imported from ${basename(options.in)}`, new Date().toISOString());
@@ -286,7 +300,7 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-Logger.overrideLogger(cliLogger(process.env.LOG_LEVEL ?? 'info'));
+Logger.overrideLogger(jsonLogs(process.env.LOG_LEVEL ?? 'info', 2));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   complain((error as Error)?.message ?? String(error));

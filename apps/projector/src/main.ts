@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { personalFieldsOf } from '@scim-ledger/domain';
 import { openEventStore, sqliteWriteLock } from '@scim-ledger/event-store';
 import { countSetAside, openReadModel, projectionLockFor, ReadModelProjector } from '@scim-ledger/read-model';
-import { ConfigError, loadConfig } from '@scim-ledger/platform';
+import { jsonLogs, loadConfig, startUpFailureLine } from '@scim-ledger/platform';
 
 /**
  * The projection worker as its own process (PROJECTOR=external on the api).
@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from '@scim-ledger/platform';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  Logger.overrideLogger(jsonLogs(config.logLevel, 1));
   const logger = new Logger('Projector');
   const eventStore = await openEventStore(config.eventStore, personalFieldsOf);
   const dataSource = await openReadModel(config.readModel);
@@ -32,6 +33,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? 'configuration error: ' : ''}${(error as Error).stack ?? error}\n`);
+  process.stderr.write(`${startUpFailureLine('scim-ledger projector', error)}\n`);
   process.exit(1);
 });

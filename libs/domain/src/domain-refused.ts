@@ -3,6 +3,7 @@ import type { PlacementRefusal } from './provisioning/placement';
 import type { ProfileSeatRefusal } from './profile-seats/profile-seats';
 import type { TenantRefusal } from './tenant/tenant-refusal';
 import type { UserRefusal } from './user/user.decider';
+import type { GroupRefusal } from './group/group.decider';
 
 /** Why a write to a user (its address, seat or placement with it) was refused. */
 export type ProvisioningRefusalReason = UserRefusal | EmailRefusal | PlacementRefusal | ProfileSeatRefusal;
@@ -11,7 +12,7 @@ export type ProvisioningRefusalReason = UserRefusal | EmailRefusal | PlacementRe
  * Every reason the domain refuses a command for, whichever rule it was; the
  * HTTP edges choose status and scimType from it, exhaustively (shared/STYLE.md point 19).
  */
-export type DomainRefusalReason = TenantRefusal | ProvisioningRefusalReason;
+export type DomainRefusalReason = TenantRefusal | ProvisioningRefusalReason | GroupRefusal;
 
 /** The facts a refusal carries beyond its message, for the reasons that have any. */
 export interface RefusalDetails {

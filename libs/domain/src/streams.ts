@@ -3,6 +3,7 @@ import { ProfileOfTenant, profileSeatsStream } from './profile-seats/profile-sea
 import { provisioningRefusalsStream } from './provisioning/provisioning-refusals.stream';
 import { tenantStream } from './tenant/tenant.stream';
 import { userStream } from './user/user.stream';
+import { groupNameClaimStream, groupStream } from './group/group.stream';
 import type { PersonalFields } from './stream-module';
 
 /** Which kind of stream an id names, and whose it is: for readers of `$all` (projector, verification, exports). */
@@ -11,7 +12,9 @@ export type StreamOf =
   | { readonly kind: 'tenant'; readonly tenantId: string }
   | { readonly kind: 'email-reservation'; readonly addressDigest: string }
   | ({ readonly kind: 'profile-seats' } & ProfileOfTenant)
-  | { readonly kind: 'provisioning-refusals'; readonly tenantId: string };
+  | { readonly kind: 'provisioning-refusals'; readonly tenantId: string }
+  | { readonly kind: 'group'; readonly groupId: string }
+  | { readonly kind: 'group-name-claim'; readonly nameDigest: string };
 
 /** Null for a stream no kind of the domain names (an event store's own, the personal-data keys). */
 export function streamOf(streamId: string): StreamOf | null {
@@ -25,6 +28,10 @@ export function streamOf(streamId: string): StreamOf | null {
   if (seats !== null) return { kind: 'profile-seats', ...seats };
   const refusalsOf = provisioningRefusalsStream.name.parse(streamId);
   if (refusalsOf !== null) return { kind: 'provisioning-refusals', tenantId: refusalsOf };
+  const groupId = groupStream.name.parse(streamId);
+  if (groupId !== null) return { kind: 'group', groupId };
+  const nameDigest = groupNameClaimStream.name.parse(streamId);
+  if (nameDigest !== null) return { kind: 'group-name-claim', nameDigest };
   return null;
 }
 
@@ -49,7 +56,15 @@ type PersonalDataPolicy = (streamId: string, event: { readonly type: string; rea
  * Every stream kind of the domain. A new kind is listed here: its events'
  * personal fields are sealed by what its module says (personalData).
  */
-export const STREAM_MODULES = [userStream, tenantStream, emailReservationStream, profileSeatsStream, provisioningRefusalsStream] as const;
+export const STREAM_MODULES = [
+  userStream,
+  tenantStream,
+  emailReservationStream,
+  profileSeatsStream,
+  provisioningRefusalsStream,
+  groupStream,
+  groupNameClaimStream,
+] as const;
 
 const PERSONAL_DATA_POLICIES = STREAM_MODULES.map((module: PersonalDataOfKind) => personalDataPolicyOf(module)).filter((policy) => policy !== null);
 

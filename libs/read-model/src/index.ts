@@ -21,3 +21,4 @@ export * from './tenants/deleted-tenants';
 export * from './projection';
 export * from './projections';
 export { hydratedRow } from './sql/bulk-rows';
+export * from './groups/scim-group.rows';

@@ -116,8 +116,8 @@ export class ReadModelProjector {
     }
   }
 
-  /** Applies everything appended so far, then returns: for tests, rebuilds and the CLI. */
-  async catchUp(): Promise<number> {
+  /** Applies everything appended so far, then returns: for tests, rebuilds and the CLI (told the count after each page). */
+  async catchUp(onApplied: (applied: number) => void = () => undefined): Promise<number> {
     let applied = 0;
     await this.dropIndexesIfEmpty(await this.checkpoint());
     for (;;) {
@@ -128,6 +128,7 @@ export class ReadModelProjector {
       }
       await this.apply(page);
       applied += page.length;
+      onApplied(applied);
     }
   }
 

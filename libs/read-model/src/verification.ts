@@ -7,8 +7,8 @@ import { READ_MODEL_PROJECTIONS } from './projections';
 import { READ_MODEL_PROJECTION, ReadModelProjector } from './projector';
 
 /** Projects every event from the start into an empty read model (rule S3). */
-export function rebuildReadModel(target: DataSource, eventStore: EventStore, batchSize = 1000): Promise<number> {
-  return new ReadModelProjector(target, eventStore, { batchSize }).catchUp();
+export function rebuildReadModel(target: DataSource, eventStore: EventStore, batchSize = 1000, onApplied?: (applied: number) => void): Promise<number> {
+  return new ReadModelProjector(target, eventStore, { batchSize }).catchUp(onApplied);
 }
 
 /**

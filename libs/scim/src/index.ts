@@ -7,3 +7,4 @@ export * from './discovery';
 export * from './attributes/attribute-projection';
 export { keptAttributesIfReadable, type KeptAttributesAsSent } from './attributes/kept-attributes';
 export * from './storable-text';
+export * from './groups';

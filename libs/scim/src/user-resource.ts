@@ -23,6 +23,8 @@ export interface ScimUserView {
   readonly revision: number;
   /** Rule L1: whether the display name was derived from name (the user's stream knows; null where it does not). */
   readonly displayNameDerived?: boolean | null;
+  /** Rule G1: the groups the user is a member of, from the membership rows; absent where they were not read. */
+  readonly groups?: readonly { readonly value: string; readonly display: string }[];
 }
 
 export type ScimUserResource = Record<string, unknown> & { id: string; meta: Record<string, unknown> };
@@ -54,6 +56,10 @@ export function toScimUser(view: ScimUserView, location: string): ScimUserResour
     active: view.active,
     ...(enterprise !== undefined ? { [ENTERPRISE_USER_SCHEMA]: enterprise } : {}),
     ...(profile.userPrincipalName !== null ? { [DRUVA_USER_SCHEMA]: { userPrincipalName: profile.userPrincipalName } } : {}),
+    // RFC 7643 §4.1.2: read-only, derived from the Groups' members; every membership is direct (groups are not nested).
+    ...(view.groups && view.groups.length > 0
+      ? { groups: view.groups.map(({ value, display }) => ({ value, $ref: groupLocationBeside(location, value), display, type: 'direct' })) }
+      : {}),
     meta: {
       resourceType: 'User',
       created: view.created,
@@ -65,6 +71,11 @@ export function toScimUser(view: ScimUserView, location: string): ScimUserResour
   if (derivedEmails) RESOURCES_WITH_DERIVED_EMAILS.add(resource);
   if (typeof view.displayNameDerived === 'boolean') DISPLAY_NAME_DERIVED.set(resource, view.displayNameDerived);
   return resource;
+}
+
+/** A group's URL under the same SCIM base URL as the user's `location`. */
+function groupLocationBeside(userLocation: string, groupId: string): string {
+  return userLocation.replace(/\/Users\/[^/]*$/, `/Groups/${encodeURIComponent(groupId)}`);
 }
 
 /** Whether a representation's display name was derived from its name, when its user's events say (rule L1). */

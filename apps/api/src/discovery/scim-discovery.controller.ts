@@ -3,9 +3,9 @@ import {
   findResourceSchema,
   findResourceType,
   LIST_RESPONSE_SCHEMA,
-  RESOURCE_SCHEMAS,
   RESOURCE_TYPES,
   ScimError,
+  SERVED_SCHEMAS,
   serviceProviderConfig,
   toResourceTypeResource,
   toSchemaResource,
@@ -41,15 +41,14 @@ export class ScimDiscoveryController {
   resourceType(@Param('name') name: string, @Query() query: Record<string, unknown>, @Context() context: RequestContext) {
     refuseFilter(query);
     const type = findResourceType(name);
-    // Group is not listed on purpose (see RESOURCE_TYPES), so it is a 404 like any unknown name.
-    if (!type) throw new ScimError(404, `resource type "${name}" not found; this service provider serves only User`);
+    if (!type) throw new ScimError(404, `resource type "${name}" not found; this service provider serves User and Group`);
     return toResourceTypeResource(type, context.scimBaseUrl);
   }
 
   @Get('Schemas')
   schemas(@Query() query: Record<string, unknown>, @Context() context: RequestContext) {
     refuseFilter(query);
-    return listResponse(RESOURCE_SCHEMAS.map((schema) => toSchemaResource(schema, context.scimBaseUrl)));
+    return listResponse(SERVED_SCHEMAS.map((schema) => toSchemaResource(schema, context.scimBaseUrl)));
   }
 
   @Get('Schemas/:uri')

@@ -44,11 +44,13 @@ function adminStatusOf(reason: DomainRefusalReason): number {
     case 'UsersOnLegalHold':
     case 'UserAlreadyExists':
     case 'UserOnLegalHold':
+    case 'GroupNameTaken':
       return 409;
     case 'TenantNotFound':
     case 'UnknownApiCredential':
     case 'UnknownMapping':
     case 'UserNotFound':
+    case 'GroupNotFound':
       return 404;
     case 'InvalidTenant':
     case 'InvalidTime':
@@ -75,6 +77,8 @@ function adminStatusOf(reason: DomainRefusalReason): number {
     case 'StorageUnhealthy':
     case 'LicenceLimitReached':
     case 'ProfileFull':
+    case 'InvalidGroup':
+    case 'UnknownGroupMember':
       return 422;
     default: {
       const unknown: never = reason;

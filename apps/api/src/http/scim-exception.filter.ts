@@ -87,6 +87,14 @@ export function scimAnswerTo({ reason, message }: DomainRefused): ScimError {
       return new ScimError(409, message, 'uniqueness', { 'Retry-After': '5' });
     case 'UserNotFound':
       return new ScimError(404, 'User not found');
+    case 'GroupNotFound':
+      return new ScimError(404, 'Group not found');
+    case 'GroupNameTaken':
+      // Rule G1: Entra ID expects 409 uniqueness for a display name another group of the tenant has.
+      return new ScimError(409, message, 'uniqueness');
+    case 'InvalidGroup':
+    case 'UnknownGroupMember':
+      return new ScimError(400, message, 'invalidValue');
     case 'InvalidUser':
     case 'PlacementRequired':
     case 'NoMappingMatched':

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CommandMetadata, DomainRefused, KnownUser, UserEvent, UserState } from '@scim-ledger/domain';
 import { ScimError, ScimUserView, versionOf } from '@scim-ledger/scim';
-import { ScimWrite } from './scim-write';
+import { ScimWrite } from '../http/scim-write';
 import { Decided } from '../application/event-sourcing/decided-streams';
 import { WriteGuard } from '../application/users/idp-user-update';
 import { LoadedUser, viewAfter } from '../application/users/user-streams';

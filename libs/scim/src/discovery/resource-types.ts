@@ -1,5 +1,5 @@
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
-import { RESOURCE_TYPE_SCHEMA } from './schema-definition';
+import { CORE_GROUP_SCHEMA, RESOURCE_TYPE_SCHEMA } from './schema-definition';
 
 /** RFC 7643 §6: a resource type, its endpoint and its schemas. */
 export interface ResourceTypeDefinition {
@@ -25,12 +25,18 @@ export const USER_RESOURCE_TYPE: ResourceTypeDefinition = {
   ],
 };
 
-/**
- * The resource types scim-ledger serves. Group is deliberately absent: groups
- * are not implemented (/Groups answers an empty list and 501 to writes), and
- * advertising a Group type would invite an IdP to push groups.
- */
-export const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [USER_RESOURCE_TYPE];
+/** Rule G1: a tenant's groups of its users, pushed by Entra ID and Okta. */
+export const GROUP_RESOURCE_TYPE: ResourceTypeDefinition = {
+  id: 'Group',
+  name: 'Group',
+  description: 'Group of users of the tenant, provisioned by the identity provider.',
+  endpoint: '/Groups',
+  schema: CORE_GROUP_SCHEMA,
+  schemaExtensions: [],
+};
+
+/** The resource types scim-ledger serves. */
+export const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [USER_RESOURCE_TYPE, GROUP_RESOURCE_TYPE];
 
 /** The id characteristic of a ResourceType is not case-exact (RFC 7643 §8.7.2). */
 export function findResourceType(id: string): ResourceTypeDefinition | undefined {

@@ -1,5 +1,6 @@
 import { CORE_USER_SCHEMA, DRUVA_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../scim-schemas';
 import { attribute, AttributeDefinition, complexAttribute, SchemaDefinition } from './schema-definition';
+import { GROUP_SCHEMA_DEFINITION } from './group-schema';
 
 /*
  * The User schemas as data, the one definition of the User resource:
@@ -139,10 +140,10 @@ export const CORE_USER_SCHEMA_DEFINITION: SchemaDefinition = {
       ],
       { multiValued: true },
     ),
-    // RFC 7643 §4.1.2: groups are read-only on the User; scim-ledger has no groups yet.
+    // RFC 7643 §4.1.2 and rule G1: groups are read-only on the User, derived from the Groups' members.
     complexAttribute(
       'groups',
-      'Groups the user belongs to. Read-only; scim-ledger does not serve groups yet, so this is never present.',
+      'Groups the user belongs to, directly. Read-only: derived from the members of the Groups; change them through /Groups.',
       [
         attribute('value', 'string', 'The id of the group.', { caseExact: true, mutability: 'readOnly' }),
         attribute('$ref', 'reference', 'The URI of the group.', { referenceTypes: ['Group'], caseExact: true, mutability: 'readOnly' }),
@@ -203,11 +204,14 @@ export const DRUVA_USER_SCHEMA_DEFINITION: SchemaDefinition = {
   unlistedAttributes: 'mapping-only',
 };
 
-/** Every resource schema /Schemas serves, in the order it lists them. */
+/** The User resource's schemas: its core schema and its extensions, which the User's reading, PATCH and filters know. */
 export const RESOURCE_SCHEMAS: readonly SchemaDefinition[] = [CORE_USER_SCHEMA_DEFINITION, ENTERPRISE_USER_SCHEMA_DEFINITION, DRUVA_USER_SCHEMA_DEFINITION];
+
+/** Every resource schema /Schemas serves, in the order it lists them: the User's, then the Group's (rule G1). */
+export const SERVED_SCHEMAS: readonly SchemaDefinition[] = [...RESOURCE_SCHEMAS, GROUP_SCHEMA_DEFINITION];
 
 /** Case-insensitive (decision): IdPs vary the case of extension URNs, as they do of attribute names (RFC 7643 §2.1). */
 export function findResourceSchema(uri: string): SchemaDefinition | undefined {
   const wanted = uri.toLowerCase();
-  return RESOURCE_SCHEMAS.find((schema) => schema.id.toLowerCase() === wanted);
+  return SERVED_SCHEMAS.find((schema) => schema.id.toLowerCase() === wanted);
 }

@@ -110,6 +110,7 @@ describe('User schema definitions (RFC 7643 §7, §8.7.1)', () => {
 
   it('given a URI in another case, when looked up, then the schema is found; given an unknown one, then none', () => {
     expect(findResourceSchema(DRUVA_USER_SCHEMA.toLowerCase())?.id).toBe(DRUVA_USER_SCHEMA);
-    expect(findResourceSchema('urn:ietf:params:scim:schemas:core:2.0:Group')).toBeUndefined();
+    expect(findResourceSchema('URN:ietf:params:scim:schemas:core:2.0:group')?.id).toBe('urn:ietf:params:scim:schemas:core:2.0:Group');
+    expect(findResourceSchema('urn:example:params:scim:schemas:extension:Shoes:2.0:User')).toBeUndefined();
   });
 });

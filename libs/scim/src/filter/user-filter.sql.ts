@@ -156,7 +156,8 @@ export function refuseFilterOverBudget(text: string): void {
   if (operators.filter((word) => !/eq/i.test(word)).length > MAX_UNINDEXED_FILTER_TERMS) throw tooManyUnindexedTerms();
 }
 
-function parseFilter(text: string): Filter {
+/** A filter's tree (RFC 7644 §3.4.2.2), within the bounds above; a malformed one is a 400 invalidFilter. Groups' filters are parsed by it too. */
+export function parseFilter(text: string): Filter {
   if (typeof text !== 'string' || !text.trim()) throw invalidFilter('the filter is empty');
   refuseFilterOverBudget(text);
   const skeleton = text.replace(QUOTED_LITERAL, '""');
@@ -216,7 +217,8 @@ function protectEscapedBackslashes(text: string): string {
   return text.replace(QUOTED_LITERAL, (literal) => literal.replace(/\\([\s\S])/g, (pair, escaped: string) => (escaped === '\\' ? '\\u005c' : pair)));
 }
 
-function decodeCompValue(value: string): string {
+/** A filter's string value as JSON decodes it (RFC 7644 §3.4.2.2). */
+export function decodeCompValue(value: string): string {
   let decoded: string;
   try {
     decoded = JSON.parse(`"${value.replace(/"/g, '\\"')}"`) as string;
@@ -267,7 +269,7 @@ interface ValueMember {
   readonly of: ComplexAttribute;
 }
 
-/** The same for every user: a fixed value, or null for what no user has (groups, until issue 19). */
+/** The same for every user: a fixed value, or null for what no filter reads yet (groups: kept as Groups' members, not translated). */
 interface ConstantAttribute {
   readonly kind: 'constant';
   readonly name: string;
@@ -315,7 +317,7 @@ function defineAttribute(definition: AttributeDefinition, name: string, path: re
     define(name, { kind: 'unfilterable', name, reason: 'is never returned (its schema says returned "never"), so it cannot be filtered on' });
   } else if (definition.type === 'complex') {
     const subAttributes = definition.subAttributes ?? [];
-    // Groups are read-only and derived from Groups, which no user has yet: every sub-attribute is absent.
+    // Groups are read-only and derived from the Groups' members, which the user filter does not read yet: every sub-attribute filters as absent.
     const kept = definition.mutability !== 'readOnly' || name === 'meta';
     const complex: ComplexAttribute = {
       kind: 'complex',
@@ -493,7 +495,7 @@ class FilterTranslation {
     // One value must match the whole inner filter (RFC 7644 §3.4.2.2): `emails[type eq "work" and value co "@x"]`.
     const element = this.elementName();
     const condition = this.filter(inner, { parent: attribute, element }, depth + 1);
-    // An attribute no user has (groups, until issue 19) has no values for any of them to match.
+    // An attribute the filter does not read (groups, from the Groups' members) has no values for any of them to match.
     return attribute.path ? this.someValue(attribute, element, condition) : FALSE;
   }
 

@@ -1,14 +1,14 @@
 import { AuditEntry, AuditNarrowing, AuditReadModel } from '../../application/reading/audit.read-model';
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { Get, Param, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { UserHistories } from '../../application/users/user-history';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController } from '../http/admin-controller';
+import { AdminController, TenantRoute } from '../http/admin-controller';
 import { CountParameter, MAX_START_INDEX, StartIndexParameter } from '../http/page-parameters';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { IsSearchedAddress } from '../http/searched-address';
@@ -99,7 +99,7 @@ export class AuditController {
   ) {}
 
   @Get('users/:userId/history')
-  @ApiOperation({ summary: 'Every event of a user, oldest first, with who, when, from where, a summary and the attribute diff' })
+  @TenantRoute({ summary: 'Every event of a user, oldest first, with who, when, from where, a summary and the attribute diff' })
   async history(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: PageQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     // The whole stream is folded, and the tenant makes it as long as it likes: an expensive read (found by the fourth attack on issue 15).
@@ -112,7 +112,7 @@ export class AuditController {
   }
 
   @Get('users/:userId/state')
-  @ApiOperation({ summary: 'The user as it stood at a moment or after a revision, folded from its events (rule S3)' })
+  @TenantRoute({ summary: 'The user as it stood at a moment or after a revision, folded from its events (rule S3)' })
   async state(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: StateQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return this.expensiveReads.run(tenantId, async () => {
@@ -122,7 +122,7 @@ export class AuditController {
   }
 
   @Get('audit')
-  @ApiOperation({ summary: "The tenant's audit feed: every event and refused provisioning attempt, filtered; JSON pages, or an NDJSON or CSV export" })
+  @TenantRoute({ summary: "The tenant's audit feed: every event and refused provisioning attempt, filtered; JSON pages, or an NDJSON or CSV export" })
   async feed(@Param('tenantId') tenantId: string, @Query() query: AuditFeedQuery, @Call() call: AdminCall, @Res({ passthrough: true }) reply: FastifyReply) {
     requireTenant(call.principal, tenantId);
     // A feed page or an export of up to 100,000 entries takes its turn with the tenant's other expensive reads (issue 15).

@@ -1,10 +1,9 @@
 import { Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
 import { ReadModelProjector } from '@scim-ledger/read-model';
 import { ProjectionFailuresReadModel } from '../../application/reading/projection-failures.read-model';
 import { requireOperator } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController } from '../http/admin-controller';
+import { AdminController, OperatorRoute } from '../http/admin-controller';
 
 /**
  * The streams the projector set aside (issue 15, finding 1): the operator
@@ -19,7 +18,7 @@ export class ProjectionFailuresController {
   ) {}
 
   @Get('projection-failures')
-  @ApiOperation({ summary: 'Streams the read-model projector set aside, with their error (operator)' })
+  @OperatorRoute({ summary: 'Streams the read-model projector set aside, with their error (operator)' })
   async list(@Call() call: AdminCall) {
     requireOperator(call.principal);
     const failures = await this.failures.setAsideStreams();
@@ -28,7 +27,7 @@ export class ProjectionFailuresController {
 
   @Post('projection-failures/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Apply the set-aside streams again, after a fix; those that fail again stay (operator)' })
+  @OperatorRoute({ summary: 'Apply the set-aside streams again, after a fix; those that fail again stay (operator)' })
   async retry(@Call() call: AdminCall) {
     requireOperator(call.principal);
     const { cleared, failing } = await this.projector.retryFailures();

@@ -1,10 +1,9 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
 import type { ProfileRow, ScimMappingRow, StorageRow } from '@scim-ledger/read-model';
 import { TenantsReadModel } from '../../application/reading/tenants.read-model';
 import { AdminPrincipal, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController } from '../http/admin-controller';
+import { AdminController, OperatorRoute, TenantRoute } from '../http/admin-controller';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { CreateMappingBody, CreateProfileBody, MappingConfigurationBody, MappingOrderBody, ProfileBody, StorageBody, StorageHealthBody } from './admin.dto';
 import { TenantCommands } from '../../application/tenants/tenant-commands';
@@ -18,14 +17,14 @@ export class TenantConfigurationController {
   ) {}
 
   @Get('storages')
-  @ApiOperation({ summary: "The tenant's storages and their health" })
+  @TenantRoute({ summary: "The tenant's storages and their health" })
   async storages(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return { storages: (await this.readModel.storages(tenantId)).map(storageView) };
   }
 
   @Post('storages')
-  @ApiOperation({ summary: 'Add a storage (it starts healthy)' })
+  @TenantRoute({ summary: 'Add a storage (it starts healthy)' })
   async addStorage(@Param('tenantId') tenantId: string, @Body() body: StorageBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'AddStorage', data: { storageId: body.id, name: body.name, region: body.region } }, call.request);
@@ -33,7 +32,7 @@ export class TenantConfigurationController {
   }
 
   @Put('storages/:storageId/health')
-  @ApiOperation({ summary: "Set a storage's health (operator only, rule M6)" })
+  @OperatorRoute({ summary: "Set a storage's health (operator only, rule M6)" })
   async health(@Param('tenantId') tenantId: string, @Param('storageId') storageId: string, @Body() body: StorageHealthBody, @Call() call: AdminCall) {
     await this.requireOperatorOnExistingTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'SetStorageHealth', data: { storageId, health: body.health } }, call.request);
@@ -41,14 +40,14 @@ export class TenantConfigurationController {
   }
 
   @Get('profiles')
-  @ApiOperation({ summary: "The tenant's profiles" })
+  @TenantRoute({ summary: "The tenant's profiles" })
   async profiles(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return { profiles: (await this.readModel.profiles(tenantId)).map(profileView) };
   }
 
   @Post('profiles')
-  @ApiOperation({ summary: 'Create a profile: user cap (0 = unlimited), auto-delete period, allowed storages' })
+  @TenantRoute({ summary: 'Create a profile: user cap (0 = unlimited), auto-delete period, allowed storages' })
   async createProfile(@Param('tenantId') tenantId: string, @Body() body: CreateProfileBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'CreateProfile', data: profileSpec(body.id, body) }, call.request);
@@ -56,7 +55,7 @@ export class TenantConfigurationController {
   }
 
   @Put('profiles/:profileId')
-  @ApiOperation({ summary: "Replace a profile's configuration" })
+  @TenantRoute({ summary: "Replace a profile's configuration" })
   async updateProfile(@Param('tenantId') tenantId: string, @Param('profileId') profileId: string, @Body() body: ProfileBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'UpdateProfile', data: profileSpec(profileId, body) }, call.request);
@@ -64,14 +63,14 @@ export class TenantConfigurationController {
   }
 
   @Get('scim-mappings')
-  @ApiOperation({ summary: 'The SCIM mappings in the order they are tried (rule M3)' })
+  @TenantRoute({ summary: 'The SCIM mappings in the order they are tried (rule M3)' })
   async mappings(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return { scimMappings: (await this.readModel.scimMappings(tenantId)).map(mappingView) };
   }
 
   @Post('scim-mappings')
-  @ApiOperation({ summary: 'Add a SCIM mapping at the bottom of the order; its filter cannot change later (rules M1-M3, M7)' })
+  @TenantRoute({ summary: 'Add a SCIM mapping at the bottom of the order; its filter cannot change later (rules M1-M3, M7)' })
   async addMapping(@Param('tenantId') tenantId: string, @Body() body: CreateMappingBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(
@@ -95,7 +94,7 @@ export class TenantConfigurationController {
   }
 
   @Put('scim-mappings/order')
-  @ApiOperation({ summary: 'Reorder the SCIM mappings: every id, first tried first (rule M3)' })
+  @TenantRoute({ summary: 'Reorder the SCIM mappings: every id, first tried first (rule M3)' })
   async reorder(@Param('tenantId') tenantId: string, @Body() body: MappingOrderBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'ReorderScimMappings', data: { orderedIds: body.orderedIds } }, call.request);
@@ -103,7 +102,7 @@ export class TenantConfigurationController {
   }
 
   @Put('scim-mappings/:mappingId')
-  @ApiOperation({ summary: "Change a mapping's name and configuration (never its filter, rule M3)" })
+  @TenantRoute({ summary: "Change a mapping's name and configuration (never its filter, rule M3)" })
   async changeMapping(
     @Param('tenantId') tenantId: string,
     @Param('mappingId') mappingId: string,
@@ -131,7 +130,7 @@ export class TenantConfigurationController {
 
   @Delete('scim-mappings/:mappingId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a SCIM mapping; users it placed stay where they are (rule M3)' })
+  @TenantRoute({ summary: 'Delete a SCIM mapping; users it placed stay where they are (rule M3)' })
   async removeMapping(@Param('tenantId') tenantId: string, @Param('mappingId') mappingId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'RemoveScimMapping', data: { mappingId } }, call.request);

@@ -1,12 +1,11 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { TenantRow } from '@scim-ledger/read-model';
 import { TenantsReadModel } from '../../application/reading/tenants.read-model';
 import { newApiCredential, sha256Hex } from '@scim-ledger/platform';
 import { requireOperator, requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController } from '../http/admin-controller';
+import { AdminController, OperatorRoute, TenantRoute } from '../http/admin-controller';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { CreateTenantBody, TenantSettingsBody, UserManagementBody, ApiCredentialBody, LicencesBody, RecoveryCredentialBody } from './admin.dto';
 import { TenantDeletion } from '../../application/provisioning/tenant-deletion';
@@ -22,7 +21,7 @@ export class TenantsController {
   ) {}
 
   @Post('tenants')
-  @ApiOperation({ summary: 'Create a tenant (operator); answers its first API credential, whose secret is shown once' })
+  @OperatorRoute({ summary: 'Create a tenant (operator); answers its first API credential, whose secret is shown once' })
   async create(@Body() body: CreateTenantBody, @Call() call: AdminCall) {
     requireOperator(call.principal);
     await this.tenants.execute(body.id, { type: 'CreateTenant', data: { tenantId: body.id, name: body.name } }, call.request);
@@ -31,21 +30,21 @@ export class TenantsController {
   }
 
   @Get('tenants')
-  @ApiOperation({ summary: 'List tenants (operator)' })
+  @OperatorRoute({ summary: 'List tenants (operator)' })
   async list(@Call() call: AdminCall) {
     requireOperator(call.principal);
     return { tenants: (await this.readModel.allTenants()).map(tenantView) };
   }
 
   @Get('tenants/:tenantId')
-  @ApiOperation({ summary: 'Read a tenant and its settings' })
+  @TenantRoute({ summary: 'Read a tenant and its settings' })
   async get(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return this.tenant(tenantId);
   }
 
   @Patch('tenants/:tenantId')
-  @ApiOperation({ summary: "Change a tenant's settings" })
+  @TenantRoute({ summary: "Change a tenant's settings" })
   async settings(@Param('tenantId') tenantId: string, @Body() body: TenantSettingsBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'ChangeTenantSettings', data: { name: body.name } }, call.request);
@@ -54,7 +53,7 @@ export class TenantsController {
 
   @Delete('tenants/:tenantId')
   @HttpCode(200)
-  @ApiOperation({
+  @OperatorRoute({
     summary:
       'Delete a tenant for good (operator): its users are deleted for good and their personal data shredded; its tokens stop working; the id is never reused',
   })
@@ -66,7 +65,7 @@ export class TenantsController {
   }
 
   @Put('tenants/:tenantId/licences')
-  @ApiOperation({ summary: "Set a tenant's licences (operator; rule L10)" })
+  @OperatorRoute({ summary: "Set a tenant's licences (operator; rule L10)" })
   async licences(@Param('tenantId') tenantId: string, @Body() body: LicencesBody, @Call() call: AdminCall) {
     // Another tenant's id answers 404 like an unknown one; a tenant may not buy itself licences.
     if (call.principal.kind !== 'operator') requireTenant(call.principal, tenantId);
@@ -77,7 +76,7 @@ export class TenantsController {
   }
 
   @Put('tenants/:tenantId/user-management')
-  @ApiOperation({ summary: 'Switch between SCIM, AD/LDAP and manual user management (rule T6)' })
+  @TenantRoute({ summary: 'Switch between SCIM, AD/LDAP and manual user management (rule T6)' })
   async userManagement(@Param('tenantId') tenantId: string, @Body() body: UserManagementBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(
@@ -99,7 +98,7 @@ export class TenantsController {
   }
 
   @Post('tenants/:tenantId/scim-token')
-  @ApiOperation({ summary: 'Generate the SCIM token (shown once); any previous token stops working at once (rule T2)' })
+  @TenantRoute({ summary: 'Generate the SCIM token (shown once); any previous token stops working at once (rule T2)' })
   async generateScimToken(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     const token = randomBytes(32).toString('base64url');
@@ -109,14 +108,14 @@ export class TenantsController {
   }
 
   @Get('tenants/:tenantId/scim-token')
-  @ApiOperation({ summary: "The SCIM token's id and UTC creation, expiry and last-use times (never the token)" })
+  @TenantRoute({ summary: "The SCIM token's id and UTC creation, expiry and last-use times (never the token)" })
   async getScimToken(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return this.scimToken(tenantId);
   }
 
   @Get('tenants/:tenantId/api-credentials')
-  @ApiOperation({ summary: 'The API-credentials list: admin credentials and the SCIM token entry (rule T4)' })
+  @TenantRoute({ summary: 'The API-credentials list: admin credentials and the SCIM token entry (rule T4)' })
   async credentials(@Param('tenantId') tenantId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     const admin = await this.readModel.apiCredentials(tenantId);
@@ -130,14 +129,14 @@ export class TenantsController {
   }
 
   @Post('tenants/:tenantId/api-credentials')
-  @ApiOperation({ summary: 'Issue an API credential; the secret is shown once' })
+  @TenantRoute({ summary: 'Issue an API credential; the secret is shown once' })
   async issue(@Param('tenantId') tenantId: string, @Body() body: ApiCredentialBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return this.issueCredential(tenantId, body.name, call);
   }
 
   @Post('tenants/:tenantId/recovery-credentials')
-  @ApiOperation({
+  @OperatorRoute({
     summary:
       "Issue a recovery API credential into a tenant (operator), saying why: for a tenant that lost its secret or an imported support case. The secret is shown once; the tenant's audit trail shows who issued it and why",
   })
@@ -150,7 +149,7 @@ export class TenantsController {
 
   @Post('tenants/:tenantId/api-credentials/:credentialId/revoke')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revoke an API credential; it stops working at once' })
+  @TenantRoute({ summary: 'Revoke an API credential; it stops working at once' })
   async revoke(@Param('tenantId') tenantId: string, @Param('credentialId') credentialId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.tenants.execute(tenantId, { type: 'RevokeApiCredential', data: { credentialId, now: this.tenants.now() } }, call.request);

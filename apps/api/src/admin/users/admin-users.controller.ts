@@ -1,6 +1,6 @@
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CommandMetadata, foldText, sanitiseUserName, simpleLowerCase, UserCommand } from '@scim-ledger/domain';
 import { UserCreation } from '../../application/provisioning/user-creation';
@@ -10,7 +10,7 @@ import { ScimUsersReadModel } from '../../application/reading/scim-users.read-mo
 import { UsersReadModel } from '../../application/reading/users.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController } from '../http/admin-controller';
+import { AdminController, TenantRoute } from '../http/admin-controller';
 import { CountParameter, StartIndexParameter } from '../http/page-parameters';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { TenantCommands } from '../../application/tenants/tenant-commands';
@@ -78,7 +78,7 @@ export class AdminUsersController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List and search users by status and text' })
+  @TenantRoute({ summary: 'List and search users by status and text' })
   async list(@Param('tenantId') tenantId: string, @Query() query: UserSearchQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     // A text search scans the tenant: it takes its turn with the tenant's other expensive reads (issue 15).
@@ -99,14 +99,14 @@ export class AdminUsersController {
   }
 
   @Get(':userId')
-  @ApiOperation({ summary: 'Read one user' })
+  @TenantRoute({ summary: 'Read one user' })
   async get(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return adminUserView(await this.row(tenantId, userId));
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a user by hand (manual provisioning)' })
+  @TenantRoute({ summary: 'Create a user by hand (manual provisioning)' })
   async create(@Param('tenantId') tenantId: string, @Body() body: CreateUserBody, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     const profile = {
@@ -126,21 +126,21 @@ export class AdminUsersController {
 
   @Post(':userId/preserve')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Preserve a user: backups stop, data stays, the IdP cannot reactivate it (rule L6)' })
+  @TenantRoute({ summary: 'Preserve a user: backups stop, data stays, the IdP cannot reactivate it (rule L6)' })
   async preserve(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     return this.changed(tenantId, userId, { type: 'PreserveUserByAdmin' }, call);
   }
 
   @Post(':userId/reactivate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Reactivate a preserved user' })
+  @TenantRoute({ summary: 'Reactivate a preserved user' })
   async reactivate(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     return this.changed(tenantId, userId, { type: 'ReactivateUserByAdmin' }, call);
   }
 
   @Delete(':userId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a preserved user for good (rule L10); an active user is refused' })
+  @TenantRoute({ summary: 'Delete a preserved user for good (rule L10); an active user is refused' })
   async deletePermanently(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     await this.userCommands.deletePermanently(userId, this.metadata(tenantId, call));
@@ -148,14 +148,14 @@ export class AdminUsersController {
 
   @Post(':userId/legal-hold')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Place a user on legal hold: it is never deleted for good, not even automatically (rule L10)' })
+  @TenantRoute({ summary: 'Place a user on legal hold: it is never deleted for good, not even automatically (rule L10)' })
   async placeOnLegalHold(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     return this.changed(tenantId, userId, { type: 'PlaceUserOnLegalHold' }, call);
   }
 
   @Delete(':userId/legal-hold')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Release a user from legal hold' })
+  @TenantRoute({ summary: 'Release a user from legal hold' })
   async releaseFromLegalHold(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     return this.changed(tenantId, userId, { type: 'ReleaseUserFromLegalHold' }, call);
   }

@@ -4,7 +4,7 @@ import { idpAttributesOf, keptAttributesIfReadable, KeptAttributesAsSent, readSc
 import { NewUser, UserCreation } from '../../application/provisioning/user-creation';
 import { viewAfter } from '../../application/users/user-streams';
 import { RequestContext } from '../../http/request-context';
-import { noteIgnored, ScimWrite, tracedIn } from '../scim-write';
+import { noteIgnored, ScimWrite, tracedIn } from '../../http/scim-write';
 
 /** POST /Users: the IdP assigned a user to the app (rule L1). */
 export class CreateScimUser {

@@ -2,7 +2,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { UserCommands } from '../../application/users/user-commands';
 import { RequestContext } from '../../http/request-context';
 import { ExistingUserWrite } from '../existing-user-write';
-import { ScimWrite } from '../scim-write';
+import { ScimWrite } from '../../http/scim-write';
 
 /** DELETE /Users/{id}: preserves the user, never destroys it (rule L4). */
 export class DeleteScimUser {

@@ -5,6 +5,7 @@ import { PageCursor, ScimUsersReadModel, UserPageRequest } from '../../applicati
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
+import { ScimGroupsReadModel } from '../../application/reading/scim-groups.read-model';
 
 export interface ScimUserPage {
   readonly totalResults: number;
@@ -32,6 +33,7 @@ export class ListScimUsersHandler implements IQueryHandler<ListScimUsers, ScimUs
   constructor(
     private readonly users: ScimUsersReadModel,
     private readonly expensiveReads: ExpensiveReads,
+    private readonly groups: ScimGroupsReadModel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -41,7 +43,15 @@ export class ListScimUsersHandler implements IQueryHandler<ListScimUsers, ScimUs
     const page = this.users.isIndexedLookup(request)
       ? await this.users.page(tenantId, request)
       : await this.expensiveReads.run(tenantId, () => this.users.page(tenantId, request));
-    const users = page.users;
+    // Rule G1: each user's read-only groups, from the membership rows, for the whole page at once.
+    const groups =
+      page.users.length === 0
+        ? new Map()
+        : await this.groups.groupsOfUsers(
+            tenantId,
+            page.users.map((user) => user.id),
+          );
+    const users = page.users.map((user) => ({ ...user, groups: groups.get(user.id) ?? [] }));
     if (request.cursor === undefined) return { totalResults: page.totalResults, startIndex: request.startIndex, users };
     return {
       totalResults: page.totalResults,

@@ -13,7 +13,7 @@ import {
 import { RequestContext } from '../../http/request-context';
 import { IdpUserUpdate } from '../../application/users/idp-user-update';
 import { ExistingUserWrite } from '../existing-user-write';
-import { noteIgnored, ScimWrite, tracedIn } from '../scim-write';
+import { noteIgnored, ScimWrite, tracedIn } from '../../http/scim-write';
 import { viewAfter } from '../../application/users/user-streams';
 
 /** PUT (whole resource) and PATCH (operations) both end as "the IdP wants this profile and status". */

@@ -1,20 +1,26 @@
 import { Presets, SingleBar } from 'cli-progress';
-import type { RebuildProgress } from '@scim-ledger/read-model';
+/** How far a long command is: a rebuild's phase, a verify's projection, an export's or an import's events. */
+export interface CommandProgress {
+  readonly phase: string;
+  readonly applied: number;
+  /** About how many events there are in all; null when it cannot be known cheaply. */
+  readonly total: number | null;
+}
 
 export interface ProgressDisplay {
-  update(progress: RebuildProgress): void;
+  update(progress: CommandProgress): void;
   stop(): void;
 }
 
 /**
- * The rebuild's progress on stderr: a redrawn bar (cli-progress) on a
- * terminal, plain lines at most once a second otherwise (a log file or a
- * test). Rate and ETA are over the whole run so far, so a slow batch does not
- * make the ETA jump.
+ * A long command's progress on stderr (`rebuild`, `verify`, `export`,
+ * `import`): a redrawn bar (cli-progress) on a terminal, plain lines at most
+ * once a second otherwise (a log file or a test). Rate and ETA are over the
+ * whole run so far, so a slow batch does not make the ETA jump.
  */
-export function rebuildProgressDisplay(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): ProgressDisplay {
+export function commandProgressDisplay(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now, command = 'rebuild'): ProgressDisplay {
   const started = now();
-  const figures = (progress: RebuildProgress) => {
+  const figures = (progress: CommandProgress) => {
     const seconds = Math.max((now() - started) / 1000, 0.001);
     const rate = progress.applied / seconds;
     const left = progress.total === null ? null : Math.max(progress.total - progress.applied, 0);
@@ -29,7 +35,7 @@ export function rebuildProgressDisplay(stream: NodeJS.WriteStream = process.stde
     const bar = new SingleBar(
       {
         stream,
-        format: 'rebuild {phase} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {etaText}',
+        format: `${command} {phase} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {etaText}`,
         hideCursor: true,
       },
       Presets.shades_classic,
@@ -56,14 +62,14 @@ export function rebuildProgressDisplay(stream: NodeJS.WriteStream = process.stde
   }
 
   let lastLine = 0;
-  let lastPhase: RebuildProgress['phase'] | null = null;
-  let latest: RebuildProgress | null = null;
-  let written: RebuildProgress | null = null;
-  const write = (progress: RebuildProgress) => {
+  let lastPhase: string | null = null;
+  let latest: CommandProgress | null = null;
+  let written: CommandProgress | null = null;
+  const write = (progress: CommandProgress) => {
     written = progress;
     const { rate, eta, percent } = figures(progress);
     const share = progress.total === null ? `${progress.applied} events` : `${progress.applied}/${progress.total} events (${percent}%)`;
-    stream.write(`rebuild ${progress.phase}: ${share}, ${rate} events/s, ETA ${eta}\n`);
+    stream.write(`${command} ${progress.phase}: ${share}, ${rate} events/s, ETA ${eta}\n`);
     lastLine = now();
     lastPhase = progress.phase;
   };

@@ -1,4 +1,4 @@
-import { rebuildProgressDisplay } from './rebuild-progress';
+import { commandProgressDisplay } from './command-progress';
 
 describe('rebuild progress on a stream that is not a terminal', () => {
   const lines: string[] = [];
@@ -11,7 +11,7 @@ describe('rebuild progress on a stream that is not a terminal', () => {
   });
 
   it('given updates within a second, when shown, then one line per phase and a second, with events/s and ETA, and the last figures on stop', () => {
-    const display = rebuildProgressDisplay(stream, () => clock);
+    const display = commandProgressDisplay(stream, () => clock);
 
     display.update({ phase: 'projecting', applied: 0, total: 4000 });
     clock = 500;
@@ -34,7 +34,7 @@ describe('rebuild progress on a stream that is not a terminal', () => {
   });
 
   it('given a store that cannot say how many events it holds, when shown, then counts and rate without an ETA', () => {
-    const display = rebuildProgressDisplay(stream, () => clock);
+    const display = commandProgressDisplay(stream, () => clock);
     clock = 2000;
     display.update({ phase: 'projecting', applied: 300, total: null });
     display.stop();

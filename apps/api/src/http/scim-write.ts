@@ -5,8 +5,8 @@ import { GlobalPosition } from '@scim-ledger/event-store';
 import { Clock } from '@scim-ledger/platform';
 import { ReadYourWrites } from '../application/event-sourcing/read-your-writes';
 import { ProvisioningRefusals, RefusedAttempt } from '../application/refusals/provisioning-refusals';
-import { RequestContext } from '../http/request-context';
-import { refusalAnswered } from '../http/scim-exception.filter';
+import { RequestContext } from './request-context';
+import { refusalAnswered } from './scim-exception.filter';
 import { scimRefusals, scimWrites } from '../application/observability/metrics';
 
 /** What every SCIM write needs around the decider: metadata in, read-your-writes and its refusal (if any) out. */

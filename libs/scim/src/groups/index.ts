@@ -1,0 +1,3 @@
+export * from './group-resource';
+export * from './group-patch';
+export * from './group-filter.sql';
