@@ -1,10 +1,10 @@
 import { Body, Get, Inject, Param, Put } from '@nestjs/common';
-import { ApiOperation, ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString } from 'class-validator';
 import { MAX_NOTIFICATION_CONTACTS } from '@scim-ledger/domain';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
-import { AdminController } from '../http/admin-controller';
+import { AdminController, TenantRoute } from '../http/admin-controller';
 import { AdminProblem } from '../../http/problem-details.filter';
 import { TenantCommands } from '../../application/tenants/tenant-commands';
 import { APP_CONFIG, AppConfig } from '../../tokens';
@@ -44,7 +44,7 @@ export class NotificationContactsController {
   ) {}
 
   @Get('notification-contacts')
-  @ApiOperation({
+  @TenantRoute({
     summary:
       "Where the tenant's SCIM token expiry reminders go (rule T3): `remindersGoTo` is `contacts`, `operator` (none set: the operator's address) or `nobody` (none set and no operator address)",
   })
@@ -54,7 +54,7 @@ export class NotificationContactsController {
   }
 
   @Put('notification-contacts')
-  @ApiOperation({
+  @TenantRoute({
     summary:
       "Set the whole list of notification contacts (rule T3): addresses are trimmed, one mailbox spelt twice is kept once, at most 20; an empty list sends reminders to the operator's address",
   })
