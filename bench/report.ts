@@ -1,5 +1,6 @@
 /** The bench's record and the table made from it, shared by run.ts and combine-results.ts. */
 import { PhaseResult } from './load';
+import { GroupFigures } from './groups';
 import { LongStreamFigures } from './long-stream';
 import { NoisyNeighbourFigures } from './noisy-neighbour';
 import { Rss } from './processes';
@@ -19,6 +20,8 @@ export interface Preset {
   readonly longStream: number;
   /** Users of the flooding tenant in bench/noisy-neighbour.ts. */
   readonly noisyUsers: number;
+  /** Members of the large group in bench/groups.ts (issue 19: 100,000 at the full preset). */
+  readonly groupMembers: number;
 }
 
 /** Everything one backend's run measured; medians are taken when the table is made. */
@@ -37,6 +40,8 @@ export interface BackendResult {
   longStreams?: LongStreamFigures | null;
   /** bench/noisy-neighbour.ts; absent in records made before it. */
   noisyNeighbour?: NoisyNeighbourFigures | null;
+  /** bench/groups.ts; absent in records made before it. */
+  groups?: GroupFigures | null;
 }
 
 const m = (results: readonly PhaseResult[], key: 'perSecond' | 'p50Ms' | 'p99Ms') => median(results.map((r) => r[key]));
@@ -83,6 +88,7 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
   ];
   rows.push(...longStreamRows(results, row));
   rows.push(...noisyNeighbourRows(results, row));
+  rows.push(...groupRows(results, row));
   for (const [i, level] of preset.levels.entries()) {
     const at = (r: BackendResult) => r.levels[i];
     const isTop = level === top && level >= 1_000_000;
@@ -117,6 +123,27 @@ export function tableRows(results: readonly BackendResult[], preset: Preset): Ta
     row(`  projector peak RSS (rebuild)`, 'MB', (r) => r.memory?.projectorDuringRebuild.peakMb),
   );
   return rows;
+}
+
+/** Issue 19, item 7: membership PATCHes and reads of one large group (bench/groups.ts). */
+function groupRows(
+  results: readonly BackendResult[],
+  row: (figure: string, unit: string, value: (r: BackendResult) => number | undefined, target?: TableRow['target']) => TableRow,
+): TableRow[] {
+  const members = results.find((r) => r.groups)?.groups?.members;
+  if (members === undefined) return [];
+  const label = members >= 1000 ? `${members / 1000}k` : String(members);
+  const g = (r: BackendResult) => r.groups ?? undefined;
+  return [
+    row(`group PATCHes of 1,000 members, up to ${label}`, 'req/s', (r) => g(r)?.batchPatches.perSecond),
+    row('  group PATCH p50', 'ms', (r) => g(r)?.batchPatches.p50Ms),
+    row('  group PATCH p99', 'ms', (r) => g(r)?.batchPatches.p99Ms),
+    row('100 parallel single-member adds, one group', 'req/s', (r) => g(r)?.parallelAdds.perSecond),
+    row('  parallel add p99', 'ms', (r) => g(r)?.parallelAdds.p99Ms),
+    row('  member adds lost', 'adds', (r) => g(r)?.parallelAdds.lost, { kind: 'max', value: 0 }),
+    row(`GET of a ${label}-member group p50`, 'ms', (r) => g(r)?.getWithMembers.p50Ms),
+    row(`  with excludedAttributes=members p50`, 'ms', (r) => g(r)?.getWithoutMembers.p50Ms),
+  ];
 }
 
 /** Issue 15, finding 3: another tenant's lookups while one tenant floods expensive filters (bench/noisy-neighbour.ts). */

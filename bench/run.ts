@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EventStore } from '@scim-ledger/event-store';
 import { creates, filteredGets, idpMix, listPages, LoadOptions, noops, patchActive, PhaseResult, puts } from './load';
 import { NodeProcess, Rss, startApi, startProjector } from './processes';
+import { groupFigures } from './groups';
 import { longStreamPatches } from './long-stream';
 import { noisyNeighbour } from './noisy-neighbour';
 import { rawAppends, seedUsers } from './seed';
@@ -22,8 +23,18 @@ import { formatTable } from './stats';
 import { BackendName, BenchStorage, openStorage, ProjectionLag } from './storage';
 
 const PRESETS: Record<Preset['name'], Preset> = {
-  quick: { name: 'quick', repeats: 1, levels: [10_000], seconds: 2, connections: 16, tenants: 5, longStream: 2_000, noisyUsers: 20_000 },
-  full: { name: 'full', repeats: 3, levels: [10_000, 100_000, 1_000_000], seconds: 8, connections: 32, tenants: 50, longStream: 10_000, noisyUsers: 20_000 },
+  quick: { name: 'quick', repeats: 1, levels: [10_000], seconds: 2, connections: 16, tenants: 5, longStream: 2_000, noisyUsers: 20_000, groupMembers: 10_000 },
+  full: {
+    name: 'full',
+    repeats: 3,
+    levels: [10_000, 100_000, 1_000_000],
+    seconds: 8,
+    connections: 32,
+    tenants: 50,
+    longStream: 10_000,
+    noisyUsers: 20_000,
+    groupMembers: 100_000,
+  },
 };
 
 function log(message: string): void {
@@ -215,7 +226,8 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
         for (let run = 0; run < preset.repeats; run++) {
           await storage.dropReadModel();
           const started = Date.now();
-          projector = startProjector({ env: { ...baseEnv, PROJECTOR: 'external' }, nodeFlags });
+          // At info: its "indexes built" line says the rebuild is done (the projector honours LOG_LEVEL).
+          projector = startProjector({ env: { ...baseEnv, PROJECTOR: 'external', LOG_LEVEL: 'info' }, nodeFlags });
           processes.push(projector);
           await caughtUp(storage, 3_600_000);
           // Caught up includes building the indexes a projection from the start builds last.
@@ -250,8 +262,19 @@ async function runBackend(backend: BackendName, preset: Preset, cpuProf: boolean
         );
       }
     }
-    // Last, on apps of its own: its users would shift the levels' counts, and it seeds with the api stopped.
+    // Last, on apps of their own: their users would shift the levels' counts, and they seed with the api stopped.
     for (const p of processes) await p.stop();
+    log(`${backend}: a group of ${preset.groupMembers} members`);
+    result.groups = await groupFigures({
+      storage,
+      store,
+      env: baseEnv,
+      nodeFlags,
+      members: preset.groupMembers,
+      processes,
+      caughtUp: () => caughtUp(storage),
+      log,
+    });
     await measureNoisyNeighbour();
     return result;
   } catch (error) {

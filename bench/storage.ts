@@ -55,6 +55,8 @@ export interface BenchStorage {
   behind(): Promise<boolean>;
   userCount(): Promise<number>;
   sampleUsers(limit: number, userNamePrefix: string): Promise<SampledUser[]>;
+  /** The ids of up to `limit` users of one tenant, for the groups' members (bench/groups.ts). */
+  userIdsOf(tenantId: string, limit: number): Promise<string[]>;
   dropReadModel(): Promise<void>;
   drop(): Promise<void>;
 }
@@ -111,6 +113,8 @@ function sqliteStorage(): BenchStorage {
       return !!one<{ x: number }>('SELECT 1 AS x FROM events WHERE global_position > ? LIMIT 1', Number(after.commit));
     },
     userCount: async () => one<{ c: number }>('SELECT count(*) AS c FROM scim_users')?.c ?? 0,
+    userIdsOf: async (tenantId, limit) =>
+      (connection().prepare('SELECT id FROM scim_users WHERE tenantId = ? LIMIT ?').all(tenantId, limit) as { id: string }[]).map((row) => row.id),
     sampleUsers: async (limit, prefix) =>
       connection()
         .prepare('SELECT id, tenantId, userName, externalId FROM scim_users WHERE userName LIKE ? AND deletedInIdp = 0 LIMIT ?')
@@ -177,6 +181,8 @@ async function postgresStorage(): Promise<BenchStorage> {
       return found.length > 0;
     },
     userCount: async () => Number((await rows<{ c: string }>('SELECT count(*) AS c FROM scim_users'))[0]?.c ?? 0),
+    userIdsOf: async (tenantId, limit) =>
+      (await rows<{ id: string }>('SELECT id FROM scim_users WHERE "tenantId" = $1 LIMIT $2', [tenantId, limit])).map((row) => row.id),
     sampleUsers: (limit, prefix) =>
       rows<SampledUser>('SELECT id, "tenantId", "userName", "externalId" FROM scim_users WHERE "userName" LIKE $1 AND NOT "deletedInIdp" LIMIT $2', [
         `${prefix}%`,
