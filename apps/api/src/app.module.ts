@@ -51,7 +51,7 @@ import { ProjectionFailuresReadModel } from './application/reading/projection-fa
 import { ScimWrite } from './http/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
-import { UserHistories } from './application/users/user-history';
+import { UserHistories, UserMembershipChanges } from './application/users/user-history';
 import { IdpUserUpdate } from './application/users/idp-user-update';
 import { UserStreams } from './application/users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
@@ -171,6 +171,7 @@ export class AppModule {
         UserStreams,
         UserCommands,
         UserHistories,
+        UserMembershipChanges,
         IdpUserUpdate,
         EmailReservations,
         ProfileSeatsService,
