@@ -176,4 +176,25 @@ describe(`group memberships for the admin and support on ${E2E_DATABASE}`, () =>
       expect(verify.code).toBe(0);
     }, TIMEOUTS.requests);
   });
+
+  describe('the audit feed by group (issue 19, item 3)', () => {
+    it("given a group's events and a refused PATCH of it, when the feed is filtered by its id, then it holds those and nothing of other groups", async () => {
+      const refused = await scim(OKTA_AGENT, 'okta-g4').patch(`/scim/v2/Groups/${support}`, [{ op: 'add', path: 'members', value: [{ value: 'nobody-here' }] }]);
+      expect(refused.status).toBe(400);
+      expect(refused.body.scimType).toBe('invalidValue');
+      const feed = await adminGet(`/audit?groupId=${support}`);
+      expect(feed.status).toBe(200);
+      expect(feed.body.entries.map((entry: { eventType: string; requestId: string }) => `${entry.eventType} ${entry.requestId}`)).toEqual([
+        'GroupCreated okta-g1',
+        'GroupChanged okta-g2',
+        'GroupMembersChanged okta-g3',
+        'ProvisioningRefused okta-g4',
+      ]);
+      expect(feed.body.entries.every((entry: { groupId: string }) => entry.groupId === support)).toBe(true);
+      expect(feed.body.entries[3]).toMatchObject({ outcome: 'refused', data: { operation: 'patch', groupId: support, reason: 'UnknownGroupMember' } });
+      const refusals = await adminGet(`/audit?groupId=${support}&outcome=refused`);
+      expect(refusals.body.totalResults).toBe(1);
+      expect((await adminGet('/audit?groupId=no-such-group')).body.totalResults).toBe(0);
+    });
+  });
 });

@@ -57,6 +57,12 @@ export class AuditFeedQuery extends PageQuery {
   @MaxLength(64)
   userId?: string;
 
+  @ApiPropertyOptional({ description: "a SCIM group's id: its own events and the refused requests that named it" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  groupId?: string;
+
   @ApiPropertyOptional({ description: 'e.g. UserPreserved, ProvisioningRefused' })
   @IsOptional()
   @IsString()
@@ -134,6 +140,7 @@ export class AuditController {
       from: query.from,
       to: query.to,
       userId: query.userId,
+      groupId: query.groupId,
       eventType: query.eventType,
       actorId: query.actorId,
       outcome: query.outcome,
