@@ -51,7 +51,8 @@ import { ProjectionFailuresReadModel } from './application/reading/projection-fa
 import { ScimWrite } from './http/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
-import { UserHistories, UserMembershipChanges } from './application/users/user-history';
+import { UserHistories } from './application/users/user-history';
+import { MembershipChangesReadModel } from './application/reading/membership-changes.read-model';
 import { IdpUserUpdate } from './application/users/idp-user-update';
 import { UserStreams } from './application/users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
@@ -171,7 +172,7 @@ export class AppModule {
         UserStreams,
         UserCommands,
         UserHistories,
-        UserMembershipChanges,
+        MembershipChangesReadModel,
         IdpUserUpdate,
         EmailReservations,
         ProfileSeatsService,

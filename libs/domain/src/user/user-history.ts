@@ -101,9 +101,7 @@ export function membershipsAsOf(memberships: readonly UserMembershipChange[], un
     if (change.change === 'added') groups.set(change.groupId, change.groupDisplayName);
     else groups.delete(change.groupId);
   }
-  return [...groups]
-    .map(([id, displayName]) => ({ id, displayName }))
-    .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
+  return [...groups].map(([id, displayName]) => ({ id, displayName })).sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
 }
 
 /** A group's own events in their order, and any two groups' by when they occurred. */

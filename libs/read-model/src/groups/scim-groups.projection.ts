@@ -84,7 +84,12 @@ async function projectGroupEvent(manager: EntityManager, row: ScimGroupRow | nul
       if (row) return row;
       const { tenantId, displayName, externalId, members } = event.data;
       const added = await addMembers(manager, tenantId, groupId, members);
-      await recordChanges(manager, recorded, { tenantId, groupId, displayName }, [...added].map((userId) => [userId, 'added']));
+      await recordChanges(
+        manager,
+        recorded,
+        { tenantId, groupId, displayName },
+        [...added].map((userId) => [userId, 'added']),
+      );
       return {
         id: groupId,
         tenantId,
@@ -106,7 +111,7 @@ async function projectGroupEvent(manager: EntityManager, row: ScimGroupRow | nul
         lastModified: at,
         revision: recorded.revision,
       };
-    case 'GroupMembersChanged':
+    case 'GroupMembersChanged': {
       if (!row) return null;
       await removeMembers(manager, groupId, event.data.removed);
       const added = await addMembers(manager, row.tenantId, groupId, event.data.added);
@@ -117,6 +122,7 @@ async function projectGroupEvent(manager: EntityManager, row: ScimGroupRow | nul
         ...[...removed].map((userId): [string, MembershipChangeKind] => [userId, 'removed']),
       ]);
       return { ...row, lastModified: at, revision: recorded.revision };
+    }
     case 'GroupDeleted':
       if (row) {
         const members: { userId: string }[] = await manager.find(ScimGroupMemberRow, { select: { userId: true }, where: { groupId } });

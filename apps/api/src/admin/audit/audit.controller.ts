@@ -105,7 +105,9 @@ export class AuditController {
   ) {}
 
   @Get('users/:userId/history')
-  @TenantRoute({ summary: 'Every event of a user and every change of its group memberships, oldest first, with who, when, from where, a summary and the attribute diff' })
+  @TenantRoute({
+    summary: 'Every event of a user and every change of its group memberships, oldest first, with who, when, from where, a summary and the attribute diff',
+  })
   async history(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: PageQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     // The whole stream is folded, and the tenant makes it as long as it likes: an expensive read (found by the fourth attack on issue 15).

@@ -1,33 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  EventMetadata,
-  HistoryEntry,
-  membershipsAsOf,
-  StoredUserEvent,
-  userHistory,
-  UserMembershipChange,
-  UserState,
-  userStateAsOf,
-  userStreamId,
-} from '@scim-ledger/domain';
+import { EventMetadata, HistoryEntry, membershipsAsOf, StoredUserEvent, userHistory, UserState, userStateAsOf, userStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
-import { userMembershipChanges } from '@scim-ledger/read-model';
-import { DataSource } from 'typeorm';
-import { READ_MODEL } from '../../tokens';
+import { MembershipChangesReadModel } from '../reading/membership-changes.read-model';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Events a user's history or state reads at once; between two windows, other requests get the event loop. */
 const STREAM_WINDOW = 500;
-
-/** A user's membership changes (rule G2), as the read model keeps them per member. */
-@Injectable()
-export class UserMembershipChanges {
-  constructor(@Inject(READ_MODEL) private readonly readModel: DataSource) {}
-
-  of(tenantId: string, userId: string): Promise<UserMembershipChange[]> {
-    return userMembershipChanges(this.readModel, userId, tenantId);
-  }
-}
 
 /**
  * What happened to a user and how it stood at a moment (rules S1, S3),
@@ -40,7 +18,7 @@ export class UserMembershipChanges {
 export class UserHistories {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
-    private readonly memberships: UserMembershipChanges,
+    private readonly memberships: MembershipChangesReadModel,
   ) {}
 
   async history(tenantId: string, userId: string): Promise<{ entries: HistoryEntry[]; state: UserState } | null> {
