@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { UserMembershipChangeRow } from '@scim-ledger/read-model';
+import { eventually } from './support/polling';
 import { builtEntry } from './support/processes';
 import { runCli } from './support/run-cli';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
@@ -30,7 +31,9 @@ describe(`group memberships for the admin and support on ${E2E_DATABASE}`, () =>
       post: (url: string, body: object) => call(request(t.http).post(url)).set('Content-Type', SCIM_JSON).send(body),
       put: (url: string, body: object) => call(request(t.http).put(url)).set('Content-Type', SCIM_JSON).send(body),
       patch: (url: string, operations: object[]) =>
-        call(request(t.http).patch(url)).set('Content-Type', SCIM_JSON).send({ schemas: [PATCH_OP], Operations: operations }),
+        call(request(t.http).patch(url))
+          .set('Content-Type', SCIM_JSON)
+          .send({ schemas: [PATCH_OP], Operations: operations }),
       delete: (url: string) => call(request(t.http).delete(url)),
     };
   };
@@ -78,7 +81,8 @@ describe(`group memberships for the admin and support on ${E2E_DATABASE}`, () =>
     support = other.body.id;
     await mark('bobInBoth');
     expect(
-      (await scim(OKTA_AGENT, 'okta-g2').put(`/scim/v2/Groups/${support}`, { schemas: [GROUP], displayName: 'Support Desk', members: [{ value: bob }] })).status,
+      (await scim(OKTA_AGENT, 'okta-g2').put(`/scim/v2/Groups/${support}`, { schemas: [GROUP], displayName: 'Support Desk', members: [{ value: bob }] }))
+        .status,
     ).toBe(200);
     const removed = await scim(OKTA_AGENT, 'okta-g3').patch(`/scim/v2/Groups/${support}`, [{ op: 'remove', path: `members[value eq "${bob}"]` }]);
     expect(removed.status).toBe(204);
@@ -90,7 +94,7 @@ describe(`group memberships for the admin and support on ${E2E_DATABASE}`, () =>
   });
 
   describe("in the member's own history (rule G2)", () => {
-    it('given a group created with a member, when the admin reads that user\'s history, then the membership shows with the group, who, when and the request id', async () => {
+    it("given a group created with a member, when the admin reads that user's history, then the membership shows with the group, who, when and the request id", async () => {
       const history = await adminGet(`/users/${ada}/history`);
       expect(history.status).toBe(200);
       expect(history.body.totalResults).toBe(2);
@@ -144,45 +148,63 @@ describe(`group memberships for the admin and support on ${E2E_DATABASE}`, () =>
       expect((await adminGet(`/users/${carol}/state`)).body.groups).toEqual([]);
     });
 
-    it('given a member, when support replays the user with the CLI, then its membership changes show among its events, and --until stops them too', async () => {
-      const replayed = await runCli(env, 'replay', 'user', bob);
-      expect(replayed.code).toBe(0);
-      expect(replayed.stdout).toContain(`group-${sales}#1`);
-      expect(replayed.stdout).toContain('Added to group "Sales" by Microsoft Entra ID, request entra-g2');
-      expect(replayed.stdout).toContain('Removed from group "Support Desk" by Okta, request okta-g3');
-      expect(replayed.stdout).toContain('1 of 1 event(s) replayed, 3 membership change(s)');
-      const json = JSON.parse((await runCli(env, 'replay', 'user', bob, '--json', '--until', moments.bobInBoth)).stdout);
-      expect(json.entries.map((entry: { summary: string }) => entry.summary).slice(1)).toEqual([
-        'Added to group "Sales" by Microsoft Entra ID, request entra-g2',
-        'Added to group "Support" by Okta, request okta-g1',
-      ]);
-    }, TIMEOUTS.requests);
+    it(
+      'given a member, when support replays the user with the CLI, then its membership changes show among its events, and --until stops them too',
+      async () => {
+        const replayed = await runCli(env, 'replay', 'user', bob);
+        expect(replayed.code).toBe(0);
+        expect(replayed.stdout).toContain(`group-${sales}#1`);
+        expect(replayed.stdout).toContain('Added to group "Sales" by Microsoft Entra ID, request entra-g2');
+        expect(replayed.stdout).toContain('Removed from group "Support Desk" by Okta, request okta-g3');
+        expect(replayed.stdout).toContain('1 of 1 event(s) replayed, 3 membership change(s)');
+        const json = JSON.parse((await runCli(env, 'replay', 'user', bob, '--json', '--until', moments.bobInBoth)).stdout);
+        expect(json.entries.map((entry: { summary: string }) => entry.summary).slice(1)).toEqual([
+          'Added to group "Sales" by Microsoft Entra ID, request entra-g2',
+          'Added to group "Support" by Okta, request okta-g1',
+        ]);
+      },
+      TIMEOUTS.requests,
+    );
 
-    it('given a member deleted for good (rule L10), then no membership change of it is left, and verify finds no difference', async () => {
-      const dan = await createUser('Dan');
-      expect((await scim(ENTRA_AGENT, 'entra-g5').patch(`/scim/v2/Groups/${sales}`, [{ op: 'Add', path: 'members', value: [{ value: dan }] }])).status).toBe(204);
-      expect(await t.readModel.getRepository(UserMembershipChangeRow).countBy({ userId: dan })).toBe(1);
-      expect((await scim(ENTRA_AGENT, 'entra-u9').delete(`/scim/v2/Users/${dan}`)).status).toBe(204);
-      const deleted = await request(t.http).delete(`/admin/v1/tenants/gm/users/${dan}`).auth(admin.clientId, admin.clientSecret);
-      expect(deleted.status).toBe(204);
-      expect(await t.readModel.getRepository(UserMembershipChangeRow).countBy({ userId: dan })).toBe(0);
-      // The IdP removes it afterwards: still nothing of it.
-      expect((await scim(ENTRA_AGENT, 'entra-g6').patch(`/scim/v2/Groups/${sales}`, [{ op: 'Remove', path: 'members', value: [{ value: dan }] }])).status).toBe(
-        204,
-      );
-      expect(await t.readModel.getRepository(UserMembershipChangeRow).countBy({ userId: dan })).toBe(0);
-      const verify = await runCli(env, 'verify');
-      expect(verify.stdout).toContain('0 difference(s)');
-      expect(verify.code).toBe(0);
-    }, TIMEOUTS.requests);
+    it(
+      'given a member deleted for good (rule L10), then no membership change of it is left, and verify finds no difference',
+      async () => {
+        const dan = await createUser('Dan');
+        expect((await scim(ENTRA_AGENT, 'entra-g5').patch(`/scim/v2/Groups/${sales}`, [{ op: 'Add', path: 'members', value: [{ value: dan }] }])).status).toBe(
+          204,
+        );
+        expect(await t.readModel.getRepository(UserMembershipChangeRow).countBy({ userId: dan })).toBe(1);
+        expect((await scim(ENTRA_AGENT, 'entra-u9').delete(`/scim/v2/Users/${dan}`)).status).toBe(204);
+        const deleted = await request(t.http).delete(`/admin/v1/tenants/gm/users/${dan}`).auth(admin.clientId, admin.clientSecret);
+        expect(deleted.status).toBe(204);
+        expect(await t.readModel.getRepository(UserMembershipChangeRow).countBy({ userId: dan })).toBe(0);
+        // The IdP removes it afterwards: still nothing of it.
+        expect(
+          (await scim(ENTRA_AGENT, 'entra-g6').patch(`/scim/v2/Groups/${sales}`, [{ op: 'Remove', path: 'members', value: [{ value: dan }] }])).status,
+        ).toBe(204);
+        expect(await t.readModel.getRepository(UserMembershipChangeRow).countBy({ userId: dan })).toBe(0);
+        const verify = await runCli(env, 'verify');
+        expect(verify.stdout).toContain('0 difference(s)');
+        expect(verify.code).toBe(0);
+      },
+      TIMEOUTS.requests,
+    );
   });
 
   describe('the audit feed by group (issue 19, item 3)', () => {
     it("given a group's events and a refused PATCH of it, when the feed is filtered by its id, then it holds those and nothing of other groups", async () => {
-      const refused = await scim(OKTA_AGENT, 'okta-g4').patch(`/scim/v2/Groups/${support}`, [{ op: 'add', path: 'members', value: [{ value: 'nobody-here' }] }]);
+      const refused = await scim(OKTA_AGENT, 'okta-g4').patch(`/scim/v2/Groups/${support}`, [
+        { op: 'add', path: 'members', value: [{ value: 'nobody-here' }] },
+      ]);
       expect(refused.status).toBe(400);
       expect(refused.body.scimType).toBe('invalidValue');
-      const feed = await adminGet(`/audit?groupId=${support}`);
+      // A refusal is recorded as the IdP is answered and projected after it (rule S2): waited for.
+      const feed = await eventually(
+        () => adminGet(`/audit?groupId=${support}`),
+        (answer) => answer.status !== 200 || answer.body.totalResults >= 4,
+        TIMEOUTS.background,
+        "the group's refusal in the feed",
+      );
       expect(feed.status).toBe(200);
       expect(feed.body.entries.map((entry: { eventType: string; requestId: string }) => `${entry.eventType} ${entry.requestId}`)).toEqual([
         'GroupCreated okta-g1',
@@ -191,10 +213,79 @@ describe(`group memberships for the admin and support on ${E2E_DATABASE}`, () =>
         'ProvisioningRefused okta-g4',
       ]);
       expect(feed.body.entries.every((entry: { groupId: string }) => entry.groupId === support)).toBe(true);
+      expect(feed.body.totalResults).toBe(4);
       expect(feed.body.entries[3]).toMatchObject({ outcome: 'refused', data: { operation: 'patch', groupId: support, reason: 'UnknownGroupMember' } });
       const refusals = await adminGet(`/audit?groupId=${support}&outcome=refused`);
       expect(refusals.body.totalResults).toBe(1);
       expect((await adminGet('/audit?groupId=no-such-group')).body.totalResults).toBe(0);
+    });
+  });
+
+  describe('the admin API of groups (issue 19, item 5)', () => {
+    it('given groups, when the admin lists them, then each shows with its number of members, by name, searchable and paginated', async () => {
+      const all = await adminGet('/groups');
+      expect(all.status).toBe(200);
+      expect(all.body.groups.map((group: { displayName: string }) => group.displayName)).toEqual(['Sales', 'Support Desk']);
+      expect(all.body).toMatchObject({
+        total: 2,
+        groups: [
+          { id: sales, members: 2 },
+          { id: support, members: 0, externalId: null },
+        ],
+      });
+      const searched = await adminGet(`/groups?q=${encodeURIComponent('DESK')}`);
+      expect(searched.body).toMatchObject({ total: 1, groups: [{ id: support, displayName: 'Support Desk' }] });
+      // A LIKE wildcard is searched as itself.
+      expect((await adminGet('/groups?q=%25')).body.total).toBe(0);
+      const second = await adminGet('/groups?startIndex=2&count=1');
+      expect(second.body).toMatchObject({ total: 2, groups: [{ id: support }] });
+      expect((await adminGet('/groups?count=201')).status).toBe(400);
+    });
+
+    it('given a group, when the admin reads it, then its members come a page at a time with id, userName and displayName', async () => {
+      const group = await adminGet(`/groups/${sales}`);
+      expect(group.status).toBe(200);
+      expect(group.body).toMatchObject({ id: sales, displayName: 'Sales', members: { totalResults: 2, startIndex: 1 } });
+      expect(group.body.members.items).toEqual(
+        [
+          { id: ada, userName: 'member1@gm.test', displayName: 'Ada' },
+          { id: bob, userName: 'member2@gm.test', displayName: 'Bob' },
+        ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      );
+      const ids = (group.body.members.items as { id: string }[]).map((member) => member.id);
+      const page = await adminGet(`/groups/${sales}?startIndex=2&count=1`);
+      expect(page.body.members).toEqual({ totalResults: 2, startIndex: 2, items: [expect.objectContaining({ id: ids[1] })] });
+    });
+
+    it('given a user in a group, when the admin reads the user, then its groups show with id and display name', async () => {
+      const user = await adminGet(`/users/${bob}`);
+      expect(user.status).toBe(200);
+      expect(user.body.groups).toEqual([{ id: sales, displayName: 'Sales' }]);
+      expect((await adminGet(`/users/${ada}`)).body.groups).toEqual([{ id: sales, displayName: 'Sales' }]);
+    });
+
+    it(
+      "given another tenant's group, or none, when the admin reads it, then 404 in problem details, and the operator token gets 403",
+      async () => {
+        const { admin: other } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'gm-other', name: 'Other' });
+        const theirs = await request(t.http).get(`/admin/v1/tenants/gm-other/groups/${sales}`).auth(other.clientId, other.clientSecret);
+        expect(theirs.status).toBe(404);
+        expect(theirs.headers['content-type']).toContain('application/problem+json');
+        expect((await request(t.http).get('/admin/v1/tenants/gm-other/groups').auth(other.clientId, other.clientSecret)).body).toEqual({
+          total: 0,
+          groups: [],
+        });
+        expect((await request(t.http).get('/admin/v1/tenants/gm/groups').auth(other.clientId, other.clientSecret)).status).toBe(404);
+        expect((await adminGet('/groups/no-such-group')).status).toBe(404);
+        expect((await request(t.http).get('/admin/v1/tenants/gm/groups').set('Authorization', `Bearer ${OPERATOR}`)).status).toBe(403);
+      },
+      TIMEOUTS.requests,
+    );
+
+    it('given the OpenAPI document, then it describes the group routes for a tenant credential', async () => {
+      const document = (await request(t.http).get('/admin/docs/openapi.json')).body;
+      for (const path of ['/admin/v1/tenants/{tenantId}/groups', '/admin/v1/tenants/{tenantId}/groups/{groupId}'])
+        expect(document.paths[path].get.security).toEqual([{ 'api-credential': [] }]);
     });
   });
 });

@@ -20,6 +20,7 @@ import { BootstrapTenant } from './application/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
 import { AdminUsersController } from './admin/users/admin-users.controller';
+import { AdminGroupsController } from './admin/groups/admin-groups.controller';
 import { ProjectionFailuresController } from './admin/projection/projection-failures.controller';
 import { AuditController } from './admin/audit/audit.controller';
 import { TenantCommands } from './application/tenants/tenant-commands';
@@ -123,6 +124,7 @@ export class AppModule {
         TenantsController,
         TenantConfigurationController,
         AdminUsersController,
+        AdminGroupsController,
         AuditController,
         ProjectionFailuresController,
         HealthController,
