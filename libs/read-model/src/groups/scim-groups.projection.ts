@@ -49,8 +49,11 @@ export const scimGroupsProjection: Projection = {
       } else if (event.type === 'UserDeletedPermanently') {
         const userId = userIdOfStream(event.streamId);
         if (userId !== null) {
-          await manager.delete(ScimGroupMemberRow, { userId });
-          await manager.delete(UserMembershipChangeRow, { userId });
+          // By tenant and user, so both deletions probe their (tenantId, userId, …) index; an event without its tenant by user alone.
+          const tenantId = tenantOfEvent(event);
+          const theirs = tenantId === null ? { userId } : { tenantId, userId };
+          await manager.delete(ScimGroupMemberRow, theirs);
+          await manager.delete(UserMembershipChangeRow, theirs);
         }
       }
     }

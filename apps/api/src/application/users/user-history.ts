@@ -74,5 +74,8 @@ function momentOf(stored: readonly StoredUserEvent[], asOf: { until?: string; re
   }
   if (instants.length === 0) return null;
   const moment = Math.min(...instants);
-  return moment === Number.NEGATIVE_INFINITY ? new Date(-8.64e15).toISOString() : new Date(moment).toISOString();
+  return moment === Number.NEGATIVE_INFINITY ? BEFORE_EVERYTHING : new Date(moment).toISOString();
 }
+
+/** The earliest instant a Date holds: a revision before any dated event takes in no membership change. */
+const BEFORE_EVERYTHING = new Date(-8.64e15).toISOString();
