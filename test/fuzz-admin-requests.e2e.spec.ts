@@ -59,6 +59,7 @@ const VALID_BODIES: Record<string, fc.Arbitrary<unknown> | undefined> = {
   'POST /admin/v1/projection-failures/retry': fc.constant({}),
   'POST /admin/v1/tenants/:tenantId/api-credentials': fc.record({ name }),
   'POST /admin/v1/tenants/:tenantId/api-credentials/:credentialId/revoke': fc.constant({}),
+  'POST /admin/v1/tenants/:tenantId/recovery-credentials': fc.record({ reason: name }),
   'POST /admin/v1/tenants/:tenantId/storages': fc.record({ id, name, region: name }),
   'PUT /admin/v1/tenants/:tenantId/storages/:storageId/health': fc.record({ health: fc.constantFrom('healthy', 'unhealthy') }),
   'POST /admin/v1/tenants/:tenantId/profiles': fc.record(
@@ -209,6 +210,7 @@ const OPERATOR_ROUTES = new Set([
   'DELETE /admin/v1/tenants/:tenantId',
   'PUT /admin/v1/tenants/:tenantId/licences',
   'PUT /admin/v1/tenants/:tenantId/storages/:storageId/health',
+  'POST /admin/v1/tenants/:tenantId/recovery-credentials',
 ]);
 
 const CONTENT_TYPES = ['application/json', 'application/json', 'application/json', 'application/scim+json', 'text/plain', 'application/xml', ''];

@@ -35,6 +35,7 @@ const ADMIN_BODIES: Record<string, unknown> = {
   'POST /admin/v1/tenants/:tenantId/api-credentials': { name: 'stolen' },
   'POST /admin/v1/tenants/:tenantId/api-credentials/:credentialId/revoke': {},
   'POST /admin/v1/tenants/:tenantId/recovery-credentials': { reason: 'letting myself in' },
+  'PUT /admin/v1/tenants/:tenantId/notification-contacts': { contacts: ['intruder@evil.example'] },
   'POST /admin/v1/tenants/:tenantId/storages': { id: 'x', name: 'x', region: 'x' },
   'PUT /admin/v1/tenants/:tenantId/storages/:storageId/health': { health: 'unhealthy' },
   'POST /admin/v1/tenants/:tenantId/profiles': { id: 'x', name: 'x', maxUsers: 0, storageIds: ['eu'] },

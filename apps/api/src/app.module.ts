@@ -15,6 +15,7 @@ import { ScimTokens } from './auth/scim-tokens';
 import { ScimDiscoveryController } from './discovery/scim-discovery.controller';
 import { ApiCredentialStrategy, OperatorStrategy } from './admin/auth/admin-auth';
 import { ExpiryReminderEmails } from './admin/reminders/expiry-reminder-emails';
+import { NotificationContactsController } from './admin/reminders/notification-contacts.controller';
 import { ScimTokenReminders } from './admin/reminders/scim-token-reminders';
 import { BootstrapTenant } from './application/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
@@ -123,6 +124,7 @@ export class AppModule {
         ScimGroupsController,
         TenantsController,
         TenantConfigurationController,
+        NotificationContactsController,
         AdminUsersController,
         AdminGroupsController,
         AuditController,

@@ -160,7 +160,7 @@ class Environment {
   @MinLength(3)
   SMTP_FROM = 'scim-ledger <no-reply@localhost>';
 
-  /** One recipient for every tenant's reminders until tenants have their own contacts. */
+  /** Rule T3: where reminders of a tenant without notification contacts go. */
   @IsOptional()
   @IsEmail({ require_tld: false })
   ADMIN_NOTIFICATION_EMAIL?: string;
@@ -343,7 +343,7 @@ export interface ExpiryRemindersConfig {
   /** How often the scheduler looks for due reminders; 0: never (tests call it directly). */
   readonly intervalMs: number;
   /** null without SMTP_URL: reminders are then recorded but not mailed. */
-  readonly email: { readonly smtpUrl: string; readonly from: string; readonly to: string } | null;
+  readonly email: { readonly smtpUrl: string; readonly from: string; readonly fallbackTo: string | null } | null;
 }
 
 export class ConfigError extends Error {
@@ -394,7 +394,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: { max: parsed.RATE_LIMIT_MAX, windowMs: parsed.RATE_LIMIT_WINDOW_MS, authFailures: parsed.AUTH_FAILURE_LIMIT },
     expiryReminders: {
       intervalMs: parsed.REMINDER_INTERVAL_MS,
-      email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, to: requireNotificationEmail(parsed.ADMIN_NOTIFICATION_EMAIL) } : null,
+      // Rule T3: each tenant's contacts first; the operator's address only for a tenant without any, so it is optional.
+      email: parsed.SMTP_URL ? { smtpUrl: parsed.SMTP_URL, from: parsed.SMTP_FROM, fallbackTo: parsed.ADMIN_NOTIFICATION_EMAIL ?? null } : null,
     },
     streamStateCacheSize: parsed.STREAM_STATE_CACHE_SIZE,
     benchNoopRoute: parsed.BENCH_NOOP_ROUTE === '1',
@@ -461,12 +462,6 @@ export function parseTrustProxy(text: string | undefined): TrustProxy {
     }
     return range;
   });
-}
-
-/** A mail server with nobody to write to is a setup mistake: say so at start-up, not when the first reminder is lost. */
-function requireNotificationEmail(address: string | undefined): string {
-  if (!address) throw new ConfigError('ADMIN_NOTIFICATION_EMAIL is required when SMTP_URL is set');
-  return address;
 }
 
 function requireEventStoreUrl(url: string | undefined): string {

@@ -60,6 +60,7 @@ function adminStatusOf(reason: DomainRefusalReason): number {
     case 'ScimInUse':
     case 'InvalidScimToken':
     case 'InvalidApiCredential':
+    case 'InvalidNotificationContacts':
     case 'InvalidStorage':
     case 'UnknownStorage':
     case 'InvalidProfile':

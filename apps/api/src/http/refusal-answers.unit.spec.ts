@@ -53,6 +53,7 @@ const tenant: Record<Exclude<TenantRefusal, ProvisioningRefusalReason>, number> 
   ScimInUse: 422,
   InvalidScimToken: 422,
   InvalidApiCredential: 422,
+  InvalidNotificationContacts: 422, // rule T3
   InvalidStorage: 422,
   InvalidProfile: 422,
   StorageNotAllowedForProfile: 422,

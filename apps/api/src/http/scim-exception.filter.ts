@@ -127,6 +127,7 @@ export function scimAnswerTo({ reason, message }: DomainRefused): ScimError {
     case 'ApiCredentialAlreadyExists':
     case 'ClientIdTaken':
     case 'UnknownApiCredential':
+    case 'InvalidNotificationContacts':
     case 'InvalidStorage':
     case 'StorageAlreadyExists':
     case 'UnknownStorage':

@@ -62,7 +62,7 @@ export function evolveScimToken(tenant: Tenant, event: ScimTokenEvent): Tenant {
       const hasEntry = tenant.apiCredentials.some((entry) => entry.kind === 'scim');
       return {
         ...tenant,
-        scimToken: { tokenId, tokenHash, createdAt, expiresAt, lastUsedAt: null, remindersRecorded: [] },
+        scimToken: { tokenId, tokenHash, createdAt, expiresAt, lastUsedAt: null, remindersRecorded: [], reminderDeliveries: [] },
         apiCredentials: hasEntry
           ? tenant.apiCredentials.map((entry) => (entry.kind === 'scim' ? apiCredentialsEntry : entry))
           : [...tenant.apiCredentials, apiCredentialsEntry],
@@ -76,7 +76,16 @@ export function evolveScimToken(tenant: Tenant, event: ScimTokenEvent): Tenant {
     case 'ScimTokenExpiryReminderDue': {
       const token = tenant.scimToken;
       if (!token || token.tokenId !== event.data.tokenId || token.remindersRecorded.includes(event.data.daysBefore)) return tenant;
-      return { ...tenant, scimToken: { ...token, remindersRecorded: [...token.remindersRecorded, event.data.daysBefore] } };
+      // Recording it is taking its first attempt: the instance whose append made the event sends the mail.
+      const delivery = { daysBefore: event.data.daysBefore, attempt: 1, status: 'sending', nextAttemptAt: null } as const;
+      return {
+        ...tenant,
+        scimToken: {
+          ...token,
+          remindersRecorded: [...token.remindersRecorded, event.data.daysBefore],
+          reminderDeliveries: [...token.reminderDeliveries, delivery],
+        },
+      };
     }
     default: {
       const unknown: never = event;

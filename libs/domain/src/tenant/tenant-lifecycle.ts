@@ -46,6 +46,7 @@ export function tenantCreated(event: TenantCreated): Tenant {
     userManagement,
     licences: { activeLicences: 0, preservedLicences: 0 },
     scimToken: null,
+    notificationContacts: [],
     apiCredentials: [],
     storages: [],
     profiles: [],

@@ -16,6 +16,8 @@ export type TenantRefusal =
   | 'ApiCredentialAlreadyExists'
   | 'ClientIdTaken'
   | 'UnknownApiCredential'
+  /** Rule T3: a notification contact that is no mailbox, too long, or one too many. */
+  | 'InvalidNotificationContacts'
   | 'InvalidStorage'
   | 'StorageAlreadyExists'
   | 'UnknownStorage'

@@ -2,6 +2,8 @@ import { TenantEvent } from './tenant.events';
 import { ApiCredentialCommand, decideApiCredentials, evolveApiCredentials } from './api-credentials';
 import { CatalogueCommand, decideCatalogue, evolveCatalogue } from './catalogue';
 import { decideLicences, evolveLicences, LicenceCommand } from './licences';
+import { decideNotificationContacts, evolveNotificationContacts, NotificationContactsCommand } from './notification-contacts';
+import { decideReminderDelivery, evolveReminderDelivery, ReminderDeliveryCommand } from './reminder-delivery';
 import { decideScimToken, evolveScimToken, ScimTokenCommand } from './scim-token';
 import { decideTenantLifecycle, evolveTenantLifecycle, existing, tenantCreated, TenantLifecycleCommand } from './tenant-lifecycle';
 import { initialTenantState, TenantState } from './tenant.state';
@@ -13,7 +15,15 @@ import { decideUserManagement, evolveUserManagement, UserManagementCommand } fro
  * evolves in its own file; this one only routes a command or event to it.
  */
 
-export type TenantCommand = TenantLifecycleCommand | LicenceCommand | UserManagementCommand | ScimTokenCommand | ApiCredentialCommand | CatalogueCommand;
+export type TenantCommand =
+  | TenantLifecycleCommand
+  | LicenceCommand
+  | UserManagementCommand
+  | ScimTokenCommand
+  | ReminderDeliveryCommand
+  | NotificationContactsCommand
+  | ApiCredentialCommand
+  | CatalogueCommand;
 
 export function decide(command: TenantCommand, state: TenantState): TenantEvent[] {
   switch (command.type) {
@@ -31,6 +41,11 @@ export function decide(command: TenantCommand, state: TenantState): TenantEvent[
     case 'RecordScimTokenUse':
     case 'RecordScimTokenExpiryReminder':
       return decideScimToken(command, existing(state));
+    case 'RecordScimTokenExpiryReminderAttempt':
+    case 'RetryScimTokenExpiryReminder':
+      return decideReminderDelivery(command, existing(state));
+    case 'SetNotificationContacts':
+      return decideNotificationContacts(command, existing(state));
     case 'IssueApiCredential':
     case 'RevokeApiCredential':
       return decideApiCredentials(command, existing(state));
@@ -68,6 +83,12 @@ export function evolve(state: TenantState, event: TenantEvent): TenantState {
     case 'ScimTokenUsed':
     case 'ScimTokenExpiryReminderDue':
       return evolveScimToken(state, event);
+    case 'ScimTokenExpiryReminderDelivered':
+    case 'ScimTokenExpiryReminderDeliveryFailed':
+    case 'ScimTokenExpiryReminderRetried':
+      return evolveReminderDelivery(state, event);
+    case 'NotificationContactsSet':
+      return evolveNotificationContacts(state, event);
     case 'ApiCredentialIssued':
     case 'ApiCredentialRevoked':
       return evolveApiCredentials(state, event);
@@ -93,6 +114,9 @@ export function foldTenant(events: readonly TenantEvent[], state: TenantState = 
 
 // What callers and tests import from here, wherever its concern keeps it now.
 export { dueReminders, EXPIRY_REMINDER_DAYS, expiriesWithReminderWindowOpen, SCIM_TOKEN_VALIDITY_DAYS, scimTokenStatus } from './scim-token';
+export { nextReminderAttemptAt, REMINDER_RETRY_BACKOFF_MS, reminderWindowCloses, remindersToRetry } from './reminder-delivery';
+export type { ReminderAttemptOutcome } from './reminder-delivery';
+export { MAX_NOTIFICATION_CONTACTS } from './notification-contacts';
 export { firstMatchingMapping, MAX_QUOTA_AMOUNT } from './catalogue';
 export type { ProfileSpec, ScimMappingSpec } from './catalogue';
 export { licenceRefusal } from './licences';
@@ -100,4 +124,14 @@ export type { LicensedUsers } from './licences';
 export type { AdLdapFacts } from './user-management';
 export type { TenantRefusal } from './tenant-refusal';
 export { initialTenantState } from './tenant.state';
-export type { AdminApiCredential, ApiCredentialsEntry, CurrentScimToken, LicenceLimits, Profile, ScimMapping, Storage, TenantState } from './tenant.state';
+export type {
+  AdminApiCredential,
+  ApiCredentialsEntry,
+  CurrentScimToken,
+  ReminderDelivery,
+  LicenceLimits,
+  Profile,
+  ScimMapping,
+  Storage,
+  TenantState,
+} from './tenant.state';

@@ -107,6 +107,7 @@ describe('Tenant decider', () => {
         expiresAt: EXPIRES,
         lastUsedAt: null,
         remindersRecorded: [30],
+        reminderDeliveries: [{ daysBefore: 30, attempt: 1, status: 'sending', nextAttemptAt: null }],
       });
       expect(state.storages.map((s) => [s.storageId, s.health])).toEqual([
         ['s-eu', 'healthy'],

@@ -119,6 +119,69 @@ export interface ScimTokenExpiryReminderDue {
   };
 }
 
+/** Who a reminder's mail went to: the tenant's notification contacts, or the operator's fallback address (rule T3). */
+export type ReminderRecipients = 'contacts' | 'fallback';
+
+/**
+ * Why a reminder's mail did not go out: the mail server refused it (an SMTP
+ * reply code), could not be reached, or nobody was there to write to (no
+ * contacts and no ADMIN_NOTIFICATION_EMAIL). Never the server's message: it may
+ * repeat an address.
+ */
+export type ReminderDeliveryFailure = 'refused' | 'unreachable' | 'no-recipient';
+
+/** Rule T3: the reminder's mail reached the mail server on this attempt; nothing is sent for it again. */
+export interface ScimTokenExpiryReminderDelivered {
+  readonly type: 'ScimTokenExpiryReminderDelivered';
+  readonly data: {
+    readonly tokenId: string;
+    readonly daysBefore: ExpiryReminderDays;
+    readonly attempt: number;
+    readonly recipients: ReminderRecipients;
+    readonly deliveredAt: string;
+  };
+}
+
+/**
+ * Rule T3: this attempt failed. `nextAttemptAt` is when it is tried again
+ * (back-off), null when that would be after the reminder's window closes: the
+ * next reminder (or the expiry) is then closer than a retry.
+ */
+export interface ScimTokenExpiryReminderDeliveryFailed {
+  readonly type: 'ScimTokenExpiryReminderDeliveryFailed';
+  readonly data: {
+    readonly tokenId: string;
+    readonly daysBefore: ExpiryReminderDays;
+    readonly attempt: number;
+    readonly failure: ReminderDeliveryFailure;
+    readonly smtpCode: number | null;
+    readonly failedAt: string;
+    readonly nextAttemptAt: string | null;
+  };
+}
+
+/**
+ * An instance takes the next attempt of a failed reminder. Appended at the
+ * stream's revision before the mail is sent, so of several api instances only
+ * the one whose append made it sends (as ScimTokenExpiryReminderDue does for
+ * the first attempt).
+ */
+export interface ScimTokenExpiryReminderRetried {
+  readonly type: 'ScimTokenExpiryReminderRetried';
+  readonly data: { readonly tokenId: string; readonly daysBefore: ExpiryReminderDays; readonly attempt: number; readonly attemptedAt: string };
+}
+
+/**
+ * Rule T3 (revised): where the tenant's reminders go, as its admin set them,
+ * in the admin's order, duplicates (by canonical address) dropped. An empty
+ * list falls back to the operator's ADMIN_NOTIFICATION_EMAIL. The addresses
+ * are personal data (an admin's own mailbox): sealed with the tenant's key.
+ */
+export interface NotificationContactsSet {
+  readonly type: 'NotificationContactsSet';
+  readonly data: { readonly contacts: readonly string[] };
+}
+
 /**
  * A client id and secret for the tenant's admin API; only the secret's
  * SHA-256 is kept (the secret is shown once). Not the SCIM token (rule T4).
@@ -245,6 +308,10 @@ export type TenantEvent =
   | ScimTokenRotated
   | ScimTokenUsed
   | ScimTokenExpiryReminderDue
+  | ScimTokenExpiryReminderDelivered
+  | ScimTokenExpiryReminderDeliveryFailed
+  | ScimTokenExpiryReminderRetried
+  | NotificationContactsSet
   | ApiCredentialIssued
   | ApiCredentialRevoked
   | StorageAdded
@@ -270,6 +337,10 @@ export const TENANT_EVENT_SCHEMA_VERSIONS: Readonly<Record<TenantEventType, numb
   ScimTokenRotated: 1,
   ScimTokenUsed: 1,
   ScimTokenExpiryReminderDue: 1,
+  ScimTokenExpiryReminderDelivered: 1,
+  ScimTokenExpiryReminderDeliveryFailed: 1,
+  ScimTokenExpiryReminderRetried: 1,
+  NotificationContactsSet: 1,
   ApiCredentialIssued: 2,
   ApiCredentialRevoked: 1,
   StorageAdded: 1,

@@ -23,6 +23,19 @@ export interface CurrentScimToken {
   readonly lastUsedAt: string | null;
   /** Rule T3: each reminder is recorded once per token. */
   readonly remindersRecorded: readonly ExpiryReminderDays[];
+  /** Rule T3: the mail of each recorded reminder, by attempt; a reminder recorded before deliveries were recorded stays `sending`. */
+  readonly reminderDeliveries: readonly ReminderDelivery[];
+}
+
+/** Where one reminder's mail stands. */
+export interface ReminderDelivery {
+  readonly daysBefore: ExpiryReminderDays;
+  /** 1 for the mail sent when the reminder was recorded, one more per retry. */
+  readonly attempt: number;
+  /** `sending`: an instance took this attempt and has not said yet how it went. */
+  readonly status: 'sending' | 'delivered' | 'failed';
+  /** When a failed attempt is tried again; null when it is not (delivered, or the window closes first). */
+  readonly nextAttemptAt: string | null;
 }
 
 /** A client id + secret for the admin API, distinct from the SCIM token (rule T4). */
@@ -69,6 +82,8 @@ interface KnownTenant {
   readonly name: string;
   readonly userManagement: UserManagementMethod;
   readonly scimToken: CurrentScimToken | null;
+  /** Rule T3: where reminders go; none: to the operator's fallback address. */
+  readonly notificationContacts: readonly string[];
   readonly apiCredentials: readonly ApiCredentialsEntry[];
   readonly storages: readonly Storage[];
   readonly profiles: readonly Profile[];

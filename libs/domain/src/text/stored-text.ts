@@ -19,6 +19,8 @@ export const TEXT_WIDTH = {
   mappingValues: 2000,
   /** Why the operator issued a credential into a tenant (a recovery credential), kept in its event. */
   credentialReason: 500,
+  /** A tenant's notification contact (rule T3): RFC 5321 §4.5.3.1.3 bounds a path at 254 characters. */
+  notificationContact: 254,
   /** The User-Agent kept in event metadata and the audit trail. */
   userAgent: 500,
 } as const;

@@ -98,7 +98,13 @@ async function applyTenantEvent(manager: EntityManager, tenantId: string, event:
       await manager.update(ScimTokenRow, { tenantId, tokenId: event.data.tokenId }, { lastUsedAt: event.data.usedAt });
       return;
     case 'ScimTokenExpiryReminderDue':
-      // Recorded in the audit trail; the notifier sends the mail.
+    case 'ScimTokenExpiryReminderDelivered':
+    case 'ScimTokenExpiryReminderDeliveryFailed':
+    case 'ScimTokenExpiryReminderRetried':
+      // Recorded in the audit trail; the notifier sends the mail and decides retries on the tenant's stream.
+      return;
+    case 'NotificationContactsSet':
+      // The admin API reads them from the tenant's folded stream (TenantCommands.load), like the notifier: no table.
       return;
     case 'ApiCredentialIssued':
       await insertOnce(manager, ApiCredentialRow, {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@scim-ledger/platform';
+import { loadConfig } from '@scim-ledger/platform';
 
 describe('the expiry reminder settings (rule T3)', () => {
   it('given nothing set, then reminders are looked for hourly and recorded without mail', () => {
@@ -10,12 +10,16 @@ describe('the expiry reminder settings (rule T3)', () => {
 
     expect(config.expiryReminders).toEqual({
       intervalMs: 0,
-      email: { smtpUrl: 'smtp://user:pass@mail:587', from: 'scim-ledger <no-reply@localhost>', to: 'admin@example.com' },
+      email: { smtpUrl: 'smtp://user:pass@mail:587', from: 'scim-ledger <no-reply@localhost>', fallbackTo: 'admin@example.com' },
     });
   });
 
-  it('given SMTP_URL without a recipient, then start-up stops with a message', () => {
-    expect(() => loadConfig({ SMTP_URL: 'smtp://mail:25' })).toThrow(new ConfigError('ADMIN_NOTIFICATION_EMAIL is required when SMTP_URL is set'));
+  it("given SMTP_URL without ADMIN_NOTIFICATION_EMAIL, then it starts: reminders go to each tenant's contacts, with no fallback (rule T3)", () => {
+    expect(loadConfig({ SMTP_URL: 'smtp://mail:25' }).expiryReminders.email).toEqual({
+      smtpUrl: 'smtp://mail:25',
+      from: 'scim-ledger <no-reply@localhost>',
+      fallbackTo: null,
+    });
   });
 
   it('given an interval longer than a day, a non-SMTP URL or a bad address, then start-up stops', () => {

@@ -1,31 +1,48 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Actor, dueReminders, expiriesWithReminderWindowOpen } from '@scim-ledger/domain';
+import {
+  Actor,
+  dueReminders,
+  expiriesWithReminderWindowOpen,
+  ExpiryReminderDays,
+  nextReminderAttemptAt,
+  remindersToRetry,
+  TenantState,
+} from '@scim-ledger/domain';
 import { Clock } from '@scim-ledger/platform';
 import { RepeatingRun } from '../../application/scheduling/repeating-run';
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { TenantsReadModel } from '../../application/reading/tenants.read-model';
 import { AdminRequest, TenantCommands } from '../../application/tenants/tenant-commands';
 import { DueReminder } from './expiry-reminder-email';
-import { ExpiryReminderEmails, ReminderDelivery } from './expiry-reminder-emails';
+import { ExpiryReminderEmails } from './expiry-reminder-emails';
 
 const REMINDER_ACTOR: Actor = { kind: 'system', id: 'scim-token-reminders' };
 
+/** What became of one attempt's mail. */
+export type ReminderDelivery = 'mailed' | 'not-configured' | 'failed';
+
 export interface RecordedReminder extends DueReminder {
+  /** 1 when the reminder was recorded, one more per retry. */
+  readonly attempt: number;
   readonly delivery: ReminderDelivery;
 }
 
 /**
  * Rule T3 decision: reminders 30, 7 and 1 days before a SCIM token expires,
- * recorded as `ScimTokenExpiryReminderDue` events and mailed.
+ * recorded as `ScimTokenExpiryReminderDue` events and mailed to the tenant's
+ * notification contacts (the operator's ADMIN_NOTIFICATION_EMAIL for a tenant
+ * without any).
  *
- * Recorded first, mailed second, and only by the run whose append created the
- * event: two api instances racing on one tenant never mail twice (the loser
- * re-decides on fresh state and gets no event). The price is at-most-once
- * delivery: a failed send, or a crash between append and send, loses that
- * mail. It is logged, not retried, since the tenant's stream holds each
- * threshold once per token; the next threshold still comes, and the event
- * stays in the audit trail.
+ * Each attempt is taken on the tenant's stream before its mail is sent: the
+ * first by recording the reminder, each retry by appending
+ * `ScimTokenExpiryReminderRetried`. Only the run whose append created the
+ * event sends, so of several api instances racing on one tenant one mails
+ * (the loser re-decides on fresh state and gets no event). The outcome is
+ * appended next (`…Delivered`, or `…DeliveryFailed` with the back-off's next
+ * attempt), and a failed attempt is retried until the reminder's window
+ * closes. A crash between taking an attempt and recording its outcome leaves
+ * it taken: that attempt's mail may be lost, never sent twice.
  */
 @Injectable()
 export class ScimTokenReminders implements OnApplicationBootstrap, OnModuleDestroy {
@@ -34,6 +51,9 @@ export class ScimTokenReminders implements OnApplicationBootstrap, OnModuleDestr
     () => this.remindEveryTenant(),
     (error) => this.logger.error(`looking for expiry reminders failed: ${messageOf(error)}`),
   );
+  /** A run sooner than the next regular one, for a retry's back-off shorter than REMINDER_INTERVAL_MS. */
+  private retryTimer: { readonly at: number; readonly timer: NodeJS.Timeout } | null = null;
+  private stopped = false;
 
   constructor(
     private readonly tenants: TenantCommands,
@@ -46,23 +66,26 @@ export class ScimTokenReminders implements OnApplicationBootstrap, OnModuleDestr
   onApplicationBootstrap(): void {
     const { intervalMs, email } = this.config.expiryReminders;
     if (!email) this.logger.warn('SMTP_URL is not set: SCIM token expiry reminders are recorded but not mailed');
+    else if (!email.fallbackTo) this.logger.warn('ADMIN_NOTIFICATION_EMAIL is not set: reminders of a tenant without notification contacts cannot be mailed');
     this.job.start(0, intervalMs);
   }
 
   /** Runs before the projector closes the stores (beforeApplicationShutdown), so a run in progress can finish. */
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
     await this.job.stop();
     this.emails.close();
   }
 
-  /** Records and mails every reminder due now; called by the timer, and by tests directly. */
+  /** Records, mails and retries every reminder due now; called by the timer, and by tests directly. */
   runOnce(): Promise<RecordedReminder[]> {
     return this.job.runOnce();
   }
 
   private async remindEveryTenant(): Promise<RecordedReminder[]> {
     const now = this.clock.now().toISOString();
-    // The read model only narrows the search; each tenant's stream decides.
+    // The read model only narrows the search (a retry is inside a window too); each tenant's stream decides.
     const tenantIds = await this.readModel.tenantsWithScimTokenExpiring(expiriesWithReminderWindowOpen(now));
     const recorded: RecordedReminder[] = [];
     for (const tenantId of tenantIds) {
@@ -77,21 +100,69 @@ export class ScimTokenReminders implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async remindTenant(tenantId: string, now: string): Promise<RecordedReminder[]> {
-    const { state } = await this.tenants.load(tenantId);
+    let { state } = await this.tenants.load(tenantId);
     if (state.status !== 'Active' || !state.scimToken) return [];
     const { tokenId } = state.scimToken;
     const recorded: RecordedReminder[] = [];
-    for (const daysBefore of dueReminders(state, now)) {
-      const request: AdminRequest = { actor: REMINDER_ACTOR, requestId: `reminder-${randomUUID()}`, userAgent: null, clientAddress: null };
-      const result = await this.tenants.execute(tenantId, { type: 'RecordScimTokenExpiryReminder', data: { tokenId, daysBefore, now } }, request);
-      const tenantName = result.state.status === 'Active' ? result.state.name : tenantId;
-      for (const event of result.events) {
-        if (event.type !== 'ScimTokenExpiryReminderDue') continue;
-        const reminder: DueReminder = { tenantId, tenantName, tokenId: event.data.tokenId, daysBefore: event.data.daysBefore, expiresAt: event.data.expiresAt };
-        recorded.push({ ...reminder, delivery: await this.emails.send(reminder) });
+    const attempts: { daysBefore: ExpiryReminderDays; first: boolean }[] = [
+      ...dueReminders(state, now).map((daysBefore) => ({ daysBefore, first: true })),
+      ...remindersToRetry(state, now).map((daysBefore) => ({ daysBefore, first: false })),
+    ];
+    for (const { daysBefore, first } of attempts) {
+      const taken = await this.tenants.execute(
+        tenantId,
+        first
+          ? { type: 'RecordScimTokenExpiryReminder', data: { tokenId, daysBefore, now } }
+          : { type: 'RetryScimTokenExpiryReminder', data: { tokenId, daysBefore, now } },
+        this.request(),
+      );
+      state = taken.state;
+      for (const event of taken.events) {
+        if (event.type !== 'ScimTokenExpiryReminderDue' && event.type !== 'ScimTokenExpiryReminderRetried') continue;
+        const attempt = event.type === 'ScimTokenExpiryReminderDue' ? 1 : event.data.attempt;
+        const result = await this.attempt(tenantId, state, event.data.daysBefore, attempt);
+        state = result.state;
+        recorded.push(result.recorded);
       }
     }
+    this.retryBy(nextReminderAttemptAt(state));
     return recorded;
+  }
+
+  /** Sends the attempt this run took and records how it went on the tenant's stream. */
+  private async attempt(tenantId: string, state: TenantState, daysBefore: ExpiryReminderDays, attempt: number) {
+    if (state.status !== 'Active' || !state.scimToken) throw new Error(`tenant ${tenantId} has no SCIM token to remind of`);
+    const token = state.scimToken;
+    const reminder: DueReminder = { tenantId, tenantName: state.name, tokenId: token.tokenId, daysBefore, expiresAt: token.expiresAt };
+    const outcome = await this.emails.send(reminder, state.notificationContacts, attempt);
+    if (outcome === 'not-configured') return { state, recorded: { ...reminder, attempt, delivery: outcome } };
+    const now = this.clock.now().toISOString();
+    const result = await this.tenants.execute(
+      tenantId,
+      { type: 'RecordScimTokenExpiryReminderAttempt', data: { tokenId: token.tokenId, daysBefore, attempt, outcome, now } },
+      this.request(),
+    );
+    return { state: result.state, recorded: { ...reminder, attempt, delivery: outcome.delivered ? ('mailed' as const) : ('failed' as const) } };
+  }
+
+  /** A run at `at` when that is before the next regular run would look; never with the scheduler off (tests run it). */
+  private retryBy(at: string | null): void {
+    const { intervalMs } = this.config.expiryReminders;
+    if (at === null || intervalMs === 0 || this.stopped) return;
+    const when = Date.parse(at);
+    const delay = Math.max(0, when - this.clock.now().getTime());
+    if (delay >= intervalMs || (this.retryTimer && this.retryTimer.at <= when)) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
+    const timer = setTimeout(() => {
+      this.retryTimer = null;
+      this.runOnce().catch((error) => this.logger.error(`retrying expiry reminders failed: ${messageOf(error)}`));
+    }, delay);
+    timer.unref();
+    this.retryTimer = { at: when, timer };
+  }
+
+  private request(): AdminRequest {
+    return { actor: REMINDER_ACTOR, requestId: `reminder-${randomUUID()}`, userAgent: null, clientAddress: null };
   }
 }
 
