@@ -166,6 +166,17 @@ describe(`group memberships for the admin and support on ${E2E_DATABASE}`, () =>
       TIMEOUTS.requests,
     );
 
+    (E2E_DATABASE === 'sqlite' ? it : it.skip)(
+      'given a read model the CLI cannot open, when a user is replayed, then its own events still show, and stderr says the membership changes are not shown',
+      async () => {
+        const replayed = await runCli({ ...env, READ_MODEL: 'postgres', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, 'replay', 'user', bob);
+        expect(replayed.code).toBe(0);
+        expect(replayed.stdout).toContain('1 of 1 event(s) replayed, 0 membership change(s)');
+        expect(replayed.stderr).toContain('membership changes not shown: the read model could not be read');
+      },
+      TIMEOUTS.requests,
+    );
+
     it(
       'given a member deleted for good (rule L10), then no membership change of it is left, and verify finds no difference',
       async () => {

@@ -84,11 +84,16 @@ program
  * every group's stream for one of them is what those rows spare.
  */
 async function membershipChangesOf(userId: string): Promise<UserMembershipChange[]> {
-  const live = await openReadModel(loadConfig().readModel);
+  let live: Awaited<ReturnType<typeof openReadModel>> | null = null;
   try {
+    live = await openReadModel(loadConfig().readModel);
     return await userMembershipChanges(live, userId);
+  } catch (failure) {
+    // The user's own events are the event store's: they are still worth printing without the read model.
+    complain(`membership changes not shown: the read model could not be read (${(failure as Error).message})`);
+    return [];
   } finally {
-    await live.destroy();
+    await live?.destroy();
   }
 }
 
