@@ -220,10 +220,11 @@ describe(`every admin route under generated input on ${E2E_DATABASE}`, () => {
   let tenantCredential: string;
   let spareCredentialId: string;
   let userIds: string[];
+  let groupIds: string[];
 
   beforeAll(async () => {
     t = await startTestApp({ ADMIN_OPERATOR_TOKEN: OPERATOR, RATE_LIMIT_MAX: '0', AUTH_FAILURE_LIMIT: '0' });
-    const { admin } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'fuzz', name: 'Fuzz' });
+    const { admin, token } = await scimTenantPlacingEveryone(t, OPERATOR, { id: 'fuzz', name: 'Fuzz' });
     await scimTenantPlacingEveryone(t, OPERATOR, { id: 'other', name: 'Other' });
     tenantCredential = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
     const as = (method: 'post', url: string) => request(t.http)[method](`/admin/v1/tenants/fuzz${url}`).set('Authorization', tenantCredential);
@@ -233,6 +234,14 @@ describe(`every admin route under generated input on ${E2E_DATABASE}`, () => {
     for (const userName of ['ada@fuzz.test', 'bob@fuzz.test', 'cy@fuzz.test']) {
       userIds.push((await as('post', '/users').send({ userName, displayName: userName })).body.id);
     }
+    // A group the IdP pushed, with those users: the admin's group routes read it (issue 19, item 5).
+    const group = await request(t.http)
+      .post('/scim/v2/Groups')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/scim+json')
+      .send({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Fuzzed', members: userIds.map((value) => ({ value })) });
+    expect(group.status).toBe(201);
+    groupIds = [group.body.id];
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -254,6 +263,7 @@ describe(`every admin route under generated input on ${E2E_DATABASE}`, () => {
       storageId: () => ['main'],
       profileId: () => ['all'],
       mappingId: () => ['all'],
+      groupId: () => groupIds,
     };
     if (!known[param]) throw new Error(`route parameter :${param} has no values in this test: add some`);
     return known[param]();

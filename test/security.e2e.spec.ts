@@ -124,6 +124,7 @@ describe(`credentials on every route on ${E2E_DATABASE}`, () => {
     storageId: () => 'eu',
     profileId: () => 'staff',
     mappingId: () => 'eng',
+    groupId: () => 'no-such-group',
   };
   const concrete = (url: string) =>
     url.replace(/:(\w+)/g, (_, name: string) => {

@@ -21,6 +21,7 @@ import { BootstrapTenant } from './application/tenants/bootstrap-tenant';
 import { TenantConfigurationController } from './admin/tenants/tenant-configuration.controller';
 import { TenantsController } from './admin/tenants/tenants.controller';
 import { AdminUsersController } from './admin/users/admin-users.controller';
+import { AdminGroupsController } from './admin/groups/admin-groups.controller';
 import { ProjectionFailuresController } from './admin/projection/projection-failures.controller';
 import { AuditController } from './admin/audit/audit.controller';
 import { TenantCommands } from './application/tenants/tenant-commands';
@@ -53,6 +54,7 @@ import { ScimWrite } from './http/scim-write';
 import { UpdateScimUserHandler } from './scim-users/updating-user/update-user.command';
 import { UserCommands } from './application/users/user-commands';
 import { UserHistories } from './application/users/user-history';
+import { MembershipChangesReadModel } from './application/reading/membership-changes.read-model';
 import { IdpUserUpdate } from './application/users/idp-user-update';
 import { UserStreams } from './application/users/user-streams';
 import { APP_CONFIG, READ_MODEL } from './tokens';
@@ -124,6 +126,7 @@ export class AppModule {
         TenantConfigurationController,
         NotificationContactsController,
         AdminUsersController,
+        AdminGroupsController,
         AuditController,
         ProjectionFailuresController,
         HealthController,
@@ -173,6 +176,7 @@ export class AppModule {
         UserStreams,
         UserCommands,
         UserHistories,
+        MembershipChangesReadModel,
         IdpUserUpdate,
         EmailReservations,
         ProfileSeatsService,

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { personalFieldsOf, TenantState, tenantStream, tenantStreamId, userHistory, userStreamId } from '@scim-ledger/domain';
+import { personalFieldsOf, TenantState, tenantStream, tenantStreamId, userHistory, UserMembershipChange, userStreamId } from '@scim-ledger/domain';
 import { openEventStore, RecordedEvent, sqliteWriteLock } from '@scim-ledger/event-store';
 import {
   addressClaimDifferences,
@@ -17,6 +17,7 @@ import {
   rebuildBlueGreen,
   rebuildReadModel,
   RebuildRefusedError,
+  userMembershipChanges,
 } from '@scim-ledger/read-model';
 import { jsonLogs, loadConfig } from '@scim-ledger/platform';
 import { ExportedEvent, exportedEvents, importEvents, issueSupportCredential } from './event-export';
@@ -63,24 +64,58 @@ program
         if (options.revision !== undefined && event.revision > options.revision) return false;
         return until === null || (occurredAt !== undefined && Date.parse(occurredAt) <= until);
       });
+      const memberships = kind === 'user' ? membershipsUpTo(await membershipChangesOf(id), shown, options) : [];
       if (options.json) {
-        const replayed = kind === 'user' ? userHistory(shown) : { entries: shown.map(tenantEntry), state: tenantStateAfter(shown) };
+        const replayed = kind === 'user' ? userHistory(shown, memberships) : { entries: shown.map(tenantEntry), state: tenantStateAfter(shown) };
         process.stdout.write(`${JSON.stringify({ kind, id, replayed: shown.length, total: recorded.length, ...replayed })}\n`);
         return;
       }
-      if (kind === 'user') replayUser(shown);
+      if (kind === 'user') replayUser(shown, memberships);
       else replayTenant(shown);
-      say(`${shown.length} of ${recorded.length} event(s) replayed`);
+      say(`${shown.length} of ${recorded.length} event(s) replayed${kind === 'user' ? `, ${memberships.length} membership change(s)` : ''}`);
     } finally {
       await eventStore.close();
     }
   });
 
-/** Each user event with its summary, its attribute diff, and the state it led to. */
-function replayUser(events: RecordedEvent[]): void {
-  const { entries, state } = userHistory(events);
+/**
+ * The user's membership changes (rule G2), as the read model keeps them per
+ * member (as `verify` reads it): a group event names many users, and folding
+ * every group's stream for one of them is what those rows spare.
+ */
+async function membershipChangesOf(userId: string): Promise<UserMembershipChange[]> {
+  let live: Awaited<ReturnType<typeof openReadModel>> | null = null;
+  try {
+    live = await openReadModel(loadConfig().readModel);
+    return await userMembershipChanges(live, userId);
+  } catch (failure) {
+    // The user's own events are the event store's: they are still worth printing without the read model.
+    complain(`membership changes not shown: the read model could not be read (${(failure as Error).message})`);
+    return [];
+  } finally {
+    await live?.destroy();
+  }
+}
+
+/** The changes a replay stopped by --until or --revision takes in: those that occurred by then (the last shown event, for a revision). */
+function membershipsUpTo(changes: UserMembershipChange[], shown: RecordedEvent[], options: { until?: string; revision?: number }): UserMembershipChange[] {
+  const limits: number[] = [];
+  if (options.until !== undefined) limits.push(Date.parse(options.until));
+  if (options.revision !== undefined) {
+    const occurredAt = (shown.at(-1)?.metadata as { occurredAt?: string } | undefined)?.occurredAt;
+    limits.push(occurredAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(occurredAt));
+  }
+  if (limits.length === 0) return changes;
+  const limit = Math.min(...limits);
+  return changes.filter((change) => Date.parse(change.occurredAt) <= limit);
+}
+
+/** Each user event and membership change with its summary, its attribute diff, and the state it led to. */
+function replayUser(events: RecordedEvent[], memberships: UserMembershipChange[]): void {
+  const { entries, state } = userHistory(events, memberships);
   for (const entry of entries) {
-    say(`#${entry.revision} ${entry.occurredAt ?? '?'} ${entry.type} by ${entry.actor?.kind ?? '?'}:${entry.actor?.id ?? '?'}`);
+    const where = entry.streamId ? `${entry.streamId}#${entry.revision}` : `#${entry.revision}`;
+    say(`${where} ${entry.occurredAt ?? '?'} ${entry.type} by ${entry.actor?.kind ?? '?'}:${entry.actor?.id ?? '?'}`);
     say(`    ${entry.summary}`);
     for (const change of entry.changes) say(`    ${change.attribute}: ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}`);
   }

@@ -22,3 +22,4 @@ export * from './projection';
 export * from './projections';
 export { hydratedRow } from './sql/bulk-rows';
 export * from './groups/scim-group.rows';
+export * from './groups/user-membership-changes';

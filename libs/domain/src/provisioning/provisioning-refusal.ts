@@ -10,6 +10,8 @@ export interface ProvisioningRefused {
     /** The userName the IdP sent, when the request named one. */
     readonly userName: string | null;
     readonly userId: string | null;
+    /** The group a refused PATCH, PUT or DELETE of /Groups/{id} named; absent from refusals of users (and from those before groups). */
+    readonly groupId?: string;
     /** Why, in the domain's words: NoMappingMatched, ProfileFull, StorageUnhealthy, EmailTaken, TokenExpired… */
     readonly reason: string;
     readonly status: number;

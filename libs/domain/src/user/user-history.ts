@@ -28,6 +28,31 @@ export interface HistoryEntry {
   readonly summary: string;
   /** The attributes this event changed, before and after. */
   readonly changes: readonly AttributeChange[];
+  /** A membership change's (rule G2): the group's stream, whose revision `revision` is, and the group as it was named then. */
+  readonly streamId?: string;
+  readonly group?: { readonly id: string; readonly displayName: string };
+}
+
+/**
+ * One change of a user's memberships, as a group event made it (rule G2): a
+ * group's event names many users, so each member's share of it is read on its
+ * own (the read model's user_membership_changes), never by folding every
+ * group's stream.
+ */
+export interface UserMembershipChange {
+  readonly groupId: string;
+  /** The group's display name when the change happened. */
+  readonly groupDisplayName: string;
+  /** group_deleted: the group went, and the membership with it (rule G1). */
+  readonly change: 'added' | 'removed' | 'group_deleted';
+  readonly streamId: string;
+  readonly revision: number;
+  readonly eventType: string;
+  readonly occurredAt: string;
+  readonly actor: { readonly kind: string; readonly id: string } | null;
+  readonly userAgent: string | null;
+  readonly clientAddress: string | null;
+  readonly requestId: string | null;
 }
 
 /**
@@ -35,7 +60,10 @@ export interface HistoryEntry {
  * when, from where, a summary and the attribute diff it caused. Pure: the
  * events come in, so the history is the same every time it is read.
  */
-export function userHistory(stored: readonly StoredUserEvent[]): { entries: HistoryEntry[]; state: UserState } {
+export function userHistory(
+  stored: readonly StoredUserEvent[],
+  memberships: readonly UserMembershipChange[] = [],
+): { entries: HistoryEntry[]; state: UserState } {
   let state: UserState = initialUserState;
   const entries: HistoryEntry[] = [];
   for (const event of stored) {
@@ -57,7 +85,68 @@ export function userHistory(stored: readonly StoredUserEvent[]): { entries: Hist
     });
     state = next;
   }
-  return { entries, state };
+  return { entries: inTimeOrder(entries, [...memberships].sort(byOccurrence).map(membershipEntry)), state };
+}
+
+/**
+ * Rule G2: the groups the user was a member of at a moment (the changes that
+ * occurred at or before it; all of them without one), each by the name it had
+ * at its last membership change, ordered by name.
+ */
+export function membershipsAsOf(memberships: readonly UserMembershipChange[], until: string | null): { id: string; displayName: string }[] {
+  const cutoff = until === null ? null : Date.parse(until);
+  const groups = new Map<string, string>();
+  for (const change of [...memberships].sort(byOccurrence)) {
+    if (cutoff !== null && Date.parse(change.occurredAt) > cutoff) continue;
+    if (change.change === 'added') groups.set(change.groupId, change.groupDisplayName);
+    else groups.delete(change.groupId);
+  }
+  return [...groups].map(([id, displayName]) => ({ id, displayName })).sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
+}
+
+/** A group's own events in their order, and any two groups' by when they occurred. */
+function byOccurrence(a: UserMembershipChange, b: UserMembershipChange): number {
+  if (a.streamId === b.streamId) return a.revision - b.revision;
+  return a.occurredAt.localeCompare(b.occurredAt) || a.streamId.localeCompare(b.streamId);
+}
+
+/** The user's own entries and its membership changes in one list by time; at the same instant the user's own come first. */
+function inTimeOrder(own: readonly HistoryEntry[], memberships: readonly HistoryEntry[]): HistoryEntry[] {
+  const merged: HistoryEntry[] = [];
+  let m = 0;
+  for (const entry of own) {
+    while (m < memberships.length && entry.occurredAt !== null && memberships[m].occurredAt! < entry.occurredAt) merged.push(memberships[m++]);
+    merged.push(entry);
+  }
+  return [...merged, ...memberships.slice(m)];
+}
+
+function membershipEntry(change: UserMembershipChange): HistoryEntry {
+  const who = whoActed({ actor: (change.actor ?? undefined) as EventMetadata['actor'] | undefined, userAgent: change.userAgent });
+  const name = JSON.stringify(change.groupDisplayName);
+  const what =
+    change.change === 'added'
+      ? `Added to group ${name} by ${who}`
+      : change.change === 'removed'
+        ? `Removed from group ${name} by ${who}`
+        : `No longer in group ${name}: the group was deleted by ${who}`;
+  return {
+    revision: change.revision,
+    type: change.eventType,
+    occurredAt: change.occurredAt,
+    actor: change.actor,
+    userAgent: change.userAgent,
+    clientAddress: change.clientAddress,
+    requestId: change.requestId,
+    summary: `${what}${change.requestId ? `, request ${change.requestId}` : ''}`,
+    changes: [
+      change.change === 'added'
+        ? { attribute: 'groups', from: null, to: { value: change.groupId, display: change.groupDisplayName } }
+        : { attribute: 'groups', from: { value: change.groupId, display: change.groupDisplayName }, to: null },
+    ],
+    streamId: change.streamId,
+    group: { id: change.groupId, displayName: change.groupDisplayName },
+  };
 }
 
 /** Rule S3: the user as it stood at a moment (events that occurred at or before it) or after a revision. */

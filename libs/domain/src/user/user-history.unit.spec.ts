@@ -1,4 +1,4 @@
-import { identityProviderOf, StoredUserEvent, userHistory, userStateAsOf } from './user-history';
+import { identityProviderOf, membershipsAsOf, StoredUserEvent, userHistory, UserMembershipChange, userStateAsOf } from './user-history';
 
 const entra = { kind: 'scim-token', id: 'tok-1' };
 const stored = (revision: number, type: string, data: Record<string, unknown>, occurredAt: string, extra: Record<string, unknown> = {}): StoredUserEvent => ({
@@ -65,5 +65,60 @@ describe('userHistory (rules S1, S3)', () => {
     expect(identityProviderOf('Okta SCIM Client 1.0.0')).toBe('Okta');
     expect(identityProviderOf('OneLogin SCIM')).toBe('OneLogin');
     expect(identityProviderOf('curl/8.5')).toBeNull();
+  });
+});
+
+describe("a user's membership changes in its history (rule G2)", () => {
+  const change = (groupId: string, name: string, kind: UserMembershipChange['change'], revision: number, occurredAt: string): UserMembershipChange => ({
+    groupId,
+    groupDisplayName: name,
+    change: kind,
+    streamId: `group-${groupId}`,
+    revision,
+    eventType: kind === 'group_deleted' ? 'GroupDeleted' : revision === 0 ? 'GroupCreated' : 'GroupMembersChanged',
+    occurredAt,
+    actor: { kind: 'scim-token', id: 'tok-2' },
+    userAgent: 'Okta SCIM Client',
+    clientAddress: null,
+    requestId: `okta-${groupId}-${revision}`,
+  });
+  const memberships = [
+    change('sales', 'Sales', 'group_deleted', 2, '2026-03-15T00:00:00.000Z'),
+    change('sales', 'Sales', 'added', 0, '2026-01-15T00:00:00.000Z'),
+    change('ops', 'Ops', 'added', 0, '2026-02-01T00:00:00.000Z'),
+    change('ops', 'Ops', 'removed', 1, '2026-05-01T00:00:00.000Z'),
+  ];
+
+  it("given its events and its membership changes, when the history is read, then they come in one list by time, the user's own first at the same instant", () => {
+    const { entries, state } = userHistory(stream, memberships);
+    expect(entries.map((entry) => entry.summary)).toEqual([
+      'Created as ada@x.test by Microsoft Entra ID in profile staff on storage eu (mapping eng), request req-0',
+      'Added to group "Sales" by Okta, request okta-sales-0',
+      'Changed displayName to "Ada King" by Microsoft Entra ID, request req-1',
+      'Added to group "Ops" by Okta, request okta-ops-0',
+      'Preserved: deactivated by Microsoft Entra ID, request req-2',
+      'No longer in group "Sales": the group was deleted by Okta, request okta-sales-2',
+      'Reactivated by an administrator (credential cred-9), request req-3',
+      'Removed from group "Ops" by Okta, request okta-ops-1',
+    ]);
+    expect(entries[1]).toMatchObject({
+      revision: 0,
+      streamId: 'group-sales',
+      type: 'GroupCreated',
+      group: { id: 'sales', displayName: 'Sales' },
+      changes: [{ attribute: 'groups', from: null, to: { value: 'sales', display: 'Sales' } }],
+    });
+    // The groups are not the user's state: its stream alone folds it.
+    expect(state).toEqual(userHistory(stream).state);
+  });
+
+  it('given membership changes, when the groups at a moment are asked for, then they are those the changes up to it leave', () => {
+    expect(membershipsAsOf(memberships, '2026-01-01T00:00:00.000Z')).toEqual([]);
+    expect(membershipsAsOf(memberships, '2026-02-01T00:00:00.000Z')).toEqual([
+      { id: 'ops', displayName: 'Ops' },
+      { id: 'sales', displayName: 'Sales' },
+    ]);
+    expect(membershipsAsOf(memberships, '2026-04-01T00:00:00.000Z')).toEqual([{ id: 'ops', displayName: 'Ops' }]);
+    expect(membershipsAsOf(memberships, null)).toEqual([]);
   });
 });

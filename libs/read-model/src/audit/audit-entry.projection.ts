@@ -11,6 +11,7 @@ export function auditEntryFor(event: RecordedEvent): Omit<AuditEntryRow, 'id'> |
     tenantId: metadata.tenantId,
     // A refusal concerning a user belongs to that user's history too (rule S2).
     userId: userIdOfStream(event.streamId) ?? refusedUserId(event),
+    groupId: isProvisioningRefusal(event) && typeof event.data.groupId === 'string' ? event.data.groupId : null,
     streamId: event.streamId,
     streamRevision: event.revision,
     globalPosition: formatPosition(event.position),

@@ -8,6 +8,7 @@ import { TEXT_WIDTH } from '@scim-ledger/domain';
 @Index('audit_trail_user', ['userId', 'streamRevision'])
 @Index('audit_trail_address', ['tenantId', 'addressDigest'])
 @Index('audit_trail_email', ['tenantId', 'emailDigest'])
+@Index('audit_trail_group', ['tenantId', 'groupId'])
 export class AuditEntryRow {
   @PrimaryGeneratedColumn()
   id: number;
@@ -66,6 +67,13 @@ export class AuditEntryRow {
    */
   @Column({ type: 'varchar', length: 64, nullable: true })
   addressDigest: string | null;
+
+  /**
+   * The group a refusal named (a PATCH, PUT or DELETE of /Groups/{id}), for
+   * the feed by group; a group's own events are found by their stream.
+   */
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userId, nullable: true })
+  groupId: string | null;
 
   /** The same for the email the event names beside the userName. */
   @Column({ type: 'varchar', length: 64, nullable: true })

@@ -56,3 +56,57 @@ export class ScimGroupMemberRow {
   @Column({ type: 'varchar', length: 64 })
   tenantId: string;
 }
+
+/**
+ * One change of one user's memberships (rule G2): a group event names many
+ * users, so each of them gets a row, and a user's history reads its own rows
+ * by index instead of every group's stream. Keyed by the group event and the
+ * user, so a replayed event writes nothing twice. The group's display name is
+ * the one it had then; who, when and which request are the event's (rule S1).
+ */
+@Entity('user_membership_changes')
+@Index('user_membership_changes_tenant_user', ['tenantId', 'userId', 'occurredAt'])
+export class UserMembershipChangeRow {
+  @PrimaryColumn({ type: 'varchar', length: 200 })
+  streamId: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  streamRevision: number;
+
+  @PrimaryColumn({ type: 'varchar', length: TEXT_WIDTH.userId })
+  userId: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  tenantId: string;
+
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userId })
+  groupId: string;
+
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAttribute })
+  groupDisplayName: string;
+
+  /** added, removed, or group_deleted (the group went, and the user with it, rule G1). */
+  @Column({ type: 'varchar', length: 16 })
+  change: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  eventType: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  occurredAt: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  actorKind: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  actorId: string;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  requestId: string | null;
+
+  @Column({ type: 'varchar', length: TEXT_WIDTH.userAgent, nullable: true })
+  userAgent: string | null;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  clientAddress: string | null;
+}

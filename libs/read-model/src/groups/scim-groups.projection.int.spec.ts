@@ -17,7 +17,8 @@ import { createFreshPostgresDatabase, FreshPostgresDatabase } from '../../../eve
 import { ReadModelProjector } from '../projector';
 import { openReadModel, ReadModelDatabase } from '../read-model.data-source';
 import { readModelDifferences, rebuildReadModel } from '../verification';
-import { ScimGroupMemberRow, ScimGroupRow } from './scim-group.rows';
+import { ScimGroupMemberRow, ScimGroupRow, UserMembershipChangeRow } from './scim-group.rows';
+import { userMembershipChanges } from './user-membership-changes';
 
 const TENANT = 'acme';
 const SCHEMA_VERSIONS: Record<string, number> = { ...TENANT_EVENT_SCHEMA_VERSIONS, ...USER_EVENT_SCHEMA_VERSIONS, ...GROUP_EVENT_SCHEMA_VERSIONS };
@@ -138,6 +139,34 @@ describe.each(['sqlite', 'postgres'] as const)('the groups projection on %s (rul
     expect(await membersOf(live)).toEqual(['g1:u3']);
   }, 60_000);
 
+  it("given the same events, then each member's share of them is a row of its own, with the group's name then, and none of the user deleted for good (rule G2)", async () => {
+    await appendAll(store, MEMBERSHIP);
+    const live = await readModel('changes');
+    await new ReadModelProjector(live, store, { batchSize: 1 }).catchUp();
+    const changes = async (userId: string) =>
+      (await userMembershipChanges(live, userId, TENANT)).map(
+        (c) => `${c.occurredAt.slice(14, 16)} ${c.streamId}#${c.revision} ${c.change} ${c.groupDisplayName} ${c.requestId}`,
+      );
+    expect(await changes('u1')).toEqual([
+      '03 group-g1#0 added Engineering req-3',
+      '04 group-g2#0 added Sales req-4',
+      '05 group-g1#1 removed Engineering req-5',
+      '09 group-g2#1 group_deleted Sales req-9',
+    ]);
+    // Added before the rename: the name then; u2, deleted for good, has none left, not even of the add after its deletion.
+    expect(await changes('u3')).toEqual(['05 group-g1#1 added Engineering req-5']);
+    expect(await changes('u2')).toEqual([]);
+    expect(await userMembershipChanges(live, 'u1', 'another-tenant')).toEqual([]);
+    const [first] = await userMembershipChanges(live, 'u1');
+    expect(first).toMatchObject({
+      groupId: 'g1',
+      eventType: 'GroupCreated',
+      actor: { kind: 'scim-token', id: 'tok' },
+      userAgent: 'test',
+      clientAddress: '10.0.0.1',
+    });
+  }, 60_000);
+
   it('given the same events, when projected in batches of every size, then each read model equals the one-batch rebuild', async () => {
     await appendAll(store, MEMBERSHIP);
     const rebuilt = await readModel('rebuilt');
@@ -167,6 +196,7 @@ describe.each(['sqlite', 'postgres'] as const)('the groups projection on %s (rul
     await new ReadModelProjector(live, store, { batchSize: 1 }).catchUp();
     expect(await live.getRepository(ScimGroupRow).count()).toBe(0);
     expect(await live.getRepository(ScimGroupMemberRow).count()).toBe(0);
+    expect(await live.getRepository(UserMembershipChangeRow).count()).toBe(0);
     const atOnce = await readModel('deleted_at_once');
     await new ReadModelProjector(atOnce, store).catchUp();
     expect(await readModelDifferences(live, atOnce)).toEqual([]);

@@ -5,7 +5,7 @@ import type { Projection, ProjectedBatch } from '../projection';
 import { deleteByIds, insertRows, placeholders, quote, selectByIds, slices, statementSizes } from '../sql/bulk-rows';
 import { tenantOfEvent } from '../tenants/deleted-tenants';
 import { ScimUserRow } from '../users/scim-user.row';
-import { ScimGroupMemberRow, ScimGroupRow } from './scim-group.rows';
+import { ScimGroupMemberRow, ScimGroupRow, UserMembershipChangeRow } from './scim-group.rows';
 
 /**
  * scim_groups and scim_group_members (rule G1). A group's row is folded over
@@ -18,12 +18,17 @@ import { ScimGroupMemberRow, ScimGroupRow } from './scim-group.rows';
  * (rule L10): members are inserted only while their user has a row, and a
  * user's deletion for good removes its rows, in event order, so a batch of
  * any size leaves what one event per batch would.
+ *
+ * Each membership change is also a row per member in user_membership_changes
+ * (rule G2), with the group's display name of that moment, for the member's
+ * own history; the same rules keep a user deleted for good out of it.
  */
 export const scimGroupsProjection: Projection = {
   name: 'groups',
   tables: [
     { entity: ScimGroupRow, rowName: 'group' },
     { entity: ScimGroupMemberRow, rowName: 'group membership' },
+    { entity: UserMembershipChangeRow, rowName: "user's membership change" },
   ],
   async project(manager: EntityManager, { events, deletedTenants, deletions }: ProjectedBatch): Promise<void> {
     const groupIds = [...new Set(events.map((e) => groupIdOfStream(e.streamId)).filter((id): id is string => id !== null))];
@@ -43,7 +48,13 @@ export const scimGroupsProjection: Projection = {
         }
       } else if (event.type === 'UserDeletedPermanently') {
         const userId = userIdOfStream(event.streamId);
-        if (userId !== null) await manager.delete(ScimGroupMemberRow, { userId });
+        if (userId !== null) {
+          // By tenant and user, so both deletions probe their (tenantId, userId, …) index; an event without its tenant by user alone.
+          const tenantId = tenantOfEvent(event);
+          const theirs = tenantId === null ? { userId } : { tenantId, userId };
+          await manager.delete(ScimGroupMemberRow, theirs);
+          await manager.delete(UserMembershipChangeRow, theirs);
+        }
       }
     }
     await insertRows(
@@ -58,6 +69,7 @@ export const scimGroupsProjection: Projection = {
       [...changed].filter((id) => !rows.get(id)),
     );
     for (const { tenantId } of deletions) {
+      await manager.delete(UserMembershipChangeRow, { tenantId });
       await manager.delete(ScimGroupMemberRow, { tenantId });
       await manager.delete(ScimGroupRow, { tenantId });
     }
@@ -74,7 +86,13 @@ async function projectGroupEvent(manager: EntityManager, row: ScimGroupRow | nul
     case 'GroupCreated': {
       if (row) return row;
       const { tenantId, displayName, externalId, members } = event.data;
-      await addMembers(manager, tenantId, groupId, members);
+      const added = await addMembers(manager, tenantId, groupId, members);
+      await recordChanges(
+        manager,
+        recorded,
+        { tenantId, groupId, displayName },
+        [...added].map((userId) => [userId, 'added']),
+      );
       return {
         id: groupId,
         tenantId,
@@ -96,13 +114,29 @@ async function projectGroupEvent(manager: EntityManager, row: ScimGroupRow | nul
         lastModified: at,
         revision: recorded.revision,
       };
-    case 'GroupMembersChanged':
+    case 'GroupMembersChanged': {
       if (!row) return null;
       await removeMembers(manager, groupId, event.data.removed);
-      await addMembers(manager, row.tenantId, groupId, event.data.added);
+      const added = await addMembers(manager, row.tenantId, groupId, event.data.added);
+      // A removed id whose user is gone for good leaves no trace either (rule L10).
+      const removed = await usersWithRows(manager, row.tenantId, event.data.removed);
+      await recordChanges(manager, recorded, { tenantId: row.tenantId, groupId, displayName: row.displayName }, [
+        ...[...added].map((userId): [string, MembershipChangeKind] => [userId, 'added']),
+        ...[...removed].map((userId): [string, MembershipChangeKind] => [userId, 'removed']),
+      ]);
       return { ...row, lastModified: at, revision: recorded.revision };
+    }
     case 'GroupDeleted':
-      if (row) await manager.delete(ScimGroupMemberRow, { groupId });
+      if (row) {
+        const members: { userId: string }[] = await manager.find(ScimGroupMemberRow, { select: { userId: true }, where: { groupId } });
+        await recordChanges(
+          manager,
+          recorded,
+          { tenantId: row.tenantId, groupId, displayName: row.displayName },
+          members.map(({ userId }) => [userId, 'group_deleted']),
+        );
+        await manager.delete(ScimGroupMemberRow, { groupId });
+      }
       return null;
     default: {
       const unknown: never = event;
@@ -111,10 +145,18 @@ async function projectGroupEvent(manager: EntityManager, row: ScimGroupRow | nul
   }
 }
 
-/** Only users of the tenant that have a row become members: one deleted for good in between leaves none (rule L10). */
-async function addMembers(manager: EntityManager, tenantId: string, groupId: string, userIds: readonly string[]): Promise<void> {
-  if (userIds.length === 0) return;
+/** Only users of the tenant that have a row become members: one deleted for good in between leaves none (rule L10). Those added. */
+async function addMembers(manager: EntityManager, tenantId: string, groupId: string, userIds: readonly string[]): Promise<Set<string>> {
+  const existing = await usersWithRows(manager, tenantId, userIds);
+  const rows = userIds.filter((userId) => existing.has(userId)).map((userId) => ({ groupId, userId, tenantId }));
+  await insertRows(manager, ScimGroupMemberRow, rows, 'ignore-duplicates');
+  return existing;
+}
+
+/** Which of these ids are users of the tenant with a row. */
+async function usersWithRows(manager: EntityManager, tenantId: string, userIds: readonly string[]): Promise<Set<string>> {
   const existing = new Set<string>();
+  if (userIds.length === 0) return existing;
   const users = manager.connection.getMetadata(ScimUserRow);
   const column = (property: string) => quote(users.findColumnWithPropertyName(property)!.databaseName);
   for (const chunk of slices(userIds, statementSizes(userIds.length, 1024))) {
@@ -124,8 +166,37 @@ async function addMembers(manager: EntityManager, tenantId: string, groupId: str
     );
     for (const user of found) existing.add(user.id);
   }
-  const rows = userIds.filter((userId) => existing.has(userId)).map((userId) => ({ groupId, userId, tenantId }));
-  await insertRows(manager, ScimGroupMemberRow, rows, 'ignore-duplicates');
+  return existing;
+}
+
+type MembershipChangeKind = 'added' | 'removed' | 'group_deleted';
+
+/** One row per member this group event changed, with the event's who, when and request (rules G2, S1). */
+async function recordChanges(
+  manager: EntityManager,
+  recorded: RecordedEvent,
+  group: { readonly tenantId: string; readonly groupId: string; readonly displayName: string },
+  changes: readonly (readonly [userId: string, change: MembershipChangeKind])[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const metadata = recorded.metadata as Partial<EventMetadata>;
+  const rows: UserMembershipChangeRow[] = changes.map(([userId, change]) => ({
+    streamId: recorded.streamId,
+    streamRevision: recorded.revision,
+    userId,
+    tenantId: group.tenantId,
+    groupId: group.groupId,
+    groupDisplayName: group.displayName,
+    change,
+    eventType: recorded.type,
+    occurredAt: metadata.occurredAt ?? '',
+    actorKind: metadata.actor?.kind ?? 'unknown',
+    actorId: metadata.actor?.id ?? 'unknown',
+    requestId: metadata.requestId ?? null,
+    userAgent: metadata.userAgent ?? null,
+    clientAddress: metadata.clientAddress ?? null,
+  }));
+  await insertRows(manager, UserMembershipChangeRow, rows, 'ignore-duplicates');
 }
 
 async function removeMembers(manager: EntityManager, groupId: string, userIds: readonly string[]): Promise<void> {

@@ -57,6 +57,12 @@ export class AuditFeedQuery extends PageQuery {
   @MaxLength(64)
   userId?: string;
 
+  @ApiPropertyOptional({ description: "a SCIM group's id: its own events and the refused requests that named it" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  groupId?: string;
+
   @ApiPropertyOptional({ description: 'e.g. UserPreserved, ProvisioningRefused' })
   @IsOptional()
   @IsString()
@@ -99,7 +105,9 @@ export class AuditController {
   ) {}
 
   @Get('users/:userId/history')
-  @TenantRoute({ summary: 'Every event of a user, oldest first, with who, when, from where, a summary and the attribute diff' })
+  @TenantRoute({
+    summary: 'Every event of a user and every change of its group memberships, oldest first, with who, when, from where, a summary and the attribute diff',
+  })
   async history(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: PageQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     // The whole stream is folded, and the tenant makes it as long as it likes: an expensive read (found by the fourth attack on issue 15).
@@ -112,12 +120,12 @@ export class AuditController {
   }
 
   @Get('users/:userId/state')
-  @TenantRoute({ summary: 'The user as it stood at a moment or after a revision, folded from its events (rule S3)' })
+  @TenantRoute({ summary: 'The user as it stood at a moment or after a revision, folded from its events, and its groups then (rules S3, G2)' })
   async state(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Query() query: StateQuery, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
     return this.expensiveReads.run(tenantId, async () => {
-      const state = (await this.histories.stateAsOf(tenantId, userId, { until: query.at, revision: query.revision })) ?? notFound(userId);
-      return { userId, at: query.at ?? null, revision: query.revision ?? null, state };
+      const { state, groups } = (await this.histories.stateAsOf(tenantId, userId, { until: query.at, revision: query.revision })) ?? notFound(userId);
+      return { userId, at: query.at ?? null, revision: query.revision ?? null, state, groups };
     });
   }
 
@@ -134,6 +142,7 @@ export class AuditController {
       from: query.from,
       to: query.to,
       userId: query.userId,
+      groupId: query.groupId,
       eventType: query.eventType,
       actorId: query.actorId,
       outcome: query.outcome,

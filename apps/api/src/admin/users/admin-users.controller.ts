@@ -8,6 +8,7 @@ import type { ScimUserRow } from '@scim-ledger/read-model';
 import { UserCommands } from '../../application/users/user-commands';
 import { ScimUsersReadModel } from '../../application/reading/scim-users.read-model';
 import { UsersReadModel } from '../../application/reading/users.read-model';
+import { ScimGroupsReadModel } from '../../application/reading/scim-groups.read-model';
 import { requireTenant } from '../auth/admin-principal';
 import { AdminCall, Call } from '../http/admin-call';
 import { AdminController, TenantRoute } from '../http/admin-controller';
@@ -75,6 +76,7 @@ export class AdminUsersController {
     private readonly expensiveReads: ExpensiveReads,
     private readonly scimUsers: ScimUsersReadModel,
     private readonly users: UsersReadModel,
+    private readonly groups: ScimGroupsReadModel,
   ) {}
 
   @Get()
@@ -99,10 +101,13 @@ export class AdminUsersController {
   }
 
   @Get(':userId')
-  @TenantRoute({ summary: 'Read one user' })
+  @TenantRoute({ summary: 'Read one user, with the groups it is a member of' })
   async get(@Param('tenantId') tenantId: string, @Param('userId') userId: string, @Call() call: AdminCall) {
     requireTenant(call.principal, tenantId);
-    return adminUserView(await this.row(tenantId, userId));
+    const user = adminUserView(await this.row(tenantId, userId));
+    // Rule G1: its groups as the membership rows hold them (issue 19, item 5).
+    const groups = (await this.groups.groupsOf(tenantId, userId)).map(({ value, display }) => ({ id: value, displayName: display }));
+    return { ...user, groups };
   }
 
   @Post()

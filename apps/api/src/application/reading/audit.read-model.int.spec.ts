@@ -36,6 +36,7 @@ function entry(
     clientAddress: '192.0.2.1',
     data: JSON.stringify(data),
     ignoredAttributes: null,
+    groupId: null,
     addressDigest: addressed.userName ? auditAddressDigest(addressed.userName) : null,
     emailDigest: addressed.email ? auditAddressDigest(addressed.email) : null,
   } satisfies Omit<AuditEntryRow, 'id'>);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { groupIdOfStream, groupStreamId } from '@scim-ledger/domain';
 import { auditAddressDigest, type AuditEntryRow } from '@scim-ledger/read-model';
 import { ReadModelStatements, ScimUsersReadModel } from './scim-users.read-model';
 
@@ -10,6 +11,8 @@ export interface AuditNarrowing {
   /** Before this instant (ISO 8601, exclusive). */
   readonly to?: string;
   readonly userId?: string;
+  /** A group's own events and the refusals that named it. */
+  readonly groupId?: string;
   readonly eventType?: string;
   /** The SCIM token or credential id that acted. */
   readonly actorId?: string;
@@ -28,6 +31,7 @@ export interface AuditEntry {
   readonly eventType: string;
   readonly outcome: 'accepted' | 'refused';
   readonly userId: string | null;
+  readonly groupId: string | null;
   readonly actorKind: string;
   readonly actorId: string;
   readonly userAgent: string | null;
@@ -99,6 +103,10 @@ function whereOf(tenantId: string, narrowing: AuditNarrowing): { where: string; 
   if (narrowing.from) narrow('a."occurredAt" >= :from', 'from', new Date(narrowing.from).toISOString());
   if (narrowing.to) narrow('a."occurredAt" < :to', 'to', new Date(narrowing.to).toISOString());
   if (narrowing.userId) narrow('a."userId" = :userId', 'userId', narrowing.userId);
+  if (narrowing.groupId) {
+    narrow('(a."streamId" = :groupStream OR a."groupId" = :groupId)', 'groupId', narrowing.groupId);
+    params.groupStream = groupStreamId(narrowing.groupId);
+  }
   if (narrowing.eventType) narrow('a."eventType" = :eventType', 'eventType', narrowing.eventType);
   if (narrowing.actorId) narrow('a."actorId" = :actorId', 'actorId', narrowing.actorId);
   if (narrowing.outcome) narrow(`a."eventType" ${narrowing.outcome === 'refused' ? '=' : '<>'} :refused`, 'refused', REFUSED);
@@ -134,12 +142,18 @@ async function exportedRows(run: ReadModelStatements, where: string, params: Rec
   }
 }
 
+/** The group an entry concerns: its stream's, or the one its refusal named. */
+function groupIdOf(row: AuditEntryRow): string | null {
+  return groupIdOfStream(row.streamId) ?? row.groupId;
+}
+
 function auditEntry(row: AuditEntryRow): AuditEntry {
   return {
     occurredAt: row.occurredAt,
     eventType: row.eventType,
     outcome: row.eventType === REFUSED ? 'refused' : 'accepted',
     userId: row.userId,
+    groupId: groupIdOf(row),
     actorKind: row.actorKind,
     actorId: row.actorId,
     userAgent: row.userAgent,

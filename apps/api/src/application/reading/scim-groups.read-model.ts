@@ -121,6 +121,49 @@ export class ScimGroupsReadModel {
     return groups;
   }
 
+  /**
+   * The admin's list of the tenant's groups (issue 19, item 5): those whose
+   * display name holds `nameKey` (groupNameKey of the text searched), by name.
+   */
+  async searchForAdmin(
+    tenantId: string,
+    search: { readonly nameKey?: string; readonly startIndex: number; readonly count: number },
+  ): Promise<{ total: number; groups: AdminGroupSummary[] }> {
+    const contains = search.nameKey === undefined ? '' : ` AND g."displayNameLower" LIKE :text ESCAPE '\\'`;
+    const params = { tenantId, text: `%${(search.nameKey ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%` };
+    const where = `g."tenantId" = :tenantId${contains}`;
+    const [{ total }] = await this.run<{ total: number | string }>(`SELECT COUNT(*) AS total FROM ${this.table(ScimGroupRow)} g WHERE ${where}`, params);
+    const rows = await this.run<ScimGroupRow & { members: number | string }>(
+      `SELECT g.*, (SELECT COUNT(*) FROM ${this.table(ScimGroupMemberRow)} m WHERE m."groupId" = g.id) AS members FROM ${this.table(ScimGroupRow)} g ` +
+        `WHERE ${where} ORDER BY g."displayNameLower" ASC, g.id ASC LIMIT ${Math.trunc(search.count)} OFFSET :offset`,
+      { ...params, offset: search.startIndex - 1 },
+    );
+    return { total: Number(total), groups: rows.map((row) => ({ ...adminSummaryOf(row), members: Number(row.members) })) };
+  }
+
+  /** One group of the tenant as the admin reads it, without its members; null when the tenant has no such group. */
+  async adminGroup(tenantId: string, groupId: string): Promise<(AdminGroupSummary & { members: number }) | null> {
+    const [row] = await this.run<ScimGroupRow & { members: number | string }>(
+      `SELECT g.*, (SELECT COUNT(*) FROM ${this.table(ScimGroupMemberRow)} m WHERE m."groupId" = g.id) AS members FROM ${this.table(ScimGroupRow)} g ` +
+        `WHERE g."tenantId" = :tenantId AND g.id = :groupId`,
+      { tenantId, groupId },
+    );
+    return row ? { ...adminSummaryOf(row), members: Number(row.members) } : null;
+  }
+
+  /** A page of a group's members (1-based `startIndex`), by user id: the membership key's order, so a page of 100,000 reads only itself. */
+  async memberPage(
+    groupId: string,
+    page: { readonly startIndex: number; readonly count: number },
+  ): Promise<{ id: string; userName: string | null; displayName: string | null }[]> {
+    if (page.count === 0) return [];
+    return this.run<{ id: string; userName: string | null; displayName: string | null }>(
+      `SELECT m."userId" AS id, u."userName" AS "userName", u."displayName" AS "displayName" FROM ${this.table(ScimGroupMemberRow)} m ` +
+        `LEFT JOIN ${this.table(ScimUserRow)} u ON u.id = m."userId" WHERE m."groupId" = :groupId ORDER BY m."userId" ASC LIMIT ${Math.trunc(page.count)} OFFSET :offset`,
+      { groupId, offset: page.startIndex - 1 },
+    );
+  }
+
   private async membersOf(groupIds: readonly string[]): Promise<Map<string, { value: string; display: string | null }[]>> {
     const members = new Map<string, { value: string; display: string | null }[]>();
     for (let i = 0; i < groupIds.length; i += IDS_PER_STATEMENT) {
@@ -139,6 +182,27 @@ export class ScimGroupsReadModel {
     }
     return members;
   }
+}
+
+/** A group as the admin API lists it. */
+export interface AdminGroupSummary {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly createdAt: string;
+  readonly lastModified: string;
+  readonly revision: number;
+}
+
+function adminSummaryOf(row: ScimGroupRow): AdminGroupSummary {
+  return {
+    id: row.id,
+    displayName: row.displayName,
+    externalId: row.externalId,
+    createdAt: row.createdAt,
+    lastModified: row.lastModified,
+    revision: Number(row.revision),
+  };
 }
 
 function viewOf(row: ScimGroupRow, members: ScimGroupView['members']): ScimGroupView {

@@ -18,6 +18,8 @@ export interface RefusedAttempt {
   readonly operation: RefusedOperation;
   readonly userName: string | null;
   readonly userId: string | null;
+  /** The group the request named, if any: the audit feed files the refusal under it too. */
+  readonly groupId?: string;
 }
 
 /** What a refusal keeps of its answer's detail. */
@@ -42,7 +44,10 @@ export class ProvisioningRefusals {
     // A detail that quotes what was sent is cut: a refusal is kept for good, and one of 1 MB made audit pages of 57 MB
     // (the second attack on issue 18, B9).
     const detail = answered.detail.length > MAX_REFUSAL_DETAIL ? `${firstCharacters(answered.detail, MAX_REFUSAL_DETAIL - 1)}…` : answered.detail;
-    const refused: ProvisioningRefused = { type: 'ProvisioningRefused', data: { ...attempt, userId, ...answered, detail } };
+    // Likewise a group id, which no group would have.
+    const { groupId: named, ...user } = attempt;
+    const groupId = named !== undefined && fitsWidth(TEXT_WIDTH.userId, named) ? { groupId: named } : {};
+    const refused: ProvisioningRefused = { type: 'ProvisioningRefused', data: { ...user, userId, ...groupId, ...answered, detail } };
     try {
       // Refusals never conflict with each other: any revision will do.
       await this.streams.append(provisioningRefusalsStreamId(metadata.tenantId), REFUSALS, [refused], 'any', metadata);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HistoryEntry, StoredUserEvent, userHistory, UserState, userStateAsOf, userStreamId } from '@scim-ledger/domain';
+import { EventMetadata, HistoryEntry, membershipsAsOf, StoredUserEvent, userHistory, UserState, userStateAsOf, userStreamId } from '@scim-ledger/domain';
 import { EVENT_STORE, EventStore } from '@scim-ledger/event-store';
+import { MembershipChangesReadModel } from '../reading/membership-changes.read-model';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Events a user's history or state reads at once; between two windows, other requests get the event loop. */
@@ -8,22 +9,36 @@ const STREAM_WINDOW = 500;
 
 /**
  * What happened to a user and how it stood at a moment (rules S1, S3),
- * folded from its events by the domain's userHistory and userStateAsOf.
+ * folded from its events by the domain's userHistory and userStateAsOf,
+ * with its membership changes (rule G2) from the read model's rows of them.
  * Null for a user that is not the tenant's: another tenant's user is not
  * found, like an unknown one.
  */
 @Injectable()
 export class UserHistories {
-  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly memberships: MembershipChangesReadModel,
+  ) {}
 
   async history(tenantId: string, userId: string): Promise<{ entries: HistoryEntry[]; state: UserState } | null> {
     const stored = await this.stream(tenantId, userId);
-    return stored && userHistory(stored);
+    return stored && userHistory(stored, await this.memberships.of(tenantId, userId));
   }
 
-  async stateAsOf(tenantId: string, userId: string, asOf: { until?: string; revision?: number }): Promise<UserState | null> {
+  /**
+   * The user and its groups at a moment: the groups as of the instant asked,
+   * or as of the last event a revision takes in (rule S3).
+   */
+  async stateAsOf(
+    tenantId: string,
+    userId: string,
+    asOf: { until?: string; revision?: number },
+  ): Promise<{ state: UserState; groups: { id: string; displayName: string }[] } | null> {
     const stored = await this.stream(tenantId, userId);
-    return stored && userStateAsOf(stored, asOf);
+    if (!stored) return null;
+    const memberships = await this.memberships.of(tenantId, userId);
+    return { state: userStateAsOf(stored, asOf), groups: membershipsAsOf(memberships, momentOf(stored, asOf)) };
   }
 
   /**
@@ -47,3 +62,20 @@ export class UserHistories {
     }
   }
 }
+
+/** The instant a state is asked for: the one given, or the last event a revision takes in, whichever is earlier (null: now). */
+function momentOf(stored: readonly StoredUserEvent[], asOf: { until?: string; revision?: number }): string | null {
+  const instants: number[] = [];
+  if (asOf.until !== undefined) instants.push(Date.parse(asOf.until));
+  if (asOf.revision !== undefined) {
+    const last = stored.filter((event) => event.revision <= asOf.revision!).at(-1);
+    const occurredAt = (last?.metadata as Partial<EventMetadata> | undefined)?.occurredAt;
+    instants.push(occurredAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(occurredAt));
+  }
+  if (instants.length === 0) return null;
+  const moment = Math.min(...instants);
+  return moment === Number.NEGATIVE_INFINITY ? BEFORE_EVERYTHING : new Date(moment).toISOString();
+}
+
+/** The earliest instant a Date holds: a revision before any dated event takes in no membership change. */
+const BEFORE_EVERYTHING = new Date(-8.64e15).toISOString();

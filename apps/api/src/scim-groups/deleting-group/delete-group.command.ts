@@ -22,7 +22,7 @@ export class DeleteScimGroupHandler implements ICommandHandler<DeleteScimGroup, 
 
   async execute({ groupId, ifMatch, context }: DeleteScimGroup): Promise<void> {
     const metadata = this.write.metadata(context);
-    await this.write.recorded(metadata, { operation: 'delete', userName: null, userId: null }, () =>
+    await this.write.recorded(metadata, { operation: 'delete', userName: null, userId: null, groupId }, () =>
       this.groups.delete(groupId, ifMatchGuard(ifMatch), metadata),
     );
   }

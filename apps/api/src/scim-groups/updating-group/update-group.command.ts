@@ -30,7 +30,7 @@ export class UpdateScimGroupHandler implements ICommandHandler<UpdateScimGroup, 
 
   execute({ groupId, change, ifMatch, withMembers, context }: UpdateScimGroup): Promise<ScimGroupView> {
     const metadata = this.write.metadata(context);
-    return this.write.recorded(metadata, { operation: change.kind, userName: null, userId: null }, async () => {
+    return this.write.recorded(metadata, { operation: change.kind, userName: null, userId: null, groupId }, async () => {
       const written = await this.groups.update(groupId, wanted(change), ifMatchGuard(ifMatch), metadata);
       return this.answers.viewOf(written, metadata, withMembers);
     });
