@@ -60,6 +60,9 @@ const VALID_BODIES: Record<string, fc.Arbitrary<unknown> | undefined> = {
   'POST /admin/v1/tenants/:tenantId/api-credentials': fc.record({ name }),
   'POST /admin/v1/tenants/:tenantId/api-credentials/:credentialId/revoke': fc.constant({}),
   'POST /admin/v1/tenants/:tenantId/recovery-credentials': fc.record({ reason: name }),
+  'PUT /admin/v1/tenants/:tenantId/notification-contacts': fc.record({
+    contacts: fc.array(fc.oneof(fc.constantFrom('ops@acme.example', 'Ada@acme.example'), fc.emailAddress()), { maxLength: 3 }),
+  }),
   'POST /admin/v1/tenants/:tenantId/storages': fc.record({ id, name, region: name }),
   'PUT /admin/v1/tenants/:tenantId/storages/:storageId/health': fc.record({ health: fc.constantFrom('healthy', 'unhealthy') }),
   'POST /admin/v1/tenants/:tenantId/profiles': fc.record(
