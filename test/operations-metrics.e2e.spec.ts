@@ -145,6 +145,28 @@ describe('metrics guarded by METRICS_TOKEN', () => {
   });
 });
 
+const GUARDED_TOKEN = 'metrics-token-guarded-0123456789';
+
+describe('METRICS_TOKEN guesses and AUTH_FAILURE_LIMIT', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ METRICS_TOKEN: GUARDED_TOKEN, AUTH_FAILURE_LIMIT: '3' });
+  }, TIMEOUTS.appStart);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('given an address over the failed-authentication limit, when it guesses the metrics token, then 429, like on every other route (the attack on issue 20)', async () => {
+    const guess = (n: number) => request(t.http).get('/metrics').set('Authorization', `Bearer metrics-guess-${n}-0123456789`);
+    expect([(await guess(1)).status, (await guess(2)).status, (await guess(3)).status]).toEqual([401, 401, 401]);
+    const over = await guess(4);
+    expect(over.status).toBe(429);
+    expect(over.headers['retry-after']).toBeDefined();
+    // The right token from that address is still served.
+    expect((await request(t.http).get('/metrics').set('Authorization', `Bearer ${GUARDED_TOKEN}`)).status).toBe(200);
+  });
+});
+
 describe('metrics of read-your-writes timing out', () => {
   let t: TestApp;
 

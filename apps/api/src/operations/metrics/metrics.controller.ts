@@ -1,9 +1,10 @@
-import { Controller, Get, Headers, Inject, OnModuleInit, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get, Headers, Inject, OnModuleInit, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, register } from 'prom-client';
 import { sameHash, sha256Hex } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
 import { presentedCredential } from '../../auth/authorization-header';
+import { failedAuthenticationRefusal } from '../../http/rate-limit';
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { ProjectorLag } from '../projector-lag';
 
@@ -28,17 +29,20 @@ export class MetricsController implements OnModuleInit {
   }
 
   @Get()
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    this.admit(authorization);
+  async scrape(@Headers('authorization') authorization: string | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.admit(authorization, request);
     const text = await register.metrics();
     void reply.status(200).header('content-type', register.contentType).send(text);
   }
 
-  private admit(authorization: string | undefined): void {
+  private admit(authorization: string | undefined, request: FastifyRequest): void {
     const expected = this.config.metricsToken;
     if (expected === undefined) return;
     const credential = presentedCredential(authorization);
     if (credential?.scheme === 'bearer' && sameHash(sha256Hex(credential.token), sha256Hex(expected))) return;
+    // Like every other credential: over AUTH_FAILURE_LIMIT a wrong guess gets 429, not one more 401 (the attack on issue 20).
+    const overLimit = failedAuthenticationRefusal(request);
+    if (overLimit) throw overLimit;
     throw new ScimError(401, 'GET /metrics needs the bearer token METRICS_TOKEN', undefined, { 'WWW-Authenticate': 'Bearer realm="metrics"' });
   }
 }
