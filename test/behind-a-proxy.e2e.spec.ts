@@ -79,6 +79,41 @@ describe.each([
   });
 });
 
+describe('what a trusted X-Forwarded-For may put in the audit trail (the attack on issue 20, finding 3)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ TRUST_PROXY: 'true' });
+  }, TIMEOUTS.appStart);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("given hops that are not addresses, or an IPv4 address mapped into IPv6, then the event records an address: the connection's, or the IPv4 form", async () => {
+    const cases: [string, string, RegExp][] = [
+      ['<script>alert(1)</script>' + 'A'.repeat(3000), 'markup', /^(127\.0\.0\.1|::1)$/],
+      ['ada@example.com, 1.2.3.4', 'an email address', /^(127\.0\.0\.1|::1)$/],
+      ['::ffff:10.1.2.3', 'mapped', /^10\.1\.2\.3$/],
+    ];
+    for (const [forwarded, requestId, expected] of cases) {
+      const created = await request(t.http)
+        .post('/scim/v2/Users')
+        .set('X-Forwarded-For', forwarded)
+        .set('Authorization', `Bearer ${TENANT_A_TOKEN}`)
+        .set('Content-Type', SCIM_JSON)
+        .set('X-Request-Id', requestId.replace(/ /g, '-'))
+        .send(entraUser(`${requestId.replace(/ /g, '-')}@example.com`));
+      expect(created.status).toBe(201);
+      const rows = (await t.readModel.query(`SELECT metadata FROM events`)) as { metadata: string | Record<string, unknown> }[];
+      const recorded = rows
+        .map((row) => (typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata) as Record<string, unknown>)
+        .filter((m) => m.requestId === requestId.replace(/ /g, '-'))
+        .map((m) => m.clientAddress);
+      expect(recorded.length).toBeGreaterThan(0);
+      for (const address of recorded) expect(address).toMatch(expected);
+    }
+  });
+});
+
 describe('TRUST_PROXY is validated at start-up', () => {
   it.each([
     ['false', false],

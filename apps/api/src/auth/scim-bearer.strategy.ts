@@ -9,6 +9,7 @@ import { HeaderBearerStrategy } from './header-strategies';
 import { ScimPrincipal, ScimTokens } from './scim-tokens';
 import { userAgentOf } from '../http/request-context';
 import { refusalAnswered } from '../http/scim-exception.filter';
+import { clientAddressOf } from '../http/client-address';
 
 /** An IdP keeps calling with an expired token: its admin needs to see it, not every call of it. */
 const EXPIRED_TOKEN_RECORDED_EVERY_MS = 3_600_000;
@@ -54,7 +55,7 @@ export class ScimBearerStrategy extends PassportStrategy(HeaderBearerStrategy, '
       actor: { kind: 'scim-token' as const, id: principal.tokenId },
       requestId: String(request.id),
       userAgent: userAgentOf(request),
-      clientAddress: request.ip ?? null,
+      clientAddress: clientAddressOf(request),
       now: now.toISOString(),
     };
     const answered = refusalAnswered(refusal, 'TokenExpired');

@@ -4,6 +4,7 @@ import { AppConfig, sha256Hex } from '@scim-ledger/platform';
 import { ScimError } from '@scim-ledger/scim';
 import { credentialKey, presentedCredential } from '../auth/authorization-header';
 import { isProbeUrl } from './api-paths';
+import { clientAddressOf } from './client-address';
 
 /**
  * One budget per credential: the key is the hash of the credential as parsed
@@ -24,7 +25,7 @@ export async function limitRequestRates(fastify: FastifyInstance, config: AppCon
     allowList: (request: FastifyRequest) => isProbeUrl(request.url),
     keyGenerator: (request: FastifyRequest) => {
       const credential = presentedCredential(request.headers.authorization);
-      return credential ? `credential:${sha256Hex(credentialKey(credential))}` : `address:${request.ip}`;
+      return credential ? `credential:${sha256Hex(credentialKey(credential))}` : `address:${clientAddressOf(request)}`;
     },
     errorResponseBuilder: (_request: FastifyRequest, context: { max: number; after: string; ttl: number }) =>
       new ScimError(
@@ -67,7 +68,7 @@ export function limitFailedAuthentications(fastify: FastifyInstance, config: App
   fastify.addHook('onRequest', async (request) => {
     // The probes carry no credential: behind a guesser's NAT they would otherwise get 429 and fail the instance.
     if (isProbeUrl(request.url)) return;
-    const window = failures.get(request.ip);
+    const window = failures.get(clientAddressOf(request));
     const now = Date.now();
     if (window && window.endsAt > now && window.count >= limit) {
       const seconds = String(Math.max(1, Math.ceil((window.endsAt - now) / 1000)));
@@ -79,12 +80,13 @@ export function limitFailedAuthentications(fastify: FastifyInstance, config: App
   fastify.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode !== 401) return;
     const now = Date.now();
-    let window = failures.get(request.ip);
+    const client = clientAddressOf(request);
+    let window = failures.get(client);
     if (!window || window.endsAt <= now) {
       // Forget finished windows now and then, so a spray of addresses cannot grow the map for ever.
       if (failures.size > 10_000) for (const [address, old] of failures) if (old.endsAt <= now) failures.delete(address);
       window = { count: 0, endsAt: now + windowMs };
-      failures.set(request.ip, window);
+      failures.set(client, window);
     }
     window.count++;
   });

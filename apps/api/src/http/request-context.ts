@@ -4,6 +4,7 @@ import { firstCharacters, TEXT_WIDTH } from '@scim-ledger/domain';
 import type { ScimPrincipal } from '../auth/scim-tokens';
 import { requestOrigin } from './public-origin';
 import { scimPrefixOf } from './api-paths';
+import { clientAddressOf } from './client-address';
 
 /** Who is calling and from where: becomes the events' metadata (rule S1). */
 export interface RequestContext {
@@ -40,7 +41,7 @@ export const Context = createParamDecorator((_: unknown, ctx: ExecutionContext):
     principal: request.user,
     requestId: String(request.id),
     userAgent: userAgentOf(request),
-    clientAddress: request.ip ?? null,
+    clientAddress: clientAddressOf(request),
     scimBaseUrl: scimBaseUrl(request),
   };
 });

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { actorOf, AdminPrincipal } from '../auth/admin-principal';
 import type { AdminRequest } from '../../application/tenants/tenant-commands';
 import { userAgentOf } from '../../http/request-context';
+import { clientAddressOf } from '../../http/client-address';
 
 /** The caller and what their events will say about them (rule S1). */
 export interface AdminCall {
@@ -18,7 +19,7 @@ export const Call = createParamDecorator((_: unknown, ctx: ExecutionContext): Ad
       actor: actorOf(request.user),
       requestId: String(request.id),
       userAgent: userAgentOf(request),
-      clientAddress: request.ip ?? null,
+      clientAddress: clientAddressOf(request),
     },
   };
 });
