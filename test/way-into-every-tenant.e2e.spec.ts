@@ -139,6 +139,13 @@ describe('a way into every tenant (the embedded default, as `npm start` runs it)
         data: expect.objectContaining({ clientId, name: 'recovery', reason: 'ticket 4711: the admin lost the secret' }),
       });
       expect(JSON.stringify(events)).not.toContain(clientSecret);
+      // The operator's request line names the tenant it acted on (issue 20, item 7).
+      const line = api!.output
+        .split('\n')
+        .filter((text) => text.startsWith('{'))
+        .map((text) => JSON.parse(text) as { req?: { path: string }; res?: unknown; tenantId?: string })
+        .find((entry) => entry.req?.path === '/admin/v1/tenants/default/recovery-credentials' && entry.res !== undefined);
+      expect(line?.tenantId).toBe('default');
     },
     TIMEOUTS.load,
   );

@@ -13,7 +13,9 @@ const TENANT_OF_REQUEST = new WeakMap<IncomingMessage, string>();
  */
 export function noteRequestTenants(fastify: FastifyInstance): void {
   fastify.addHook('onSend', async (request, _reply, payload) => {
-    const tenantId = (request as { user?: { tenantId?: unknown } }).user?.tenantId;
+    const principal = (request as { user?: { kind?: unknown; tenantId?: unknown } }).user;
+    // The operator's own credential names no tenant: its line names the tenant its route acts on (the attack on issue 20).
+    const tenantId = principal?.kind === 'operator' ? (request.params as { tenantId?: unknown } | undefined)?.tenantId : principal?.tenantId;
     if (typeof tenantId === 'string') TENANT_OF_REQUEST.set(request.raw, tenantId);
     return payload;
   });
