@@ -48,6 +48,24 @@ export function evolveNotificationContacts(tenant: Tenant, event: NotificationCo
  */
 const MAILBOX = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+\.[^\s@<>,;:"()[\]\\.]+$/u;
 
+/** A host name's label (RFC 1123 §2.1, letters of any script for IDNs): no `_`, no `-` at either end, 1–63 long. */
+const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
+
+/**
+ * What a mail server would refuse although MAILBOX lets it through (the attack
+ * on issue 20, finding 1): dots at the ends of the local part or two in a row
+ * (RFC 5322 dot-atom), an empty or malformed domain label, an all-numeric top
+ * level (a bare IPv4 address is not a mail domain here).
+ */
+function deliverableShape(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const labels = address.slice(at + 1).split('.');
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
+  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return false;
+  return !/^\d+$/.test(labels[labels.length - 1]);
+}
+
 /**
  * Trimmed; duplicates by canonical address (the form under which users'
  * addresses are unique, rule L8) are dropped, the first spelling kept, so
@@ -63,7 +81,8 @@ function validContacts(given: readonly string[]): string[] {
     const address = entry.trim();
     const fault = addressFault(address);
     if (fault) throw new DomainRefused('InvalidNotificationContacts', `contact ${JSON.stringify(address)} ${fault}`);
-    if (!MAILBOX.test(address)) throw new DomainRefused('InvalidNotificationContacts', `contact ${JSON.stringify(address)} is not an email address`);
+    if (!MAILBOX.test(address) || !deliverableShape(address))
+      throw new DomainRefused('InvalidNotificationContacts', `contact ${JSON.stringify(address)} is not an email address`);
     const canonical = canonicalAddress(address);
     if (!fitsWidth(TEXT_WIDTH.notificationContact, address, canonical)) {
       throw new DomainRefused('InvalidNotificationContacts', `a contact is longer than ${TEXT_WIDTH.notificationContact} characters`);

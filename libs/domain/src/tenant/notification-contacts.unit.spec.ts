@@ -43,8 +43,24 @@ describe('Tenant decider', () => {
       ['a line break', 'ops@acme.example\r\nBcc: evil@x.example'],
       ['a zero-width space', 'ops\u200b@acme.example'],
       ['nothing', '  '],
+      // The attack on issue 20, finding 1: shapes a mail server refuses.
+      ['two dots in the local part', 'a..b@acme.com'],
+      ['a leading dot', '.a@acme.com'],
+      ['an empty domain label', 'a@acme..com'],
+      ['an underscore in the host', 'a@acme_x.com'],
+      ['a dash at a label end', 'a@-bad-.com'],
+      ['a bare IPv4 address', 'a@127.0.0.1'],
+      ['an all-numeric top level', 'a@acme.123'],
     ])('given %s, when set, then InvalidNotificationContacts', (_, address) => {
       given(created).when(set(address)).thenRefused('InvalidNotificationContacts');
+    });
+
+    it.each([
+      ['plus addressing', 'it+scim@acme.example'],
+      ['an IDN domain', 'ops@bücher.example'],
+      ['a sub-domain', 'a.b-c@mail.acme.co.uk'],
+    ])('given %s, when set, then it is kept', (_, address) => {
+      expect(given(created).when(set(address)).thenState()).toMatchObject({ notificationContacts: [address] });
     });
 
     it('given an address longer than 254 characters, when set, then InvalidNotificationContacts', () => {
