@@ -1,4 +1,8 @@
-import { AppProcess, buildApps, freePort } from './support/processes';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess, buildApps, freePort, until } from './support/processes';
 import { TIMEOUTS } from './support/timeouts';
 
 /**
@@ -22,6 +26,33 @@ describe('start-up failures of the built apps', () => {
         const lines = await failedStart(app, { PORT: 'eighty', EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite' });
         expect(lines).toHaveLength(1);
         expect(lines[0]).toMatch(new RegExp(`^scim-ledger ${app} could not start: configuration error: .*PORT`));
+      }
+    },
+    TIMEOUTS.requests,
+  );
+
+  it(
+    "given a port that is taken, when the api first starts, then it stops before making the tenant's secrets, and the next start shows them (the attack on issue 20, finding 23)",
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'scim-ledger-port-taken-'));
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = String((taken.address() as AddressInfo).port);
+        const env = { DATA_DIR: dataDir, EVENT_STORE: 'sqlite', READ_MODEL: 'sqlite', DATABASE_URL: '', HOST: '127.0.0.1', REMINDER_INTERVAL_MS: '0' };
+        const lines = await failedStart('api', { ...env, PORT: port });
+        expect(lines.filter((line) => /^scim-ledger api could not start: .*EADDRINUSE/.test(line))).toHaveLength(1);
+        const api = new AppProcess('api', { ...env, PORT: String(await freePort()) }).start();
+        try {
+          await until(async () => /Storage {7}:/.test(api.output), TIMEOUTS.appStart, 'the banner');
+          expect(api.output).toMatch(/Bearer token {2}: [\w-]{43} {3}\(shown once/);
+          expect(api.output).toMatch(/secret {6}: [\w-]{43}/);
+        } finally {
+          await api.stop();
+        }
+      } finally {
+        taken.close();
+        rmSync(dataDir, { recursive: true, force: true });
       }
     },
     TIMEOUTS.requests,

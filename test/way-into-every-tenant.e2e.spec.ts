@@ -81,6 +81,9 @@ describe('a way into every tenant (the embedded default, as `npm start` runs it)
       const [, secret] = /secret {6}: (\S+)/.exec(output) ?? [];
       expect(clientId).toMatch(/^default\./);
       expect(secret).toMatch(/^[\w-]{43}$/);
+      // A chosen SCIM token is never printed: it would be in every start's logs (the attack on issue 20, finding 11).
+      expect(output).toContain('Bearer token  : from SCIM_BOOTSTRAP_TOKEN');
+      expect(output).not.toContain('bootstrap-scim-token-0123456789');
       // Nest's own start-up lines are at debug: the banner is the last of the start-up output.
       expect(output).not.toMatch(/Nest application successfully started|Mapped \{|dependencies initialized/);
       expect(output.trimEnd().split('\n').at(-1)).toMatch(/^ {2}Storage {7}: events in sqlite/);

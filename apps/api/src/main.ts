@@ -7,18 +7,23 @@ import { standardOutput } from './standard-output';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
+  // Listening first: a port that is taken stops start-up before a secret is generated that nobody would ever see
+  // (the attack on issue 20, finding 23); until the tenant is made, its IdP's requests are answered 401.
+  await app.listen({ port: config.port, host: config.host });
   const bootstrapTenant = app.get(BootstrapTenant);
   const bootstrap = await bootstrapTenant.ensure(config.bootstrapTenant, config.bootstrapToken);
   const apiCredential = await bootstrapTenant.ensureApiCredential(config.bootstrapTenant, config.bootstrapApiSecret);
-  await app.listen({ port: config.port, host: config.host });
   const base = config.publicBaseUrl ?? `http://localhost:${config.port}`;
   const lines = [
     '',
     `scim-ledger is serving SCIM 2.0 for tenant "${config.bootstrapTenant}"`,
     `  SCIM base URL : ${base}/scim/v2   (alias ${base}/insync/scim)`,
-    bootstrap.token
-      ? `  Bearer token  : ${bootstrap.token}   (shown once; valid until ${bootstrap.expiresAt})`
-      : `  Bearer token  : issued earlier and stored only as a hash; set SCIM_BOOTSTRAP_TOKEN to choose one`,
+    // A chosen token is the operator's already: printing it would put a live credential in every start's logs.
+    config.bootstrapToken && bootstrap.token
+      ? `  Bearer token  : from SCIM_BOOTSTRAP_TOKEN   (valid until ${bootstrap.expiresAt})`
+      : bootstrap.token
+        ? `  Bearer token  : ${bootstrap.token}   (shown once; valid until ${bootstrap.expiresAt})`
+        : `  Bearer token  : issued earlier and stored only as a hash; set SCIM_BOOTSTRAP_TOKEN to choose one`,
     ...apiCredentialLines(apiCredential, base),
     `  Storage       : events in ${config.eventStore.type}, read model in ${config.readModel.type}${
       config.eventStore.type === 'sqlite' ? ` (${config.eventStore.file})` : ''
