@@ -23,6 +23,10 @@ ENV NODE_ENV=production
 COPY --from=production-dependencies /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json ./
+# The embedded default keeps its SQLite file under ./data: the unprivileged user must own it, or the image's own
+# default (no environment) cannot start (the attack on issue 20, finding 20). Mount a volume there to keep it.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 8080
 CMD ["node", "dist/apps/api/src/main.js"]

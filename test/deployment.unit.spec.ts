@@ -68,6 +68,9 @@ describe('Dockerfile as shipped', () => {
     expect(final).not.toMatch(/npm (ci|install)/);
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
     expect(final).toContain('--from=production-dependencies /app/node_modules');
+    // The embedded default's data directory belongs to the user that runs, before it takes over.
+    expect(final.indexOf('chown node:node /app/data')).toBeGreaterThan(-1);
+    expect(final.indexOf('chown node:node /app/data')).toBeLessThan(final.indexOf('USER node'));
   });
 });
 
