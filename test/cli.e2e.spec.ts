@@ -128,6 +128,12 @@ describe(`support CLI on ${E2E_DATABASE}`, () => {
         expect(again.stderr).toContain('exists: export never overwrites a file');
         expect(again.stderr).not.toContain('Usage:');
         expect(readFileSync(file, 'utf8')).toBe(before);
+        // An unknown tenant is an error, not an empty export (the attack on issue 20, finding 8).
+        const nobody = join(scratch, 'nobody.ndjson');
+        const unknownTenant = await cli('export', '--tenant', 'no-such-tenant', '--out', nobody);
+        expect(unknownTenant.code).not.toBe(0);
+        expect(unknownTenant.stderr.trim().split('\n')).toEqual(['no events for tenant no-such-tenant']);
+        expect(existsSync(nobody)).toBe(false);
         // An unknown user leaves no empty file behind, so the next try is not refused as "exists".
         const missing = join(scratch, 'missing.ndjson');
         const unknownUser = await cli('export', '--tenant', 'tenant-a', '--user', 'no-such-user', '--out', missing);

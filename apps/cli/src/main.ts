@@ -278,6 +278,8 @@ program
           written += 1;
           progress.update({ phase: 'writing', applied: written, total: null });
         }
+        // A tenant id with no event is a typo or another instance's tenant, not an empty export (the attack on issue 20).
+        if (written === 0) throw new Error(`no events for tenant ${options.tenant}`);
         progress.stop();
         await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
       } catch (error) {
