@@ -12,6 +12,7 @@ import {
   addressClaimDifferences,
   claimLiveAddresses,
   openReadModel,
+  openReadModelAsItIs,
   readModelDifferences,
   ReadModelProjector,
   rebuildBlueGreen,
@@ -84,9 +85,10 @@ program
  * every group's stream for one of them is what those rows spare.
  */
 async function membershipChangesOf(userId: string): Promise<UserMembershipChange[]> {
-  let live: Awaited<ReturnType<typeof openReadModel>> | null = null;
+  let live: Awaited<ReturnType<typeof openReadModelAsItIs>> | null = null;
   try {
-    live = await openReadModel(loadConfig().readModel);
+    // A replay only reads: it never creates or changes the read model's tables.
+    live = await openReadModelAsItIs(loadConfig().readModel);
     return await userMembershipChanges(live, userId);
   } catch (failure) {
     // The user's own events are the event store's: they are still worth printing without the read model.

@@ -36,6 +36,15 @@ export async function openReadModel(database: ReadModelDatabase): Promise<DataSo
   return dataSource;
 }
 
+/**
+ * Opens the read model as it is, for a reader that must not change it (the
+ * CLI's replay): no schema synchronisation, so a database without the tables
+ * fails the read instead of getting them, and the read takes no lock.
+ */
+export function openReadModelAsItIs(database: ReadModelDatabase): Promise<DataSource> {
+  return readModelDataSource(database, { synchronize: false }).initialize();
+}
+
 async function synchronizeUnderAdvisoryLock(dataSource: DataSource): Promise<void> {
   const lock = dataSource.createQueryRunner();
   await lock.connect();
