@@ -4,6 +4,7 @@ import { ScimError } from '@scim-ledger/scim';
 import { GroupPage, ScimGroupsReadModel } from '../../application/reading/scim-groups.read-model';
 import { APP_CONFIG, AppConfig } from '../../tokens';
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
+import { queryInteger, queryText } from '../../http/query-parameters';
 
 /**
  * GET /Groups and POST /Groups/.search: filter and index pagination
@@ -27,13 +28,13 @@ export class ListScimGroupsHandler implements IQueryHandler<ListScimGroups, Grou
   ) {}
 
   async execute({ tenantId, parameters, withMembers }: ListScimGroups): Promise<GroupPage & { startIndex: number }> {
-    const filter = text(parameters.filter, 'filter');
+    const filter = queryText(parameters.filter, 'filter');
     if (parameters.sortBy !== undefined) throw new ScimError(400, 'groups are listed in creation order; sortBy is not supported for them', 'invalidValue');
     if (parameters.cursor !== undefined)
       throw new ScimError(400, 'groups are paged with startIndex and count; cursors are not supported for them', 'invalidValue');
     // RFC 7644 §3.4.2.4: startIndex below 1 is read as 1, a negative count as 0; a page holds at most SCIM_MAX_PAGE_SIZE.
-    const count = Math.min(this.config.maxPageSize, Math.max(0, integer(parameters.count, 'count') ?? this.config.maxPageSize));
-    const startIndex = Math.max(1, integer(parameters.startIndex, 'startIndex') ?? 1);
+    const count = Math.min(this.config.maxPageSize, Math.max(0, queryInteger(parameters.count, 'count') ?? this.config.maxPageSize));
+    const startIndex = Math.max(1, queryInteger(parameters.startIndex, 'startIndex') ?? 1);
     const request = { filter: filter === '' ? undefined : filter, startIndex, count, withMembers };
     // Entra ID's lookup before each push (displayName eq, as externalId eq and id eq) is an index probe; list pages and
     // other filters take their turn among the tenant's expensive reads, as the users' do.
@@ -49,18 +50,4 @@ function isLookup(filter: string | undefined): boolean {
   return (
     filter !== undefined && /^\s*(?:urn:ietf:params:scim:schemas:core:2\.0:group:)?(?:displayName|externalId|id)\s+eq\s+"(?:[^"\\]|\\.)*"\s*$/i.test(filter)
   );
-}
-
-function text(value: unknown, name: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ScimError(400, `${name} must be given once, as a string`, name === 'filter' ? 'invalidFilter' : 'invalidValue');
-  return value;
-}
-
-function integer(value: unknown, name: string): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  const given = text(value, name);
-  if (given === undefined || given === '') return undefined;
-  if (!/^-?\d{1,15}$/.test(given)) throw new ScimError(400, `${name} must be an integer`, 'invalidValue');
-  return Number(given);
 }

@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../../tokens';
 import { decodeCursor, encodeCursor } from './page-cursor';
 import { ExpensiveReads } from '../../application/reading/expensive-reads';
 import { ScimGroupsReadModel } from '../../application/reading/scim-groups.read-model';
+import { queryInteger, queryText } from '../../http/query-parameters';
 
 export interface ScimUserPage {
   readonly totalResults: number;
@@ -63,17 +64,17 @@ export class ListScimUsersHandler implements IQueryHandler<ListScimUsers, ScimUs
 
 /** A page holds at most `maxPageSize` users, whatever `count` asks (RFC 7644 §3.4.2.4: a server may return fewer). */
 function pageRequest(parameters: Record<string, unknown>, maxPageSize: number): UserPageRequest {
-  const filter = text(parameters.filter, 'filter');
-  const sortBy = text(parameters.sortBy, 'sortBy');
-  const sortOrder = text(parameters.sortOrder, 'sortOrder')?.toLowerCase() ?? 'ascending';
+  const filter = queryText(parameters.filter, 'filter');
+  const sortBy = queryText(parameters.sortBy, 'sortBy');
+  const sortOrder = queryText(parameters.sortOrder, 'sortOrder')?.toLowerCase() ?? 'ascending';
   if (sortOrder !== 'ascending' && sortOrder !== 'descending') {
     throw new ScimError(400, 'sortOrder must be ascending or descending', 'invalidValue');
   }
-  const count = Math.min(maxPageSize, Math.max(0, integer(parameters.count, 'count') ?? maxPageSize));
-  const cursorText = text(parameters.cursor, 'cursor');
+  const count = Math.min(maxPageSize, Math.max(0, queryInteger(parameters.count, 'count') ?? maxPageSize));
+  const cursorText = queryText(parameters.cursor, 'cursor');
   if (cursorText === undefined) {
     // RFC 7644 §3.4.2.4: startIndex below 1 is read as 1, a negative count as 0.
-    const startIndex = Math.max(1, integer(parameters.startIndex, 'startIndex') ?? 1);
+    const startIndex = Math.max(1, queryInteger(parameters.startIndex, 'startIndex') ?? 1);
     return { filter, startIndex, count, sortBy, sortOrder };
   }
   // RFC 9865: an empty cursor asks for the first page of a cursor-paginated query.
@@ -86,20 +87,4 @@ function pageRequest(parameters: Record<string, unknown>, maxPageSize: number): 
   const partial = { filter, startIndex: 1, count, sortOrder: 'ascending' as const };
   const cursor: PageCursor | null = cursorText === '' ? null : decodeCursor(cursorText, partial);
   return { ...partial, cursor };
-}
-
-function text(value: unknown, name: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    throw new ScimError(400, `${name} must be given once, as a string`, name === 'filter' ? 'invalidFilter' : 'invalidValue');
-  }
-  return value;
-}
-
-function integer(value: unknown, name: string): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  const given = text(value, name);
-  if (given === undefined || given === '') return undefined;
-  if (!/^-?\d{1,15}$/.test(given)) throw new ScimError(400, `${name} must be an integer`, 'invalidValue');
-  return Number(given);
 }
