@@ -18,6 +18,9 @@ export type ApiCredentialCommand =
 
 export type ApiCredentialEvent = ApiCredentialIssued | ApiCredentialRevoked;
 
+/** Controls (line breaks included) and the bidi marks, embeddings, overrides and isolates (Unicode UAX #9). */
+const STEERING = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
 export function decideApiCredentials(command: ApiCredentialCommand, tenant: Tenant): TenantEvent[] {
   switch (command.type) {
     case 'IssueApiCredential':
@@ -67,6 +70,10 @@ function issueApiCredential(
   const name = requiredName(data.name, 'InvalidApiCredential', 'credential name');
   const issuedAt = instant(data.now);
   const reason = data.reason === undefined || data.reason === null ? null : requiredName(data.reason, 'InvalidApiCredential', 'the reason for this credential');
+  // The reason is read in the audit trail, a CSV export and a terminal: no control or direction-changing character (the attack on issue 20).
+  if (reason !== null && STEERING.test(reason)) {
+    throw new DomainRefused('InvalidApiCredential', 'the reason may not contain control characters or bidirectional formatting');
+  }
   const issued = { credentialId, clientId: data.clientId, secretHash: data.secretHash, name, issuedAt, reason };
   const credentials = adminCredentials(tenant);
   const known = credentials.find((c) => c.credentialId === credentialId);

@@ -41,6 +41,14 @@ describe('Tenant decider', () => {
         ]);
     });
 
+    it.each([
+      ['a line break', 'ticket 1\nforged: approved by the CISO'],
+      ['an escape sequence', 'ticket 1 \u001b[2J'],
+      ['a right-to-left override', 'ticket \u202e1 ssecca'],
+    ])('given a tenant, when a credential is issued with %s in its reason, then refused: the audit trail shows it as written', (_, reason) => {
+      given(created).when(issue({ reason })).thenRefused('InvalidApiCredential');
+    });
+
     it('given a tenant, when a credential is issued with a blank reason, then refused: a recovery says why', () => {
       given(created)
         .when(issue({ reason: '   ' }))
