@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditEntryRow, ScimUserRow } from '@scim-ledger/read-model';
-import { until } from './support/polling';
+import { eventually, until } from './support/polling';
 import { runCli } from './support/run-cli';
 import { scimTenantPlacingEveryone } from './support/scim-tenant';
 import { E2E_DATABASE, entraUser, freshStorage, SCIM_JSON, startTestApp, TestApp } from './support/test-app';
@@ -116,7 +116,13 @@ describe(`support engineer's view of one tenant on ${E2E_DATABASE}`, () => {
       }>;
       expect(feed.map((e) => [e.eventType, e.requestId])).toEqual(history.map((e) => [e.type, e.requestId]));
     }
-    const refused = (await get('/admin/v1/tenants/case/audit?outcome=refused')).body.entries;
+    // A refusal is recorded after its answer (rule S2), and projected after that: wait for it, never for a fixed time.
+    const refused = await eventually(
+      async () => (await get('/admin/v1/tenants/case/audit?outcome=refused')).body.entries as unknown[],
+      (entries) => entries.length > 0,
+      TIMEOUTS.background,
+      "okta-5's refusal in the audit feed",
+    );
     expect(refused).toEqual([expect.objectContaining({ requestId: 'okta-5', data: expect.objectContaining({ status: 409, scimType: 'uniqueness' }) })]);
   });
 
