@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,6 @@ import { DataSource } from 'typeorm';
 import {
   EMAIL_RESERVATION_EVENT_SCHEMA_VERSIONS,
   emailReservationStreamId,
-  eventMetadata,
   PROVISIONING_REFUSAL_EVENT_SCHEMA_VERSIONS,
   provisioningRefusalsStreamId,
   TENANT_EVENT_SCHEMA_VERSIONS,
@@ -23,6 +21,7 @@ import { ReadModelProjector, REDACTED_AUDIT_DATA } from './projector';
 import { openReadModel, ReadModelDatabase } from './read-model.data-source';
 import { ScimUserRow } from './users/scim-user.row';
 import { readModelDifferences, rebuildReadModel } from './verification';
+import { appendOneAMinute, GivenEvent } from './testing/events-one-a-minute';
 
 const TENANT = 'doomed';
 const PEOPLE = /ada@doomed|early@doomed|late@doomed|straggler@doomed|Ada Lovelace/;
@@ -79,23 +78,9 @@ const DELETION: ReadonlyArray<[streamId: string, event: { type: string; data: ob
   [userStreamId('u-straggler'), { type: 'UserDeletedPermanently', data: { reason: 'tenant_deleted' } }],
 ];
 
-/** Appends the events one a minute, recorded for the tenant, as the api would (rule S1). */
-async function appendAll(store: SqliteEventStore, events: ReadonlyArray<[string, { type: string; data: object }]>): Promise<void> {
-  for (const [minute, [streamId, event]] of events.entries()) {
-    const metadata = eventMetadata(
-      {
-        tenantId: TENANT,
-        actor: { kind: 'operator', id: 'op' },
-        requestId: `req-${minute}`,
-        userAgent: 'test',
-        clientAddress: '10.0.0.1',
-        now: `2026-12-01T00:${String(minute).padStart(2, '0')}:00.000Z`,
-      },
-      SCHEMA_VERSIONS[event.type],
-    );
-    await store.append(streamId, [{ id: randomUUID(), type: event.type, data: event.data as Record<string, unknown>, metadata: { ...metadata } }], 'any');
-  }
-}
+/** Recorded for the tenant, as the api would by its operator (rule S1). */
+const appendAll = (store: SqliteEventStore, events: readonly GivenEvent[]) =>
+  appendOneAMinute(store, events, { tenantId: TENANT, actor: { kind: 'operator', id: 'op' }, schemaVersions: SCHEMA_VERSIONS });
 
 /**
  * One event store holding `events` for each test, and read models opened on

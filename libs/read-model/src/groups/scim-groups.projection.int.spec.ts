@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import {
-  eventMetadata,
   GROUP_EVENT_SCHEMA_VERSIONS,
   groupStreamId,
   TENANT_EVENT_SCHEMA_VERSIONS,
@@ -19,52 +17,23 @@ import { openReadModel, ReadModelDatabase } from '../read-model.data-source';
 import { readModelDifferences, rebuildReadModel } from '../verification';
 import { ScimGroupMemberRow, ScimGroupRow, UserMembershipChangeRow } from './scim-group.rows';
 import { userMembershipChanges } from './user-membership-changes';
+import { appendOneAMinute, GivenEvent } from '../testing/events-one-a-minute';
+import { userCreated as userCreatedEvent } from '../../../domain/src/testing/user-created';
 
 const TENANT = 'acme';
 const SCHEMA_VERSIONS: Record<string, number> = { ...TENANT_EVENT_SCHEMA_VERSIONS, ...USER_EVENT_SCHEMA_VERSIONS, ...GROUP_EVENT_SCHEMA_VERSIONS };
-type Given = ReadonlyArray<[streamId: string, event: { type: string; data: object }, tenantId?: string]>;
+type Given = readonly GivenEvent[];
 
-const userCreated = (userId: string, tenantId = TENANT) => ({
-  type: 'UserCreated',
-  data: {
-    userId,
-    tenantId,
-    userName: `${userId}@acme.test`,
-    email: `${userId}@acme.test`,
-    displayName: userId,
-    givenName: null,
-    familyName: null,
-    externalId: null,
-    userPrincipalName: null,
-    provisionedBy: 'idp',
-    placement: null,
-    idpAttributes: {},
-    attributes: {},
-  },
-});
+const userCreated = (userId: string, tenantId = TENANT) => userCreatedEvent(userId, `${userId}@acme.test`, { tenantId, displayName: userId });
 const groupCreated = (groupId: string, displayName: string, members: string[]) => ({
   type: 'GroupCreated',
   data: { groupId, tenantId: TENANT, displayName, externalId: `ext-${groupId}`, members },
 });
 const membersChanged = (added: string[], removed: string[]) => ({ type: 'GroupMembersChanged', data: { added, removed } });
 
-/** Appends the events one a minute, each recorded for its tenant (rule S1). */
-async function appendAll(store: SqliteEventStore, events: Given): Promise<void> {
-  for (const [minute, [streamId, event, tenantId]] of events.entries()) {
-    const metadata = eventMetadata(
-      {
-        tenantId: tenantId ?? TENANT,
-        actor: { kind: 'scim-token', id: 'tok' },
-        requestId: `req-${minute}`,
-        userAgent: 'test',
-        clientAddress: '10.0.0.1',
-        now: `2026-12-01T00:${String(minute).padStart(2, '0')}:00.000Z`,
-      },
-      SCHEMA_VERSIONS[event.type],
-    );
-    await store.append(streamId, [{ id: randomUUID(), type: event.type, data: event.data as Record<string, unknown>, metadata: { ...metadata } }], 'any');
-  }
-}
+/** As the api records them, by its SCIM token (rule S1). */
+const appendAll = (store: SqliteEventStore, events: Given) =>
+  appendOneAMinute(store, events, { tenantId: TENANT, actor: { kind: 'scim-token', id: 'tok' }, schemaVersions: SCHEMA_VERSIONS });
 
 const MEMBERSHIP: Given = [
   [userStreamId('u1'), userCreated('u1')],
