@@ -1,30 +1,20 @@
-import { Histogram, register } from 'prom-client';
-
-/**
- * The event store's metrics, in prom-client's default registry (the api's
- * GET /metrics, issue 20, item 2). Looked up before they are made: a process
- * that loads this module twice (jest, a CLI beside the api code) must not
- * register a name twice.
- */
-function histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
-  return (register.getSingleMetric(name) as Histogram<L> | undefined) ?? new Histogram({ name, help, labelNames, buckets });
-}
+import { registeredHistogram } from './registered-metrics';
 
 /** From the caller's call to the backend's commit: sealing, queueing behind other groups and the commit itself. */
-export const appendDuration = histogram(
-  'scim_ledger_event_store_append_duration_seconds',
-  'Time an append (one or several streams) took, sealing of personal data and waiting for its group commit included',
-  ['backend', 'outcome'],
-  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-);
+export const appendDuration = registeredHistogram({
+  name: 'scim_ledger_event_store_append_duration_seconds',
+  help: 'Time an append (one or several streams) took, sealing of personal data and waiting for its group commit included',
+  labelNames: ['backend', 'outcome'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+});
 
 /** How many appends (SQLite: pieces of work, personal-data keys included) one transaction committed. */
-export const groupCommitSize = histogram(
-  'scim_ledger_event_store_group_commit_size',
-  'Appends committed together in one transaction (group commit)',
-  ['backend'],
-  [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
-);
+export const groupCommitSize = registeredHistogram({
+  name: 'scim_ledger_event_store_group_commit_size',
+  help: 'Appends committed together in one transaction (group commit)',
+  labelNames: ['backend'],
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+});
 
 /** Times `work` into appendDuration under the backend's name, failed appends apart. */
 export async function timedAppend<T>(backend: string, work: () => Promise<T>): Promise<T> {

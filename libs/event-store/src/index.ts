@@ -12,3 +12,4 @@ export * from './personal-data/sealing';
 export * from './personal-data/sqlite-personal-data-keys';
 export * from './personal-data/postgres-personal-data-keys';
 export * from './personal-data/eventstoredb-personal-data-keys';
+export * from './registered-metrics';
